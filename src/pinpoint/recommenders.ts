@@ -1,0 +1,35 @@
+/** The Recommender Models and Recommender Model resources (`/v1/recommenders`, spec §2). */
+import type { CreateRecommenderConfigurationShape, ListRecommenderConfigurationsResponse } from "@aws-sdk/client-pinpoint";
+import type { Handler } from "../protocol/handler.js";
+import type { RecommenderService } from "../recommenders/service.js";
+import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
+
+const LIST = "recommenders";
+
+export function recommenderHandlers(service: RecommenderService): Record<string, Handler> {
+  return {
+    async CreateRecommenderConfiguration({ tenant, input }) {
+      return { body: await service.create(tenant, input.CreateRecommenderConfiguration as CreateRecommenderConfigurationShape) };
+    },
+    async GetRecommenderConfiguration({ tenant, input }) {
+      return { body: await service.get(tenant, input.RecommenderId as string) };
+    },
+    async GetRecommenderConfigurations({ tenant, input }) {
+      const limit = parsePageSize(input.PageSize);
+      const after = decodeToken(LIST, input.Token);
+      const page = await service.list(tenant, after, limit);
+      const body: ListRecommenderConfigurationsResponse = {
+        Item: page.items,
+        ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }),
+      };
+      return { body };
+    },
+    async UpdateRecommenderConfiguration({ tenant, input }) {
+      const req = input.UpdateRecommenderConfiguration as CreateRecommenderConfigurationShape;
+      return { body: await service.update(tenant, input.RecommenderId as string, req) };
+    },
+    async DeleteRecommenderConfiguration({ tenant, input }) {
+      return { body: await service.delete(tenant, input.RecommenderId as string) };
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The wire contract of each AWS API that pinrec serves, derived from the service model that AWS
+ * ships inside its own SDK (`@aws-sdk/client-*` export one static schema per shape and operation).
+ * Deriving HTTP bindings, member locations and JSON types from that model, as LocalStack does from
+ * botocore's, keeps pinrec exact where hand-written tables drift.
+ */
+import { NormalizedSchema } from "@smithy/core/schema";
+
+/** Smithy static operation schema: [9, namespace, name, traits, input, output]. */
+type StaticOperation = [number, string, string, { http?: [string, string, number] }, () => unknown, () => unknown];
+
+export interface PathSegment {
+  /** A literal path segment, or the member bound to a `{Label}`. */
+  literal?: string;
+  label?: string;
+}
+
+export interface QueryBinding {
+  member: string;
+  wireName: string;
+  schema: NormalizedSchema;
+}
+
+export interface OperationModel {
+  name: string;
+  method: string;
+  uri: string;
+  segments: PathSegment[];
+  successCode: number;
+  input: NormalizedSchema;
+  labels: string[];
+  queries: QueryBinding[];
+  /** The member bound to the whole JSON body (restJson1 `httpPayload`), if any. */
+  payload?: { member: string; schema: NormalizedSchema; required: boolean };
+  /** Members serialised as top-level JSON body members when there is no `httpPayload`. */
+  bodyMembers: Map<string, NormalizedSchema>;
+  requiredBodyMembers: string[];
+}
+
+export interface ServiceModel {
+  /** Short name used in logs and error envelopes. */
+  name: string;
+  /** SigV4 signing name that requests to this service must be scoped to. */
+  signingName: string;
+  operations: Map<string, OperationModel>;
+}
+
+/** Names of the members a structure lists as required: smithy orders them first and records the count. */
+export function requiredMembers(struct: NormalizedSchema): string[] {
+  const raw = struct.getSchema() as unknown as unknown[];
+  const names = (raw[4] as string[]) ?? [];
+  const count = typeof raw[6] === "number" ? (raw[6] as number) : 0;
+  return names.slice(0, count);
+}
+
+function operationModel(op: StaticOperation): OperationModel {
+  const [, , name, traits, inputRef] = op;
+  if (!traits.http) throw new Error(`operation ${name} has no http binding`);
+  const [method, uri, successCode] = traits.http;
+  const input = NormalizedSchema.of(inputRef() as never);
+  const required = new Set(requiredMembers(input));
+  const labels: string[] = [];
+  const queries: QueryBinding[] = [];
+  const bodyMembers = new Map<string, NormalizedSchema>();
+  let payload: OperationModel["payload"];
+  for (const [member, schema] of input.structIterator()) {
+    const t = schema.getMergedTraits() as Record<string, unknown>;
+    if (t.httpLabel) labels.push(member);
+    else if (typeof t.httpQuery === "string") queries.push({ member, wireName: t.httpQuery, schema });
+    else if (t.httpPayload) payload = { member, schema, required: required.has(member) };
+    else if (t.httpHeader || t.httpQueryParams || t.httpPrefixHeaders) continue;
+    else bodyMembers.set(member, schema);
+  }
+  const segments = uri
+    .split("?")[0]
+    .split("/")
+    .filter((s) => s.length > 0)
+    .map((s): PathSegment => {
+      const m = /^\{([A-Za-z0-9_]+)\+?\}$/.exec(s);
+      return m ? { label: m[1] } : { literal: s };
+    });
+  return {
+    name,
+    method,
+    uri,
+    segments,
+    successCode,
+    input,
+    labels,
+    queries,
+    payload,
+    bodyMembers,
+    requiredBodyMembers: [...bodyMembers.keys()].filter((m) => required.has(m)),
+  };
+}
+
+/**
+ * Builds a service model from an SDK module's exports, keeping only the operations pinrec implements
+ * (an unimplemented operation must answer as an unknown route, not half-work).
+ */
+export function serviceModel(
+  sdk: Record<string, unknown>,
+  info: { name: string; signingName: string },
+  implemented: readonly string[],
+): ServiceModel {
+  const operations = new Map<string, OperationModel>();
+  for (const opName of implemented) {
+    const op = sdk[`${opName}$`] as StaticOperation | undefined;
+    if (!Array.isArray(op)) throw new Error(`${info.name}: the SDK has no operation ${opName}`);
+    operations.set(opName, operationModel(op));
+  }
+  return { ...info, operations };
+}

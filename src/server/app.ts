@@ -1,0 +1,159 @@
+/**
+ * The HTTP front: one Fastify catch-all route that routes by the AWS service models, verifies SigV4,
+ * parses input, calls the service handler and renders AWS-shaped responses and errors.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { LoggerOptions } from "pino";
+import type { ServiceModule } from "../protocol/handler.js";
+import { parseInput } from "../protocol/input.js";
+import { ApiError, badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, tooManyRequests } from "../shared/errors.js";
+import type { Credential } from "./credentials.js";
+import { codeFor, envelope } from "./envelope.js";
+import { RateLimiter } from "./rate-limit.js";
+import { Router } from "./router.js";
+import { SigV4Verifier } from "./sigv4.js";
+
+export const MAX_BODY_BYTES = 7 * 1024 * 1024;
+
+const CORS_ALLOW_HEADERS =
+  "authorization, content-type, x-amz-date, x-amz-security-token, x-amz-user-agent, x-amz-content-sha256, amz-sdk-invocation-id, amz-sdk-request";
+
+export interface AppOptions {
+  services: ServiceModule[];
+  credentials: Credential[];
+  logger?: LoggerOptions | false;
+  /** Requests per second per account; undefined or 0 = unlimited. */
+  rateLimit?: number;
+  clockSkewMs?: number;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    operationName?: string;
+    accountId?: string;
+  }
+}
+
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const router = new Router(opts.services.map((s) => s.model));
+  const moduleFor = new Map(opts.services.map((s) => [s.model, s]));
+  const verifier = new SigV4Verifier(opts.credentials, opts.clockSkewMs);
+  const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
+  const defaultModule = opts.services[0];
+
+  const app = Fastify({
+    logger: opts.logger === undefined ? { level: "info" } : opts.logger,
+    genReqId: () => randomUUID(),
+    // One summary line per request (the onResponse hook below) instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
+    bodyLimit: MAX_BODY_BYTES,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    // A client that goes quiet must not hold a connection (and a graceful shutdown) forever.
+    requestTimeout: 120_000,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    frameworkErrors: (err, req, reply) => {
+      const apiErr = err.code === "FST_ERR_BAD_URL" ? badRequest("The request URL is malformed") : badRequest((err as Error).message);
+      void sendError(req, reply, apiErr);
+    },
+  });
+
+  /** The answering service's error style, found from the path even when no operation matched. */
+  function styleFor(req: FastifyRequest) {
+    const service = router.serviceForPath(req.raw.url ?? "/");
+    return (service ? moduleFor.get(service)! : defaultModule).errorStyle;
+  }
+
+  function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError) {
+    const style = styleFor(req);
+    const code = codeFor(style, err);
+    const requestId = String(req.id);
+    if (err.status >= 500) req.log.error({ code }, "request failed");
+    return reply
+      .code(err.status)
+      .headers({ ...err.headers, "x-amzn-ErrorType": code, "x-amzn-RequestId": requestId, "Access-Control-Allow-Origin": "*" })
+      .type("application/json")
+      .send(JSON.stringify(envelope(style, code, err.message, requestId)));
+  }
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof ApiError) return sendError(req, reply, err);
+    const e = err as { code?: string; statusCode?: number };
+    if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(req, reply, payloadTooLarge(MAX_BODY_BYTES));
+    if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+      return sendError(req, reply, badRequest(`The request could not be read: ${(err as Error).message}`));
+    }
+    req.log.error({ err }, "unexpected fault");
+    return sendError(req, reply, internalError());
+  });
+
+  app.addHook("onResponse", (req, reply, done) => {
+    req.log.info(
+      {
+        method: req.method,
+        url: req.raw.url,
+        operation: req.operationName,
+        account: req.accountId,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      "request",
+    );
+    done();
+  });
+
+  app.route({
+    method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
+    url: "*",
+    handler: async (req, reply) => {
+      const url = req.raw.url ?? "/";
+      const q = url.indexOf("?");
+      const rawPath = q === -1 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+      const match = router.match(req.method, rawPath);
+      if (!match) throw notFound(`No resource at ${req.method} ${rawPath}`);
+
+      if (req.method === "OPTIONS") {
+        // CORS preflight: answered by AWS's front end without authentication (spec §1.8).
+        return reply
+          .code(200)
+          .headers({
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": [...new Set([...match.allowed, "OPTIONS"])].join(","),
+            "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+            "Access-Control-Max-Age": "86400",
+            "x-amzn-RequestId": String(req.id),
+          })
+          .send();
+      }
+      const op = match.operation;
+      if (!op) throw methodNotAllowed([...new Set(match.allowed)]);
+      req.operationName = op.name;
+
+      const body = req.body as Buffer | undefined;
+      const principal = await verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
+      req.accountId = principal.accountId;
+      if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
+
+      const input = parseInput(op, match.labels, query, body);
+      const module = moduleFor.get(match.service)!;
+      const result = await module.handlers[op.name]({
+        tenant: { accountId: principal.accountId, region: principal.region },
+        requestId: String(req.id),
+        log: req.log,
+        input,
+      });
+      return reply
+        .code(result.status ?? op.successCode)
+        .headers({ "x-amzn-RequestId": String(req.id), "Access-Control-Allow-Origin": "*" })
+        .type("application/json")
+        .send(JSON.stringify(result.body));
+    },
+  });
+
+  return app;
+}

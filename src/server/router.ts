@@ -1,0 +1,108 @@
+/**
+ * Matches a raw request path against the operations of every served API. The raw path is split on
+ * `/` before percent-decoding each segment (spec §1.2), so a label may carry an encoded `/`.
+ */
+import { badRequest } from "../shared/errors.js";
+import type { OperationModel, ServiceModel } from "../protocol/model.js";
+
+export interface RouteMatch {
+  service: ServiceModel;
+  /** The operation for this method, or undefined when the path exists only for other methods. */
+  operation?: OperationModel;
+  labels: Record<string, string>;
+  /** Methods the matched path answers to (for 405 `Allow` and CORS preflight). */
+  allowed: string[];
+}
+
+interface Candidate {
+  service: ServiceModel;
+  operation: OperationModel;
+}
+
+export function decodeSegments(rawPath: string): string[] {
+  const parts = rawPath.split("/");
+  parts.shift(); // leading empty segment of an absolute path
+  if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop(); // tolerate one trailing slash
+  return parts.map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      throw badRequest("The request path is not valid percent-encoding");
+    }
+  });
+}
+
+export class Router {
+  private readonly bySegmentCount = new Map<number, Candidate[]>();
+  private readonly byFirstSegment = new Map<string, ServiceModel>();
+
+  constructor(readonly services: ServiceModel[]) {
+    for (const service of services) {
+      for (const operation of service.operations.values()) {
+        const n = operation.segments.length;
+        const list = this.bySegmentCount.get(n) ?? [];
+        list.push({ service, operation });
+        const first = operation.segments[0]?.literal;
+        if (first !== undefined) this.byFirstSegment.set(first, service);
+        this.bySegmentCount.set(n, list);
+      }
+    }
+    // Literal segments win over labels: `/v1/templates/x/email` must not match `/{Name}/{Type}`.
+    for (const list of this.bySegmentCount.values()) {
+      list.sort((a, b) => literalCount(b.operation) - literalCount(a.operation));
+    }
+  }
+
+  /** The service that owns a path's first segment (`v1` → Pinpoint), for errors before routing. */
+  serviceForPath(url: string): ServiceModel | undefined {
+    const first = url.split(/[/?]/)[1] ?? "";
+    return this.byFirstSegment.get(first);
+  }
+
+  /** Returns undefined when no operation of any method has this path. */
+  match(method: string, rawPath: string): RouteMatch | undefined {
+    const segments = decodeSegments(rawPath);
+    const candidates = this.bySegmentCount.get(segments.length);
+    if (!candidates) return undefined;
+    let found: RouteMatch | undefined;
+    let resource = "";
+    for (const c of candidates) {
+      const labels = bind(c.operation, segments);
+      if (!labels) continue;
+      // The most literal pattern that binds names the resource; other methods count only on it.
+      if (!found) {
+        found = { service: c.service, labels, allowed: [] };
+        resource = shape(c.operation);
+      } else if (shape(c.operation) !== resource) continue;
+      found.allowed.push(c.operation.method);
+      if (c.operation.method === method && !found.operation) {
+        found.operation = c.operation;
+        found.labels = labels;
+      }
+    }
+    return found;
+  }
+}
+
+function literalCount(op: OperationModel): number {
+  return op.segments.filter((s) => s.literal !== undefined).length;
+}
+
+/** A path pattern with label names erased: operations on one resource share it. */
+function shape(op: OperationModel): string {
+  return op.segments.map((s) => s.literal ?? "{}").join("/");
+}
+
+function bind(op: OperationModel, segments: string[]): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < op.segments.length; i++) {
+    const s = op.segments[i];
+    if (s.literal !== undefined) {
+      if (s.literal !== segments[i]) return undefined;
+    } else {
+      if (segments[i] === "") return undefined;
+      labels[s.label!] = segments[i];
+    }
+  }
+  return labels;
+}

@@ -1,0 +1,51 @@
+import { join } from "node:path";
+import { migrations } from "./migrations.js";
+import { PostgresDb } from "./postgres.js";
+import { SqlRecommenderRepository } from "./recommenders.js";
+import type { SqlDb } from "./sql.js";
+import { SqliteDb } from "./sqlite.js";
+import type { Store } from "./types.js";
+
+export interface StoreOptions {
+  /** `postgres://…`/`postgresql://…`, `sqlite:PATH`, a file path, or undefined for the data dir's SQLite file. */
+  database?: string;
+  dataDir: string;
+  /** PostgreSQL schema to use (tests isolate themselves this way). */
+  schema?: string;
+}
+
+export function describeDatabase(opts: StoreOptions): string {
+  const db = opts.database;
+  if (db && /^postgres(ql)?:\/\//.test(db)) return db.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+  return sqlitePath(opts);
+}
+
+function sqlitePath(opts: StoreOptions): string {
+  const db = opts.database;
+  if (!db) return join(opts.dataDir, "pinrec.db");
+  return db.startsWith("sqlite:") ? db.slice("sqlite:".length) : db;
+}
+
+/** Opens the configured database and brings its schema up to date before anything is served. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  let db: SqlDb;
+  if (opts.database && /^postgres(ql)?:\/\//.test(opts.database)) {
+    const pgDb = new PostgresDb(opts.database, { schema: opts.schema });
+    try {
+      await pgDb.migrate(migrations);
+    } catch (err) {
+      await pgDb.close();
+      throw err;
+    }
+    db = pgDb;
+  } else {
+    const sqlite = new SqliteDb(sqlitePath(opts));
+    sqlite.migrate(migrations);
+    db = sqlite;
+  }
+  return {
+    kind: db.dialect,
+    recommenders: new SqlRecommenderRepository(db),
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,67 @@
+import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
+import type { SqlDb } from "./sql.js";
+import type { Page, RecommenderRepository, Tenant } from "./types.js";
+
+type Doc = RecommenderConfigurationResponse;
+
+export function tenantLockKey(table: string, t: Tenant): string {
+  return `${table}:${t.accountId}:${t.region}`;
+}
+
+export class SqlRecommenderRepository implements RecommenderRepository {
+  constructor(private readonly db: SqlDb) {}
+
+  async insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
+    return this.db.transaction(tenantLockKey("recommenders", t), async (tx) => {
+      const row = await tx.get<{ n: number | string }>(
+        "SELECT COUNT(*) AS n FROM recommenders WHERE account_id = ? AND region = ?",
+        [t.accountId, t.region],
+      );
+      if (Number(row?.n ?? 0) >= quota) return false;
+      await tx.run("INSERT INTO recommenders (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [
+        t.accountId,
+        t.region,
+        doc.Id,
+        JSON.stringify(doc),
+      ]);
+      return true;
+    });
+  }
+
+  async get(t: Tenant, id: string): Promise<Doc | undefined> {
+    const row = await this.db.get<{ doc: string }>(
+      "SELECT doc FROM recommenders WHERE account_id = ? AND region = ? AND id = ?",
+      [t.accountId, t.region, id],
+    );
+    return row ? (JSON.parse(row.doc) as Doc) : undefined;
+  }
+
+  async list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {
+    const rows = await this.db.all<{ seq: number | string; doc: string }>(
+      "SELECT seq, doc FROM recommenders WHERE account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
+      [t.accountId, t.region, after, limit + 1],
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      items: page.map((r) => JSON.parse(r.doc) as Doc),
+      after: more ? Number(page[page.length - 1].seq) : undefined,
+    };
+  }
+
+  async replace(t: Tenant, doc: Doc): Promise<boolean> {
+    const { changes } = await this.db.run(
+      "UPDATE recommenders SET doc = ? WHERE account_id = ? AND region = ? AND id = ?",
+      [JSON.stringify(doc), t.accountId, t.region, doc.Id],
+    );
+    return changes > 0;
+  }
+
+  async delete(t: Tenant, id: string): Promise<Doc | undefined> {
+    const row = await this.db.get<{ doc: string }>(
+      "DELETE FROM recommenders WHERE account_id = ? AND region = ? AND id = ? RETURNING doc",
+      [t.accountId, t.region, id],
+    );
+    return row ? (JSON.parse(row.doc) as Doc) : undefined;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The one SQL surface both adapters implement. Repositories are written once against it with `?`
+ * placeholders; the PostgreSQL adapter renumbers them. Keeping a single implementation of every
+ * query is what lets one contract suite vouch for both databases.
+ */
+export interface SqlExecutor {
+  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  run(sql: string, params?: unknown[]): Promise<{ changes: number }>;
+}
+
+export interface SqlDb extends SqlExecutor {
+  readonly dialect: "sqlite" | "postgres";
+  /**
+   * Runs `fn` in one transaction. `lockKey` serialises transactions that share it across every
+   * process on the database (a PostgreSQL advisory lock; SQLite serialises all writers anyway),
+   * which is how read-check-write sequences such as quota checks stay exact under concurrency.
+   */
+  transaction<T>(lockKey: string | null, fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}

@@ -1,0 +1,93 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Migration, SqlDb, SqlExecutor } from "./sql.js";
+
+/**
+ * SQLite through better-sqlite3: synchronous calls on one connection, in WAL mode with
+ * `synchronous=FULL` so a write is on disk before its 2xx is sent.
+ *
+ * Because transactions may `await`, other requests' statements would otherwise run inside an open
+ * transaction on the shared connection; a simple queue keeps them outside until it ends.
+ */
+export class SqliteDb implements SqlDb {
+  readonly dialect = "sqlite" as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private busy: Promise<void> | null = null;
+
+  constructor(readonly file: string) {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("foreign_keys = ON");
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private readonly direct: SqlExecutor = {
+    all: async <T>(sql: string, params: unknown[] = []) => this.stmt(sql).all(...params) as T[],
+    get: async <T>(sql: string, params: unknown[] = []) => this.stmt(sql).get(...params) as T | undefined,
+    run: async (sql: string, params: unknown[] = []) => ({ changes: this.stmt(sql).run(...params).changes }),
+  };
+
+  async all<T>(sql: string, params?: unknown[]): Promise<T[]> {
+    while (this.busy) await this.busy;
+    return this.direct.all<T>(sql, params);
+  }
+
+  async get<T>(sql: string, params?: unknown[]): Promise<T | undefined> {
+    while (this.busy) await this.busy;
+    return this.direct.get<T>(sql, params);
+  }
+
+  async run(sql: string, params?: unknown[]): Promise<{ changes: number }> {
+    while (this.busy) await this.busy;
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(_lockKey: string | null, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    while (this.busy) await this.busy;
+    let release!: () => void;
+    this.busy = new Promise<void>((r) => (release = r));
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(this.direct);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      this.busy = null;
+      release();
+    }
+  }
+
+  migrate(migrations: Migration[]): void {
+    this.db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+    const applied = new Set((this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sqlite);
+        this.db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
+      })();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,29 @@
+import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
+
+/** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
+export interface Tenant {
+  accountId: string;
+  region: string;
+}
+
+/** A page of a list in creation order; `after` is the position to continue from, if any. */
+export interface Page<T> {
+  items: T[];
+  after?: number;
+}
+
+export interface RecommenderRepository {
+  /** Inserts unless the tenant already has `quota` configurations; returns false in that case. */
+  insert(tenant: Tenant, doc: RecommenderConfigurationResponse, quota: number): Promise<boolean>;
+  get(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
+  list(tenant: Tenant, after: number, limit: number): Promise<Page<RecommenderConfigurationResponse>>;
+  /** Replaces the stored document; false when it no longer exists. */
+  replace(tenant: Tenant, doc: RecommenderConfigurationResponse): Promise<boolean>;
+  delete(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
+}
+
+export interface Store {
+  readonly kind: "sqlite" | "postgres";
+  readonly recommenders: RecommenderRepository;
+  close(): Promise<void>;
+}
