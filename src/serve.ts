@@ -5,7 +5,12 @@
 import { join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { LoggerOptions } from "pino";
+import { CampaignRegistry } from "./campaigns/registry.js";
+import { personalizeModules } from "./personalize/index.js";
 import { pinpointModule } from "./pinpoint/index.js";
+import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
+import { EndpointService } from "./endpoints/service.js";
+import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
@@ -25,11 +30,16 @@ export interface ServerOptions {
   logger?: LoggerOptions | false;
   rateLimit?: number;
   recommenderQuota?: number;
+  /** Apps (projects) per account and region. */
+  appQuota?: number;
+  /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
+  campaignPollMs?: number;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
+  campaigns: CampaignRegistry;
   url: string;
   port: number;
   credentials: Credential[];
@@ -55,13 +65,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
   const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema });
   try {
+    const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const app = buildApp({
-      services: [pinpointModule({ recommenders })],
+      services: [
+        pinpointModule({
+          recommenders,
+          apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
+          endpoints: new EndpointService(store),
+          templates: new TemplateService(store, recommenders),
+        }),
+        ...personalizeModules(store, campaigns),
+      ],
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
     });
+    campaigns.log = app.log;
+    campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (opts.port ?? DEFAULT_PORT);
@@ -70,13 +91,25 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     return {
       app,
       store,
+      campaigns,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
       generatedCredentials: generatedPath,
       close() {
         // In-flight requests finish; new ones are refused; then the database closes.
-        closed ??= app.close().then(() => store.close());
+        // A kept-alive connection whose request was still running when close began becomes idle
+        // only afterwards; close those as they go idle instead of waiting for keep-alive timeouts.
+        closed ??= (async () => {
+          const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+          try {
+            await app.close();
+          } finally {
+            clearInterval(sweep);
+          }
+          await campaigns.stop();
+          await store.close();
+        })();
         return closed;
       },
     };

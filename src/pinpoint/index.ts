@@ -4,13 +4,27 @@ import type { ServiceModule } from "../protocol/handler.js";
 import { serviceModel } from "../protocol/model.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import { recommenderHandlers } from "./recommenders.js";
+import type { AppService } from "../apps/service.js";
+import type { EndpointService } from "../endpoints/service.js";
+import type { TemplateService } from "../templates/service.js";
+import { appHandlers } from "./apps.js";
+import { endpointHandlers } from "./endpoints.js";
+import { templateHandlers } from "./templates.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
+  apps?: AppService;
+  endpoints?: EndpointService;
+  templates?: TemplateService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
-  const handlers = { ...recommenderHandlers(domain.recommenders) };
+  const handlers = {
+    ...recommenderHandlers(domain.recommenders),
+    ...(domain.apps && appHandlers(domain.apps)),
+    ...(domain.endpoints && endpointHandlers(domain.endpoints)),
+    ...(domain.templates && templateHandlers(domain.templates)),
+  };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
     errorStyle: "pinpoint",

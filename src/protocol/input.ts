@@ -20,7 +20,8 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export function conform(schema: NormalizedSchema, value: unknown, path: string): unknown {
   if (schema.isStructSchema() || schema.isUnionSchema()) {
     if (!isPlainObject(value)) throw badRequest(`Invalid value for ${describe(path)}: expected a JSON object`);
-    const out: Record<string, unknown> = {};
+    // Null prototypes throughout: a key such as `__proto__` must stay data, never vanish.
+    const out: Record<string, unknown> = Object.create(null);
     for (const [member, memberSchema] of schema.structIterator()) {
       const v = value[member];
       if (v === undefined || v === null) continue;
@@ -39,7 +40,7 @@ export function conform(schema: NormalizedSchema, value: unknown, path: string):
   if (schema.isMapSchema()) {
     if (!isPlainObject(value)) throw badRequest(`Invalid value for ${describe(path)}: expected a JSON object`);
     const item = schema.getValueSchema();
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = Object.create(null);
     for (const [k, v] of Object.entries(value)) {
       if (v === null) throw badRequest(`Invalid value for '${path}.${k}': null is not allowed in a map`);
       out[k] = conform(item, v, `${path}.${k}`);

@@ -3,6 +3,7 @@
  * parses input, calls the service handler and renders AWS-shaped responses and errors.
  */
 import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { LoggerOptions } from "pino";
 import type { ServiceModule } from "../protocol/handler.js";
@@ -41,6 +42,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const verifier = new SigV4Verifier(opts.credentials, opts.clockSkewMs);
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
   const defaultModule = opts.services[0];
+  let closing = false;
 
   const app = Fastify({
     logger: opts.logger === undefined ? { level: "info" } : opts.logger,
@@ -49,10 +51,23 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     exposeHeadRoutes: false,
-    return503OnClosing: true,
+    // Refused below instead, in the answering service's error envelope.
+    return503OnClosing: false,
     // A client that goes quiet must not hold a connection (and a graceful shutdown) forever.
     requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Requests Node cannot parse as HTTP (malformed request line, oversized headers) still get the
+    // error envelope, and the connection is closed because its stream position is lost.
+    clientErrorHandler: (err, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const status = (err as { code?: string }).code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      const requestId = randomUUID();
+      const body = JSON.stringify({ Message: "The request could not be parsed as HTTP", RequestID: requestId });
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `Connection: close\r\nx-amzn-ErrorType: BadRequestException\r\nx-amzn-RequestId: ${requestId}\r\n\r\n${body}`,
+      );
+    },
     frameworkErrors: (err, req, reply) => {
       const apiErr = err.code === "FST_ERR_BAD_URL" ? badRequest("The request URL is malformed") : badRequest((err as Error).message);
       void sendError(req, reply, apiErr);
@@ -76,6 +91,18 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .type("application/json")
       .send(JSON.stringify(envelope(style, code, err.message, requestId)));
   }
+
+  // While shutting down, new requests (e.g. on a kept-alive connection) are refused cleanly and the
+  // connection is closed, so clients retry elsewhere; requests already running finish.
+  app.addHook("onRequest", (req, reply, done) => {
+    if (!closing) return done();
+    reply.header("Connection", "close");
+    void sendError(req, reply, new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));
+  });
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
@@ -106,54 +133,60 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     done();
   });
 
-  app.route({
-    method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
-    url: "*",
-    handler: async (req, reply) => {
-      const url = req.raw.url ?? "/";
-      const q = url.indexOf("?");
-      const rawPath = q === -1 ? url : url.slice(0, q);
-      const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-      const match = router.match(req.method, rawPath);
-      if (!match) throw notFound(`No resource at ${req.method} ${rawPath}`);
+  async function dispatch(req: FastifyRequest, reply: FastifyReply) {
+    const url = req.raw.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+    const match = router.match(req.method, rawPath);
+    if (!match) throw notFound(`No resource at ${req.method} ${rawPath}`);
 
-      if (req.method === "OPTIONS") {
-        // CORS preflight: answered by AWS's front end without authentication (spec §1.8).
-        return reply
-          .code(200)
-          .headers({
-            "Access-Control-Allow-Origin": "*",
-            "Access-Control-Allow-Methods": [...new Set([...match.allowed, "OPTIONS"])].join(","),
-            "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
-            "Access-Control-Max-Age": "86400",
-            "x-amzn-RequestId": String(req.id),
-          })
-          .send();
-      }
-      const op = match.operation;
-      if (!op) throw methodNotAllowed([...new Set(match.allowed)]);
-      req.operationName = op.name;
-
-      const body = req.body as Buffer | undefined;
-      const principal = await verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
-      req.accountId = principal.accountId;
-      if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
-
-      const input = parseInput(op, match.labels, query, body);
-      const module = moduleFor.get(match.service)!;
-      const result = await module.handlers[op.name]({
-        tenant: { accountId: principal.accountId, region: principal.region },
-        requestId: String(req.id),
-        log: req.log,
-        input,
-      });
+    if (req.method === "OPTIONS") {
+      // CORS preflight: answered by AWS's front end without authentication (spec §1.8).
       return reply
-        .code(result.status ?? op.successCode)
-        .headers({ "x-amzn-RequestId": String(req.id), "Access-Control-Allow-Origin": "*" })
-        .type("application/json")
-        .send(JSON.stringify(result.body));
-    },
-  });
+        .code(200)
+        .headers({
+          "Access-Control-Allow-Origin": "*",
+          "Access-Control-Allow-Methods": [...new Set([...match.allowed, "OPTIONS"])].join(","),
+          "Access-Control-Allow-Headers": CORS_ALLOW_HEADERS,
+          "Access-Control-Max-Age": "86400",
+          "x-amzn-RequestId": String(req.id),
+        })
+        .send();
+    }
+    const op = match.operation;
+    if (!op) throw methodNotAllowed([...new Set(match.allowed)]);
+    req.operationName = op.name;
+
+    const body = req.body as Buffer | undefined;
+    const principal = await verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
+    req.accountId = principal.accountId;
+    if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
+
+    const input = parseInput(op, match.labels, query, body);
+    const module = moduleFor.get(match.service)!;
+    const result = await module.handlers[op.name]({
+      tenant: { accountId: principal.accountId, region: principal.region },
+      requestId: String(req.id),
+      log: req.log,
+      input,
+    });
+    // Written straight to the socket: Fastify's send path costs this hot path about a third of its
+    // throughput (it writes headers and body separately). The onResponse log line still fires.
+    const json = JSON.stringify(result.body);
+    reply.hijack();
+    reply.raw.writeHead(result.status ?? op.successCode, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(json),
+      "x-amzn-RequestId": String(req.id),
+      "Access-Control-Allow-Origin": "*",
+    });
+    reply.raw.end(json);
+  }
+
+  app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
+  // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.
+  app.setNotFoundHandler(dispatch);
 
   return app;
 }

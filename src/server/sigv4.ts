@@ -1,13 +1,13 @@
 /**
- * Verifies AWS Signature Version 4 on the raw request. The expected signature is computed by
- * `@smithy/signature-v4` (the signer the AWS SDK itself uses) over exactly the headers the client
- * listed as signed, the raw path and the body the server received; the body hash is always
+ * Verifies AWS Signature Version 4 on the raw request. The canonical request is built with the
+ * pieces of `@smithy/signature-v4` (the signer the AWS SDK itself uses) over exactly the headers the
+ * client listed as signed, the raw path and the body the server received; the body hash is always
  * recomputed here, never taken from the client.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { escapeUri } from "@smithy/core/protocols";
 import { Hash } from "@smithy/hash-node";
-import { HttpRequest } from "@smithy/protocol-http";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { getCanonicalHeaders, getCanonicalQuery, getSigningKey } from "@smithy/signature-v4";
 import { ApiError, forbidden } from "../shared/errors.js";
 import type { Credential } from "./credentials.js";
 
@@ -36,8 +36,7 @@ const invalidSignature = (message: string) => forbidden("InvalidSignatureExcepti
 
 export class SigV4Verifier {
   private readonly byKey = new Map<string, Credential>();
-  /** One signer per key: each caches its derived signing keys per day, region and service. */
-  private readonly signers = new Map<string, SignatureV4>();
+  private readonly signingKeys = new Map<string, Uint8Array>();
 
   constructor(
     credentials: Credential[],
@@ -90,23 +89,28 @@ export class SigV4Verifier {
       if (value === undefined) throw invalidSignature(`Signed header '${name}' is missing from the request`);
       headers[name] = Array.isArray(value) ? value.join(",") : value;
     }
-    const query: Record<string, string | string[]> = {};
+    // Null prototype: a query key such as `__proto__` must stay an ordinary key.
+    const query: Record<string, string | string[]> = Object.create(null);
     for (const key of new Set(req.query.keys())) {
       const all = req.query.getAll(key);
       query[key] = all.length === 1 ? all[0] : all;
     }
-    const toSign = new HttpRequest({
-      method: req.method,
-      protocol: "http:",
-      hostname: "localhost",
-      path: req.rawPath,
-      query,
-      headers,
-      body: req.body && req.body.length > 0 ? req.body : undefined,
-    });
-    const signer = this.signerFor(credential);
-    const expected = await signer.sign(toSign, { signingDate, signingRegion: region, signingService: service });
-    const expectedSig = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? "";
+    // The canonical request from smithy's own pieces, over exactly what the client signed.
+    const canonicalHeaders = getCanonicalHeaders({ headers } as never, undefined, new Set(signed));
+    const names = Object.keys(canonicalHeaders).sort();
+    const canonicalRequest = [
+      req.method,
+      canonicalPath(req.rawPath),
+      getCanonicalQuery({ query } as never),
+      names.map((n) => `${n}:${canonicalHeaders[n]}`).join("\n"),
+      "",
+      names.join(";"),
+      bodyHash,
+    ].join("\n");
+    const scope = `${scopeDate}/${region}/${service}/aws4_request`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash("sha256").update(canonicalRequest).digest("hex")}`;
+    const key = await this.signingKey(credential, scopeDate, region, service);
+    const expectedSig = createHmac("sha256", key).update(stringToSign).digest("hex");
     if (!safeEqualHex(expectedSig, signature)) {
       throw invalidSignature(
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
@@ -115,22 +119,35 @@ export class SigV4Verifier {
     return { accountId: credential.accountId, region, accessKeyId };
   }
 
-  private signerFor(credential: Credential): SignatureV4 {
-    let signer = this.signers.get(credential.accessKeyId);
-    if (!signer) {
-      signer = new SignatureV4({
-        credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
-        region: "us-east-1",
-        service: "mobiletargeting",
-        sha256: Hash.bind(null, "sha256"),
-        // Clients differ on whether x-amz-content-sha256 is signed; only what the client listed is used.
-        applyChecksum: false,
-        uriEscapePath: true,
-      });
-      this.signers.set(credential.accessKeyId, signer);
+  /**
+   * The derived signing key for a key, day, region and service. Derived by smithy's getSigningKey
+   * and kept here: smithy's own cache computes an HMAC per lookup just to build its cache key.
+   */
+  private async signingKey(credential: Credential, date: string, region: string, service: string): Promise<Uint8Array> {
+    const cacheKey = `${credential.accessKeyId}\u0000${date}\u0000${region}\u0000${service}`;
+    let key = this.signingKeys.get(cacheKey);
+    if (!key) {
+      key = await getSigningKey(Hash.bind(null, "sha256"), credential, date, region, service);
+      if (this.signingKeys.size >= 1000) this.signingKeys.clear();
+      this.signingKeys.set(cacheKey, key);
     }
-    return signer;
+    return key;
   }
+}
+
+/**
+ * SigV4's canonical URI as the AWS SDKs compute it: the path as sent (already percent-encoded) is
+ * normalised and encoded again per segment (`%2F` becomes `%252F`). Same steps as smithy's signer.
+ */
+function canonicalPath(path: string): string {
+  const segments: string[] = [];
+  for (const segment of path.split("/")) {
+    if (segment.length === 0 || segment === ".") continue;
+    if (segment === "..") segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`;
+  return escapeUri(normalized).replace(/%2F/g, "/");
 }
 
 function header(headers: RawRequest["headers"], name: string): string | undefined {

@@ -1,9 +1,13 @@
 import { join } from "node:path";
+import { FileModelBlobStore, SqlCampaignRepository, SqlModelBlobStore } from "./campaigns.js";
+import { SqlAppRepository } from "./apps.js";
+import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
 import { PostgresDb } from "./postgres.js";
 import { SqlRecommenderRepository } from "./recommenders.js";
 import type { SqlDb } from "./sql.js";
 import { SqliteDb } from "./sqlite.js";
+import { SqlTemplateRepository } from "./templates.js";
 import type { Store } from "./types.js";
 
 export interface StoreOptions {
@@ -46,6 +50,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return {
     kind: db.dialect,
     recommenders: new SqlRecommenderRepository(db),
+    apps: new SqlAppRepository(db),
+    endpoints: new SqlEndpointRepository(db),
+    templates: new SqlTemplateRepository(db),
+    campaigns: new SqlCampaignRepository(db),
+    // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
+    models: db.dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
     close: () => db.close(),
   };
 }

@@ -1,4 +1,8 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
+import type { ModelBlobStore, SqlCampaignRepository } from "./campaigns.js";
+import type { AppRepository } from "./apps.js";
+import type { EndpointRepository } from "./endpoints.js";
+import type { TemplateRepository } from "./templates.js";
 
 /** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
 export interface Tenant {
@@ -25,5 +29,10 @@ export interface RecommenderRepository {
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   readonly recommenders: RecommenderRepository;
+  readonly apps: AppRepository;
+  readonly endpoints: EndpointRepository;
+  readonly templates: TemplateRepository;
+  readonly campaigns: SqlCampaignRepository;
+  readonly models: ModelBlobStore;
   close(): Promise<void>;
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// npm run bench:engine — GetRecommendations over HTTP, SigV4-signed, numResults 25, on the default
+// recipe trained from `pinrec data synth --users 50000 --items 10000 --interactions 1000000 --seed 1`,
+// against a bare node:http hello-world measured in the same run. Also: training time and the
+// server's RSS with the model loaded. Targets: ≥ 2,000 req/s, p99 ≤ 10 ms, training ≤ 30 s, RSS ≤ 300 MB.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, load, machine, signedRequest, startHelloWorld, startPinrec, table } from "./lib.mjs";
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
+const USERS = Number(args.users ?? 50_000), ITEMS = Number(args.items ?? 10_000), N = Number(args.interactions ?? 1_000_000);
+const DURATION = Number(args.duration ?? 10);
+console.log(`pinrec bench:engine — ${machine()}`);
+
+const dataDir = join(ROOT, ".bench", `synth-${USERS}-${ITEMS}-${N}`);
+const pinrec = (...a) => execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+if (!existsSync(join(dataDir, "interactions.csv"))) {
+  mkdirSync(dataDir, { recursive: true });
+  pinrec("data", "synth", "--users", String(USERS), "--items", String(ITEMS), "--interactions", String(N), "--seed", "1", "--out", dataDir);
+}
+
+const home = mkdtempSync(join(tmpdir(), "pinrec-bench-engine-"));
+const credential = { accessKeyId: "AKIABENCHMARK0000001", secretAccessKey: "bench-secret-0123456789abcdef", accountId: "123456789012" };
+writeFileSync(join(home, "credentials.json"), JSON.stringify([credential]));
+const t0 = performance.now();
+const created = JSON.parse(pinrec("campaigns", "create", "--name", "bench", "--interactions", join(dataDir, "interactions.csv"), "--items", join(dataDir, "items.csv"), "--data-dir", home, "--credentials", join(home, "credentials.json")));
+const trainWall = (performance.now() - t0) / 1000;
+console.log(`campaign: recipe ${created.recipe}, training ${(created.stats.trainingMs / 1000).toFixed(1)} s (create command ${trainWall.toFixed(1)} s wall incl. import)`);
+
+const hello = await startHelloWorld();
+const server = await startPinrec(["--data-dir", home, "--credentials", join(home, "credentials.json"), "--log-level", "warn"]);
+try {
+  const rssBefore = server.rssMb();
+  const requests = [];
+  for (let u = 0; u < 2000; u++) {
+    const body = JSON.stringify({ campaignArn: created.campaignArn, userId: `u${(u * 7919) % USERS}`, numResults: 25 });
+    requests.push(await signedRequest(server.url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
+  }
+  // Warm-up loads the model (first use) and the JIT.
+  await load(server.url, { requests, connections: 4, duration: 2, title: "warm-up" });
+  const rss = server.rssMb();
+  const base = await load(hello.url, { duration: DURATION, title: "node:http hello-world" });
+  const rec = await load(server.url, { requests, duration: DURATION, title: "GetRecommendations (25, signed), 32 connections" });
+  // At 32 connections latency is mostly queueing (Little's law: 32 / throughput); 8 shows service time.
+  const rec8 = await load(server.url, { requests, connections: 8, duration: DURATION, title: "GetRecommendations (25, signed), 8 connections" });
+  console.log(`\n${DURATION} s each; hello-world at 32 connections\n`);
+  console.log(table([base, rec, rec8], base));
+  console.log(`\nserver RSS: ${rssBefore.toFixed(0)} MB before the model was loaded, ${rss.toFixed(0)} MB with it loaded`);
+  const verdict = (ok) => (ok ? "met" : "NOT met");
+  console.log(`targets: ≥ 2,000 req/s ${verdict(rec.rps >= 2000)}; p99 ≤ 10 ms ${verdict(rec.p99 <= 10)} at 32 connections, ${verdict(rec8.p99 <= 10)} at 8; training ≤ 30 s ${verdict(created.stats.trainingMs <= 30_000)}; RSS ≤ 300 MB ${verdict(rss <= 300)}`);
+} finally {
+  await server.stop();
+  await hello.stop();
+  rmSync(home, { recursive: true, force: true });
+}

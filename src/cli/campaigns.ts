@@ -1,0 +1,124 @@
+/** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
+import { CampaignTrainer, RECIPES } from "../campaigns/training.js";
+import { openStore } from "../store/open.js";
+import type { CampaignRecord } from "../store/campaigns.js";
+import type { Store } from "../store/types.js";
+import { progressReporter } from "./progress.js";
+import { resolveTenant } from "./tenant.js";
+
+function recipe(value: string) {
+  if (!(RECIPES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${RECIPES.join(", ")}`);
+  return value;
+}
+
+function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .option("--data-dir <dir>", "pinrec data directory", ".pinrec")
+    .addOption(new Option("--database <url>", "postgres://… when the server uses PostgreSQL").env("PINREC_DATABASE_URL"))
+    .addOption(new Option("--credentials <file>", "credentials file (to find the account)").env("PINREC_CREDENTIALS_FILE"))
+    .option("--account <id>", "12-digit account id (default: the data dir's only account)")
+    .option("--region <region>", "region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)");
+}
+
+async function withStore<T>(o: { dataDir: string; database?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore({ database: o.database, dataDir: resolve(o.dataDir) });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function describe(c: CampaignRecord) {
+  return {
+    campaignArn: c.arn,
+    name: c.name,
+    status: "ACTIVE",
+    recipe: c.recipe,
+    recipeChoice: c.recipeChoice,
+    version: c.version,
+    trackingId: c.trackingId,
+    interactionsFile: c.interactionsFile,
+    ...(c.itemsFile && { itemsFile: c.itemsFile }),
+    stats: c.stats,
+    creationDateTime: c.creationDateTime,
+    lastUpdatedDateTime: c.lastUpdatedDateTime,
+  };
+}
+
+const print = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + "\n");
+
+export function campaignsCommand(): Command {
+  const cmd = new Command("campaigns").description("train and deploy recommender campaigns (Amazon Personalize-compatible)");
+
+  withStoreOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign"))
+    .requiredOption("--name <name>", "campaign name (the ARN ends in campaign/NAME)")
+    .requiredOption("--interactions <file>", "interactions CSV: USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE,EVENT_VALUE]")
+    .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
+    .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe, "auto")
+    .option("--seed <n>", "training seed", (v) => Number.parseInt(v, 10), 1)
+    .action(async (o) => {
+      const tenant = resolveTenant(o);
+      const progress = progressReporter();
+      const rec = await withStore(o, (store) =>
+        new CampaignTrainer(store).create({
+          tenant,
+          name: o.name,
+          interactionsFile: resolve(o.interactions),
+          itemsFile: o.items ? resolve(o.items) : undefined,
+          recipe: o.recipe,
+          seed: o.seed,
+          onProgress: progress.onProgress,
+        }),
+      ).finally(progress.done);
+      print(describe(rec));
+    });
+
+  withStoreOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"))
+    .requiredOption("--name <name>", "campaign name")
+    .option("--interactions <file>", "a new interactions CSV (default: the campaign's)")
+    .option("--items <file>", "a new items CSV (default: the campaign's)")
+    .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe)
+    .option("--seed <n>", "training seed", (v) => Number.parseInt(v, 10), 1)
+    .action(async (o) => {
+      const tenant = resolveTenant(o);
+      const progress = progressReporter();
+      const rec = await withStore(o, (store) =>
+        new CampaignTrainer(store).retrain(tenant, o.name, {
+          interactionsFile: o.interactions ? resolve(o.interactions) : undefined,
+          itemsFile: o.items ? resolve(o.items) : undefined,
+          recipe: o.recipe,
+          seed: o.seed,
+          onProgress: progress.onProgress,
+        }),
+      ).finally(progress.done);
+      print(describe(rec));
+    });
+
+  withStoreOptions(cmd.command("list").description("list campaigns")).action(async (o) => {
+    const tenant = o.account || o.region ? resolveTenant(o) : undefined;
+    const all = await withStore(o, (store) => store.campaigns.list(tenant));
+    print({ campaigns: all.map(({ tenant: t, campaign }) => ({ ...describe(campaign), accountId: t.accountId, region: t.region })) });
+  });
+
+  withStoreOptions(cmd.command("describe").description("show one campaign"))
+    .requiredOption("--name <name>", "campaign name")
+    .action(async (o) => {
+      const tenant = resolveTenant(o);
+      const rec = await withStore(o, (store) => store.campaigns.get(tenant, o.name));
+      if (!rec) throw new InvalidArgumentError(`no campaign ${o.name} in ${tenant.accountId}/${tenant.region}`);
+      print({ campaign: describe(rec) });
+    });
+
+  withStoreOptions(cmd.command("delete").description("delete a campaign, its model and its recorded events"))
+    .requiredOption("--name <name>", "campaign name")
+    .action(async (o) => {
+      const tenant = resolveTenant(o);
+      const rec = await withStore(o, (store) => new CampaignTrainer(store).delete(tenant, o.name));
+      print({ deleted: describe(rec) });
+    });
+
+  return cmd;
+}

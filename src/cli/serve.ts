@@ -1,0 +1,88 @@
+/** `pinrec serve`: the AWS-compatible API server. */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from "../serve.js";
+import { describeDatabase } from "../store/open.js";
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive integer");
+  return Number(value);
+}
+
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  return Number(value);
+}
+
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run the AWS-compatible API server")
+    .option("--host <host>", "address to listen on", DEFAULT_HOST)
+    .option("--port <port>", "port to listen on", port, DEFAULT_PORT)
+    .option("--data-dir <dir>", "where pinrec keeps its data", DEFAULT_DATA_DIR)
+    .addOption(new Option("--credentials <file>", "JSON array of {accessKeyId, secretAccessKey, accountId}").env("PINREC_CREDENTIALS_FILE"))
+    .addOption(new Option("--database <url>", "postgres://… for PostgreSQL; default: SQLite in the data dir").env("PINREC_DATABASE_URL"))
+    .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").env("PINREC_LOG_LEVEL"))
+    .option("--rate-limit <n>", "requests per second per account (default: unlimited)", positiveInt)
+    .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
+    .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
+    .action(async (o) => {
+      // Signal handlers come first: a supervisor may stop the server the moment it starts.
+      let server: RunningServer | undefined;
+      let signalled: string | undefined;
+      const stop = (signal: string) => {
+        if (signalled) return;
+        signalled = signal;
+        if (!server) return; // still starting: stopped as soon as it is up
+        server.app.log.info({ signal }, "shutting down: finishing in-flight requests");
+        server.close().then(
+          () => process.exit(0),
+          (err) => {
+            server!.app.log.error({ err }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+      server = await startServer({
+        host: o.host,
+        port: o.port,
+        dataDir: o.dataDir,
+        credentialsFile: o.credentials,
+        database: o.database,
+        logger: { level: o.logLevel },
+        rateLimit: o.rateLimit,
+        recommenderQuota: o.recommenderQuota,
+        appQuota: o.appQuota,
+      });
+      server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
+      // Said on stderr whatever the log level, so people and scripts learn the address (e.g. with --port 0).
+      process.stderr.write(`pinrec listening on ${server.url}\n`);
+      if (server.generatedCredentials) printGeneratedCredentials(server);
+      if (signalled) {
+        const pending = signalled;
+        signalled = undefined;
+        stop(pending);
+      }
+    });
+
+}
+
+function printGeneratedCredentials(server: { url: string; credentials: { accessKeyId: string; secretAccessKey: string; accountId: string }[]; generatedCredentials?: string }) {
+  const c = server.credentials[0];
+  process.stderr.write(
+    [
+      "",
+      `pinrec generated an access key for account ${c.accountId} in ${server.generatedCredentials}`,
+      "Use it with the AWS CLI or any AWS SDK by pointing the endpoint URL at this server:",
+      "",
+      `  export AWS_ACCESS_KEY_ID=${c.accessKeyId}`,
+      `  export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`,
+      "  export AWS_DEFAULT_REGION=us-east-1",
+      `  aws pinpoint get-recommender-configurations --endpoint-url ${server.url}`,
+      "",
+    ].join("\n") + "\n",
+  );
+}
+

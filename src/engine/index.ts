@@ -1,0 +1,64 @@
+/**
+ * pinrec's embedded recommender engine: the stand-in for Amazon Personalize.
+ *
+ * A library only (no HTTP, no database): import Personalize-schema CSVs,
+ * train a recipe, serve recommendations from a Model, save/load it as one
+ * binary file, and evaluate recipes offline.
+ *
+ *   const ds = await importDataset("interactions.csv", { itemsPath: "items.csv" });
+ *   const model = await train(ds, { recipe: "auto", seed: 1, onProgress });
+ *   await saveModel(model, "model.bin");
+ *   model.recommend("user-1", 10);
+ */
+export {
+  importDataset,
+  importItems,
+  datasetFromEvents,
+  buildCsr,
+  transpose,
+  IdMap,
+  ImportError,
+  type Dataset,
+  type ImportOptions,
+  type ItemMetadata,
+  type RowError,
+  type ProgressEvent,
+  type ProgressCallback,
+} from "./dataset.js";
+export { CsvParser, readCsvFile, csvField, type CsvRecord, type CsvSyntaxError } from "./csv.js";
+export {
+  Model,
+  type ModelData,
+  type Recipe,
+  type ScoredItem,
+  type Recommendations,
+  type Ranking,
+  type RecommendOptions,
+  type FoldInEvent,
+  type FoldInResult,
+  type TrainingStats,
+} from "./model.js";
+export {
+  train,
+  resolveRecipe,
+  itemPopularity,
+  DEFAULT_AUTO_EASE_MAX_ITEMS,
+  type TrainOptions,
+  type RecipeChoice,
+} from "./train.js";
+export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./ials.js";
+export { DEFAULT_EASE, trainEase, invertSpd, EaseTooLargeError, type EaseParams } from "./ease.js";
+export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from "./serialize.js";
+export { synth, type SynthOptions, type SynthResult } from "./synth.js";
+export {
+  evaluate,
+  splitDataset,
+  scoreModel,
+  formatEvalTable,
+  type EvalRow,
+  type EvalRecipe,
+  type EvaluateOptions,
+  type Split,
+} from "./evaluate.js";
+export { topN } from "./topk.js";
+export { Rng } from "./prng.js";

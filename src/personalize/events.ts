@@ -1,0 +1,51 @@
+/** Amazon Personalize Events: PutEvents records interactions and folds them into the live model. */
+import type { CampaignRegistry } from "../campaigns/registry.js";
+import type { Handler } from "../protocol/handler.js";
+import { badRequest } from "../shared/errors.js";
+import type { Store } from "../store/types.js";
+import { resourceNotFound } from "./campaigns.js";
+
+const MAX_EVENTS = 10;
+
+function sentAt(value: unknown, index: number): string {
+  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw badRequest(`eventList[${index}].sentAt is not a valid timestamp`);
+  return new Date(ms).toISOString();
+}
+
+export function eventHandlers(store: Store, registry: CampaignRegistry): Record<string, Handler> {
+  return {
+    async PutEvents({ tenant, input }) {
+      const trackingId = input.trackingId as string;
+      const found = await store.campaigns.getByTrackingId(trackingId);
+      if (!found || found.tenant.accountId !== tenant.accountId || found.tenant.region !== tenant.region) {
+        throw resourceNotFound(`Event tracker ${trackingId} does not exist.`);
+      }
+      const list = input.eventList as Record<string, unknown>[];
+      if (list.length < 1 || list.length > MAX_EVENTS) throw badRequest(`eventList must hold 1 to ${MAX_EVENTS} events`);
+      const userId = input.userId as string | undefined;
+      const sessionId = input.sessionId as string;
+      if (sessionId.length < 1 || sessionId.length > 256) throw badRequest("sessionId must be 1 to 256 characters");
+      // Personalize attributes anonymous events to the session until a userId is known.
+      const subject = userId ?? sessionId;
+      const events = list.map((e, i) => {
+        const eventType = e.eventType as string;
+        if (eventType.length < 1 || eventType.length > 256) throw badRequest(`eventList[${i}].eventType must be 1 to 256 characters`);
+        const itemId = (e.itemId as string | undefined) ?? null;
+        if (itemId !== null && (itemId.length < 1 || itemId.length > 256)) throw badRequest(`eventList[${i}].itemId must be 1 to 256 characters`);
+        if (e.properties !== undefined) {
+          try {
+            JSON.parse(e.properties as string);
+          } catch {
+            throw badRequest(`eventList[${i}].properties must be a JSON string`);
+          }
+        }
+        const value = e.eventValue as number | undefined;
+        return { userId: subject, itemId, eventType, eventValue: value ?? null, sentAt: sentAt(e.sentAt, i) };
+      });
+      await store.campaigns.addEvents(found.tenant, found.campaign.name, events);
+      await registry.syncEvents(found.tenant, found.campaign.name);
+      return { body: {} };
+    },
+  };
+}

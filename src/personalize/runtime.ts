@@ -1,0 +1,98 @@
+/** Amazon Personalize Runtime: GetRecommendations and GetPersonalizedRanking, answered by the embedded engine. */
+import { randomUUID } from "node:crypto";
+import type { GetPersonalizedRankingResponse, GetRecommendationsResponse, PredictedItem } from "@aws-sdk/client-personalize-runtime";
+import type { CampaignRegistry } from "../campaigns/registry.js";
+import type { Model } from "../engine/index.js";
+import type { Handler } from "../protocol/handler.js";
+import { badRequest } from "../shared/errors.js";
+import { campaignFor } from "./campaigns.js";
+
+const DEFAULT_RESULTS = 25;
+const MAX_RESULTS = 500;
+/** Personalize caps results at 50 when item metadata is returned. */
+const MAX_RESULTS_WITH_METADATA = 50;
+const ID = /^[\s\S]{1,256}$/;
+
+function checkId(name: string, value: unknown): string {
+  if (typeof value !== "string" || !ID.test(value)) throw badRequest(`${name} must be a string of 1 to 256 characters`);
+  return value;
+}
+
+function refuseUnsupported(input: Record<string, unknown>): void {
+  if (input.filterArn !== undefined || input.filterValues !== undefined) {
+    throw badRequest("Filters are not supported by pinrec's engine yet: remove filterArn and filterValues");
+  }
+  if (input.recommenderArn !== undefined) {
+    throw badRequest("Personalize domain recommenders are not supported (Pinpoint cannot use them either): pass a campaignArn");
+  }
+  if (input.promotions !== undefined) throw badRequest("Promotions are not supported by pinrec's engine");
+}
+
+/** `metadataColumns: {"ITEMS": ["TITLE", …]}` → the columns to return per item. */
+function metadataColumns(model: Model, input: Record<string, unknown>): string[] | undefined {
+  const spec = input.metadataColumns as Record<string, string[]> | undefined;
+  if (!spec) return undefined;
+  for (const key of Object.keys(spec)) {
+    if (key !== "ITEMS") throw badRequest(`metadataColumns supports the ITEMS dataset only, not '${key}'`);
+  }
+  const columns = spec.ITEMS ?? [];
+  if (columns.length > 10) throw badRequest("metadataColumns.ITEMS names at most 10 columns");
+  return columns;
+}
+
+function withMetadata(model: Model, itemId: string, columns: string[] | undefined): PredictedItem["metadata"] {
+  if (!columns) return undefined;
+  const meta = model.itemMetadata(itemId) ?? {};
+  const out: Record<string, string> = {};
+  for (const c of columns) {
+    const v = meta[c] ?? meta[c.toUpperCase()];
+    if (v !== undefined) out[c] = v;
+  }
+  return out;
+}
+
+/** Scores are rounded as Personalize rounds them; NaN never reaches the wire. */
+const score = (s: number | null) => (s === null || !Number.isFinite(s) ? undefined : Math.round(s * 1e4) / 1e4);
+
+export function runtimeHandlers(registry: CampaignRegistry): Record<string, Handler> {
+  return {
+    async GetRecommendations({ tenant, input }) {
+      refuseUnsupported(input);
+      if (input.campaignArn === undefined) throw badRequest("campaignArn is required");
+      const { model } = await campaignFor(registry, tenant, input.campaignArn);
+      const columns = metadataColumns(model, input);
+      const max = columns ? MAX_RESULTS_WITH_METADATA : MAX_RESULTS;
+      let n = (input.numResults as number | undefined) ?? DEFAULT_RESULTS;
+      if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`numResults must be an integer between 0 and ${max}`);
+      if (n === 0) n = DEFAULT_RESULTS;
+      let items;
+      if (input.userId !== undefined) items = model.recommend(checkId("userId", input.userId), n);
+      else if (input.itemId !== undefined) {
+        const itemId = checkId("itemId", input.itemId);
+        if (!model.hasItem(itemId)) throw badRequest(`itemId '${itemId}' is not in the campaign's catalog`);
+        items = model.similarItems(itemId, n);
+      } else throw badRequest("Either userId or itemId is required");
+      const body: GetRecommendationsResponse = {
+        itemList: items.map((i) => ({ itemId: i.itemId, score: score(i.score), ...(columns && { metadata: withMetadata(model, i.itemId, columns) }) })),
+        recommendationId: `RID-${randomUUID()}`,
+      };
+      return { body };
+    },
+
+    async GetPersonalizedRanking({ tenant, input }) {
+      refuseUnsupported(input);
+      const { model } = await campaignFor(registry, tenant, input.campaignArn);
+      const userId = checkId("userId", input.userId);
+      const list = input.inputList as string[];
+      if (list.length === 0 || list.length > MAX_RESULTS) throw badRequest(`inputList must hold 1 to ${MAX_RESULTS} item ids`);
+      for (const id of list) checkId("inputList item", id);
+      const columns = metadataColumns(model, input);
+      const ranking = model.rank(userId, list);
+      const body: GetPersonalizedRankingResponse = {
+        personalizedRanking: ranking.map((r) => ({ itemId: r.itemId, score: score(r.score), ...(columns && { metadata: withMetadata(model, r.itemId, columns) }) })),
+        recommendationId: `RID-${randomUUID()}`,
+      };
+      return { body };
+    },
+  };
+}
