@@ -48,7 +48,7 @@ export interface SignedRequest {
 const signers = new Map<string, SignatureV4>();
 
 export async function signRequest(o: SignOptions): Promise<SignedRequest> {
-  const key = `${o.credential.accessKeyId}:${o.contentSha256 ? 1 : 0}`;
+  const key = `${o.credential.accessKeyId}:${o.credential.secretAccessKey}:${o.contentSha256 ? 1 : 0}`;
   let signer = signers.get(key);
   if (!signer) {
     signer = new SignatureV4({

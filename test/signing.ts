@@ -1,10 +1,7 @@
-/** Raw HTTP requests signed with the AWS SDK's own SigV4 signer, for what SDK clients cannot send. */
-import { request as httpRequest } from "node:http";
-import { Hash } from "@smithy/hash-node";
-import { HttpRequest } from "@smithy/protocol-http";
-import { SignatureV4 } from "@smithy/signature-v4";
+/** Signed raw requests with a JSON view of the answer, on top of raw-http.ts, for what SDK clients cannot send. */
 import type { Credential } from "../src/server/credentials.js";
 import { ACCOUNT_A } from "./helpers.js";
+import { buildQuery, rawRequest as sendRaw, signRequest } from "./raw-http.js";
 
 export interface RawResponse {
   status: number;
@@ -31,47 +28,39 @@ export interface RawOptions {
 
 export async function rawRequest(server: { url: string }, o: RawOptions): Promise<RawResponse> {
   const url = new URL(server.url);
-  const headers: Record<string, string> = { host: url.host, ...(o.headers ?? {}) };
+  const headers: Record<string, string> = { ...(o.headers ?? {}) };
   if (o.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
-  let out: { headers: Record<string, string>; body?: string | Buffer } = { headers, body: o.body };
-  if (o.credential !== false) {
-    const c = o.credential ?? ACCOUNT_A;
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
-      region: o.region ?? "us-east-1",
-      service: o.service ?? "mobiletargeting",
-      sha256: Hash.bind(null, "sha256"),
+  const query = Object.entries(o.query ?? {});
+  let out: { headers: Record<string, string>; body?: string | Buffer; path: string };
+  if (o.credential === false) {
+    out = { headers: { ...headers, host: url.host }, body: o.body, path: o.path + (query.length ? `?${buildQuery(query)}` : "") };
+  } else {
+    const signed = await signRequest({
+      credential: o.credential ?? ACCOUNT_A,
+      host: url.host,
+      method: o.method,
+      path: o.path,
+      query,
+      headers,
+      body: o.body,
+      region: o.region,
+      service: o.service,
+      signingDate: o.signingDate,
+      contentSha256: true,
     });
-    const signed = await signer.sign(
-      new HttpRequest({ method: o.method, protocol: "http:", hostname: url.hostname, port: Number(url.port), path: o.path, query: o.query, headers, body: o.body }),
-      { signingDate: o.signingDate },
-    );
-    out = { headers: signed.headers as Record<string, string>, body: o.body };
+    out = { headers: signed.headers, body: o.body, path: signed.path };
   }
   o.afterSign?.(out);
-  const qs = o.query ? "?" + Object.entries(o.query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&") : "";
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, method: o.method, path: o.path + qs, headers: { ...out.headers, ...(out.body !== undefined && { "content-length": String(Buffer.byteLength(out.body)) }) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on("error", reject);
-    if (out.body !== undefined) req.write(out.body);
-    req.end();
-  });
+  const body = out.body === undefined ? undefined : Buffer.from(out.body);
+  const r = await sendRaw({ port: Number(url.port), method: o.method, path: out.path, headers: out.headers, body });
+  if (!r.ok) throw r.error;
+  let json: unknown;
+  try {
+    json = r.res.text ? JSON.parse(r.res.text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: r.res.status, headers: r.res.headers, text: r.res.text, json };
 }
 
 /** Asserts the Pinpoint error envelope: status, `x-amzn-ErrorType`, `{Message, RequestID}`, no internals. */

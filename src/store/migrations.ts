@@ -1,16 +1,29 @@
 /**
  * Schema history, applied in order on start. Never edit a released migration: add the next one.
  * Documents are stored as JSON text so both databases keep them byte-identical.
+ *
+ * Each migration is written once; `{serial}`, `{double}` and `{blob}` stand for the few types the
+ * two dialects spell differently.
  */
 import type { Migration } from "./sql.js";
 
+const DIALECT_TYPES = {
+  sqlite: { serial: "INTEGER PRIMARY KEY AUTOINCREMENT", double: "REAL", blob: "BLOB" },
+  postgres: { serial: "BIGSERIAL PRIMARY KEY", double: "DOUBLE PRECISION", blob: "BYTEA" },
+};
+
+function migration(version: number, name: string, sql: string): Migration {
+  const render = (types: Record<string, string>) => sql.replace(/\{(serial|double|blob)\}/g, (_, t: string) => types[t]);
+  return { version, name, sqlite: render(DIALECT_TYPES.sqlite), postgres: render(DIALECT_TYPES.postgres) };
+}
+
 export const migrations: Migration[] = [
-  {
-    version: 1,
-    name: "recommender configurations",
-    sqlite: `
+  migration(
+    1,
+    "recommender configurations",
+    `
       CREATE TABLE recommenders (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
         id TEXT NOT NULL,
@@ -18,22 +31,12 @@ export const migrations: Migration[] = [
         UNIQUE (account_id, region, id)
       );
       CREATE INDEX recommenders_by_tenant ON recommenders (account_id, region, seq);`,
-    postgres: `
-      CREATE TABLE recommenders (
-        seq BIGSERIAL PRIMARY KEY,
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        id TEXT NOT NULL,
-        doc TEXT NOT NULL,
-        UNIQUE (account_id, region, id)
-      );
-      CREATE INDEX recommenders_by_tenant ON recommenders (account_id, region, seq);`,
-  },
-  {
-    version: 2,
-    name: "apps, endpoints and message templates",
-    sqlite: `      CREATE TABLE apps (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ),
+  migration(
+    2,
+    "apps, endpoints and message templates",
+    `      CREATE TABLE apps (
+        seq {serial},
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
         id TEXT NOT NULL,
@@ -56,7 +59,7 @@ export const migrations: Migration[] = [
       CREATE INDEX endpoints_by_user ON endpoints (account_id, region, app_id, user_id) WHERE user_id IS NOT NULL;
       CREATE INDEX endpoints_by_address ON endpoints (account_id, region, app_id, address) WHERE address IS NOT NULL;
       CREATE TABLE templates (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
         name TEXT NOT NULL,
@@ -80,61 +83,13 @@ export const migrations: Migration[] = [
         content TEXT NOT NULL,
         PRIMARY KEY (account_id, region, name, type, version)
       );`,
-    postgres: `      CREATE TABLE apps (
-        seq BIGSERIAL PRIMARY KEY,
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        id TEXT NOT NULL,
-        doc TEXT NOT NULL,
-        UNIQUE (account_id, region, id)
-      );
-      CREATE INDEX apps_by_tenant ON apps (account_id, region, seq);
-      CREATE TABLE endpoints (
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        app_id TEXT NOT NULL,
-        id_key TEXT NOT NULL,
-        user_id TEXT,
-        address TEXT,
-        active INTEGER NOT NULL,
-        doc TEXT NOT NULL,
-        PRIMARY KEY (account_id, region, app_id, id_key)
-      );
-      -- Partial indexes: only rows with a user id / address, and never a candidate for lookups by id.
-      CREATE INDEX endpoints_by_user ON endpoints (account_id, region, app_id, user_id) WHERE user_id IS NOT NULL;
-      CREATE INDEX endpoints_by_address ON endpoints (account_id, region, app_id, address) WHERE address IS NOT NULL;
-      CREATE TABLE templates (
-        seq BIGSERIAL PRIMARY KEY,
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        name TEXT NOT NULL,
-        type TEXT NOT NULL,
-        active_version INTEGER NOT NULL,
-        latest_version INTEGER NOT NULL,
-        creation_date TEXT NOT NULL,
-        last_modified_date TEXT NOT NULL,
-        tags TEXT NOT NULL,
-        UNIQUE (account_id, region, name, type)
-      );
-      CREATE INDEX templates_by_tenant ON templates (account_id, region, seq);
-      CREATE TABLE template_versions (
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        name TEXT NOT NULL,
-        type TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        creation_date TEXT NOT NULL,
-        last_modified_date TEXT NOT NULL,
-        content TEXT NOT NULL,
-        PRIMARY KEY (account_id, region, name, type, version)
-      );`,
-  },
-  {
-    version: 3,
-    name: "engine campaigns, their events and model files",
-    sqlite: `
+  ),
+  migration(
+    3,
+    "engine campaigns, their events and model files",
+    `
       CREATE TABLE campaigns (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
         name TEXT NOT NULL,
@@ -144,41 +99,17 @@ export const migrations: Migration[] = [
         UNIQUE (account_id, region, name)
       );
       CREATE TABLE campaign_events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq {serial},
         account_id TEXT NOT NULL,
         region TEXT NOT NULL,
         campaign TEXT NOT NULL,
         user_id TEXT NOT NULL,
         item_id TEXT,
         event_type TEXT NOT NULL,
-        event_value REAL,
+        event_value {double},
         sent_at TEXT NOT NULL
       );
       CREATE INDEX campaign_events_by_campaign ON campaign_events (account_id, region, campaign, seq);
-      CREATE TABLE model_blobs (key TEXT PRIMARY KEY, bytes BLOB NOT NULL);`,
-    postgres: `
-      CREATE TABLE campaigns (
-        seq BIGSERIAL PRIMARY KEY,
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        name TEXT NOT NULL,
-        tracking_id TEXT NOT NULL UNIQUE,
-        version INTEGER NOT NULL,
-        doc TEXT NOT NULL,
-        UNIQUE (account_id, region, name)
-      );
-      CREATE TABLE campaign_events (
-        seq BIGSERIAL PRIMARY KEY,
-        account_id TEXT NOT NULL,
-        region TEXT NOT NULL,
-        campaign TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        item_id TEXT,
-        event_type TEXT NOT NULL,
-        event_value DOUBLE PRECISION,
-        sent_at TEXT NOT NULL
-      );
-      CREATE INDEX campaign_events_by_campaign ON campaign_events (account_id, region, campaign, seq);
-      CREATE TABLE model_blobs (key TEXT PRIMARY KEY, bytes BYTEA NOT NULL);`,
-  },
+      CREATE TABLE model_blobs (key TEXT PRIMARY KEY, bytes {blob} NOT NULL);`,
+  ),
 ];
