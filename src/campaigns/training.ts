@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { csvField, importDataset, serializeModel, train, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
+import { csvField, ImportError, importDataset, serializeModel, train, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
 import type { CampaignEvent, CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { CAMPAIGN_NAME, campaignArn } from "./arn.js";
@@ -100,7 +100,13 @@ export class CampaignTrainer {
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];
     const source = await withRecordedEvents(opts.interactionsFile, events);
     try {
-      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, onProgress: opts.onProgress });
+      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, onProgress: opts.onProgress }).catch((err) => {
+        // Bad rows can only come from the user's file (copied first, so line numbers match): name it.
+        if (err instanceof ImportError && err.file === source.path && source.path !== opts.interactionsFile) {
+          throw new ImportError(err.message.split(source.path).join(opts.interactionsFile), opts.interactionsFile, err.errors, err.errorCount);
+        }
+        throw err;
+      });
       const model = await train(dataset, { recipe: opts.recipe ?? "auto", seed: opts.seed ?? 1, onProgress: opts.onProgress });
       const version = (existing?.version ?? 0) + 1;
       const key = modelKey(tenant, name, version);

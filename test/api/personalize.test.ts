@@ -176,6 +176,8 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
     );
     expect(err?.name).toBe("ImportError");
     expect(err.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5]);
+    // Events recorded earlier are merged in for the retrain; the error still names the user's file.
+    expect(err.file).toBe(bad);
     const still = await server.store.campaigns.get(TENANT, "movies");
     expect(still!.version).toBe(campaign.version);
     expect((await recommend("u1", 5)).length).toBe(5);
