@@ -2,7 +2,7 @@
 // the server use separate cores), a hello-world baseline, SigV4-signed requests and autocannon.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -36,9 +36,10 @@ export async function startChild(args, ready, env = {}) {
   return {
     child,
     output: () => out,
-    rssMb() {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+    /** RSS of the process and, with `tree`, of its children too (cluster workers). */
+    rssMb(tree = false) {
+      const pids = [child.pid, ...(tree ? childPids(child.pid) : [])];
+      return pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) / 1024, 0);
     },
     async stop() {
       if (child.exitCode !== null) return;
@@ -46,6 +47,19 @@ export async function startChild(args, ready, env = {}) {
       await once(child, "exit");
     },
   };
+}
+
+function childPids(pid) {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 const HELLO = `require("node:http").createServer((q, s) => { s.writeHead(200, {"content-type": "application/json"}); s.end('{"hello":"world"}'); }).listen(0, "127.0.0.1", function () { console.log("LISTEN " + this.address().port); });`;

@@ -359,9 +359,8 @@ describe.each(STORE_KINDS)("(b) graceful shutdown (%s)", (kind) => {
 });
 
 describe("(b) graceful shutdown: signals", () => {
-  // The CLI announces readiness ("pinrec listening on …" on stderr) before it installs its SIGTERM
-  // and SIGINT handlers, so a supervisor that stops the server right after it became ready kills
-  // it with the default signal action instead of a graceful close.
+  // A supervisor may stop the server the moment it says it is ready ("pinrec listening on …" on
+  // stderr): the signal handlers must already be installed, or the default action kills it.
   test("SIGTERM sent as soon as the server says it is listening still shuts down gracefully (exit 0)", async () => {
     const { dir, creds } = workspace();
     const exits: string[] = [];
@@ -581,5 +580,40 @@ describe.skipIf(!STORE_KINDS.includes("postgres"))("(d) two processes on one Pos
     expect((await signedCall(p1.port, ACCOUNT_B, "POST", "/v1/recommenders", { body: config("b") })).status).toBe(201);
     expect((await p1.stop()).code).toBe(0);
     expect((await p2.stop()).code).toBe(0);
+  }, 30_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("(e) --workers", () => {
+  test("two worker processes share the port, both answer, and SIGTERM stops them all with exit 0", async () => {
+    const { dir, creds } = workspace();
+    const server = await spawnServer(["--workers", "2", "--data-dir", join(dir, "data"), "--credentials", creds]);
+    expect(server.stderr()).toMatch(/pinrec listening on http:\/\/\S+ \(2 workers\)/);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await signedCall(server.port, ACCOUNT_A, "POST", "/v1/recommenders", { body: { RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: `w${i}` } });
+      expect(r.status).toBe(201);
+      ids.push(r.json.Id);
+    }
+    // Every write is visible through whichever worker answers the list.
+    expect((await listAll(server.port, ACCOUNT_A)).map((c) => c.Id).sort()).toEqual([...ids].sort());
+    const pids = new Set([...server.stdout().matchAll(/"pid":(\d+)[^\n]*"msg":"request"/g)].map((m) => m[1]));
+    expect(pids.size).toBe(2);
+    expect(pids.has(String(server.pid))).toBe(false); // the primary only supervises
+    expect((await server.stop()).code).toBe(0);
+  }, 30_000);
+
+  test("a worker that cannot start stops the whole server with a non-zero exit", async () => {
+    const { dir, creds } = workspace();
+    const first = await spawnServer(["--data-dir", join(dir, "a"), "--credentials", creds]);
+    const child = spawnPinrec(["serve", "--host", "127.0.0.1", "--port", String(first.port), "--workers", "2", "--data-dir", join(dir, "b"), "--credentials", creds]);
+    let err = "";
+    child.stderr!.on("data", (c) => (err += c));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).not.toBe(0);
+    expect(err).toMatch(/port is already in use/);
+    expect(err).toMatch(/failed to start/);
+    expect((await first.stop()).code).toBe(0);
   }, 30_000);
 });

@@ -2,7 +2,10 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from "../serve.js";
+import cluster from "node:cluster";
 import { describeDatabase } from "../store/open.js";
+import { printGeneratedCredentials } from "./banner.js";
+import { runPrimary, type ListeningMessage } from "./cluster.js";
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive integer");
@@ -26,7 +29,9 @@ export function serveCommand(): Command {
     .option("--rate-limit <n>", "requests per second per account (default: unlimited)", positiveInt)
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
+    .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
     .action(async (o) => {
+      if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
       // Signal handlers come first: a supervisor may stop the server the moment it starts.
       let server: RunningServer | undefined;
       let signalled: string | undefined;
@@ -57,9 +62,13 @@ export function serveCommand(): Command {
         appQuota: o.appQuota,
       });
       server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
-      // Said on stderr whatever the log level, so people and scripts learn the address (e.g. with --port 0).
-      process.stderr.write(`pinrec listening on ${server.url}\n`);
-      if (server.generatedCredentials) printGeneratedCredentials(server);
+      if (cluster.isWorker) {
+        process.send!({ type: "pinrec:listening", url: server.url } satisfies ListeningMessage);
+      } else {
+        // Said on stderr whatever the log level, so people and scripts learn the address (e.g. with --port 0).
+        process.stderr.write(`pinrec listening on ${server.url}\n`);
+        if (server.generatedCredentials) printGeneratedCredentials(server);
+      }
       if (signalled) {
         const pending = signalled;
         signalled = undefined;
@@ -68,21 +77,3 @@ export function serveCommand(): Command {
     });
 
 }
-
-function printGeneratedCredentials(server: { url: string; credentials: { accessKeyId: string; secretAccessKey: string; accountId: string }[]; generatedCredentials?: string }) {
-  const c = server.credentials[0];
-  process.stderr.write(
-    [
-      "",
-      `pinrec generated an access key for account ${c.accountId} in ${server.generatedCredentials}`,
-      "Use it with the AWS CLI or any AWS SDK by pointing the endpoint URL at this server:",
-      "",
-      `  export AWS_ACCESS_KEY_ID=${c.accessKeyId}`,
-      `  export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`,
-      "  export AWS_DEFAULT_REGION=us-east-1",
-      `  aws pinpoint get-recommender-configurations --endpoint-url ${server.url}`,
-      "",
-    ].join("\n") + "\n",
-  );
-}
-
