@@ -4,62 +4,21 @@
  * from the environment, config/credentials files point at empty temp files, IMDS is disabled.
  * CI installs both with `apt-get install awscli python3-boto3`; without them this suite fails.
  */
-import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, ACCOUNT_B, CAMPAIGN, ROLE, TEST_CREDENTIALS, tempDir } from "./helpers.js";
 import { REPO, killAll, spawnServer, writeCredentials, type ServerProcess } from "./server-process.js";
+import { AWS, INSTALL_HINT, PYTHON, awsEnv as sharedAwsEnv, run as runIn, type Result } from "./aws-cli.js";
 
-const AWS = "/usr/bin/aws";
-const PYTHON = "/usr/bin/python3";
-const INSTALL_HINT = "apt-get install awscli python3-boto3";
 
 let dir: ReturnType<typeof tempDir>;
 let server: ServerProcess;
-type Result = { code: number | null; stdout: string; stderr: string };
 /** Independent commands start together in beforeAll (each CLI start costs ~1 s of Python imports). */
 let background: { version: Promise<Result>; invalid: Promise<Result>; odd: Promise<Result>; wrongSecret: Promise<Result>; boto3: Promise<Result> } | undefined;
 
-function awsEnv(credential = ACCOUNT_A): NodeJS.ProcessEnv {
-  const empty = join(dir.path, "empty-aws-file");
-  return {
-    PATH: "/usr/bin:/bin",
-    HOME: dir.path,
-    LANG: "C.UTF-8",
-    AWS_ACCESS_KEY_ID: credential.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credential.secretAccessKey,
-    AWS_DEFAULT_REGION: "us-east-1",
-    AWS_CONFIG_FILE: empty,
-    AWS_SHARED_CREDENTIALS_FILE: empty,
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_PAGER: "",
-    AWS_RETRY_MODE: "standard",
-    AWS_MAX_ATTEMPTS: "1",
-  };
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, cwd: dir.path, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${cmd} ${args.join(" ")} timed out\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const awsEnv = (credential = ACCOUNT_A) => sharedAwsEnv(dir.path, credential);
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number) => runIn(cmd, args, env, dir.path, timeoutMs);
 
 /** `aws pinpoint <op> --endpoint-url … --output json <args>` */
 function aws(op: string, args: string[] = [], credential = ACCOUNT_A) {

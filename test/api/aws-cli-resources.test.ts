@@ -5,49 +5,20 @@
  * recommender, add a version, make it active, list templates, delete the app. Nothing from the
  * machine's AWS configuration leaks in.
  */
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, CAMPAIGN, ROLE, startTestServer, tempDir, type TestServer } from "../helpers.js";
+import { AWS, awsEnv, run, type Result } from "../aws-cli.js";
 
-const AWS = "/usr/bin/aws";
-type Result = { code: number | null; stdout: string; stderr: string };
 
 describe("AWS CLI: apps, endpoints and a template that names a recommender", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-");
 
-  const env = (): NodeJS.ProcessEnv => {
-    const empty = join(dir.path, "empty");
-    writeFileSync(empty, "");
-    return {
-      PATH: "/usr/bin:/bin",
-      HOME: dir.path,
-      LANG: "C.UTF-8",
-      AWS_ACCESS_KEY_ID: ACCOUNT_A.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: ACCOUNT_A.secretAccessKey,
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: empty,
-      AWS_SHARED_CREDENTIALS_FILE: empty,
-      AWS_PAGER: "",
-      AWS_EC2_METADATA_DISABLED: "true",
-      AWS_MAX_ATTEMPTS: "1",
-    };
-  };
-
-  /** Runs `aws pinpoint …` asynchronously (the server answers from this same process). */
-  function aws(...args: string[]): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], { env: env(), cwd: dir.path, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c) => (stdout += c));
-      child.stderr.on("data", (c) => (stderr += c));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  /** `aws pinpoint … --endpoint-url … --output json` */
+  const aws = (...args: string[]): Promise<Result> =>
+    run(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path, 60_000);
   async function ok(...args: string[]): Promise<any> {
     const r = await aws(...args);
     if (r.code !== 0) throw new Error(`aws pinpoint ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
