@@ -145,6 +145,15 @@ export function rawRequest(o: RawRequestOptions): Promise<RawResult> {
   });
 }
 
+/** The body as JSON, or undefined when it is empty or not JSON. */
+export function jsonOrUndefined(text: string): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Signs and sends in one go; throws on a transport failure. */
 export async function signedCall(
   port: number,
@@ -165,13 +174,7 @@ export async function signedCall(
   });
   const r = await rawRequest({ port, method, path: s.path, headers: s.headers, body: s.body, agent: opts.agent });
   if (!r.ok) throw r.error;
-  let json: unknown;
-  try {
-    json = r.res.text ? JSON.parse(r.res.text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return Object.assign(r.res, { json });
+  return Object.assign(r.res, { json: jsonOrUndefined(r.res.text) });
 }
 
 /** Every configuration of the signing account, following NextToken. */

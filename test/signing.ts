@@ -1,7 +1,7 @@
 /** Signed raw requests with a JSON view of the answer, on top of raw-http.ts, for what SDK clients cannot send. */
 import type { Credential } from "../src/server/credentials.js";
 import { ACCOUNT_A } from "./helpers.js";
-import { buildQuery, rawRequest as sendRaw, signRequest } from "./raw-http.js";
+import { buildQuery, jsonOrUndefined, rawRequest as sendRaw, signRequest } from "./raw-http.js";
 
 export interface RawResponse {
   status: number;
@@ -54,13 +54,7 @@ export async function rawRequest(server: { url: string }, o: RawOptions): Promis
   const body = out.body === undefined ? undefined : Buffer.from(out.body);
   const r = await sendRaw({ port: Number(url.port), method: o.method, path: out.path, headers: out.headers, body });
   if (!r.ok) throw r.error;
-  let json: unknown;
-  try {
-    json = r.res.text ? JSON.parse(r.res.text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: r.res.status, headers: r.res.headers, text: r.res.text, json };
+  return { status: r.res.status, headers: r.res.headers, text: r.res.text, json: jsonOrUndefined(r.res.text) };
 }
 
 /** Asserts the Pinpoint error envelope: status, `x-amzn-ErrorType`, `{Message, RequestID}`, no internals. */

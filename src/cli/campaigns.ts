@@ -4,9 +4,10 @@ import { resolve } from "node:path";
 import { CampaignTrainer, RECIPES } from "../campaigns/training.js";
 import { openStore } from "../store/open.js";
 import type { CampaignRecord } from "../store/campaigns.js";
-import type { Store } from "../store/types.js";
+import type { Store, Tenant } from "../store/types.js";
 import { progressReporter } from "./progress.js";
-import { resolveTenant } from "./tenant.js";
+import { resolveTenant, type TenantFlags } from "./tenant.js";
+import type { ProgressCallback } from "../engine/index.js";
 
 function recipe(value: string) {
   if (!(RECIPES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${RECIPES.join(", ")}`);
@@ -50,6 +51,17 @@ function describe(c: CampaignRecord) {
 
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + "\n");
 
+/** Runs a training command with a progress bar and prints the deployed campaign. */
+async function training(
+  o: TenantFlags & { database?: string },
+  run: (trainer: CampaignTrainer, tenant: Tenant, onProgress: ProgressCallback) => Promise<CampaignRecord>,
+): Promise<void> {
+  const tenant = resolveTenant(o);
+  const progress = progressReporter();
+  const rec = await withStore(o, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(progress.done);
+  print(describe(rec));
+}
+
 export function campaignsCommand(): Command {
   const cmd = new Command("campaigns").description("train and deploy recommender campaigns (Amazon Personalize-compatible)");
 
@@ -59,22 +71,11 @@ export function campaignsCommand(): Command {
     .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
     .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe, "auto")
     .option("--seed <n>", "training seed", (v) => Number.parseInt(v, 10), 1)
-    .action(async (o) => {
-      const tenant = resolveTenant(o);
-      const progress = progressReporter();
-      const rec = await withStore(o, (store) =>
-        new CampaignTrainer(store).create({
-          tenant,
-          name: o.name,
-          interactionsFile: resolve(o.interactions),
-          itemsFile: o.items ? resolve(o.items) : undefined,
-          recipe: o.recipe,
-          seed: o.seed,
-          onProgress: progress.onProgress,
-        }),
-      ).finally(progress.done);
-      print(describe(rec));
-    });
+    .action((o) =>
+      training(o, (trainer, tenant, onProgress) =>
+        trainer.create({ tenant, name: o.name, interactionsFile: resolve(o.interactions), itemsFile: o.items ? resolve(o.items) : undefined, recipe: o.recipe, seed: o.seed, onProgress }),
+      ),
+    );
 
   withStoreOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"))
     .requiredOption("--name <name>", "campaign name")
@@ -82,20 +83,17 @@ export function campaignsCommand(): Command {
     .option("--items <file>", "a new items CSV (default: the campaign's)")
     .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe)
     .option("--seed <n>", "training seed", (v) => Number.parseInt(v, 10), 1)
-    .action(async (o) => {
-      const tenant = resolveTenant(o);
-      const progress = progressReporter();
-      const rec = await withStore(o, (store) =>
-        new CampaignTrainer(store).retrain(tenant, o.name, {
+    .action((o) =>
+      training(o, (trainer, tenant, onProgress) =>
+        trainer.retrain(tenant, o.name, {
           interactionsFile: o.interactions ? resolve(o.interactions) : undefined,
           itemsFile: o.items ? resolve(o.items) : undefined,
           recipe: o.recipe,
           seed: o.seed,
-          onProgress: progress.onProgress,
+          onProgress,
         }),
-      ).finally(progress.done);
-      print(describe(rec));
-    });
+      ),
+    );
 
   withStoreOptions(cmd.command("list").description("list campaigns")).action(async (o) => {
     const tenant = o.account || o.region ? resolveTenant(o) : undefined;

@@ -1,7 +1,7 @@
 /** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
 import { tenantLockKey } from "./recommenders.js";
-import type { SqlDb } from "./sql.js";
+import { pageOfDocs, type SqlDb } from "./sql.js";
 import type { Page, Tenant } from "./types.js";
 
 type Doc = ApplicationResponse;
@@ -42,9 +42,7 @@ export class SqlAppRepository implements AppRepository {
       "SELECT seq, doc FROM apps WHERE account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
       [t.accountId, t.region, after, limit + 1],
     );
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return { items: page.map((r) => JSON.parse(r.doc) as Doc), after: more ? Number(page[page.length - 1].seq) : undefined };
+    return pageOfDocs<Doc>(rows, limit);
   }
 
   async delete(t: Tenant, id: string): Promise<Doc | undefined> {

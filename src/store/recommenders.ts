@@ -1,5 +1,5 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
-import type { SqlDb } from "./sql.js";
+import { pageOfDocs, type SqlDb } from "./sql.js";
 import type { Page, RecommenderRepository, Tenant } from "./types.js";
 
 type Doc = RecommenderConfigurationResponse;
@@ -41,12 +41,7 @@ export class SqlRecommenderRepository implements RecommenderRepository {
       "SELECT seq, doc FROM recommenders WHERE account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
       [t.accountId, t.region, after, limit + 1],
     );
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return {
-      items: page.map((r) => JSON.parse(r.doc) as Doc),
-      after: more ? Number(page[page.length - 1].seq) : undefined,
-    };
+    return pageOfDocs<Doc>(rows, limit);
   }
 
   async replace(t: Tenant, doc: Doc): Promise<boolean> {

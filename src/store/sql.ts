@@ -26,3 +26,13 @@ export interface Migration {
   sqlite: string;
   postgres: string;
 }
+
+/**
+ * Turns `limit + 1` rows read in `seq` order into a page: the extra row only says that more exist,
+ * and the last returned row's `seq` is where the next page starts.
+ */
+export function pageOfDocs<T>(rows: { seq: number | string; doc: string }[], limit: number): { items: T[]; after?: number } {
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  return { items: page.map((r) => JSON.parse(r.doc) as T), after: more ? Number(page[page.length - 1].seq) : undefined };
+}
