@@ -589,6 +589,10 @@ describe("(e) --workers", () => {
   test("two worker processes share the port, both answer, and SIGTERM stops them all with exit 0", async () => {
     const { dir, creds } = workspace();
     const server = await spawnServer(["--workers", "2", "--data-dir", join(dir, "data"), "--credentials", creds]);
+    // The primary announces once the first worker is up; wait for both workers' own start lines too.
+    const workersUp = () => new Set([...server.stdout().matchAll(/"pid":(\d+)[^\n]*"msg":"pinrec listening"/g)].map((m) => m[1])).size;
+    for (let i = 0; i < 200 && (!/\(2 workers\)/.test(server.stderr()) || workersUp() < 2); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(workersUp()).toBe(2);
     expect(server.stderr()).toMatch(/pinrec listening on http:\/\/\S+ \(2 workers\)/);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
