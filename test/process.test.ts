@@ -600,6 +600,13 @@ describe("(e) --workers", () => {
       expect(r.status).toBe(201);
       ids.push(r.json.Id);
     }
+    // Every request is one structured log line carrying the id the client saw.
+    const last = await signedCall(server.port, ACCOUNT_A, "GET", `/v1/recommenders/${ids[0]}`);
+    for (let i = 0; i < 50 && !server.stdout().includes(String(last.headers["x-amzn-requestid"])); i++) await new Promise((r) => setTimeout(r, 20));
+    const line = JSON.parse(server.stdout().split("\n").find((l) => l.includes(String(last.headers["x-amzn-requestid"])))!);
+    expect(line).toMatchObject({ msg: "request", method: "GET", operation: "GetRecommenderConfiguration", status: 200, account: ACCOUNT_A.accountId, requestId: last.headers["x-amzn-requestid"] });
+    const logged = server.stdout().split("\n").filter((l) => l.includes('"msg":"request"'));
+    expect(logged.length).toBeGreaterThanOrEqual(13);
     // Every write is visible through whichever worker answers the list.
     expect((await listAll(server.port, ACCOUNT_A)).map((c) => c.Id).sort()).toEqual([...ids].sort());
     const pids = new Set([...server.stdout().matchAll(/"pid":(\d+)[^\n]*"msg":"request"/g)].map((m) => m[1]));
