@@ -38,12 +38,19 @@ export class CampaignRegistry {
 
   start(): void {
     if (this.pollMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
+    const tick = () => {
       this.polling ??= this.poll()
         .catch((err) => this.log?.warn({ err }, "campaign poll failed"))
         .finally(() => (this.polling = undefined));
-    }, this.pollMs);
+    };
+    tick(); // load every deployed model now, so no first request waits for one
+    this.timer = setInterval(tick, this.pollMs);
     this.timer.unref();
+  }
+
+  /** The version of a campaign's model this server answers from, if it has loaded one. */
+  loadedVersion(tenant: Tenant, name: string): number | undefined {
+    return this.loaded.get(keyOf(tenant, name))?.record.version;
   }
 
   async stop(): Promise<void> {
@@ -112,9 +119,15 @@ export class CampaignRegistry {
     }
   }
 
-  /** Notices new, retrained and deleted campaigns, and events recorded by other servers. */
+  /** Loads new campaigns, notices retrained and deleted ones, and folds in other servers' events. */
   async poll(): Promise<void> {
     const versions = new Map((await this.store.campaigns.versions()).map((v) => [keyOf(v, v.name), v]));
+    for (const [key, v] of versions) {
+      if (this.loaded.has(key)) continue;
+      const tenant = { accountId: v.accountId, region: v.region };
+      // One campaign whose model cannot be read must not stop the others from loading.
+      await this.load(tenant, v.name).catch((err) => this.log?.error({ err, campaign: v.name, account: v.accountId }, "campaign model failed to load"));
+    }
     for (const [key, c] of this.loaded) {
       const v = versions.get(key);
       if (!v) {

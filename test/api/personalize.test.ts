@@ -183,3 +183,35 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
     expect((await recommend("u1", 5)).length).toBe(5);
   });
 });
+
+describe("a running server and the campaigns CLI share one data dir", () => {
+  test("new, retrained and deleted campaigns are picked up without a restart or a request", async () => {
+    const data = tempDir("pinrec-data-");
+    const server = await startTestServer("sqlite", { campaignPollMs: 50 });
+    // The CLI opens its own store on the server's data dir, as `pinrec campaigns …` does.
+    const { openStore } = await import("../../src/store/open.js");
+    const cliStore = await openStore({ dataDir: server.dataDir });
+    try {
+      const files = await synth({ users: 80, items: 40, interactions: 1200, seed: 5, outDir: data.path });
+      const trainer = new CampaignTrainer(cliStore);
+      const until = async (what: string, ok: () => boolean) => {
+        for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(ok(), what).toBe(true);
+      };
+      await trainer.create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath });
+      await until("loaded after create", () => server.campaigns.loadedVersion(TENANT, "shop") === 1);
+      await trainer.retrain(TENANT, "shop", { seed: 9 });
+      await until("swapped after retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 2);
+      const { runtime } = clients(server);
+      const arn = `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/shop`;
+      expect((await runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1", numResults: 3 }))).itemList).toHaveLength(3);
+      await trainer.delete(TENANT, "shop");
+      await until("unloaded after delete", () => server.campaigns.loadedVersion(TENANT, "shop") === undefined);
+      expect((await errorOf(() => runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1" })))).name).toBe("ResourceNotFoundException");
+    } finally {
+      await cliStore.close();
+      await server.dispose();
+      data.remove();
+    }
+  });
+});
