@@ -128,8 +128,8 @@ export class CampaignTrainer {
         lastUpdatedDateTime: now,
       };
       await this.store.campaigns.put(tenant, record);
-      // The previous model stays until servers have had a moment to move to the new one.
-      if (existing && existing.modelKey !== key) setTimeout(() => void this.store.models.delete(existing.modelKey).catch(() => {}), 0).unref();
+      // The previous model stays, for servers that are still loading it; the one before goes.
+      if (version > 2) await this.store.models.delete(modelKey(tenant, name, version - 2));
       return record;
     } finally {
       await source.cleanup();
@@ -165,6 +165,7 @@ export class CampaignTrainer {
     const rec = await this.store.campaigns.delete(tenant, name);
     if (!rec) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
     await this.store.models.delete(rec.modelKey);
+    if (rec.version > 1) await this.store.models.delete(modelKey(tenant, name, rec.version - 1));
     return rec;
   }
 

@@ -202,10 +202,18 @@ describe("a running server and the campaigns CLI share one data dir", () => {
       await until("loaded after create", () => server.campaigns.loadedVersion(TENANT, "shop") === 1);
       await trainer.retrain(TENANT, "shop", { seed: 9 });
       await until("swapped after retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 2);
+      // Model files: the deployed one and the one before it are kept, older ones removed.
+      const key = (v: number) => `${TENANT.accountId}/${TENANT.region}/shop/v${v}`;
+      const stored = async () => (await Promise.all([1, 2, 3].map(async (v) => ((await cliStore.models.get(key(v))) ? v : 0)))).filter(Boolean);
+      expect(await stored()).toEqual([1, 2]);
+      await trainer.retrain(TENANT, "shop", { seed: 10 });
+      await until("swapped after a second retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 3);
+      expect(await stored()).toEqual([2, 3]);
       const { runtime } = clients(server);
       const arn = `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/shop`;
       expect((await runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1", numResults: 3 }))).itemList).toHaveLength(3);
       await trainer.delete(TENANT, "shop");
+      expect(await stored()).toEqual([]);
       await until("unloaded after delete", () => server.campaigns.loadedVersion(TENANT, "shop") === undefined);
       expect((await errorOf(() => runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1" })))).name).toBe("ResourceNotFoundException");
     } finally {
