@@ -1,7 +1,6 @@
 /** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
-import { tenantLockKey } from "./recommenders.js";
-import { pageOfDocs, type SqlDb } from "./sql.js";
+import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
 import type { Page, Tenant } from "./types.js";
 
 type Doc = ApplicationResponse;
@@ -17,7 +16,7 @@ export interface AppRepository {
 
 /** Serialises every write that touches one app (endpoint writes, app deletion) across processes. */
 export function appLockKey(t: Tenant, appId: string): string {
-  return `app:${t.accountId}:${t.region}:${appId}`;
+  return tenantLockKey("app", t, appId);
 }
 
 export class SqlAppRepository implements AppRepository {

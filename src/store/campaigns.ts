@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { SqlDb } from "./sql.js";
+import { tenantLockKey, type SqlDb } from "./sql.js";
 import type { Tenant } from "./types.js";
 
 export interface CampaignRecord {
@@ -49,7 +49,7 @@ export class SqlCampaignRepository {
 
   /** Inserts or replaces the campaign (one row per tenant and name). */
   async put(t: Tenant, rec: CampaignRecord): Promise<void> {
-    await this.db.transaction(`campaigns:${t.accountId}:${t.region}:${rec.name}`, async (tx) => {
+    await this.db.transaction(tenantLockKey("campaigns", t, rec.name), async (tx) => {
       const { changes } = await tx.run(
         "UPDATE campaigns SET version = ?, tracking_id = ?, doc = ? WHERE account_id = ? AND region = ? AND name = ?",
         [rec.version, rec.trackingId, JSON.stringify(rec), t.accountId, t.region, rec.name],
@@ -95,7 +95,7 @@ export class SqlCampaignRepository {
 
   /** Deletes the campaign and its recorded events in one transaction. */
   async delete(t: Tenant, name: string): Promise<CampaignRecord | undefined> {
-    return this.db.transaction(`campaigns:${t.accountId}:${t.region}:${name}`, async (tx) => {
+    return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
       const row = await tx.get<{ doc: string }>("DELETE FROM campaigns WHERE account_id = ? AND region = ? AND name = ? RETURNING doc", [t.accountId, t.region, name]);
       await tx.run("DELETE FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?", [t.accountId, t.region, name]);
       return row ? (JSON.parse(row.doc) as CampaignRecord) : undefined;
@@ -107,7 +107,7 @@ export class SqlCampaignRepository {
    * a reader that resumes after the last sequence it saw never skips one.
    */
   async addEvents(t: Tenant, name: string, events: Omit<CampaignEvent, "seq">[]): Promise<void> {
-    await this.db.transaction(`campaign-events:${t.accountId}:${t.region}:${name}`, async (tx) => {
+    await this.db.transaction(tenantLockKey("campaign-events", t, name), async (tx) => {
       for (const e of events) {
         await tx.run("INSERT INTO campaign_events (account_id, region, campaign, user_id, item_id, event_type, event_value, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
           t.accountId,

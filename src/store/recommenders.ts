@@ -1,12 +1,8 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
-import { pageOfDocs, type SqlDb } from "./sql.js";
+import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
 import type { Page, RecommenderRepository, Tenant } from "./types.js";
 
 type Doc = RecommenderConfigurationResponse;
-
-export function tenantLockKey(table: string, t: Tenant): string {
-  return `${table}:${t.accountId}:${t.region}`;
-}
 
 export class SqlRecommenderRepository implements RecommenderRepository {
   constructor(private readonly db: SqlDb) {}

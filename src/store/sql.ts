@@ -36,3 +36,11 @@ export function pageOfDocs<T>(rows: { seq: number | string; doc: string }[], lim
   const page = more ? rows.slice(0, limit) : rows;
   return { items: page.map((r) => JSON.parse(r.doc) as T), after: more ? Number(page[page.length - 1].seq) : undefined };
 }
+
+/**
+ * The lock key that serialises one tenant's read-check-write sequences on a table (quota checks,
+ * per-name upserts); `name` narrows it to one resource.
+ */
+export function tenantLockKey(table: string, t: { accountId: string; region: string }, name?: string): string {
+  return `${table}:${t.accountId}:${t.region}${name === undefined ? "" : `:${name}`}`;
+}

@@ -3,8 +3,7 @@
  * and one row per version holding that version's content. Every write runs in one transaction
  * under the tenant's template lock, so versions are numbered exactly and never reused.
  */
-import { tenantLockKey } from "./recommenders.js";
-import type { SqlDb, SqlExecutor } from "./sql.js";
+import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./types.js";
 
 export type TemplateContent = Record<string, unknown>;
