@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -75,7 +75,6 @@ async function firstLine(file: string): Promise<string> {
 }
 
 async function endsWithNewline(file: string): Promise<boolean> {
-  const { open } = await import("node:fs/promises");
   const fh = await open(file, "r");
   try {
     const { size } = await fh.stat();

@@ -5,6 +5,7 @@ import { CampaignTrainer, RECIPES } from "../campaigns/training.js";
 import { openStore } from "../store/open.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
+import { seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 import { resolveTenant, type TenantFlags } from "./tenant.js";
 import type { ProgressCallback } from "../engine/index.js";
@@ -70,7 +71,7 @@ export function campaignsCommand(): Command {
     .requiredOption("--interactions <file>", "interactions CSV: USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE,EVENT_VALUE]")
     .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
     .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe, "auto")
-    .option("--seed <n>", "training seed", (v) => Number.parseInt(v, 10), 1)
+    .option("--seed <n>", "training seed", seed, 1)
     .action((o) =>
       training(o, (trainer, tenant, onProgress) =>
         trainer.create({ tenant, name: o.name, interactionsFile: resolve(o.interactions), itemsFile: o.items ? resolve(o.items) : undefined, recipe: o.recipe, seed: o.seed, onProgress }),
@@ -82,7 +83,7 @@ export function campaignsCommand(): Command {
     .option("--interactions <file>", "a new interactions CSV (default: the campaign's)")
     .option("--items <file>", "a new items CSV (default: the campaign's)")
     .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe)
-    .option("--seed <n>", "training seed", (v) => Number.parseInt(v, 10), 1)
+    .option("--seed <n>", "training seed", seed, 1)
     .action((o) =>
       training(o, (trainer, tenant, onProgress) =>
         trainer.retrain(tenant, o.name, {

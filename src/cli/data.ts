@@ -3,22 +3,18 @@ import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
 import { DEFAULT_EASE, evaluate, formatEvalTable, importDataset, synth } from "../engine/index.js";
 import { RECIPES } from "../campaigns/training.js";
+import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
-
-const count = (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError("must be a positive integer");
-  return Number(v);
-};
 
 export function dataCommand(): Command {
   const cmd = new Command("data").description("synthetic data sets for tests, demos and benchmarks");
   cmd
     .command("synth")
     .description("write interactions.csv and items.csv with planted tastes, Zipf-like popularity and item titles/genres")
-    .option("--users <n>", "users", count, 1000)
-    .option("--items <n>", "items", count, 500)
-    .option("--interactions <n>", "interactions", count, 20000)
-    .option("--seed <n>", "seed", (v) => Number.parseInt(v, 10), 1)
+    .option("--users <n>", "users", positiveInt, 1000)
+    .option("--items <n>", "items", positiveInt, 500)
+    .option("--interactions <n>", "interactions", positiveInt, 20000)
+    .option("--seed <n>", "seed", seed, 1)
     .option("--out <dir>", "output directory", ".")
     .action(async (o) => {
       const r = await synth({ users: o.users, items: o.items, interactions: o.interactions, seed: o.seed, outDir: resolve(o.out) });
@@ -32,7 +28,7 @@ export function evaluateCommand(): Command {
     .description("offline evaluation: seeded per-user 75/25 split, every recipe side by side")
     .requiredOption("--interactions <file>", "interactions CSV")
     .option("--recipe <recipes...>", "recipes to compare (default: popularity ials ease; ease only up to its item limit)")
-    .option("--seed <n>", "split and training seed", (v) => Number.parseInt(v, 10), 1)
+    .option("--seed <n>", "split and training seed", seed, 1)
     .option("--json", "print rows as JSON")
     .action(async (o) => {
       for (const r of o.recipe ?? []) if (!(RECIPES as string[]).includes(r)) throw new InvalidArgumentError(`unknown recipe ${r}`);

@@ -1,21 +1,12 @@
 /** `pinrec serve`: the AWS-compatible API server. */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { port, positiveInt } from "./args.js";
 import { resolve } from "node:path";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from "../serve.js";
 import cluster from "node:cluster";
 import { describeDatabase } from "../store/open.js";
 import { printGeneratedCredentials } from "./banner.js";
 import { runPrimary, type ListeningMessage } from "./cluster.js";
-
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive integer");
-  return Number(value);
-}
-
-function port(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("must be a port number (0-65535)");
-  return Number(value);
-}
 
 export function serveCommand(): Command {
   return new Command("serve")

@@ -1,0 +1,18 @@
+/** Parsers for numeric command-line options, shared so every command rejects bad numbers alike. */
+import { InvalidArgumentError } from "commander";
+
+export function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("must be a positive integer");
+  return Number(value);
+}
+
+export function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError("must be a port number (0-65535)");
+  return Number(value);
+}
+
+/** Seeds are 32-bit integers (the engine's PRNG state); `abc` is refused instead of becoming NaN. */
+export function seed(value: string): number {
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError("must be an integer");
+  return Number(value);
+}
