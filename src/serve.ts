@@ -82,6 +82,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       rateLimit: opts.rateLimit,
     });
     campaigns.log = app.log;
+    for (const notice of store.notices) app.log.warn({ dataDir }, notice);
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const address = app.server.address();
