@@ -25,7 +25,17 @@ export {
   type ProgressEvent,
   type ProgressCallback,
 } from "./dataset.js";
-export { CsvParser, readCsvFile, csvField, type CsvRecord, type CsvSyntaxError } from "./csv.js";
+export {
+  CsvParser,
+  CsvRecordTooLongError,
+  DEFAULT_MAX_FIELD_CHARS,
+  DEFAULT_MAX_RECORD_CHARS,
+  readCsv,
+  readCsvFile,
+  csvField,
+  type CsvRecord,
+  type CsvSyntaxError,
+} from "./csv.js";
 export {
   Model,
   type ModelData,
