@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
 import { serveCommand } from "./cli/serve.js";
+import { credentialsCommand } from "./cli/credentials.js";
 import { CampaignConflictError, CampaignError } from "./campaigns/training.js";
 import { ImportError } from "./engine/index.js";
 import { CredentialsError } from "./server/credentials.js";
@@ -45,6 +46,7 @@ export function buildCli(): Command {
   program.addCommand(campaignsCommand());
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
+  program.addCommand(credentialsCommand());
   return program;
 }
 
