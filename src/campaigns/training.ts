@@ -227,7 +227,14 @@ export class CampaignTrainer {
     return this.withLease(tenant, name, "create", async (owner) => {
       // Another process may have finished creating it between the check above and the lease.
       if (await this.store.campaigns.get(tenant, name)) throw this.exists(tenant, name);
-      return this.deploy(opts, owner);
+      try {
+        return await this.deploy(opts, owner);
+      } catch (err) {
+        // A failed first deploy leaves no empty model directory behind.
+        const prefix = modelPrefix(tenant, name);
+        if ((await this.store.models.list(prefix).catch(() => ["?"])).length === 0) await this.store.models.deleteAll(prefix).catch(() => {});
+        throw err;
+      }
     });
   }
 

@@ -339,7 +339,7 @@ export async function importDataset(
   // Personalize refuses to train without interactions; an empty campaign would only ever answer popularity of nothing.
   if (triples.length === 0) {
     const why = rows === 0 ? "the file has a header but no rows" : `all ${rows} rows were skipped by the event type filter`;
-    throw new ImportError(`${interactionsPath}: no interactions (${why}); nothing to train on`, interactionsPath, [{ line: 1, reason: "no interactions" }], 1);
+    throw new ImportError(`${interactionsPath}: no interactions (${why}); nothing to train on`, interactionsPath, [], 0);
   }
 
   let metadata: ItemMetadata = { columns: [], rows: [] };

@@ -271,6 +271,8 @@ export class FileModelBlobStore implements ModelBlobStore {
       await rename(tmp, path); // readers see the old file or the new one, never half of one
     } catch (err) {
       await rm(tmp, { force: true }).catch(() => {}); // e.g. a full disk: leave nothing behind
+      const e = err as NodeJS.ErrnoException;
+      if (e && typeof e === "object" && e.path === undefined) e.path = path; // say which file (a failed write names none)
       throw err;
     }
   }
