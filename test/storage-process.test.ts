@@ -110,9 +110,12 @@ describe("secrets at rest", () => {
     await (await openStore({ dataDir: data })).close();
     chmodSync(data, 0o755);
     chmodSync(join(data, "pinrec.db"), 0o644);
+    // Files of the user's own in the data dir are theirs: left as they are.
+    writeFileSync(join(data, "notes.txt"), "mine", { mode: 0o644 });
     const server = await spawnServer(["--data-dir", data, "--credentials", w.creds]);
     expect(statSync(data).mode & 0o777).toBe(0o700);
     expect(statSync(join(data, "pinrec.db")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(data, "notes.txt")).mode & 0o777).toBe(0o644);
     const said = server.stdout().split("\n").filter((l) => l.includes("tightened permissions"));
     expect(said.map((l) => JSON.parse(l).msg).sort()).toEqual([`tightened permissions of ${data} from 0755 to 0700`, `tightened permissions of ${join(data, "pinrec.db")} from 0644 to 0600`].sort());
     expect((await server.stop()).code).toBe(0);

@@ -30,26 +30,29 @@ export function ensurePrivateDir(dir: string): string[] {
   return note ? [note] : [];
 }
 
+/** What pinrec itself keeps in a data directory; anything else there is the user's and left alone. */
+const DATA_DIR_FILES = ["pinrec.db", "pinrec.db-wal", "pinrec.db-shm", "credentials.json"];
+const DATA_DIR_TREES = ["models"];
+
 /**
- * Tightens a data directory and everything below it (database files, models, credentials).
- * Returns one line per change, for the caller to log. Symbolic links are left alone.
+ * Tightens a data directory and what pinrec keeps in it (database files, credentials, the models
+ * tree). Returns one line per change, for the caller to log. Symbolic links are left alone.
  */
 export function securePrivateTree(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const notes: string[] = [];
+  const note = (n: string | undefined) => n && notes.push(n);
   const walk = (path: string) => {
-    const note = tighten(path, PRIVATE_DIR_MODE);
-    if (note) notes.push(note);
+    note(tighten(path, PRIVATE_DIR_MODE));
     for (const entry of readdirSync(path, { withFileTypes: true })) {
       const child = join(path, entry.name);
       if (entry.isDirectory()) walk(child);
-      else if (entry.isFile()) {
-        const n = tighten(child, PRIVATE_FILE_MODE);
-        if (n) notes.push(n);
-      }
+      else if (entry.isFile()) note(tighten(child, PRIVATE_FILE_MODE));
     }
   };
-  walk(dir);
+  note(tighten(dir, PRIVATE_DIR_MODE));
+  for (const f of DATA_DIR_FILES) note(securePrivateFile(join(dir, f)));
+  for (const t of DATA_DIR_TREES) if (existsSync(join(dir, t))) walk(join(dir, t));
   return notes;
 }
 
