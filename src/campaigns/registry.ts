@@ -42,8 +42,8 @@ export class CampaignRegistry {
   private polling: Promise<void> | undefined;
   /** The version of each campaign whose model failed to load, and why: reported once, not retried. */
   private readonly failed = new Map<string, { version: number; error: CampaignUnavailableError }>();
-  /** Users with folded-in events, least recently active first: key → the campaign they are folded into. */
-  private readonly folded = new Map<string, LoadedCampaign>();
+  /** Users with folded-in events, least recently active first, and the campaign they are folded into. */
+  private readonly folded = new Map<string, { campaign: LoadedCampaign; userId: string }>();
   private foldCapReported = false;
 
   constructor(
@@ -119,6 +119,8 @@ export class CampaignRegistry {
         if (!current || current.record.version < rec.version) {
           this.loaded.set(key, fresh);
           if (current) this.forgetFolded(current);
+        } else {
+          this.forgetFolded(fresh); // a newer version was loaded meanwhile
         }
         this.log?.info({ campaign: rec.arn, version: rec.version, recipe: rec.recipe }, "campaign model loaded");
         return this.loaded.get(key);
@@ -150,11 +152,11 @@ export class CampaignRegistry {
   private noteFolded(c: LoadedCampaign, userId: string): void {
     const key = `${keyOf(c.tenant, c.record.name)}\u0000${userId}`;
     this.folded.delete(key);
-    this.folded.set(key, c);
+    this.folded.set(key, { campaign: c, userId });
     while (this.folded.size > this.maxFoldedUsers) {
-      const [oldestKey, owner] = this.folded.entries().next().value!;
+      const [oldestKey, oldest] = this.folded.entries().next().value!;
       this.folded.delete(oldestKey);
-      owner.model.forgetFoldedIn(oldestKey.slice(oldestKey.lastIndexOf("\u0000") + 1));
+      oldest.campaign.model.forgetFoldedIn(oldest.userId);
       if (!this.foldCapReported) {
         this.foldCapReported = true;
         this.log?.warn(
@@ -167,7 +169,7 @@ export class CampaignRegistry {
 
   /** Drops the bookkeeping of a campaign object that was replaced or deleted. */
   private forgetFolded(c: LoadedCampaign): void {
-    for (const [key, owner] of this.folded) if (owner === c) this.folded.delete(key);
+    for (const [key, entry] of this.folded) if (entry.campaign === c) this.folded.delete(key);
   }
 
   /** How many users currently carry folded-in events (across campaigns). */
