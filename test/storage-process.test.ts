@@ -62,6 +62,20 @@ describe("a full disk", () => {
   }, 120_000);
 });
 
+describe("a read-only file system", () => {
+  test.skipIf(!CAN_FILL_A_DISK)("`campaigns list` on a data dir remounted read-only: one line naming the database, exit 2", async () => {
+    const w = workspace();
+    const mnt = join(w.dir, "ro");
+    mkdirSync(mnt);
+    const list = `"${process.execPath}" "${BIN}" campaigns list --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
+    const script = [`mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`, `${list} >/dev/null || exit 98`, `mount -o remount,ro "${mnt}" || exit 99`, list].join("\n");
+    const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { cwd: REPO, env: cleanEnv(), encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^pinrec: cannot open the database file \\(${mnt}/data/pinrec\\.db\\); nothing was changed`));
+    noStack(r.stderr);
+  }, 60_000);
+});
+
 describe("a damaged SQLite file", () => {
   const cases: [string, (db: string) => void][] = [
     ["a garbled header", (db) => writeAt(db, 0, Buffer.from("this is not sqlite"))],

@@ -33,7 +33,11 @@ export class SqliteDb implements SqlDb {
         if (note) this.notes.push(note);
       }
     }
-    this.db = new Database(file);
+    try {
+      this.db = new Database(file);
+    } catch (err) {
+      throw withPath(err, file);
+    }
     try {
       this.db.pragma("busy_timeout = 5000");
       this.db.pragma("journal_mode = WAL");
@@ -45,7 +49,7 @@ export class SqliteDb implements SqlDb {
       if (err instanceof DatabaseDamagedError) throw err;
       const code = (err as { code?: string }).code;
       if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") throw damaged(file, (err as Error).message);
-      throw err;
+      throw withPath(err, file);
     }
   }
 
@@ -130,4 +134,10 @@ function damaged(file: string, detail: string): DatabaseDamagedError {
   return new DatabaseDamagedError(
     `the SQLite database ${file} is damaged (${detail}); pinrec will not start on it. Restore it from a backup, or move it (and its -wal and -shm files) aside to start empty.`,
   );
+}
+
+/** SQLite's errors name no file; the one being opened is what a person needs to know. */
+function withPath(err: unknown, file: string): unknown {
+  if (err && typeof err === "object" && !("path" in err)) Object.assign(err, { path: file });
+  return err;
 }
