@@ -34,6 +34,8 @@ export interface ServerOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
+  /** Users with real-time (PutEvents) fold-ins kept in memory, across campaigns; default DEFAULT_MAX_FOLDED_USERS. */
+  maxFoldedUsers?: number;
 }
 
 export interface RunningServer {
@@ -65,7 +67,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
   const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema });
   try {
-    const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
+    const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const app = buildApp({
       services: [
@@ -82,6 +84,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       rateLimit: opts.rateLimit,
     });
     campaigns.log = app.log;
+    for (const notice of store.notices) app.log.warn({ dataDir }, notice);
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const address = app.server.address();

@@ -406,10 +406,19 @@ describe("(c) credentials", () => {
     expect(cred.accountId).toMatch(/^\d{12}$/);
     expect(statSync(file).mode & 0o777, "the secret must not be world-readable").toBe(0o600);
     expect(err).toContain(`pinrec generated an access key for account ${cred.accountId} in ${file}`);
-    expect(err).toContain(`export AWS_ACCESS_KEY_ID=${cred.accessKeyId}`);
-    expect(err).toContain(`export AWS_SECRET_ACCESS_KEY=${cred.secretAccessKey}`);
-    expect(err).toContain("export AWS_DEFAULT_REGION=");
+    // The key id and where the secret is; never the secret, which would land in captured logs.
+    expect(err).toContain(`Access key id: ${cred.accessKeyId}.`);
+    expect(err).not.toContain(cred.secretAccessKey);
+    expect(first.stdout()).not.toContain(cred.secretAccessKey);
+    expect(err).toContain(`eval "$(npx pinrec credentials show --data-dir ${dataDir})"`);
     expect(err).toContain(`--endpoint-url ${first.url}`);
+    // `pinrec credentials show` prints the exports a shell can eval.
+    const shown = await runCli(["credentials", "show", "--data-dir", dataDir], { env: { AWS_REGION: "eu-west-1" } });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toBe(`export AWS_ACCESS_KEY_ID=${cred.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${cred.secretAccessKey}\nexport AWS_DEFAULT_REGION=eu-west-1\n`);
+    // Everything in the data dir is private to the user running pinrec.
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    for (const f of ["pinrec.db", "pinrec.db-wal", "pinrec.db-shm"]) expect(statSync(join(dataDir, f)).mode & 0o777, f).toBe(0o600);
     // The printed key works.
     const made = await create(first.port, "with-generated-key", cred);
     const bytes = readFileSync(file);

@@ -4,7 +4,13 @@
  * then swapped in with one assignment, so no request ever sees a half-loaded model.
  *
  * Events recorded by PutEvents (on any server sharing the database) are folded into the loaded
- * model in sequence order, so a user's next recommendations reflect them at once.
+ * model in sequence order, so a user's next recommendations reflect them at once. Fold-in memory is
+ * bounded: at most `maxFoldedUsers` users across all campaigns carry folded-in events; past that the
+ * least recently active one is forgotten (answered from the trained model, or popularity, until the
+ * next training includes their events).
+ *
+ * A model that fails to load (damaged, truncated) is reported once per version; the model already in
+ * service stays, and at start the previous deployed model is served instead when it is intact.
  */
 import type { FastifyBaseLogger } from "fastify";
 import { deserializeModel, type Model } from "../engine/index.js";
@@ -21,6 +27,12 @@ export interface LoadedCampaign {
 
 const keyOf = (t: Tenant, name: string) => `${t.accountId}\u0000${t.region}\u0000${name}`;
 
+/** Users with folded-in events kept per server (about 4 KB each with iALS factors: ~400 MB). */
+export const DEFAULT_MAX_FOLDED_USERS = 100_000;
+
+/** No usable model for a campaign: its model file is missing or failed its integrity check. */
+export class CampaignUnavailableError extends Error {}
+
 export class CampaignRegistry {
   private readonly loaded = new Map<string, LoadedCampaign>();
   private readonly loading = new Map<string, Promise<LoadedCampaign | undefined>>();
@@ -28,12 +40,18 @@ export class CampaignRegistry {
   private readonly syncing = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /** The version of each campaign whose model failed to load, and why: reported once, not retried. */
+  private readonly failed = new Map<string, { version: number; error: CampaignUnavailableError }>();
+  /** Users with folded-in events, least recently active first, and the campaign they are folded into. */
+  private readonly folded = new Map<string, { campaign: LoadedCampaign; userId: string }>();
+  private foldCapReported = false;
 
   constructor(
     private readonly store: Store,
     private readonly pollMs = 1000,
     /** Set once the server's logger exists. */
     public log?: FastifyBaseLogger,
+    readonly maxFoldedUsers = DEFAULT_MAX_FOLDED_USERS,
   ) {}
 
   start(): void {
@@ -74,18 +92,89 @@ export class CampaignRegistry {
       pending = (async () => {
         const rec = record ?? (await this.store.campaigns.get(tenant, name));
         if (!rec) return undefined;
-        const bytes = await this.store.models.get(rec.modelKey);
-        if (!bytes) throw new Error(`model ${rec.modelKey} of campaign ${rec.arn} is missing from model storage`);
-        const fresh: LoadedCampaign = { tenant, record: rec, model: deserializeModel(bytes), eventsSeq: rec.eventsSeq };
-        await this.foldIn(fresh);
+        const failure = this.failed.get(key);
+        if (failure?.version === rec.version) throw failure.error;
         const current = this.loaded.get(key);
-        if (!current || current.record.version < rec.version) this.loaded.set(key, fresh);
+        let model: Model;
+        try {
+          model = await this.readModel(rec.modelKey, rec.arn);
+        } catch (err) {
+          if (!(err instanceof CampaignUnavailableError)) throw err; // e.g. the database is unreachable: retried
+          const error = err;
+          this.failed.set(key, { version: rec.version, error });
+          if (current) {
+            this.log?.error({ campaign: rec.arn, version: rec.version, serving: current.record.version, reason: error.message }, "campaign model failed to load; the model in service stays");
+            return current;
+          }
+          const previous = rec.previousModelKey ? await this.readModel(rec.previousModelKey, rec.arn).catch(() => undefined) : undefined;
+          if (!previous) {
+            this.log?.error({ campaign: rec.arn, version: rec.version, reason: error.message }, "campaign model failed to load and no earlier model is intact; requests are refused until a retrain");
+            throw error;
+          }
+          this.log?.error({ campaign: rec.arn, version: rec.version, serving: rec.previousModelKey, reason: error.message }, "campaign model failed to load; serving the model deployed before it");
+          model = previous;
+        }
+        const fresh: LoadedCampaign = { tenant, record: rec, model, eventsSeq: rec.eventsSeq };
+        await this.foldIn(fresh);
+        if (!current || current.record.version < rec.version) {
+          this.loaded.set(key, fresh);
+          if (current) this.forgetFolded(current);
+        } else {
+          this.forgetFolded(fresh); // a newer version was loaded meanwhile
+        }
         this.log?.info({ campaign: rec.arn, version: rec.version, recipe: rec.recipe }, "campaign model loaded");
         return this.loaded.get(key);
       })().finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
     return pending;
+  }
+
+  /** Unusable models were reported once by load(); anything else (storage unreachable) is retried and said each time. */
+  private logRetry(err: unknown, campaign: string): void {
+    if (!(err instanceof CampaignUnavailableError)) this.log?.warn({ err, campaign }, "campaign model could not be read; retrying at the next poll");
+  }
+
+  private async readModel(key: string, arn: string): Promise<Model> {
+    const bytes = await this.store.models.get(key);
+    if (!bytes) throw new CampaignUnavailableError(`model ${key} of campaign ${arn} is missing from model storage`);
+    try {
+      return deserializeModel(bytes);
+    } catch (err) {
+      throw new CampaignUnavailableError(`model ${key} of campaign ${arn} cannot be used: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Records that `userId` now has folded-in events in `c`, as the most recently active; past the cap,
+   * the least recently active user anywhere loses theirs (said once in the log).
+   */
+  private noteFolded(c: LoadedCampaign, userId: string): void {
+    const key = `${keyOf(c.tenant, c.record.name)}\u0000${userId}`;
+    this.folded.delete(key);
+    this.folded.set(key, { campaign: c, userId });
+    while (this.folded.size > this.maxFoldedUsers) {
+      const [oldestKey, oldest] = this.folded.entries().next().value!;
+      this.folded.delete(oldestKey);
+      oldest.campaign.model.forgetFoldedIn(oldest.userId);
+      if (!this.foldCapReported) {
+        this.foldCapReported = true;
+        this.log?.warn(
+          { maxFoldedUsers: this.maxFoldedUsers },
+          "fold-in cap reached: the least recently active users' real-time events are forgotten until the next retrain includes them (raise --max-folded-users, or retrain more often)",
+        );
+      }
+    }
+  }
+
+  /** Drops the bookkeeping of a campaign object that was replaced or deleted. */
+  private forgetFolded(c: LoadedCampaign): void {
+    for (const [key, entry] of this.folded) if (entry.campaign === c) this.folded.delete(key);
+  }
+
+  /** How many users currently carry folded-in events (across campaigns). */
+  get foldedUsers(): number {
+    return this.folded.size;
   }
 
   /** Brings a loaded campaign up to date with recorded events. */
@@ -114,7 +203,10 @@ export class CampaignRegistry {
         list.push({ itemId: e.itemId, weight: 1 });
         byUser.set(e.userId, list);
       }
-      for (const [userId, list] of byUser) c.model.foldIn(userId, list);
+      for (const [userId, list] of byUser) {
+        c.model.foldIn(userId, list);
+        this.noteFolded(c, userId);
+      }
       c.eventsSeq = events[events.length - 1].seq;
     }
   }
@@ -123,19 +215,21 @@ export class CampaignRegistry {
   async poll(): Promise<void> {
     const versions = new Map((await this.store.campaigns.versions()).map((v) => [keyOf(v, v.name), v]));
     for (const [key, v] of versions) {
-      if (this.loaded.has(key)) continue;
+      if (this.loaded.has(key) || this.failed.get(key)?.version === v.version) continue;
       const tenant = { accountId: v.accountId, region: v.region };
       // One campaign whose model cannot be read must not stop the others from loading.
-      await this.load(tenant, v.name).catch((err) => this.log?.error({ err, campaign: v.name, account: v.accountId }, "campaign model failed to load"));
+      await this.load(tenant, v.name).catch((err) => this.logRetry(err, v.name));
     }
+    for (const key of this.failed.keys()) if (!versions.has(key)) this.failed.delete(key);
     for (const [key, c] of this.loaded) {
       const v = versions.get(key);
       if (!v) {
         this.loaded.delete(key);
+        this.forgetFolded(c);
         this.log?.info({ campaign: c.record.arn }, "campaign deleted; model unloaded");
-      } else if (v.version > c.record.version) {
+      } else if (v.version > c.record.version && this.failed.get(key)?.version !== v.version) {
         const rec = await this.store.campaigns.get(c.tenant, c.record.name);
-        if (rec) await this.load(c.tenant, c.record.name, rec);
+        if (rec) await this.load(c.tenant, c.record.name, rec).catch((err) => this.logRetry(err, c.record.name));
       } else {
         await this.syncEvents(c.tenant, c.record.name);
       }

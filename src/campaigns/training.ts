@@ -2,6 +2,11 @@
  * Builds, retrains and removes campaigns: trains the embedded engine on a tenant's interaction
  * data and deploys the model by storing it and bumping the campaign's version, which running
  * servers notice and swap in atomically.
+ *
+ * Create, retrain and delete of one campaign happen one at a time across every process sharing the
+ * database: each holds the campaign's lease in the store for its whole run (renewed while training,
+ * so a crashed trainer's lease simply expires). A model is stored under a name of its own before the
+ * record that points to it is committed, so a campaign record always matches its model.
  */
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -10,11 +15,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { csvField, ImportError, importDataset, serializeModel, train, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
-import type { CampaignEvent, CampaignRecord } from "../store/campaigns.js";
+import type { CampaignEvent, CampaignRecord, CommitOutcome, LeaseOperation } from "../store/campaigns.js";
+import { PRIVATE_FILE_MODE } from "../store/files.js";
 import type { Store, Tenant } from "../store/types.js";
 import { CAMPAIGN_NAME, campaignArn } from "./arn.js";
 
 export class CampaignError extends Error {}
+
+/**
+ * The campaign already exists, or another process is creating, retraining or deleting it: the
+ * command was valid but the campaign's state refused it (the CLI exits with 1, not 2).
+ */
+export class CampaignConflictError extends CampaignError {}
+
+/** How long a lease lasts without renewal; a trainer renews it every third of this. */
+export const DEFAULT_LEASE_MS = 60_000;
+
+const DOING: Record<LeaseOperation, string> = { create: "created", retrain: "retrained", delete: "deleted" };
 
 export interface TrainCampaignOptions {
   tenant: Tenant;
@@ -28,8 +45,9 @@ export interface TrainCampaignOptions {
 
 export const RECIPES: RecipeChoice[] = ["auto", "ials", "ease", "popularity"];
 
-function modelKey(t: Tenant, name: string, version: number): string {
-  return `${t.accountId}/${t.region}/${name}/v${version}`;
+/** Where a campaign's models are stored; each deploy adds `v<version>-<run>` below it. */
+function modelPrefix(t: Tenant, name: string): string {
+  return `${t.accountId}/${t.region}/${name}`;
 }
 
 /**
@@ -39,25 +57,34 @@ function modelKey(t: Tenant, name: string, version: number): string {
 async function withRecordedEvents(file: string, events: CampaignEvent[]): Promise<{ path: string; cleanup(): Promise<void> }> {
   if (events.length === 0) return { path: file, cleanup: async () => {} };
   const dir = await mkdtemp(join(tmpdir(), "pinrec-retrain-"));
-  const path = join(dir, "interactions.csv");
-  const header = await firstLine(file);
-  const columns = header.split(",").map((c) => c.trim().replace(/^"|"$/g, "").toUpperCase());
-  const out = createWriteStream(path);
-  await pipeline(createReadStream(file), out, { end: false });
-  let text = header.length > 0 && !(await endsWithNewline(file)) ? "\n" : "";
-  for (const e of events) {
-    if (e.itemId === null) continue;
-    const value: Record<string, string> = {
-      USER_ID: e.userId,
-      ITEM_ID: e.itemId,
-      TIMESTAMP: String(Math.floor(Date.parse(e.sentAt) / 1000)),
-      EVENT_TYPE: e.eventType,
-      EVENT_VALUE: e.eventValue === null ? "" : String(e.eventValue),
-    };
-    text += columns.map((c) => csvField(value[c] ?? "")).join(",") + "\n";
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const path = join(dir, "interactions.csv");
+    const header = await firstLine(file);
+    const columns = header.split(",").map((c) => c.trim().replace(/^"|"$/g, "").toUpperCase());
+    const out = createWriteStream(path, { mode: PRIVATE_FILE_MODE });
+    await pipeline(createReadStream(file), out, { end: false });
+    let text = header.length > 0 && !(await endsWithNewline(file)) ? "\n" : "";
+    for (const e of events) {
+      if (e.itemId === null) continue;
+      const value: Record<string, string> = {
+        USER_ID: e.userId,
+        ITEM_ID: e.itemId,
+        TIMESTAMP: String(Math.floor(Date.parse(e.sentAt) / 1000)),
+        EVENT_TYPE: e.eventType,
+        EVENT_VALUE: e.eventValue === null ? "" : String(e.eventValue),
+      };
+      text += columns.map((c) => csvField(value[c] ?? "")).join(",") + "\n";
+    }
+    await new Promise<void>((resolve, reject) => {
+      out.on("error", reject);
+      out.end(text, () => resolve());
+    });
+    return { path, cleanup };
+  } catch (err) {
+    await cleanup(); // e.g. a full disk: no half-written copy left in the temp directory
+    throw err;
   }
-  await new Promise<void>((resolve, reject) => out.end(text, () => resolve()).on("error", reject));
-  return { path, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 async function firstLine(file: string): Promise<string> {
@@ -88,12 +115,14 @@ async function endsWithNewline(file: string): Promise<boolean> {
 }
 
 export class CampaignTrainer {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly leaseMs = DEFAULT_LEASE_MS,
+  ) {}
 
-  /** Trains and deploys a new campaign, or a new version of an existing one (retrain). */
-  async deploy(opts: TrainCampaignOptions, existing?: CampaignRecord): Promise<CampaignRecord> {
+  /** Trains and deploys a new campaign, or a new version of `existing` (retrain), under the lease `owner` holds. */
+  private async deploy(opts: TrainCampaignOptions, owner: string, existing?: CampaignRecord): Promise<CampaignRecord> {
     const { tenant, name } = opts;
-    if (!CAMPAIGN_NAME.test(name)) throw new CampaignError("campaign names are 1-63 letters, digits, '-' or '_', starting with a letter or digit");
     // Events recorded so far join the training data; later ones are folded in by the servers.
     const eventsSeq = existing ? await this.store.campaigns.lastEventSeq(tenant, name) : 0;
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];
@@ -108,7 +137,9 @@ export class CampaignTrainer {
       });
       const model = await train(dataset, { recipe: opts.recipe ?? "auto", seed: opts.seed ?? 1, onProgress: opts.onProgress });
       const version = (existing?.version ?? 0) + 1;
-      const key = modelKey(tenant, name, version);
+      const prefix = modelPrefix(tenant, name);
+      // A name no other run uses: a trainer that lost its lease can never overwrite the deployed model.
+      const key = `${prefix}/v${version}-${owner.slice(0, 8)}`;
       await this.store.models.put(key, serializeModel(model));
       const now = new Date().toISOString();
       const record: CampaignRecord = {
@@ -119,6 +150,7 @@ export class CampaignTrainer {
         recipeChoice: opts.recipe ?? "auto",
         version,
         modelKey: key,
+        ...(existing && { previousModelKey: existing.modelKey }),
         eventsSeq,
         interactionsFile: opts.interactionsFile,
         ...(opts.itemsFile !== undefined && { itemsFile: opts.itemsFile }),
@@ -126,46 +158,119 @@ export class CampaignTrainer {
         creationDateTime: existing?.creationDateTime ?? now,
         lastUpdatedDateTime: now,
       };
-      await this.store.campaigns.put(tenant, record);
-      // The previous model stays, for servers that are still loading it; the one before goes.
-      if (version > 2) await this.store.models.delete(modelKey(tenant, name, version - 2));
+      const outcome = await this.store.campaigns.commit(tenant, record, owner, existing?.version ?? 0).catch(async (err) => {
+        await this.store.models.delete(key).catch(() => {});
+        throw err;
+      });
+      if (outcome !== "committed") {
+        await this.store.models.delete(key);
+        throw this.refused(tenant, name, outcome);
+      }
+      // The previous model stays, for servers that are still loading it; older ones and any left by
+      // crashed runs go.
+      for (const k of await this.store.models.list(prefix)) {
+        if (k !== key && k !== existing?.modelKey) await this.store.models.delete(k);
+      }
       return record;
     } finally {
       await source.cleanup();
     }
   }
 
-  async create(opts: TrainCampaignOptions): Promise<CampaignRecord> {
-    if (await this.store.campaigns.get(opts.tenant, opts.name)) {
-      throw new CampaignError(`campaign ${opts.name} already exists in ${opts.tenant.accountId}/${opts.tenant.region}; use retrain`);
+  private refused(tenant: Tenant, name: string, outcome: Exclude<CommitOutcome, "committed">): CampaignError {
+    const where = `${tenant.accountId}/${tenant.region}`;
+    switch (outcome) {
+      case "exists":
+        return this.exists(tenant, name);
+      case "missing":
+        return new CampaignConflictError(`campaign '${name}' was deleted in ${where} while this run was training; nothing was deployed`);
+      case "changed":
+        return new CampaignConflictError(`campaign '${name}' in ${where} was changed by another process while this run was training; nothing was deployed`);
+      case "lease-lost":
+        return new CampaignConflictError(
+          `this run lost campaign '${name}''s lease in ${where} (it was not renewed within ${this.leaseMs} ms) and another process took it over; nothing was deployed`,
+        );
     }
-    return this.deploy(opts);
+  }
+
+  private exists(tenant: Tenant, name: string): CampaignConflictError {
+    return new CampaignConflictError(`campaign '${name}' already exists in ${tenant.accountId}/${tenant.region}; use retrain`);
+  }
+
+  /**
+   * Runs `fn` holding the campaign's lease, renewed every third of its lifetime, and releases it
+   * after. Refused with a CampaignConflictError while another process holds it.
+   */
+  private async withLease<T>(tenant: Tenant, name: string, operation: LeaseOperation, fn: (owner: string) => Promise<T>): Promise<T> {
+    const owner = randomUUID();
+    const got = await this.store.campaigns.acquireLease(tenant, name, owner, operation, this.leaseMs);
+    if (!got.acquired) {
+      throw new CampaignConflictError(
+        `campaign '${name}' is being ${DOING[got.holder.operation]} by another process in ${tenant.accountId}/${tenant.region}; try again when it has finished (if that process stopped, its lease expires at ${new Date(got.holder.expiresAt).toISOString()})`,
+      );
+    }
+    // A failed renewal is noticed at commit, which then deploys nothing.
+    const timer = setInterval(() => void this.store.campaigns.renewLease(tenant, name, owner, this.leaseMs).catch(() => {}), Math.max(10, Math.floor(this.leaseMs / 3)));
+    timer.unref();
+    try {
+      return await fn(owner);
+    } finally {
+      clearInterval(timer);
+      await this.store.campaigns.releaseLease(tenant, name, owner).catch(() => {});
+    }
+  }
+
+  async create(opts: TrainCampaignOptions): Promise<CampaignRecord> {
+    const { tenant, name } = opts;
+    if (!CAMPAIGN_NAME.test(name)) throw new CampaignError("campaign names are 1-63 letters, digits, '-' or '_', starting with a letter or digit");
+    if (await this.store.campaigns.get(tenant, name)) throw this.exists(tenant, name);
+    return this.withLease(tenant, name, "create", async (owner) => {
+      // Another process may have finished creating it between the check above and the lease.
+      if (await this.store.campaigns.get(tenant, name)) throw this.exists(tenant, name);
+      try {
+        return await this.deploy(opts, owner);
+      } catch (err) {
+        // A failed first deploy leaves no empty model directory behind.
+        const prefix = modelPrefix(tenant, name);
+        if ((await this.store.models.list(prefix).catch(() => ["?"])).length === 0) await this.store.models.deleteAll(prefix).catch(() => {});
+        throw err;
+      }
+    });
   }
 
   async retrain(tenant: Tenant, name: string, changes: Partial<TrainCampaignOptions> = {}): Promise<CampaignRecord> {
-    const existing = await this.store.campaigns.get(tenant, name);
-    if (!existing) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
-    const recipe = changes.recipe ?? (existing.recipeChoice as RecipeChoice);
-    return this.deploy(
-      {
-        tenant,
-        name,
-        interactionsFile: changes.interactionsFile ?? existing.interactionsFile,
-        itemsFile: changes.itemsFile ?? existing.itemsFile,
-        recipe,
-        seed: changes.seed,
-        onProgress: changes.onProgress,
-      },
-      existing,
-    );
+    if (!(await this.store.campaigns.get(tenant, name))) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
+    return this.withLease(tenant, name, "retrain", async (owner) => {
+      // Read under the lease: the version this run replaces cannot change until it commits.
+      const existing = await this.store.campaigns.get(tenant, name);
+      if (!existing) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
+      const recipe = changes.recipe ?? (existing.recipeChoice as RecipeChoice);
+      return this.deploy(
+        {
+          tenant,
+          name,
+          interactionsFile: changes.interactionsFile ?? existing.interactionsFile,
+          itemsFile: changes.itemsFile ?? existing.itemsFile,
+          recipe,
+          seed: changes.seed,
+          onProgress: changes.onProgress,
+        },
+        owner,
+        existing,
+      );
+    });
   }
 
+  /** Deletes the campaign, its recorded events and every model file, leaving no directory behind. */
   async delete(tenant: Tenant, name: string): Promise<CampaignRecord> {
-    const rec = await this.store.campaigns.delete(tenant, name);
-    if (!rec) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
-    await this.store.models.delete(rec.modelKey);
-    if (rec.version > 1) await this.store.models.delete(modelKey(tenant, name, rec.version - 1));
-    return rec;
+    if (!(await this.store.campaigns.get(tenant, name))) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
+    return this.withLease(tenant, name, "delete", async (owner) => {
+      const rec = await this.store.campaigns.delete(tenant, name, owner);
+      if (rec === "lease-lost") throw this.refused(tenant, name, rec);
+      if (!rec) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
+      await this.store.models.deleteAll(modelPrefix(tenant, name));
+      return rec;
+    });
   }
 
   private async allEvents(tenant: Tenant, name: string, upTo: number): Promise<CampaignEvent[]> {

@@ -26,6 +26,7 @@ function withStoreOptions(cmd: Command): Command {
 
 async function withStore<T>(o: { dataDir: string; database?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore({ database: o.database, dataDir: resolve(o.dataDir) });
+  for (const notice of store.notices) process.stderr.write(`pinrec: ${notice}\n`);
   try {
     return await fn(store);
   } finally {

@@ -24,7 +24,9 @@ export interface ListeningMessage {
 export async function runPrimary(o: ClusterOptions): Promise<void> {
   const dataDir = resolve(o.dataDir);
   const { credentials, generatedPath } = resolveCredentials({ credentialsFile: o.credentials }, dataDir);
-  await (await openStore({ database: o.database, dataDir })).close(); // migrate once, before any worker
+  const store = await openStore({ database: o.database, dataDir }); // migrate once, before any worker
+  for (const notice of store.notices) process.stderr.write(`pinrec: ${notice}\n`);
+  await store.close();
 
   let stopping = false;
   let url: string | undefined;

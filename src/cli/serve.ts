@@ -7,6 +7,7 @@ import cluster from "node:cluster";
 import { describeDatabase } from "../store/open.js";
 import { printGeneratedCredentials } from "./banner.js";
 import { runPrimary, type ListeningMessage } from "./cluster.js";
+import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/registry.js";
 
 export function serveCommand(): Command {
   return new Command("serve")
@@ -21,6 +22,7 @@ export function serveCommand(): Command {
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
     .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
+    .option("--max-folded-users <n>", "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)", positiveInt, DEFAULT_MAX_FOLDED_USERS)
     .action(async (o) => {
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
       // Signal handlers come first: a supervisor may stop the server the moment it starts.
@@ -51,6 +53,7 @@ export function serveCommand(): Command {
         rateLimit: o.rateLimit,
         recommenderQuota: o.recommenderQuota,
         appQuota: o.appQuota,
+        maxFoldedUsers: o.maxFoldedUsers,
       });
       server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
       if (cluster.isWorker) {

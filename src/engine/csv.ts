@@ -6,8 +6,29 @@
  * Handles quoted fields with embedded commas, doubled quotes and newlines, and
  * both LF and CRLF endings. A record's `line` is the 1-based physical line on
  * which it starts, so error messages point at what a person sees in an editor.
+ *
+ * Memory is bounded whatever the input: a record still open after `maxRecordChars`
+ * characters (an unterminated quote, a file of NUL bytes, a missing line break)
+ * stops the read with a CsvRecordTooLongError naming the line it started on, so at
+ * most one record plus one read chunk is ever held.
  */
 import { createReadStream } from "node:fs";
+
+/** Longest record accepted (characters; bytes for ASCII): far above any real interactions or items row. */
+export const DEFAULT_MAX_RECORD_CHARS = 1 << 20;
+/** Longest field accepted: above Personalize's 20,000-character textual item fields. */
+export const DEFAULT_MAX_FIELD_CHARS = 1 << 16;
+
+/** A record grew past the maximum record size; reading stopped there. */
+export class CsvRecordTooLongError extends Error {
+  constructor(
+    readonly line: number,
+    readonly maxChars: number,
+  ) {
+    super(`record starting on line ${line} is longer than ${maxChars} characters (an unterminated quoted field or a missing line break?); reading stopped`);
+    this.name = "CsvRecordTooLongError";
+  }
+}
 
 export interface CsvRecord {
   line: number;
@@ -26,6 +47,10 @@ export interface CsvReadOptions {
   onSyntaxError: (err: CsvSyntaxError) => void;
   /** Bytes consumed so far, for progress bars. */
   onBytes?: (bytes: number) => void;
+  /** Default DEFAULT_MAX_RECORD_CHARS. */
+  maxRecordChars?: number;
+  /** Default DEFAULT_MAX_FIELD_CHARS; a longer field is a syntax error of its record. */
+  maxFieldChars?: number;
 }
 
 const QUOTE = 34;
@@ -41,15 +66,25 @@ export class CsvParser {
   private pending = "";
   private line = 1; // physical line where `pending` starts
   private first = true;
+  private readonly maxRecord: number;
+  private readonly maxField: number;
 
-  constructor(private readonly opts: Pick<CsvReadOptions, "onRecord" | "onSyntaxError">) {}
+  constructor(private readonly opts: Pick<CsvReadOptions, "onRecord" | "onSyntaxError" | "maxRecordChars" | "maxFieldChars">) {
+    this.maxRecord = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
+    this.maxField = opts.maxFieldChars ?? DEFAULT_MAX_FIELD_CHARS;
+  }
 
+  /** Parses what `chunk` completes; throws CsvRecordTooLongError once an unfinished record exceeds the maximum. */
   push(chunk: string): void {
     let buf = this.pending.length ? this.pending + chunk : chunk;
     if (this.first && buf.charCodeAt(0) === 0xfeff) buf = buf.slice(1); // strip BOM
     this.first = false;
     const consumed = this.parse(buf, false);
     this.pending = consumed < buf.length ? buf.slice(consumed) : "";
+    if (this.pending.length > this.maxRecord) {
+      this.pending = "";
+      throw new CsvRecordTooLongError(this.line, this.maxRecord);
+    }
   }
 
   end(): void {
@@ -66,6 +101,7 @@ export class CsvParser {
     let pos = 0;
     while (pos < n) {
       const startLine = this.line;
+      const recordStart = pos;
       let extraLines = 0;
       const fields: string[] = [];
       let i = pos;
@@ -177,6 +213,14 @@ export class CsvParser {
       }
       // Blank lines are skipped silently (common at end of file).
       if (fields.length === 1 && fields[0] === "") continue;
+      if (i - recordStart > this.maxRecord || fields.some((f) => f.length > this.maxField)) {
+        const long = fields.findIndex((f) => f.length > this.maxField);
+        this.opts.onSyntaxError({
+          line: startLine,
+          reason: long >= 0 ? `field ${long + 1} is longer than ${this.maxField} characters` : `record is longer than ${this.maxRecord} characters`,
+        });
+        continue;
+      }
       this.opts.onRecord({ line: startLine, fields });
     }
     return pos;
@@ -195,11 +239,20 @@ function countNewlines(s: string, from: number, to: number): number {
 
 /** Stream a CSV file through the parser without holding the file in memory. */
 export async function readCsvFile(path: string, opts: CsvReadOptions): Promise<void> {
-  const parser = new CsvParser(opts);
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    await readCsv(stream, opts);
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** Parses a byte stream as UTF-8 CSV; stops reading at the first CsvRecordTooLongError. */
+export async function readCsv(source: AsyncIterable<Uint8Array>, opts: CsvReadOptions): Promise<void> {
+  const parser = new CsvParser(opts);
   const decoder = new TextDecoder("utf-8");
   let bytes = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of source) {
     bytes += chunk.length;
     parser.push(decoder.decode(chunk, { stream: true }));
     opts.onBytes?.(bytes);

@@ -11,7 +11,7 @@
  * keeps serving it instead of training on silently-truncated data.
  */
 import { statSync } from "node:fs";
-import { readCsvFile } from "./csv.js";
+import { CsvRecordTooLongError, readCsvFile, type CsvReadOptions } from "./csv.js";
 
 export interface RowError {
   /** 1-based physical line number in the file (the line a record starts on). */
@@ -126,7 +126,56 @@ class TripleBuffer {
   }
 }
 
-const INT_RE = /^\s*-?\d+\s*$/;
+/**
+ * Amazon Personalize's limits on interaction data, so a file pinrec accepts is one Personalize
+ * would import too: USER_ID and ITEM_ID (and EVENT_TYPE) at most 256 characters; TIMESTAMP an Avro
+ * `long` (Unix epoch seconds); EVENT_VALUE an Avro `float` (finite, magnitude at most 3.4028235e38).
+ */
+export const MAX_ID_LENGTH = 256;
+const MAX_LONG = 9223372036854775807n;
+const MIN_LONG = -9223372036854775808n;
+const MAX_FLOAT = 3.4028234663852886e38;
+
+/** A value as error messages show it: quoted, and cut short when long. */
+function shown(v: string): string {
+  return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) + (v.length > 40 ? ` (${v.length} characters)` : "");
+}
+
+/** Why `id` is not a valid USER_ID/ITEM_ID, or undefined when it is. */
+function badId(column: string, id: string): string | undefined {
+  if (!id) return `empty ${column}`;
+  if (id.length > MAX_ID_LENGTH) return `${column} ${shown(id)} is longer than ${MAX_ID_LENGTH} characters`;
+  return undefined;
+}
+
+/** Why `raw` is not a valid TIMESTAMP (an integer in Avro long range), or undefined when it is. */
+function badTimestamp(raw: string): string | undefined {
+  const t = raw.trim();
+  if (!/^-?\d+$/.test(t)) return `TIMESTAMP ${shown(raw)} is not an integer`;
+  if (t.replace(/^-?0*/, "").length > 19 || BigInt(t) > MAX_LONG || BigInt(t) < MIN_LONG) {
+    return `TIMESTAMP ${shown(raw)} is out of range (a Unix time in seconds, at most ${MAX_LONG})`;
+  }
+  return undefined;
+}
+
+/** EVENT_VALUE as a number, or why it is not a valid Avro float. */
+function eventValue(raw: string): number | string {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || /^0[xob]/i.test(raw)) return `EVENT_VALUE ${shown(raw)} is not a number`;
+  if (Math.abs(v) > MAX_FLOAT) return `EVENT_VALUE ${shown(raw)} is out of range (a 32-bit float, magnitude at most 3.4028235e38)`;
+  return v;
+}
+
+/** Reads a CSV, turning a runaway record into an ImportError that names the file and line. */
+async function readBounded(path: string, opts: CsvReadOptions, errorsSoFar: () => { errors: RowError[]; errorCount: number }): Promise<void> {
+  try {
+    await readCsvFile(path, opts);
+  } catch (err) {
+    if (!(err instanceof CsvRecordTooLongError)) throw err;
+    const { errors, errorCount } = errorsSoFar();
+    throw new ImportError(`${path}:${err.line}: ${err.message}`, path, [...errors, { line: err.line, reason: err.message }], errorCount + 1);
+  }
+}
 
 /**
  * Build CSR from triples: counting sort by user, then sort + merge duplicates
@@ -221,7 +270,7 @@ export async function importDataset(
   const useValue = opts.weight === "eventValue";
   const total = safeSize(interactionsPath);
 
-  await readCsvFile(interactionsPath, {
+  await readBounded(interactionsPath, {
     onSyntaxError: (e) => fail(e.line, e.reason),
     onBytes: (b) => opts.onProgress?.({ phase: "import-interactions", done: b, total }),
     onRecord: ({ line, fields }) => {
@@ -256,16 +305,15 @@ export async function importDataset(
       if (fields.length !== ncols) return fail(line, `expected ${ncols} columns, got ${fields.length}`);
       const uid = fields[cu].trim();
       const iid = fields[ci].trim();
-      if (!uid) return fail(line, "empty USER_ID");
-      if (!iid) return fail(line, "empty ITEM_ID");
-      const ts = fields[ct];
-      if (!INT_RE.test(ts)) return fail(line, `TIMESTAMP ${JSON.stringify(ts)} is not an integer`);
+      const problem = badId("USER_ID", uid) ?? badId("ITEM_ID", iid) ?? badTimestamp(fields[ct]);
+      if (problem) return fail(line, problem);
+      if (cet >= 0 && fields[cet].trim().length > MAX_ID_LENGTH) return fail(line, `EVENT_TYPE ${shown(fields[cet].trim())} is longer than ${MAX_ID_LENGTH} characters`);
       let w = 1;
       if (cev >= 0) {
         const raw = fields[cev].trim();
         if (raw !== "") {
-          const v = Number(raw);
-          if (!Number.isFinite(v)) return fail(line, `EVENT_VALUE ${JSON.stringify(raw)} is not a number`);
+          const v = eventValue(raw);
+          if (typeof v === "string") return fail(line, v);
           if (useValue) w = v;
         } else if (useValue) return fail(line, "empty EVENT_VALUE");
       }
@@ -276,7 +324,7 @@ export async function importDataset(
       if (errorCount) return; // no point building structures we will discard
       triples.push(users.intern(uid), items.intern(iid), w);
     },
-  });
+  }, () => ({ errors, errorCount }));
   if (!header) {
     throw new ImportError(`${interactionsPath}: file is empty (no header row)`, interactionsPath, [{ line: 1, reason: "empty file" }], 1);
   }
@@ -287,6 +335,11 @@ export async function importDataset(
       errors,
       errorCount,
     );
+  }
+  // Personalize refuses to train without interactions; an empty campaign would only ever answer popularity of nothing.
+  if (triples.length === 0) {
+    const why = rows === 0 ? "the file has a header but no rows" : `all ${rows} rows were skipped by the event type filter`;
+    throw new ImportError(`${interactionsPath}: no interactions (${why}); nothing to train on`, interactionsPath, [], 0);
   }
 
   let metadata: ItemMetadata = { columns: [], rows: [] };
@@ -324,7 +377,7 @@ export async function importItems(
   let idCol = -1;
   const rows: (string[] | null)[] = [];
   const total = safeSize(path);
-  await readCsvFile(path, {
+  await readBounded(path, {
     onSyntaxError: (e) => fail(e.line, e.reason),
     onBytes: (b) => onProgress?.({ phase: "import-items", done: b, total }),
     onRecord: ({ line, fields }) => {
@@ -336,12 +389,13 @@ export async function importItems(
       }
       if (fields.length !== header.length) return fail(line, `expected ${header.length} columns, got ${fields.length}`);
       const id = fields[idCol].trim();
-      if (!id) return fail(line, "empty ITEM_ID");
+      const problem = badId("ITEM_ID", id);
+      if (problem) return fail(line, problem);
       const k = items.intern(id);
       while (rows.length <= k) rows.push(null);
       rows[k] = fields.filter((_, c) => c !== idCol);
     },
-  });
+  }, () => ({ errors, errorCount }));
   if (!header) throw new ImportError(`${path}: file is empty (no header row)`, path, [{ line: 1, reason: "empty file" }], 1);
   if (errorCount) {
     throw new ImportError(`${path}: ${errorCount} bad row(s); first at line ${errors[0].line}: ${errors[0].reason}`, path, errors, errorCount);

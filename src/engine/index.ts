@@ -25,7 +25,17 @@ export {
   type ProgressEvent,
   type ProgressCallback,
 } from "./dataset.js";
-export { CsvParser, readCsvFile, csvField, type CsvRecord, type CsvSyntaxError } from "./csv.js";
+export {
+  CsvParser,
+  CsvRecordTooLongError,
+  DEFAULT_MAX_FIELD_CHARS,
+  DEFAULT_MAX_RECORD_CHARS,
+  readCsv,
+  readCsvFile,
+  csvField,
+  type CsvRecord,
+  type CsvSyntaxError,
+} from "./csv.js";
 export {
   Model,
   type ModelData,
@@ -49,6 +59,7 @@ export {
 export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./ials.js";
 export { DEFAULT_EASE, trainEase, invertSpd, EaseTooLargeError, type EaseParams } from "./ease.js";
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from "./serialize.js";
+export { ModelIntegrityError } from "./frame.js";
 export { synth, type SynthOptions, type SynthResult } from "./synth.js";
 export {
   evaluate,

@@ -253,6 +253,14 @@ export class Model {
     return { applied, unknownItems: unknownItems.slice(prev ? prev.unknownItems.length : 0) };
   }
 
+  /**
+   * Drops a user's folded-in events (the caller bounds fold-in memory this way): the user is answered
+   * from the trained model again, or from popularity when training never saw them.
+   */
+  forgetFoldedIn(userId: string): boolean {
+    return this.overlay.delete(userId);
+  }
+
   /** Items the user has interacted with (training data plus folded-in events). */
   seenItems(userId: string): string[] {
     const s = this.seenOf(userId);

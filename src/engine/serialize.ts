@@ -4,13 +4,15 @@
  *   bytes 8..11  u32 header length H
  *   bytes 12..   JSON header (UTF-8), space-padded so sections start 8-aligned
  *   sections     raw typed-array bytes, each 8-byte aligned, located by the header
+ * wrapped in an integrity frame (frame.ts: length and SHA-256, verified on load).
  * Typed arrays are loaded as zero-copy views over the file buffer, so loading is
- * one read plus a JSON.parse of the id lists. Writes go to a temp file that is
+ * one read, one hash, plus a JSON.parse of the id lists. Writes go to a temp file that is
  * fsynced and renamed, so a crash never leaves a half-written model in place.
  */
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { Model, type ModelData } from "./model.js";
+import { frameModel, unframeModel } from "./frame.js";
 
 const MAGIC = Buffer.from([0x50, 0x49, 0x4e, 0x52, 0x45, 0x43, 0x00, 0x01]);
 export const MODEL_FORMAT_VERSION = 1;
@@ -67,10 +69,12 @@ export function serializeModel(model: Model): Buffer {
   out.writeUInt32LE(hbytes.length, 8);
   hbytes.copy(out, 12);
   for (const [name, , bytes] of sections) out.set(bytes, base + info[name].offset);
-  return out;
+  return frameModel(out);
 }
 
-export function deserializeModel(buf: Buffer): Model {
+/** Loads a model file; throws ModelIntegrityError when its checksum or length does not match. */
+export function deserializeModel(file: Buffer): Model {
+  const buf = unframeModel(file);
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new Error("not a pinrec model file (bad magic)");
   const hlen = buf.readUInt32LE(8);
   const header = JSON.parse(buf.subarray(12, 12 + hlen).toString("utf8"));

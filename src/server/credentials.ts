@@ -5,6 +5,7 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { PRIVATE_DIR_MODE } from "../store/files.js";
 
 export interface Credential {
   accessKeyId: string;
@@ -72,7 +73,7 @@ export function ensureGeneratedCredentials(path: string): { credentials: Credent
     secretAccessKey: randomBytes(30).toString("base64url"),
     accountId: String(randomInt(100_000_000_000, 999_999_999_999)),
   };
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
   writeFileSync(path, JSON.stringify([credential], null, 2) + "\n", { mode: 0o600, flag: "wx" });
   return { credentials: [credential], created: true };
 }

@@ -2,9 +2,11 @@
  * Campaigns of the embedded engine, the events PutEvents records against them, and where their
  * trained model files live. Written once against `SqlDb`, like every repository.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { tenantLockKey, type SqlDb } from "./sql.js";
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { randomBytes } from "node:crypto";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.js";
+import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./types.js";
 
 export interface CampaignRecord {
@@ -19,6 +21,8 @@ export interface CampaignRecord {
   version: number;
   /** Storage key of the deployed model. */
   modelKey: string;
+  /** Storage key of the model deployed before it (kept for servers still loading it), if any. */
+  previousModelKey?: string;
   /** The last event (by sequence) included in the deployed model's training data. */
   eventsSeq: number;
   interactionsFile: string;
@@ -44,17 +48,104 @@ export interface CampaignVersion {
   version: number;
 }
 
-export class SqlCampaignRepository {
-  constructor(private readonly db: SqlDb) {}
+export type LeaseOperation = "create" | "retrain" | "delete";
 
-  /** Inserts or replaces the campaign (one row per tenant and name). */
-  async put(t: Tenant, rec: CampaignRecord): Promise<void> {
-    await this.db.transaction(tenantLockKey("campaigns", t, rec.name), async (tx) => {
-      const { changes } = await tx.run(
-        "UPDATE campaigns SET version = ?, tracking_id = ?, doc = ? WHERE account_id = ? AND region = ? AND name = ?",
-        [rec.version, rec.trackingId, JSON.stringify(rec), t.accountId, t.region, rec.name],
+/** Who holds a campaign's lease, for what, and until when (ms since the epoch, database clock). */
+export interface CampaignLease {
+  owner: string;
+  operation: LeaseOperation;
+  expiresAt: number;
+}
+
+/** What a commit found instead of the state its caller started from. */
+export type CommitOutcome = "committed" | "lease-lost" | "exists" | "changed" | "missing";
+
+/**
+ * The database's clock in ms since the epoch: lease expiry is compared on one clock, so processes on
+ * machines whose clocks disagree still agree on whether a lease has expired.
+ */
+const NOW_MS = {
+  sqlite: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+  postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+};
+
+export class SqlCampaignRepository {
+  private readonly nowMs: string;
+
+  constructor(private readonly db: SqlDb) {
+    this.nowMs = NOW_MS[db.dialect];
+  }
+
+  /**
+   * Takes the campaign's lease for `ttlMs` unless another owner holds one that has not expired, in
+   * which case that holder is returned. Create, retrain and delete each hold it for their whole run,
+   * so they happen one at a time per campaign across every process on the database.
+   */
+  async acquireLease(t: Tenant, name: string, owner: string, operation: LeaseOperation, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }> {
+    return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
+      const row = await tx.get<{ owner: string; operation: LeaseOperation; expires_at: number | string; now: number | string }>(
+        `SELECT owner, operation, expires_at, ${this.nowMs} AS now FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?`,
+        [t.accountId, t.region, name],
       );
-      if (changes === 0) {
+      if (row && row.owner !== owner && Number(row.expires_at) > Number(row.now)) {
+        return { acquired: false as const, holder: { owner: row.owner, operation: row.operation, expiresAt: Number(row.expires_at) } };
+      }
+      if (row) {
+        await tx.run(`UPDATE campaign_leases SET owner = ?, operation = ?, expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ?`, [
+          owner,
+          operation,
+          ttlMs,
+          t.accountId,
+          t.region,
+          name,
+        ]);
+      } else {
+        await tx.run(`INSERT INTO campaign_leases (account_id, region, name, owner, operation, expires_at) VALUES (?, ?, ?, ?, ?, ${this.nowMs} + ?)`, [
+          t.accountId,
+          t.region,
+          name,
+          owner,
+          operation,
+          ttlMs,
+        ]);
+      }
+      return { acquired: true as const };
+    });
+  }
+
+  /** Extends a lease this owner still holds; false once another owner has taken it over. */
+  async renewLease(t: Tenant, name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const { changes } = await this.db.run(`UPDATE campaign_leases SET expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ? AND owner = ?`, [
+      ttlMs,
+      t.accountId,
+      t.region,
+      name,
+      owner,
+    ]);
+    return changes === 1;
+  }
+
+  async releaseLease(t: Tenant, name: string, owner: string): Promise<void> {
+    await this.db.run("DELETE FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ? AND owner = ?", [t.accountId, t.region, name, owner]);
+  }
+
+  private async holds(tx: SqlExecutor, t: Tenant, name: string, owner: string): Promise<boolean> {
+    const row = await tx.get<{ owner: string }>("SELECT owner FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, name]);
+    return row?.owner === owner;
+  }
+
+  /**
+   * Deploys `rec` if `owner` still holds the campaign's lease and the campaign is as the caller
+   * found it: absent when `expectedVersion` is 0 (create), at that version otherwise (retrain).
+   * The model `rec.modelKey` names must already be stored, so no reader ever finds a record whose
+   * model is missing or belongs to another run.
+   */
+  async commit(t: Tenant, rec: CampaignRecord, owner: string, expectedVersion: number): Promise<CommitOutcome> {
+    return this.db.transaction(tenantLockKey("campaigns", t, rec.name), async (tx) => {
+      if (!(await this.holds(tx, t, rec.name, owner))) return "lease-lost";
+      const current = await tx.get<{ version: number | string }>("SELECT version FROM campaigns WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, rec.name]);
+      if (expectedVersion === 0) {
+        if (current) return "exists";
         await tx.run("INSERT INTO campaigns (account_id, region, name, tracking_id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
           t.accountId,
           t.region,
@@ -63,7 +154,19 @@ export class SqlCampaignRepository {
           rec.version,
           JSON.stringify(rec),
         ]);
+        return "committed";
       }
+      if (!current) return "missing";
+      if (Number(current.version) !== expectedVersion) return "changed";
+      await tx.run("UPDATE campaigns SET version = ?, tracking_id = ?, doc = ? WHERE account_id = ? AND region = ? AND name = ?", [
+        rec.version,
+        rec.trackingId,
+        JSON.stringify(rec),
+        t.accountId,
+        t.region,
+        rec.name,
+      ]);
+      return "committed";
     });
   }
 
@@ -93,9 +196,10 @@ export class SqlCampaignRepository {
     return rows.map((r) => ({ accountId: r.account_id, region: r.region, name: r.name, version: Number(r.version) }));
   }
 
-  /** Deletes the campaign and its recorded events in one transaction. */
-  async delete(t: Tenant, name: string): Promise<CampaignRecord | undefined> {
+  /** Deletes the campaign and its recorded events in one transaction, if `owner` holds its lease. */
+  async delete(t: Tenant, name: string, owner: string): Promise<CampaignRecord | "lease-lost" | undefined> {
     return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
+      if (!(await this.holds(tx, t, name, owner))) return "lease-lost";
       const row = await tx.get<{ doc: string }>("DELETE FROM campaigns WHERE account_id = ? AND region = ? AND name = ? RETURNING doc", [t.accountId, t.region, name]);
       await tx.run("DELETE FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?", [t.accountId, t.region, name]);
       return row ? (JSON.parse(row.doc) as CampaignRecord) : undefined;
@@ -142,6 +246,10 @@ export interface ModelBlobStore {
   put(key: string, bytes: Buffer): Promise<void>;
   get(key: string): Promise<Buffer | undefined>;
   delete(key: string): Promise<void>;
+  /** Keys stored under `prefix/`. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes everything under `prefix/` (with files, the directory itself and any temporary files). */
+  deleteAll(prefix: string): Promise<void>;
 }
 
 const SAFE_KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
@@ -156,10 +264,17 @@ export class FileModelBlobStore implements ModelBlobStore {
   async put(key: string, bytes: Buffer): Promise<void> {
     checkKey(key);
     const path = join(this.root, `${key}.bin`);
-    await mkdir(join(path, ".."), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes, { flush: true });
-    await rename(tmp, path); // readers see the old file or the new one, never half of one
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+    const tmp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await writeFile(tmp, bytes, { flush: true, mode: PRIVATE_FILE_MODE });
+      await rename(tmp, path); // readers see the old file or the new one, never half of one
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {}); // e.g. a full disk: leave nothing behind
+      const e = err as NodeJS.ErrnoException;
+      if (e && typeof e === "object" && e.path === undefined) e.path = path; // say which file (a failed write names none)
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -175,6 +290,29 @@ export class FileModelBlobStore implements ModelBlobStore {
   async delete(key: string): Promise<void> {
     checkKey(key);
     await rm(join(this.root, `${key}.bin`), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    checkKey(prefix);
+    const dir = join(this.root, prefix);
+    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return [] as string[];
+      throw err;
+    });
+    return names.filter((n) => n.endsWith(".bin")).map((n) => `${prefix}/${n.slice(0, -".bin".length)}`);
+  }
+
+  async deleteAll(prefix: string): Promise<void> {
+    checkKey(prefix);
+    await rm(join(this.root, prefix), { recursive: true, force: true });
+    // Parents left empty (the tenant's region and account directories) go too.
+    for (let dir = dirname(join(this.root, prefix)); relative(this.root, dir) !== "" && !relative(this.root, dir).startsWith(".."); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or already gone): stop climbing
+      }
+    }
   }
 }
 
@@ -195,5 +333,17 @@ export class SqlModelBlobStore implements ModelBlobStore {
   async delete(key: string): Promise<void> {
     checkKey(key);
     await this.db.run("DELETE FROM model_blobs WHERE key = ?", [key]);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    checkKey(prefix);
+    // substr rather than LIKE: names may contain '_', which LIKE reads as a wildcard.
+    const rows = await this.db.all<{ key: string }>("SELECT key FROM model_blobs WHERE substr(key, 1, ?) = ? ORDER BY key", [prefix.length + 1, `${prefix}/`]);
+    return rows.map((r) => r.key);
+  }
+
+  async deleteAll(prefix: string): Promise<void> {
+    checkKey(prefix);
+    await this.db.run("DELETE FROM model_blobs WHERE substr(key, 1, ?) = ?", [prefix.length + 1, `${prefix}/`]);
   }
 }

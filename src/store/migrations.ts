@@ -112,4 +112,18 @@ export const migrations: Migration[] = [
       CREATE INDEX campaign_events_by_campaign ON campaign_events (account_id, region, campaign, seq);
       CREATE TABLE model_blobs (key TEXT PRIMARY KEY, bytes {blob} NOT NULL);`,
   ),
+  migration(
+    4,
+    "campaign leases: one create, retrain or delete at a time per campaign",
+    `
+      CREATE TABLE campaign_leases (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, region, name)
+      );`,
+  ),
 ];

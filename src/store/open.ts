@@ -9,6 +9,7 @@ import type { SqlDb } from "./sql.js";
 import { SqliteDb } from "./sqlite.js";
 import { SqlTemplateRepository } from "./templates.js";
 import type { Store } from "./types.js";
+import { securePrivateTree } from "./files.js";
 
 export interface StoreOptions {
   /** `postgres://…`/`postgresql://…`, `sqlite:PATH`, a file path, or undefined for the data dir's SQLite file. */
@@ -32,6 +33,8 @@ function sqlitePath(opts: StoreOptions): string {
 
 /** Opens the configured database and brings its schema up to date before anything is served. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
+  // Files an older pinrec (or another tool) left readable by others are tightened before use.
+  const notices = securePrivateTree(opts.dataDir);
   let db: SqlDb;
   if (opts.database && /^postgres(ql)?:\/\//.test(opts.database)) {
     const pgDb = new PostgresDb(opts.database, { schema: opts.schema });
@@ -44,6 +47,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     db = pgDb;
   } else {
     const sqlite = new SqliteDb(sqlitePath(opts));
+    notices.push(...sqlite.notes.filter((n) => !notices.includes(n)));
     sqlite.migrate(migrations);
     db = sqlite;
   }
@@ -56,6 +60,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     campaigns: new SqlCampaignRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: db.dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
+    notices,
     close: () => db.close(),
   };
 }

@@ -1,7 +1,11 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, securePrivateFile } from "./files.js";
 import type { Migration, SqlDb, SqlExecutor } from "./sql.js";
+
+/** The database file cannot be used as it is; pinrec refuses to start on it rather than serve from it. */
+export class DatabaseDamagedError extends Error {}
 
 /**
  * SQLite through better-sqlite3: synchronous calls on one connection, in WAL mode with
@@ -15,14 +19,48 @@ export class SqliteDb implements SqlDb {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private busy: Promise<void> | null = null;
+  /** Permission changes made on open, for the caller to log. */
+  readonly notes: string[] = [];
 
   constructor(readonly file: string) {
-    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("foreign_keys = ON");
+    if (file !== ":memory:") {
+      // A directory pinrec creates is private; an existing one (e.g. `sqlite:/srv/x.db`) is the user's.
+      mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+      // SQLite creates -wal and -shm with the database file's mode, so creating it 0600 covers all three.
+      if (!existsSync(file)) closeSync(openSync(file, "a", PRIVATE_FILE_MODE));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        const note = securePrivateFile(f);
+        if (note) this.notes.push(note);
+      }
+    }
+    try {
+      this.db = new Database(file);
+    } catch (err) {
+      throw withPath(err, file);
+    }
+    try {
+      this.db.pragma("busy_timeout = 5000");
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("synchronous = FULL");
+      this.db.pragma("foreign_keys = ON");
+      this.checkIntegrity();
+    } catch (err) {
+      this.db.close();
+      if (err instanceof DatabaseDamagedError) throw err;
+      const code = (err as { code?: string }).code;
+      if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") throw damaged(file, (err as Error).message);
+      throw withPath(err, file);
+    }
+  }
+
+  /**
+   * `PRAGMA quick_check` reads every page once (O(size), without the index cross-checks of
+   * integrity_check), so a damaged file is refused at start instead of failing requests later.
+   */
+  private checkIntegrity(): void {
+    const rows = this.db.pragma("quick_check(5)") as { quick_check: string }[];
+    const problems = rows.map((r) => r.quick_check).filter((r) => r !== "ok");
+    if (problems.length) throw damaged(this.file, problems.join("; "));
   }
 
   private stmt(sql: string): Database.Statement {
@@ -90,4 +128,16 @@ export class SqliteDb implements SqlDb {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+function damaged(file: string, detail: string): DatabaseDamagedError {
+  return new DatabaseDamagedError(
+    `the SQLite database ${file} is damaged (${detail}); pinrec will not start on it. Restore it from a backup, or move it (and its -wal and -shm files) aside to start empty.`,
+  );
+}
+
+/** SQLite's errors name no file; the one being opened is what a person needs to know. */
+function withPath(err: unknown, file: string): unknown {
+  if (err && typeof err === "object" && !("path" in err)) Object.assign(err, { path: file });
+  return err;
 }

@@ -34,5 +34,7 @@ export interface Store {
   readonly templates: TemplateRepository;
   readonly campaigns: SqlCampaignRepository;
   readonly models: ModelBlobStore;
+  /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
+  readonly notices: readonly string[];
   close(): Promise<void>;
 }

@@ -203,8 +203,7 @@ describe("a running server and the campaigns CLI share one data dir", () => {
       await trainer.retrain(TENANT, "shop", { seed: 9 });
       await until("swapped after retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 2);
       // Model files: the deployed one and the one before it are kept, older ones removed.
-      const key = (v: number) => `${TENANT.accountId}/${TENANT.region}/shop/v${v}`;
-      const stored = async () => (await Promise.all([1, 2, 3].map(async (v) => ((await cliStore.models.get(key(v))) ? v : 0)))).filter(Boolean);
+      const stored = async () => (await cliStore.models.list(`${TENANT.accountId}/${TENANT.region}/shop`)).map((k) => Number(/\/v(\d+)-[0-9a-f]{8}$/.exec(k)![1])).sort();
       expect(await stored()).toEqual([1, 2]);
       await trainer.retrain(TENANT, "shop", { seed: 10 });
       await until("swapped after a second retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 3);
