@@ -12,7 +12,9 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
+import { HealthMonitor } from "./observability/health.js";
 import { buildApp } from "./server/app.js";
+import type { MetricsMode } from "./server/pinrec-routes.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -34,12 +36,15 @@ export interface ServerOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
+  /** `GET /metrics`: unsigned (`on`, the default), SigV4-signed (`signed`) or not served (`off`). */
+  metrics?: MetricsMode;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   campaigns: CampaignRegistry;
+  health: HealthMonitor;
   url: string;
   port: number;
   credentials: Credential[];
@@ -67,6 +72,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
+    const health = new HealthMonitor(store, campaigns);
     const app = buildApp({
       services: [
         pinpointModule({
@@ -80,6 +86,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
+      pinrec: { health, metrics: opts.metrics },
     });
     campaigns.log = app.log;
     campaigns.start();
@@ -92,6 +99,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       app,
       store,
       campaigns,
+      health,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,

@@ -8,6 +8,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import { deserializeModel, type Model } from "../engine/index.js";
+import { eventsFolded, modelLoadDuration, modelLoadFailures, modelVersion } from "../observability/metrics.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 
@@ -28,6 +29,7 @@ export class CampaignRegistry {
   private readonly syncing = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  private firstPollDone = false;
 
   constructor(
     private readonly store: Store,
@@ -36,10 +38,25 @@ export class CampaignRegistry {
     public log?: FastifyBaseLogger,
   ) {}
 
+  /**
+   * True once every campaign deployed at start-up has been looked at (loaded, or failed and logged),
+   * so a readiness probe can hold traffic until no first request has to wait for a model. A
+   * registry that never polls is ready at once: it loads models on first use.
+   */
+  get ready(): boolean {
+    return this.pollMs <= 0 || this.firstPollDone;
+  }
+
+  /** Deployed campaigns and the model version this server answers from (undefined: not loaded yet). */
+  loadedCampaigns(): { tenant: Tenant; name: string; arn: string; version: number; recipe: string }[] {
+    return [...this.loaded.values()].map((c) => ({ tenant: c.tenant, name: c.record.name, arn: c.record.arn, version: c.record.version, recipe: c.record.recipe }));
+  }
+
   start(): void {
     if (this.pollMs <= 0 || this.timer) return;
     const tick = () => {
       this.polling ??= this.poll()
+        .then(() => void (this.firstPollDone = true))
         .catch((err) => this.log?.warn({ err }, "campaign poll failed"))
         .finally(() => (this.polling = undefined));
     };
@@ -74,13 +91,17 @@ export class CampaignRegistry {
       pending = (async () => {
         const rec = record ?? (await this.store.campaigns.get(tenant, name));
         if (!rec) return undefined;
+        const started = performance.now();
         const bytes = await this.store.models.get(rec.modelKey);
         if (!bytes) throw new Error(`model ${rec.modelKey} of campaign ${rec.arn} is missing from model storage`);
         const fresh: LoadedCampaign = { tenant, record: rec, model: deserializeModel(bytes), eventsSeq: rec.eventsSeq };
         await this.foldIn(fresh);
         const current = this.loaded.get(key);
-        if (!current || current.record.version < rec.version) this.loaded.set(key, fresh);
-        this.log?.info({ campaign: rec.arn, version: rec.version, recipe: rec.recipe }, "campaign model loaded");
+        if (!current || current.record.version < rec.version) {
+          this.loaded.set(key, fresh);
+          modelVersion.set({ account: tenant.accountId, region: tenant.region, campaign: rec.name }, rec.version);
+        }
+        modelLoadDuration.observe({ recipe: rec.recipe }, (performance.now() - started) / 1000);        this.log?.info({ campaign: rec.arn, version: rec.version, recipe: rec.recipe }, "campaign model loaded");
         return this.loaded.get(key);
       })().finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
@@ -115,6 +136,7 @@ export class CampaignRegistry {
         byUser.set(e.userId, list);
       }
       for (const [userId, list] of byUser) c.model.foldIn(userId, list);
+      eventsFolded.inc(events.length);
       c.eventsSeq = events[events.length - 1].seq;
     }
   }
@@ -126,12 +148,16 @@ export class CampaignRegistry {
       if (this.loaded.has(key)) continue;
       const tenant = { accountId: v.accountId, region: v.region };
       // One campaign whose model cannot be read must not stop the others from loading.
-      await this.load(tenant, v.name).catch((err) => this.log?.error({ err, campaign: v.name, account: v.accountId }, "campaign model failed to load"));
+      await this.load(tenant, v.name).catch((err) => {
+        modelLoadFailures.inc();
+        this.log?.error({ err, campaign: v.name, account: v.accountId }, "campaign model failed to load");
+      });
     }
     for (const [key, c] of this.loaded) {
       const v = versions.get(key);
       if (!v) {
         this.loaded.delete(key);
+        modelVersion.remove({ account: c.tenant.accountId, region: c.tenant.region, campaign: c.record.name });
         this.log?.info({ campaign: c.record.arn }, "campaign deleted; model unloaded");
       } else if (v.version > c.record.version) {
         const rec = await this.store.campaigns.get(c.tenant, c.record.name);

@@ -34,5 +34,7 @@ export interface Store {
   readonly templates: TemplateRepository;
   readonly campaigns: SqlCampaignRepository;
   readonly models: ModelBlobStore;
+  /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
