@@ -4,7 +4,7 @@
  * servers notice and swap in atomically.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,17 @@ import type { Store, Tenant } from "../store/types.js";
 import { CAMPAIGN_NAME, campaignArn } from "./arn.js";
 
 export class CampaignError extends Error {}
+
+/** A campaign's input file that is not there: `recorded` when it is the path saved with the campaign (moved since). */
+export class MissingInputFileError extends CampaignError {
+  constructor(
+    readonly input: "interactions" | "items",
+    readonly path: string,
+    readonly recorded: boolean,
+  ) {
+    super(`the ${recorded ? "campaign's " : ""}${input} file ${path} does not exist`);
+  }
+}
 
 export interface TrainCampaignOptions {
   tenant: Tenant;
@@ -94,6 +105,10 @@ export class CampaignTrainer {
   async deploy(opts: TrainCampaignOptions, existing?: CampaignRecord): Promise<CampaignRecord> {
     const { tenant, name } = opts;
     if (!CAMPAIGN_NAME.test(name)) throw new CampaignError("campaign names are 1-63 letters, digits, '-' or '_', starting with a letter or digit");
+    if (!existsSync(opts.interactionsFile)) {
+      throw new MissingInputFileError("interactions", opts.interactionsFile, opts.interactionsFile === existing?.interactionsFile);
+    }
+    if (opts.itemsFile !== undefined && !existsSync(opts.itemsFile)) throw new MissingInputFileError("items", opts.itemsFile, opts.itemsFile === existing?.itemsFile);
     // Events recorded so far join the training data; later ones are folded in by the servers.
     const eventsSeq = existing ? await this.store.campaigns.lastEventSeq(tenant, name) : 0;
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];
