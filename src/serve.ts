@@ -15,6 +15,7 @@ import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/se
 import { HealthMonitor } from "./observability/health.js";
 import { buildApp } from "./server/app.js";
 import type { MetricsMode } from "./server/pinrec-routes.js";
+import type { ServiceModel } from "./protocol/model.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -45,6 +46,8 @@ export interface RunningServer {
   store: Store;
   campaigns: CampaignRegistry;
   health: HealthMonitor;
+  /** The AWS APIs served, with every operation of their SDK models marked implemented or not. */
+  models: ServiceModel[];
   url: string;
   port: number;
   credentials: Credential[];
@@ -73,16 +76,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const health = new HealthMonitor(store, campaigns);
+    const services = [
+      pinpointModule({
+        recommenders,
+        apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
+        endpoints: new EndpointService(store),
+        templates: new TemplateService(store, recommenders),
+      }),
+      ...personalizeModules(store, campaigns),
+    ];
     const app = buildApp({
-      services: [
-        pinpointModule({
-          recommenders,
-          apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
-          endpoints: new EndpointService(store),
-          templates: new TemplateService(store, recommenders),
-        }),
-        ...personalizeModules(store, campaigns),
-      ],
+      services,
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
@@ -100,6 +104,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       store,
       campaigns,
       health,
+      models: services.map((s) => s.model),
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
