@@ -70,7 +70,7 @@ function splitRequest(port: number, first: string) {
   };
 }
 
-describe("health, metrics and PINREC_PORT on a real process", () => {
+describe("health, metrics and PINREC_PORT on a real process", { timeout: 60_000 }, () => {
   test("PINREC_PORT chooses the port; health answers 200 when up and 503 'draining' during a SIGTERM drain", async () => {
     const { dir, creds } = workspace();
     const port = await freePort();
@@ -132,7 +132,7 @@ describe("health, metrics and PINREC_PORT on a real process", () => {
   });
 });
 
-describe("configuration", () => {
+describe("configuration", { timeout: 60_000 }, () => {
   test("flag > env > config file > default, shown by --print-config; config paths are relative to the file", async () => {
     const { dir } = workspace();
     mkdirSync(join(dir, "etc"));
@@ -193,7 +193,7 @@ describe("configuration", () => {
   });
 });
 
-describe("the AWS CLI and an unimplemented operation", () => {
+describe("the AWS CLI and an unimplemented operation", { timeout: 90_000 }, () => {
   test.skipIf(!existsSync(AWS))("aws pinpoint create-journey prints a 501 naming the operation; aws personalize list-campaigns too", async () => {
     const { dir, creds } = workspace();
     const server = await spawnServer(["--data-dir", join(dir, "data"), "--credentials", creds]);
@@ -210,7 +210,8 @@ describe("the AWS CLI and an unimplemented operation", () => {
   });
 });
 
-describe("a CLI that finds its server's tenant", () => {
+// Each test runs several CLI processes, which take seconds each on a loaded machine.
+describe("a CLI that finds its server's tenant", { timeout: 120_000 }, () => {
   let data: ReturnType<typeof tempDir>;
   let interactions: string;
   beforeAll(async () => {
@@ -258,7 +259,7 @@ describe("a CLI that finds its server's tenant", () => {
     expect(readdirSync(empty)).toEqual([]);
   });
 
-  test("a missing input file names the flag to pass; a typo is reported as an unknown option", async () => {
+  test("a missing input file names the flag to pass", async () => {
     const { dir } = workspace();
     const dataDir = await startedDataDir(dir);
     const missing = await runCli(["campaigns", "create", "--data-dir", dataDir, "--name", "m", "--interactions", join(dir, "nope.csv")]);
@@ -274,8 +275,12 @@ describe("a CLI that finds its server's tenant", () => {
     expect(retrain.stderr).toContain(`the campaign's interactions file ${csv} does not exist`);
     expect(retrain.stderr).toContain("pass --interactions FILE");
     expect(retrain.stderr).not.toContain("ENOENT");
+  });
 
-    const typo = await runCli(["campaigns", "create", "--data-dir", dataDir, "--nam", "m", "--interactions", csv]);
+  test("a typo is reported as an unknown option, not as a missing required one", async () => {
+    const { dir } = workspace();
+    const dataDir = join(dir, "data");
+    const typo = await runCli(["campaigns", "create", "--data-dir", dataDir, "--nam", "m", "--interactions", interactions]);
     expect(typo.code).toBe(1);
     expect(typo.stderr).toContain("unknown option '--nam'");
     expect(typo.stderr).not.toContain("required option");
