@@ -195,6 +195,20 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("AWS_ENDPOINT_URL, as the README sets it up", () => {
+  test("a client built with no endpoint reaches pinrec through AWS_ENDPOINT_URL", async () => {
+    const server = await startTestServer("sqlite", { campaignPollMs: 0 });
+    cleanups.push(() => server.dispose());
+    const saved = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = server.url;
+    cleanups.push(() => (saved === undefined ? delete process.env.AWS_ENDPOINT_URL : (process.env.AWS_ENDPOINT_URL = saved)));
+    const client = new PinpointClient({ region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey }, maxAttempts: 1 });
+    const r = await client.send(new GetRecommenderConfigurationsCommand({}));
+    expect(r.$metadata.httpStatusCode).toBe(200);
+    expect(r.ListRecommenderConfigurationsResponse?.Item).toEqual([]);
+  });
+});
+
 describe("operations pinrec does not implement", () => {
   let server: TestServer;
   beforeAll(async () => {
