@@ -153,10 +153,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     if (!match) {
       // A JSON-protocol AWS API pinrec does not serve, e.g. the Personalize control plane (`aws personalize list-campaigns`).
       const target = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(String(req.headers["x-amz-target"] ?? ""));
-      if (target && req.method === "POST") {
-        req.operationName = target[2];
-        throw notImplemented(target[2], `the ${target[1]} API`);
-      }
+      // Not recorded as the operation: a client-chosen header must not create metric series.
+      if (target && req.method === "POST") throw notImplemented(target[2], `the ${target[1]} API`);
       throw notFound(`No resource at ${req.method} ${rawPath}`);
     }
     req.serviceName = match.service.name;
