@@ -104,7 +104,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // While shutting down, new requests (e.g. on a kept-alive connection) are refused cleanly and the
   // connection is closed, so clients retry elsewhere; requests already running finish.
   app.addHook("onRequest", (req, reply, done) => {
-    if (!closing || req.routeOptions.config.duringShutdown) return done();
+    if (!closing || req.routeOptions.config?.duringShutdown) return done();
     reply.header("Connection", "close");
     void sendError(req, reply, new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));
   });
