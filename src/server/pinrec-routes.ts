@@ -3,7 +3,7 @@
  * `/_localstack/health`) and `GET /metrics` (Prometheus text format). They answer outside the AWS
  * routing, so an unknown AWS path never shadows them; errors still use the AWS error envelope.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HealthMonitor } from "../observability/health.js";
 import { enableProcessMetrics, registry } from "../observability/metrics.js";
 import { verifyCounted } from "./auth-metrics.js";
@@ -35,7 +35,7 @@ export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOpti
       health.draining = true;
       done();
     });
-    app.get("/_pinrec/health", { config: { duringShutdown: true } }, async (req, reply) => {
+    const answer = async (req: FastifyRequest, reply: FastifyReply) => {
       req.serviceName = "pinrec";
       req.operationName = "Health";
       const report = await health.report();
@@ -47,7 +47,9 @@ export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOpti
         .header("Cache-Control", "no-store")
         .type("application/json")
         .send(JSON.stringify(report));
-    });
+    };
+    // HEAD too: some load balancers probe with it and read only the status.
+    app.route({ method: ["GET", "HEAD"], url: "/_pinrec/health", config: { duringShutdown: true }, handler: answer });
   }
 
   const mode = opts.metrics ?? "on";

@@ -72,6 +72,8 @@ describe.each(STORE_KINDS)("GET /_pinrec/health (%s)", (kind) => {
       campaigns: [{ campaignArn: `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/health`, deployedVersion: 1, servingVersion: 1 }],
     });
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
+    const head = await fetch(`${server.url}/_pinrec/health`, { method: "HEAD" });
+    expect(head.status).toBe(200);
     expect(typeof body.store.latencyMs).toBe("number");
   });
 
