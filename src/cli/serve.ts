@@ -8,10 +8,14 @@ import { printGeneratedCredentials } from "./banner.js";
 import { runPrimary, type ListeningMessage } from "./cluster.js";
 import { SERVE_SETTINGS, addSettings, printConfig, resolveSettings, type ServeSettings } from "./settings.js";
 
-/** The settings as startServer takes them; a setting whose key is a ServerOptions field passes through. */
+/**
+ * The settings as startServer takes them. Every other setting must be the ServerOptions field of
+ * the same name and type: `Pick` refuses to compile a row that startServer would not receive.
+ */
 export function serverOptions(settings: ServeSettings): ServerOptions {
   const { credentials, logLevel, workers: _workers, ...rest } = settings;
-  return { ...rest, credentialsFile: credentials, logger: { level: logLevel } };
+  const passedThrough: Pick<ServerOptions, keyof typeof rest> = rest;
+  return { ...passedThrough, credentialsFile: credentials, logger: { level: logLevel } };
 }
 
 export function serveCommand(): Command {
