@@ -62,12 +62,14 @@ function operationModel(op: StaticOperation, implemented: boolean): OperationMod
   if (!traits.http) throw new Error(`operation ${name} has no http binding`);
   const [method, uri, successCode] = traits.http;
   const input = NormalizedSchema.of(inputRef() as never);
-  const required = new Set(requiredMembers(input));
   const labels: string[] = [];
   const queries: QueryBinding[] = [];
   const bodyMembers = new Map<string, NormalizedSchema>();
   let payload: OperationModel["payload"];
-  for (const [member, schema] of input.structIterator()) {
+  // Only routing matters for an operation that answers 501; its members are never read.
+  const members = implemented ? input.structIterator() : [];
+  const required = new Set(implemented ? requiredMembers(input) : []);
+  for (const [member, schema] of members) {
     const t = schema.getMergedTraits() as Record<string, unknown>;
     if (t.httpLabel) labels.push(member);
     else if (typeof t.httpQuery === "string") queries.push({ member, wireName: t.httpQuery, schema });
