@@ -39,6 +39,8 @@ declare module "fastify" {
     operationName?: string;
     /** The answering API, for metrics (`pinpoint`, `personalize-runtime`, …, or `pinrec`). */
     serviceName?: string;
+    /** Set for a JSON-protocol (X-Amz-Target) request, whose clients read `__type`/`message`. */
+    jsonProtocol?: boolean;
     accountId?: string;
   }
 }
@@ -83,8 +85,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   /** The answering service's error style, found from the path even when no operation matched. */
   function styleFor(req: FastifyRequest) {
-    // JSON-protocol clients (X-Amz-Target) read `__type`/`message`, which the Personalize style has.
-    if (req.headers["x-amz-target"] !== undefined) return "personalize";
+    // The Personalize style is the JSON protocol's `{"__type","message"}`.
+    if (req.jsonProtocol) return "personalize";
     const service = router.serviceForPath(req.raw.url ?? "/");
     return (service ? moduleFor.get(service)! : defaultModule).errorStyle;
   }
@@ -154,7 +156,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       // A JSON-protocol AWS API pinrec does not serve, e.g. the Personalize control plane (`aws personalize list-campaigns`).
       const target = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(String(req.headers["x-amz-target"] ?? ""));
       // Not recorded as the operation: a client-chosen header must not create metric series.
-      if (target && req.method === "POST") throw notImplemented(target[2], `the ${target[1]} API`);
+      if (target && req.method === "POST") {
+        req.jsonProtocol = true;
+        throw notImplemented(target[2], `the ${target[1]} API`);
+      }
       throw notFound(`No resource at ${req.method} ${rawPath}`);
     }
     req.serviceName = match.service.name;

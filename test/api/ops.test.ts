@@ -260,5 +260,9 @@ describe("operations pinrec does not implement", () => {
     expect(r.status).toBe(501);
     expect(r.headers["x-amzn-errortype"]).toBe("NotImplementedException");
     expect(r.json).toEqual({ __type: "NotImplementedException", message: expect.stringContaining("ListCampaigns of the AmazonPersonalize API") });
+    // The header alone does not change how a Pinpoint route answers.
+    const pinpoint = await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: false, headers: { "x-amz-target": "application/json" } });
+    expect(pinpoint.status).toBe(403);
+    expect(Object.keys(pinpoint.json).sort()).toEqual(["Message", "RequestID"]);
   });
 });
