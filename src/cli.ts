@@ -1,11 +1,13 @@
 /** The `pinrec` command line. */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, type Option } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
 import { serveCommand } from "./cli/serve.js";
 import { credentialsCommand } from "./cli/credentials.js";
-import { CampaignConflictError, CampaignError } from "./campaigns/training.js";
+import { CampaignConflictError, CampaignError, MissingInputFileError } from "./campaigns/training.js";
 import { ImportError } from "./engine/index.js";
+import { ConfigError } from "./cli/settings.js";
+import { TenantError } from "./cli/tenant.js";
 import { CredentialsError } from "./server/credentials.js";
 import { DatabaseDamagedError } from "./store/sqlite.js";
 import { PRIVATE_DIR_MODE } from "./store/files.js";
@@ -39,30 +41,69 @@ function ioError(e: NodeJS.ErrnoException & { dest?: string }): string | undefin
   const op = [e.syscall, e.path, e.dest && `→ ${e.dest}`].filter(Boolean).join(" ");
   return `${what}${op ? ` (${op})` : ""}; nothing was changed: any deployed model stays in service`;
 }
+import { VERSION } from "./version.js";
 
 export function buildCli(): Command {
-  const program = new Command("pinrec").description("Self-hosted Amazon Pinpoint recommender models").showHelpAfterError();
+  const program = new Command("pinrec")
+    .description("Self-hosted Amazon Pinpoint recommender models")
+    .version(VERSION, "-V, --version", "print pinrec's version")
+    .showHelpAfterError();
   program.addCommand(serveCommand());
   program.addCommand(campaignsCommand());
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
   program.addCommand(credentialsCommand());
+  checkUnknownOptionsFirst(program);
   return program;
 }
 
 /**
- * Expected failures get one clear message: exit code 1 when the campaign's state refused a valid
- * command (it already exists, or another process is working on it), 2 for everything else. Anything
- * unexpected is a bug and shows its stack.
+ * Commander checks required options before unknown ones, so a typo such as `--nam x` is reported as
+ * "required option '--name' not specified". Required options are checked here instead, after
+ * commander has refused unknown options (which it does just before running the action).
  */
-function explain(err: unknown): string | undefined {
+function checkUnknownOptionsFirst(program: Command): void {
+  const required = new Map<Command, Option[]>();
+  const walk = (cmd: Command) => {
+    const mandatory = cmd.options.filter((o) => o.mandatory);
+    for (const o of mandatory) o.makeOptionMandatory(false);
+    if (mandatory.length) required.set(cmd, mandatory);
+    cmd.commands.forEach(walk);
+  };
+  walk(program);
+  program.hook("preAction", (_root, action) => {
+    for (const o of required.get(action) ?? []) {
+      if (action.getOptionValue(o.attributeName()) === undefined) action.error(`error: required option '${o.flags}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+    }
+  });
+}
+
+/**
+ * Usage mistakes (options, accounts, input files, config) exit 1, like commander's own errors, and
+ * so does a valid command the campaign's state refused (it already exists, or another process is
+ * working on it); failures while doing the work (bad data rows, database down, port taken, disk
+ * full) exit 2. Both print one clear message; anything else is a bug and shows its stack.
+ */
+function explain(err: unknown): { message: string; exitCode: 1 | 2 } | undefined {
+  const usage = (message: string) => ({ message, exitCode: 1 as const });
+  const failure = (message: string) => ({ message, exitCode: 2 as const });
+  if (err instanceof CommanderError || err instanceof TenantError || err instanceof ConfigError || err instanceof CredentialsError) return usage(err.message);
+  if (err instanceof CampaignConflictError) return usage(err.message);
+  if (err instanceof MissingInputFileError) {
+    const flag = `--${err.input}`;
+    return usage(err.recorded ? `${err.message} (moved or deleted since?): pass ${flag} FILE` : `${flag}: no such file ${err.path}`);
+  }
+  const found = explainFailure(err);
+  return found === undefined ? undefined : failure(found);
+}
+
+function explainFailure(err: unknown): string | undefined {
   if (err instanceof ImportError) {
     const lines = err.errors.map((e) => `  ${err.file}:${e.line}: ${e.reason}`);
     const more = err.errorCount > err.errors.length ? [`  … and ${err.errorCount - err.errors.length} more`] : [];
     return [err.message, ...lines, ...more, "Nothing was changed: any deployed model stays in service."].join("\n");
   }
-  if (err instanceof CredentialsError || err instanceof CampaignError || err instanceof DatabaseDamagedError) return err.message;
-  if (err instanceof CommanderError) return err.message;
+  if (err instanceof CampaignError || err instanceof DatabaseDamagedError) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EADDRINUSE") return `the port is already in use (${e.message})`;
   if (e?.code === "ENOENT") return e.message;
@@ -80,9 +121,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    const message = explain(err);
-    if (message === undefined) throw err;
-    process.stderr.write(`pinrec: ${message}\n`);
-    process.exit(err instanceof CampaignConflictError ? 1 : 2);
+    const explained = explain(err);
+    if (explained === undefined) throw err;
+    process.stderr.write(`pinrec: ${explained.message}\n`);
+    process.exit(explained.exitCode);
   }
 }

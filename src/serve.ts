@@ -12,7 +12,10 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
+import { HealthMonitor } from "./observability/health.js";
 import { buildApp } from "./server/app.js";
+import type { MetricsMode } from "./server/pinrec-routes.js";
+import type { ServiceModel } from "./protocol/model.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -36,12 +39,17 @@ export interface ServerOptions {
   campaignPollMs?: number;
   /** Users with real-time (PutEvents) fold-ins kept in memory, across campaigns; default DEFAULT_MAX_FOLDED_USERS. */
   maxFoldedUsers?: number;
+  /** `GET /metrics`: unsigned (`on`, the default), SigV4-signed (`signed`) or not served (`off`). */
+  metrics?: MetricsMode;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   campaigns: CampaignRegistry;
+  health: HealthMonitor;
+  /** The AWS APIs served, with every operation of their SDK models marked implemented or not. */
+  models: ServiceModel[];
   url: string;
   port: number;
   credentials: Credential[];
@@ -69,19 +77,22 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
+    const health = new HealthMonitor(store, campaigns);
+    const services = [
+      pinpointModule({
+        recommenders,
+        apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
+        endpoints: new EndpointService(store),
+        templates: new TemplateService(store, recommenders),
+      }),
+      ...personalizeModules(store, campaigns),
+    ];
     const app = buildApp({
-      services: [
-        pinpointModule({
-          recommenders,
-          apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
-          endpoints: new EndpointService(store),
-          templates: new TemplateService(store, recommenders),
-        }),
-        ...personalizeModules(store, campaigns),
-      ],
+      services,
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
+      pinrec: { health, metrics: opts.metrics },
     });
     campaigns.log = app.log;
     for (const notice of store.notices) app.log.warn({ dataDir }, notice);
@@ -95,6 +106,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       app,
       store,
       campaigns,
+      health,
+      models: services.map((s) => s.model),
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,

@@ -61,10 +61,10 @@ export function spawnPinrec(args: string[], env: Record<string, string> = {}): C
 }
 
 /** Runs `pinrec <args>` to completion (for commands expected to exit on their own). */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Exit & { stdout: string; stderr: string }> {
+export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Exit & { stdout: string; stderr: string }> {
   assertBuilt();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
     live.add(child);
     let stdout = "";
     let stderr = "";

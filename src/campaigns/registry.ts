@@ -14,6 +14,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import { deserializeModel, type Model } from "../engine/index.js";
+import { eventsFolded, modelLoadDuration, modelLoadFailures, modelVersion } from "../observability/metrics.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 
@@ -45,6 +46,7 @@ export class CampaignRegistry {
   /** Users with folded-in events, least recently active first, and the campaign they are folded into. */
   private readonly folded = new Map<string, { campaign: LoadedCampaign; userId: string }>();
   private foldCapReported = false;
+  private firstPollDone = false;
 
   constructor(
     private readonly store: Store,
@@ -54,10 +56,25 @@ export class CampaignRegistry {
     readonly maxFoldedUsers = DEFAULT_MAX_FOLDED_USERS,
   ) {}
 
+  /**
+   * True once every campaign deployed at start-up has been looked at (loaded, or failed and logged),
+   * so a readiness probe can hold traffic until no first request has to wait for a model. A
+   * registry that never polls is ready at once: it loads models on first use.
+   */
+  get ready(): boolean {
+    return this.pollMs <= 0 || this.firstPollDone;
+  }
+
+  /** Deployed campaigns and the model version this server answers from (undefined: not loaded yet). */
+  loadedCampaigns(): { tenant: Tenant; name: string; arn: string; version: number; recipe: string }[] {
+    return [...this.loaded.values()].map((c) => ({ tenant: c.tenant, name: c.record.name, arn: c.record.arn, version: c.record.version, recipe: c.record.recipe }));
+  }
+
   start(): void {
     if (this.pollMs <= 0 || this.timer) return;
     const tick = () => {
       this.polling ??= this.poll()
+        .then(() => void (this.firstPollDone = true))
         .catch((err) => this.log?.warn({ err }, "campaign poll failed"))
         .finally(() => (this.polling = undefined));
     };
@@ -92,6 +109,7 @@ export class CampaignRegistry {
       pending = (async () => {
         const rec = record ?? (await this.store.campaigns.get(tenant, name));
         if (!rec) return undefined;
+        const started = performance.now();
         const failure = this.failed.get(key);
         if (failure?.version === rec.version) throw failure.error;
         const current = this.loaded.get(key);
@@ -100,6 +118,7 @@ export class CampaignRegistry {
           model = await this.readModel(rec.modelKey, rec.arn);
         } catch (err) {
           if (!(err instanceof CampaignUnavailableError)) throw err; // e.g. the database is unreachable: retried
+          modelLoadFailures.inc();
           const error = err;
           this.failed.set(key, { version: rec.version, error });
           if (current) {
@@ -118,10 +137,12 @@ export class CampaignRegistry {
         await this.foldIn(fresh);
         if (!current || current.record.version < rec.version) {
           this.loaded.set(key, fresh);
+          modelVersion.set({ account: tenant.accountId, region: tenant.region, campaign: rec.name }, rec.version);
           if (current) this.forgetFolded(current);
         } else {
           this.forgetFolded(fresh); // a newer version was loaded meanwhile
         }
+        modelLoadDuration.observe({ recipe: rec.recipe }, (performance.now() - started) / 1000);
         this.log?.info({ campaign: rec.arn, version: rec.version, recipe: rec.recipe }, "campaign model loaded");
         return this.loaded.get(key);
       })().finally(() => this.loading.delete(key));
@@ -132,7 +153,9 @@ export class CampaignRegistry {
 
   /** Unusable models were reported once by load(); anything else (storage unreachable) is retried and said each time. */
   private logRetry(err: unknown, campaign: string): void {
-    if (!(err instanceof CampaignUnavailableError)) this.log?.warn({ err, campaign }, "campaign model could not be read; retrying at the next poll");
+    if (err instanceof CampaignUnavailableError) return; // reported once where it was found
+    modelLoadFailures.inc();
+    this.log?.warn({ err, campaign }, "campaign model could not be read; retrying at the next poll");
   }
 
   private async readModel(key: string, arn: string): Promise<Model> {
@@ -207,6 +230,7 @@ export class CampaignRegistry {
         c.model.foldIn(userId, list);
         this.noteFolded(c, userId);
       }
+      eventsFolded.inc(events.length);
       c.eventsSeq = events[events.length - 1].seq;
     }
   }
@@ -226,6 +250,7 @@ export class CampaignRegistry {
       if (!v) {
         this.loaded.delete(key);
         this.forgetFolded(c);
+        modelVersion.remove({ account: c.tenant.accountId, region: c.tenant.region, campaign: c.record.name });
         this.log?.info({ campaign: c.record.arn }, "campaign deleted; model unloaded");
       } else if (v.version > c.record.version && this.failed.get(key)?.version !== v.version) {
         const rec = await this.store.campaigns.get(c.tenant, c.record.name);

@@ -9,7 +9,7 @@
  * record that points to it is committed, so a campaign record always matches its model.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +32,17 @@ export class CampaignConflictError extends CampaignError {}
 export const DEFAULT_LEASE_MS = 60_000;
 
 const DOING: Record<LeaseOperation, string> = { create: "created", retrain: "retrained", delete: "deleted" };
+
+/** A campaign's input file that is not there: `recorded` when it is the path saved with the campaign (moved since). */
+export class MissingInputFileError extends CampaignError {
+  constructor(
+    readonly input: "interactions" | "items",
+    readonly path: string,
+    readonly recorded: boolean,
+  ) {
+    super(`the ${recorded ? "campaign's " : ""}${input} file ${path} does not exist`);
+  }
+}
 
 export interface TrainCampaignOptions {
   tenant: Tenant;
@@ -123,6 +134,10 @@ export class CampaignTrainer {
   /** Trains and deploys a new campaign, or a new version of `existing` (retrain), under the lease `owner` holds. */
   private async deploy(opts: TrainCampaignOptions, owner: string, existing?: CampaignRecord): Promise<CampaignRecord> {
     const { tenant, name } = opts;
+    if (!existsSync(opts.interactionsFile)) {
+      throw new MissingInputFileError("interactions", opts.interactionsFile, opts.interactionsFile === existing?.interactionsFile);
+    }
+    if (opts.itemsFile !== undefined && !existsSync(opts.itemsFile)) throw new MissingInputFileError("items", opts.itemsFile, opts.itemsFile === existing?.itemsFile);
     // Events recorded so far join the training data; later ones are folded in by the servers.
     const eventsSeq = existing ? await this.store.campaigns.lastEventSeq(tenant, name) : 0;
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];

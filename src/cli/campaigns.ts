@@ -1,13 +1,12 @@
 /** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
-import { CampaignTrainer, RECIPES } from "../campaigns/training.js";
-import { openStore } from "../store/open.js";
+import { CampaignError, CampaignTrainer, RECIPES } from "../campaigns/training.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { seed } from "./args.js";
 import { progressReporter } from "./progress.js";
-import { resolveTenant, type TenantFlags } from "./tenant.js";
+import { addTargetOptions, openTargetStore, resolveTarget, resolveTenant, type CliTarget } from "./tenant.js";
 import type { ProgressCallback } from "../engine/index.js";
 
 function recipe(value: string) {
@@ -15,17 +14,8 @@ function recipe(value: string) {
   return value;
 }
 
-function withStoreOptions(cmd: Command): Command {
-  return cmd
-    .option("--data-dir <dir>", "pinrec data directory", ".pinrec")
-    .addOption(new Option("--database <url>", "postgres://… when the server uses PostgreSQL").env("PINREC_DATABASE_URL"))
-    .addOption(new Option("--credentials <file>", "credentials file (to find the account)").env("PINREC_CREDENTIALS_FILE"))
-    .option("--account <id>", "12-digit account id (default: the data dir's only account)")
-    .option("--region <region>", "region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)");
-}
-
-async function withStore<T>(o: { dataDir: string; database?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ database: o.database, dataDir: resolve(o.dataDir) });
+async function withStore<T>(t: CliTarget, mode: { create: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openTargetStore(t, mode);
   for (const notice of store.notices) process.stderr.write(`pinrec: ${notice}\n`);
   try {
     return await fn(store);
@@ -55,38 +45,40 @@ const print = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + 
 
 /** Runs a training command with a progress bar and prints the deployed campaign. */
 async function training(
-  o: TenantFlags & { database?: string },
+  cmd: Command,
+  mode: { create: boolean },
   run: (trainer: CampaignTrainer, tenant: Tenant, onProgress: ProgressCallback) => Promise<CampaignRecord>,
 ): Promise<void> {
-  const tenant = resolveTenant(o);
+  const target = resolveTarget(cmd);
+  const tenant = resolveTenant(target);
   const progress = progressReporter();
-  const rec = await withStore(o, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(progress.done);
+  const rec = await withStore(target, mode, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(progress.done);
   print(describe(rec));
 }
 
 export function campaignsCommand(): Command {
   const cmd = new Command("campaigns").description("train and deploy recommender campaigns (Amazon Personalize-compatible)");
 
-  withStoreOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign"))
+  addTargetOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign"))
     .requiredOption("--name <name>", "campaign name (the ARN ends in campaign/NAME)")
     .requiredOption("--interactions <file>", "interactions CSV: USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE,EVENT_VALUE]")
     .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
     .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe, "auto")
     .option("--seed <n>", "training seed", seed, 1)
-    .action((o) =>
-      training(o, (trainer, tenant, onProgress) =>
+    .action((o, command: Command) =>
+      training(command, { create: true }, (trainer, tenant, onProgress) =>
         trainer.create({ tenant, name: o.name, interactionsFile: resolve(o.interactions), itemsFile: o.items ? resolve(o.items) : undefined, recipe: o.recipe, seed: o.seed, onProgress }),
       ),
     );
 
-  withStoreOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"))
+  addTargetOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"))
     .requiredOption("--name <name>", "campaign name")
     .option("--interactions <file>", "a new interactions CSV (default: the campaign's)")
     .option("--items <file>", "a new items CSV (default: the campaign's)")
     .option("--recipe <recipe>", `one of ${RECIPES.join(", ")}`, recipe)
     .option("--seed <n>", "training seed", seed, 1)
-    .action((o) =>
-      training(o, (trainer, tenant, onProgress) =>
+    .action((o, command: Command) =>
+      training(command, { create: false }, (trainer, tenant, onProgress) =>
         trainer.retrain(tenant, o.name, {
           interactionsFile: o.interactions ? resolve(o.interactions) : undefined,
           itemsFile: o.items ? resolve(o.items) : undefined,
@@ -97,26 +89,29 @@ export function campaignsCommand(): Command {
       ),
     );
 
-  withStoreOptions(cmd.command("list").description("list campaigns")).action(async (o) => {
-    const tenant = o.account || o.region ? resolveTenant(o) : undefined;
-    const all = await withStore(o, (store) => store.campaigns.list(tenant));
+  addTargetOptions(cmd.command("list").description("list campaigns (of every account, unless --account or --region is given)")).action(async (o, command: Command) => {
+    const target = resolveTarget(command);
+    const tenant = o.account || o.region ? resolveTenant(target) : undefined;
+    const all = await withStore(target, { create: false }, (store) => store.campaigns.list(tenant));
     print({ campaigns: all.map(({ tenant: t, campaign }) => ({ ...describe(campaign), accountId: t.accountId, region: t.region })) });
   });
 
-  withStoreOptions(cmd.command("describe").description("show one campaign"))
+  addTargetOptions(cmd.command("describe").description("show one campaign"))
     .requiredOption("--name <name>", "campaign name")
-    .action(async (o) => {
-      const tenant = resolveTenant(o);
-      const rec = await withStore(o, (store) => store.campaigns.get(tenant, o.name));
-      if (!rec) throw new InvalidArgumentError(`no campaign ${o.name} in ${tenant.accountId}/${tenant.region}`);
+    .action(async (o, command: Command) => {
+      const target = resolveTarget(command);
+      const tenant = resolveTenant(target);
+      const rec = await withStore(target, { create: false }, (store) => store.campaigns.get(tenant, o.name));
+      if (!rec) throw new CampaignError(`no campaign ${o.name} in ${tenant.accountId}/${tenant.region}`);
       print({ campaign: describe(rec) });
     });
 
-  withStoreOptions(cmd.command("delete").description("delete a campaign, its model and its recorded events"))
+  addTargetOptions(cmd.command("delete").description("delete a campaign, its model and its recorded events"))
     .requiredOption("--name <name>", "campaign name")
-    .action(async (o) => {
-      const tenant = resolveTenant(o);
-      const rec = await withStore(o, (store) => new CampaignTrainer(store).delete(tenant, o.name));
+    .action(async (o, command: Command) => {
+      const target = resolveTarget(command);
+      const tenant = resolveTenant(target);
+      const rec = await withStore(target, { create: false }, (store) => new CampaignTrainer(store).delete(tenant, o.name));
       print({ deleted: describe(rec) });
     });
 

@@ -1,5 +1,6 @@
 /** `pinrec data synth` and `pinrec evaluate`: data you can ship, and offline accuracy. */
 import { Command, InvalidArgumentError } from "commander";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_EASE, evaluate, formatEvalTable, importDataset, synth } from "../engine/index.js";
 import { RECIPES } from "../campaigns/training.js";
@@ -32,6 +33,7 @@ export function evaluateCommand(): Command {
     .option("--json", "print rows as JSON")
     .action(async (o) => {
       for (const r of o.recipe ?? []) if (!(RECIPES as string[]).includes(r)) throw new InvalidArgumentError(`unknown recipe ${r}`);
+      if (!existsSync(resolve(o.interactions))) throw new InvalidArgumentError(`--interactions: no such file ${resolve(o.interactions)}`);
       const progress = progressReporter();
       const ds = await importDataset(resolve(o.interactions), { onProgress: progress.onProgress });
       let recipes: string[] = o.recipe ?? ["popularity", "ials", "ease"];

@@ -1,5 +1,6 @@
 /** Amazon Personalize Events: PutEvents records interactions and folds them into the live model. */
 import type { CampaignRegistry } from "../campaigns/registry.js";
+import { eventsRecorded } from "../observability/metrics.js";
 import type { Handler } from "../protocol/handler.js";
 import { badRequest } from "../shared/errors.js";
 import type { Store } from "../store/types.js";
@@ -44,6 +45,7 @@ export function eventHandlers(store: Store, registry: CampaignRegistry): Record<
         return { userId: subject, itemId, eventType, eventValue: value ?? null, sentAt: sentAt(e.sentAt, i) };
       });
       await store.campaigns.addEvents(found.tenant, found.campaign.name, events);
+      eventsRecorded.inc(events.length);
       await registry.syncEvents(found.tenant, found.campaign.name);
       return { body: {} };
     },

@@ -13,12 +13,12 @@ export function personalizeModules(store: Store, registry: CampaignRegistry): Se
   const events = eventHandlers(store, registry);
   return [
     {
-      model: serviceModel(runtimeSdk as unknown as Record<string, unknown>, { name: "personalize-runtime", signingName: "personalize" }, Object.keys(runtime)),
+      model: serviceModel(runtimeSdk as unknown as Record<string, unknown>, { name: "personalize-runtime", title: "Amazon Personalize Runtime", signingName: "personalize" }, Object.keys(runtime)),
       errorStyle: "personalize",
       handlers: runtime,
     },
     {
-      model: serviceModel(eventsSdk as unknown as Record<string, unknown>, { name: "personalize-events", signingName: "personalize" }, Object.keys(events)),
+      model: serviceModel(eventsSdk as unknown as Record<string, unknown>, { name: "personalize-events", title: "Amazon Personalize Events", signingName: "personalize" }, Object.keys(events)),
       errorStyle: "personalize",
       handlers: events,
     },

@@ -26,7 +26,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.templates && templateHandlers(domain.templates)),
   };
   return {
-    model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
+    model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
     errorStyle: "pinpoint",
     handlers,
   };

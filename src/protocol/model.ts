@@ -23,6 +23,8 @@ export interface QueryBinding {
 
 export interface OperationModel {
   name: string;
+  /** False for an operation of the service model that pinrec does not serve (it answers 501). */
+  implemented: boolean;
   method: string;
   uri: string;
   segments: PathSegment[];
@@ -38,8 +40,10 @@ export interface OperationModel {
 }
 
 export interface ServiceModel {
-  /** Short name used in logs and error envelopes. */
+  /** Short name used in logs, metrics and error envelopes (the AWS CLI's service name). */
   name: string;
+  /** The service's product name, e.g. "Amazon Pinpoint". */
+  title: string;
   /** SigV4 signing name that requests to this service must be scoped to. */
   signingName: string;
   operations: Map<string, OperationModel>;
@@ -53,17 +57,19 @@ export function requiredMembers(struct: NormalizedSchema): string[] {
   return names.slice(0, count);
 }
 
-function operationModel(op: StaticOperation): OperationModel {
+function operationModel(op: StaticOperation, implemented: boolean): OperationModel {
   const [, , name, traits, inputRef] = op;
   if (!traits.http) throw new Error(`operation ${name} has no http binding`);
   const [method, uri, successCode] = traits.http;
   const input = NormalizedSchema.of(inputRef() as never);
-  const required = new Set(requiredMembers(input));
   const labels: string[] = [];
   const queries: QueryBinding[] = [];
   const bodyMembers = new Map<string, NormalizedSchema>();
   let payload: OperationModel["payload"];
-  for (const [member, schema] of input.structIterator()) {
+  // Only routing matters for an operation that answers 501; its members are never read.
+  const members = implemented ? input.structIterator() : [];
+  const required = new Set(implemented ? requiredMembers(input) : []);
+  for (const [member, schema] of members) {
     const t = schema.getMergedTraits() as Record<string, unknown>;
     if (t.httpLabel) labels.push(member);
     else if (typeof t.httpQuery === "string") queries.push({ member, wireName: t.httpQuery, schema });
@@ -81,6 +87,7 @@ function operationModel(op: StaticOperation): OperationModel {
     });
   return {
     name,
+    implemented,
     method,
     uri,
     segments,
@@ -94,20 +101,27 @@ function operationModel(op: StaticOperation): OperationModel {
   };
 }
 
+const isOperation = (v: unknown): v is StaticOperation => Array.isArray(v) && v[0] === 9 && typeof v[2] === "string";
+
 /**
- * Builds a service model from an SDK module's exports, keeping only the operations pinrec implements
- * (an unimplemented operation must answer as an unknown route, not half-work).
+ * Builds a service model from an SDK module's exports: every operation the SDK knows, each marked
+ * implemented or not, so a request for an operation pinrec does not serve is recognised and
+ * answered 501 naming it, instead of looking like a missing resource.
  */
 export function serviceModel(
   sdk: Record<string, unknown>,
-  info: { name: string; signingName: string },
+  info: { name: string; title: string; signingName: string },
   implemented: readonly string[],
 ): ServiceModel {
-  const operations = new Map<string, OperationModel>();
   for (const opName of implemented) {
-    const op = sdk[`${opName}$`] as StaticOperation | undefined;
-    if (!Array.isArray(op)) throw new Error(`${info.name}: the SDK has no operation ${opName}`);
-    operations.set(opName, operationModel(op));
+    if (!isOperation(sdk[`${opName}$`])) throw new Error(`${info.name}: the SDK has no operation ${opName}`);
   }
+  const served = new Set(implemented);
+  const operations = new Map<string, OperationModel>();
+  const all = Object.entries(sdk)
+    .filter(([key, value]) => key.endsWith("$") && isOperation(value))
+    .map(([, value]) => value as StaticOperation)
+    .sort((a, b) => a[2].localeCompare(b[2]));
+  for (const op of all) operations.set(op[2], operationModel(op, served.has(op[2])));
   return { ...info, operations };
 }

@@ -8,9 +8,12 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { LoggerOptions } from "pino";
 import type { ServiceModule } from "../protocol/handler.js";
 import { parseInput } from "../protocol/input.js";
-import { ApiError, badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, tooManyRequests } from "../shared/errors.js";
+import { recordRequest } from "../observability/metrics.js";
+import { ApiError, badRequest, internalError, methodNotAllowed, notFound, notImplemented, payloadTooLarge, tooManyRequests } from "../shared/errors.js";
+import { verifyCounted } from "./auth-metrics.js";
 import type { Credential } from "./credentials.js";
 import { codeFor, envelope } from "./envelope.js";
+import { registerPinrecRoutes, type PinrecRouteOptions } from "./pinrec-routes.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Router } from "./router.js";
 import { SigV4Verifier } from "./sigv4.js";
@@ -27,11 +30,17 @@ export interface AppOptions {
   /** Requests per second per account; undefined or 0 = unlimited. */
   rateLimit?: number;
   clockSkewMs?: number;
+  /** pinrec's own routes: health check and Prometheus metrics. */
+  pinrec?: PinrecRouteOptions;
 }
 
 declare module "fastify" {
   interface FastifyRequest {
     operationName?: string;
+    /** The answering API, for metrics (`pinpoint`, `personalize-runtime`, …, or `pinrec`). */
+    serviceName?: string;
+    /** Set for a JSON-protocol (X-Amz-Target) request, whose clients read `__type`/`message`. */
+    jsonProtocol?: boolean;
     accountId?: string;
   }
 }
@@ -76,6 +85,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   /** The answering service's error style, found from the path even when no operation matched. */
   function styleFor(req: FastifyRequest) {
+    // The Personalize style is the JSON protocol's `{"__type","message"}`.
+    if (req.jsonProtocol) return "personalize";
     const service = router.serviceForPath(req.raw.url ?? "/");
     return (service ? moduleFor.get(service)! : defaultModule).errorStyle;
   }
@@ -95,7 +106,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   // While shutting down, new requests (e.g. on a kept-alive connection) are refused cleanly and the
   // connection is closed, so clients retry elsewhere; requests already running finish.
   app.addHook("onRequest", (req, reply, done) => {
-    if (!closing) return done();
+    if (!closing || req.routeOptions.config?.duringShutdown) return done();
     reply.header("Connection", "close");
     void sendError(req, reply, new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));
   });
@@ -130,6 +141,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       },
       "request",
     );
+    const service = req.serviceName ?? router.serviceForPath(req.raw.url ?? "/")?.name ?? "unknown";
+    recordRequest(service, req.operationName ?? "unknown", reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -139,7 +152,17 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
     const match = router.match(req.method, rawPath);
-    if (!match) throw notFound(`No resource at ${req.method} ${rawPath}`);
+    if (!match) {
+      // A JSON-protocol AWS API pinrec does not serve, e.g. the Personalize control plane (`aws personalize list-campaigns`).
+      const target = /^([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)$/.exec(String(req.headers["x-amz-target"] ?? ""));
+      // Not recorded as the operation: a client-chosen header must not create metric series.
+      if (target && req.method === "POST") {
+        req.jsonProtocol = true;
+        throw notImplemented(target[2], `the ${target[1]} API`);
+      }
+      throw notFound(`No resource at ${req.method} ${rawPath}`);
+    }
+    req.serviceName = match.service.name;
 
     if (req.method === "OPTIONS") {
       // CORS preflight: answered by AWS's front end without authentication (spec §1.8).
@@ -159,9 +182,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     req.operationName = op.name;
 
     const body = req.body as Buffer | undefined;
-    const principal = await verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
+    const principal = await verifyCounted(verifier, { method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
     req.accountId = principal.accountId;
     if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
+    if (!op.implemented) throw notImplemented(op.name, `${match.service.title} (${match.service.name})`);
 
     const input = parseInput(op, match.labels, query, body);
     const module = moduleFor.get(match.service)!;
@@ -184,6 +208,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     reply.raw.end(json);
   }
 
+  registerPinrecRoutes(app, opts.pinrec ?? {}, verifier);
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
   // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.
   app.setNotFoundHandler(dispatch);

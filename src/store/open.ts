@@ -5,6 +5,7 @@ import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
 import { PostgresDb } from "./postgres.js";
 import { SqlRecommenderRepository } from "./recommenders.js";
+import { instrumentDb } from "./instrumented.js";
 import type { SqlDb } from "./sql.js";
 import { SqliteDb } from "./sqlite.js";
 import { SqlTemplateRepository } from "./templates.js";
@@ -21,9 +22,16 @@ export interface StoreOptions {
 
 export function describeDatabase(opts: StoreOptions): string {
   const db = opts.database;
-  if (db && /^postgres(ql)?:\/\//.test(db)) return db.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+  if (isPostgres(db)) return db.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
   return sqlitePath(opts);
 }
+
+/** The SQLite file a configuration uses, or undefined when it names PostgreSQL. */
+export function sqliteFile(opts: StoreOptions): string | undefined {
+  return isPostgres(opts.database) ? undefined : sqlitePath(opts);
+}
+
+export const isPostgres = (database: string | undefined): database is string => database !== undefined && /^postgres(ql)?:\/\//.test(database);
 
 function sqlitePath(opts: StoreOptions): string {
   const db = opts.database;
@@ -36,7 +44,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // Files an older pinrec (or another tool) left readable by others are tightened before use.
   const notices = securePrivateTree(opts.dataDir);
   let db: SqlDb;
-  if (opts.database && /^postgres(ql)?:\/\//.test(opts.database)) {
+  if (isPostgres(opts.database)) {
     const pgDb = new PostgresDb(opts.database, { schema: opts.schema });
     try {
       await pgDb.migrate(migrations);
@@ -51,16 +59,21 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sqlite.migrate(migrations);
     db = sqlite;
   }
+  const dialect = db.dialect;
+  db = instrumentDb(db);
   return {
-    kind: db.dialect,
+    kind: dialect,
     recommenders: new SqlRecommenderRepository(db),
     apps: new SqlAppRepository(db),
     endpoints: new SqlEndpointRepository(db),
     templates: new SqlTemplateRepository(db),
     campaigns: new SqlCampaignRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
-    models: db.dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
+    models: dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
     notices,
+    ping: async () => {
+      await db.get("SELECT 1");
+    },
     close: () => db.close(),
   };
 }

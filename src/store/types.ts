@@ -36,5 +36,7 @@ export interface Store {
   readonly models: ModelBlobStore;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
+  /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

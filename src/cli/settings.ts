@@ -1,0 +1,177 @@
+/**
+ * Every `pinrec serve` setting, defined once: its flag, environment variable, config-file key,
+ * parser, default and help. A value comes from, in order: the flag, the environment variable, the
+ * config file (`--config pinrec.json` or PINREC_CONFIG), the default.
+ *
+ * Adding a setting is one row in SERVE_SETTINGS (plus the ServerOptions field it feeds, under the
+ * same key). A row's `key` is the config-file key and the camelCase of its flag; a boolean is
+ * written `--flag [bool]` with `parse: bool` (`--flag` alone means true; `PINREC_FLAG=false` and
+ * `"flag": false` mean false).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Command, Help, InvalidArgumentError, Option } from "commander";
+import { METRICS_MODES } from "../server/pinrec-routes.js";
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../serve.js";
+import { describeDatabase } from "../store/open.js";
+import { port, positiveInt } from "./args.js";
+import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/registry.js";
+
+export interface Setting<T = unknown> {
+  /** Config-file key, and the flag in camelCase (`--data-dir` → `dataDir`). */
+  key: string;
+  /** Commander flags: `--port <port>`, `--rate-limit <n>`, `--allow-any-region [bool]`. */
+  flags: string;
+  env: `PINREC_${string}`;
+  help: string;
+  parse: (raw: string) => T;
+  default?: T;
+  /** How --help shows the default, when not the value itself (e.g. "unlimited"). */
+  defaultHelp?: string;
+  choices?: readonly string[];
+  /** A path: relative values in a config file are relative to the file, not the working directory. */
+  path?: boolean;
+  /** Also read by commands that open the server's data (`pinrec campaigns …`), so they find the same tenant. */
+  shared?: boolean;
+}
+
+const text = (value: string) => value;
+const choice =
+  <const C extends readonly string[]>(choices: C) =>
+  (value: string): C[number] => {
+    if (!choices.includes(value)) throw new InvalidArgumentError(`choose one of ${choices.join(", ")}`);
+    return value;
+  };
+/** Booleans from flags, env vars and config files alike: true/false, 1/0, yes/no, on/off. */
+export function bool(value: string): boolean {
+  const v = value.toLowerCase();
+  if (["true", "1", "yes", "on"].includes(v)) return true;
+  if (["false", "0", "no", "off"].includes(v)) return false;
+  throw new InvalidArgumentError("must be true or false");
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Keeps each row's literal type, so the resolved settings are typed per key. */
+const setting = <const S extends Setting<any>>(s: S): S => s;
+
+export const SERVE_SETTINGS = [
+  setting({ key: "host", flags: "--host <host>", env: "PINREC_HOST", help: "address to listen on", parse: text, default: DEFAULT_HOST }),
+  setting({ key: "port", flags: "--port <port>", env: "PINREC_PORT", help: "port to listen on (0 picks a free one)", parse: port, default: DEFAULT_PORT }),
+  setting({ key: "dataDir", flags: "--data-dir <dir>", env: "PINREC_DATA_DIR", help: "where pinrec keeps its data", parse: text, default: DEFAULT_DATA_DIR, path: true, shared: true }),
+  setting({ key: "credentials", flags: "--credentials <file>", env: "PINREC_CREDENTIALS_FILE", help: "JSON array of {accessKeyId, secretAccessKey, accountId}", parse: text, defaultHelp: "generated in the data dir", path: true, shared: true }),
+  setting({ key: "database", flags: "--database <url>", env: "PINREC_DATABASE_URL", help: "postgres://… for PostgreSQL", parse: text, defaultHelp: "SQLite in the data dir", shared: true }),
+  setting({ key: "logLevel", flags: "--log-level <level>", env: "PINREC_LOG_LEVEL", help: "log level", parse: choice(LOG_LEVELS), default: "info", choices: LOG_LEVELS }),
+  setting({ key: "rateLimit", flags: "--rate-limit <n>", env: "PINREC_RATE_LIMIT", help: "requests per second per account", parse: positiveInt, defaultHelp: "unlimited" }),
+  setting({ key: "recommenderQuota", flags: "--recommender-quota <n>", env: "PINREC_RECOMMENDER_QUOTA", help: "recommender configurations per account and region", parse: positiveInt, default: 100 }),
+  setting({ key: "appQuota", flags: "--app-quota <n>", env: "PINREC_APP_QUOTA", help: "apps (projects) per account and region", parse: positiveInt, default: 100 }),
+  setting({ key: "workers", flags: "--workers <n>", env: "PINREC_WORKERS", help: "server processes sharing the port, e.g. one per core", parse: positiveInt, default: 1 }),
+  setting({ key: "metrics", flags: "--metrics <mode>", env: "PINREC_METRICS", help: "GET /metrics: on (unsigned), signed (SigV4, service name pinrec) or off", parse: choice(METRICS_MODES), default: "on", choices: METRICS_MODES }),
+  setting({ key: "maxFoldedUsers", flags: "--max-folded-users <n>", env: "PINREC_MAX_FOLDED_USERS", help: "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)", parse: positiveInt, default: DEFAULT_MAX_FOLDED_USERS }),
+] as const;
+
+type ValueOf<S> = S extends { parse: (raw: string) => infer T } ? (S extends { default: unknown } ? T : T | undefined) : never;
+export type SettingsOf<R extends readonly Setting<any>[]> = { -readonly [S in R[number] as S["key"]]: ValueOf<S> };
+export type ServeSettings = SettingsOf<typeof SERVE_SETTINGS>;
+
+export const SHARED_SETTINGS = SERVE_SETTINGS.filter((s) => "shared" in s && s.shared);
+
+/** `--config <file>`: the optional JSON config file, itself settable from the environment. */
+const CONFIG_OPTION = () => new Option("--config <file>", "JSON config file; flags and env vars override it").env("PINREC_CONFIG");
+
+/** Adds the rows' options (and --config) to a command. */
+export function addSettings(cmd: Command, settings: readonly Setting<any>[]): Command {
+  cmd.addOption(CONFIG_OPTION());
+  const describedDefaults = new Map<Option, string>();
+  for (const s of settings) {
+    const o = new Option(s.flags, s.help).env(s.env);
+    if (s.choices) o.choices(s.choices);
+    else o.argParser((raw: string) => s.parse(raw));
+    if (s.flags.endsWith("[bool]")) o.preset(true);
+    if (s.default !== undefined) o.default(s.default, s.defaultHelp);
+    else if (s.defaultHelp) describedDefaults.set(o, s.defaultHelp);
+    cmd.addOption(o);
+  }
+  // Commander shows only real default values; "(default: unlimited, env: …)" for the others too.
+  cmd.configureHelp({
+    optionDescription(option) {
+      const text = Help.prototype.optionDescription.call(this, option);
+      const described = describedDefaults.get(option);
+      return described ? text.replace(/\(env: /, `(default: ${described}, env: `) : text;
+    },
+  });
+  return cmd;
+}
+
+export class ConfigError extends Error {}
+
+export interface Resolved<T> {
+  values: T;
+  /** Where each value came from: `--port`, `env PINREC_PORT`, `config /etc/pinrec.json`, `default`. */
+  sources: Record<string, string>;
+  configFile?: string;
+}
+
+/** The settings' values after a command parsed its flags: flag > env var > config file > default. */
+export function resolveSettings<R extends readonly Setting<any>[]>(cmd: Command, settings: R): Resolved<SettingsOf<R>> {
+  const opts = cmd.opts();
+  const configFile = typeof opts.config === "string" ? resolve(opts.config) : undefined;
+  const file = configFile ? readConfigFile(configFile, settings) : {};
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
+  for (const s of settings) {
+    const source = cmd.getOptionValueSource(s.key);
+    if (source === "cli" || source === "env") {
+      values[s.key] = opts[s.key];
+      sources[s.key] = source === "env" ? `env ${s.env}` : s.flags.split(" ")[0];
+    } else if (file[s.key] !== undefined && file[s.key] !== null) {
+      values[s.key] = fromFile(s, file[s.key], configFile!);
+      sources[s.key] = `config ${configFile}`;
+    } else {
+      values[s.key] = s.default;
+      sources[s.key] = "default";
+    }
+  }
+  return { values: values as SettingsOf<R>, sources, configFile };
+}
+
+function readConfigFile(path: string, settings: readonly Setting<any>[]): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist (--config / PINREC_CONFIG)`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new ConfigError(`config file ${path} must hold a JSON object of settings`);
+  // Every serve setting is accepted (one file serves `serve` and `campaigns`); a typo is not ignored.
+  const known = new Set([...SERVE_SETTINGS, ...settings].map((s) => s.key));
+  for (const key of Object.keys(data)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown setting "${key}"; known settings: ${[...known].join(", ")}`);
+  }
+  return data as Record<string, unknown>;
+}
+
+function fromFile(s: Setting<any>, raw: unknown, configFile: string): unknown {
+  if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
+    throw new ConfigError(`config file ${configFile}: "${s.key}" must be a string, number or boolean`);
+  }
+  let value: unknown;
+  try {
+    value = s.parse(String(raw));
+  } catch (err) {
+    throw new ConfigError(`config file ${configFile}: "${s.key}" ${(err as Error).message}`);
+  }
+  return s.path && typeof value === "string" ? resolve(dirname(configFile), value) : value;
+}
+
+/** `--print-config`: the resolved settings as a config file on stdout (database password masked), sources on stderr. */
+export function printConfig(resolved: Resolved<Record<string, unknown>>): void {
+  const shown: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resolved.values)) {
+    shown[key] = key === "database" && typeof value === "string" ? describeDatabase({ database: value, dataDir: "" }) : (value ?? null);
+  }
+  process.stdout.write(JSON.stringify(shown, null, 2) + "\n");
+  const width = Math.max(...Object.keys(resolved.sources).map((k) => k.length));
+  for (const [key, source] of Object.entries(resolved.sources)) process.stderr.write(`${key.padEnd(width)}  from ${source}\n`);
+}

@@ -1,0 +1,23 @@
+/** Generated documentation stays current: the operations table of docs/compatibility.md. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { coverageMarkdown, withCoverage } from "../src/protocol/coverage.js";
+import { startTestServer, type TestServer } from "./helpers.js";
+import { REPO } from "./server-process.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer("sqlite", { campaignPollMs: 0 });
+});
+afterAll(() => server.dispose());
+
+test("docs/compatibility.md lists every operation of the served models as the server routes them", () => {
+  const doc = readFileSync(join(REPO, "docs", "compatibility.md"), "utf8");
+  const table = coverageMarkdown(server.models);
+  expect(doc, "stale table: run `npm run build && node scripts/compatibility-table.mjs`").toBe(withCoverage(doc, table));
+  // The three SDK models, whole: implemented operations and the rest.
+  expect(server.models.map((m) => m.name)).toEqual(["pinpoint", "personalize-runtime", "personalize-events"]);
+  expect(table).toContain("| `CreateJourney` | `POST /v1/apps/{ApplicationId}/journeys` | not yet (501) |");
+  expect(table).toContain("| `GetRecommendations` | `POST /recommendations` | implemented |");
+});
