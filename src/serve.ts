@@ -12,6 +12,7 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
+import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
@@ -34,12 +35,25 @@ export interface ServerOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
+  /** Where local transformer functions live (default: `functions` in the data dir). */
+  functionsDir?: string;
+  /** AWS Lambda API endpoint for transformers; setting it makes `auto` the default backend. */
+  lambdaEndpoint?: string;
+  /** Which backend runs `RecommendationTransformerUri` functions (default `local`, see messaging/transformer). */
+  transformer?: TransformerBackend;
+  /** Worker threads for local functions, and each one's heap limit in MB. */
+  functionWorkers?: number;
+  functionMemoryMb?: number;
+  /** Per-attempt transformer timeout (default 15 s, as Pinpoint waits). */
+  transformerTimeoutMs?: number;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   campaigns: CampaignRegistry;
+  /** Runs recommendation transformers (local functions or AWS Lambda); closed with the server. */
+  transformers: TransformerRouter;
   url: string;
   port: number;
   credentials: Credential[];
@@ -64,6 +78,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
   const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema });
+  const transformers = new TransformerRouter({
+    backend: opts.transformer,
+    functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
+    lambdaEndpoint: opts.lambdaEndpoint,
+    workers: opts.functionWorkers,
+    memoryMb: opts.functionMemoryMb,
+    timeoutMs: opts.transformerTimeoutMs,
+  });
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
@@ -92,6 +114,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       app,
       store,
       campaigns,
+      transformers,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
@@ -108,12 +131,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
             clearInterval(sweep);
           }
           await campaigns.stop();
+          await transformers.close();
           await store.close();
         })();
         return closed;
       },
     };
   } catch (err) {
+    await transformers.close();
     await store.close();
     throw err;
   }

@@ -1,6 +1,7 @@
 /** `pinrec serve`: the AWS-compatible API server. */
 import { Command, Option } from "commander";
-import { port, positiveInt } from "./args.js";
+import { httpUrl, port, positiveInt } from "./args.js";
+import { TRANSFORMER_BACKENDS } from "../messaging/transformer/index.js";
 import { resolve } from "node:path";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from "../serve.js";
 import cluster from "node:cluster";
@@ -21,6 +22,15 @@ export function serveCommand(): Command {
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
     .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
+    .addOption(new Option("--functions-dir <dir>", "local recommendation transformer functions (NAME.mjs or NAME/index.mjs); default: <data-dir>/functions").env("PINREC_FUNCTIONS_DIR"))
+    .addOption(new Option("--lambda-endpoint <url>", "AWS Lambda API endpoint for transformers (implies --transformer auto)").argParser(httpUrl).env("PINREC_LAMBDA_ENDPOINT"))
+    .addOption(
+      new Option("--transformer <backend>", "where transformers run: local functions, AWS Lambda, or auto (local when the function exists, else Lambda)")
+        .choices(TRANSFORMER_BACKENDS)
+        .env("PINREC_TRANSFORMER"),
+    )
+    .addOption(new Option("--function-workers <n>", "worker threads for local functions (default: cores, 2-8)").argParser(positiveInt).env("PINREC_FUNCTION_WORKERS"))
+    .addOption(new Option("--function-memory <mb>", "heap limit of each local function worker in MB").argParser(positiveInt).default(256).env("PINREC_FUNCTION_MEMORY"))
     .action(async (o) => {
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
       // Signal handlers come first: a supervisor may stop the server the moment it starts.
@@ -51,8 +61,16 @@ export function serveCommand(): Command {
         rateLimit: o.rateLimit,
         recommenderQuota: o.recommenderQuota,
         appQuota: o.appQuota,
+        functionsDir: o.functionsDir,
+        lambdaEndpoint: o.lambdaEndpoint,
+        transformer: o.transformer,
+        functionWorkers: o.functionWorkers,
+        functionMemoryMb: o.functionMemory,
       });
-      server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
+      server.app.log.info(
+        { url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }), transformers: server.transformers.describe() },
+        "pinrec listening",
+      );
       if (cluster.isWorker) {
         process.send!({ type: "pinrec:listening", url: server.url } satisfies ListeningMessage);
       } else {

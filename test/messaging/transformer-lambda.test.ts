@@ -2,12 +2,16 @@
  * The AWS Lambda backend through the real `@aws-sdk/client-lambda`, against a local HTTP server
  * that speaks Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FunctionNotFoundError, TransformerError } from "../../src/messaging/transformer/errors.js";
+import { chooseBackend, TransformerRouter } from "../../src/messaging/transformer/index.js";
 import { LambdaInvoker } from "../../src/messaging/transformer/lambda.js";
 import type { TransformerEvent } from "../../src/messaging/contracts.js";
+import { tempDir } from "../helpers.js";
 import { TENANT, eventWith } from "./transformer-fixtures.js";
 
 interface Received {
@@ -204,5 +208,50 @@ describe("Lambda backend", () => {
     const err = await failure(invoker.invoke(TENANT, "../add-titles", eventWith(1)));
     expect(err.message).toMatch(/^Transformer '..\/add-titles' is not a Lambda function name or ARN/);
     expect(received).toHaveLength(0);
+  });
+});
+
+describe("backend selection", () => {
+  const dir = tempDir("pinrec-functions-");
+  const functionsDir = join(dir.path, "functions");
+  mkdirSync(functionsDir);
+  writeFileSync(join(functionsDir, "add-titles.mjs"), `export const handler = async () => ({ ran: "locally" });`);
+  afterAll(() => dir.remove());
+
+  it("defaults to local, or to auto when a Lambda endpoint is set", () => {
+    expect(chooseBackend({})).toBe("local");
+    expect(chooseBackend({ lambdaEndpoint: "http://127.0.0.1:1" })).toBe("auto");
+    expect(chooseBackend({ backend: "local", lambdaEndpoint: "http://127.0.0.1:1" })).toBe("local");
+    expect(chooseBackend({ backend: "lambda" })).toBe("lambda");
+  });
+
+  it("auto runs the local function when there is one, and AWS Lambda otherwise", async () => {
+    const router = new TransformerRouter({ functionsDir, lambdaEndpoint: endpoint, lambdaCredentials: credentials, workers: 1 });
+    try {
+      expect(router.describe()).toBe(`local functions from ${functionsDir}, else AWS Lambda (${endpoint})`);
+      expect(await router.invoke(TENANT, "add-titles", eventWith(1))).toEqual({ ran: "locally" });
+      expect(received).toHaveLength(0);
+      expect(await router.invoke(TENANT, "throttled", eventWith(1))).toEqual({ ok: 3 });
+      expect(received.map((r) => r.functionName)).toEqual(["throttled", "throttled", "throttled"]);
+      const missing = await failure(router.invoke(TENANT, "missing", eventWith(1)));
+      expect(missing.message).toMatch(/^Transformer 'missing' not found in AWS Lambda/);
+    } finally {
+      await router.close();
+    }
+  });
+
+  it("local never calls Lambda, and lambda never runs a local function", async () => {
+    const local = new TransformerRouter({ backend: "local", functionsDir, lambdaEndpoint: endpoint, workers: 1 });
+    const lambda = new TransformerRouter({ backend: "lambda", functionsDir, lambdaEndpoint: endpoint, lambdaCredentials: credentials });
+    try {
+      expect((await failure(local.invoke(TENANT, "throttled", eventWith(1)))).message).toMatch(/^Transformer 'throttled' not found: no throttled\.mjs/);
+      expect(received).toHaveLength(0);
+      const result = (await lambda.invoke(TENANT, "add-titles", eventWith(1))) as Record<string, unknown>;
+      expect(result["ep-0"]).toHaveProperty("Recommendations");
+      expect(lambda.describe()).toBe(`AWS Lambda (${endpoint})`);
+      expect(new TransformerRouter({ backend: "lambda", functionsDir }).describe()).toBe("AWS Lambda (AWS's endpoint for each region)");
+    } finally {
+      await Promise.all([local.close(), lambda.close()]);
+    }
   });
 });

@@ -24,11 +24,13 @@ export interface LambdaInvokerOptions {
 const RETRYABLE_CLIENT_ERRORS = new Set(["TooManyRequestsException", "EC2ThrottledException", "ResourceNotReadyException", "ResourceConflictException"]);
 
 export class LambdaInvoker implements TransformerInvoker {
+  readonly endpoint?: string;
   private readonly clients = new Map<string, LambdaClient>();
   private readonly timeoutMs: number;
   private readonly attempts: number;
 
   constructor(private readonly options: LambdaInvokerOptions = {}) {
+    this.endpoint = options.endpoint;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   }
