@@ -44,8 +44,8 @@ export interface ServerOptions {
   /** Worker threads for local functions, and each one's heap limit in MB. */
   functionWorkers?: number;
   functionMemoryMb?: number;
-  /** Per-attempt transformer timeout (default 15 s, as Pinpoint waits). */
-  transformerTimeoutMs?: number;
+  /** How long a transformer may run per attempt (ms; default Pinpoint's 15 s). */
+  functionTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -84,7 +84,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     lambdaEndpoint: opts.lambdaEndpoint,
     workers: opts.functionWorkers,
     memoryMb: opts.functionMemoryMb,
-    timeoutMs: opts.transformerTimeoutMs,
+    timeoutMs: opts.functionTimeoutMs,
   });
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);

@@ -209,6 +209,12 @@ describe("failures", () => {
     expect(runs()).toBe(1);
   });
 
+  it("refuses an event of more than 50 endpoints before invoking anything", async () => {
+    const err = await failure(invoker.invoke(TENANT, "throws", eventWith(51)));
+    expect(err.message).toBe("Transformer 'throws': the event has 51 endpoints; Pinpoint sends at most 50 per invocation");
+    expect(runs()).toBe(0);
+  });
+
   it("refuses an event over 6 MB before invoking anything", async () => {
     const event = eventWith(1);
     event.Endpoints["ep-0"].Attributes = { Notes: ["x".repeat(6 * 1024 * 1024)] };

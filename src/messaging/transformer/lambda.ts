@@ -3,8 +3,9 @@
  * them: the function in the project's region unless its ARN names another, credentials from the
  * standard AWS provider chain, `--lambda-endpoint` for anything that speaks Lambda's API (LocalStack,
  * a proxy). The SDK's own retries are off; attempts follow the same rules as local functions.
+ * The SDK loads on the first invocation, so servers that never call Lambda start without it.
  */
-import { InvokeCommand, LambdaClient, type InvokeCommandOutput, type LambdaClientConfig } from "@aws-sdk/client-lambda";
+import type { InvokeCommandOutput, LambdaClient, LambdaClientConfig } from "@aws-sdk/client-lambda";
 import type { Tenant } from "../../store/types.js";
 import type { TransformerEvent, TransformerInvoker } from "../contracts.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, FunctionNotFoundError, TransformerError, withAttempts } from "./errors.js";
@@ -26,6 +27,7 @@ const RETRYABLE_CLIENT_ERRORS = new Set(["TooManyRequestsException", "EC2Throttl
 export class LambdaInvoker implements TransformerInvoker {
   readonly endpoint?: string;
   private readonly clients = new Map<string, LambdaClient>();
+  private sdk?: Promise<typeof import("@aws-sdk/client-lambda")>;
   private readonly timeoutMs: number;
   private readonly attempts: number;
 
@@ -52,10 +54,12 @@ export class LambdaInvoker implements TransformerInvoker {
     this.clients.clear();
   }
 
-  private client(region: string): LambdaClient {
+  private async client(region: string): Promise<{ client: LambdaClient; sdk: typeof import("@aws-sdk/client-lambda") }> {
+    this.sdk ??= import("@aws-sdk/client-lambda");
+    const sdk = await this.sdk;
     let client = this.clients.get(region);
     if (!client) {
-      client = new LambdaClient({
+      client = new sdk.LambdaClient({
         region,
         ...(this.options.endpoint !== undefined && { endpoint: this.options.endpoint }),
         ...(this.options.credentials !== undefined && { credentials: this.options.credentials }),
@@ -64,7 +68,7 @@ export class LambdaInvoker implements TransformerInvoker {
       });
       this.clients.set(region, client);
     }
-    return client;
+    return { client, sdk };
   }
 
   private async send(label: string, ref: FunctionRef, tenant: Tenant, payload: Buffer): Promise<InvokeCommandOutput> {
@@ -72,8 +76,9 @@ export class LambdaInvoker implements TransformerInvoker {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.timeoutMs);
     try {
-      return await this.client(ref.region ?? tenant.region).send(
-        new InvokeCommand({
+      const { client, sdk } = await this.client(ref.region ?? tenant.region);
+      return await client.send(
+        new sdk.InvokeCommand({
           FunctionName: ref.qualifier !== undefined ? ref.uri.slice(0, -(ref.qualifier.length + 1)) : ref.uri,
           ...(ref.qualifier !== undefined && { Qualifier: ref.qualifier }),
           InvocationType: "RequestResponse",
