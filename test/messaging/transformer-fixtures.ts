@@ -60,6 +60,7 @@ const runs = () => { appendFileSync(${JSON.stringify(counter)}, "x"); return rea
   file("callback-error.mjs", `export const handler = (event, context, callback) => callback(new Error("callback said no"));`);
   file("succeed.mjs", `export const handler = (event, context, callback) => context.succeed({ style: "succeed" });`);
   file("sync.mjs", `export const handler = (event) => ({ style: "sync" });`);
+  file("chatty.mjs", `console.log("loading");\nexport const handler = async (event, context) => { console.log("endpoints: %d", Object.keys(event.Endpoints).length); console.error(new Error("careful")); console.warn({ a: 1 }); return {}; };`);
   file("warm.mjs", `let invocations = 0; export const handler = async () => ({ invocations: ++invocations });`);
   file("throws.mjs", `${count}\nexport const handler = async () => { runs(); throw new TypeError("no titles for you"); };`);
   file("flaky.mjs", `${count}\nexport const handler = async () => { const n = runs(); if (n < 3) throw new Error("flaky run " + n); return { run: n }; };`);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FunctionNotFoundError, TransformerError } from "../../src/messaging/transformer/errors.js";
 import { LocalFunctionInvoker } from "../../src/messaging/transformer/local.js";
+import type { FunctionLogEntry } from "../../src/messaging/transformer/worker-pool.js";
 import { tempDir } from "../helpers.js";
 import { TENANT, eventWith, writeFunctions } from "./transformer-fixtures.js";
 
@@ -84,6 +85,30 @@ describe("calling convention", () => {
     expect(await invoker.invoke(TENANT, "sync", eventWith(1))).toEqual({ style: "sync" });
     const err = await failure(invoker.invoke(TENANT, "callback-error", eventWith(1)));
     expect(err.message).toBe("Transformer 'callback-error' failed: Error: callback said no (after 3 attempts)");
+  });
+
+  it("hands console output to the logger, tagged with the function and request id", async () => {
+    const logged: FunctionLogEntry[] = [];
+    const chatty = new LocalFunctionInvoker({ functionsDir, workers: 1 });
+    chatty.log = (entry) => logged.push(entry);
+    try {
+      await chatty.invoke(TENANT, "chatty", eventWith(3));
+      await chatty.invoke(TENANT, "chatty", eventWith(2));
+      const ids = [...new Set(logged.map((e) => e.awsRequestId))];
+      expect(ids).toHaveLength(2);
+      expect(logged.map(({ level, message, functionName }) => ({ level, message: message.split("\n")[0], functionName }))).toEqual([
+        { level: "info", message: "loading", functionName: "chatty" },
+        { level: "info", message: "endpoints: 3", functionName: "chatty" },
+        { level: "error", message: "Error: careful", functionName: "chatty" },
+        { level: "warn", message: "{ a: 1 }", functionName: "chatty" },
+        { level: "info", message: "endpoints: 2", functionName: "chatty" },
+        { level: "error", message: "Error: careful", functionName: "chatty" },
+        { level: "warn", message: "{ a: 1 }", functionName: "chatty" },
+      ]);
+      expect(logged[0].awsRequestId).toBe(logged[1].awsRequestId);
+    } finally {
+      await chatty.close();
+    }
   });
 
   it("keeps modules loaded between invocations, and reloads a file that changed", async () => {

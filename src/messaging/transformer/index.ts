@@ -13,6 +13,7 @@ import type { TransformerEvent, TransformerInvoker } from "../contracts.js";
 import { FunctionNotFoundError } from "./errors.js";
 import { LambdaInvoker, type LambdaInvokerOptions } from "./lambda.js";
 import { LocalFunctionInvoker } from "./local.js";
+import type { FunctionLogger } from "./worker-pool.js";
 
 export const TRANSFORMER_BACKENDS = ["local", "lambda", "auto"] as const;
 export type TransformerBackend = (typeof TRANSFORMER_BACKENDS)[number];
@@ -59,6 +60,11 @@ export class TransformerRouter implements TransformerInvoker {
       if (!(err instanceof FunctionNotFoundError)) throw err;
       return this.lambda.invoke(tenant, functionUri, event);
     }
+  }
+
+  /** Sends local functions' `console` output to `logger` (Lambda functions log to CloudWatch). */
+  logFunctionsTo(logger: FunctionLogger): void {
+    if (this.local) this.local.log = logger;
   }
 
   /** One line for the startup log. */

@@ -18,7 +18,7 @@ import type { TransformerEvent, TransformerInvoker } from "../contracts.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, FunctionNotFoundError, withAttempts } from "./errors.js";
 import { functionArn, parseFunctionUri, type FunctionRef } from "./function-ref.js";
 import { decodeResult, encodeEvent } from "./payload.js";
-import { FunctionWorkerPool, type InvocationContext } from "./worker-pool.js";
+import { FunctionWorkerPool, type FunctionLogger, type InvocationContext } from "./worker-pool.js";
 
 export interface LocalFunctionOptions {
   functionsDir: string;
@@ -60,6 +60,11 @@ export class LocalFunctionInvoker implements TransformerInvoker {
       memoryMb: options.memoryMb ?? DEFAULT_FUNCTION_MEMORY_MB,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     });
+  }
+
+  /** Where functions' `console` output goes, tagged with the function and request id (default: stdout/stderr). */
+  set log(logger: FunctionLogger) {
+    this.pool.log = logger;
   }
 
   /** Worker threads currently alive. */

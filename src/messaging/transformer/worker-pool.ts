@@ -40,7 +40,22 @@ export interface FunctionTask {
   context: InvocationContext;
 }
 
+/** One line a function wrote with `console.*`. */
+export interface FunctionLogEntry {
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  functionName: string;
+  awsRequestId: string;
+}
+
+export type FunctionLogger = (entry: FunctionLogEntry) => void;
+
+/** Without a logger, function output goes where a plain `console` would put it. */
+const writeToConsole: FunctionLogger = (entry) =>
+  (entry.level === "warn" || entry.level === "error" ? process.stderr : process.stdout).write(`${entry.message}\n`);
+
 type WorkerReply =
+  | { id: number; log: FunctionLogEntry["level"]; text: string; ok?: undefined }
   | { id: number; started: true; ok?: undefined }
   | { id: number; ok: true; body: string }
   | { id: number; ok: false; kind: "load" | "function" | "output"; errorType: string; errorMessage: string };
@@ -54,6 +69,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   running?: { id: number; job: Job; timer: NodeJS.Timeout };
+  /** The invocation the worker ran last, to tag output that arrives after it returned. */
+  last?: { id: number; context: InvocationContext };
   error?: Error & { code?: string };
 }
 
@@ -62,6 +79,9 @@ export class FunctionWorkerPool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+
+  /** Where functions' console output goes (default: this process's stdout and stderr). */
+  log: FunctionLogger = writeToConsole;
 
   constructor(readonly options: PoolOptions) {}
 
@@ -124,6 +144,7 @@ export class FunctionWorkerPool {
   private dispatch(slot: Slot, job: Job): void {
     const id = this.nextId++;
     slot.running = { id, job, timer: this.startClock(slot, id, job) };
+    slot.last = { id, context: job.task.context };
     const { label: _label, ...message } = job.task;
     slot.worker.postMessage({ id, ...message, timeoutMs: this.options.timeoutMs });
   }
@@ -140,6 +161,11 @@ export class FunctionWorkerPool {
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {
+    if ("log" in reply) {
+      const context = slot.last?.id === reply.id ? slot.last.context : undefined;
+      this.log({ level: reply.log, message: reply.text, functionName: context?.functionName ?? "", awsRequestId: context?.awsRequestId ?? "" });
+      return;
+    }
     const running = slot.running;
     if (!running || running.id !== reply.id) return;
     clearTimeout(running.timer);

@@ -11,14 +11,23 @@
  *
  * Modules stay loaded between invocations (a warm execution environment); a file whose
  * modification time or size changed is imported afresh on its next invocation. After a cold load
- * the worker reports `started`, so loading and running are each bounded by the timeout.
+ * the worker reports `started`, so loading and running are each bounded by the timeout. `console`
+ * output is posted to the pool, tagged with the invocation, instead of written to stdout.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
 const { parentPort } = require("node:worker_threads");
 const { pathToFileURL } = require("node:url");
+const { format } = require("node:util");
 
 const loaded = new Map();
+
+// Console output goes to the pool with the invocation it belongs to (as Lambda tags log lines
+// with the request id); output after an invocation returned is tagged with that invocation.
+let current = 0;
+for (const [method, level] of [["log", "info"], ["info", "info"], ["debug", "debug"], ["trace", "debug"], ["warn", "warn"], ["error", "error"]]) {
+  console[method] = (...args) => parentPort.postMessage({ id: current, log: level, text: format(...args) });
+}
 
 async function load(path, version) {
   const hit = loaded.get(path);
@@ -74,6 +83,7 @@ function describe(err) {
 }
 
 parentPort.on("message", async (task) => {
+  current = task.id;
   let handler;
   const hit = loaded.get(task.path);
   const cold = !hit || hit.version !== task.version;
