@@ -50,7 +50,7 @@ describe("serve", () => {
     });
     expect(env.stdout()).toContain(`"transformers":"local functions from ${functionsDir}, else AWS Lambda (http://127.0.0.1:9)"`);
     expect((await env.stop()).code).toBe(0);
-  });
+  }, 90_000);
 
   it.each([
     [["--lambda-endpoint", "ftp://example.com"], /--lambda-endpoint.*must be an http:\/\/ or https:\/\/ URL/],

@@ -27,10 +27,13 @@ export interface LocalFunctionOptions {
   /** Heap limit per worker in MB (default 256). */
   memoryMb?: number;
   timeoutMs?: number;
+  /** Starting a worker and loading the module (default 10 s, Lambda's init limit). */
+  initTimeoutMs?: number;
   attempts?: number;
 }
 
 export const DEFAULT_FUNCTION_MEMORY_MB = 256;
+export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 
 export function defaultFunctionWorkers(): number {
   return Math.min(8, Math.max(2, availableParallelism()));
@@ -59,6 +62,7 @@ export class LocalFunctionInvoker implements TransformerInvoker {
       size: options.workers ?? defaultFunctionWorkers(),
       memoryMb: options.memoryMb ?? DEFAULT_FUNCTION_MEMORY_MB,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
     });
   }
 

@@ -16,6 +16,11 @@ export interface PoolOptions {
   memoryMb: number;
   /** How long one invocation may run before its worker is terminated. */
   timeoutMs: number;
+  /**
+   * How long starting a worker and loading a function's module may take (Lambda bounds its init
+   * phase separately, at 10 s), so a cold start on a busy machine does not eat the handler's time.
+   */
+  initTimeoutMs: number;
 }
 
 /** The Lambda `context` fields a worker hands the function (it adds the deadline when the handler starts). */
@@ -71,6 +76,8 @@ interface Slot {
   running?: { id: number; job: Job; timer: NodeJS.Timeout };
   /** The invocation the worker ran last, to tag output that arrives after it returned. */
   last?: { id: number; context: InvocationContext };
+  /** Modules (`path@version`) this worker has loaded: invoking them needs no init phase. */
+  loaded: Set<string>;
   error?: Error & { code?: string };
 }
 
@@ -131,7 +138,7 @@ export class FunctionWorkerPool {
     });
     // Idle workers never keep the process alive; a running invocation's timer does.
     worker.unref();
-    const slot: Slot = { worker };
+    const slot: Slot = { worker, loaded: new Set() };
     worker.on("message", (reply: WorkerReply) => this.settle(slot, reply));
     worker.on("error", (err) => {
       slot.error = err;
@@ -143,21 +150,23 @@ export class FunctionWorkerPool {
 
   private dispatch(slot: Slot, job: Job): void {
     const id = this.nextId++;
-    slot.running = { id, job, timer: this.startClock(slot, id, job) };
+    const warm = slot.loaded.has(`${job.task.path}@${job.task.version}`);
+    slot.running = { id, job, timer: this.startClock(slot, id, job, warm ? "run" : "init") };
     slot.last = { id, context: job.task.context };
     const { label: _label, ...message } = job.task;
     slot.worker.postMessage({ id, ...message, timeoutMs: this.options.timeoutMs });
   }
 
-  /** Terminates the worker if invocation `id` is still running after the timeout. */
-  private startClock(slot: Slot, id: number, job: Job): NodeJS.Timeout {
-    const { timeoutMs } = this.options;
+  /** Terminates the worker if invocation `id` is still in that phase when its time is up. */
+  private startClock(slot: Slot, id: number, job: Job, phase: "init" | "run"): NodeJS.Timeout {
+    const limit = phase === "init" ? this.options.initTimeoutMs : this.options.timeoutMs;
     return setTimeout(() => {
       if (slot.running?.id !== id) return;
       slot.running = undefined;
-      job.reject(new TransformerError(`${job.task.label} timed out after ${timeoutMs} ms`, true));
+      const what = phase === "init" ? `could not be loaded within ${limit} ms` : `timed out after ${limit} ms`;
+      job.reject(new TransformerError(`${job.task.label} ${what}`, true));
       this.retire(slot);
-    }, timeoutMs);
+    }, limit);
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {
@@ -171,7 +180,8 @@ export class FunctionWorkerPool {
     clearTimeout(running.timer);
     if (reply.ok === undefined) {
       // The module finished loading; the handler now gets the whole timeout.
-      running.timer = this.startClock(slot, running.id, running.job);
+      slot.loaded.add(`${running.job.task.path}@${running.job.task.version}`);
+      running.timer = this.startClock(slot, running.id, running.job, "run");
       return;
     }
     slot.running = undefined;

@@ -11,7 +11,7 @@
  *
  * Modules stay loaded between invocations (a warm execution environment); a file whose
  * modification time or size changed is imported afresh on its next invocation. After a cold load
- * the worker reports `started`, so loading and running are each bounded by the timeout. `console`
+ * the worker reports `started`, so loading and running are each bounded by their own limit. `console`
  * output is posted to the pool, tagged with the invocation, instead of written to stdout.
  */
 export const WORKER_SOURCE = String.raw`
@@ -94,8 +94,8 @@ parentPort.on("message", async (task) => {
     parentPort.postMessage({ id: task.id, ok: false, kind: "load", errorType, errorMessage });
     return;
   }
-  // As in Lambda, loading the module (the init phase) does not count against the function's
-  // timeout: the pool restarts its clock when told the handler is about to run.
+  // As in Lambda, loading the module (the init phase) has its own limit and does not count
+  // against the function's timeout: the pool restarts its clock when told the handler is starting.
   if (cold) parentPort.postMessage({ id: task.id, started: true });
   const c = task.context;
   c.deadline = Date.now() + task.timeoutMs;
