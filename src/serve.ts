@@ -13,6 +13,7 @@ import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { HealthMonitor } from "./observability/health.js";
+import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { buildApp } from "./server/app.js";
 import type { MetricsMode } from "./server/pinrec-routes.js";
 import type { ServiceModel } from "./protocol/model.js";
@@ -41,6 +42,17 @@ export interface ServerOptions {
   maxFoldedUsers?: number;
   /** `GET /metrics`: unsigned (`on`, the default), SigV4-signed (`signed`) or not served (`off`). */
   metrics?: MetricsMode;
+  /** Where local transformer functions live (default: `functions` in the data dir). */
+  functionsDir?: string;
+  /** AWS Lambda API endpoint for transformers; setting it makes `auto` the default backend. */
+  lambdaEndpoint?: string;
+  /** Which backend runs `RecommendationTransformerUri` functions (default `local`, see messaging/transformer). */
+  transformer?: TransformerBackend;
+  /** Worker threads for local functions, and each one's heap limit in MB. */
+  functionWorkers?: number;
+  functionMemoryMb?: number;
+  /** How long a transformer may run per attempt (ms; default Pinpoint's 15 s). */
+  functionTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -50,6 +62,8 @@ export interface RunningServer {
   health: HealthMonitor;
   /** The AWS APIs served, with every operation of their SDK models marked implemented or not. */
   models: ServiceModel[];
+  /** Runs recommendation transformers (local functions or AWS Lambda); closed with the server. */
+  transformers: TransformerRouter;
   url: string;
   port: number;
   credentials: Credential[];
@@ -74,6 +88,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
   const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema });
+  const transformers = new TransformerRouter({
+    backend: opts.transformer,
+    functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
+    lambdaEndpoint: opts.lambdaEndpoint,
+    workers: opts.functionWorkers,
+    memoryMb: opts.functionMemoryMb,
+    timeoutMs: opts.functionTimeoutMs,
+  });
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
@@ -96,6 +118,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
     campaigns.log = app.log;
     for (const notice of store.notices) app.log.warn({ dataDir }, notice);
+    transformers.logFunctionsTo((entry) => app.log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message));
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const address = app.server.address();
@@ -108,6 +131,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       campaigns,
       health,
       models: services.map((s) => s.model),
+      transformers,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
@@ -124,12 +148,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
             clearInterval(sweep);
           }
           await campaigns.stop();
+          await transformers.close();
           await store.close();
         })();
         return closed;
       },
     };
   } catch (err) {
+    await transformers.close();
     await store.close();
     throw err;
   }

@@ -16,3 +16,15 @@ export function seed(value: string): number {
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError("must be an integer");
   return Number(value);
 }
+
+/** An http:// or https:// URL (service endpoints such as `--lambda-endpoint`). */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("must be a URL such as http://127.0.0.1:9001");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("must be an http:// or https:// URL");
+  return value;
+}

@@ -45,7 +45,7 @@ export function serveCommand(): Command {
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
     server = await startServer(serverOptions(o));
-    server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
+    server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }), transformers: server.transformers.describe() }, "pinrec listening");
     if (cluster.isWorker) {
       process.send!({ type: "pinrec:listening", url: server.url } satisfies ListeningMessage);
     } else {

@@ -14,7 +14,8 @@ import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { METRICS_MODES } from "../server/pinrec-routes.js";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../serve.js";
 import { describeDatabase } from "../store/open.js";
-import { port, positiveInt } from "./args.js";
+import { httpUrl, port, positiveInt } from "./args.js";
+import { TRANSFORMER_BACKENDS } from "../messaging/transformer/index.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/registry.js";
 
 export interface Setting<T = unknown> {
@@ -67,6 +68,11 @@ export const SERVE_SETTINGS = [
   setting({ key: "appQuota", flags: "--app-quota <n>", env: "PINREC_APP_QUOTA", help: "apps (projects) per account and region", parse: positiveInt, default: 100 }),
   setting({ key: "workers", flags: "--workers <n>", env: "PINREC_WORKERS", help: "server processes sharing the port, e.g. one per core", parse: positiveInt, default: 1 }),
   setting({ key: "metrics", flags: "--metrics <mode>", env: "PINREC_METRICS", help: "GET /metrics: on (unsigned), signed (SigV4, service name pinrec) or off", parse: choice(METRICS_MODES), default: "on", choices: METRICS_MODES }),
+  setting({ key: "functionsDir", flags: "--functions-dir <dir>", env: "PINREC_FUNCTIONS_DIR", help: "local recommendation transformer functions (NAME.mjs or NAME/index.mjs)", parse: text, defaultHelp: "<data-dir>/functions", path: true }),
+  setting({ key: "lambdaEndpoint", flags: "--lambda-endpoint <url>", env: "PINREC_LAMBDA_ENDPOINT", help: "AWS Lambda API endpoint for transformers (implies --transformer auto)", parse: httpUrl }),
+  setting({ key: "transformer", flags: "--transformer <backend>", env: "PINREC_TRANSFORMER", help: "where transformers run: local functions, AWS Lambda, or auto (local when the function exists, else Lambda)", parse: choice(TRANSFORMER_BACKENDS), defaultHelp: "local; auto with --lambda-endpoint", choices: TRANSFORMER_BACKENDS }),
+  setting({ key: "functionWorkers", flags: "--function-workers <n>", env: "PINREC_FUNCTION_WORKERS", help: "worker threads for local functions", parse: positiveInt, defaultHelp: "cores, 2-8" }),
+  setting({ key: "functionMemoryMb", flags: "--function-memory <mb>", env: "PINREC_FUNCTION_MEMORY", help: "heap limit of each local function worker in MB", parse: positiveInt, default: 256 }),
   setting({ key: "maxFoldedUsers", flags: "--max-folded-users <n>", env: "PINREC_MAX_FOLDED_USERS", help: "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)", parse: positiveInt, default: DEFAULT_MAX_FOLDED_USERS }),
 ] as const;
 
