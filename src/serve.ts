@@ -12,7 +12,7 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
-import { Delivery } from "./messaging/delivery/index.js";
+import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
@@ -35,6 +35,16 @@ export interface ServerOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
+  /** Email goes out through this SMTP server (`smtp://[user:pass@]host:port`, `smtps://…`); else it stays in the outbox. */
+  smtpUrl?: string;
+  /** SMS and push are POSTed here as signed JSON; else they stay in the outbox. */
+  webhookUrl?: string;
+  /** The webhook's HMAC-SHA256 signing secret (required with `webhookUrl`). */
+  webhookSecret?: string;
+  /** Drainer tuning: lease, attempts, backoff, concurrency, timeouts. */
+  delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
+  /** How long a shutdown waits for sends in flight (ms, default 10 s). */
+  deliveryShutdownMs?: number;
 }
 
 export interface RunningServer {
@@ -70,7 +80,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
-    const delivery = new Delivery(store.outbox);
+    const delivery = new Delivery(store.outbox, { ...opts.delivery, smtpUrl: opts.smtpUrl, webhookUrl: opts.webhookUrl, webhookSecret: opts.webhookSecret });
     const app = buildApp({
       services: [
         pinpointModule({
@@ -86,6 +96,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       rateLimit: opts.rateLimit,
     });
     campaigns.log = app.log;
+    delivery.drainer.log = app.log;
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     delivery.start();
@@ -113,7 +124,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           } finally {
             clearInterval(sweep);
           }
-          await delivery.stop();
+          await delivery.stop(opts.deliveryShutdownMs);
           await campaigns.stop();
           await store.close();
         })();

@@ -57,7 +57,8 @@ export class OutboxDrainer {
   private readonly pollMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
-  private readonly log: DrainerLog;
+  /** Where delivery problems are reported (the server's logger once it exists). */
+  log: DrainerLog;
   private readonly now: () => number;
 
   private running = false;

@@ -5,13 +5,13 @@
  */
 import type { MessageSender } from "../contracts.js";
 import type { OutboxRepository } from "../../store/outbox.js";
-import { OutboxDrainer, type DrainerLog, type DrainerOptions } from "./drainer.js";
+import { OutboxDrainer, type DrainerOptions } from "./drainer.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { SmtpTransport } from "./smtp.js";
 import type { ChannelTransport } from "./transport.js";
 import { WebhookTransport } from "./webhook.js";
 
-export interface DeliveryOptions extends Omit<DrainerOptions, "log"> {
+export interface DeliveryOptions extends DrainerOptions {
   /** `smtp://[user:pass@]host:port` or `smtps://…`: email goes out through this server. */
   smtpUrl?: string;
   /** SMS and push messages are POSTed here as signed JSON. */
@@ -29,14 +29,14 @@ export class Delivery {
   readonly sender: MessageSender;
   readonly drainer: OutboxDrainer;
 
-  constructor(outbox: OutboxRepository, options: DeliveryOptions = {}, log?: DrainerLog) {
+  constructor(outbox: OutboxRepository, options: DeliveryOptions = {}) {
     const transports: ChannelTransport[] = [];
     if (options.smtpUrl) transports.push(new SmtpTransport(options.smtpUrl, { socketTimeoutMs: options.smtpTimeoutMs }));
     if (options.webhookUrl) {
       if (!options.webhookSecret) throw new Error("--webhook-url needs a signing secret: pass --webhook-secret or set PINREC_WEBHOOK_SECRET");
       transports.push(new WebhookTransport(options.webhookUrl, options.webhookSecret, options.webhookTimeoutMs));
     }
-    this.drainer = new OutboxDrainer(outbox, transports, { ...options, log });
+    this.drainer = new OutboxDrainer(outbox, transports, options);
     this.sender = new OutboxSender(outbox, transports.flatMap((t) => t.channels), () => this.drainer.wake());
   }
 
