@@ -94,6 +94,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
+      outbox: delivery.outbox,
     });
     campaigns.log = app.log;
     delivery.drainer.log = app.log;

@@ -6,11 +6,13 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { LoggerOptions } from "pino";
+import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
 import { parseInput } from "../protocol/input.js";
 import { ApiError, badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, tooManyRequests } from "../shared/errors.js";
 import type { Credential } from "./credentials.js";
 import { codeFor, envelope } from "./envelope.js";
+import { registerOutboxRoutes } from "./outbox-routes.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Router } from "./router.js";
 import { SigV4Verifier } from "./sigv4.js";
@@ -27,6 +29,8 @@ export interface AppOptions {
   /** Requests per second per account; undefined or 0 = unlimited. */
   rateLimit?: number;
   clockSkewMs?: number;
+  /** Serves `GET /_pinrec/outbox[/{MessageId}]` when given. */
+  outbox?: OutboxReader;
 }
 
 declare module "fastify" {
@@ -184,6 +188,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     reply.raw.end(json);
   }
 
+  if (opts.outbox) registerOutboxRoutes(app, { outbox: opts.outbox, verifier, limiter });
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
   // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.
   app.setNotFoundHandler(dispatch);

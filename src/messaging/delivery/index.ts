@@ -6,6 +6,7 @@
 import type { MessageSender } from "../contracts.js";
 import type { OutboxRepository } from "../../store/outbox.js";
 import { OutboxDrainer, type DrainerOptions } from "./drainer.js";
+import { OutboxReader } from "./outbox-reader.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { SmtpTransport } from "./smtp.js";
 import type { ChannelTransport } from "./transport.js";
@@ -28,6 +29,8 @@ export class Delivery {
   /** What SendMessages / SendUsersMessages (and campaigns) hand rendered messages to. */
   readonly sender: MessageSender;
   readonly drainer: OutboxDrainer;
+  /** Listing and reading stored messages (CLI and HTTP). */
+  readonly outbox: OutboxReader;
 
   constructor(outbox: OutboxRepository, options: DeliveryOptions = {}) {
     const transports: ChannelTransport[] = [];
@@ -37,6 +40,7 @@ export class Delivery {
       transports.push(new WebhookTransport(options.webhookUrl, options.webhookSecret, options.webhookTimeoutMs));
     }
     this.drainer = new OutboxDrainer(outbox, transports, options);
+    this.outbox = new OutboxReader(outbox);
     this.sender = new OutboxSender(outbox, transports.flatMap((t) => t.channels), () => this.drainer.wake());
   }
 
