@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
+import { outboxCommand } from "./cli/outbox.js";
 import { serveCommand } from "./cli/serve.js";
 import { CampaignError } from "./campaigns/training.js";
 import { ImportError } from "./engine/index.js";
@@ -13,6 +14,7 @@ export function buildCli(): Command {
   program.addCommand(campaignsCommand());
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
+  program.addCommand(outboxCommand());
   return program;
 }
 
