@@ -270,4 +270,26 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
     expect((await status(o.messageId)).status).toBe("SENT");
     expect(catcher.counts().get(`${o.messageId}@example.com`)).toBe(1);
   });
+
+  test("stop gives up waiting after its bound; a send still running keeps its lease and is recorded once it finishes", async () => {
+    const catcher = await smtp();
+    const d = new Delivery(store.outbox, { ...QUICK, leaseMs: 300, smtpUrl: catcher.url });
+    d.start();
+    catcher.hold();
+    const [o] = await d.sender.accept([emailMessage()]);
+    await catcher.waitFor(() => catcher.held() === 1);
+    const began = Date.now();
+    await d.stop(200);
+    expect(Date.now() - began).toBeLessThan(2_000);
+    expect((await status(o.messageId)).status).toBe("SENDING");
+    // Another drainer, for longer than the lease: the running send's lease is renewed, so it is not taken.
+    delivery({ smtpUrl: catcher.url, leaseMs: 300 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await status(o.messageId)).toMatchObject({ status: "SENDING", attempts: 1 });
+    catcher.release();
+    await until(async () => (await status(o.messageId)).status === "SENT");
+    expect(await status(o.messageId)).toMatchObject({ attempts: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(catcher.counts().get(`${o.messageId}@example.com`)).toBe(1);
+  });
 });

@@ -94,6 +94,7 @@ export class OutboxDrainer {
     if (this.running || this.byChannel.size === 0) return;
     this.running = true;
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)));
+    this.renewTimer.unref();
     this.loop = this.run();
   }
 
@@ -104,9 +105,10 @@ export class OutboxDrainer {
   }
 
   /**
-   * Stops claiming, then waits for sends in flight to finish, for at most `boundMs`; sends still
-   * running after that keep their claim until the lease runs out, then another drainer (or this
-   * server's next start) retries them. Closes the transports.
+   * Stops claiming, then waits for sends in flight to finish, for at most `boundMs`. Sends still
+   * running after that go on (their leases renewed) while the process lives; if it ends first,
+   * their leases run out and another drainer (or this server's next start) retries them.
+   * Closes the transports' idle connections.
    */
   async stop(boundMs = 10_000): Promise<void> {
     if (!this.running) return;
@@ -118,9 +120,10 @@ export class OutboxDrainer {
       const bound = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), boundMs)));
       const finished = await Promise.race([Promise.allSettled([...this.inFlight]).then(() => true), bound]);
       clearTimeout(timer);
-      if (!finished) this.log.warn({ inFlight: this.inFlight.size }, "delivery: sends still running at shutdown; they are retried after their lease");
+      if (!finished) this.log.warn({ inFlight: this.inFlight.size }, "delivery: sends still running at shutdown; if the process ends first, they are retried after their lease");
     }
-    clearInterval(this.renewTimer);
+    // Sends still running keep their lease renewed for as long as this process lives.
+    if (this.inFlight.size === 0) clearInterval(this.renewTimer);
     await Promise.allSettled(this.transports.map((t) => t.close()));
   }
 
@@ -165,6 +168,7 @@ export class OutboxDrainer {
         const left = this.tokens.get(token)! - 1;
         if (left === 0) this.tokens.delete(token);
         else this.tokens.set(token, left);
+        if (!this.running && this.inFlight.size === 0) clearInterval(this.renewTimer);
         // Room for another message: look again without waiting for the poll.
         this.wake();
       });
