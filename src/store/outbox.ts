@@ -79,8 +79,11 @@ export interface OutboxRepository {
   claim(request: ClaimRequest): Promise<OutboxRecord[]>;
   /** Extends the lease of the rows still claimed under `token`; how many were. */
   renew(token: string, leaseUntil: number): Promise<number>;
-  /** Finishes a claimed row; false when the claim was lost (lease ran out and another drainer took it). */
-  markSent(messageId: string, token: string, sentAt: string): Promise<boolean>;
+  /**
+   * Finishes claimed rows as sent, in one statement (one commit for many sends); the ids it
+   * finished. A row missing from the answer had lost its claim (lease ran out, another drainer took it).
+   */
+  markSent(claims: { messageId: string; token: string }[], sentAt: string): Promise<Set<string>>;
   /** Puts a claimed row back in the queue, due again at `dueAt`. */
   reschedule(messageId: string, token: string, dueAt: number, error: string): Promise<boolean>;
   markFailed(messageId: string, token: string, error: string): Promise<boolean>;
@@ -211,8 +214,17 @@ export class SqlOutboxRepository implements OutboxRepository {
     return r.changes;
   }
 
-  async markSent(messageId: string, token: string, sentAt: string): Promise<boolean> {
-    return this.finish(messageId, token, "status = 'SENT', sent_at = ?, last_error = NULL", [sentAt]);
+  async markSent(claims: { messageId: string; token: string }[], sentAt: string): Promise<Set<string>> {
+    const done = new Set<string>();
+    for (const part of chunks(claims, 500)) {
+      const rows = await this.db.all<{ message_id: string }>(
+        `UPDATE outbox_messages SET status = 'SENT', sent_at = ?, last_error = NULL, claim_token = NULL
+         WHERE status = 'SENDING' AND (message_id, claim_token) IN (VALUES ${part.map(() => "(?, ?)").join(", ")}) RETURNING message_id`,
+        [sentAt, ...part.flatMap((c) => [c.messageId, c.token])],
+      );
+      for (const r of rows) done.add(r.message_id);
+    }
+    return done;
   }
 
   async reschedule(messageId: string, token: string, dueAt: number, error: string): Promise<boolean> {

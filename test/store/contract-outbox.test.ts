@@ -136,15 +136,16 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     expect(await store.outbox.claim({ token: randomUUID(), channels: ["EMAIL"], now: clock + 999, leaseUntil: clock + 5_000, limit: 10 })).toEqual([]);
 
     expect(await store.outbox.renew(a, clock + 3_000)).toBe(2);
-    expect(await store.outbox.markSent(due[0].messageId, a, new Date(clock).toISOString())).toBe(true);
-    expect(await store.outbox.markSent(due[0].messageId, a, new Date(clock).toISOString())).toBe(false);
-    expect(await store.outbox.markSent(due[1].messageId, "not-the-token", "x")).toBe(false);
+    const sent = (messageId: string, token: string, at = new Date(clock).toISOString()) => store.outbox.markSent([{ messageId, token }], at);
+    expect(await sent(due[0].messageId, a)).toEqual(new Set([due[0].messageId]));
+    expect(await sent(due[0].messageId, a)).toEqual(new Set());
+    expect(await sent(due[1].messageId, "not-the-token", "x")).toEqual(new Set());
 
     // The drainer holding `a` dies: after its lease, the row is claimed again, and `a` is fenced off.
     const b = randomUUID();
     const reclaimed = await store.outbox.claim({ token: b, channels: ["EMAIL"], now: clock + 3_000, leaseUntil: clock + 4_000, limit: 10 });
     expect(reclaimed.map((m) => [m.messageId, m.attempts])).toEqual([[due[1].messageId, 2]]);
-    expect(await store.outbox.markSent(due[1].messageId, a, "x")).toBe(false);
+    expect(await sent(due[1].messageId, a, "x")).toEqual(new Set());
     expect(await store.outbox.reschedule(due[1].messageId, b, clock + 8_000, "421 try later")).toBe(true);
     expect(await store.outbox.get(T1, due[1].messageId)).toMatchObject({ status: "QUEUED", dueAt: clock + 8_000, lastError: "421 try later", attempts: 2 });
 
@@ -153,7 +154,7 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     expect(next.map((m) => m.messageId).sort()).toEqual([due[2].messageId, later.messageId, due[1].messageId].sort());
     expect(await store.outbox.markFailed(due[2].messageId, c, "550 no such user")).toBe(true);
     expect(await store.outbox.get(T1, due[2].messageId)).toMatchObject({ status: "FAILED", lastError: "550 no such user" });
-    expect(await store.outbox.markSent(later.messageId, c, new Date(clock).toISOString())).toBe(true);
+    expect(await sent(later.messageId, c)).toEqual(new Set([later.messageId]));
     expect(await store.outbox.get(T1, later.messageId)).toMatchObject({ status: "SENT", sentAt: new Date(clock).toISOString() });
     expect((await store.outbox.get(T1, stored.messageId))!.status).toBe("STORED");
   });
@@ -166,13 +167,16 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
       const rows = Array.from({ length: 300 }, () => row(T1, { dueAt: clock }));
       await store.outbox.insert(rows);
       const claimedBy = new Map<string, number>();
+      const claims: { messageId: string; token: string }[] = [];
       const drainer = async (s: Store, id: number) => {
         for (let i = 0; i < 200; i++) {
-          const got = await s.outbox.claim({ token: randomUUID(), channels: ["EMAIL"], now: clock, leaseUntil: clock + 60_000, limit: 7 });
+          const token = randomUUID();
+          const got = await s.outbox.claim({ token, channels: ["EMAIL"], now: clock, leaseUntil: clock + 60_000, limit: 7 });
           if (got.length === 0) return;
           for (const m of got) {
             expect(claimedBy.has(m.messageId)).toBe(false);
             claimedBy.set(m.messageId, id);
+            claims.push({ messageId: m.messageId, token });
           }
         }
       };
@@ -180,6 +184,10 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
       expect(new Set(claimedBy.keys())).toEqual(new Set(rows.map((r) => r.messageId)));
       // Each drainer got work: the claims interleaved rather than one taking everything.
       expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
+      // Many claims (of many tokens) finish in one call; a wrong token finishes nothing.
+      const done = await store.outbox.markSent([{ messageId: rows[0].messageId, token: "wrong" }, ...claims], new Date(clock).toISOString());
+      expect(done).toEqual(new Set(rows.map((r) => r.messageId)));
+      for (const r of [rows[0], rows[150], rows[299]]) expect((await store.outbox.get(T1, r.messageId))!.status).toBe("SENT");
     } finally {
       await other.close();
     }
