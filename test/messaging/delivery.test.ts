@@ -114,6 +114,15 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
     expect(catcher.mails[0]).toMatchObject({ messageId: "raw-1@example.com", from: "a@example.com", to: ["b@example.com"], user: "mailer@example.com" });
     expect(catcher.mails[0].raw.replace(/\r\n$/, "")).toBe(raw.replace(/\r\n$/, ""));
     await until(async () => (await status(o.messageId)).status === "SENT");
+    await d.stop();
+
+    // A wrong password is the operator's to fix, not the message's fault: retried, not failed.
+    const wrong = delivery({ smtpUrl: catcher.url.replace("p%40ss", "nope"), retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    const [w] = await wrong.sender.accept([emailMessage()]);
+    await until(async () => (await status(w.messageId)).lastError !== undefined);
+    const rec = await status(w.messageId);
+    expect(rec).toMatchObject({ status: "QUEUED", attempts: 1 });
+    expect(rec.lastError).toMatch(/^smtp: .*535/);
   });
 
   test("SMTP: 4xx is retried with backoff until it succeeds; 5xx fails at once; attempts are capped", async () => {

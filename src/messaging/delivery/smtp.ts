@@ -83,10 +83,16 @@ export class SmtpTransport implements ChannelTransport {
   }
 }
 
-/** A 5xx reply is final (RFC 5321 §4.2.1); 4xx replies, timeouts and connection errors are retried. */
+/**
+ * Only the message itself can fail for good: a recipient, sender or message the server refuses
+ * with a 5xx reply (RFC 5321 §4.2.1), or one nodemailer finds unsendable before asking. Everything
+ * else (4xx replies, timeouts, connection, TLS and AUTH problems) may pass once the server or the
+ * configuration is fixed, so it is retried.
+ */
 function smtpError(err: unknown): DeliveryError {
   const e = err as { message?: string; responseCode?: number; response?: string; code?: string };
-  const permanent = typeof e.responseCode === "number" && e.responseCode >= 500 && e.responseCode < 600;
+  const aboutTheMessage = e.code === "EENVELOPE" || e.code === "EMESSAGE";
+  const permanent = aboutTheMessage && (e.responseCode === undefined || (e.responseCode >= 500 && e.responseCode < 600));
   const reason = e.response ?? e.message ?? String(err);
   return new DeliveryError(e.code && !reason.includes(e.code) ? `${e.code}: ${reason}` : reason, permanent);
 }
