@@ -38,7 +38,8 @@ describe.each(STORE_KINDS)("pinrec outbox: %s", (kind) => {
     dir.remove();
   });
 
-  const cli = (...rest: string[]) => runCli(["outbox", ...rest, ...args]);
+  // Generous bounds: CLI start-up is slow on a busy machine.
+  const cli = (...rest: string[]) => runCli(["outbox", ...rest, ...args], { timeoutMs: 60_000 });
 
   test("list: every message, or those a filter picks, as JSON", async () => {
     const all = await cli("list");
@@ -50,7 +51,7 @@ describe.each(STORE_KINDS)("pinrec outbox: %s", (kind) => {
     expect(paged.Messages).toHaveLength(2);
     const rest = JSON.parse((await cli("list", "--limit", "2", "--next-token", paged.NextToken)).stdout);
     expect(rest.Messages.map((m: { MessageId: string }) => m.MessageId)).toEqual([outcomes[2].messageId]);
-  });
+  }, 180_000);
 
   test("show: the full rendered message", async () => {
     const r = await cli("show", outcomes[0].messageId);
@@ -60,7 +61,7 @@ describe.each(STORE_KINDS)("pinrec outbox: %s", (kind) => {
       Status: "STORED",
       EmailMessage: { Subject: "Picks for Ada", HtmlPart: "<p>item-7</p>", TextPart: "item-7" },
     });
-  });
+  }, 180_000);
 
   test("an unknown id or a bad filter is one clear line and exit code 2", async () => {
     const missing = await cli("show", "0".repeat(40));
@@ -69,5 +70,5 @@ describe.each(STORE_KINDS)("pinrec outbox: %s", (kind) => {
     const bad = await cli("list", "--status", "DONE");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^pinrec: status must be one of STORED, QUEUED, SENDING, SENT, FAILED\n$/);
-  });
+  }, 180_000);
 });

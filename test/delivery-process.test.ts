@@ -67,7 +67,7 @@ describe.each(STORE_KINDS)("delivery across processes: %s", (kind) => {
     const sender = new OutboxSender(store.outbox, ["EMAIL"]);
     const statusOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await store.outbox.get(T, id))!.status));
 
-    const first = await spawnServer(args);
+    const first = await spawnServer(args, { startTimeoutMs: 60_000 });
     const early = await sender.accept(batch(10, "early"));
     await until(async () => (await statusOf(early.map((o) => o.messageId))).every((s) => s === "SENT"), "the first messages to be sent");
 
@@ -83,9 +83,9 @@ describe.each(STORE_KINDS)("delivery across processes: %s", (kind) => {
 
     // Accepted while no server runs: queued, delivered after the restart.
     const whileDown = await sender.accept(batch(10, "down"));
-    const second = await spawnServer(args);
+    const second = await spawnServer(args, { startTimeoutMs: 60_000 });
     const all = [...early, ...during, ...whileDown].map((o) => o.messageId);
-    await until(async () => (await statusOf(all)).every((s) => s === "SENT"), "every message to be sent after the restart");
+    await until(async () => (await statusOf(all)).every((s) => s === "SENT"), "every message to be sent after the restart", 60_000);
     // Longer than a lease: time for any second copy to show up.
     await new Promise((r) => setTimeout(r, LEASE_MS + 500));
 
@@ -93,13 +93,13 @@ describe.each(STORE_KINDS)("delivery across processes: %s", (kind) => {
     for (const id of all) expect(counts.get(`${id}@example.com`), id).toBe(1);
     expect(smtp.mails).toHaveLength(all.length);
     expect((await second.stop()).code).toBe(0);
-  });
+  }, 120_000);
 
   test("SIGTERM waits for the sends in flight, then exits 0 with them recorded", async () => {
     const smtp = await catcher();
     const { args, store } = await setup(smtp);
     const sender = new OutboxSender(store.outbox, ["EMAIL"]);
-    const server = await spawnServer(args);
+    const server = await spawnServer(args, { startTimeoutMs: 60_000 });
     smtp.hold();
     const outcomes = await sender.accept(batch(3, "term"));
     await until(() => smtp.held() >= 1, "a send to be in flight");
@@ -114,5 +114,5 @@ describe.each(STORE_KINDS)("delivery across processes: %s", (kind) => {
     expect(statuses.filter((s) => s.status === "SENT").length).toBeGreaterThanOrEqual(held);
     expect(statuses.every((s) => s.status === "SENT" || s.status === "QUEUED")).toBe(true);
     for (const s of statuses.filter((x) => x.status === "SENT")) expect(smtp.counts().get(`${s.messageId}@example.com`)).toBe(1);
-  });
+  }, 120_000);
 });

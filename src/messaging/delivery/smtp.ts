@@ -5,7 +5,7 @@
  * start), `user:pass@` for AUTH (percent-encode reserved characters), and query options such as
  * `?tls.rejectUnauthorized=false` or `?maxConnections=10`.
  */
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type SMTPPool from "nodemailer/lib/smtp-pool/index.js";
 import type Mail from "nodemailer/lib/mailer/index.js";
 import { DeliveryError, type ChannelTransport, type OutboxMessage } from "./transport.js";
@@ -36,12 +36,13 @@ export interface SmtpTransportOptions {
 export class SmtpTransport implements ChannelTransport {
   readonly name = "smtp";
   readonly channels = ["EMAIL"] as const;
-  private readonly mailer: Transporter<SMTPPool.SentMessageInfo>;
+  private readonly pool: SMTPPool.Options & { url: string };
+  private mailer?: Promise<Transporter<SMTPPool.SentMessageInfo>>;
 
   constructor(url: string, options: SmtpTransportOptions = {}) {
     checkSmtpUrl(url);
     // Options given here apply where the URL does not set them.
-    const pool: SMTPPool.Options & { url: string } = {
+    this.pool = {
       url,
       pool: true,
       maxConnections: options.maxConnections ?? 5,
@@ -50,7 +51,12 @@ export class SmtpTransport implements ChannelTransport {
       greetingTimeout: 10_000,
       socketTimeout: options.socketTimeoutMs ?? 30_000,
     };
-    this.mailer = nodemailer.createTransport(pool);
+  }
+
+  /** nodemailer is loaded on the first send, so servers and commands that never send email do not pay for it. */
+  private transporter(): Promise<Transporter<SMTPPool.SentMessageInfo>> {
+    this.mailer ??= import("nodemailer").then((m) => m.default.createTransport(this.pool));
+    return this.mailer;
   }
 
   async send(m: OutboxMessage): Promise<void> {
@@ -71,15 +77,16 @@ export class SmtpTransport implements ChannelTransport {
           ...(email.text !== undefined && { text: email.text }),
           headers: [...(email.headers ?? []).map((h) => ({ key: h.name, value: h.value })), { key: "X-Pinrec-Message-Id", value: m.messageId }],
         };
+    const mailer = await this.transporter();
     try {
-      await this.mailer.sendMail(mail);
+      await mailer.sendMail(mail);
     } catch (err) {
       throw smtpError(err);
     }
   }
 
   async close(): Promise<void> {
-    this.mailer.close();
+    if (this.mailer) (await this.mailer).close();
   }
 }
 
