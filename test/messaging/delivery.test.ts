@@ -6,9 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createHmac, randomUUID } from "node:crypto";
 import { Delivery, type DeliveryOptions } from "../../src/messaging/delivery/index.js";
 import { retryDelayMs } from "../../src/messaging/delivery/drainer.js";
-import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
-import { PG_URL, STORE_KINDS, freshPgSchema, tempDir } from "../helpers.js";
+import { STORE_KINDS, suiteStore, type SuiteStore } from "../helpers.js";
 import { startSmtpCatcher, type SmtpCatcher } from "../smtp-catcher.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../webhook-receiver.js";
 import { T, emailMessage, smsMessage } from "./delivery-fixtures.js";
@@ -24,15 +23,13 @@ test("retry delays double from the base up to the cap, with jitter within ±25 %
 });
 
 describe.each(STORE_KINDS)("delivery: %s", (kind) => {
-  const dir = tempDir();
-  let schema: Awaited<ReturnType<typeof freshPgSchema>> | undefined;
+  let suite: SuiteStore;
   let store: Store;
   const cleanups: (() => Promise<void>)[] = [];
-  const open = () => openStore(kind === "postgres" ? { database: PG_URL, schema: schema!.schema, dataDir: dir.path } : { dataDir: dir.path });
 
   beforeAll(async () => {
-    if (kind === "postgres") schema = await freshPgSchema();
-    store = await open();
+    suite = await suiteStore(kind);
+    store = suite.store;
   });
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -44,11 +41,7 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
       for (const m of left) await store.outbox.markFailed(m.messageId, token, "left over by a test");
     }
   });
-  afterAll(async () => {
-    await store.close();
-    await schema?.drop();
-    dir.remove();
-  });
+  afterAll(() => suite.dispose());
 
   async function smtp(opts?: Parameters<typeof startSmtpCatcher>[0]): Promise<SmtpCatcher> {
     const c = await startSmtpCatcher(opts);
@@ -248,7 +241,7 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
   test("channels without a transport stay in the outbox; two drainers on one database deliver each message once", async () => {
     const catcher = await smtp();
     // Two servers on PostgreSQL; on SQLite (one server process) two drainers on its one connection.
-    const other = kind === "postgres" ? await open() : store;
+    const other = kind === "postgres" ? await suite.open() : store;
     if (other !== store) cleanups.push(() => other.close());
     const a = delivery({ smtpUrl: catcher.url, concurrency: 4 });
     const b = delivery({ smtpUrl: catcher.url, concurrency: 4 }, other);

@@ -3,25 +3,19 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import { OutboxSender } from "../../src/messaging/delivery/outbox-sender.js";
 import { MESSAGE_ID_PATTERN } from "../../src/messaging/delivery/message-id.js";
-import { openStore } from "../../src/store/open.js";
 import type { Store } from "../../src/store/types.js";
 import { T, emailMessage, smsMessage } from "./delivery-fixtures.js";
-import { PG_URL, STORE_KINDS, freshPgSchema, tempDir } from "../helpers.js";
+import { STORE_KINDS, suiteStore, type SuiteStore } from "../helpers.js";
 
 describe.each(STORE_KINDS)("outbox sender: %s", (kind) => {
-  const dir = tempDir();
-  let schema: Awaited<ReturnType<typeof freshPgSchema>> | undefined;
+  let suite: SuiteStore;
   let store: Store;
 
   beforeAll(async () => {
-    if (kind === "postgres") schema = await freshPgSchema();
-    store = await openStore(kind === "postgres" ? { database: PG_URL, schema: schema!.schema, dataDir: dir.path } : { dataDir: dir.path });
+    suite = await suiteStore(kind);
+    store = suite.store;
   });
-  afterAll(async () => {
-    await store.close();
-    await schema?.drop();
-    dir.remove();
-  });
+  afterAll(() => suite.dispose());
 
   test("every message is stored before accept resolves, with Pinpoint's outcome, in order", async () => {
     let wakes = 0;

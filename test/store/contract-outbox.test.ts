@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
-import { openStore } from "../../src/store/open.js";
 import type { OutboxInsert } from "../../src/store/outbox.js";
 import type { Store, Tenant } from "../../src/store/types.js";
 import { newMessageId } from "../../src/messaging/delivery/message-id.js";
-import { PG_URL, STORE_KINDS, freshPgSchema, tempDir } from "../helpers.js";
+import { STORE_KINDS, suiteStore, type SuiteStore } from "../helpers.js";
 
 const T1: Tenant = { accountId: "111122223333", region: "us-east-1" };
 const T2: Tenant = { accountId: "444455556666", region: "us-east-1" };
@@ -32,20 +31,14 @@ function row(t: Tenant, extra: Partial<OutboxInsert> = {}): OutboxInsert {
 }
 
 describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
-  const dir = tempDir();
-  let schema: Awaited<ReturnType<typeof freshPgSchema>> | undefined;
+  let suite: SuiteStore;
   let store: Store;
-  const open = () => openStore(kind === "postgres" ? { database: PG_URL, schema: schema!.schema, dataDir: dir.path } : { dataDir: dir.path });
 
   beforeAll(async () => {
-    if (kind === "postgres") schema = await freshPgSchema();
-    store = await open();
+    suite = await suiteStore(kind);
+    store = suite.store;
   });
-  afterAll(async () => {
-    await store.close();
-    await schema?.drop();
-    dir.remove();
-  });
+  afterAll(() => suite.dispose());
 
   /** Claims everything due for `channels` until nothing is left (bounded). */
   async function drainAll(channels = ["EMAIL", "SMS", "PUSH"]) {
@@ -162,7 +155,7 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
   test("two drainers on one database never claim the same row", async () => {
     await drainAll();
     clock += 10_000;
-    const other = await open();
+    const other = await suite.open();
     try {
       const rows = Array.from({ length: 300 }, () => row(T1, { dueAt: clock }));
       await store.outbox.insert(rows);
