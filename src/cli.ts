@@ -2,6 +2,7 @@
 import { Command, CommanderError, type Option } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
+import { outboxCommand } from "./cli/outbox.js";
 import { serveCommand } from "./cli/serve.js";
 import { credentialsCommand } from "./cli/credentials.js";
 import { CampaignConflictError, CampaignError, MissingInputFileError } from "./campaigns/training.js";
@@ -54,6 +55,7 @@ export function buildCli(): Command {
   program.addCommand(evaluateCommand());
   program.addCommand(credentialsCommand());
   checkUnknownOptionsFirst(program);
+  program.addCommand(outboxCommand());
   return program;
 }
 

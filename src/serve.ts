@@ -14,6 +14,7 @@ import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { HealthMonitor } from "./observability/health.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
+import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
 import { buildApp } from "./server/app.js";
 import type { MetricsMode } from "./server/pinrec-routes.js";
 import type { ServiceModel } from "./protocol/model.js";
@@ -53,12 +54,28 @@ export interface ServerOptions {
   functionMemoryMb?: number;
   /** How long a transformer may run per attempt (ms; default Pinpoint's 15 s). */
   functionTimeoutMs?: number;
+  /** Email goes out through this SMTP server (`smtp://[user:pass@]host:port`, `smtps://…`); else it stays in the outbox. */
+  smtpUrl?: string;
+  /** SMS and push are POSTed here as signed JSON; else they stay in the outbox. */
+  webhookUrl?: string;
+  /** The webhook's HMAC-SHA256 signing secret (required with `webhookUrl`). */
+  webhookSecret?: string;
+  /** How long a claimed message waits for a sender that stopped answering before another takes it (ms). */
+  deliveryLeaseMs?: number;
+  /** Attempts before a transiently failing message is recorded as failed. */
+  deliveryAttempts?: number;
+  /** Further drainer tuning (backoff, concurrency, timeouts), mostly for tests. */
+  delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
+  /** How long a shutdown waits for sends in flight (ms, default 10 s). */
+  deliveryShutdownMs?: number;
 }
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   campaigns: CampaignRegistry;
+  /** The outbox and its drainer; `delivery.sender` is the pipeline's `MessageSender`. */
+  delivery: Delivery;
   health: HealthMonitor;
   /** The AWS APIs served, with every operation of their SDK models marked implemented or not. */
   models: ServiceModel[];
@@ -109,18 +126,29 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       }),
       ...personalizeModules(store, campaigns),
     ];
+    const delivery = new Delivery(store.outbox, {
+      leaseMs: opts.deliveryLeaseMs,
+      maxAttempts: opts.deliveryAttempts,
+      ...opts.delivery,
+      smtpUrl: opts.smtpUrl,
+      webhookUrl: opts.webhookUrl,
+      webhookSecret: opts.webhookSecret,
+    });
     const app = buildApp({
       services,
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
       pinrec: { health, metrics: opts.metrics },
+      outbox: delivery.outbox,
     });
     campaigns.log = app.log;
+    delivery.drainer.log = app.log;
     for (const notice of store.notices) app.log.warn({ dataDir }, notice);
     transformers.logFunctionsTo((entry) => app.log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message));
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
+    delivery.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (opts.port ?? DEFAULT_PORT);
     const host = opts.host ?? DEFAULT_HOST;
@@ -132,6 +160,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       health,
       models: services.map((s) => s.model),
       transformers,
+      delivery,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
@@ -147,6 +176,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           } finally {
             clearInterval(sweep);
           }
+          await delivery.stop(opts.deliveryShutdownMs);
           await campaigns.stop();
           await transformers.close();
           await store.close();

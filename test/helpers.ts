@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { PinpointClient } from "@aws-sdk/client-pinpoint";
 import { startServer, type RunningServer, type ServerOptions } from "../src/serve.js";
+import { openStore } from "../src/store/open.js";
+import type { Store } from "../src/store/types.js";
 import type { Credential } from "../src/server/credentials.js";
 
 export const PG_URL = process.env.PINREC_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -43,6 +45,33 @@ export async function freshPgSchema(): Promise<{ schema: string; drop(): Promise
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+export interface SuiteStore {
+  store: Store;
+  dataDir: string;
+  /** Another connection to the same database, as a second server would have. */
+  open(): Promise<Store>;
+  /** Closes `store`, drops the schema and removes the data dir. */
+  dispose(): Promise<void>;
+}
+
+/** A store for one suite: SQLite in a temp dir, or a fresh PostgreSQL schema. */
+export async function suiteStore(kind: "sqlite" | "postgres"): Promise<SuiteStore> {
+  const dir = tempDir();
+  const schema = kind === "postgres" ? await freshPgSchema() : undefined;
+  const open = () => openStore(schema ? { database: PG_URL, schema: schema.schema, dataDir: dir.path } : { dataDir: dir.path });
+  const store = await open();
+  return {
+    store,
+    dataDir: dir.path,
+    open,
+    async dispose() {
+      await store.close();
+      await schema?.drop();
+      dir.remove();
     },
   };
 }

@@ -28,3 +28,14 @@ export function httpUrl(value: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("must be an http:// or https:// URL");
   return value;
 }
+
+/** Wraps a URL check that throws plain Errors into commander's option error. */
+export function urlOption(check: (value: string) => string): (value: string) => string {
+  return (value) => {
+    try {
+      return check(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}

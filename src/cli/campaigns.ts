@@ -6,7 +6,7 @@ import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { seed } from "./args.js";
 import { progressReporter } from "./progress.js";
-import { addTargetOptions, openTargetStore, resolveTarget, resolveTenant, type CliTarget } from "./tenant.js";
+import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
 import type { ProgressCallback } from "../engine/index.js";
 
 function recipe(value: string) {
@@ -14,15 +14,6 @@ function recipe(value: string) {
   return value;
 }
 
-async function withStore<T>(t: CliTarget, mode: { create: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openTargetStore(t, mode);
-  for (const notice of store.notices) process.stderr.write(`pinrec: ${notice}\n`);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 function describe(c: CampaignRecord) {
   return {
@@ -52,7 +43,7 @@ async function training(
   const target = resolveTarget(cmd);
   const tenant = resolveTenant(target);
   const progress = progressReporter();
-  const rec = await withStore(target, mode, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(progress.done);
+  const rec = await withTargetStore(target, mode, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(progress.done);
   print(describe(rec));
 }
 
@@ -92,7 +83,7 @@ export function campaignsCommand(): Command {
   addTargetOptions(cmd.command("list").description("list campaigns (of every account, unless --account or --region is given)")).action(async (o, command: Command) => {
     const target = resolveTarget(command);
     const tenant = o.account || o.region ? resolveTenant(target) : undefined;
-    const all = await withStore(target, { create: false }, (store) => store.campaigns.list(tenant));
+    const all = await withTargetStore(target, { create: false }, (store) => store.campaigns.list(tenant));
     print({ campaigns: all.map(({ tenant: t, campaign }) => ({ ...describe(campaign), accountId: t.accountId, region: t.region })) });
   });
 
@@ -101,7 +92,7 @@ export function campaignsCommand(): Command {
     .action(async (o, command: Command) => {
       const target = resolveTarget(command);
       const tenant = resolveTenant(target);
-      const rec = await withStore(target, { create: false }, (store) => store.campaigns.get(tenant, o.name));
+      const rec = await withTargetStore(target, { create: false }, (store) => store.campaigns.get(tenant, o.name));
       if (!rec) throw new CampaignError(`no campaign ${o.name} in ${tenant.accountId}/${tenant.region}`);
       print({ campaign: describe(rec) });
     });
@@ -111,7 +102,7 @@ export function campaignsCommand(): Command {
     .action(async (o, command: Command) => {
       const target = resolveTarget(command);
       const tenant = resolveTenant(target);
-      const rec = await withStore(target, { create: false }, (store) => new CampaignTrainer(store).delete(tenant, o.name));
+      const rec = await withTargetStore(target, { create: false }, (store) => new CampaignTrainer(store).delete(tenant, o.name));
       print({ deleted: describe(rec) });
     });
 

@@ -1,5 +1,5 @@
 /** `pinrec serve`: the AWS-compatible API server. */
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
 import { startServer, type RunningServer, type ServerOptions } from "../serve.js";
 import cluster from "node:cluster";
@@ -25,6 +25,7 @@ export function serveCommand(): Command {
     const resolved = resolveSettings(cmd, SERVE_SETTINGS);
     if (cmd.opts().printConfig) return printConfig(resolved);
     const o = resolved.values;
+    if (o.webhookUrl && !o.webhookSecret) throw new InvalidArgumentError("--webhook-url needs --webhook-secret (or PINREC_WEBHOOK_SECRET): webhooks are always signed");
     if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
     // Signal handlers come first: a supervisor may stop the server the moment it starts.
     let server: RunningServer | undefined;

@@ -14,7 +14,10 @@ import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { METRICS_MODES } from "../server/pinrec-routes.js";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../serve.js";
 import { describeDatabase } from "../store/open.js";
-import { httpUrl, port, positiveInt } from "./args.js";
+import { httpUrl, port, positiveInt, urlOption } from "./args.js";
+import { checkSmtpUrl } from "../messaging/delivery/smtp.js";
+import { checkWebhookUrl } from "../messaging/delivery/webhook.js";
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/drainer.js";
 import { TRANSFORMER_BACKENDS } from "../messaging/transformer/index.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/registry.js";
 
@@ -73,6 +76,11 @@ export const SERVE_SETTINGS = [
   setting({ key: "transformer", flags: "--transformer <backend>", env: "PINREC_TRANSFORMER", help: "where transformers run: local functions, AWS Lambda, or auto (local when the function exists, else Lambda)", parse: choice(TRANSFORMER_BACKENDS), defaultHelp: "local; auto with --lambda-endpoint", choices: TRANSFORMER_BACKENDS }),
   setting({ key: "functionWorkers", flags: "--function-workers <n>", env: "PINREC_FUNCTION_WORKERS", help: "worker threads for local functions", parse: positiveInt, defaultHelp: "cores, 2-8" }),
   setting({ key: "functionMemoryMb", flags: "--function-memory <mb>", env: "PINREC_FUNCTION_MEMORY", help: "heap limit of each local function worker in MB", parse: positiveInt, default: 256 }),
+  setting({ key: "smtpUrl", flags: "--smtp-url <url>", env: "PINREC_SMTP_URL", help: "send email through this SMTP server: smtp://[user:pass@]host:port or smtps://…", parse: urlOption(checkSmtpUrl), defaultHelp: "keep it in the outbox" }),
+  setting({ key: "webhookUrl", flags: "--webhook-url <url>", env: "PINREC_WEBHOOK_URL", help: "POST SMS and push messages here as signed JSON (needs --webhook-secret)", parse: urlOption(checkWebhookUrl), defaultHelp: "keep them in the outbox" }),
+  setting({ key: "webhookSecret", flags: "--webhook-secret <secret>", env: "PINREC_WEBHOOK_SECRET", help: "the webhook's HMAC-SHA256 signing secret (whsec_<base64> or any string)", parse: text }),
+  setting({ key: "deliveryLeaseMs", flags: "--delivery-lease-ms <ms>", env: "PINREC_DELIVERY_LEASE_MS", help: "how long a claimed message waits for a sender that stopped answering before another takes it", parse: positiveInt, default: DEFAULT_LEASE_MS }),
+  setting({ key: "deliveryAttempts", flags: "--delivery-attempts <n>", env: "PINREC_DELIVERY_ATTEMPTS", help: "attempts before a transiently failing message is recorded as failed", parse: positiveInt, default: DEFAULT_MAX_ATTEMPTS }),
   setting({ key: "maxFoldedUsers", flags: "--max-folded-users <n>", env: "PINREC_MAX_FOLDED_USERS", help: "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)", parse: positiveInt, default: DEFAULT_MAX_FOLDED_USERS }),
 ] as const;
 

@@ -93,3 +93,14 @@ export async function openTargetStore(t: CliTarget, mode: { create: boolean }): 
   }
   return openStore({ database: t.database, dataDir });
 }
+
+/** Runs `fn` on the target's store (see openTargetStore), saying what opening it changed, and closes it. */
+export async function withTargetStore<T>(t: CliTarget, mode: { create: boolean }, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openTargetStore(t, mode);
+  for (const notice of store.notices) process.stderr.write(`pinrec: ${notice}\n`);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}

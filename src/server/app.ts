@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { LoggerOptions } from "pino";
+import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
 import { parseInput } from "../protocol/input.js";
 import { recordRequest } from "../observability/metrics.js";
@@ -14,6 +15,7 @@ import { verifyCounted } from "./auth-metrics.js";
 import type { Credential } from "./credentials.js";
 import { codeFor, envelope } from "./envelope.js";
 import { registerPinrecRoutes, type PinrecRouteOptions } from "./pinrec-routes.js";
+import { registerOutboxRoutes } from "./outbox-routes.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Router } from "./router.js";
 import { SigV4Verifier } from "./sigv4.js";
@@ -32,6 +34,8 @@ export interface AppOptions {
   clockSkewMs?: number;
   /** pinrec's own routes: health check and Prometheus metrics. */
   pinrec?: PinrecRouteOptions;
+  /** Serves `GET /_pinrec/outbox[/{MessageId}]` when given. */
+  outbox?: OutboxReader;
 }
 
 declare module "fastify" {
@@ -209,6 +213,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   }
 
   registerPinrecRoutes(app, opts.pinrec ?? {}, verifier);
+  if (opts.outbox) registerOutboxRoutes(app, { outbox: opts.outbox, verifier, limiter });
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
   // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.
   app.setNotFoundHandler(dispatch);

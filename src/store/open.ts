@@ -3,6 +3,7 @@ import { FileModelBlobStore, SqlCampaignRepository, SqlModelBlobStore } from "./
 import { SqlAppRepository } from "./apps.js";
 import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
+import { SqlOutboxRepository } from "./outbox.js";
 import { PostgresDb } from "./postgres.js";
 import { SqlRecommenderRepository } from "./recommenders.js";
 import { instrumentDb } from "./instrumented.js";
@@ -74,6 +75,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     ping: async () => {
       await db.get("SELECT 1");
     },
+    outbox: new SqlOutboxRepository(db),
     close: () => db.close(),
   };
 }
