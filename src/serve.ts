@@ -29,6 +29,8 @@ export interface ServerOptions {
   databaseSchema?: string;
   logger?: LoggerOptions | false;
   rateLimit?: number;
+  /** Accept any well-formed region in request signatures, not only AWS's published Regions (default false). */
+  allowAnyRegion?: boolean;
   recommenderQuota?: number;
   /** Apps (projects) per account and region. */
   appQuota?: number;
@@ -80,6 +82,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
+      allowAnyRegion: opts.allowAnyRegion,
     });
     campaigns.log = app.log;
     campaigns.start();

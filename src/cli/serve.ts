@@ -20,6 +20,7 @@ export function serveCommand(): Command {
     .option("--rate-limit <n>", "requests per second per account (default: unlimited)", positiveInt)
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
+    .option("--allow-any-region", "accept request signatures scoped to any region name, not only AWS's published Regions")
     .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
     .action(async (o) => {
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
@@ -49,6 +50,7 @@ export function serveCommand(): Command {
         database: o.database,
         logger: { level: o.logLevel },
         rateLimit: o.rateLimit,
+        allowAnyRegion: o.allowAnyRegion === true,
         recommenderQuota: o.recommenderQuota,
         appQuota: o.appQuota,
       });

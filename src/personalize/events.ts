@@ -2,14 +2,15 @@
 import type { CampaignRegistry } from "../campaigns/registry.js";
 import type { Handler } from "../protocol/handler.js";
 import { badRequest } from "../shared/errors.js";
+import { TIMESTAMP_RANGE, timestampMs } from "../shared/timestamps.js";
 import type { Store } from "../store/types.js";
 import { resourceNotFound } from "./campaigns.js";
 
 const MAX_EVENTS = 10;
 
 function sentAt(value: unknown, index: number): string {
-  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw badRequest(`eventList[${index}].sentAt is not a valid timestamp`);
+  const ms = timestampMs(value);
+  if (ms === undefined) throw badRequest(`eventList[${index}].sentAt must be a timestamp from ${TIMESTAMP_RANGE}`);
   return new Date(ms).toISOString();
 }
 
