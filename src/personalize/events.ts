@@ -25,6 +25,7 @@ export function eventHandlers(store: Store, registry: CampaignRegistry): Record<
       const list = input.eventList as Record<string, unknown>[];
       if (list.length < 1 || list.length > MAX_EVENTS) throw badRequest(`eventList must hold 1 to ${MAX_EVENTS} events`);
       const userId = input.userId as string | undefined;
+      if (userId !== undefined && (userId.length < 1 || userId.length > 256)) throw badRequest("userId must be 1 to 256 characters");
       const sessionId = input.sessionId as string;
       if (sessionId.length < 1 || sessionId.length > 256) throw badRequest("sessionId must be 1 to 256 characters");
       // Personalize attributes anonymous events to the session until a userId is known.

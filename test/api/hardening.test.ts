@@ -289,6 +289,15 @@ describe("request hardening: PutEvents timestamps (finding 5)", () => {
       const res = await putEvents(sentAt);
       expect(res.status, `${sentAt}: ${res.text}`).toBe(200);
     }
+    // Personalize's id limit holds for the user too.
+    const longUser = await rawRequest(server, {
+      method: "POST",
+      path: "/events",
+      service: "personalize",
+      body: JSON.stringify({ trackingId: campaign.trackingId, sessionId: "s1", userId: "u".repeat(257), eventList: [{ eventType: "click", itemId: "i1", sentAt: 1_700_000_000 }] }),
+    });
+    expect(longUser.status).toBe(400);
+    expect(longUser.json).toEqual({ __type: "InvalidInputException", message: "userId must be 1 to 256 characters" });
     // The SDK's own client, with a date it can encode.
     const events = new PersonalizeEventsClient({
       endpoint: server.url,
