@@ -42,9 +42,12 @@ describe("request hardening", () => {
 
   /**
    * Sends `hostile` as account A and, while it is in flight, probes the server as account B every
-   * 25 ms; returns the hostile request's outcome and every probe's latency.
+   * 25 ms; returns the hostile request's outcome, every probe's latency, and five probes' latency
+   * measured just before with nothing else running (the machine's baseline).
    */
-  async function probeDuring<T>(hostile: () => Promise<T>): Promise<{ outcome: PromiseSettledResult<T>; hostileMs: number; probes: number[] }> {
+  async function probeDuring<T>(
+    hostile: () => Promise<T>,
+  ): Promise<{ outcome: PromiseSettledResult<T>; hostileMs: number; probes: number[]; idle: number[] }> {
     // The probe is signed once and replayed on a kept-alive connection, so its latency is the
     // server's (this test process is also the server's process, on a shared machine).
     const signed = await signRequest({ credential: ACCOUNT_B, host: `127.0.0.1:${server.port}`, method: "GET", path: "/v1/recommenders" });
@@ -57,6 +60,8 @@ describe("request hardening", () => {
       return ms;
     };
     await probe(); // warm: connection and signing key
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) idle.push(await probe());
     const started = performance.now();
     let hostileMs = 0;
     let done = false;
@@ -70,40 +75,42 @@ describe("request hardening", () => {
         done = true;
       });
     const probes: number[] = [];
-    // At least three probes, the first 20 ms after the hostile request left; at most 400.
-    for (let i = 0; i < 400 && (!done || probes.length < 3); i++) {
+    // At least five probes, the first 20 ms after the hostile request left; at most 400.
+    for (let i = 0; i < 400 && (!done || probes.length < 5); i++) {
       await new Promise((r) => setTimeout(r, i === 0 ? 20 : 25));
       probes.push(await probe());
     }
     agent.destroy();
-    return { outcome: await running, hostileMs, probes };
+    return { outcome: await running, hostileMs, probes, idle };
   }
 
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const show = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
 
+  /**
+   * Another account's requests were answered while the hostile one was in flight: the typical probe
+   * within 100 ms and none held for anything like the hostile request (before the fix every probe
+   * waited for the whole compile: 10 s for the 5,000-deep template). On a machine shared with other
+   * jobs single requests can wait for a core whatever the server does, as the idle probes show.
+   */
+  function expectAnsweredMeanwhile(probes: number[], idle: number[], hostileMs: number) {
+    const what = `probes ${show(probes)} ms while the ${hostileMs.toFixed(0)} ms request ran; idle probes ${show(idle)} ms`;
+    expect(median(probes), what).toBeLessThan(100);
+    expect(Math.max(...probes), what).toBeLessThan(1_000);
+  }
+
   test("finding 1: 5,000- and 7,000-deep templates are refused quickly with a 400, and another account is answered within 100 ms meanwhile", async () => {
     for (const depth of [5_000, 7_000]) {
-      // On a shared machine a probe can wait for a core whatever the server does, so a scenario
-      // that saw such a hiccup is run again (at most 3 times); before the fix every run blocked
-      // for 10 s or more.
-      const attempts: string[] = [];
-      let answeredInTime = false;
-      for (let attempt = 0; attempt < 3 && !answeredInTime; attempt++) {
-        const { outcome, hostileMs, probes } = await probeDuring(() =>
-          a.send(new CreateEmailTemplateCommand({ TemplateName: `deep-${depth}`, EmailTemplateRequest: { Subject: "s", HtmlPart: nested(depth) } })),
-        );
-        expect(outcome.status).toBe("rejected");
-        const err = (outcome as PromiseRejectedResult).reason;
-        expect(err.name).toBe("BadRequestException");
-        expect(err.$metadata.httpStatusCode).toBe(400);
-        expect(err.message).toMatch(/^HtmlPart is refused as a message template: its \{\{#each\}\} blocks nest more than 3 deep$/);
-        expect(hostileMs).toBeLessThan(2_000);
-        expect(Math.max(...probes), `probe latencies ${show(probes)} ms`).toBeLessThan(1_000);
-        attempts.push(`${show(probes)} ms`);
-        answeredInTime = Math.max(...probes) < 100;
-      }
-      expect(answeredInTime, `every attempt had a probe over 100 ms: ${attempts.join(" | ")}`).toBe(true);
+      const { outcome, hostileMs, probes, idle } = await probeDuring(() =>
+        a.send(new CreateEmailTemplateCommand({ TemplateName: `deep-${depth}`, EmailTemplateRequest: { Subject: "s", HtmlPart: nested(depth) } })),
+      );
+      expect(outcome.status).toBe("rejected");
+      const err = (outcome as PromiseRejectedResult).reason;
+      expect(err.name).toBe("BadRequestException");
+      expect(err.$metadata.httpStatusCode).toBe(400);
+      expect(err.message).toMatch(/^HtmlPart is refused as a message template: its \{\{#each\}\} blocks nest more than 3 deep$/);
+      expect(hostileMs).toBeLessThan(2_000);
+      expectAnsweredMeanwhile(probes, idle, hostileMs);
     }
     const plainIfs = "{{#if a}}".repeat(5_000) + "x" + "{{/if}}".repeat(5_000);
     const err = await errorOf(() => a.send(new CreateEmailTemplateCommand({ TemplateName: "deep-ifs", EmailTemplateRequest: { TextPart: plainIfs } })));
@@ -115,15 +122,11 @@ describe("request hardening", () => {
     // 1,000 variables (far more than real templates hold): Handlebars needs hundreds of
     // milliseconds of CPU for this, seconds on a busy machine, during which the probes run.
     const html = "<p>{{User.UserAttributes.FirstName.[0]}} {{Recommendations.Title.[0]}}</p>\n".repeat(500);
-    const { outcome, hostileMs, probes } = await probeDuring(() =>
+    const { outcome, hostileMs, probes, idle } = await probeDuring(() =>
       a.send(new CreateEmailTemplateCommand({ TemplateName: "large-valid", EmailTemplateRequest: { Subject: "s", HtmlPart: html } })),
     );
     expect(outcome.status, String((outcome as PromiseRejectedResult).reason)).toBe("fulfilled");
-    // The compile thread takes a core for seconds, so on a shared machine single probes can wait
-    // for the CPU; the typical one must still be answered within 100 ms, and none may wait for
-    // the compile (which took `hostileMs`).
-    expect(median(probes), `probe latencies ${show(probes)} ms during a ${hostileMs.toFixed(0)} ms compile`).toBeLessThan(100);
-    expect(Math.max(...probes), `probe latencies ${show(probes)} ms during a ${hostileMs.toFixed(0)} ms compile`).toBeLessThan(Math.max(1_000, hostileMs / 3));
+    expectAnsweredMeanwhile(probes, idle, hostileMs);
     await a.send(new DeleteEmailTemplateCommand({ TemplateName: "large-valid" }));
   });
 
