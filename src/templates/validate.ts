@@ -2,6 +2,7 @@
  * The documented rules for message templates (spec §5.1, §5.3) and the Handlebars check: every
  * text part is bounded in cost, then parsed and compiled when the template is saved.
  */
+import Handlebars from "handlebars";
 import { badRequest, type ApiError } from "../shared/errors.js";
 import type { HandlebarsFailure, TemplateCompiler, TemplatePart } from "./compiler.js";
 import { checkTemplateCost } from "./limits.js";
@@ -72,11 +73,34 @@ export function describeHandlebarsFailure(part: string, text: string, failure: H
  * Handlebars' own parse and precompile in the compiler's worker thread, so a syntax error is a 400
  * naming the part, line and column instead of a failure discovered at send time.
  */
-export async function checkHandlebars(parts: TemplatePart[], compiler: TemplateCompiler): Promise<void> {
+export async function checkTemplateParts(parts: TemplatePart[], compiler: TemplateCompiler): Promise<void> {
   const templated = parts.filter((p) => p.text.includes("{{"));
   for (const p of templated) checkTemplateCost(p.text, p.field);
   const refused = await compiler.compile(templated);
   if (refused) throw describeHandlebarsFailure(templated[refused.index].field, templated[refused.index].text, refused.failure);
+}
+
+/**
+ * The same check for one part, on the calling thread: for callers that cannot wait for the worker
+ * (short texts such as a message's `TitleOverride`). The cost bound comes first, so Handlebars
+ * never sees a template over TEMPLATE_LIMITS; prefer `checkTemplateParts` for template content.
+ */
+export function checkHandlebars(part: string, text: string): void {
+  if (!text.includes("{{")) return;
+  checkTemplateCost(text, part);
+  try {
+    Handlebars.precompile(Handlebars.parse(text));
+  } catch (err) {
+    const e = err as { message?: string; lineNumber?: number; column?: number };
+    const lexer = (Handlebars as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
+    throw describeHandlebarsFailure(part, text, {
+      message: String(e.message ?? err),
+      lineNumber: typeof e.lineNumber === "number" ? e.lineNumber : undefined,
+      column: typeof e.column === "number" ? e.column : undefined,
+      lexerLine: lexer?.first_line,
+      lexerColumn: lexer?.first_column,
+    });
+  }
 }
 
 /** DefaultSubstitutions is a string holding a JSON object (spec §3.2). */
@@ -127,5 +151,5 @@ export async function validateContent(type: ServedType, content: Record<string, 
       for (const [field, value] of strings) parts.push({ field: `${partName}.${field}`, text: value });
     }
   }
-  await checkHandlebars(parts, compiler);
+  await checkTemplateParts(parts, compiler);
 }
