@@ -34,6 +34,8 @@ export interface ServerOptions {
   databaseSchema?: string;
   logger?: LoggerOptions | false;
   rateLimit?: number;
+  /** Accept any well-formed region in request signatures, not only AWS's published Regions (default false). */
+  allowAnyRegion?: boolean;
   recommenderQuota?: number;
   /** Apps (projects) per account and region. */
   appQuota?: number;
@@ -141,6 +143,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       rateLimit: opts.rateLimit,
       pinrec: { health, metrics: opts.metrics },
       outbox: delivery.outbox,
+      allowAnyRegion: opts.allowAnyRegion,
     });
     campaigns.log = app.log;
     delivery.drainer.log = app.log;

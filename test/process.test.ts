@@ -3,7 +3,8 @@
  * (a) SIGKILL and restart on the same data keeps every acknowledged write (SQLite and PostgreSQL);
  * (b) SIGTERM during a burst of creates: complete responses only, exit 0, every 201 survives;
  * (c) credentials: generated on first start, reused on the next, a bad file is a clear error;
- * (d) two processes on one PostgreSQL schema stay exact, including under concurrency and quota.
+ * (d) two processes on one PostgreSQL schema stay exact, including under concurrency and quota;
+ * (f) `--allow-any-region` turns off the check of the SigV4 scope's region against AWS's list.
  */
 import http from "node:http";
 import net from "node:net";
@@ -636,4 +637,29 @@ describe("(e) --workers", () => {
     expect(err).toMatch(/failed to start/);
     expect((await first.stop()).code).toBe(0);
   }, 30_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe("(f) --allow-any-region", () => {
+  test("by default an invented region is a 403 naming it; with the flag it is accepted", async () => {
+    const { dir, creds } = workspace();
+    const ask = async (port: number, region: string) => {
+      const s = await signRequest({ credential: ACCOUNT_A, host: `127.0.0.1:${port}`, method: "GET", path: "/v1/recommenders", region });
+      const r = await rawRequest({ port, method: "GET", path: s.path, headers: s.headers });
+      if (!r.ok) throw r.error;
+      return r.res;
+    };
+    const strict = await spawnServer(["--data-dir", join(dir, "strict"), "--credentials", creds]);
+    const refused = await ask(strict.port, "xx-fake-1");
+    expect(refused.status).toBe(403);
+    expect(refused.headers["x-amzn-errortype"]).toBe("InvalidSignatureException");
+    expect(JSON.parse(refused.text).Message).toBe("Credential should be scoped to a valid region, not 'xx-fake-1'");
+    expect((await ask(strict.port, "eu-central-1")).status).toBe(200);
+    expect((await strict.stop()).code).toBe(0);
+
+    const open = await spawnServer(["--allow-any-region", "--data-dir", join(dir, "open"), "--credentials", creds]);
+    expect((await ask(open.port, "xx-fake-1")).status).toBe(200);
+    expect((await open.stop()).code).toBe(0);
+  }, 45_000);
 });

@@ -4,6 +4,7 @@
  */
 import type { EndpointBatchItem, EndpointRequest, EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { badRequest } from "../shared/errors.js";
+import { TIMESTAMP_RANGE, timestampMs } from "../shared/timestamps.js";
 
 export const CHANNEL_TYPES = ["PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "SMS", "VOICE", "EMAIL", "BAIDU", "CUSTOM", "IN_APP"] as const;
 export const OPT_OUT = ["ALL", "NONE"] as const;
@@ -17,6 +18,12 @@ export const MAX_ATTRIBUTES = 250;
 export const MAX_ENDPOINT_BYTES = 15 * 1024;
 export const MAX_BATCH_ITEMS = 100;
 export const MAX_ENDPOINTS_PER_USER = 15;
+/**
+ * Endpoint ids and user ids: Pinpoint documents no length, but each is sent to Amazon Personalize as
+ * the `userId` of GetRecommendations (spec §3.3), which takes at most 256 characters; a longer id
+ * could never be given recommendations.
+ */
+export const MAX_ID_CHARS = 256;
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 // Practical RFC 5321 shape: a local part and a dotted domain, no spaces, at most 254 characters.
@@ -32,7 +39,10 @@ function oneOf(value: string | undefined, allowed: readonly string[], name: stri
 
 export function validateEndpointId(id: string | undefined, where = ""): string {
   check(id !== undefined && id.length > 0, `${where}The endpoint Id must not be empty`);
+  check(id!.length <= MAX_ID_CHARS, `${where}The endpoint Id must be at most ${MAX_ID_CHARS} characters; this one has ${id!.length}`);
   check(!/[${}]/.test(id!), `${where}The endpoint Id '${id}' must not contain '$', '{' or '}'`);
+  // Such an endpoint could never be addressed: request paths with dot segments are refused.
+  check(id !== "." && id !== "..", `${where}The endpoint Id must not be '.' or '..'`);
   return id!;
 }
 
@@ -59,11 +69,16 @@ export function validateEndpointRequest(req: EndpointRequest | EndpointBatchItem
       check(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}Metric name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
     }
   }
-  if (req.User?.UserId !== undefined) check(req.User.UserId.length > 0, `${where}User.UserId must not be empty`);
+  if (req.User?.UserId !== undefined) {
+    check(req.User.UserId.length > 0, `${where}User.UserId must not be empty`);
+    check(req.User.UserId.length <= MAX_ID_CHARS, `${where}User.UserId must be at most ${MAX_ID_CHARS} characters; this one has ${req.User.UserId.length}`);
+  }
   const loc = req.Location;
   if (loc?.Latitude !== undefined) check(loc.Latitude >= -90 && loc.Latitude <= 90, `${where}Location.Latitude must be between -90 and 90`);
   if (loc?.Longitude !== undefined) check(loc.Longitude >= -180 && loc.Longitude <= 180, `${where}Location.Longitude must be between -180 and 180`);
-  if (req.EffectiveDate !== undefined) check(!Number.isNaN(Date.parse(req.EffectiveDate)), `${where}EffectiveDate must be an ISO 8601 date`);
+  if (req.EffectiveDate !== undefined) {
+    check(timestampMs(req.EffectiveDate) !== undefined, `${where}EffectiveDate must be an ISO 8601 date from ${TIMESTAMP_RANGE}`);
+  }
 }
 
 /** Rules on the endpoint as it will be stored, after merging the request into what was there. */

@@ -3,14 +3,15 @@ import type { CampaignRegistry } from "../campaigns/registry.js";
 import { eventsRecorded } from "../observability/metrics.js";
 import type { Handler } from "../protocol/handler.js";
 import { badRequest } from "../shared/errors.js";
+import { TIMESTAMP_RANGE, timestampMs } from "../shared/timestamps.js";
 import type { Store } from "../store/types.js";
 import { resourceNotFound } from "./campaigns.js";
 
 const MAX_EVENTS = 10;
 
 function sentAt(value: unknown, index: number): string {
-  const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
-  if (!Number.isFinite(ms)) throw badRequest(`eventList[${index}].sentAt is not a valid timestamp`);
+  const ms = timestampMs(value);
+  if (ms === undefined) throw badRequest(`eventList[${index}].sentAt must be a timestamp from ${TIMESTAMP_RANGE}`);
   return new Date(ms).toISOString();
 }
 
@@ -25,6 +26,7 @@ export function eventHandlers(store: Store, registry: CampaignRegistry): Record<
       const list = input.eventList as Record<string, unknown>[];
       if (list.length < 1 || list.length > MAX_EVENTS) throw badRequest(`eventList must hold 1 to ${MAX_EVENTS} events`);
       const userId = input.userId as string | undefined;
+      if (userId !== undefined && (userId.length < 1 || userId.length > 256)) throw badRequest("userId must be 1 to 256 characters");
       const sessionId = input.sessionId as string;
       if (sessionId.length < 1 || sessionId.length > 256) throw badRequest("sessionId must be 1 to 256 characters");
       // Personalize attributes anonymous events to the session until a userId is known.

@@ -5,6 +5,7 @@
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { badRequest } from "../shared/errors.js";
+import { TIMESTAMP_RANGE, timestampMs } from "../shared/timestamps.js";
 import { requiredMembers, type OperationModel } from "./model.js";
 
 export type Input = Record<string, unknown>;
@@ -65,6 +66,9 @@ export function conform(schema: NormalizedSchema, value: unknown, path: string):
     if (typeof value !== "string" && typeof value !== "number") {
       throw badRequest(`Invalid value for ${describe(path)}: expected a timestamp`);
     }
+    if (timestampMs(value) === undefined) {
+      throw badRequest(`Invalid value for ${describe(path)}: expected a timestamp from ${TIMESTAMP_RANGE} (epoch seconds or ISO 8601)`);
+    }
     return value;
   }
   return value; // documents and anything untyped pass through as JSON
@@ -80,7 +84,8 @@ function parseQueryValue(schema: NormalizedSchema, raw: string[], name: string):
     throw badRequest(`Query parameter '${name}' must be true or false`);
   }
   if (schema.isNumericSchema()) {
-    if (!/^-?\d+$/.test(v)) throw badRequest(`Query parameter '${name}' must be an integer`);
+    // Sixteen digits at most: anything longer is beyond exact integers (or Infinity) in JavaScript.
+    if (!/^-?\d{1,16}$/.test(v) || !Number.isSafeInteger(Number(v))) throw badRequest(`Query parameter '${name}' must be an integer`);
     return Number(v);
   }
   return v;

@@ -36,6 +36,8 @@ export interface AppOptions {
   pinrec?: PinrecRouteOptions;
   /** Serves `GET /_pinrec/outbox[/{MessageId}]` when given. */
   outbox?: OutboxReader;
+  /** Accept any well-formed region in the SigV4 scope instead of AWS's published Regions only. */
+  allowAnyRegion?: boolean;
 }
 
 declare module "fastify" {
@@ -52,7 +54,7 @@ declare module "fastify" {
 export function buildApp(opts: AppOptions): FastifyInstance {
   const router = new Router(opts.services.map((s) => s.model));
   const moduleFor = new Map(opts.services.map((s) => [s.model, s]));
-  const verifier = new SigV4Verifier(opts.credentials, opts.clockSkewMs);
+  const verifier = new SigV4Verifier(opts.credentials, { maxSkewMs: opts.clockSkewMs, allowAnyRegion: opts.allowAnyRegion });
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined;
   const defaultModule = opts.services[0];
   let closing = false;
@@ -69,6 +71,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     // A client that goes quiet must not hold a connection (and a graceful shutdown) forever.
     requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Node would answer a request without Host with a bare 400; `dispatch` answers it in the envelope.
+    http: { requireHostHeader: false },
     // Requests Node cannot parse as HTTP (malformed request line, oversized headers) still get the
     // error envelope, and the connection is closed because its stream position is lost.
     clientErrorHandler: (err, socket) => {
@@ -151,6 +155,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   async function dispatch(req: FastifyRequest, reply: FastifyReply) {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2), and SigV4 signs it.
+    if (req.headers.host === undefined) throw badRequest("The request has no Host header; HTTP/1.1 requires one");
     const url = req.raw.url ?? "/";
     const q = url.indexOf("?");
     const rawPath = q === -1 ? url : url.slice(0, q);

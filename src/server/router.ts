@@ -24,11 +24,18 @@ export function decodeSegments(rawPath: string): string[] {
   parts.shift(); // leading empty segment of an absolute path
   if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop(); // tolerate one trailing slash
   return parts.map((p) => {
+    let segment: string;
     try {
-      return decodeURIComponent(p);
+      segment = decodeURIComponent(p);
     } catch {
       throw badRequest("The request path is not valid percent-encoding");
     }
+    // SigV4 signs the path with `.` and `..` segments resolved (as every AWS SDK does), so a
+    // route bound to the unresolved path could run an operation the signature never named:
+    // `DELETE /v1/apps/{id}/endpoints/..` would verify as `DELETE /v1/apps/{id}`. Refused,
+    // raw or percent-encoded, before routing or authentication.
+    if (segment === "." || segment === "..") throw badRequest("The request path must not contain '.' or '..' segments");
+    return segment;
   });
 }
 

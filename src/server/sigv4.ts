@@ -10,6 +10,7 @@ import { Hash } from "@smithy/hash-node";
 import { getCanonicalHeaders, getCanonicalQuery, getSigningKey } from "@smithy/signature-v4";
 import { ApiError, forbidden } from "../shared/errors.js";
 import type { Credential } from "./credentials.js";
+import { RegionList } from "./regions.js";
 
 export interface Principal {
   accountId: string;
@@ -34,16 +35,25 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
 /** AWS's own error codes for these failures, so SDK users see familiar names. */
 const invalidSignature = (message: string) => forbidden("InvalidSignatureException", message);
 
+export interface VerifierOptions {
+  maxSkewMs?: number;
+  /** Accept any well-formed region name in the credential scope, not only AWS's published ones. */
+  allowAnyRegion?: boolean;
+  now?: () => number;
+}
+
 export class SigV4Verifier {
   private readonly byKey = new Map<string, Credential>();
   private readonly signingKeys = new Map<string, Uint8Array>();
+  private readonly maxSkewMs: number;
+  private readonly now: () => number;
+  private readonly regions: RegionList | undefined;
 
-  constructor(
-    credentials: Credential[],
-    private readonly maxSkewMs = 5 * 60 * 1000,
-    private readonly now: () => number = Date.now,
-  ) {
+  constructor(credentials: Credential[], opts: VerifierOptions = {}) {
     for (const c of credentials) this.byKey.set(c.accessKeyId, c);
+    this.maxSkewMs = opts.maxSkewMs ?? 5 * 60 * 1000;
+    this.now = opts.now ?? Date.now;
+    this.regions = opts.allowAnyRegion ? undefined : new RegionList();
   }
 
   async verify(req: RawRequest, signingName: string): Promise<Principal> {
@@ -56,11 +66,19 @@ export class SigV4Verifier {
     const [, accessKeyId, scopeDate, region, service, signedHeaderList, signature] = m;
 
     const credential = this.byKey.get(accessKeyId);
-    if (!credential) throw forbidden("UnrecognizedClientException", "The security token included in the request is invalid");
+    // pinrec issues no temporary credentials, so no session token can be one it knows; AWS answers
+    // an unknown or expired token this way too.
+    if (!credential || header(req.headers, "x-amz-security-token") !== undefined) {
+      throw forbidden("UnrecognizedClientException", "The security token included in the request is invalid");
+    }
     if (service !== signingName) {
       throw invalidSignature(`Credential should be scoped to correct service: '${signingName}'`);
     }
     if (!/^[a-z0-9-]{1,32}$/.test(region)) throw invalidSignature("Credential scope has an invalid region");
+    // An invented region would be a fresh set of per-region quotas (apps, recommenders, templates).
+    if (this.regions && !this.regions.has(region)) {
+      throw invalidSignature(`Credential should be scoped to a valid region, not '${region}'`);
+    }
 
     const amzDate = header(req.headers, "x-amz-date");
     const d = amzDate ? DATE_RE.exec(amzDate) : null;
@@ -83,9 +101,11 @@ export class SigV4Verifier {
       throw invalidSignature("The x-amz-content-sha256 header does not match the request body");
     }
 
-    const headers: Record<string, string> = {};
+    // Null prototype and own-property reads: a signed header named `constructor` or `__proto__`
+    // is just a header the request does not carry.
+    const headers: Record<string, string> = Object.create(null);
     for (const name of signed) {
-      const value = req.headers[name];
+      const value = Object.hasOwn(req.headers, name) ? req.headers[name] : undefined;
       if (value === undefined) throw invalidSignature(`Signed header '${name}' is missing from the request`);
       headers[name] = Array.isArray(value) ? value.join(",") : value;
     }
@@ -151,6 +171,7 @@ function canonicalPath(path: string): string {
 }
 
 function header(headers: RawRequest["headers"], name: string): string | undefined {
+  if (!Object.hasOwn(headers, name)) return undefined;
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -9,6 +9,7 @@ import { isoNow } from "../shared/ids.js";
 import { validateTags } from "../shared/tags.js";
 import type { TemplateContent, TemplateHead, TemplateVersion } from "../store/templates.js";
 import type { Page, Store, Tenant } from "../store/types.js";
+import { sharedTemplateCompiler, type TemplateCompiler } from "./compiler.js";
 import { templateType, validateContent, validateTemplateName, type ServedType, type TemplateType } from "./validate.js";
 
 /** AWS's documented quotas (spec §5.1); the template count is configurable for self-hosters. */
@@ -44,12 +45,13 @@ export class TemplateService {
     private readonly store: Store,
     private readonly recommenders: RecommenderService,
     private readonly quota = DEFAULT_TEMPLATE_QUOTA,
+    private readonly compiler: TemplateCompiler = sharedTemplateCompiler(),
   ) {}
 
   private async content(tenant: Tenant, type: ServedType, req: Request): Promise<TemplateContent> {
     const content: TemplateContent = {};
     for (const m of CONTENT_MEMBERS[type]) if (req[m] !== undefined) content[m] = req[m];
-    validateContent(type, content);
+    await validateContent(type, content, this.compiler);
     if (content.RecommenderId !== undefined) {
       try {
         await this.recommenders.get(tenant, content.RecommenderId as string);
