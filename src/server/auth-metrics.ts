@@ -19,7 +19,7 @@ export async function verifyCounted(verifier: SigV4Verifier, req: RawRequest, si
 const REFINEMENTS: [RegExp, string][] = [
   [/expired|not yet valid/i, "clock_skew"],
   [/scoped to correct service/i, "wrong_service"],
-  [/invalid region/i, "invalid_region"],
+  [/invalid region|valid region/i, "invalid_region"],
   [/x-amz-content-sha256/i, "body_hash_mismatch"],
   [/must be signed|missing from the request/i, "unsigned_header"],
   [/scope date|valid date/i, "invalid_date"],
