@@ -3,8 +3,8 @@
  * text part is parsed and compiled when the template is saved, so a syntax error is a 400 naming
  * the part, line and column instead of a failure discovered at send time.
  */
-import Handlebars from "handlebars";
 import { badRequest } from "../shared/errors.js";
+import { lastParsePosition, precompileTemplate } from "./handlebars.js";
 
 export const TEMPLATE_TYPES = ["EMAIL", "SMS", "VOICE", "PUSH", "INAPP"] as const;
 export type TemplateType = (typeof TEMPLATE_TYPES)[number];
@@ -43,7 +43,7 @@ export function validateTemplateName(name: string): void {
 export function checkHandlebars(part: string, text: string): void {
   if (!text.includes("{{")) return;
   try {
-    Handlebars.precompile(Handlebars.parse(text));
+    precompileTemplate(text);
   } catch (err) {
     const e = err as { message?: string; lineNumber?: number; column?: number };
     const raw = String(e.message ?? err);
@@ -57,7 +57,7 @@ export function checkHandlebars(part: string, text: string): void {
       detail = raw.replace(/ - \d+:\d+$/, "");
     } else {
       // Parser errors: the lexer still holds the position of the token it stopped at.
-      const loc = (Handlebars as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
+      const loc = lastParsePosition();
       const lines = raw.split("\n");
       line = loc?.first_line ?? Number(/line (\d+)/.exec(lines[0])?.[1] ?? 1);
       column = loc ? loc.first_column + 1 : undefined;

@@ -1,0 +1,68 @@
+/**
+ * The one Handlebars environment pinrec uses: the save-time check of a template and the send-time
+ * rendering both compile through here, with the same helpers and options, so what validates is
+ * what renders. Prototype properties and methods are never reachable from a template (Handlebars'
+ * own protection, kept off explicitly), and values are HTML-escaped only where the output is HTML.
+ */
+import Handlebars from "handlebars";
+import { MAX_EACH_ITEMS, PINPOINT_HELPERS } from "./helpers.js";
+
+export const handlebars = Handlebars.create();
+
+for (const [name, helper] of Object.entries(PINPOINT_HELPERS)) handlebars.registerHelper(name, helper);
+
+const builtInEach = handlebars.helpers.each;
+handlebars.registerHelper("each", function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+  const capped = Array.isArray(context) && context.length > MAX_EACH_ITEMS ? context.slice(0, MAX_EACH_ITEMS) : context;
+  return builtInEach.call(this, capped, options);
+});
+
+/** Handlebars features Pinpoint templates do not have: partials and decorators are refused at compile time. */
+const COMPILE_OPTIONS = { strict: false, assumeObjects: false, preventIndent: true } as const;
+const RUNTIME_OPTIONS: Handlebars.RuntimeOptions = {
+  allowProtoPropertiesByDefault: false,
+  allowProtoMethodsByDefault: false,
+  allowCallsToHelperMissing: false,
+};
+
+export type RenderFunction = (context: unknown) => string;
+
+/** Compiles once (eagerly, so syntax errors surface here) into a function that renders a context. */
+export function compileTemplate(text: string, opts: { escapeHtml: boolean }): RenderFunction {
+  if (!text.includes("{{")) return () => text;
+  const template = handlebars.compile(text, { ...COMPILE_OPTIONS, noEscape: !opts.escapeHtml });
+  // Handlebars compiles lazily on first call; force it now with an empty context.
+  template({}, RUNTIME_OPTIONS);
+  return (context) => template(context, RUNTIME_OPTIONS);
+}
+
+/** Parses and precompiles without rendering: the save-time check. Throws Handlebars' own errors. */
+export function precompileTemplate(text: string): void {
+  handlebars.precompile(handlebars.parse(text), COMPILE_OPTIONS);
+}
+
+/** The parser's position after a parse error (Handlebars' lexer keeps it). */
+export function lastParsePosition(): { first_line: number; first_column: number } | undefined {
+  return (handlebars as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
+}
+
+/** A bounded cache of compiled templates, keyed by the caller (template name, type, version and edit time). */
+export class CompiledTemplateCache {
+  private readonly entries = new Map<string, RenderFunction>();
+  constructor(private readonly max = 1000) {}
+
+  get(key: string, text: string, opts: { escapeHtml: boolean }): RenderFunction {
+    const full = `${opts.escapeHtml ? "h" : "t"}\u0000${key}`;
+    let fn = this.entries.get(full);
+    if (fn) {
+      // Refresh its place: Map iteration order is insertion order, so the first key is the eldest.
+      this.entries.delete(full);
+      this.entries.set(full, fn);
+      return fn;
+    }
+    fn = compileTemplate(text, opts);
+    this.entries.set(full, fn);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    return fn;
+  }
+}
