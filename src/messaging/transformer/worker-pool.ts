@@ -1,0 +1,182 @@
+/**
+ * A small pool of worker threads that run local transformer functions, one invocation per worker
+ * at a time (as one Lambda execution environment handles one request at a time). Workers start on
+ * first use and stay warm; a worker that times out, crashes or exceeds its memory limit is
+ * terminated and a fresh one takes its place, so a bad function never blocks the server's event
+ * loop or poisons the next batch.
+ */
+import { Worker } from "node:worker_threads";
+import { TransformerError } from "./errors.js";
+import { WORKER_SOURCE } from "./worker-source.js";
+
+export interface PoolOptions {
+  /** Worker threads at most (they start on demand). */
+  size: number;
+  /** Each worker's JavaScript heap limit (`resourceLimits.maxOldGenerationSizeMb`). */
+  memoryMb: number;
+  /** How long one invocation may run before its worker is terminated. */
+  timeoutMs: number;
+}
+
+/** The Lambda `context` fields a worker hands the function (the deadline is added at dispatch). */
+export interface InvocationContext {
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+}
+
+export interface FunctionTask {
+  /** Used in error messages, e.g. `Transformer 'add-titles'`. */
+  label: string;
+  /** The module file, and a token that changes when the file does. */
+  path: string;
+  version: string;
+  /** The event, as JSON. */
+  payload: string;
+  context: InvocationContext;
+}
+
+type WorkerReply =
+  | { id: number; ok: true; body: string }
+  | { id: number; ok: false; kind: "load" | "function" | "output"; errorType: string; errorMessage: string };
+
+interface Job {
+  task: FunctionTask;
+  resolve(body: string): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  running?: { id: number; job: Job; timer: NodeJS.Timeout };
+  error?: Error & { code?: string };
+}
+
+export class FunctionWorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly options: PoolOptions) {}
+
+  /** Runs one invocation; resolves to the function's result as JSON text. */
+  run(task: FunctionTask): Promise<string> {
+    if (this.closed) return Promise.reject(new TransformerError(`${task.label}: the function pool is closed`, false));
+    return new Promise<string>((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Worker threads currently alive (for tests and metrics). */
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new TransformerError(`${job.task.label}: the server is shutting down`, false));
+    const slots = this.slots.splice(0);
+    for (const slot of slots) {
+      if (slot.running) {
+        clearTimeout(slot.running.timer);
+        slot.running.job.reject(new TransformerError(`${slot.running.job.task.label}: the server is shutting down`, false));
+        slot.running = undefined;
+      }
+    }
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let slot = this.slots.find((s) => !s.running);
+      if (!slot) {
+        if (this.slots.length >= this.options.size) return;
+        slot = this.spawn();
+      }
+      this.dispatch(slot, this.queue.shift()!);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb },
+    });
+    // Idle workers never keep the process alive; a running invocation's timer does.
+    worker.unref();
+    const slot: Slot = { worker };
+    worker.on("message", (reply: WorkerReply) => this.settle(slot, reply));
+    worker.on("error", (err) => {
+      slot.error = err;
+    });
+    worker.on("exit", (code) => this.onExit(slot, code));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private dispatch(slot: Slot, job: Job): void {
+    const id = this.nextId++;
+    const { timeoutMs } = this.options;
+    const timer = setTimeout(() => {
+      if (slot.running?.id !== id) return;
+      slot.running = undefined;
+      job.reject(new TransformerError(`${job.task.label} timed out after ${timeoutMs} ms`, true));
+      this.retire(slot);
+    }, timeoutMs);
+    slot.running = { id, job, timer };
+    const { label: _label, ...message } = job.task;
+    slot.worker.postMessage({ id, ...message, context: { ...job.task.context, deadline: Date.now() + timeoutMs } });
+  }
+
+  private settle(slot: Slot, reply: WorkerReply): void {
+    const running = slot.running;
+    if (!running || running.id !== reply.id) return;
+    clearTimeout(running.timer);
+    slot.running = undefined;
+    const { label } = running.job.task;
+    if (reply.ok) {
+      running.job.resolve(reply.body);
+    } else if (reply.kind === "function") {
+      running.job.reject(new TransformerError(`${label} failed: ${reply.errorType}: ${reply.errorMessage}`, true));
+    } else if (reply.kind === "output") {
+      running.job.reject(new TransformerError(`${label} returned a value that cannot be serialised to JSON (${reply.errorMessage})`, false));
+    } else {
+      running.job.reject(new TransformerError(`${label} could not be loaded: ${reply.errorType}: ${reply.errorMessage}`, false));
+    }
+    this.pump();
+  }
+
+  /** Takes a worker out of service at once (a replacement can start) and stops it. */
+  private retire(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
+    void slot.worker.terminate();
+    this.pump();
+  }
+
+  private onExit(slot: Slot, code: number): void {
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
+    const running = slot.running;
+    if (running) {
+      clearTimeout(running.timer);
+      slot.running = undefined;
+      const { label } = running.job.task;
+      const err = slot.error;
+      const why =
+        err?.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? `ran out of memory (limit ${this.options.memoryMb} MB)`
+          : err
+            ? `crashed: ${err.name}: ${err.message}`
+            : `exited with code ${code} before returning`;
+      running.job.reject(new TransformerError(`${label} ${why}`, true));
+    }
+    this.pump();
+  }
+}
