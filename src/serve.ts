@@ -12,6 +12,7 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
+import { Delivery } from "./messaging/delivery/index.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
@@ -40,6 +41,8 @@ export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   campaigns: CampaignRegistry;
+  /** The outbox and its drainer; `delivery.sender` is the pipeline's `MessageSender`. */
+  delivery: Delivery;
   url: string;
   port: number;
   credentials: Credential[];
@@ -67,6 +70,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
+    const delivery = new Delivery(store.outbox);
     const app = buildApp({
       services: [
         pinpointModule({
@@ -84,6 +88,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     campaigns.log = app.log;
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
+    delivery.start();
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : (opts.port ?? DEFAULT_PORT);
     const host = opts.host ?? DEFAULT_HOST;
@@ -92,6 +97,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       app,
       store,
       campaigns,
+      delivery,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
@@ -107,6 +113,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           } finally {
             clearInterval(sweep);
           }
+          await delivery.stop();
           await campaigns.stop();
           await store.close();
         })();

@@ -5,7 +5,7 @@
  */
 import type { EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { appLockKey } from "./apps.js";
-import type { SqlDb, SqlExecutor } from "./sql.js";
+import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./types.js";
 
 type Doc = EndpointResponse;
@@ -39,15 +39,6 @@ export interface EndpointRepository {
   /** Endpoints carrying `User.UserId` = userId, through the user index, ordered by key. */
   byUser(tenant: Tenant, appId: string, userId: string): Promise<Doc[]>;
   deleteByUser(tenant: Tenant, appId: string, userId: string): Promise<Doc[]>;
-}
-
-const CHUNK = 100;
-const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 export class SqlEndpointRepository implements EndpointRepository {

@@ -112,4 +112,32 @@ export const migrations: Migration[] = [
       CREATE INDEX campaign_events_by_campaign ON campaign_events (account_id, region, campaign, seq);
       CREATE TABLE model_blobs (key TEXT PRIMARY KEY, bytes {blob} NOT NULL);`,
   ),
+  migration(
+    4,
+    "the message outbox: every accepted message, and the queue the delivery drainers claim from",
+    `
+      CREATE TABLE outbox_messages (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        message_id TEXT NOT NULL UNIQUE,
+        idempotency_key TEXT,
+        app_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        due_at BIGINT NOT NULL,
+        claim_token TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        doc TEXT NOT NULL,
+        UNIQUE (account_id, region, idempotency_key)
+      );
+      CREATE INDEX outbox_by_tenant ON outbox_messages (account_id, region, seq);
+      CREATE INDEX outbox_by_address ON outbox_messages (account_id, region, address, seq);
+      -- Only the rows a drainer may claim: queued, or claimed by a drainer whose lease may run out.
+      CREATE INDEX outbox_due ON outbox_messages (due_at) WHERE status IN ('QUEUED', 'SENDING');`,
+  ),
 ];

@@ -3,6 +3,7 @@ import { FileModelBlobStore, SqlCampaignRepository, SqlModelBlobStore } from "./
 import { SqlAppRepository } from "./apps.js";
 import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
+import { SqlOutboxRepository } from "./outbox.js";
 import { PostgresDb } from "./postgres.js";
 import { SqlRecommenderRepository } from "./recommenders.js";
 import type { SqlDb } from "./sql.js";
@@ -56,6 +57,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     campaigns: new SqlCampaignRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: db.dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
+    outbox: new SqlOutboxRepository(db),
     close: () => db.close(),
   };
 }

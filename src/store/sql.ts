@@ -44,3 +44,13 @@ export function pageOfDocs<T>(rows: { seq: number | string; doc: string }[], lim
 export function tenantLockKey(table: string, t: { accountId: string; region: string }, name?: string): string {
   return `${table}:${t.accountId}:${t.region}${name === undefined ? "" : `:${name}`}`;
 }
+
+/** `?, ?, …` for an `IN (…)` list of `n` values. */
+export const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
+
+/** Splits a list so each statement stays well under both databases' parameter limits. */
+export function chunks<T>(items: T[], size = 100): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

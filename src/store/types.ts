@@ -2,6 +2,7 @@ import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint"
 import type { ModelBlobStore, SqlCampaignRepository } from "./campaigns.js";
 import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
+import type { OutboxRepository } from "./outbox.js";
 import type { TemplateRepository } from "./templates.js";
 
 /** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
@@ -34,5 +35,6 @@ export interface Store {
   readonly templates: TemplateRepository;
   readonly campaigns: SqlCampaignRepository;
   readonly models: ModelBlobStore;
+  readonly outbox: OutboxRepository;
   close(): Promise<void>;
 }
