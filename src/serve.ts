@@ -13,6 +13,11 @@ import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { Delivery } from "./messaging/delivery/index.js";
+import { MessagePipeline } from "./messaging/pipeline.js";
+import { MessageService } from "./messaging/send.js";
+import { CampaignRecommendationProvider } from "./messaging/recommendations/engine.js";
+import { PersonalizeRecommendationProvider, type PersonalizeProviderOptions } from "./messaging/recommendations/personalize.js";
+import { LocalFunctionInvoker } from "./messaging/transformer/local.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
@@ -35,6 +40,12 @@ export interface ServerOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
+  /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
+  personalize?: PersonalizeProviderOptions;
+  /** Where local transformer functions live (default: `functions` in the data dir). */
+  functionsDir?: string;
+  /** How long a transformer may run per attempt (ms; default Pinpoint's 15 s). */
+  functionTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -71,13 +82,30 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const delivery = new Delivery(store.outbox);
+    const personalize = new PersonalizeRecommendationProvider(opts.personalize);
+    const transformer = new LocalFunctionInvoker({
+      functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
+      ...(opts.functionTimeoutMs !== undefined && { timeoutMs: opts.functionTimeoutMs }),
+    });
+    const templates = new TemplateService(store, recommenders);
+    const messages = new MessageService(
+      new MessagePipeline({
+        store,
+        templates,
+        recommenders,
+        provider: new CampaignRecommendationProvider(campaigns, personalize),
+        transformer,
+        sender: delivery.sender,
+      }),
+    );
     const app = buildApp({
       services: [
         pinpointModule({
           recommenders,
           apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
           endpoints: new EndpointService(store),
-          templates: new TemplateService(store, recommenders),
+          templates,
+          messages,
         }),
         ...personalizeModules(store, campaigns),
       ],
@@ -114,6 +142,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
             clearInterval(sweep);
           }
           await delivery.stop();
+          await transformer.close();
+          personalize.close();
           await campaigns.stop();
           await store.close();
         })();

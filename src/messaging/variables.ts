@@ -74,11 +74,24 @@ export function applySubstitutions(context: Record<string, unknown>, maps: (Reco
   return out;
 }
 
+/**
+ * Variables whose values are lists (custom attributes, recommended items and attributes). A default
+ * for one is stored as a one-item list, so `{{Attributes.Size}}` and `{{Attributes.Size.[0]}}`
+ * both render it, as the stored lists they stand in for would.
+ */
+function listValued(segments: string[]): boolean {
+  const [a, b] = segments;
+  if (segments.length === 1) return a === "RecommendationItems";
+  if (segments.length === 2) return a === "Attributes" || a === "Recommendations" || a === "Substitutions";
+  return segments.length === 3 && a === "User" && b === "UserAttributes";
+}
+
 /** Fills every missing variable named in `defaults` (a template's parsed DefaultSubstitutions). */
 export function applyDefaults(context: Record<string, unknown>, defaults: [string[], unknown][]): Record<string, unknown> {
   let out = context;
   for (const [segments, value] of defaults) {
-    if (isMissing(getVariable(out, segments))) out = withVariable(out, segments, value);
+    if (!isMissing(getVariable(out, segments))) continue;
+    out = withVariable(out, segments, listValued(segments) && !Array.isArray(value) ? [value] : value);
   }
   return out;
 }
