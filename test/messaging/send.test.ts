@@ -39,7 +39,7 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
 
   beforeAll(async () => {
     writeSendFunctions(`${dir.path}/functions`);
-    server = await startTestServer(kind, { campaignPollMs: 0, functionsDir: `${dir.path}/functions`, functionTimeoutMs: 1000 });
+    server = await startTestServer(kind, { campaignPollMs: 0, functionsDir: `${dir.path}/functions`, functionTimeoutMs: 3000 });
     campaign = await trainCampaign(server.store, TENANT_A, "movies", dir.path);
     client = pinpointClient(server);
     runtime = runtimeClient(server);
@@ -234,5 +234,63 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "picks", Version: "2" } }, Endpoints: { "ep-2": {} } } }),
     );
     expect((await outboxed(res.MessageResponse!.EndpointResult!["ep-2"].MessageId!)).email!.subject).toBe("v2 nothing");
+  });
+
+  describe("transformer failures affect only their batch", () => {
+    const template = async (name: string, fn: string) => {
+      const id = await createRecommender(client, campaign.arn, { RecommendationTransformerUri: fn, Attributes: { "Recommendations.Title": "Title" } });
+      await client.send(new CreateEmailTemplateCommand({ TemplateName: name, EmailTemplateRequest: { Subject: "{{Recommendations.Title.[0]}}", RecommenderId: id } }));
+    };
+    const ids = [...Array.from({ length: 55 }, (_, i) => `t-${i}`), "bad-1", ...Array.from({ length: 4 }, (_, i) => `t-${55 + i}`)];
+
+    beforeAll(async () => {
+      await putEndpoints(client, appId, ids.map((Id, i) => ({ Id, ChannelType: "EMAIL", Address: `batch${i}@example.com` })));
+    });
+
+    test("batches of at most 50: the batch with a refused endpoint fails, the other is sent", async () => {
+      await template("picky-t", "picky");
+      const res = await client.send(
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "picky-t" } }, Endpoints: Object.fromEntries(ids.map((id) => [id, {}])) },
+        }),
+      );
+      const r = res.MessageResponse!.EndpointResult!;
+      const first = ids.slice(0, 50);
+      const second = ids.slice(50);
+      for (const id of first) expect(r[id].DeliveryStatus, id).toBe("SUCCESSFUL");
+      for (const id of second) {
+        expect(r[id].DeliveryStatus, id).toBe("PERMANENT_FAILURE");
+        expect(r[id].StatusMessage).toMatch(/refusing a batch with bad-1/);
+      }
+      const items = await recommendationsOf(runtime, campaign.arn, "t-0", 3);
+      expect((await outboxed(r["t-0"].MessageId!)).email!.subject).toBe(`T${items[0]}`);
+    });
+
+    test.each([
+      ["garbage", /not a JSON object/],
+      ["huge", /6 MB|payload|too large|exceeds/i],
+      ["hangs", /timed out|time/i],
+      ["no-such-function", /not found|no function|does not exist|Cannot find/i],
+    ])("a transformer that %s fails its recipients with the cause, and the request still answers 200", async (fn, cause) => {
+      await template(`t-${fn}`, fn);
+      const res = await client.send(
+        new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: `t-${fn}` } }, Endpoints: { "t-1": {}, "t-2": {} } } }),
+      );
+      for (const id of ["t-1", "t-2"]) {
+        const r = res.MessageResponse!.EndpointResult![id];
+        expect(r.DeliveryStatus).toBe("PERMANENT_FAILURE");
+        expect(r.StatusMessage).toMatch(cause);
+      }
+    }, 40_000);
+
+    test("a wrapped {Endpoints: …} result is accepted", async () => {
+      await template("t-wrapped", "wrapped");
+      const res = await client.send(
+        new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "t-wrapped" } }, Endpoints: { "t-3": {} } } }),
+      );
+      const items = await recommendationsOf(runtime, campaign.arn, "t-3", 3);
+      expect((await outboxed(res.MessageResponse!.EndpointResult!["t-3"].MessageId!)).email!.subject).toBe(`W${items[0]}`);
+    });
   });
 });
