@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
 import { serveCommand } from "./cli/serve.js";
+import { messagesCommand } from "./cli/messages.js";
+import { ApiError } from "./shared/errors.js";
 import { CampaignError } from "./campaigns/training.js";
 import { ImportError } from "./engine/index.js";
 import { CredentialsError } from "./server/credentials.js";
@@ -13,6 +15,7 @@ export function buildCli(): Command {
   program.addCommand(campaignsCommand());
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
+  program.addCommand(messagesCommand());
   return program;
 }
 
@@ -25,6 +28,7 @@ function explain(err: unknown): string | undefined {
   }
   if (err instanceof CredentialsError || err instanceof CampaignError) return err.message;
   if (err instanceof CommanderError) return err.message;
+  if (err instanceof ApiError) return `${err.code}: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EADDRINUSE") return `the port is already in use (${e.message})`;
   if (e?.code === "ENOENT") return e.message;

@@ -13,17 +13,14 @@ import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { Delivery } from "./messaging/delivery/index.js";
-import { MessagePipeline } from "./messaging/pipeline.js";
-import { MessageService } from "./messaging/send.js";
-import { CampaignRecommendationProvider } from "./messaging/recommendations/engine.js";
-import { PersonalizeRecommendationProvider, type PersonalizeProviderOptions } from "./messaging/recommendations/personalize.js";
-import { LocalFunctionInvoker } from "./messaging/transformer/local.js";
+import { createMessaging, type MessagingOptions } from "./messaging/index.js";
+import { previewRoute } from "./pinpoint/preview.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
-export interface ServerOptions {
+export interface ServerOptions extends MessagingOptions {
   host?: string;
   port?: number;
   dataDir?: string;
@@ -40,12 +37,6 @@ export interface ServerOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
-  /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
-  personalize?: PersonalizeProviderOptions;
-  /** Where local transformer functions live (default: `functions` in the data dir). */
-  functionsDir?: string;
-  /** How long a transformer may run per attempt (ms; default Pinpoint's 15 s). */
-  functionTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -82,22 +73,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const delivery = new Delivery(store.outbox);
-    const personalize = new PersonalizeRecommendationProvider(opts.personalize);
-    const transformer = new LocalFunctionInvoker({
-      functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
-      ...(opts.functionTimeoutMs !== undefined && { timeoutMs: opts.functionTimeoutMs }),
-    });
     const templates = new TemplateService(store, recommenders);
-    const messages = new MessageService(
-      new MessagePipeline({
-        store,
-        templates,
-        recommenders,
-        provider: new CampaignRecommendationProvider(campaigns, personalize),
-        transformer,
-        sender: delivery.sender,
-      }),
-    );
+    const messaging = createMessaging({ store, campaigns, recommenders, templates, sender: delivery.sender, dataDir }, opts);
     const app = buildApp({
       services: [
         pinpointModule({
@@ -105,10 +82,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
           endpoints: new EndpointService(store),
           templates,
-          messages,
+          messages: messaging.service,
         }),
         ...personalizeModules(store, campaigns),
       ],
+      extensions: [previewRoute(messaging.service)],
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
@@ -142,8 +120,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
             clearInterval(sweep);
           }
           await delivery.stop();
-          await transformer.close();
-          personalize.close();
+          await messaging.close();
           await campaigns.stop();
           await store.close();
         })();

@@ -21,6 +21,10 @@ export function serveCommand(): Command {
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
     .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
+    .option("--functions-dir <dir>", "local transformer functions: NAME.mjs or NAME/index.mjs exporting handler (default: DATA_DIR/functions)")
+    .option("--personalize-endpoint <url>", "Amazon Personalize runtime endpoint for campaigns this pinrec does not serve (default: AWS's)")
+    .option("--assume-provider-role", "assume each recommender's RecommendationProviderRoleArn through STS before calling Personalize")
+    .option("--sts-endpoint <url>", "STS endpoint for --assume-provider-role (default: AWS's)")
     .action(async (o) => {
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
       // Signal handlers come first: a supervisor may stop the server the moment it starts.
@@ -51,6 +55,8 @@ export function serveCommand(): Command {
         rateLimit: o.rateLimit,
         recommenderQuota: o.recommenderQuota,
         appQuota: o.appQuota,
+        functionsDir: o.functionsDir,
+        personalize: { endpoint: o.personalizeEndpoint, assumeRole: o.assumeProviderRole === true, stsEndpoint: o.stsEndpoint },
       });
       server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
       if (cluster.isWorker) {

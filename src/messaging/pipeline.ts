@@ -47,7 +47,8 @@ export interface PipelineDeps {
   templates: TemplateService;
   recommenders: RecommenderService;
   provider: RecommendationProvider;
-  sender: MessageSender;
+  /** Absent where the pipeline only previews. */
+  sender?: MessageSender;
   transformer?: TransformerInvoker;
   transformerOptions?: TransformerStageOptions;
   cache?: CompiledTemplateCache;
@@ -361,6 +362,7 @@ export class MessagePipeline {
         ...r.rendered,
       };
     });
+    if (!this.deps.sender) throw new Error("this message pipeline has no sender: it can only preview");
     const outcomes = await this.deps.sender.accept(messages);
     sending.forEach((r, i) => {
       const o = outcomes[i];

@@ -17,6 +17,7 @@ import {
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import type { RenderedMessage } from "../../src/messaging/contracts.js";
 import type { CampaignRecord } from "../../src/store/campaigns.js";
+import { expectPinpointError, rawRequest } from "../signing.js";
 import { STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { TENANT_A, createApp, createRecommender, putEndpoints, recommendationsOf, runtimeClient, trainCampaign, writeSendFunctions } from "./send-fixtures.js";
 
@@ -291,6 +292,44 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       );
       const items = await recommendationsOf(runtime, campaign.arn, "t-3", 3);
       expect((await outboxed(res.MessageResponse!.EndpointResult!["t-3"].MessageId!)).email!.subject).toBe(`W${items[0]}`);
+    });
+  });
+
+  describe("preview (POST /pinrec/v1/apps/{id}/messages/preview)", () => {
+    const preview = (body: unknown, appOverride?: string) =>
+      rawRequest(server, { method: "POST", path: `/pinrec/v1/apps/${appOverride ?? appId}/messages/preview`, body: JSON.stringify(body), service: "mobiletargeting" });
+
+    test("renders for an endpoint with real recommendations and sends nothing", async () => {
+      const before = await outboxCount();
+      const res = await preview({ TemplateName: "picks", Version: "1", EndpointId: "ep-1" });
+      expect(res.status).toBe(200);
+      const items = await recommendationsOf(runtime, campaign.arn, "ep-1", 3);
+      expect(res.json.Endpoints).toHaveLength(1);
+      expect(res.json.Endpoints[0]).toMatchObject({ EndpointId: "ep-1", ChannelType: "EMAIL", TemplateVersion: "1", RecommendationItems: items });
+      expect(res.json.Endpoints[0].Message.email.subject).toBe(`Hi Ana, ${items[0]} first`);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    test("renders for every endpoint of a user, with transformer output and reasons for those not sendable", async () => {
+      const res = await preview({ TemplateName: "titled", UserId: "u1", Substitutions: { Extra: ["x"] } });
+      expect(res.status).toBe(200);
+      const byId = Object.fromEntries(res.json.Endpoints.map((e: { EndpointId: string }) => [e.EndpointId, e]));
+      const items = await recommendationsOf(runtime, campaign.arn, "u1", 3);
+      expect(byId["ep-1"].Recommendations).toEqual({ Title: items.map((i) => `Title of ${i}`) });
+      expect(byId["ep-1"].Message.email.subject).toBe(`Title of ${items[0]}`);
+      expect(byId["ep-3"].Status.DeliveryStatus).toBe("PERMANENT_FAILURE");
+    });
+
+    test("bad previews get typed errors", async () => {
+      expectPinpointError(await preview({ TemplateName: "nope", EndpointId: "ep-1" }), 404, "NotFoundException");
+      expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "no-such" }), 404, "NotFoundException");
+      expectPinpointError(await preview({ TemplateName: "picks" }), 400, "BadRequestException");
+      expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1", UserId: "u1" }), 400, "BadRequestException");
+      expectPinpointError(await preview([1]), 400, "BadRequestException");
+      expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1", Substitutions: { a: "b" } }), 400, "BadRequestException");
+      expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1" }, "0".repeat(32)), 404, "NotFoundException");
+      const unsigned = await rawRequest(server, { method: "POST", path: `/pinrec/v1/apps/${appId}/messages/preview`, body: "{}", credential: false });
+      expect(unsigned.status).toBe(403);
     });
   });
 });
