@@ -12,7 +12,7 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
-import { Delivery } from "./messaging/delivery/index.js";
+import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
 import { createMessaging, type MessagingOptions } from "./messaging/index.js";
 import { previewRoute } from "./pinpoint/preview.js";
 import { buildApp } from "./server/app.js";
@@ -37,6 +37,16 @@ export interface ServerOptions extends MessagingOptions {
   appQuota?: number;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
+  /** Email goes out through this SMTP server (`smtp://[user:pass@]host:port`, `smtps://…`); else it stays in the outbox. */
+  smtpUrl?: string;
+  /** SMS and push are POSTed here as signed JSON; else they stay in the outbox. */
+  webhookUrl?: string;
+  /** The webhook's HMAC-SHA256 signing secret (required with `webhookUrl`). */
+  webhookSecret?: string;
+  /** Drainer tuning: lease, attempts, backoff, concurrency, timeouts. */
+  delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
+  /** How long a shutdown waits for sends in flight (ms, default 10 s). */
+  deliveryShutdownMs?: number;
 }
 
 export interface RunningServer {
@@ -72,7 +82,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
-    const delivery = new Delivery(store.outbox);
+    const delivery = new Delivery(store.outbox, { ...opts.delivery, smtpUrl: opts.smtpUrl, webhookUrl: opts.webhookUrl, webhookSecret: opts.webhookSecret });
     const templates = new TemplateService(store, recommenders);
     const messaging = createMessaging({ store, campaigns, recommenders, templates, sender: delivery.sender, dataDir }, opts);
     const app = buildApp({
@@ -90,8 +100,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
+      outbox: delivery.outbox,
     });
     campaigns.log = app.log;
+    delivery.drainer.log = app.log;
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     delivery.start();
@@ -119,7 +131,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           } finally {
             clearInterval(sweep);
           }
-          await delivery.stop();
+          await delivery.stop(opts.deliveryShutdownMs);
           await messaging.close();
           await campaigns.stop();
           await store.close();

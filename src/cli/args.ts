@@ -16,3 +16,14 @@ export function seed(value: string): number {
   if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError("must be an integer");
   return Number(value);
 }
+
+/** Wraps a URL check that throws plain Errors into commander's option error. */
+export function urlOption(check: (value: string) => string): (value: string) => string {
+  return (value) => {
+    try {
+      return check(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}

@@ -1,6 +1,9 @@
 /** `pinrec serve`: the AWS-compatible API server. */
-import { Command, Option } from "commander";
-import { port, positiveInt } from "./args.js";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { port, positiveInt, urlOption } from "./args.js";
+import { checkSmtpUrl } from "../messaging/delivery/smtp.js";
+import { checkWebhookUrl } from "../messaging/delivery/webhook.js";
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/drainer.js";
 import { resolve } from "node:path";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from "../serve.js";
 import cluster from "node:cluster";
@@ -25,7 +28,13 @@ export function serveCommand(): Command {
     .option("--personalize-endpoint <url>", "Amazon Personalize runtime endpoint for campaigns this pinrec does not serve (default: AWS's)")
     .option("--assume-provider-role", "assume each recommender's RecommendationProviderRoleArn through STS before calling Personalize")
     .option("--sts-endpoint <url>", "STS endpoint for --assume-provider-role (default: AWS's)")
+    .addOption(new Option("--smtp-url <url>", "send email through this SMTP server: smtp://[user:pass@]host:port or smtps://… (default: keep it in the outbox)").argParser(urlOption(checkSmtpUrl)).env("PINREC_SMTP_URL"))
+    .addOption(new Option("--webhook-url <url>", "POST SMS and push messages here as signed JSON (default: keep them in the outbox)").argParser(urlOption(checkWebhookUrl)).env("PINREC_WEBHOOK_URL"))
+    .addOption(new Option("--webhook-secret <secret>", "the webhook's HMAC-SHA256 signing secret (whsec_<base64> or any string)").env("PINREC_WEBHOOK_SECRET"))
+    .addOption(new Option("--delivery-lease-ms <ms>", "how long a claimed message waits for a sender that stopped answering before another takes it").argParser(positiveInt).default(DEFAULT_LEASE_MS).env("PINREC_DELIVERY_LEASE_MS"))
+    .addOption(new Option("--delivery-attempts <n>", "attempts before a transiently failing message is recorded as failed").argParser(positiveInt).default(DEFAULT_MAX_ATTEMPTS).env("PINREC_DELIVERY_ATTEMPTS"))
     .action(async (o) => {
+      if (o.webhookUrl && !o.webhookSecret) throw new InvalidArgumentError("--webhook-url needs --webhook-secret (or PINREC_WEBHOOK_SECRET): webhooks are always signed");
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
       // Signal handlers come first: a supervisor may stop the server the moment it starts.
       let server: RunningServer | undefined;
@@ -57,6 +66,10 @@ export function serveCommand(): Command {
         appQuota: o.appQuota,
         functionsDir: o.functionsDir,
         personalize: { endpoint: o.personalizeEndpoint, assumeRole: o.assumeProviderRole === true, stsEndpoint: o.stsEndpoint },
+        smtpUrl: o.smtpUrl,
+        webhookUrl: o.webhookUrl,
+        webhookSecret: o.webhookSecret,
+        delivery: { leaseMs: o.deliveryLeaseMs, maxAttempts: o.deliveryAttempts },
       });
       server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
       if (cluster.isWorker) {

@@ -1,5 +1,5 @@
 /**
- * `POST /pinrec/v1/apps/{application-id}/messages/preview` (a pinrec extension, signed as Pinpoint
+ * `POST /_pinrec/apps/{application-id}/messages/preview` (a pinrec extension, signed as Pinpoint
  * requests are, service `mobiletargeting`): renders a template for one endpoint or every endpoint
  * of one user, with real recommendations and the transformer, without sending anything.
  *
@@ -9,7 +9,7 @@ import type { MessageService } from "../messaging/send.js";
 import type { ExtensionRoute } from "../server/app.js";
 import { badRequest } from "../shared/errors.js";
 
-export const PREVIEW_PATH = "/pinrec/v1/apps/:applicationId/messages/preview";
+export const PREVIEW_PATH = "/_pinrec/apps/:applicationId/messages/preview";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 

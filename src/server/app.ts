@@ -6,12 +6,14 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { LoggerOptions } from "pino";
+import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
 import { parseInput, parseJsonBody } from "../protocol/input.js";
 import type { Tenant } from "../store/types.js";
 import { ApiError, badRequest, internalError, methodNotAllowed, notFound, payloadTooLarge, tooManyRequests } from "../shared/errors.js";
 import type { Credential } from "./credentials.js";
 import { codeFor, envelope } from "./envelope.js";
+import { registerOutboxRoutes } from "./outbox-routes.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Router } from "./router.js";
 import { SigV4Verifier } from "./sigv4.js";
@@ -22,13 +24,13 @@ const CORS_ALLOW_HEADERS =
   "authorization, content-type, x-amz-date, x-amz-security-token, x-amz-user-agent, x-amz-content-sha256, amz-sdk-invocation-id, amz-sdk-request";
 
 /**
- * A pinrec extension outside the AWS APIs, under `/pinrec/…`: signed with SigV4 like the AWS
+ * A pinrec extension outside the AWS APIs, under `/_pinrec/…` (no AWS API uses it): signed with SigV4 like the AWS
  * operations (same credentials, the given signing name), answered with JSON, errors in the
  * Pinpoint error envelope.
  */
 export interface ExtensionRoute {
   method: "GET" | "POST" | "DELETE";
-  /** A Fastify path under `/pinrec/`, e.g. `/pinrec/v1/apps/:applicationId/messages/preview`. */
+  /** A Fastify path under `/_pinrec/`, e.g. `/_pinrec/apps/:applicationId/messages/preview`. */
   path: string;
   signingName: string;
   handler(ctx: { tenant: Tenant; requestId: string; params: Record<string, string>; query: URLSearchParams; body: unknown }): Promise<{ status?: number; body: unknown }>;
@@ -42,6 +44,8 @@ export interface AppOptions {
   /** Requests per second per account; undefined or 0 = unlimited. */
   rateLimit?: number;
   clockSkewMs?: number;
+  /** Serves `GET /_pinrec/outbox[/{MessageId}]` when given. */
+  outbox?: OutboxReader;
 }
 
 declare module "fastify" {
@@ -229,6 +233,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     });
   }
 
+  if (opts.outbox) registerOutboxRoutes(app, { outbox: opts.outbox, verifier, limiter });
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
   // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.
   app.setNotFoundHandler(dispatch);

@@ -295,9 +295,9 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     });
   });
 
-  describe("preview (POST /pinrec/v1/apps/{id}/messages/preview)", () => {
+  describe("preview (POST /_pinrec/apps/{id}/messages/preview)", () => {
     const preview = (body: unknown, appOverride?: string) =>
-      rawRequest(server, { method: "POST", path: `/pinrec/v1/apps/${appOverride ?? appId}/messages/preview`, body: JSON.stringify(body), service: "mobiletargeting" });
+      rawRequest(server, { method: "POST", path: `/_pinrec/apps/${appOverride ?? appId}/messages/preview`, body: JSON.stringify(body), service: "mobiletargeting" });
 
     test("renders for an endpoint with real recommendations and sends nothing", async () => {
       const before = await outboxCount();
@@ -328,7 +328,7 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       expectPinpointError(await preview([1]), 400, "BadRequestException");
       expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1", Substitutions: { a: "b" } }), 400, "BadRequestException");
       expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1" }, "0".repeat(32)), 404, "NotFoundException");
-      const unsigned = await rawRequest(server, { method: "POST", path: `/pinrec/v1/apps/${appId}/messages/preview`, body: "{}", credential: false });
+      const unsigned = await rawRequest(server, { method: "POST", path: `/_pinrec/apps/${appId}/messages/preview`, body: "{}", credential: false });
       expect(unsigned.status).toBe(403);
     });
   });
