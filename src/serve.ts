@@ -15,6 +15,7 @@ import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/se
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
 import { createMessaging, type MessagingOptions } from "./messaging/index.js";
 import { previewRoute } from "./pinpoint/preview.js";
+import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
 import { openStore } from "./store/open.js";
@@ -47,6 +48,17 @@ export interface ServerOptions extends MessagingOptions {
   delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
   /** How long a shutdown waits for sends in flight (ms, default 10 s). */
   deliveryShutdownMs?: number;
+  /** Where local transformer functions live (default: `functions` in the data dir). */
+  functionsDir?: string;
+  /** AWS Lambda API endpoint for transformers; setting it makes `auto` the default backend. */
+  lambdaEndpoint?: string;
+  /** Which backend runs `RecommendationTransformerUri` functions (default `local`, see messaging/transformer). */
+  transformer?: TransformerBackend;
+  /** Worker threads for local functions, and each one's heap limit in MB. */
+  functionWorkers?: number;
+  functionMemoryMb?: number;
+  /** Per-attempt transformer timeout (default 15 s, as Pinpoint waits). */
+  transformerTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -55,6 +67,8 @@ export interface RunningServer {
   campaigns: CampaignRegistry;
   /** The outbox and its drainer; `delivery.sender` is the pipeline's `MessageSender`. */
   delivery: Delivery;
+  /** Runs recommendation transformers (local functions or AWS Lambda); closed with the server. */
+  transformers: TransformerRouter;
   url: string;
   port: number;
   credentials: Credential[];
@@ -79,12 +93,20 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
   const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema });
+  const transformers = new TransformerRouter({
+    backend: opts.transformer,
+    functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
+    lambdaEndpoint: opts.lambdaEndpoint,
+    workers: opts.functionWorkers,
+    memoryMb: opts.functionMemoryMb,
+    timeoutMs: opts.transformerTimeoutMs,
+  });
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const delivery = new Delivery(store.outbox, { ...opts.delivery, smtpUrl: opts.smtpUrl, webhookUrl: opts.webhookUrl, webhookSecret: opts.webhookSecret });
     const templates = new TemplateService(store, recommenders);
-    const messaging = createMessaging({ store, campaigns, recommenders, templates, sender: delivery.sender, dataDir }, opts);
+    const messaging = createMessaging({ store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender }, opts);
     const app = buildApp({
       services: [
         pinpointModule({
@@ -116,6 +138,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       store,
       campaigns,
       delivery,
+      transformers,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
       credentials,
@@ -134,12 +157,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           await delivery.stop(opts.deliveryShutdownMs);
           await messaging.close();
           await campaigns.stop();
+          await transformers.close();
           await store.close();
         })();
         return closed;
       },
     };
   } catch (err) {
+    await transformers.close();
     await store.close();
     throw err;
   }

@@ -27,3 +27,15 @@ export function urlOption(check: (value: string) => string): (value: string) => 
     }
   };
 }
+
+/** An http:// or https:// URL (service endpoints such as `--lambda-endpoint`). */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("must be a URL such as http://127.0.0.1:9001");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("must be an http:// or https:// URL");
+  return value;
+}

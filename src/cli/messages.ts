@@ -1,8 +1,9 @@
 /** `pinrec messages preview`: render a template for an endpoint or a user, with real recommendations, without sending. */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { CampaignRegistry } from "../campaigns/registry.js";
 import { createMessaging } from "../messaging/index.js";
+import { TransformerRouter } from "../messaging/transformer/index.js";
 import { RecommenderService } from "../recommenders/service.js";
 import { TemplateService } from "../templates/service.js";
 import { withStore, withStoreOptions } from "./campaigns.js";
@@ -29,6 +30,7 @@ export function messagesCommand(): Command {
         .option("--template-version <n>", "template version (default: the active one)")
         .option("--substitutions <json>", "per-recipient Substitutions, e.g. '{\"Name\":[\"Ana\"]}'", substitutions)
         .option("--functions-dir <dir>", "local transformer functions (default: DATA_DIR/functions)")
+        .option("--lambda-endpoint <url>", "AWS Lambda API endpoint for transformers that are not local functions")
         .option("--personalize-endpoint <url>", "Amazon Personalize runtime endpoint for campaigns pinrec does not serve")
         .option("--assume-provider-role", "assume RecommendationProviderRoleArn through STS before calling Personalize")
         .addOption(new Option("--endpoint <id>", "endpoint id").conflicts("user"))
@@ -40,9 +42,10 @@ export function messagesCommand(): Command {
       await withStore(o, async (store) => {
         const campaigns = new CampaignRegistry(store, 0);
         const recommenders = new RecommenderService(store);
+        const transformer = new TransformerRouter({ functionsDir: o.functionsDir ?? join(dataDir, "functions"), lambdaEndpoint: o.lambdaEndpoint });
         const messaging = createMessaging(
-          { store, campaigns, recommenders, templates: new TemplateService(store, recommenders), dataDir },
-          { functionsDir: o.functionsDir, personalize: { endpoint: o.personalizeEndpoint, assumeRole: o.assumeProviderRole === true } },
+          { store, campaigns, recommenders, templates: new TemplateService(store, recommenders), transformer },
+          { personalize: { endpoint: o.personalizeEndpoint, assumeRole: o.assumeProviderRole === true } },
         );
         try {
           const result = await messaging.service.preview(tenant, o.app, {
@@ -55,6 +58,7 @@ export function messagesCommand(): Command {
           process.stdout.write(JSON.stringify(result, null, 2) + "\n");
         } finally {
           await messaging.close();
+          await transformer.close();
         }
       });
     }),

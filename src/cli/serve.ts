@@ -1,9 +1,10 @@
 /** `pinrec serve`: the AWS-compatible API server. */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { port, positiveInt, urlOption } from "./args.js";
+import { httpUrl, port, positiveInt, urlOption } from "./args.js";
 import { checkSmtpUrl } from "../messaging/delivery/smtp.js";
 import { checkWebhookUrl } from "../messaging/delivery/webhook.js";
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/drainer.js";
+import { TRANSFORMER_BACKENDS } from "../messaging/transformer/index.js";
 import { resolve } from "node:path";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, startServer, type RunningServer } from "../serve.js";
 import cluster from "node:cluster";
@@ -24,7 +25,6 @@ export function serveCommand(): Command {
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
     .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
-    .option("--functions-dir <dir>", "local transformer functions: NAME.mjs or NAME/index.mjs exporting handler (default: DATA_DIR/functions)")
     .option("--personalize-endpoint <url>", "Amazon Personalize runtime endpoint for campaigns this pinrec does not serve (default: AWS's)")
     .option("--assume-provider-role", "assume each recommender's RecommendationProviderRoleArn through STS before calling Personalize")
     .option("--sts-endpoint <url>", "STS endpoint for --assume-provider-role (default: AWS's)")
@@ -33,6 +33,15 @@ export function serveCommand(): Command {
     .addOption(new Option("--webhook-secret <secret>", "the webhook's HMAC-SHA256 signing secret (whsec_<base64> or any string)").env("PINREC_WEBHOOK_SECRET"))
     .addOption(new Option("--delivery-lease-ms <ms>", "how long a claimed message waits for a sender that stopped answering before another takes it").argParser(positiveInt).default(DEFAULT_LEASE_MS).env("PINREC_DELIVERY_LEASE_MS"))
     .addOption(new Option("--delivery-attempts <n>", "attempts before a transiently failing message is recorded as failed").argParser(positiveInt).default(DEFAULT_MAX_ATTEMPTS).env("PINREC_DELIVERY_ATTEMPTS"))
+    .addOption(new Option("--functions-dir <dir>", "local recommendation transformer functions (NAME.mjs or NAME/index.mjs); default: <data-dir>/functions").env("PINREC_FUNCTIONS_DIR"))
+    .addOption(new Option("--lambda-endpoint <url>", "AWS Lambda API endpoint for transformers (implies --transformer auto)").argParser(httpUrl).env("PINREC_LAMBDA_ENDPOINT"))
+    .addOption(
+      new Option("--transformer <backend>", "where transformers run: local functions, AWS Lambda, or auto (local when the function exists, else Lambda)")
+        .choices(TRANSFORMER_BACKENDS)
+        .env("PINREC_TRANSFORMER"),
+    )
+    .addOption(new Option("--function-workers <n>", "worker threads for local functions (default: cores, 2-8)").argParser(positiveInt).env("PINREC_FUNCTION_WORKERS"))
+    .addOption(new Option("--function-memory <mb>", "heap limit of each local function worker in MB").argParser(positiveInt).default(256).env("PINREC_FUNCTION_MEMORY"))
     .action(async (o) => {
       if (o.webhookUrl && !o.webhookSecret) throw new InvalidArgumentError("--webhook-url needs --webhook-secret (or PINREC_WEBHOOK_SECRET): webhooks are always signed");
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
@@ -70,8 +79,15 @@ export function serveCommand(): Command {
         webhookUrl: o.webhookUrl,
         webhookSecret: o.webhookSecret,
         delivery: { leaseMs: o.deliveryLeaseMs, maxAttempts: o.deliveryAttempts },
+        lambdaEndpoint: o.lambdaEndpoint,
+        transformer: o.transformer,
+        functionWorkers: o.functionWorkers,
+        functionMemoryMb: o.functionMemory,
       });
-      server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
+      server.app.log.info(
+        { url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }), transformers: server.transformers.describe() },
+        "pinrec listening",
+      );
       if (cluster.isWorker) {
         process.send!({ type: "pinrec:listening", url: server.url } satisfies ListeningMessage);
       } else {

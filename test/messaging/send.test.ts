@@ -40,7 +40,7 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
 
   beforeAll(async () => {
     writeSendFunctions(`${dir.path}/functions`);
-    server = await startTestServer(kind, { campaignPollMs: 0, functionsDir: `${dir.path}/functions`, functionTimeoutMs: 3000 });
+    server = await startTestServer(kind, { campaignPollMs: 0, functionsDir: `${dir.path}/functions`, transformerTimeoutMs: 3000 });
     campaign = await trainCampaign(server.store, TENANT_A, "movies", dir.path);
     client = pinpointClient(server);
     runtime = runtimeClient(server);

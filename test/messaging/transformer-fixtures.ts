@@ -64,6 +64,7 @@ const runs = () => { appendFileSync(${JSON.stringify(counter)}, "x"); return rea
   file("throws.mjs", `${count}\nexport const handler = async () => { runs(); throw new TypeError("no titles for you"); };`);
   file("flaky.mjs", `${count}\nexport const handler = async () => { const n = runs(); if (n < 3) throw new Error("flaky run " + n); return { run: n }; };`);
   file("spin.mjs", `${count}\nexport const handler = async () => { runs(); for (;;) {} };`);
+  file("init-spin.mjs", `for (;;) {}\nexport const handler = async () => ({});`);
   file("never.mjs", `export const handler = () => new Promise(() => {});`);
   file("hog.mjs", `${count}\nexport const handler = async () => { runs(); const keep = []; for (;;) keep.push(new Array(100000).fill({ a: Math.random() })); };`);
   file("bigint.mjs", `${count}\nexport const handler = async () => { runs(); return { n: 1n }; };`);

@@ -8,6 +8,7 @@
  * rule), which is also what keeps a name from ever leaving the functions directory: no dots,
  * slashes or absolute paths get through.
  */
+import { TransformerError } from "./errors.js";
 
 export interface FunctionRef {
   /** The configuration's `RecommendationTransformerUri`, as given. */
@@ -25,12 +26,13 @@ export interface FunctionRef {
 const FUNCTION_URI =
   /^(?:arn:(aws[a-zA-Z-]*):lambda:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):(\d{12}):function:|(\d{12}):function:)?([A-Za-z0-9_-]{1,64})(?::(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
 
-/** Parses a function name or ARN; throws an Error saying what a valid one looks like. */
+/** Parses a function name or ARN; throws a TransformerError (never retried) saying what a valid one looks like. */
 export function parseFunctionUri(uri: string): FunctionRef {
   const m = FUNCTION_URI.exec(uri);
   if (!m || uri.length > 170) {
-    throw new Error(
-      `'${uri.slice(0, 200)}' is not a Lambda function name or ARN: expected NAME, NAME:QUALIFIER or arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER], where NAME is 1-64 letters, numbers, hyphens or underscores`,
+    throw new TransformerError(
+      `Transformer '${uri.slice(0, 200)}' is not a Lambda function name or ARN: expected NAME, NAME:QUALIFIER or arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER], where NAME is 1-64 letters, numbers, hyphens or underscores`,
+      false,
     );
   }
   const [, partition, region, arnAccount, partialAccount, name, qualifier] = m;

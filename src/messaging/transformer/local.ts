@@ -15,7 +15,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { Tenant } from "../../store/types.js";
 import type { TransformerEvent, TransformerInvoker } from "../contracts.js";
-import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, FunctionNotFoundError, TransformerError, withAttempts } from "./errors.js";
+import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, FunctionNotFoundError, withAttempts } from "./errors.js";
 import { functionArn, parseFunctionUri, type FunctionRef } from "./function-ref.js";
 import { decodeResult, encodeEvent } from "./payload.js";
 import { FunctionWorkerPool, type InvocationContext } from "./worker-pool.js";
@@ -78,7 +78,7 @@ export class LocalFunctionInvoker implements TransformerInvoker {
   }
 
   async invoke(tenant: Tenant, functionUri: string, event: TransformerEvent): Promise<unknown> {
-    const ref = parseRef(functionUri);
+    const ref = parseFunctionUri(functionUri);
     const label = `Transformer '${functionUri}'`;
     const payload = encodeEvent(label, event);
     return withAttempts(this.attempts, async () => {
@@ -109,14 +109,5 @@ export class LocalFunctionInvoker implements TransformerInvoker {
       logGroupName: `/aws/lambda/${ref.name}`,
       logStreamName: `${day}/[$LATEST]${this.logStream}`,
     };
-  }
-}
-
-/** A function URI, or a TransformerError (never retried) saying why it is not one. */
-export function parseRef(functionUri: string): FunctionRef {
-  try {
-    return parseFunctionUri(functionUri);
-  } catch (err) {
-    throw new TransformerError(`Transformer: ${(err as Error).message}`, false);
   }
 }

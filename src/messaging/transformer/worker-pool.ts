@@ -18,7 +18,7 @@ export interface PoolOptions {
   timeoutMs: number;
 }
 
-/** The Lambda `context` fields a worker hands the function (the deadline is added at dispatch). */
+/** The Lambda `context` fields a worker hands the function (it adds the deadline when the handler starts). */
 export interface InvocationContext {
   functionName: string;
   functionVersion: string;
@@ -41,6 +41,7 @@ export interface FunctionTask {
 }
 
 type WorkerReply =
+  | { id: number; started: true; ok?: undefined }
   | { id: number; ok: true; body: string }
   | { id: number; ok: false; kind: "load" | "function" | "output"; errorType: string; errorMessage: string };
 
@@ -122,22 +123,31 @@ export class FunctionWorkerPool {
 
   private dispatch(slot: Slot, job: Job): void {
     const id = this.nextId++;
+    slot.running = { id, job, timer: this.startClock(slot, id, job) };
+    const { label: _label, ...message } = job.task;
+    slot.worker.postMessage({ id, ...message, timeoutMs: this.options.timeoutMs });
+  }
+
+  /** Terminates the worker if invocation `id` is still running after the timeout. */
+  private startClock(slot: Slot, id: number, job: Job): NodeJS.Timeout {
     const { timeoutMs } = this.options;
-    const timer = setTimeout(() => {
+    return setTimeout(() => {
       if (slot.running?.id !== id) return;
       slot.running = undefined;
       job.reject(new TransformerError(`${job.task.label} timed out after ${timeoutMs} ms`, true));
       this.retire(slot);
     }, timeoutMs);
-    slot.running = { id, job, timer };
-    const { label: _label, ...message } = job.task;
-    slot.worker.postMessage({ id, ...message, context: { ...job.task.context, deadline: Date.now() + timeoutMs } });
   }
 
   private settle(slot: Slot, reply: WorkerReply): void {
     const running = slot.running;
     if (!running || running.id !== reply.id) return;
     clearTimeout(running.timer);
+    if (reply.ok === undefined) {
+      // The module finished loading; the handler now gets the whole timeout.
+      running.timer = this.startClock(slot, running.id, running.job);
+      return;
+    }
     slot.running = undefined;
     const { label } = running.job.task;
     if (reply.ok) {

@@ -10,7 +10,8 @@
  * round trip a real Lambda payload makes.
  *
  * Modules stay loaded between invocations (a warm execution environment); a file whose
- * modification time or size changed is imported afresh on its next invocation.
+ * modification time or size changed is imported afresh on its next invocation. After a cold load
+ * the worker reports `started`, so loading and running are each bounded by the timeout.
  */
 export const WORKER_SOURCE = String.raw`
 "use strict";
@@ -74,6 +75,8 @@ function describe(err) {
 
 parentPort.on("message", async (task) => {
   let handler;
+  const hit = loaded.get(task.path);
+  const cold = !hit || hit.version !== task.version;
   try {
     handler = await load(task.path, task.version);
   } catch (err) {
@@ -81,7 +84,11 @@ parentPort.on("message", async (task) => {
     parentPort.postMessage({ id: task.id, ok: false, kind: "load", errorType, errorMessage });
     return;
   }
+  // As in Lambda, loading the module (the init phase) does not count against the function's
+  // timeout: the pool restarts its clock when told the handler is about to run.
+  if (cold) parentPort.postMessage({ id: task.id, started: true });
   const c = task.context;
+  c.deadline = Date.now() + task.timeoutMs;
   const context = {
     functionName: c.functionName,
     functionVersion: c.functionVersion,
