@@ -31,7 +31,7 @@ import type { Store, Tenant } from "../store/types.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import { CompiledTemplateCache } from "../templates/handlebars.js";
 import type { TemplateService } from "../templates/service.js";
-import type { ServedType } from "../templates/validate.js";
+import { checkHandlebars, type ServedType } from "../templates/validate.js";
 import { ChannelContent, sendChannelOf, type LoadedTemplate, type PushPlatform, type RenderedContent } from "./content.js";
 import type { MessageSender, RecommendationProvider, RenderedMessage, SendChannel, TransformerInvoker } from "./contracts.js";
 import { transformRecommendations, type TransformerStageOptions } from "./transform.js";
@@ -100,6 +100,35 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Message content given in the request is a template too: a syntax error in it is the caller's
+ * mistake, answered with a 400 naming the member before anything is sent.
+ */
+function checkDirectContent(direct: DirectMessageConfiguration): void {
+  const parts: [string, string | undefined][] = [
+    ["MessageConfiguration.DefaultMessage.Body", direct.DefaultMessage?.Body],
+    ["MessageConfiguration.EmailMessage.Body", direct.EmailMessage?.Body],
+    ["MessageConfiguration.EmailMessage.SimpleEmail.Subject.Data", direct.EmailMessage?.SimpleEmail?.Subject?.Data],
+    ["MessageConfiguration.EmailMessage.SimpleEmail.HtmlPart.Data", direct.EmailMessage?.SimpleEmail?.HtmlPart?.Data],
+    ["MessageConfiguration.EmailMessage.SimpleEmail.TextPart.Data", direct.EmailMessage?.SimpleEmail?.TextPart?.Data],
+    ["MessageConfiguration.SMSMessage.Body", direct.SMSMessage?.Body],
+    ["MessageConfiguration.DefaultPushNotificationMessage.Title", direct.DefaultPushNotificationMessage?.Title],
+    ["MessageConfiguration.DefaultPushNotificationMessage.Body", direct.DefaultPushNotificationMessage?.Body],
+  ];
+  for (const member of ["APNSMessage", "GCMMessage", "ADMMessage", "BaiduMessage"] as const) {
+    const m = direct[member] as { Title?: string; Body?: string; Url?: string } | undefined;
+    parts.push([`MessageConfiguration.${member}.Title`, m?.Title], [`MessageConfiguration.${member}.Body`, m?.Body], [`MessageConfiguration.${member}.Url`, m?.Url]);
+  }
+  (direct.EmailMessage?.SimpleEmail?.Headers ?? []).forEach((h, i) => parts.push([`MessageConfiguration.EmailMessage.SimpleEmail.Headers[${i}].Value`, h.Value]));
+  for (const [name, text] of parts) if (text !== undefined) checkHandlebars(name, text);
+}
+
+/** Per-recipient overrides are templates as well. */
+function checkOverrides(where: string, config: EndpointSendConfiguration): void {
+  if (config.TitleOverride !== undefined) checkHandlebars(`${where}.TitleOverride`, config.TitleOverride);
+  if (config.BodyOverride !== undefined) checkHandlebars(`${where}.BodyOverride`, config.BodyOverride);
+}
+
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class MessagePipeline {
@@ -125,6 +154,7 @@ export class MessagePipeline {
     if (tc.VoiceTemplate) throw badRequest("TemplateConfiguration.VoiceTemplate is not supported: pinrec does not send voice messages");
     if (tc.InAppTemplate) throw badRequest("TemplateConfiguration.InAppTemplate is not supported by SendMessages or SendUsersMessages");
     const direct = spec.MessageConfiguration ?? {};
+    checkDirectContent(direct);
     const out = new Map<SendChannel, ChannelContent>();
     for (const [member, type, channel] of TEMPLATE_TYPES) {
       const ref = tc[member] as Template | undefined;
@@ -165,6 +195,7 @@ export class MessagePipeline {
     const recipients: Recipient[] = [];
     for (const address of addressKeys) {
       const { ChannelType, ...config } = addresses[address];
+      checkOverrides(`Addresses.${address}`, config);
       if (!ChannelType) throw badRequest(`Addresses.${address}.ChannelType is required for a raw address`);
       const sc = sendChannelOf(ChannelType);
       if (!sc) throw badRequest(`Addresses.${address}: pinrec does not send ${ChannelType} messages; use EMAIL, SMS or a push channel`);
@@ -175,6 +206,7 @@ export class MessagePipeline {
     }
     await this.requireApp(tenant, appId);
     const stored = endpointIds.length > 0 ? await this.deps.store.endpoints.getMany(tenant, appId, endpointIds) : new Map<string, EndpointResponse>();
+    for (const id of endpointIds) checkOverrides(`Endpoints.${id}`, endpoints[id]);
     for (const id of endpointIds) {
       const doc = stored.get(endpointKey(id));
       const r: Recipient = { ref: { kind: "endpoint", endpointId: id }, endpoint: doc ?? { Id: id }, config: endpoints[id] };
@@ -190,6 +222,7 @@ export class MessagePipeline {
     const userIds = Object.keys(users);
     if (userIds.length === 0) throw badRequest("The request has no recipients: specify Users");
     if (userIds.length > MAX_RECIPIENTS) throw badRequest(`A request can have at most ${MAX_RECIPIENTS} users; this one has ${userIds.length}`);
+    for (const id of userIds) checkOverrides(`Users.${id}`, users[id]);
     await this.requireApp(tenant, appId);
     const byUser = await this.deps.store.endpoints.byUsers(tenant, appId, userIds);
     const recipients: Recipient[] = [];

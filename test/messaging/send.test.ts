@@ -196,6 +196,8 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       [{ TemplateConfiguration: { EmailTemplate: { Name: "picks", Version: "9" } }, Endpoints: { "ep-1": {} } }, "NotFoundException", /Version '9'/],
       [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Addresses: { "x@example.com": {} }, Endpoints: { "ep-1": {} } }, "BadRequestException", /ChannelType is required/],
       [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Addresses: { "+15550001111": { ChannelType: "SMS" } } }, "BadRequestException", /no SMS content/],
+      [{ MessageConfiguration: { EmailMessage: { SimpleEmail: { Subject: { Data: "Hi {{#if x}}" } } } }, Endpoints: { "ep-1": {} } }, "BadRequestException", /SimpleEmail\.Subject\.Data is not a valid template/],
+      [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ep-1": { BodyOverride: "{{/each}}" } } }, "BadRequestException", /Endpoints\.ep-1\.BodyOverride/],
       [
         { TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`e${i}`, {}])) },
         "BadRequestException",
