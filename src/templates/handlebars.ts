@@ -8,14 +8,39 @@ import Handlebars from "handlebars";
 import { MAX_EACH_ITEMS, PINPOINT_HELPERS } from "./helpers.js";
 
 export const handlebars = Handlebars.create();
-
 for (const [name, helper] of Object.entries(PINPOINT_HELPERS)) handlebars.registerHelper(name, helper);
 
-const builtInEach = handlebars.helpers.each;
-handlebars.registerHelper("each", function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
-  const capped = Array.isArray(context) && context.length > MAX_EACH_ITEMS ? context.slice(0, MAX_EACH_ITEMS) : context;
-  return builtInEach.call(this, capped, options);
-});
+/**
+ * The same environment without Pinpoint's helpers, for templates that name none of them: Handlebars
+ * wraps every registered helper on every render, so a template that uses only `each`/`if` renders
+ * markedly faster here, with identical output.
+ */
+const lean = Handlebars.create();
+
+for (const env of [handlebars, lean]) {
+  const builtInEach = env.helpers.each;
+  env.registerHelper("each", function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+    const capped = Array.isArray(context) && context.length > MAX_EACH_ITEMS ? context.slice(0, MAX_EACH_ITEMS) : context;
+    return builtInEach.call(this, capped, options);
+  });
+}
+
+type Node = { type: string; [key: string]: unknown };
+
+/** True when any one-segment name in the template is one of Pinpoint's helpers (it may be called as one). */
+function namesPinpointHelper(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(namesPinpointHelper);
+  if (typeof node !== "object" || node === null) return false;
+  const n = node as Node;
+  if (n.type === "PathExpression") {
+    const parts = n.parts as string[];
+    return !n.data && parts.length === 1 && Object.hasOwn(PINPOINT_HELPERS, parts[0]);
+  }
+  for (const key of ["body", "program", "inverse", "path", "params", "hash", "pairs", "value"]) {
+    if (key in n && namesPinpointHelper(n[key])) return true;
+  }
+  return false;
+}
 
 /** Handlebars features Pinpoint templates do not have: partials and decorators are refused at compile time. */
 const COMPILE_OPTIONS = { strict: false, assumeObjects: false, preventIndent: true } as const;
@@ -30,7 +55,9 @@ export type RenderFunction = (context: unknown) => string;
 /** Compiles once (eagerly, so syntax errors surface here) into a function that renders a context. */
 export function compileTemplate(text: string, opts: { escapeHtml: boolean }): RenderFunction {
   if (!text.includes("{{")) return () => text;
-  const template = handlebars.compile(text, { ...COMPILE_OPTIONS, noEscape: !opts.escapeHtml });
+  const ast = handlebars.parse(text);
+  const env = namesPinpointHelper(ast) ? handlebars : lean;
+  const template = env.compile(ast, { ...COMPILE_OPTIONS, noEscape: !opts.escapeHtml });
   // Handlebars compiles lazily on first call; force it now with an empty context.
   template({}, RUNTIME_OPTIONS);
   return (context) => template(context, RUNTIME_OPTIONS);
