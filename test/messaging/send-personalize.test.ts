@@ -7,6 +7,7 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { GetRecommendationsCommand } from "@aws-sdk/client-personalize-runtime";
 import { CreateEmailTemplateCommand, SendMessagesCommand, SendUsersMessagesCommand, type PinpointClient } from "@aws-sdk/client-pinpoint";
 import { campaignArn } from "../../src/campaigns/arn.js";
 import { ACCOUNT_B, ROLE, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
@@ -20,9 +21,15 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Forwards to `target`, counting GetRecommendations calls and remembering the access keys used. */
+/**
+ * Stands in front of `target` (a pinrec acting as Personalize), counting GetRecommendations calls
+ * and remembering the access keys and session tokens they were signed with. Requests are forwarded
+ * as they came, except those carrying a session token (assumed-role credentials, which no pinrec
+ * issues): those are re-sent to `target` signed with account B's own keys.
+ */
 function countingProxy(target: string) {
-  const seen = { recommendations: 0, userIds: [] as string[], accessKeys: new Set<string>() };
+  const seen = { recommendations: 0, userIds: [] as string[], accessKeys: new Set<string>(), sessionTokens: new Set<string>() };
+  const runtime = runtimeClient({ url: target }, ACCOUNT_B);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -34,6 +41,16 @@ function countingProxy(target: string) {
       }
       const key = /Credential=([^/]+)\//.exec(String(req.headers.authorization))?.[1];
       if (key) seen.accessKeys.add(key);
+      const token = req.headers["x-amz-security-token"];
+      if (typeof token === "string") {
+        seen.sessionTokens.add(token);
+        const input = JSON.parse(body.toString());
+        runtime.send(new GetRecommendationsCommand(input)).then(
+          ({ $metadata: _m, ...out }) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(out)),
+          (err) => res.writeHead(500).end(String(err)),
+        );
+        return;
+      }
       const up = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode!, r.headers);
         r.pipe(res);
@@ -152,6 +169,7 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
       "PINPOINT_ENDPOINT_ID",
     );
     proxy.seen.accessKeys.clear();
+    proxy.seen.sessionTokens.clear();
     for (let i = 0; i < 2; i++) {
       const res = await client.send(
         new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {}, e3: {} } } }),
@@ -164,6 +182,7 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     expect(sts.calls).toHaveLength(1);
     expect(sts.calls[0]).toMatchObject({ Action: "AssumeRole", RoleArn: ROLE });
     expect([...proxy.seen.accessKeys]).toEqual([ACCOUNT_B.accessKeyId]);
+    expect([...proxy.seen.sessionTokens]).toEqual(["session-token-from-fake-sts"]);
   });
 
   test("a provider error fails only the recipients it concerns (TEMPORARY_FAILURE, cause in StatusMessage)", async () => {
