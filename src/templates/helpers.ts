@@ -21,7 +21,9 @@ function split(args: unknown[]): { values: unknown[]; options: HelperOptions } {
   return { values: args.slice(0, -1), options };
 }
 
-const str = (v: unknown): string => (v === undefined || v === null ? "" : Array.isArray(v) ? v.map(str).join(",") : String(v));
+/** Handlebars' options object, which is what a helper called without an argument receives in its place. */
+const isOptions = (v: unknown): boolean => typeof v === "object" && v !== null && "hash" in v && "name" in v;
+const str = (v: unknown): string => (v === undefined || v === null || isOptions(v) ? "" : Array.isArray(v) ? v.map(str).join(",") : String(v));
 /** Attribute values are lists; a one-element list compares and computes as its element. */
 const scalar = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
 const num = (v: unknown): number => {

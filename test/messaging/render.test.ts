@@ -85,6 +85,10 @@ describe("Pinpoint's template helpers", () => {
     expect(text(template, ctx)).toBe(expected);
   });
 
+  test("a helper called without its argument renders empty, not its options object", () => {
+    expect(text("[{{upper}}][{{capitalize}}][{{join}}]", { upper: "context value" })).toBe("[][][]");
+  });
+
   test("now and uuid produce values", () => {
     expect(text("{{now 'yyyy'}}")).toBe(String(new Date().getUTCFullYear()));
     expect(text("{{uuid}}")).toMatch(/^[0-9a-f-]{36}$/);
