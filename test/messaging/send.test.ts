@@ -43,7 +43,7 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
 
   beforeAll(async () => {
     writeSendFunctions(`${dir.path}/functions`);
-    server = await startTestServer(kind, { campaignPollMs: 0, functionsDir: `${dir.path}/functions`, transformerTimeoutMs: 3000 });
+    server = await startTestServer(kind, { campaignPollMs: 0, functionsDir: `${dir.path}/functions`, transformerTimeoutMs: 6000 });
     campaign = await trainCampaign(server.store, TENANT_A, "movies", dir.path);
     client = pinpointClient(server);
     runtime = runtimeClient(server);
@@ -288,7 +288,7 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
         expect(r.DeliveryStatus).toBe("PERMANENT_FAILURE");
         expect(r.StatusMessage).toMatch(cause);
       }
-    }, 40_000);
+    }, 90_000);
 
     test("a wrapped {Endpoints: …} result is accepted", async () => {
       await template("t-wrapped", "wrapped");
