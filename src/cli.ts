@@ -5,6 +5,8 @@ import { dataCommand, evaluateCommand } from "./cli/data.js";
 import { outboxCommand } from "./cli/outbox.js";
 import { serveCommand } from "./cli/serve.js";
 import { credentialsCommand } from "./cli/credentials.js";
+import { messagesCommand } from "./cli/messages.js";
+import { ApiError } from "./shared/errors.js";
 import { CampaignConflictError, CampaignError, MissingInputFileError } from "./campaigns/training.js";
 import { ImportError } from "./engine/index.js";
 import { ConfigError } from "./cli/settings.js";
@@ -54,8 +56,9 @@ export function buildCli(): Command {
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
   program.addCommand(credentialsCommand());
-  checkUnknownOptionsFirst(program);
   program.addCommand(outboxCommand());
+  program.addCommand(messagesCommand());
+  checkUnknownOptionsFirst(program);
   return program;
 }
 
@@ -106,6 +109,7 @@ function explainFailure(err: unknown): string | undefined {
     return [err.message, ...lines, ...more, "Nothing was changed: any deployed model stays in service."].join("\n");
   }
   if (err instanceof CampaignError || err instanceof DatabaseDamagedError) return err.message;
+  if (err instanceof ApiError) return `${err.code}: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EADDRINUSE") return `the port is already in use (${e.message})`;
   if (e?.code === "ENOENT") return e.message;

@@ -15,6 +15,8 @@ import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/se
 import { HealthMonitor } from "./observability/health.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
+import { createMessaging, type MessagingOptions } from "./messaging/index.js";
+import { previewRoute } from "./pinpoint/preview.js";
 import { buildApp } from "./server/app.js";
 import type { MetricsMode } from "./server/pinrec-routes.js";
 import type { ServiceModel } from "./protocol/model.js";
@@ -22,7 +24,7 @@ import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
-export interface ServerOptions {
+export interface ServerOptions extends MessagingOptions {
   host?: string;
   port?: number;
   dataDir?: string;
@@ -49,6 +51,12 @@ export interface ServerOptions {
   functionsDir?: string;
   /** AWS Lambda API endpoint for transformers; setting it makes `auto` the default backend. */
   lambdaEndpoint?: string;
+  /** Amazon Personalize runtime endpoint for campaign ARNs this pinrec does not serve (default: AWS's). */
+  personalizeEndpoint?: string;
+  /** Assume each configuration's RecommendationProviderRoleArn through STS before calling Personalize. */
+  assumeProviderRole?: boolean;
+  /** STS endpoint for `assumeProviderRole` (default: AWS's). */
+  stsEndpoint?: string;
   /** Which backend runs `RecommendationTransformerUri` functions (default `local`, see messaging/transformer). */
   transformer?: TransformerBackend;
   /** Worker threads for local functions, and each one's heap limit in MB. */
@@ -119,15 +127,6 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const health = new HealthMonitor(store, campaigns);
-    const services = [
-      pinpointModule({
-        recommenders,
-        apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
-        endpoints: new EndpointService(store),
-        templates: new TemplateService(store, recommenders),
-      }),
-      ...personalizeModules(store, campaigns),
-    ];
     const delivery = new Delivery(store.outbox, {
       leaseMs: opts.deliveryLeaseMs,
       maxAttempts: opts.deliveryAttempts,
@@ -136,8 +135,23 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       webhookUrl: opts.webhookUrl,
       webhookSecret: opts.webhookSecret,
     });
+    const templates = new TemplateService(store, recommenders);
+    const messaging = createMessaging({ store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender }, {
+      personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint },
+    });
+    const services = [
+      pinpointModule({
+        recommenders,
+        apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
+        endpoints: new EndpointService(store),
+        templates,
+        messages: messaging.service,
+      }),
+      ...personalizeModules(store, campaigns),
+    ];
     const app = buildApp({
       services,
+      extensions: [previewRoute(messaging.service)],
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
@@ -180,6 +194,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
             clearInterval(sweep);
           }
           await delivery.stop(opts.deliveryShutdownMs);
+          await messaging.close();
           await campaigns.stop();
           await transformers.close();
           await store.close();

@@ -82,6 +82,9 @@ export const SERVE_SETTINGS = [
   setting({ key: "deliveryLeaseMs", flags: "--delivery-lease-ms <ms>", env: "PINREC_DELIVERY_LEASE_MS", help: "how long a claimed message waits for a sender that stopped answering before another takes it", parse: positiveInt, default: DEFAULT_LEASE_MS }),
   setting({ key: "deliveryAttempts", flags: "--delivery-attempts <n>", env: "PINREC_DELIVERY_ATTEMPTS", help: "attempts before a transiently failing message is recorded as failed", parse: positiveInt, default: DEFAULT_MAX_ATTEMPTS }),
   setting({ key: "allowAnyRegion", flags: "--allow-any-region [bool]", env: "PINREC_ALLOW_ANY_REGION", help: "accept request signatures scoped to any region name, not only AWS's published Regions", parse: bool, default: false }),
+  setting({ key: "personalizeEndpoint", flags: "--personalize-endpoint <url>", env: "PINREC_PERSONALIZE_ENDPOINT", help: "Amazon Personalize runtime endpoint for campaign ARNs this pinrec does not serve", parse: httpUrl, defaultHelp: "AWS's" }),
+  setting({ key: "assumeProviderRole", flags: "--assume-provider-role [bool]", env: "PINREC_ASSUME_PROVIDER_ROLE", help: "assume each recommender's RecommendationProviderRoleArn through STS before calling Personalize", parse: bool, default: false }),
+  setting({ key: "stsEndpoint", flags: "--sts-endpoint <url>", env: "PINREC_STS_ENDPOINT", help: "STS endpoint for --assume-provider-role", parse: httpUrl, defaultHelp: "AWS's" }),
   setting({ key: "maxFoldedUsers", flags: "--max-folded-users <n>", env: "PINREC_MAX_FOLDED_USERS", help: "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)", parse: positiveInt, default: DEFAULT_MAX_FOLDED_USERS }),
 ] as const;
 

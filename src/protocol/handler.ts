@@ -26,3 +26,11 @@ export interface ServiceModule {
   errorStyle: ErrorStyle;
   handlers: Record<string, Handler>;
 }
+
+/**
+ * A handler whose input has the operation's own SDK input type (e.g. `SendMessagesRequest`): the
+ * input it receives has been conformed to that operation's model by `parseInput`.
+ */
+export function typedHandler<I>(fn: (ctx: Omit<RequestContext, "input"> & { input: I }) => Promise<HandlerResult>): Handler {
+  return fn as unknown as Handler;
+}

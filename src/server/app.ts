@@ -8,7 +8,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { LoggerOptions } from "pino";
 import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
-import { parseInput } from "../protocol/input.js";
+import { parseInput, parseJsonBody } from "../protocol/input.js";
+import type { Tenant } from "../store/types.js";
 import { recordRequest } from "../observability/metrics.js";
 import { ApiError, badRequest, internalError, methodNotAllowed, notFound, notImplemented, payloadTooLarge, tooManyRequests } from "../shared/errors.js";
 import { verifyCounted } from "./auth-metrics.js";
@@ -25,8 +26,22 @@ export const MAX_BODY_BYTES = 7 * 1024 * 1024;
 const CORS_ALLOW_HEADERS =
   "authorization, content-type, x-amz-date, x-amz-security-token, x-amz-user-agent, x-amz-content-sha256, amz-sdk-invocation-id, amz-sdk-request";
 
+/**
+ * A pinrec extension outside the AWS APIs, under `/_pinrec/…` (no AWS API uses it): signed with SigV4 like the AWS
+ * operations (same credentials, the given signing name), answered with JSON, errors in the
+ * Pinpoint error envelope.
+ */
+export interface ExtensionRoute {
+  method: "GET" | "POST" | "DELETE";
+  /** A Fastify path under `/_pinrec/`, e.g. `/_pinrec/apps/:applicationId/messages/preview`. */
+  path: string;
+  signingName: string;
+  handler(ctx: { tenant: Tenant; requestId: string; params: Record<string, string>; query: URLSearchParams; body: unknown }): Promise<{ status?: number; body: unknown }>;
+}
+
 export interface AppOptions {
   services: ServiceModule[];
+  extensions?: ExtensionRoute[];
   credentials: Credential[];
   logger?: LoggerOptions | false;
   /** Requests per second per account; undefined or 0 = unlimited. */
@@ -219,6 +234,36 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   }
 
   registerPinrecRoutes(app, opts.pinrec ?? {}, verifier);
+  for (const ext of opts.extensions ?? []) {
+    app.route({
+      method: ext.method,
+      url: ext.path,
+      async handler(req, reply) {
+        const url = req.raw.url ?? "/";
+        const q = url.indexOf("?");
+        const rawPath = q === -1 ? url : url.slice(0, q);
+        const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
+        const body = req.body as Buffer | undefined;
+        req.operationName = `pinrec:${ext.method} ${ext.path}`;
+        const principal = await verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body }, ext.signingName);
+        req.accountId = principal.accountId;
+        if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
+        const result = await ext.handler({
+          tenant: { accountId: principal.accountId, region: principal.region },
+          requestId: String(req.id),
+          params: req.params as Record<string, string>,
+          query,
+          body: parseJsonBody(body),
+        });
+        return reply
+          .code(result.status ?? 200)
+          .headers({ "x-amzn-RequestId": String(req.id), "Access-Control-Allow-Origin": "*" })
+          .type("application/json; charset=utf-8")
+          .send(JSON.stringify(result.body));
+      },
+    });
+  }
+
   if (opts.outbox) registerOutboxRoutes(app, { outbox: opts.outbox, verifier, limiter });
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
   // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.

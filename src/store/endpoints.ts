@@ -31,6 +31,10 @@ export interface EndpointRepository {
   /** Runs the plan atomically; false (nothing written) when the app does not exist. */
   write(tenant: Tenant, appId: string, plan: EndpointWritePlan): Promise<boolean>;
   get(tenant: Tenant, appId: string, id: string): Promise<Doc | undefined>;
+  /** The stored endpoints among `ids` (any case), by key; ids with no endpoint are absent. */
+  getMany(tenant: Tenant, appId: string, ids: string[]): Promise<Map<string, Doc>>;
+  /** Endpoints of each of `userIds`, ordered by key within a user; users with none are absent. */
+  byUsers(tenant: Tenant, appId: string, userIds: string[]): Promise<Map<string, Doc[]>>;
   delete(tenant: Tenant, appId: string, id: string): Promise<Doc | undefined>;
   /** Endpoints carrying `User.UserId` = userId, through the user index, ordered by key. */
   byUser(tenant: Tenant, appId: string, userId: string): Promise<Doc[]>;
@@ -89,6 +93,33 @@ export class SqlEndpointRepository implements EndpointRepository {
       [t.accountId, t.region, appId, endpointKey(id)],
     );
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
+  }
+
+  async getMany(t: Tenant, appId: string, ids: string[]): Promise<Map<string, Doc>> {
+    const out = new Map<string, Doc>();
+    for (const part of chunks([...new Set(ids.map(endpointKey))])) {
+      const rows = await this.db.all<{ id_key: string; doc: string }>(
+        `SELECT id_key, doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND id_key IN (${marks(part.length)})`,
+        [t.accountId, t.region, appId, ...part],
+      );
+      for (const r of rows) out.set(r.id_key, JSON.parse(r.doc) as Doc);
+    }
+    return out;
+  }
+
+  async byUsers(t: Tenant, appId: string, userIds: string[]): Promise<Map<string, Doc[]>> {
+    const rows: { id_key: string; doc: string; user_id: string }[] = [];
+    for (const part of chunks([...new Set(userIds)])) {
+      rows.push(
+        ...(await this.db.all<{ id_key: string; doc: string; user_id: string }>(
+          `SELECT id_key, doc, user_id FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND user_id IN (${marks(part.length)})`,
+          [t.accountId, t.region, appId, ...part],
+        )),
+      );
+    }
+    const grouped = new Map<string, { id_key: string; doc: string }[]>();
+    for (const r of rows) grouped.set(r.user_id, [...(grouped.get(r.user_id) ?? []), r]);
+    return new Map([...grouped].map(([user, list]) => [user, byKey(list)]));
   }
 
   async delete(t: Tenant, appId: string, id: string): Promise<Doc | undefined> {

@@ -83,10 +83,7 @@ export class TemplateService {
 
   /** The stored version (the active one unless `version` is given), shaped as Get*Template answers. */
   async get(tenant: Tenant, type: ServedType, name: string, rawVersion?: string): Promise<Record<string, unknown>> {
-    const head = await this.head(tenant, name, type);
-    const wanted = parseVersion(rawVersion, name) ?? head.activeVersion;
-    const v = await this.store.templates.version(tenant, name, type, wanted);
-    if (!v) throw notFound(`Version '${rawVersion ?? wanted}' of template '${name}' was not found`);
+    const { head, version: v } = await this.resolve(tenant, type, name, rawVersion);
     return {
       Arn: templateArn(tenant, name, type),
       CreationDate: head.creationDate,
@@ -97,6 +94,15 @@ export class TemplateService {
       TemplateType: type,
       Version: String(v.version),
     };
+  }
+
+  /** The stored version a read or a send uses: the active one unless `rawVersion` names another. */
+  async resolve(tenant: Tenant, type: ServedType, name: string, rawVersion?: string): Promise<{ head: TemplateHead; version: TemplateVersion }> {
+    const head = await this.head(tenant, name, type);
+    const wanted = parseVersion(rawVersion, name) ?? head.activeVersion;
+    const version = await this.store.templates.version(tenant, name, type, wanted);
+    if (!version) throw notFound(`Version '${rawVersion ?? wanted}' of template '${name}' was not found`);
+    return { head, version };
   }
 
   async update(tenant: Tenant, type: ServedType, name: string, req: Request, opts: { createNewVersion?: boolean; version?: string }): Promise<void> {

@@ -2,9 +2,9 @@
  * The documented rules for message templates (spec §5.1, §5.3) and the Handlebars check: every
  * text part is bounded in cost, then parsed and compiled when the template is saved.
  */
-import Handlebars from "handlebars";
 import { badRequest, type ApiError } from "../shared/errors.js";
 import type { HandlebarsFailure, TemplateCompiler, TemplatePart } from "./compiler.js";
+import { lastParsePosition, precompileTemplate } from "./handlebars.js";
 import { checkTemplateCost } from "./limits.js";
 
 export const TEMPLATE_TYPES = ["EMAIL", "SMS", "VOICE", "PUSH", "INAPP"] as const;
@@ -89,10 +89,10 @@ export function checkHandlebars(part: string, text: string): void {
   if (!text.includes("{{")) return;
   checkTemplateCost(text, part);
   try {
-    Handlebars.precompile(Handlebars.parse(text));
+    precompileTemplate(text);
   } catch (err) {
     const e = err as { message?: string; lineNumber?: number; column?: number };
-    const lexer = (Handlebars as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
+    const lexer = lastParsePosition();
     throw describeHandlebarsFailure(part, text, {
       message: String(e.message ?? err),
       lineNumber: typeof e.lineNumber === "number" ? e.lineNumber : undefined,

@@ -16,8 +16,21 @@ export function acceptedOutcome(messageId: string): DeliveryOutcome {
   return { messageId, deliveryStatus: "SUCCESSFUL", statusCode: 200, statusMessage: `MessageId: ${messageId}` };
 }
 
+/**
+ * Group commit: batches accepted while an insert is in flight wait for it and are then written
+ * together in one transaction, so concurrent sends share one durable commit (one fsync on SQLite)
+ * instead of queueing for one each. Each caller still resolves only once its own rows are stored.
+ */
+interface PendingBatch {
+  rows: OutboxInsert[];
+  resolve(stored: { messageId: string; inserted: boolean }[]): void;
+  reject(err: unknown): void;
+}
+
 export class OutboxSender implements MessageSender {
   private readonly queued: ReadonlySet<SendChannel>;
+  private pending: PendingBatch[] = [];
+  private writing = false;
 
   /**
    * @param queuedChannels channels that have a transport: their messages are queued for it.
@@ -54,9 +67,35 @@ export class OutboxSender implements MessageSender {
         doc: JSON.stringify(message),
       };
     });
-    const stored = await this.outbox.insert(rows);
+    const stored = await new Promise<{ messageId: string; inserted: boolean }[]>((resolve, reject) => {
+      this.pending.push({ rows, resolve, reject });
+      if (!this.writing) void this.flush();
+    });
     if (anyQueued && stored.some((s) => s.inserted)) this.onQueued();
     return stored.map((s) => acceptedOutcome(s.messageId));
+  }
+
+  /** Writes every waiting batch in one transaction, then the ones that arrived meanwhile. */
+  private async flush(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batches = this.pending;
+        this.pending = [];
+        try {
+          const stored = await this.outbox.insert(batches.flatMap((b) => b.rows));
+          let at = 0;
+          for (const b of batches) {
+            b.resolve(stored.slice(at, at + b.rows.length));
+            at += b.rows.length;
+          }
+        } catch (err) {
+          for (const b of batches) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,131 @@
+/**
+ * Recommendations from Amazon Personalize (or anything speaking its runtime API, such as another
+ * pinrec) through `@aws-sdk/client-personalize-runtime`: one GetRecommendations per distinct user
+ * id, `numResults` = `RecommendationsPerMessage`, in the campaign's region. Credentials come from
+ * the standard AWS provider chain; with `assumeRole`, the configuration's
+ * `RecommendationProviderRoleArn` is assumed through STS first, as Pinpoint does.
+ */
+import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { RecommendationProvider, RecommendationRequest } from "../contracts.js";
+
+export interface PersonalizeProviderOptions {
+  /** Personalize runtime endpoint URL; AWS's regional endpoint when absent. */
+  endpoint?: string;
+  /** Assume the configuration's `RecommendationProviderRoleArn` through STS. */
+  assumeRole?: boolean;
+  /** STS endpoint URL; AWS's regional endpoint when absent. */
+  stsEndpoint?: string;
+  /** Base credentials; the standard provider chain when absent. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Per GetRecommendations call (ms). */
+  timeoutMs?: number;
+  /** Calls in flight per request. */
+  concurrency?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_CONCURRENCY = 16;
+/** Assumed-role credentials are renewed this long before they expire. */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+/** The region of an ARN (`arn:partition:service:region:account:resource`). */
+const regionOf = (arn: string): string | undefined => arn.split(":")[3] || undefined;
+
+const describe = (err: unknown): string => {
+  const e = err as { name?: string; message?: string };
+  if (e?.name === "TimeoutError" || e?.name === "AbortError") return "the call timed out";
+  return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
+};
+
+export class PersonalizeRecommendationProvider implements RecommendationProvider {
+  private readonly clients = new Map<string, PersonalizeRuntimeClient>();
+  private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
+
+  constructor(private readonly opts: PersonalizeProviderOptions = {}) {}
+
+  async recommend(request: RecommendationRequest): Promise<Map<string, string[] | Error>> {
+    const out = new Map<string, string[] | Error>();
+    const region = regionOf(request.campaignArn);
+    if (!region) {
+      for (const u of request.userIds) out.set(u, new Error(`RecommendationProviderUri '${request.campaignArn}' is not an ARN with a region`));
+      return out;
+    }
+    if (this.opts.assumeRole && !request.roleArn) {
+      for (const u of request.userIds) out.set(u, new Error("--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn"));
+      return out;
+    }
+    const client = this.client(region, this.opts.assumeRole ? request.roleArn : undefined);
+    const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let next = 0;
+    const worker = async () => {
+      while (next < request.userIds.length) {
+        const userId = request.userIds[next++];
+        try {
+          const res = await client.send(new GetRecommendationsCommand({ campaignArn: request.campaignArn, userId, numResults: request.count }), {
+            abortSignal: AbortSignal.timeout(timeoutMs),
+          });
+          out.set(userId, (res.itemList ?? []).slice(0, request.count).flatMap((i) => (i.itemId === undefined ? [] : [i.itemId])));
+        } catch (err) {
+          out.set(userId, new Error(`Amazon Personalize GetRecommendations failed for '${userId}': ${describe(err)}`));
+        }
+      }
+    };
+    const workers = Math.min(this.opts.concurrency ?? DEFAULT_CONCURRENCY, request.userIds.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    return out;
+  }
+
+  private client(region: string, roleArn: string | undefined): PersonalizeRuntimeClient {
+    const key = `${region}\u0000${roleArn ?? ""}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new PersonalizeRuntimeClient({
+        region,
+        ...(this.opts.endpoint && { endpoint: this.opts.endpoint }),
+        ...((roleArn || this.opts.credentials) && { credentials: roleArn ? this.roleCredentials(region, roleArn) : this.opts.credentials }),
+        maxAttempts: 2,
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /** Credentials of the assumed role, cached until shortly before they expire; one renewal at a time. */
+  private roleCredentials(region: string, roleArn: string): AwsCredentialIdentityProvider {
+    const key = `${region}\u0000${roleArn}`;
+    let provider = this.roles.get(key);
+    if (provider) return provider;
+    const sts = new STSClient({
+      region,
+      ...(this.opts.stsEndpoint && { endpoint: this.opts.stsEndpoint }),
+      ...(this.opts.credentials && { credentials: this.opts.credentials }),
+      maxAttempts: 2,
+    });
+    let current: AwsCredentialIdentity | undefined;
+    let pending: Promise<AwsCredentialIdentity> | undefined;
+    provider = async () => {
+      if (current && (!current.expiration || current.expiration.getTime() - RENEW_BEFORE_MS > Date.now())) return current;
+      pending ??= (async () => {
+        try {
+          const res = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pinrec-recommendations" }));
+          const c = res.Credentials;
+          if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole for ${roleArn} returned no credentials`);
+          current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+          return current;
+        } finally {
+          pending = undefined;
+        }
+      })();
+      return pending;
+    };
+    this.roles.set(key, provider);
+    return provider;
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.destroy();
+    this.clients.clear();
+  }
+}
