@@ -11,6 +11,7 @@ import { pinpointModule } from "./pinpoint/index.js";
 import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
+import { SegmentService } from "./segments/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
@@ -74,6 +75,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
           endpoints: new EndpointService(store),
           templates: new TemplateService(store, recommenders),
+          segments: new SegmentService(store),
         }),
         ...personalizeModules(store, campaigns),
       ],

@@ -10,12 +10,15 @@ import type { TemplateService } from "../templates/service.js";
 import { appHandlers } from "./apps.js";
 import { endpointHandlers } from "./endpoints.js";
 import { templateHandlers } from "./templates.js";
+import type { SegmentService } from "../segments/service.js";
+import { segmentHandlers } from "./segments.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
   apps?: AppService;
   endpoints?: EndpointService;
   templates?: TemplateService;
+  segments?: SegmentService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -24,6 +27,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.apps && appHandlers(domain.apps)),
     ...(domain.endpoints && endpointHandlers(domain.endpoints)),
     ...(domain.templates && templateHandlers(domain.templates)),
+    ...(domain.segments && segmentHandlers(domain.segments)),
   };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),

@@ -8,6 +8,10 @@ import { SqlRecommenderRepository } from "./recommenders.js";
 import type { SqlDb } from "./sql.js";
 import { SqliteDb } from "./sqlite.js";
 import { SqlTemplateRepository } from "./templates.js";
+import { SqlSegmentRepository } from "./segments.js";
+import { SqlChannelRepository } from "./channels.js";
+import { SqlImportJobRepository } from "./import-jobs.js";
+import { backfillFacts } from "./endpoint-facts.js";
 import type { Store } from "./types.js";
 
 export interface StoreOptions {
@@ -47,12 +51,17 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sqlite.migrate(migrations);
     db = sqlite;
   }
+  // Endpoints stored before segments existed get their indexed facts (a no-op once done).
+  await backfillFacts(db);
   return {
     kind: db.dialect,
     recommenders: new SqlRecommenderRepository(db),
     apps: new SqlAppRepository(db),
     endpoints: new SqlEndpointRepository(db),
     templates: new SqlTemplateRepository(db),
+    segments: new SqlSegmentRepository(db),
+    channels: new SqlChannelRepository(db),
+    importJobs: new SqlImportJobRepository(db),
     campaigns: new SqlCampaignRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: db.dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),

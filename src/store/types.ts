@@ -3,6 +3,9 @@ import type { ModelBlobStore, SqlCampaignRepository } from "./campaigns.js";
 import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
 import type { TemplateRepository } from "./templates.js";
+import type { SegmentRepository } from "./segments.js";
+import type { ChannelRepository } from "./channels.js";
+import type { ImportJobRepository } from "./import-jobs.js";
 
 /** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
 export interface Tenant {
@@ -32,6 +35,9 @@ export interface Store {
   readonly apps: AppRepository;
   readonly endpoints: EndpointRepository;
   readonly templates: TemplateRepository;
+  readonly segments: SegmentRepository;
+  readonly channels: ChannelRepository;
+  readonly importJobs: ImportJobRepository;
   readonly campaigns: SqlCampaignRepository;
   readonly models: ModelBlobStore;
   close(): Promise<void>;

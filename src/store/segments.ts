@@ -1,0 +1,177 @@
+/**
+ * Segments: a head row per segment holding its latest version, one row per version, and for
+ * imported segments the member endpoints. Selecting a segment's endpoints runs in the database
+ * (see segment-query.ts), a page at a time in endpoint-key order.
+ */
+import type { EndpointResponse, SegmentResponse } from "@aws-sdk/client-pinpoint";
+import { appLockKey } from "./apps.js";
+import { appExists, endpointKey, writePlan, type EndpointWritePlan } from "./endpoints.js";
+import { compileCriteria, type Criteria } from "./segment-query.js";
+import { pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
+import type { Page, Tenant } from "./types.js";
+
+type Doc = SegmentResponse;
+
+export interface EndpointPage {
+  endpoints: EndpointResponse[];
+  /** The key to continue after, when more may follow. */
+  after?: string;
+}
+
+export interface MemberCounts {
+  size: number;
+  /** Members per ChannelType. */
+  channels: Record<string, number>;
+}
+
+/** An imported segment's endpoints, written with it in one transaction: plans run in order. */
+export type ImportPlans = AsyncIterable<EndpointWritePlan>;
+
+export interface SegmentRepository {
+  /** Inserts version 1; false when the app does not exist. */
+  insert(tenant: Tenant, doc: Doc): Promise<boolean>;
+  /**
+   * Writes the endpoints of every plan and makes them the members of the new segment `doc`, all in
+   * one transaction: a plan that throws leaves nothing behind. `finish` gives the document to store
+   * once the members are known. The stored document, or undefined when the app does not exist.
+   */
+  insertImported(tenant: Tenant, doc: Doc, plans: ImportPlans, finish: (members: MemberCounts) => Doc): Promise<Doc | undefined>;
+  /** The latest version, or the given one. */
+  get(tenant: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined>;
+  list(tenant: Tenant, appId: string, after: number, limit: number): Promise<Page<Doc>>;
+  versions(tenant: Tenant, appId: string, id: string, after: number, limit: number): Promise<Page<Doc>>;
+  /** Appends `doc` as the next version if `expectedVersion` is still the latest; "stale" if another update won. */
+  appendVersion(tenant: Tenant, doc: Doc, expectedVersion: number): Promise<"ok" | "not-found" | "stale">;
+  /** Deletes the segment with its versions and members; `check` runs first, in the transaction, and may throw. */
+  delete(tenant: Tenant, appId: string, id: string, check: () => Promise<void>): Promise<Doc | undefined>;
+  /** Endpoints matching `criteria` with keys after `after`, in key order. */
+  endpoints(tenant: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<EndpointPage>;
+  count(tenant: Tenant, appId: string, criteria: Criteria): Promise<number>;
+}
+
+const SCOPE = "account_id = ? AND region = ? AND app_id = ?";
+const MEMBER_ROWS = 200;
+
+export class SqlSegmentRepository implements SegmentRepository {
+  constructor(private readonly db: SqlDb) {}
+
+  async insert(t: Tenant, doc: Doc): Promise<boolean> {
+    return this.db.transaction(appLockKey(t, doc.ApplicationId!), async (tx) => {
+      if (!(await appExists(tx, t, doc.ApplicationId!))) return false;
+      await insertDoc(tx, t, doc);
+      return true;
+    });
+  }
+
+  async insertImported(t: Tenant, doc: Doc, plans: ImportPlans, finish: (members: MemberCounts) => Doc): Promise<Doc | undefined> {
+    const appId = doc.ApplicationId!;
+    return this.db.transaction(appLockKey(t, appId), async (tx) => {
+      if (!(await appExists(tx, t, appId))) return undefined;
+      await insertDoc(tx, t, doc);
+      for await (const plan of plans) {
+        const written = await writePlan(tx, t, appId, plan);
+        const keys = [...new Set(written.map((d) => endpointKey(d.Id!)))];
+        for (let i = 0; i < keys.length; i += MEMBER_ROWS) {
+          const part = keys.slice(i, i + MEMBER_ROWS);
+          await tx.run(
+            `INSERT INTO segment_members (account_id, region, app_id, segment_id, id_key) VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")}
+             ON CONFLICT DO NOTHING`,
+            part.flatMap((k) => [t.accountId, t.region, appId, doc.Id, k]),
+          );
+        }
+      }
+      const rows = await tx.all<{ channel: string | null; n: number | string }>(
+        `SELECT f.value AS channel, COUNT(*) AS n FROM segment_members m
+           LEFT JOIN endpoint_facts f ON f.account_id = m.account_id AND f.region = m.region AND f.app_id = m.app_id AND f.id_key = m.id_key AND f.kind = 'demo' AND f.name = 'Channel'
+          WHERE m.account_id = ? AND m.region = ? AND m.app_id = ? AND m.segment_id = ? GROUP BY f.value`,
+        [t.accountId, t.region, appId, doc.Id],
+      );
+      const counts: MemberCounts = { size: 0, channels: {} };
+      for (const r of rows) {
+        counts.size += Number(r.n);
+        if (r.channel !== null) counts.channels[r.channel] = Number(r.n);
+      }
+      const final = finish(counts);
+      const json = JSON.stringify(final);
+      await tx.run(`UPDATE segments SET doc = ? WHERE ${SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, doc.Id]);
+      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${SCOPE} AND id = ? AND version = ?`, [json, t.accountId, t.region, appId, doc.Id, final.Version]);
+      return final;
+    });
+  }
+
+  async get(t: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined> {
+    const row =
+      version === undefined
+        ? await this.db.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
+        : await this.db.get<{ doc: string }>(`SELECT doc FROM segment_versions WHERE ${SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
+    return row ? (JSON.parse(row.doc) as Doc) : undefined;
+  }
+
+  async list(t: Tenant, appId: string, after: number, limit: number): Promise<Page<Doc>> {
+    const rows = await this.db.all<{ seq: number | string; doc: string }>(
+      `SELECT seq, doc FROM segments WHERE ${SCOPE} AND seq > ? ORDER BY seq LIMIT ?`,
+      [t.accountId, t.region, appId, after, limit + 1],
+    );
+    return pageOfDocs<Doc>(rows, limit);
+  }
+
+  async versions(t: Tenant, appId: string, id: string, after: number, limit: number): Promise<Page<Doc>> {
+    const rows = await this.db.all<{ seq: number | string; doc: string }>(
+      `SELECT version AS seq, doc FROM segment_versions WHERE ${SCOPE} AND id = ? AND version > ? ORDER BY version LIMIT ?`,
+      [t.accountId, t.region, appId, id, after, limit + 1],
+    );
+    return pageOfDocs<Doc>(rows, limit);
+  }
+
+  async appendVersion(t: Tenant, doc: Doc, expectedVersion: number): Promise<"ok" | "not-found" | "stale"> {
+    const appId = doc.ApplicationId!;
+    return this.db.transaction(appLockKey(t, appId), async (tx) => {
+      const head = await tx.get<{ version: number | string }>(`SELECT version FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
+      if (!head) return "not-found";
+      if (Number(head.version) !== expectedVersion) return "stale";
+      const json = JSON.stringify(doc);
+      await tx.run(`UPDATE segments SET version = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
+      await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, appId, doc.Id, doc.Version, json]);
+      return "ok";
+    });
+  }
+
+  async delete(t: Tenant, appId: string, id: string, check: () => Promise<void>): Promise<Doc | undefined> {
+    return this.db.transaction(appLockKey(t, appId), async (tx) => {
+      const row = await tx.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      if (!row) return undefined;
+      await check();
+      // Versions and members go with the head (ON DELETE CASCADE).
+      await tx.run(`DELETE FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      return JSON.parse(row.doc) as Doc;
+    });
+  }
+
+  async endpoints(t: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<EndpointPage> {
+    const where = compileCriteria(criteria, this.db.dialect);
+    const rows = await this.db.all<{ id_key: string; doc: string }>(
+      `SELECT e.id_key, e.doc FROM endpoints e WHERE e.account_id = ? AND e.region = ? AND e.app_id = ? AND e.id_key > ? AND ${where.sql}
+        ORDER BY e.id_key LIMIT ?`,
+      [t.accountId, t.region, appId, after ?? "", ...where.params, limit],
+    );
+    return {
+      endpoints: rows.map((r) => JSON.parse(r.doc) as EndpointResponse),
+      ...(rows.length === limit && { after: rows[rows.length - 1].id_key }),
+    };
+  }
+
+  async count(t: Tenant, appId: string, criteria: Criteria): Promise<number> {
+    const where = compileCriteria(criteria, this.db.dialect);
+    const row = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM endpoints e WHERE e.account_id = ? AND e.region = ? AND e.app_id = ? AND ${where.sql}`,
+      [t.accountId, t.region, appId, ...where.params],
+    );
+    return Number(row?.n ?? 0);
+  }
+}
+
+async function insertDoc(tx: SqlExecutor, t: Tenant, doc: Doc): Promise<void> {
+  const json = JSON.stringify(doc);
+  await tx.run("INSERT INTO segments (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, doc.ApplicationId, doc.Id, doc.Version, json]);
+  await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, doc.ApplicationId, doc.Id, doc.Version, json]);
+}
