@@ -12,6 +12,7 @@ import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { SegmentService } from "./segments/service.js";
+import { ChannelService } from "./channels/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
@@ -76,6 +77,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           endpoints: new EndpointService(store),
           templates: new TemplateService(store, recommenders),
           segments: new SegmentService(store),
+          channels: new ChannelService(store),
         }),
         ...personalizeModules(store, campaigns),
       ],

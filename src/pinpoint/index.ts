@@ -12,6 +12,8 @@ import { endpointHandlers } from "./endpoints.js";
 import { templateHandlers } from "./templates.js";
 import type { SegmentService } from "../segments/service.js";
 import { segmentHandlers } from "./segments.js";
+import type { ChannelService } from "../channels/service.js";
+import { channelHandlers } from "./channels.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
@@ -19,6 +21,7 @@ export interface PinpointDomain {
   endpoints?: EndpointService;
   templates?: TemplateService;
   segments?: SegmentService;
+  channels?: ChannelService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -28,6 +31,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.endpoints && endpointHandlers(domain.endpoints)),
     ...(domain.templates && templateHandlers(domain.templates)),
     ...(domain.segments && segmentHandlers(domain.segments)),
+    ...(domain.channels && channelHandlers(domain.channels)),
   };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
