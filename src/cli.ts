@@ -2,15 +2,19 @@
 import { Command, CommanderError } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
+import { segmentsCommand } from "./cli/segments.js";
 import { serveCommand } from "./cli/serve.js";
 import { CampaignError } from "./campaigns/training.js";
 import { ImportError } from "./engine/index.js";
 import { CredentialsError } from "./server/credentials.js";
+import { ImportFileError } from "./segments/import.js";
+import { ApiError } from "./shared/errors.js";
 
 export function buildCli(): Command {
   const program = new Command("pinrec").description("Self-hosted Amazon Pinpoint recommender models").showHelpAfterError();
   program.addCommand(serveCommand());
   program.addCommand(campaignsCommand());
+  program.addCommand(segmentsCommand());
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
   return program;
@@ -23,7 +27,11 @@ function explain(err: unknown): string | undefined {
     const more = err.errorCount > err.errors.length ? [`  … and ${err.errorCount - err.errors.length} more`] : [];
     return [err.message, ...lines, ...more, "Nothing was changed: any deployed model stays in service."].join("\n");
   }
-  if (err instanceof CredentialsError || err instanceof CampaignError) return err.message;
+  if (err instanceof ImportFileError) {
+    const more = err.totalFailures > err.failures.length ? [`  … and ${err.totalFailures - err.failures.length} more`] : [];
+    return [err.message, ...err.failures.map((f) => `  ${f}`), ...more].join("\n");
+  }
+  if (err instanceof CredentialsError || err instanceof CampaignError || err instanceof ApiError) return err.message;
   if (err instanceof CommanderError) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EADDRINUSE") return `the port is already in use (${e.message})`;

@@ -13,6 +13,8 @@ import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
 import { SegmentService } from "./segments/service.js";
 import { ChannelService } from "./channels/service.js";
+import { SegmentImporter } from "./segments/import.js";
+import { ImportJobService } from "./segments/import-jobs.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { buildApp } from "./server/app.js";
 import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
@@ -69,15 +71,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   try {
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
+    const endpoints = new EndpointService(store);
+    const segments = new SegmentService(store);
+    const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints));
     const app = buildApp({
       services: [
         pinpointModule({
           recommenders,
           apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
-          endpoints: new EndpointService(store),
+          endpoints,
           templates: new TemplateService(store, recommenders),
-          segments: new SegmentService(store),
+          segments,
           channels: new ChannelService(store),
+          importJobs,
         }),
         ...personalizeModules(store, campaigns),
       ],
@@ -86,6 +92,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       rateLimit: opts.rateLimit,
     });
     campaigns.log = app.log;
+    importJobs.log = app.log;
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const address = app.server.address();
@@ -111,6 +118,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           } finally {
             clearInterval(sweep);
           }
+          await importJobs.idle();
           await campaigns.stop();
           await store.close();
         })();

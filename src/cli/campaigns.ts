@@ -15,7 +15,7 @@ function recipe(value: string) {
   return value;
 }
 
-function withStoreOptions(cmd: Command): Command {
+export function withStoreOptions(cmd: Command): Command {
   return cmd
     .option("--data-dir <dir>", "pinrec data directory", ".pinrec")
     .addOption(new Option("--database <url>", "postgres://… when the server uses PostgreSQL").env("PINREC_DATABASE_URL"))
@@ -24,7 +24,7 @@ function withStoreOptions(cmd: Command): Command {
     .option("--region <region>", "region (default: AWS_REGION, AWS_DEFAULT_REGION or us-east-1)");
 }
 
-async function withStore<T>(o: { dataDir: string; database?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(o: { dataDir: string; database?: string }, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore({ database: o.database, dataDir: resolve(o.dataDir) });
   try {
     return await fn(store);

@@ -14,6 +14,8 @@ import type { SegmentService } from "../segments/service.js";
 import { segmentHandlers } from "./segments.js";
 import type { ChannelService } from "../channels/service.js";
 import { channelHandlers } from "./channels.js";
+import type { ImportJobService } from "../segments/import-jobs.js";
+import { importJobHandlers } from "./import-jobs.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
@@ -22,6 +24,7 @@ export interface PinpointDomain {
   templates?: TemplateService;
   segments?: SegmentService;
   channels?: ChannelService;
+  importJobs?: ImportJobService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -32,6 +35,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.templates && templateHandlers(domain.templates)),
     ...(domain.segments && segmentHandlers(domain.segments)),
     ...(domain.channels && channelHandlers(domain.channels)),
+    ...(domain.importJobs && importJobHandlers(domain.importJobs)),
   };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),

@@ -31,11 +31,12 @@ export interface SegmentRepository {
   /** Inserts version 1; false when the app does not exist. */
   insert(tenant: Tenant, doc: Doc): Promise<boolean>;
   /**
-   * Writes the endpoints of every plan and makes them the members of the new segment `doc`, all in
-   * one transaction: a plan that throws leaves nothing behind. `finish` gives the document to store
-   * once the members are known. The stored document, or undefined when the app does not exist.
+   * Writes the endpoints of every plan, all in one transaction: a plan that throws leaves nothing
+   * behind. With `segment`, also creates that imported segment with the written endpoints as its
+   * members; `finish` gives the document to store once the members are known. False when the app
+   * does not exist; otherwise the stored segment document, if any.
    */
-  insertImported(tenant: Tenant, doc: Doc, plans: ImportPlans, finish: (members: MemberCounts) => Doc): Promise<Doc | undefined>;
+  importEndpoints(tenant: Tenant, appId: string, plans: ImportPlans, segment?: { doc: Doc; finish: (members: MemberCounts) => Doc }): Promise<false | { segment?: Doc }>;
   /** The latest version, or the given one. */
   get(tenant: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined>;
   list(tenant: Tenant, appId: string, after: number, limit: number): Promise<Page<Doc>>;
@@ -63,39 +64,40 @@ export class SqlSegmentRepository implements SegmentRepository {
     });
   }
 
-  async insertImported(t: Tenant, doc: Doc, plans: ImportPlans, finish: (members: MemberCounts) => Doc): Promise<Doc | undefined> {
-    const appId = doc.ApplicationId!;
+  async importEndpoints(t: Tenant, appId: string, plans: ImportPlans, segment?: { doc: Doc; finish: (members: MemberCounts) => Doc }): Promise<false | { segment?: Doc }> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      if (!(await appExists(tx, t, appId))) return undefined;
-      await insertDoc(tx, t, doc);
+      if (!(await appExists(tx, t, appId))) return false;
+      if (segment) await insertDoc(tx, t, segment.doc);
       for await (const plan of plans) {
         const written = await writePlan(tx, t, appId, plan);
+        if (!segment) continue;
         const keys = [...new Set(written.map((d) => endpointKey(d.Id!)))];
         for (let i = 0; i < keys.length; i += MEMBER_ROWS) {
           const part = keys.slice(i, i + MEMBER_ROWS);
           await tx.run(
             `INSERT INTO segment_members (account_id, region, app_id, segment_id, id_key) VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")}
              ON CONFLICT DO NOTHING`,
-            part.flatMap((k) => [t.accountId, t.region, appId, doc.Id, k]),
+            part.flatMap((k) => [t.accountId, t.region, appId, segment.doc.Id, k]),
           );
         }
       }
+      if (!segment) return {};
       const rows = await tx.all<{ channel: string | null; n: number | string }>(
         `SELECT f.value AS channel, COUNT(*) AS n FROM segment_members m
            LEFT JOIN endpoint_facts f ON f.account_id = m.account_id AND f.region = m.region AND f.app_id = m.app_id AND f.id_key = m.id_key AND f.kind = 'demo' AND f.name = 'Channel'
           WHERE m.account_id = ? AND m.region = ? AND m.app_id = ? AND m.segment_id = ? GROUP BY f.value`,
-        [t.accountId, t.region, appId, doc.Id],
+        [t.accountId, t.region, appId, segment.doc.Id],
       );
       const counts: MemberCounts = { size: 0, channels: {} };
       for (const r of rows) {
         counts.size += Number(r.n);
         if (r.channel !== null) counts.channels[r.channel] = Number(r.n);
       }
-      const final = finish(counts);
+      const final = segment.finish(counts);
       const json = JSON.stringify(final);
-      await tx.run(`UPDATE segments SET doc = ? WHERE ${SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, doc.Id]);
-      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${SCOPE} AND id = ? AND version = ?`, [json, t.accountId, t.region, appId, doc.Id, final.Version]);
-      return final;
+      await tx.run(`UPDATE segments SET doc = ? WHERE ${SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, final.Id]);
+      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${SCOPE} AND id = ? AND version = ?`, [json, t.accountId, t.region, appId, final.Id, final.Version]);
+      return { segment: final };
     });
   }
 
