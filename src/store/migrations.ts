@@ -129,10 +129,10 @@ export const migrations: Migration[] = [
         num {double},
         FOREIGN KEY (account_id, region, app_id, id_key) REFERENCES endpoints (account_id, region, app_id, id_key) ON DELETE CASCADE
       );
-      -- Probes from an endpoint (segment evaluation, rewrites) and lookups by value or number.
-      CREATE INDEX endpoint_facts_by_endpoint ON endpoint_facts (account_id, region, app_id, id_key, kind, name, value);
-      CREATE INDEX endpoint_facts_by_value ON endpoint_facts (account_id, region, app_id, kind, name, value);
-      CREATE INDEX endpoint_facts_by_num ON endpoint_facts (account_id, region, app_id, kind, name, num) WHERE num IS NOT NULL;
+      -- The one index: segment evaluation probes each endpoint's facts by (kind, name) and reads
+      -- value and num from the index itself. An index by value would tempt planners into scanning
+      -- every matching fact of the app once per endpoint, and would slow every endpoint write.
+      CREATE INDEX endpoint_facts_by_endpoint ON endpoint_facts (account_id, region, app_id, id_key, kind, name, value, num);
       CREATE TABLE segments (
         seq {serial},
         account_id TEXT NOT NULL,
