@@ -25,6 +25,8 @@ export const COMPARISON_OPERATORS = {
 export const RECENCY_TYPES = ["ACTIVE", "INACTIVE"] as const;
 /** RecencyDimension.Duration, in milliseconds. */
 export const DURATIONS: Record<string, number> = { HR_24: DAY_MS, DAY_7: 7 * DAY_MS, DAY_14: 14 * DAY_MS, DAY_30: 30 * DAY_MS };
+/** pinrec's limit on a dimension's `Values` (AWS documents none); it keeps each query's parameters bounded. */
+export const MAX_DIMENSION_VALUES = 100;
 /** SegmentDemographics members pinrec can select on (endpoints store no device type). */
 const DEMOGRAPHICS = ["AppVersion", "Channel", "Make", "Model", "Platform"] as const;
 
@@ -41,6 +43,7 @@ function instantOf(value: string, field: string): number {
 function checkAttribute(dim: AttributeDimension, field: string): void {
   oneOf(dim.AttributeType, ATTRIBUTE_TYPES, `${field}.AttributeType`);
   const values = dim.Values ?? [];
+  if (values.length > MAX_DIMENSION_VALUES) throw badRequest(`${field}.Values can hold at most ${MAX_DIMENSION_VALUES} values; it has ${values.length}`);
   const type = dim.AttributeType ?? "INCLUSIVE";
   const want = (n: number) => {
     if (values.length !== n) throw badRequest(`${field}.Values must hold exactly ${n} value${n > 1 ? "s" : ""} for AttributeType ${type}; it has ${values.length}`);
@@ -60,7 +63,9 @@ function checkAttribute(dim: AttributeDimension, field: string): void {
 function checkSet(dim: SetDimension | undefined, field: string): void {
   if (!dim) return;
   oneOf(dim.DimensionType, DIMENSION_TYPES, `${field}.DimensionType`);
-  if ((dim.Values ?? []).length === 0) throw badRequest(`${field}.Values must hold at least one value`);
+  const n = (dim.Values ?? []).length;
+  if (n === 0) throw badRequest(`${field}.Values must hold at least one value`);
+  if (n > MAX_DIMENSION_VALUES) throw badRequest(`${field}.Values can hold at most ${MAX_DIMENSION_VALUES} values; it has ${n}`);
 }
 
 /** Every documented rule for one SegmentDimensions object; `field` names it in messages. */

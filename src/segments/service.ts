@@ -18,6 +18,22 @@ const INCLUDE = ["ALL", "ANY", "NONE"] as const;
 /** How deep source segments may nest (a segment built on a segment built on …). */
 export const MAX_SOURCE_DEPTH = 10;
 export const DEFAULT_BATCH = 500;
+/** The most values one evaluation may compare (SQL parameters), far below SQLite's and PostgreSQL's limits. */
+export const MAX_CRITERIA_VALUES = 10_000;
+
+function valueCount(c: Criteria): number {
+  switch (c.op) {
+    case "all":
+    case "any":
+      return c.of.reduce((n, x) => n + valueCount(x), 0);
+    case "not":
+      return valueCount(c.of);
+    case "member":
+      return 1;
+    case "fact":
+      return 2 + ("values" in c.match ? c.match.values.length : "contains" in c.match ? c.match.contains.length : 2);
+  }
+}
 
 /**
  * Who uses a segment. Campaigns (and journeys) register one: AWS refuses to delete a segment that
@@ -99,7 +115,8 @@ export class SegmentService {
       // "You can specify more than one dimensional segment or only one imported segment" (SegmentGroup.SourceSegments).
       if (imported > 0 && sources.length > 1) throw badRequest(`${field}.SourceSegments can hold several dimensional segments or one imported segment, not both`);
     }
-    if (self !== undefined) await this.resolveGroups(tenant, appId, groups, Date.now(), [self]);
+    const resolved = await this.resolveGroups(tenant, appId, groups, Date.now(), self === undefined ? [] : [self]);
+    if (valueCount(resolved) > MAX_CRITERIA_VALUES) throw badRequest(`SegmentGroups compares more than ${MAX_CRITERIA_VALUES} values once its source segments are included; simplify it`);
   }
 
   private async source(tenant: Tenant, appId: string, ref: SegmentReference, field: string): Promise<SegmentResponse> {
@@ -172,7 +189,11 @@ export class SegmentService {
 
   /** The criteria a segment version selects, with recency measured from `now`. */
   async criteria(tenant: Tenant, appId: string, id: string, version?: number, now = Date.now()): Promise<Criteria> {
-    return this.resolve(tenant, appId, { Id: id, Version: version }, now, []);
+    const criteria = await this.resolve(tenant, appId, { Id: id, Version: version }, now, []);
+    if (valueCount(criteria) > MAX_CRITERIA_VALUES) {
+      throw badRequest(`Segment '${id}' compares more than ${MAX_CRITERIA_VALUES} values once its source segments are included; simplify it`);
+    }
+    return criteria;
   }
 
   private async resolve(tenant: Tenant, appId: string, ref: SegmentReference, now: number, path: string[]): Promise<Criteria> {
