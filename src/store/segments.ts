@@ -52,6 +52,8 @@ export interface SegmentRepository {
 
 const SCOPE = "account_id = ? AND region = ? AND app_id = ?";
 const MEMBER_ROWS = 200;
+/** Imports of at least this many endpoints refresh PostgreSQL's planner statistics. */
+const ANALYZE_AFTER = 1000;
 
 export class SqlSegmentRepository implements SegmentRepository {
   constructor(private readonly db: SqlDb) {}
@@ -68,31 +70,33 @@ export class SqlSegmentRepository implements SegmentRepository {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
       if (!(await appExists(tx, t, appId))) return false;
       if (segment) await insertDoc(tx, t, segment.doc);
+      // Members by key with their channel: the segment's Size and ChannelCounts.
+      const members = new Map<string, string | undefined>();
       for await (const plan of plans) {
         const written = await writePlan(tx, t, appId, plan);
         if (!segment) continue;
-        const keys = [...new Set(written.map((d) => endpointKey(d.Id!)))];
+        const keys: string[] = [];
+        for (const d of written) {
+          const key = endpointKey(d.Id!);
+          if (!members.has(key)) keys.push(key);
+          members.set(key, d.ChannelType);
+        }
         for (let i = 0; i < keys.length; i += MEMBER_ROWS) {
           const part = keys.slice(i, i + MEMBER_ROWS);
           await tx.run(
-            `INSERT INTO segment_members (account_id, region, app_id, segment_id, id_key) VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")}
-             ON CONFLICT DO NOTHING`,
+            `INSERT INTO segment_members (account_id, region, app_id, segment_id, id_key) VALUES ${part.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
             part.flatMap((k) => [t.accountId, t.region, appId, segment.doc.Id, k]),
           );
         }
       }
-      if (!segment) return {};
-      const rows = await tx.all<{ channel: string | null; n: number | string }>(
-        `SELECT f.value AS channel, COUNT(*) AS n FROM segment_members m
-           LEFT JOIN endpoint_facts f ON f.account_id = m.account_id AND f.region = m.region AND f.app_id = m.app_id AND f.id_key = m.id_key AND f.kind = 'demo' AND f.name = 'Channel'
-          WHERE m.account_id = ? AND m.region = ? AND m.app_id = ? AND m.segment_id = ? GROUP BY f.value`,
-        [t.accountId, t.region, appId, segment.doc.Id],
-      );
-      const counts: MemberCounts = { size: 0, channels: {} };
-      for (const r of rows) {
-        counts.size += Number(r.n);
-        if (r.channel !== null) counts.channels[r.channel] = Number(r.n);
+      // PostgreSQL plans later segment queries from table statistics; a large import would leave
+      // them describing nearly empty tables until autovacuum catches up.
+      if (this.db.dialect === "postgres" && members.size >= ANALYZE_AFTER) {
+        for (const table of ["endpoints", "endpoint_facts", "segment_members"]) await tx.run(`ANALYZE ${table}`);
       }
+      if (!segment) return {};
+      const counts: MemberCounts = { size: members.size, channels: {} };
+      for (const channel of members.values()) if (channel !== undefined) counts.channels[channel] = (counts.channels[channel] ?? 0) + 1;
       const final = segment.finish(counts);
       const json = JSON.stringify(final);
       await tx.run(`UPDATE segments SET doc = ? WHERE ${SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, final.Id]);
