@@ -53,13 +53,18 @@ export function endpointFacts(doc: EndpointResponse): Fact[] {
 
 const ROWS_PER_INSERT = 200;
 
-/** Replaces the facts of the given endpoints (by key) within the caller's transaction. */
-export async function writeFacts(tx: SqlExecutor, t: Tenant, appId: string, docs: [key: string, doc: EndpointResponse][]): Promise<void> {
-  if (docs.length === 0) return;
-  await tx.run(
-    `DELETE FROM endpoint_facts WHERE account_id = ? AND region = ? AND app_id = ? AND id_key IN (${docs.map(() => "?").join(", ")})`,
-    [t.accountId, t.region, appId, ...docs.map(([key]) => key)],
-  );
+/**
+ * Replaces the facts of the given endpoints (by key) within the caller's transaction; `created`
+ * names keys that are new in this transaction, which have no facts to delete.
+ */
+export async function writeFacts(tx: SqlExecutor, t: Tenant, appId: string, docs: [key: string, doc: EndpointResponse][], created: Set<string> = new Set()): Promise<void> {
+  const replaced = docs.map(([key]) => key).filter((key) => !created.has(key));
+  if (replaced.length > 0) {
+    await tx.run(
+      `DELETE FROM endpoint_facts WHERE account_id = ? AND region = ? AND app_id = ? AND id_key IN (${replaced.map(() => "?").join(", ")})`,
+      [t.accountId, t.region, appId, ...replaced],
+    );
+  }
   const rows: unknown[][] = [];
   for (const [key, doc] of docs) for (const f of endpointFacts(doc)) rows.push([t.accountId, t.region, appId, key, f.kind, f.name, f.value, f.num]);
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {

@@ -139,7 +139,9 @@ export async function writePlan(tx: SqlExecutor, t: Tenant, appId: string, plan:
     for (const r of rows) sameAddress.push(JSON.parse(r.doc) as Doc);
   }
   const extra = plan.settle({ userCounts, sameAddress });
-  await upsert(tx, t, appId, [...written, ...extra]);
+  // Endpoints that did not exist before have no facts to replace.
+  const created = new Set(writtenKeys.filter((k) => !existing.has(k)));
+  await upsert(tx, t, appId, [...written, ...extra], created);
   return written;
 }
 
@@ -149,7 +151,7 @@ function byKey(rows: { id_key: string; doc: string }[]): Doc[] {
 }
 
 /** Multi-row upsert; a key written twice keeps its last document. */
-async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[]): Promise<void> {
+async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[], created: Set<string>): Promise<void> {
   const byKey = new Map<string, Doc>();
   for (const d of docs) byKey.set(endpointKey(d.Id!), d);
   for (const part of chunks([...byKey.entries()])) {
@@ -162,6 +164,6 @@ async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[]): P
        ON CONFLICT (account_id, region, app_id, id_key) DO UPDATE SET user_id = excluded.user_id, address = excluded.address, active = excluded.active, doc = excluded.doc, has_facts = 1`,
       params,
     );
-    await writeFacts(tx, t, appId, part);
+    await writeFacts(tx, t, appId, part, created);
   }
 }
