@@ -36,6 +36,8 @@ export interface ServerOptions {
   recommenderQuota?: number;
   /** Apps (projects) per account and region. */
   appQuota?: number;
+  /** The directory CreateImportJob's file:// URLs may name (default: `imports` in the data dir). */
+  importDir?: string;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
 }
@@ -73,7 +75,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const endpoints = new EndpointService(store);
     const segments = new SegmentService(store);
-    const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints));
+    const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), resolve(opts.importDir ?? join(dataDir, "imports")));
     const app = buildApp({
       services: [
         pinpointModule({

@@ -20,6 +20,7 @@ export function serveCommand(): Command {
     .option("--rate-limit <n>", "requests per second per account (default: unlimited)", positiveInt)
     .option("--recommender-quota <n>", "recommender configurations per account and region", positiveInt, 100)
     .option("--app-quota <n>", "apps (projects) per account and region", positiveInt, 100)
+    .option("--import-dir <dir>", "the only directory CreateImportJob may read file:// URLs from (default: DATA_DIR/imports)")
     .option("--workers <n>", "server processes sharing the port, e.g. one per core (default 1)", positiveInt, 1)
     .action(async (o) => {
       if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
@@ -51,6 +52,7 @@ export function serveCommand(): Command {
         rateLimit: o.rateLimit,
         recommenderQuota: o.recommenderQuota,
         appQuota: o.appQuota,
+        importDir: o.importDir,
       });
       server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }) }, "pinrec listening");
       if (cluster.isWorker) {

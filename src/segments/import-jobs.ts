@@ -1,11 +1,13 @@
 /**
  * Import jobs (CreateImportJob, GetImportJob, GetImportJobs). pinrec reads `S3Url` values that are
- * `file://` URLs: a file or a folder on the machine the server runs on. A job is recorded as
+ * `file://` URLs: a file or a folder inside the server's import directory (`--import-dir`, by
+ * default `imports` in the data dir), never elsewhere: an import's error messages quote the rows
+ * they refuse, so an open path would let any API caller read the server's files. A job is recorded as
  * CREATED, runs in the background in the process that accepted it, and ends COMPLETED or FAILED
  * with the failing rows in `Failures` (and then nothing was imported).
  */
-import { stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { realpath } from "node:fs/promises";
+import { basename, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyBaseLogger } from "fastify";
 import type { ImportJobRequest, ImportJobResponse } from "@aws-sdk/client-pinpoint";
@@ -41,19 +43,31 @@ export class ImportJobService {
   constructor(
     private readonly store: Store,
     private readonly importer: SegmentImporter,
+    /** The only directory file:// URLs may name (with everything under it). */
+    private readonly importDir: string,
   ) {}
+
+  /** The real path an S3Url names, which must exist inside the import directory. */
+  private async allowedPath(s3Url: string): Promise<string> {
+    const path = importPath(s3Url);
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      throw badRequest(`S3Url '${s3Url}': there is no file or folder at ${path}`);
+    }
+    const root = await realpath(this.importDir).catch(() => undefined);
+    const inside = root !== undefined && (real === root || (!relative(root, real).startsWith("..") && !isAbsolute(relative(root, real))));
+    if (!inside) throw badRequest(`S3Url '${s3Url}' is outside the import directory: pinrec imports only files under ${this.importDir} (set with --import-dir)`);
+    return real;
+  }
 
   async create(tenant: Tenant, appId: string, req: ImportJobRequest): Promise<ImportJobResponse> {
     if (!FORMATS.includes(req.Format!)) throw badRequest(`Format must be one of ${FORMATS.join(", ")}; got '${req.Format}'`);
     if (req.SegmentId !== undefined) {
       throw badRequest("SegmentId is not supported: pinrec imports into a new segment (DefineSegment with SegmentName); build on it with SegmentGroups to combine imports");
     }
-    const path = importPath(req.S3Url!);
-    try {
-      await stat(path);
-    } catch {
-      throw badRequest(`S3Url '${req.S3Url}': there is no file or folder at ${path}`);
-    }
+    const path = await this.allowedPath(req.S3Url!);
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
     const job: ImportJobResponse = {
       ApplicationId: appId,

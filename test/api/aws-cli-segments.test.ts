@@ -29,7 +29,7 @@ describe("AWS CLI: segments, channels and import jobs", () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer("sqlite");
+    server = await startTestServer("sqlite", { importDir: dir.path });
   });
   afterAll(async () => {
     await server.dispose();

@@ -4,7 +4,8 @@
  * line and nothing is imported.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -73,9 +74,9 @@ describe.each(STORE_KINDS)("import jobs on %s", (kind) => {
   const endpointCount = (appId: string) => server.store.segments.count(TENANT, appId, EVERY_ENDPOINT);
 
   beforeAll(async () => {
-    server = await startTestServer(kind);
-    a = pinpointClient(server);
     dir = tempDir("pinrec-import-");
+    server = await startTestServer(kind, { importDir: dir.path });
+    a = pinpointClient(server);
   });
   afterAll(async () => {
     await server.dispose();
@@ -182,6 +183,7 @@ describe.each(STORE_KINDS)("import jobs on %s", (kind) => {
     ["an s3:// URL", { S3Url: "s3://bucket/endpoints.csv" }, "BadRequestException", "file:// URLs"],
     ["an https:// URL", { S3Url: "https://example.com/endpoints.csv" }, "BadRequestException", "S3-compatible servers are not supported"],
     ["a file that does not exist", { S3Url: "file:///nonexistent/endpoints.csv" }, "BadRequestException", "there is no file or folder at /nonexistent/endpoints.csv"],
+    ["a file outside the import directory", { S3Url: pathToFileURL(tmpdir()).href }, "BadRequestException", "outside the import directory"],
     ["a remote file:// host", { S3Url: "file://server/endpoints.csv" }, "BadRequestException", "must name a local path"],
     ["an unknown Format", { Format: "XML" as never, S3Url: "file:///tmp" }, "BadRequestException", "Format must be one of CSV, JSON"],
     ["a SegmentId", { S3Url: "file:///tmp", SegmentId: "abc" }, "BadRequestException", "SegmentId is not supported"],
@@ -191,6 +193,14 @@ describe.each(STORE_KINDS)("import jobs on %s", (kind) => {
     const e = await errorOf(() => start(appId, req));
     expect([e.name, e.$metadata.httpStatusCode]).toEqual([code, 400]);
     expect(e.message).toContain(message);
+  });
+
+  test("a symbolic link inside the import directory that leads outside it is refused", async () => {
+    const appId = await newApp();
+    const link = join(dir.path, "escape");
+    symlinkSync("/etc/hostname", link);
+    const e = await errorOf(() => start(appId, { S3Url: pathToFileURL(link).href }));
+    expect([e.name, e.message]).toEqual(["BadRequestException", expect.stringContaining("outside the import directory")]);
   });
 
   test("unknown apps and jobs are NotFoundException", async () => {
