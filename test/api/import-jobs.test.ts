@@ -218,7 +218,9 @@ describe.each(STORE_KINDS)("import jobs on %s", (kind) => {
 });
 
 describe("pinrec segments import", () => {
-  test("imports a local file into a segment the server then serves; a bad row exits 2 naming the line, nothing imported", async () => {
+  // Each CLI run starts a Node process; on a loaded machine that alone can take many seconds.
+  const cli = (args: string[]) => runCli(args, { timeoutMs: 90_000 });
+  test("imports a local file into a segment the server then serves; a bad row exits 2 naming the line, nothing imported", { timeout: 300_000 }, async () => {
     const dir = tempDir("pinrec-cli-import-");
     const dataDir = join(dir.path, "data");
     const creds = writeCredentials(join(dir.path, "credentials.json"), [ACCOUNT_A]);
@@ -228,7 +230,7 @@ describe("pinrec segments import", () => {
       const appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "cli" } }))).ApplicationResponse!.Id!;
       const good = join(dir.path, "good.csv");
       writeFileSync(good, CSV);
-      const ok = await runCli(["segments", "import", "--app", appId, "--name", "from-cli", "--file", good, "--data-dir", dataDir, "--credentials", creds]);
+      const ok = await cli(["segments", "import", "--app", appId, "--name", "from-cli", "--file", good, "--data-dir", dataDir, "--credentials", creds]);
       expect(ok.stderr).toBe("");
       expect(ok.code).toBe(0);
       const out = JSON.parse(ok.stdout) as { imported: number; segment: { Id: string; SegmentType: string; ImportDefinition: { Size: number } } };
@@ -237,13 +239,13 @@ describe("pinrec segments import", () => {
 
       const bad = join(dir.path, "bad.jsonl");
       writeFileSync(bad, `${JSON.stringify({ Id: "new-1", ChannelType: "EMAIL", Address: "n@example.com" })}\n{"Id": 5}\n`);
-      const r = await runCli(["segments", "import", "--app", appId, "--name", "bad", "--file", bad, "--data-dir", dataDir, "--credentials", creds]);
+      const r = await cli(["segments", "import", "--app", appId, "--name", "bad", "--file", bad, "--data-dir", dataDir, "--credentials", creds]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("line 2: Id must be a string");
       expect(r.stderr).toContain("nothing was imported");
       expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "new-1" })))).name).toBe("NotFoundException");
 
-      const unknown = await runCli(["segments", "import", "--app", "0".repeat(32), "--name", "x", "--file", good, "--data-dir", dataDir, "--credentials", creds]);
+      const unknown = await cli(["segments", "import", "--app", "0".repeat(32), "--name", "x", "--file", good, "--data-dir", dataDir, "--credentials", creds]);
       expect([unknown.code, unknown.stderr.trim()]).toEqual([2, `pinrec: Application '${"0".repeat(32)}' was not found`]);
     } finally {
       await server.dispose();
