@@ -81,6 +81,9 @@ export async function writeFacts(tx: SqlExecutor, t: Tenant, appId: string, docs
  * time, so a database upgraded in place segments its old endpoints too.
  */
 export async function backfillFacts(db: SqlDb, batch = 500): Promise<number> {
+  // Look before taking the write lock: almost every start has nothing to do, and a write
+  // transaction on open would make two handles opened together in one process wait on each other.
+  if (!(await db.get("SELECT 1 AS x FROM endpoints WHERE has_facts = 0 LIMIT 1"))) return 0;
   let total = 0;
   for (;;) {
     const done = await db.transaction("endpoint-facts:backfill", async (tx) => {
