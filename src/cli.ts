@@ -3,6 +3,7 @@ import { Command, CommanderError, type Option } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
 import { outboxCommand } from "./cli/outbox.js";
+import { segmentsCommand } from "./cli/segments.js";
 import { serveCommand } from "./cli/serve.js";
 import { credentialsCommand } from "./cli/credentials.js";
 import { messagesCommand } from "./cli/messages.js";
@@ -45,6 +46,7 @@ function ioError(e: NodeJS.ErrnoException & { dest?: string }): string | undefin
   return `${what}${op ? ` (${op})` : ""}; nothing was changed: any deployed model stays in service`;
 }
 import { VERSION } from "./version.js";
+import { ImportFileError } from "./segments/import.js";
 
 export function buildCli(): Command {
   const program = new Command("pinrec")
@@ -53,6 +55,7 @@ export function buildCli(): Command {
     .showHelpAfterError();
   program.addCommand(serveCommand());
   program.addCommand(campaignsCommand());
+  program.addCommand(segmentsCommand());
   program.addCommand(dataCommand());
   program.addCommand(evaluateCommand());
   program.addCommand(credentialsCommand());
@@ -107,6 +110,10 @@ function explainFailure(err: unknown): string | undefined {
     const lines = err.errors.map((e) => `  ${err.file}:${e.line}: ${e.reason}`);
     const more = err.errorCount > err.errors.length ? [`  … and ${err.errorCount - err.errors.length} more`] : [];
     return [err.message, ...lines, ...more, "Nothing was changed: any deployed model stays in service."].join("\n");
+  }
+  if (err instanceof ImportFileError) {
+    const more = err.totalFailures > err.failures.length ? [`  … and ${err.totalFailures - err.failures.length} more`] : [];
+    return [err.message, ...err.failures.map((f) => `  ${f}`), ...more].join("\n");
   }
   if (err instanceof CampaignError || err instanceof DatabaseDamagedError) return err.message;
   if (err instanceof ApiError) return `${err.code}: ${err.message}`;

@@ -11,6 +11,10 @@ import { pinpointModule } from "./pinpoint/index.js";
 import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
 import { EndpointService } from "./endpoints/service.js";
 import { TemplateService } from "./templates/service.js";
+import { SegmentService } from "./segments/service.js";
+import { ChannelService } from "./channels/service.js";
+import { SegmentImporter } from "./segments/import.js";
+import { ImportJobService } from "./segments/import-jobs.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { HealthMonitor } from "./observability/health.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
@@ -41,6 +45,8 @@ export interface ServerOptions extends MessagingOptions {
   recommenderQuota?: number;
   /** Apps (projects) per account and region. */
   appQuota?: number;
+  /** The directory CreateImportJob's file:// URLs may name (default: `imports` in the data dir). */
+  importDir?: string;
   /** How often to look for new, retrained or deleted campaigns and other servers' events (ms; 0 = never). */
   campaignPollMs?: number;
   /** Users with real-time (PutEvents) fold-ins kept in memory, across campaigns; default DEFAULT_MAX_FOLDED_USERS. */
@@ -127,6 +133,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
     const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
     const health = new HealthMonitor(store, campaigns);
+    const endpoints = new EndpointService(store);
+    const segments = new SegmentService(store);
+    const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), resolve(opts.importDir ?? join(dataDir, "imports")));
     const delivery = new Delivery(store.outbox, {
       leaseMs: opts.deliveryLeaseMs,
       maxAttempts: opts.deliveryAttempts,
@@ -143,9 +152,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       pinpointModule({
         recommenders,
         apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
-        endpoints: new EndpointService(store),
+        endpoints,
         templates,
         messages: messaging.service,
+        segments,
+        channels: new ChannelService(store),
+        importJobs,
       }),
       ...personalizeModules(store, campaigns),
     ];
@@ -163,6 +175,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     delivery.drainer.log = app.log;
     for (const notice of store.notices) app.log.warn({ dataDir }, notice);
     transformers.logFunctionsTo((entry) => app.log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message));
+    importJobs.log = app.log;
     campaigns.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     delivery.start();
@@ -195,6 +208,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
           }
           await delivery.stop(opts.deliveryShutdownMs);
           await messaging.close();
+          await importJobs.idle();
           await campaigns.stop();
           await transformers.close();
           await store.close();

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { EndpointBatchItem, EndpointRequest, EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { badRequest, notFound } from "../shared/errors.js";
 import { isoNow } from "../shared/ids.js";
-import { endpointKey } from "../store/endpoints.js";
+import { endpointKey, type EndpointWritePlan } from "../store/endpoints.js";
 import type { Store, Tenant } from "../store/types.js";
 import { MAX_BATCH_ITEMS, MAX_ENDPOINTS_PER_USER, validateEndpointId, validateEndpointRequest, validateMerged } from "./validate.js";
 
@@ -88,11 +88,22 @@ export class EndpointService {
   }
 
   private async write(tenant: Tenant, appId: string, items: EndpointBatchItem[], requestId: string, batch: boolean): Promise<void> {
+    const where = (i: number) => (batch ? `Item[${i}] (endpoint '${items[i].Id}'): ` : "");
+    const ok = await this.store.endpoints.write(tenant, appId, this.plan(appId, items, requestId, where));
+    if (!ok) throw notFound(`Application '${appId}' was not found`);
+  }
+
+  /**
+   * The write plan for checked items (each with an Id): merge into what is stored, then apply the
+   * per-user limit and the same-address rule. `where(i)` prefixes the errors about item i.
+   * Bulk imports run one plan per chunk of a file in one transaction.
+   */
+  plan(appId: string, items: EndpointBatchItem[], requestId: string, where: (i: number) => string): EndpointWritePlan {
     const now = isoNow();
     const perUser = this.perUser;
-    const where = (i: number) => (batch ? `Item[${i}] (endpoint '${items[i].Id}'): ` : "");
     let written: EndpointResponse[] = [];
-    const ok = await this.store.endpoints.write(tenant, appId, {
+    const itemOf = new Map<EndpointResponse, number>();
+    return {
       ids: items.map((i) => i.Id!),
       merge(existing) {
         // Items naming one endpoint twice apply in order, each merging into the previous result.
@@ -103,6 +114,7 @@ export class EndpointService {
           const doc = mergeEndpoint(current.get(key) ?? existing.get(key), Id!, req, { appId, requestId, now });
           validateMerged(doc, where(i));
           current.set(key, doc);
+          itemOf.set(doc, i);
         });
         written = [...current.values()];
         return written;
@@ -115,7 +127,7 @@ export class EndpointService {
           const n = (perUserNow.get(user) ?? 0) + 1;
           perUserNow.set(user, n);
           if (n > perUser) {
-            throw badRequest(`User '${user}' would have ${n} endpoints; a user id can be associated with at most ${perUser} endpoints`);
+            throw badRequest(`${where(itemOf.get(doc)!)}User '${user}' would have ${n} endpoints; a user id can be associated with at most ${perUser} endpoints`);
           }
         }
         // Pinpoint marks other endpoints with the address just written INACTIVE (spec §7); within one
@@ -127,8 +139,7 @@ export class EndpointService {
         }
         return sameAddress.filter((d) => lastWithAddress.has(d.Address!)).map((d) => ({ ...d, EndpointStatus: "INACTIVE" }));
       },
-    });
-    if (!ok) throw notFound(`Application '${appId}' was not found`);
+    };
   }
 
   async get(tenant: Tenant, appId: string, id: string): Promise<EndpointResponse> {

@@ -29,6 +29,9 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 // Practical RFC 5321 shape: a local part and a dotted domain, no spaces, at most 254 characters.
 const EMAIL = /^[^\s@"(),:;<>[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
+/** A plain email address as endpoints and the email channel's FromAddress hold it. */
+export const isEmailAddress = (value: string): boolean => value.length <= 254 && EMAIL.test(value);
+
 function check(ok: boolean, message: string): void {
   if (!ok) throw badRequest(message);
 }
@@ -86,7 +89,7 @@ export function validateMerged(doc: EndpointResponse, where = ""): void {
   const { Address: address, ChannelType: channel } = doc;
   if (channel !== undefined) check(address !== undefined && address !== "", `${where}Missing Address`);
   if (address !== undefined) check(channel !== undefined, `${where}Missing ChannelType`);
-  if (channel === "EMAIL") check(address!.length <= 254 && EMAIL.test(address!), `${where}Address '${address}' is not a valid email address`);
+  if (channel === "EMAIL") check(isEmailAddress(address!), `${where}Address '${address}' is not a valid email address`);
   if (channel === "SMS" || channel === "VOICE") {
     check(E164.test(address!), `${where}Address '${address}' is not a phone number in E.164 format (for example +12065550100)`);
   }

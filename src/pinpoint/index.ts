@@ -12,6 +12,12 @@ import { endpointHandlers } from "./endpoints.js";
 import { templateHandlers } from "./templates.js";
 import type { MessageService } from "../messaging/send.js";
 import { messageHandlers } from "./messages.js";
+import type { SegmentService } from "../segments/service.js";
+import { segmentHandlers } from "./segments.js";
+import type { ChannelService } from "../channels/service.js";
+import { channelHandlers } from "./channels.js";
+import type { ImportJobService } from "../segments/import-jobs.js";
+import { importJobHandlers } from "./import-jobs.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
@@ -19,6 +25,9 @@ export interface PinpointDomain {
   endpoints?: EndpointService;
   templates?: TemplateService;
   messages?: MessageService;
+  segments?: SegmentService;
+  channels?: ChannelService;
+  importJobs?: ImportJobService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -28,6 +37,9 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.endpoints && endpointHandlers(domain.endpoints)),
     ...(domain.templates && templateHandlers(domain.templates)),
     ...(domain.messages && messageHandlers(domain.messages)),
+    ...(domain.segments && segmentHandlers(domain.segments)),
+    ...(domain.channels && channelHandlers(domain.channels)),
+    ...(domain.importJobs && importJobHandlers(domain.importJobs)),
   };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),

@@ -5,6 +5,7 @@
  */
 import type { EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { appLockKey } from "./apps.js";
+import { writeFacts } from "./endpoint-facts.js";
 import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./types.js";
 
@@ -46,43 +47,8 @@ export class SqlEndpointRepository implements EndpointRepository {
 
   async write(t: Tenant, appId: string, plan: EndpointWritePlan): Promise<boolean> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const app = await tx.get("SELECT 1 AS x FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, appId]);
-      if (!app) return false;
-      const scope = [t.accountId, t.region, appId];
-      const keys = [...new Set(plan.ids.map(endpointKey))];
-      const existing = new Map<string, Doc>();
-      for (const part of chunks(keys)) {
-        const rows = await tx.all<{ id_key: string; doc: string }>(
-          `SELECT id_key, doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND id_key IN (${marks(part.length)})`,
-          [...scope, ...part],
-        );
-        for (const r of rows) existing.set(r.id_key, JSON.parse(r.doc) as Doc);
-      }
-      const written = plan.merge(existing);
-      const writtenKeys = [...new Set(written.map((d) => endpointKey(d.Id!)))];
-
-      const userIds = [...new Set(written.map((d) => d.User?.UserId).filter((u): u is string => u !== undefined))];
-      const userCounts = new Map<string, number>();
-      for (const part of chunks(userIds)) {
-        const rows = await tx.all<{ user_id: string; n: number | string }>(
-          `SELECT user_id, COUNT(*) AS n FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND user_id IN (${marks(part.length)})
-             AND id_key NOT IN (${marks(writtenKeys.length)}) GROUP BY user_id`,
-          [...scope, ...part, ...writtenKeys],
-        );
-        for (const r of rows) userCounts.set(r.user_id, Number(r.n));
-      }
-      const addresses = [...new Set(written.map((d) => d.Address).filter((a): a is string => a !== undefined))];
-      const sameAddress: Doc[] = [];
-      for (const part of chunks(addresses)) {
-        const rows = await tx.all<{ doc: string }>(
-          `SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND address IN (${marks(part.length)})
-             AND active = 1 AND id_key NOT IN (${marks(writtenKeys.length)})`,
-          [...scope, ...part, ...writtenKeys],
-        );
-        for (const r of rows) sameAddress.push(JSON.parse(r.doc) as Doc);
-      }
-      const extra = plan.settle({ userCounts, sameAddress });
-      await upsert(tx, t, appId, [...written, ...extra]);
+      if (!(await appExists(tx, t, appId))) return false;
+      await writePlan(tx, t, appId, plan);
       return true;
     });
   }
@@ -152,13 +118,62 @@ export class SqlEndpointRepository implements EndpointRepository {
   }
 }
 
+export async function appExists(tx: SqlExecutor, t: Tenant, appId: string): Promise<boolean> {
+  return (await tx.get("SELECT 1 AS x FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, appId])) !== undefined;
+}
+
+/**
+ * Runs one write plan inside the caller's transaction (which must hold the app's lock); returns
+ * the documents written. Bulk imports run many plans in one transaction, so each sees the ones before.
+ */
+export async function writePlan(tx: SqlExecutor, t: Tenant, appId: string, plan: EndpointWritePlan): Promise<Doc[]> {
+  const scope = [t.accountId, t.region, appId];
+  const keys = [...new Set(plan.ids.map(endpointKey))];
+  const existing = new Map<string, Doc>();
+  for (const part of chunks(keys)) {
+    const rows = await tx.all<{ id_key: string; doc: string }>(
+      `SELECT id_key, doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND id_key IN (${marks(part.length)})`,
+      [...scope, ...part],
+    );
+    for (const r of rows) existing.set(r.id_key, JSON.parse(r.doc) as Doc);
+  }
+  const written = plan.merge(existing);
+  const writtenKeys = [...new Set(written.map((d) => endpointKey(d.Id!)))];
+
+  const userIds = [...new Set(written.map((d) => d.User?.UserId).filter((u): u is string => u !== undefined))];
+  const userCounts = new Map<string, number>();
+  for (const part of chunks(userIds)) {
+    const rows = await tx.all<{ user_id: string; n: number | string }>(
+      `SELECT user_id, COUNT(*) AS n FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND user_id IN (${marks(part.length)})
+         AND id_key NOT IN (${marks(writtenKeys.length)}) GROUP BY user_id`,
+      [...scope, ...part, ...writtenKeys],
+    );
+    for (const r of rows) userCounts.set(r.user_id, Number(r.n));
+  }
+  const addresses = [...new Set(written.map((d) => d.Address).filter((a): a is string => a !== undefined))];
+  const sameAddress: Doc[] = [];
+  for (const part of chunks(addresses)) {
+    const rows = await tx.all<{ doc: string }>(
+      `SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND address IN (${marks(part.length)})
+         AND active = 1 AND id_key NOT IN (${marks(writtenKeys.length)})`,
+      [...scope, ...part, ...writtenKeys],
+    );
+    for (const r of rows) sameAddress.push(JSON.parse(r.doc) as Doc);
+  }
+  const extra = plan.settle({ userCounts, sameAddress });
+  // Endpoints that did not exist before have no facts to replace.
+  const created = new Set(writtenKeys.filter((k) => !existing.has(k)));
+  await upsert(tx, t, appId, [...written, ...extra], created);
+  return written;
+}
+
 function byKey(rows: { id_key: string; doc: string }[]): Doc[] {
   rows.sort((a, b) => (a.id_key < b.id_key ? -1 : a.id_key > b.id_key ? 1 : 0));
   return rows.map((r) => JSON.parse(r.doc) as Doc);
 }
 
 /** Multi-row upsert; a key written twice keeps its last document. */
-async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[]): Promise<void> {
+async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[], created: Set<string>): Promise<void> {
   const byKey = new Map<string, Doc>();
   for (const d of docs) byKey.set(endpointKey(d.Id!), d);
   for (const part of chunks([...byKey.entries()])) {
@@ -167,9 +182,10 @@ async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[]): P
       params.push(t.accountId, t.region, appId, key, d.User?.UserId ?? null, d.Address ?? null, d.EndpointStatus === "ACTIVE" ? 1 : 0, JSON.stringify(d));
     }
     await tx.run(
-      `INSERT INTO endpoints (account_id, region, app_id, id_key, user_id, address, active, doc) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
-       ON CONFLICT (account_id, region, app_id, id_key) DO UPDATE SET user_id = excluded.user_id, address = excluded.address, active = excluded.active, doc = excluded.doc`,
+      `INSERT INTO endpoints (account_id, region, app_id, id_key, user_id, address, active, doc, has_facts) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, 1)").join(", ")}
+       ON CONFLICT (account_id, region, app_id, id_key) DO UPDATE SET user_id = excluded.user_id, address = excluded.address, active = excluded.active, doc = excluded.doc, has_facts = 1`,
       params,
     );
+    await writeFacts(tx, t, appId, part, created);
   }
 }

@@ -154,4 +154,80 @@ export const migrations: Migration[] = [
       -- Only the rows a drainer may claim: queued, or claimed by a drainer whose lease may run out.
       CREATE INDEX outbox_due ON outbox_messages (due_at) WHERE status IN ('QUEUED', 'SENDING');`,
   ),
+  migration(
+    6,
+    "segments (with indexed endpoint facts and imported members), import jobs and channels",
+    `
+      ALTER TABLE endpoints ADD COLUMN has_facts INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX endpoints_without_facts ON endpoints (account_id) WHERE has_facts = 0;
+      CREATE TABLE endpoint_facts (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        num {double},
+        FOREIGN KEY (account_id, region, app_id, id_key) REFERENCES endpoints (account_id, region, app_id, id_key) ON DELETE CASCADE
+      );
+      -- The one index: segment evaluation probes each endpoint's facts by (kind, name) and reads
+      -- value and num from the index itself. An index by value would tempt planners into scanning
+      -- every matching fact of the app once per endpoint, and would slow every endpoint write.
+      CREATE INDEX endpoint_facts_by_endpoint ON endpoint_facts (account_id, region, app_id, id_key, kind, name, value, num);
+      CREATE TABLE segments (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, id),
+        FOREIGN KEY (account_id, region, app_id) REFERENCES apps (account_id, region, id) ON DELETE CASCADE
+      );
+      CREATE INDEX segments_by_app ON segments (account_id, region, app_id, seq);
+      CREATE TABLE segment_versions (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, id, version),
+        FOREIGN KEY (account_id, region, app_id, id) REFERENCES segments (account_id, region, app_id, id) ON DELETE CASCADE
+      );
+      CREATE TABLE segment_members (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        segment_id TEXT NOT NULL,
+        id_key TEXT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, segment_id, id_key),
+        FOREIGN KEY (account_id, region, app_id, segment_id) REFERENCES segments (account_id, region, app_id, id) ON DELETE CASCADE,
+        FOREIGN KEY (account_id, region, app_id, id_key) REFERENCES endpoints (account_id, region, app_id, id_key) ON DELETE CASCADE
+      );
+      CREATE INDEX segment_members_by_endpoint ON segment_members (account_id, region, app_id, id_key);
+      CREATE TABLE import_jobs (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, id),
+        FOREIGN KEY (account_id, region, app_id) REFERENCES apps (account_id, region, id) ON DELETE CASCADE
+      );
+      CREATE INDEX import_jobs_by_app ON import_jobs (account_id, region, app_id, seq);
+      CREATE TABLE channels (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, type),
+        FOREIGN KEY (account_id, region, app_id) REFERENCES apps (account_id, region, id) ON DELETE CASCADE
+      );`,
+  ),
 ];
+

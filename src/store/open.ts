@@ -10,6 +10,10 @@ import { instrumentDb } from "./instrumented.js";
 import type { SqlDb } from "./sql.js";
 import { SqliteDb } from "./sqlite.js";
 import { SqlTemplateRepository } from "./templates.js";
+import { SqlSegmentRepository } from "./segments.js";
+import { SqlChannelRepository } from "./channels.js";
+import { SqlImportJobRepository } from "./import-jobs.js";
+import { backfillFacts } from "./endpoint-facts.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
 
@@ -60,6 +64,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sqlite.migrate(migrations);
     db = sqlite;
   }
+  // Endpoints stored before segments existed get their indexed facts (a no-op once done).
+  await backfillFacts(db);
   const dialect = db.dialect;
   db = instrumentDb(db);
   return {
@@ -68,6 +74,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     apps: new SqlAppRepository(db),
     endpoints: new SqlEndpointRepository(db),
     templates: new SqlTemplateRepository(db),
+    segments: new SqlSegmentRepository(db),
+    channels: new SqlChannelRepository(db),
+    importJobs: new SqlImportJobRepository(db),
     campaigns: new SqlCampaignRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),

@@ -4,6 +4,9 @@ import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
 import type { OutboxRepository } from "./outbox.js";
 import type { TemplateRepository } from "./templates.js";
+import type { SegmentRepository } from "./segments.js";
+import type { ChannelRepository } from "./channels.js";
+import type { ImportJobRepository } from "./import-jobs.js";
 
 /** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
 export interface Tenant {
@@ -33,6 +36,9 @@ export interface Store {
   readonly apps: AppRepository;
   readonly endpoints: EndpointRepository;
   readonly templates: TemplateRepository;
+  readonly segments: SegmentRepository;
+  readonly channels: ChannelRepository;
+  readonly importJobs: ImportJobRepository;
   readonly campaigns: SqlCampaignRepository;
   readonly models: ModelBlobStore;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
