@@ -246,7 +246,7 @@ describe("pinrec segments import", () => {
       expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "new-1" })))).name).toBe("NotFoundException");
 
       const unknown = await cli(["segments", "import", "--app", "0".repeat(32), "--name", "x", "--file", good, "--data-dir", dataDir, "--credentials", creds]);
-      expect([unknown.code, unknown.stderr.trim()]).toEqual([2, `pinrec: Application '${"0".repeat(32)}' was not found`]);
+      expect([unknown.code, unknown.stderr.trim()]).toEqual([2, `pinrec: NotFoundException: Application '${"0".repeat(32)}' was not found`]);
     } finally {
       await server.dispose();
       dir.remove();
