@@ -2,7 +2,7 @@
 import { Command, CommanderError, type Option } from "commander";
 import { campaignsCommand } from "./cli/campaigns.js";
 import { dataCommand, evaluateCommand } from "./cli/data.js";
-import { outboxCommand } from "./cli/outbox.js";
+import { OutboxReadError, outboxCommand } from "./cli/outbox.js";
 import { segmentsCommand } from "./cli/segments.js";
 import { serveCommand } from "./cli/serve.js";
 import { credentialsCommand } from "./cli/credentials.js";
@@ -115,7 +115,7 @@ function explainFailure(err: unknown): string | undefined {
     const more = err.totalFailures > err.failures.length ? [`  … and ${err.totalFailures - err.failures.length} more`] : [];
     return [err.message, ...err.failures.map((f) => `  ${f}`), ...more].join("\n");
   }
-  if (err instanceof CampaignError || err instanceof DatabaseDamagedError) return err.message;
+  if (err instanceof CampaignError || err instanceof DatabaseDamagedError || err instanceof OutboxReadError) return err.message;
   if (err instanceof ApiError) return `${err.code}: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "EADDRINUSE") return `the port is already in use (${e.message})`;

@@ -152,6 +152,23 @@ describe("configuration", { timeout: 60_000 }, () => {
       appQuota: 7, // env
       workers: 1,
       metrics: "signed",
+      // Every other setting at its default (or unset, null).
+      allowAnyRegion: false,
+      assumeProviderRole: false,
+      deliveryAttempts: 10,
+      deliveryLeaseMs: 30_000,
+      functionMemoryMb: 256,
+      functionWorkers: null,
+      functionsDir: null,
+      importDir: null,
+      lambdaEndpoint: null,
+      maxFoldedUsers: 100_000,
+      personalizeEndpoint: null,
+      smtpUrl: null,
+      stsEndpoint: null,
+      transformer: null,
+      webhookSecret: null,
+      webhookUrl: null,
     });
     expect(r.stderr).toMatch(/port\s+from env PINREC_PORT/);
     expect(r.stderr).toMatch(/logLevel\s+from --log-level/);

@@ -67,8 +67,11 @@ describe("a read-only file system", () => {
     const w = workspace();
     const mnt = join(w.dir, "ro");
     mkdirSync(mnt);
+    const files = await synth({ users: 40, items: 20, interactions: 400, seed: 1, outDir: join(w.dir, "csv") });
     const list = `"${process.execPath}" "${BIN}" campaigns list --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
-    const script = [`mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`, `${list} >/dev/null || exit 98`, `mount -o remount,ro "${mnt}" || exit 99`, list].join("\n");
+    // Only `create` brings a database into being (read-only commands never do), so one is made first.
+    const create = `"${process.execPath}" "${BIN}" campaigns create --name small --recipe popularity --interactions "${files.interactionsPath}" --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
+    const script = [`mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`, `${create} >/dev/null 2>&1 || exit 98`, `mount -o remount,ro "${mnt}" || exit 99`, list].join("\n");
     const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { cwd: REPO, env: cleanEnv(), encoding: "utf8" });
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^pinrec: cannot open the database file \\(${mnt}/data/pinrec\\.db\\); nothing was changed`));

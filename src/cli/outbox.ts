@@ -1,17 +1,21 @@
 /** `pinrec outbox list|show`: the messages pinrec accepted for delivery, read from its database. */
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import { ApiError } from "../shared/errors.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
 
 const print = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + "\n");
 
-/** The reader's typed errors (a bad filter, an unknown id) become the CLI's one-line errors. */
+/**
+ * The reader's typed errors (a bad filter, an unknown id) become the CLI's one-line errors, exit 2:
+ * the command was well formed, the outbox refused it (as `campaigns` does for a missing campaign).
+ */
+export class OutboxReadError extends Error {}
 async function reading<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ApiError) throw new InvalidArgumentError(err.message);
+    if (err instanceof ApiError) throw new OutboxReadError(err.message);
     throw err;
   }
 }

@@ -47,7 +47,9 @@ const choice =
     return value;
   };
 /** Booleans from flags, env vars and config files alike: true/false, 1/0, yes/no, on/off. */
-export function bool(value: string): boolean {
+export function bool(value: string | boolean): boolean {
+  // Commander hands a bare `--flag [bool]` its preset, true, already parsed.
+  if (typeof value === "boolean") return value;
   const v = value.toLowerCase();
   if (["true", "1", "yes", "on"].includes(v)) return true;
   if (["false", "0", "no", "off"].includes(v)) return false;

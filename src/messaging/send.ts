@@ -16,12 +16,18 @@ import type {
   SendUsersMessageResponse,
   TemplateConfiguration,
 } from "@aws-sdk/client-pinpoint";
+import { messages } from "../observability/metrics.js";
 import { badRequest, notFound } from "../shared/errors.js";
 import type { Tenant } from "../store/types.js";
 import type { RenderedContent } from "./content.js";
 import type { MessagePipeline, Recipient } from "./pipeline.js";
 
 const withoutAddress = ({ Address: _a, ...rest }: EndpointMessageResult): MessageResult => rest;
+
+/** `pinrec_messages_total`: one per recipient, by its channel and delivery status. */
+function countOutcomes(recipients: Recipient[]): void {
+  for (const r of recipients) messages.inc({ channel: r.endpoint.ChannelType ?? "UNKNOWN", status: r.outcome?.DeliveryStatus ?? "UNKNOWN_FAILURE" });
+}
 
 export class MessageService {
   constructor(readonly pipeline: MessagePipeline) {}
@@ -31,6 +37,7 @@ export class MessageService {
     const recipients = await this.pipeline.messageRecipients(tenant, appId, request.Addresses, request.Endpoints, contents);
     await this.pipeline.prepare(tenant, appId, recipients);
     await this.pipeline.deliver(tenant, appId, requestId, request, recipients);
+    countOutcomes(recipients);
     const response: MessageResponse = { ApplicationId: appId, RequestId: requestId };
     for (const r of recipients) {
       if (r.ref.kind === "address") (response.Result ??= {})[r.ref.address] = withoutAddress(r.outcome!);
@@ -44,6 +51,7 @@ export class MessageService {
     const { recipients, userIds } = await this.pipeline.userRecipients(tenant, appId, request.Users, contents);
     await this.pipeline.prepare(tenant, appId, recipients);
     await this.pipeline.deliver(tenant, appId, requestId, request, recipients);
+    countOutcomes(recipients);
     // A user with no endpoints gets an empty map: there was nothing to send to.
     const result: Record<string, Record<string, EndpointMessageResult>> = Object.fromEntries(userIds.map((u) => [u, {}]));
     for (const r of recipients) if (r.ref.kind === "user") result[r.ref.userId][r.ref.endpointId] = resultOf(r);

@@ -94,10 +94,10 @@ export const messages = new Counter({
   registers: [registry],
 });
 
-/** For the send pipeline: time from accepting a message to its delivery outcome, by channel. */
+/** For the outbox drainers: how long a transport took to deliver one message, by channel. */
 export const deliveryDuration = new Histogram({
   name: "pinrec_message_delivery_seconds",
-  help: "Time to deliver one message (render, recommendations, transport), by channel",
+  help: "Time the transport (SMTP or webhook) took to deliver one message from the outbox, by channel",
   labelNames: ["channel"] as const,
   buckets: LATENCY_BUCKETS,
   registers: [registry],

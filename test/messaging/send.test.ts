@@ -142,6 +142,12 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
 
   test("per-recipient outcomes: opted out, inactive, duplicate, unknown, no user id; one bad recipient fails nothing else", async () => {
     const before = await outboxCount();
+    const counted = async (status: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`pinrec_messages_total{channel="EMAIL",status="${status}"}`));
+      return line ? Number(line.split(" ").pop()) : 0;
+    };
+    const metricsBefore = { sent: await counted("SUCCESSFUL"), optOut: await counted("OPT_OUT"), dup: await counted("DUPLICATE") };
     const res = await client.send(
       new SendMessagesCommand({
         ApplicationId: appId,
@@ -168,6 +174,10 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     expect(res.MessageResponse!.Result!["one-dup@example.com"]).toMatchObject({ DeliveryStatus: "PERMANENT_FAILURE" });
     expect(res.MessageResponse!.Result!["one-dup@example.com"]).not.toHaveProperty("Address");
     expect(await outboxCount()).toBe(before + 1);
+    // pinrec_messages_total counts every recipient by channel and outcome.
+    expect(await counted("SUCCESSFUL")).toBe(metricsBefore.sent + 1);
+    expect(await counted("OPT_OUT")).toBe(metricsBefore.optOut + 1);
+    expect(await counted("DUPLICATE")).toBe(metricsBefore.dup + 1);
   });
 
   test("raw addresses, SMS without escaping, message-level then per-recipient Substitutions, overrides", async () => {

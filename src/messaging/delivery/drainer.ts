@@ -11,6 +11,7 @@
 import { randomUUID } from "node:crypto";
 import type { OutboxRecord, OutboxRepository } from "../../store/outbox.js";
 import type { RenderedMessage } from "../contracts.js";
+import { deliveryDuration } from "../../observability/metrics.js";
 import { DeliveryError, type ChannelTransport, type OutboxMessage } from "./transport.js";
 
 export interface DrainerLog {
@@ -192,8 +193,10 @@ export class OutboxDrainer {
       attempt: rec.attempts,
       message: JSON.parse(rec.doc) as Omit<RenderedMessage, "tenant">,
     };
+    const started = performance.now();
     try {
       await transport.send(message);
+      deliveryDuration.observe({ channel: message.message.channel }, (performance.now() - started) / 1000);
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), false);
       const reason = `${transport.name}: ${e.message}`;
