@@ -62,3 +62,17 @@ export {
 } from "./evaluate.js";
 export { topN } from "./topk.js";
 export { Rng } from "./prng.js";
+export {
+  registerRecipe,
+  recipeDefinition,
+  registeredRecipes,
+  BaseRecipeModel,
+  type RecipeDefinition,
+  type RecipeModel,
+  type TrainedRecipe,
+  type TrainContext,
+  type UserHistory,
+  type SearchDimension,
+  type TypedArray,
+} from "./recipe.js";
+export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } from "./recipes/index.js";
