@@ -5,7 +5,7 @@
  * only how a new history becomes a vector (`foldIn`).
  */
 import { BaseRecipeModel, type UserHistory } from "../recipe.js";
-import { DotScorer } from "../wasm/scorer.js";
+import { BATCH_USERS, DotScorer } from "../wasm/scorer.js";
 import type { ModelData } from "../model.js";
 
 export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Array> {
@@ -16,6 +16,7 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
   private simd: DotScorer | null | undefined;
   private itemNorms: Float32Array | null = null;
   private xScratch = new Float64Array(0);
+  private rowScratch: Float64Array | null = null;
 
   constructor(data: ModelData) {
     super(data);
@@ -57,6 +58,27 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
         s3 += xd[f + 3] * V[q + f + 3];
       }
       scores[j] = s0 + s1 + s2 + s3;
+    }
+  }
+
+  /** Blocked SIMD product for BATCH_USERS users at a time; the per-user loop where SIMD cannot serve. */
+  override scoreMany(users: Float32Array[], visit: (b: number, scores: Float32Array | Float64Array) => void): void {
+    const simd = this.scorer();
+    if (!simd) return super.scoreMany(users, visit);
+    const k = this.k;
+    const n = this.nItems;
+    const block = new Float32Array(BATCH_USERS * k);
+    // Each row is handed over as float64, as score() does: top-n selection over a view of the
+    // kernel's memory measured about twice as slow as over an ordinary Float64Array.
+    const row = (this.rowScratch ??= new Float64Array(n));
+    for (let start = 0; start < users.length; start += BATCH_USERS) {
+      const count = Math.min(BATCH_USERS, users.length - start);
+      for (let b = 0; b < count; b++) block.set(users[start + b], b * k);
+      const { scores, stride } = simd.scoreBatch(block, count);
+      for (let b = 0; b < count; b++) {
+        row.set(scores.subarray(b * stride, b * stride + n));
+        visit(start + b, row);
+      }
     }
   }
 
