@@ -9,7 +9,7 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { csvField, ImportError, importDataset, serializeModel, train, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
+import { csvField, ImportError, importDataset, serializeModel, train, type EventWeights, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
 import type { CampaignEvent, CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { CAMPAIGN_NAME, campaignArn } from "./arn.js";
@@ -23,6 +23,8 @@ export interface TrainCampaignOptions {
   itemsFile?: string;
   recipe?: RecipeChoice;
   seed?: number;
+  /** Weights per EVENT_TYPE (and EVENT_VALUE), kept with the campaign so fold-in applies them too. */
+  eventWeights?: EventWeights;
   onProgress?: ProgressCallback;
 }
 
@@ -99,7 +101,7 @@ export class CampaignTrainer {
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];
     const source = await withRecordedEvents(opts.interactionsFile, events);
     try {
-      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, onProgress: opts.onProgress }).catch((err) => {
+      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, eventWeights: opts.eventWeights, onProgress: opts.onProgress }).catch((err) => {
         // Bad rows can only come from the user's file (copied first, so line numbers match): name it.
         if (err instanceof ImportError && err.file === source.path && source.path !== opts.interactionsFile) {
           throw new ImportError(err.message.split(source.path).join(opts.interactionsFile), opts.interactionsFile, err.errors, err.errorCount);
@@ -122,6 +124,7 @@ export class CampaignTrainer {
         eventsSeq,
         interactionsFile: opts.interactionsFile,
         ...(opts.itemsFile !== undefined && { itemsFile: opts.itemsFile }),
+        ...(opts.eventWeights && { eventWeights: opts.eventWeights }),
         stats: { ...dataset.stats, trainingMs: Math.round(model.trainingMs), events: events.length },
         creationDateTime: existing?.creationDateTime ?? now,
         lastUpdatedDateTime: now,
@@ -153,6 +156,7 @@ export class CampaignTrainer {
         interactionsFile: changes.interactionsFile ?? existing.interactionsFile,
         itemsFile: changes.itemsFile ?? existing.itemsFile,
         recipe,
+        eventWeights: changes.eventWeights ?? existing.eventWeights,
         seed: changes.seed,
         onProgress: changes.onProgress,
       },

@@ -8,11 +8,31 @@ import type { Store, Tenant } from "../store/types.js";
 import { seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 import { resolveTenant, type TenantFlags } from "./tenant.js";
-import type { ProgressCallback } from "../engine/index.js";
+import { parseEventWeights, type EventWeights, type ProgressCallback } from "../engine/index.js";
 
 function recipe(value: string) {
   if (!(RECIPES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${RECIPES.join(", ")}`);
   return value;
+}
+
+function eventWeightsOption(value: string): EventWeights {
+  try {
+    return parseEventWeights(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** --event-weights and --event-value as the campaign's EventWeights (undefined when neither is given). */
+function eventWeightsOf(o: { eventWeights?: EventWeights; eventValue?: boolean }): EventWeights | undefined {
+  if (!o.eventWeights && !o.eventValue) return undefined;
+  return { ...(o.eventWeights ?? { types: {} }), ...(o.eventValue && { eventValue: true }) };
+}
+
+function withTrainingOptions(cmd: Command): Command {
+  return cmd
+    .option("--event-weights <spec>", "weight per EVENT_TYPE for training and PutEvents alike, e.g. purchase=5,click=1 (*=W for other types)", eventWeightsOption)
+    .option("--event-value", "also multiply each event's weight by its EVENT_VALUE where it has one");
 }
 
 function withStoreOptions(cmd: Command): Command {
@@ -44,6 +64,7 @@ function describe(c: CampaignRecord) {
     trackingId: c.trackingId,
     interactionsFile: c.interactionsFile,
     ...(c.itemsFile && { itemsFile: c.itemsFile }),
+    ...(c.eventWeights && { eventWeights: c.eventWeights }),
     stats: c.stats,
     creationDateTime: c.creationDateTime,
     lastUpdatedDateTime: c.lastUpdatedDateTime,
@@ -66,7 +87,7 @@ async function training(
 export function campaignsCommand(): Command {
   const cmd = new Command("campaigns").description("train and deploy recommender campaigns (Amazon Personalize-compatible)");
 
-  withStoreOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign"))
+  withTrainingOptions(withStoreOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign")))
     .requiredOption("--name <name>", "campaign name (the ARN ends in campaign/NAME)")
     .requiredOption("--interactions <file>", "interactions CSV: USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE,EVENT_VALUE]")
     .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
@@ -74,11 +95,20 @@ export function campaignsCommand(): Command {
     .option("--seed <n>", "training seed", seed, 1)
     .action((o) =>
       training(o, (trainer, tenant, onProgress) =>
-        trainer.create({ tenant, name: o.name, interactionsFile: resolve(o.interactions), itemsFile: o.items ? resolve(o.items) : undefined, recipe: o.recipe, seed: o.seed, onProgress }),
+        trainer.create({
+          tenant,
+          name: o.name,
+          interactionsFile: resolve(o.interactions),
+          itemsFile: o.items ? resolve(o.items) : undefined,
+          recipe: o.recipe,
+          seed: o.seed,
+          eventWeights: eventWeightsOf(o),
+          onProgress,
+        }),
       ),
     );
 
-  withStoreOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"))
+  withTrainingOptions(withStoreOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in")))
     .requiredOption("--name <name>", "campaign name")
     .option("--interactions <file>", "a new interactions CSV (default: the campaign's)")
     .option("--items <file>", "a new items CSV (default: the campaign's)")
@@ -91,6 +121,7 @@ export function campaignsCommand(): Command {
           itemsFile: o.items ? resolve(o.items) : undefined,
           recipe: o.recipe,
           seed: o.seed,
+          eventWeights: eventWeightsOf(o),
           onProgress,
         }),
       ),

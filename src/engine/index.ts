@@ -25,6 +25,7 @@ export {
   type ProgressEvent,
   type ProgressCallback,
 } from "./dataset.js";
+export { eventWeight, parseEventWeights, type EventWeights } from "./event-weights.js";
 export { CsvParser, readCsvFile, csvField, type CsvRecord, type CsvSyntaxError } from "./csv.js";
 export {
   Model,

@@ -6,6 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tenantLockKey, type SqlDb } from "./sql.js";
 import type { Tenant } from "./types.js";
+import type { EventWeights } from "../engine/event-weights.js";
 
 export interface CampaignRecord {
   name: string;
@@ -23,6 +24,8 @@ export interface CampaignRecord {
   eventsSeq: number;
   interactionsFile: string;
   itemsFile?: string;
+  /** How much each event counts, for training and for fold-in alike (absent: every event 1). */
+  eventWeights?: EventWeights;
   stats: Record<string, number>;
   creationDateTime: string;
   lastUpdatedDateTime: string;
