@@ -9,7 +9,23 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { csvField, ImportError, importDataset, serializeModel, train, type EventWeights, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
+import {
+  csvField,
+  DEFAULT_EASE,
+  DEFAULT_TUNE_BUDGET_SECONDS,
+  ImportError,
+  importDataset,
+  resolveRecipe,
+  serializeModel,
+  train,
+  tune,
+  tuningFits,
+  type Dataset,
+  type EventWeights,
+  type ProgressCallback,
+  type RecipeChoice,
+  type TuneResult,
+} from "../engine/index.js";
 import type { CampaignEvent, CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { CAMPAIGN_NAME, campaignArn } from "./arn.js";
@@ -25,7 +41,30 @@ export interface TrainCampaignOptions {
   seed?: number;
   /** Weights per EVENT_TYPE (and EVENT_VALUE), kept with the campaign so fold-in applies them too. */
   eventWeights?: EventWeights;
+  /**
+   * Hyper-parameter tuning on a validation split of this data: "always", "auto" (only when the
+   * search fits the budget by the cost estimates) or "never" (default; a retrain then reuses the
+   * last search's winner when the recipe is unchanged).
+   */
+  tune?: TuneMode;
+  /** Seconds for the search and the final retrain (default 60). */
+  tuneBudgetSeconds?: number;
   onProgress?: ProgressCallback;
+}
+
+export type TuneMode = "always" | "auto" | "never";
+export const TUNE_MODES: TuneMode[] = ["always", "auto", "never"];
+
+/**
+ * Recipes a search compares: the untuned choice first (its defaults are the baseline), and for
+ * `auto` the other personalised recipe too, EASE only within its item limit.
+ */
+export function tuneCandidates(ds: Dataset, choice: RecipeChoice): string[] {
+  const first = resolveRecipe(ds, { recipe: choice });
+  if (first === "popularity") return [];
+  if (choice !== "auto") return [first];
+  const other = first === "ease" ? "ials" : ds.items.size <= DEFAULT_EASE.maxItems ? "ease" : undefined;
+  return other ? [first, other] : [first];
 }
 
 export const RECIPES: RecipeChoice[] = ["auto", "ials", "ease", "popularity"];
@@ -108,7 +147,12 @@ export class CampaignTrainer {
         }
         throw err;
       });
-      const model = await train(dataset, { recipe: opts.recipe ?? "auto", seed: opts.seed ?? 1, onProgress: opts.onProgress });
+      const seed = opts.seed ?? 1;
+      const choice = opts.recipe ?? "auto";
+      const tuning = await this.search(dataset, choice, seed, opts, existing);
+      const model = tuning
+        ? await train(dataset, { recipe: tuning.recipe, params: { [tuning.recipe]: tuning.params }, seed, onProgress: opts.onProgress })
+        : await train(dataset, { recipe: choice, seed, onProgress: opts.onProgress });
       const version = (existing?.version ?? 0) + 1;
       const key = modelKey(tenant, name, version);
       await this.store.models.put(key, serializeModel(model));
@@ -125,6 +169,7 @@ export class CampaignTrainer {
         interactionsFile: opts.interactionsFile,
         ...(opts.itemsFile !== undefined && { itemsFile: opts.itemsFile }),
         ...(opts.eventWeights && { eventWeights: opts.eventWeights }),
+        ...(tuning && { tuning }),
         stats: { ...dataset.stats, trainingMs: Math.round(model.trainingMs), events: events.length },
         creationDateTime: existing?.creationDateTime ?? now,
         lastUpdatedDateTime: now,
@@ -136,6 +181,22 @@ export class CampaignTrainer {
     } finally {
       await source.cleanup();
     }
+  }
+
+  /**
+   * The tuned recipe and hyper-parameters to train with, or undefined for the untuned defaults:
+   * a new search when asked (or, for "auto", when it fits the budget), else the campaign's last
+   * search when a retrain keeps its recipe choice.
+   */
+  private async search(ds: Dataset, choice: RecipeChoice, seed: number, opts: TrainCampaignOptions, existing?: CampaignRecord): Promise<TuneResult | undefined> {
+    const mode = opts.tune ?? "never";
+    const budget = opts.tuneBudgetSeconds ?? DEFAULT_TUNE_BUDGET_SECONDS;
+    const recipes = tuneCandidates(ds, choice);
+    if (recipes.length > 0 && (mode === "always" || (mode === "auto" && tuningFits(ds, recipes, budget)))) {
+      return tune(ds, { recipes, seed, budgetSeconds: budget, onProgress: opts.onProgress });
+    }
+    if (mode === "never" && existing?.tuning && existing.recipeChoice === choice) return existing.tuning;
+    return undefined;
   }
 
   async create(opts: TrainCampaignOptions): Promise<CampaignRecord> {
@@ -157,6 +218,8 @@ export class CampaignTrainer {
         itemsFile: changes.itemsFile ?? existing.itemsFile,
         recipe,
         eventWeights: changes.eventWeights ?? existing.eventWeights,
+        tune: changes.tune,
+        tuneBudgetSeconds: changes.tuneBudgetSeconds,
         seed: changes.seed,
         onProgress: changes.onProgress,
       },

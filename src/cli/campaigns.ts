@@ -1,11 +1,11 @@
 /** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { CampaignTrainer, RECIPES } from "../campaigns/training.js";
+import { CampaignTrainer, RECIPES, TUNE_MODES, type TuneMode } from "../campaigns/training.js";
 import { openStore } from "../store/open.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
-import { seed } from "./args.js";
+import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 import { resolveTenant, type TenantFlags } from "./tenant.js";
 import { parseEventWeights, type EventWeights, type ProgressCallback } from "../engine/index.js";
@@ -29,8 +29,20 @@ function eventWeightsOf(o: { eventWeights?: EventWeights; eventValue?: boolean }
   return { ...(o.eventWeights ?? { types: {} }), ...(o.eventValue && { eventValue: true }) };
 }
 
+function tuneOption(value: string | true): TuneMode {
+  if (value === true) return "always";
+  if (!(TUNE_MODES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${TUNE_MODES.join(", ")}`);
+  return value as TuneMode;
+}
+
 function withTrainingOptions(cmd: Command): Command {
   return cmd
+    .option(
+      "--tune [when]",
+      "tune hyper-parameters on a validation split of the data: always (the default with the bare flag), auto (only when the search fits the budget), never",
+      tuneOption,
+    )
+    .option("--tune-budget <seconds>", "seconds for the search and the final training", positiveInt)
     .option("--event-weights <spec>", "weight per EVENT_TYPE for training and PutEvents alike, e.g. purchase=5,click=1 (*=W for other types)", eventWeightsOption)
     .option("--event-value", "also multiply each event's weight by its EVENT_VALUE where it has one");
 }
@@ -65,6 +77,7 @@ function describe(c: CampaignRecord) {
     interactionsFile: c.interactionsFile,
     ...(c.itemsFile && { itemsFile: c.itemsFile }),
     ...(c.eventWeights && { eventWeights: c.eventWeights }),
+    ...(c.tuning && { tuning: c.tuning }),
     stats: c.stats,
     creationDateTime: c.creationDateTime,
     lastUpdatedDateTime: c.lastUpdatedDateTime,
@@ -103,6 +116,8 @@ export function campaignsCommand(): Command {
           recipe: o.recipe,
           seed: o.seed,
           eventWeights: eventWeightsOf(o),
+          tune: o.tune,
+          tuneBudgetSeconds: o.tuneBudget,
           onProgress,
         }),
       ),
@@ -122,6 +137,8 @@ export function campaignsCommand(): Command {
           recipe: o.recipe,
           seed: o.seed,
           eventWeights: eventWeightsOf(o),
+          tune: o.tune,
+          tuneBudgetSeconds: o.tuneBudget,
           onProgress,
         }),
       ),

@@ -77,3 +77,12 @@ export {
   type TypedArray,
 } from "./recipe.js";
 export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } from "./recipes/index.js";
+export {
+  tune,
+  tuningFits,
+  estimateTrainingSeconds,
+  DEFAULT_TUNE_BUDGET_SECONDS,
+  type TuneOptions,
+  type TuneResult,
+  type TuneTrial,
+} from "./tune.js";

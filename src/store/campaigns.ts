@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { tenantLockKey, type SqlDb } from "./sql.js";
 import type { Tenant } from "./types.js";
 import type { EventWeights } from "../engine/event-weights.js";
+import type { TuneResult } from "../engine/tune.js";
 
 export interface CampaignRecord {
   name: string;
@@ -26,6 +27,8 @@ export interface CampaignRecord {
   itemsFile?: string;
   /** How much each event counts, for training and for fold-in alike (absent: every event 1). */
   eventWeights?: EventWeights;
+  /** The hyper-parameter search the deployed model's settings came from (every trial, the winner). */
+  tuning?: TuneResult;
   stats: Record<string, number>;
   creationDateTime: string;
   lastUpdatedDateTime: string;

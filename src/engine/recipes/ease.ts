@@ -40,4 +40,7 @@ export const easeRecipe: RecipeDefinition<EaseParams> = {
     return { params: { ...params }, arrays: { easeB } };
   },
   load: (data) => new EaseModel(data),
+  searchSpace: { lambda: { kind: "log", min: 20, max: 2000 } },
+  // The dense inverse is n³ (9.5 CPU-s at 1,682 items); the Gram matrix is Σ n_u² over users.
+  estimateSeconds: (shape) => 2.0e-9 * shape.items ** 3 + 5e-9 * (shape.interactions ** 2 / Math.max(1, shape.users)),
 };
