@@ -11,14 +11,13 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
   csvField,
-  DEFAULT_EASE,
   DEFAULT_TUNE_BUDGET_SECONDS,
   ImportError,
   importDataset,
-  resolveRecipe,
   serializeModel,
   train,
   tune,
+  tuneCandidates,
   tuningFits,
   type Dataset,
   type EventWeights,
@@ -55,17 +54,6 @@ export interface TrainCampaignOptions {
 export type TuneMode = "always" | "auto" | "never";
 export const TUNE_MODES: TuneMode[] = ["always", "auto", "never"];
 
-/**
- * Recipes a search compares: the untuned choice first (its defaults are the baseline), and for
- * `auto` the other personalised recipe too, EASE only within its item limit.
- */
-export function tuneCandidates(ds: Dataset, choice: RecipeChoice): string[] {
-  const first = resolveRecipe(ds, { recipe: choice });
-  if (first === "popularity") return [];
-  if (choice !== "auto") return [first];
-  const other = first === "ease" ? "ials" : ds.items.size <= DEFAULT_EASE.maxItems ? "ease" : undefined;
-  return other ? [first, other] : [first];
-}
 
 export const RECIPES: RecipeChoice[] = ["auto", "ials", "ease", "popularity"];
 

@@ -80,6 +80,7 @@ export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } fr
 export {
   tune,
   tuningFits,
+  tuneCandidates,
   estimateTrainingSeconds,
   DEFAULT_TUNE_BUDGET_SECONDS,
   type TuneOptions,

@@ -17,7 +17,8 @@ import { Rng } from "./prng.js";
 import type { Dataset, ProgressCallback } from "./dataset.js";
 import { recipeDefinition, type SearchDimension } from "./recipe.js";
 import { splitDataset, scoreModel } from "./evaluate.js";
-import { train } from "./train.js";
+import { resolveRecipe, train, type RecipeChoice } from "./train.js";
+import { DEFAULT_EASE } from "./ease.js";
 
 export interface TuneOptions {
   /** Recipes to search; the first one's defaults are the untuned baseline. */
@@ -57,6 +58,18 @@ export interface TuneResult {
   /** True when the wall clock, not the plan, ended the search (the machine was slower than estimated). */
   stoppedEarly: boolean;
   seconds: number;
+}
+
+/**
+ * Recipes a search compares: the untuned choice first (its defaults are the baseline), and for
+ * `auto` the other personalised recipe too, EASE only within its item limit.
+ */
+export function tuneCandidates(ds: Dataset, choice: RecipeChoice): string[] {
+  const first = resolveRecipe(ds, { recipe: choice });
+  if (first === "popularity") return [];
+  if (choice !== "auto") return [first];
+  const other = first === "ease" ? "ials" : ds.items.size <= DEFAULT_EASE.maxItems ? "ease" : undefined;
+  return other ? [first, other] : [first];
 }
 
 export const DEFAULT_TUNE_BUDGET_SECONDS = 60;
