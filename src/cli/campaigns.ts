@@ -29,18 +29,17 @@ function eventWeightsOf(o: { eventWeights?: EventWeights; eventValue?: boolean }
   return { ...(o.eventWeights ?? { types: {} }), ...(o.eventValue && { eventValue: true }) };
 }
 
-function tuneOption(value: string | true): TuneMode {
-  if (value === true) return "always";
+function tuneOption(value: string): TuneMode {
   if (!(TUNE_MODES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${TUNE_MODES.join(", ")}`);
   return value as TuneMode;
 }
 
 function withTrainingOptions(cmd: Command): Command {
   return cmd
-    .option(
-      "--tune [when]",
-      "tune hyper-parameters on a validation split of the data: always (the default with the bare flag), auto (only when the search fits the budget), never",
-      tuneOption,
+    .addOption(
+      new Option("--tune [when]", "tune hyper-parameters on a validation split of the data: always (the bare flag), auto (only when the search fits the budget), never")
+        .preset("always")
+        .argParser(tuneOption),
     )
     .option("--tune-budget <seconds>", "seconds for the search and the final training", positiveInt)
     .option("--event-weights <spec>", "weight per EVENT_TYPE for training and PutEvents alike, e.g. purchase=5,click=1 (*=W for other types)", eventWeightsOption)

@@ -24,7 +24,7 @@ describe.each(STORE_KINDS)("campaign tuning on %s", (kind) => {
     data.remove();
   });
 
-  test("create --tune records the search and deploys its winner; retrain without --tune keeps it", async () => {
+  test("create --tune records the search and deploys its winner; retrain without --tune keeps it", { timeout: 120_000 }, async () => {
     const trainer = new CampaignTrainer(server.store);
     const rec = await trainer.create({ tenant: TENANT, name: "tuned", interactionsFile: interactions, recipe: "ials", seed: 1, tune: "always", tuneBudgetSeconds: 8 });
     const t = rec.tuning!;
@@ -46,7 +46,7 @@ describe.each(STORE_KINDS)("campaign tuning on %s", (kind) => {
     expect(other.recipe).toBe("ease");
   });
 
-  test("--tune auto skips the search when it cannot fit the budget, and popularity has nothing to tune", async () => {
+  test("--tune auto skips the search when it cannot fit the budget, and popularity has nothing to tune", { timeout: 60_000 }, async () => {
     const trainer = new CampaignTrainer(server.store);
     const tight = await trainer.create({ tenant: TENANT, name: "tight", interactionsFile: interactions, recipe: "ials", tune: "auto", tuneBudgetSeconds: 1e-6 });
     expect(tight.tuning).toBeUndefined();
