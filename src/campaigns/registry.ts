@@ -13,7 +13,7 @@
  * service stays, and at start the previous deployed model is served instead when it is intact.
  */
 import type { FastifyBaseLogger } from "fastify";
-import { deserializeModel, type Model } from "../engine/index.js";
+import { deserializeModel, eventWeight, type Model } from "../engine/index.js";
 import { eventsFolded, modelLoadDuration, modelLoadFailures, modelVersion } from "../observability/metrics.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
@@ -222,8 +222,11 @@ export class CampaignRegistry {
       const byUser = new Map<string, { itemId: string; weight: number }[]>();
       for (const e of events) {
         if (e.itemId === null) continue;
+        // The campaign's event weights, exactly as training applied them to its CSV rows.
+        const weight = eventWeight(c.record.eventWeights, e.eventType, e.eventValue);
+        if (!(weight > 0)) continue;
         const list = byUser.get(e.userId) ?? [];
-        list.push({ itemId: e.itemId, weight: 1 });
+        list.push({ itemId: e.itemId, weight });
         byUser.set(e.userId, list);
       }
       for (const [userId, list] of byUser) {

@@ -14,7 +14,22 @@ import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { csvField, ImportError, importDataset, serializeModel, train, type ProgressCallback, type RecipeChoice } from "../engine/index.js";
+import {
+  csvField,
+  DEFAULT_TUNE_BUDGET_SECONDS,
+  ImportError,
+  importDataset,
+  serializeModel,
+  train,
+  tune,
+  tuneCandidates,
+  tuningFits,
+  type Dataset,
+  type EventWeights,
+  type ProgressCallback,
+  type RecipeChoice,
+  type TuneResult,
+} from "../engine/index.js";
 import type { CampaignEvent, CampaignRecord, CommitOutcome, LeaseOperation } from "../store/campaigns.js";
 import { PRIVATE_FILE_MODE } from "../store/files.js";
 import type { Store, Tenant } from "../store/types.js";
@@ -51,8 +66,22 @@ export interface TrainCampaignOptions {
   itemsFile?: string;
   recipe?: RecipeChoice;
   seed?: number;
+  /** Weights per EVENT_TYPE (and EVENT_VALUE), kept with the campaign so fold-in applies them too. */
+  eventWeights?: EventWeights;
+  /**
+   * Hyper-parameter tuning on a validation split of this data: "always", "auto" (only when the
+   * search fits the budget by the cost estimates) or "never" (default; a retrain then reuses the
+   * last search's winner when the recipe is unchanged).
+   */
+  tune?: TuneMode;
+  /** Seconds for the search and the final retrain (default 60). */
+  tuneBudgetSeconds?: number;
   onProgress?: ProgressCallback;
 }
+
+export type TuneMode = "always" | "auto" | "never";
+export const TUNE_MODES: TuneMode[] = ["always", "auto", "never"];
+
 
 export const RECIPES: RecipeChoice[] = ["auto", "ials", "ease", "popularity"];
 
@@ -143,14 +172,19 @@ export class CampaignTrainer {
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];
     const source = await withRecordedEvents(opts.interactionsFile, events);
     try {
-      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, onProgress: opts.onProgress }).catch((err) => {
+      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, eventWeights: opts.eventWeights, onProgress: opts.onProgress }).catch((err) => {
         // Bad rows can only come from the user's file (copied first, so line numbers match): name it.
         if (err instanceof ImportError && err.file === source.path && source.path !== opts.interactionsFile) {
           throw new ImportError(err.message.split(source.path).join(opts.interactionsFile), opts.interactionsFile, err.errors, err.errorCount);
         }
         throw err;
       });
-      const model = await train(dataset, { recipe: opts.recipe ?? "auto", seed: opts.seed ?? 1, onProgress: opts.onProgress });
+      const seed = opts.seed ?? 1;
+      const choice = opts.recipe ?? "auto";
+      const tuning = await this.search(dataset, choice, seed, opts, existing);
+      const model = tuning
+        ? await train(dataset, { recipe: tuning.recipe, params: { [tuning.recipe]: tuning.params }, seed, onProgress: opts.onProgress })
+        : await train(dataset, { recipe: choice, seed, onProgress: opts.onProgress });
       const version = (existing?.version ?? 0) + 1;
       const prefix = modelPrefix(tenant, name);
       // A name no other run uses: a trainer that lost its lease can never overwrite the deployed model.
@@ -169,6 +203,8 @@ export class CampaignTrainer {
         eventsSeq,
         interactionsFile: opts.interactionsFile,
         ...(opts.itemsFile !== undefined && { itemsFile: opts.itemsFile }),
+        ...(opts.eventWeights && { eventWeights: opts.eventWeights }),
+        ...(tuning && { tuning }),
         stats: { ...dataset.stats, trainingMs: Math.round(model.trainingMs), events: events.length },
         creationDateTime: existing?.creationDateTime ?? now,
         lastUpdatedDateTime: now,
@@ -190,6 +226,22 @@ export class CampaignTrainer {
     } finally {
       await source.cleanup();
     }
+  }
+
+  /**
+   * The tuned recipe and hyper-parameters to train with, or undefined for the untuned defaults:
+   * a new search when asked (or, for "auto", when it fits the budget), else the campaign's last
+   * search when a retrain keeps its recipe choice.
+   */
+  private async search(ds: Dataset, choice: RecipeChoice, seed: number, opts: TrainCampaignOptions, existing?: CampaignRecord): Promise<TuneResult | undefined> {
+    const mode = opts.tune ?? "never";
+    const budget = opts.tuneBudgetSeconds ?? DEFAULT_TUNE_BUDGET_SECONDS;
+    const recipes = tuneCandidates(ds, choice);
+    if (recipes.length > 0 && (mode === "always" || (mode === "auto" && tuningFits(ds, recipes, budget)))) {
+      return tune(ds, { recipes, seed, budgetSeconds: budget, onProgress: opts.onProgress });
+    }
+    if (mode === "never" && existing?.tuning && existing.recipeChoice === choice) return existing.tuning;
+    return undefined;
   }
 
   private refused(tenant: Tenant, name: string, outcome: Exclude<CommitOutcome, "committed">): CampaignError {
@@ -267,6 +319,9 @@ export class CampaignTrainer {
           interactionsFile: changes.interactionsFile ?? existing.interactionsFile,
           itemsFile: changes.itemsFile ?? existing.itemsFile,
           recipe,
+          eventWeights: changes.eventWeights ?? existing.eventWeights,
+          tune: changes.tune,
+          tuneBudgetSeconds: changes.tuneBudgetSeconds,
           seed: changes.seed,
           onProgress: changes.onProgress,
         },

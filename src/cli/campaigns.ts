@@ -1,17 +1,48 @@
 /** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { CampaignError, CampaignTrainer, RECIPES } from "../campaigns/training.js";
+import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TuneMode } from "../campaigns/training.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
-import { seed } from "./args.js";
+import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
-import type { ProgressCallback } from "../engine/index.js";
+import { parseEventWeights, type EventWeights, type ProgressCallback } from "../engine/index.js";
 
 function recipe(value: string) {
   if (!(RECIPES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${RECIPES.join(", ")}`);
   return value;
+}
+
+function eventWeightsOption(value: string): EventWeights {
+  try {
+    return parseEventWeights(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+/** --event-weights and --event-value as the campaign's EventWeights (undefined when neither is given). */
+function eventWeightsOf(o: { eventWeights?: EventWeights; eventValue?: boolean }): EventWeights | undefined {
+  if (!o.eventWeights && !o.eventValue) return undefined;
+  return { ...(o.eventWeights ?? { types: {} }), ...(o.eventValue && { eventValue: true }) };
+}
+
+function tuneOption(value: string): TuneMode {
+  if (!(TUNE_MODES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${TUNE_MODES.join(", ")}`);
+  return value as TuneMode;
+}
+
+function withTrainingOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--tune [when]", "tune hyper-parameters on a validation split of the data: always (the bare flag), auto (only when the search fits the budget), never")
+        .preset("always")
+        .argParser(tuneOption),
+    )
+    .option("--tune-budget <seconds>", "seconds for the search and the final training", positiveInt)
+    .option("--event-weights <spec>", "weight per EVENT_TYPE for training and PutEvents alike, e.g. purchase=5,click=1 (*=W for other types)", eventWeightsOption)
+    .option("--event-value", "also multiply each event's weight by its EVENT_VALUE where it has one");
 }
 
 
@@ -26,6 +57,8 @@ function describe(c: CampaignRecord) {
     trackingId: c.trackingId,
     interactionsFile: c.interactionsFile,
     ...(c.itemsFile && { itemsFile: c.itemsFile }),
+    ...(c.eventWeights && { eventWeights: c.eventWeights }),
+    ...(c.tuning && { tuning: c.tuning }),
     stats: c.stats,
     creationDateTime: c.creationDateTime,
     lastUpdatedDateTime: c.lastUpdatedDateTime,
@@ -50,7 +83,7 @@ async function training(
 export function campaignsCommand(): Command {
   const cmd = new Command("campaigns").description("train and deploy recommender campaigns (Amazon Personalize-compatible)");
 
-  addTargetOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign"))
+  withTrainingOptions(addTargetOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign")))
     .requiredOption("--name <name>", "campaign name (the ARN ends in campaign/NAME)")
     .requiredOption("--interactions <file>", "interactions CSV: USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE,EVENT_VALUE]")
     .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
@@ -58,11 +91,22 @@ export function campaignsCommand(): Command {
     .option("--seed <n>", "training seed", seed, 1)
     .action((o, command: Command) =>
       training(command, { create: true }, (trainer, tenant, onProgress) =>
-        trainer.create({ tenant, name: o.name, interactionsFile: resolve(o.interactions), itemsFile: o.items ? resolve(o.items) : undefined, recipe: o.recipe, seed: o.seed, onProgress }),
+        trainer.create({
+          tenant,
+          name: o.name,
+          interactionsFile: resolve(o.interactions),
+          itemsFile: o.items ? resolve(o.items) : undefined,
+          recipe: o.recipe,
+          seed: o.seed,
+          eventWeights: eventWeightsOf(o),
+          tune: o.tune,
+          tuneBudgetSeconds: o.tuneBudget,
+          onProgress,
+        }),
       ),
     );
 
-  addTargetOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"))
+  withTrainingOptions(addTargetOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in")))
     .requiredOption("--name <name>", "campaign name")
     .option("--interactions <file>", "a new interactions CSV (default: the campaign's)")
     .option("--items <file>", "a new items CSV (default: the campaign's)")
@@ -75,6 +119,9 @@ export function campaignsCommand(): Command {
           itemsFile: o.items ? resolve(o.items) : undefined,
           recipe: o.recipe,
           seed: o.seed,
+          eventWeights: eventWeightsOf(o),
+          tune: o.tune,
+          tuneBudgetSeconds: o.tuneBudget,
           onProgress,
         }),
       ),

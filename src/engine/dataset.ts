@@ -12,6 +12,7 @@
  */
 import { statSync } from "node:fs";
 import { CsvRecordTooLongError, readCsvFile, type CsvReadOptions } from "./csv.js";
+import { eventWeight, type EventWeights } from "./event-weights.js";
 
 export interface RowError {
   /** 1-based physical line number in the file (the line a record starts on). */
@@ -87,6 +88,7 @@ export interface Dataset {
   indices: Int32Array; // item index per entry, sorted ascending within a user
   weights: Float32Array;
   metadata: ItemMetadata;
+  /** skippedEventType: events left out by the EVENT_TYPE filter or weighing 0. */
   stats: { rows: number; pairs: number; users: number; items: number; skippedEventType: number };
 }
 
@@ -97,6 +99,11 @@ export interface ImportOptions {
   weight?: "count" | "eventValue";
   /** Only keep events with one of these EVENT_TYPEs (as Personalize's eventType filter). */
   eventTypes?: string[];
+  /**
+   * Weigh each event by its EVENT_TYPE (and EVENT_VALUE) instead of `weight`; events weighing 0
+   * are skipped. Needs an EVENT_TYPE column (and EVENT_VALUE when `eventValue` is set).
+   */
+  eventWeights?: EventWeights;
   onProgress?: ProgressCallback;
 }
 
@@ -291,6 +298,16 @@ export async function importDataset(
         ct = header.get("TIMESTAMP")!;
         cet = header.get("EVENT_TYPE") ?? -1;
         cev = header.get("EVENT_VALUE") ?? -1;
+        const needed = opts.eventWeights ? ["EVENT_TYPE", ...(opts.eventWeights.eventValue ? ["EVENT_VALUE"] : [])] : [];
+        const absent = needed.filter((c) => !header!.has(c));
+        if (absent.length) {
+          throw new ImportError(
+            `${interactionsPath}: event weights need column(s) ${absent.join(", ")}`,
+            interactionsPath,
+            [{ line, reason: `missing column(s) ${absent.join(", ")}` }],
+            1,
+          );
+        }
         if (useValue && cev < 0) {
           throw new ImportError(
             `${interactionsPath}: weight "eventValue" needs an EVENT_VALUE column`,
@@ -309,17 +326,26 @@ export async function importDataset(
       if (problem) return fail(line, problem);
       if (cet >= 0 && fields[cet].trim().length > MAX_ID_LENGTH) return fail(line, `EVENT_TYPE ${shown(fields[cet].trim())} is longer than ${MAX_ID_LENGTH} characters`);
       let w = 1;
+      let value: number | null = null;
       if (cev >= 0) {
         const raw = fields[cev].trim();
         if (raw !== "") {
           const v = eventValue(raw);
           if (typeof v === "string") return fail(line, v);
+          value = v;
           if (useValue) w = v;
         } else if (useValue) return fail(line, "empty EVENT_VALUE");
       }
       if (typeFilter && cet >= 0 && !typeFilter.has(fields[cet].trim())) {
         skipped++;
         return;
+      }
+      if (opts.eventWeights) {
+        w = eventWeight(opts.eventWeights, fields[cet].trim(), value);
+        if (!(w > 0)) {
+          skipped++;
+          return;
+        }
       }
       if (errorCount) return; // no point building structures we will discard
       triples.push(users.intern(uid), items.intern(iid), w);

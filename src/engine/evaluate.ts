@@ -5,7 +5,8 @@
  */
 import { Rng } from "./prng.js";
 import type { Dataset, ProgressCallback } from "./dataset.js";
-import { train, resolveRecipe, type TrainOptions } from "./train.js";
+import { train, resolveRecipe, type TrainOptions, type RecipeChoice } from "./train.js";
+import { tune, tuneCandidates, type TuneResult } from "./tune.js";
 
 export interface Split {
   train: Dataset;
@@ -70,6 +71,12 @@ export interface EvalRow {
   coverage: number;
   trainMs: number;
   users: number;
+  /** With tuning: NDCG@10 on the validation split carved out of the training part (never the test part). */
+  validationNdcg?: number;
+  /** With tuning, on the tuned row: the seconds the search took. */
+  tuneSeconds?: number;
+  /** With tuning, on the tuned row: the chosen hyper-parameters. */
+  params?: Record<string, unknown>;
 }
 
 export type EvalRecipe = string | (TrainOptions & { name?: string });
@@ -80,6 +87,12 @@ export interface EvaluateOptions {
   k?: number;
   testFraction?: number;
   threads?: number;
+  /**
+   * Also tune each personalised recipe on the training part (its own validation split) and add a
+   * "(tuned)" row after its untuned one; both rows show their validation NDCG@10.
+   */
+  tune?: boolean;
+  tuneBudgetSeconds?: number;
   onProgress?: ProgressCallback;
 }
 
@@ -92,9 +105,24 @@ export async function evaluate(ds: Dataset, opts: EvaluateOptions = {}): Promise
   );
   const rows: EvalRow[] = [];
   for (const spec of specs) {
+    const recipes = opts.tune ? tuneCandidates(split.train, (spec.recipe ?? "auto") as RecipeChoice) : [];
+    let search: TuneResult | undefined;
+    if (recipes.length > 0) search = await tune(split.train, { recipes, seed, budgetSeconds: opts.tuneBudgetSeconds, threads: opts.threads, onProgress: opts.onProgress });
     const model = await train(split.train, { seed, threads: opts.threads, ...spec, onProgress: opts.onProgress });
     const m = scoreModel(model, split, k);
-    rows.push({ name: spec.name, recipe: resolveRecipe(split.train, spec), ...m, trainMs: model.trainingMs });
+    rows.push({ name: spec.name, recipe: resolveRecipe(split.train, spec), ...m, trainMs: model.trainingMs, ...(search && { validationNdcg: search.defaultNdcg }) });
+    if (search) {
+      const tuned = await train(split.train, { seed, threads: opts.threads, recipe: search.recipe, params: { [search.recipe]: search.params } });
+      rows.push({
+        name: `${spec.name} (tuned)`,
+        recipe: search.recipe,
+        ...scoreModel(tuned, split, k),
+        trainMs: tuned.trainingMs,
+        validationNdcg: search.bestNdcg,
+        tuneSeconds: search.seconds,
+        params: search.params,
+      });
+    }
   }
   return rows;
 }
@@ -149,15 +177,17 @@ export function scoreModel(
 
 /** Plain-text side-by-side table of evaluation rows. */
 export function formatEvalTable(rows: EvalRow[], k = 10): string {
-  const head = ["recipe", `P@${k}`, `R@${k}`, `NDCG@${k}`, `MAP@${k}`, `Cov@${k}`, "train s"];
+  const tuned = rows.some((r) => r.validationNdcg !== undefined);
+  const head = ["recipe", `P@${k}`, `R@${k}`, `NDCG@${k}`, `MAP@${k}`, `Cov@${k}`, "train s", ...(tuned ? ["val NDCG@10", "tune s"] : [])];
   const body = rows.map((r) => [
-    r.name === r.recipe ? r.name : `${r.name} (${r.recipe})`,
+    r.name === r.recipe || r.name === `${r.recipe} (tuned)` ? r.name : `${r.name} (${r.recipe})`,
     r.precision.toFixed(4),
     r.recall.toFixed(4),
     r.ndcg.toFixed(4),
     r.map.toFixed(4),
     r.coverage.toFixed(4),
     (r.trainMs / 1000).toFixed(2),
+    ...(tuned ? [r.validationNdcg?.toFixed(4) ?? "", r.tuneSeconds?.toFixed(1) ?? ""] : []),
   ]);
   const w = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
   const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join("  ");

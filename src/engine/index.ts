@@ -36,6 +36,7 @@ export {
   type CsvRecord,
   type CsvSyntaxError,
 } from "./csv.js";
+export { eventWeight, parseEventWeights, type EventWeights } from "./event-weights.js";
 export {
   Model,
   type ModelData,
@@ -73,3 +74,27 @@ export {
 } from "./evaluate.js";
 export { topN } from "./topk.js";
 export { Rng } from "./prng.js";
+export {
+  registerRecipe,
+  recipeDefinition,
+  registeredRecipes,
+  BaseRecipeModel,
+  type RecipeDefinition,
+  type RecipeModel,
+  type TrainedRecipe,
+  type TrainContext,
+  type UserHistory,
+  type SearchDimension,
+  type TypedArray,
+} from "./recipe.js";
+export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } from "./recipes/index.js";
+export {
+  tune,
+  tuningFits,
+  tuneCandidates,
+  estimateTrainingSeconds,
+  DEFAULT_TUNE_BUDGET_SECONDS,
+  type TuneOptions,
+  type TuneResult,
+  type TuneTrial,
+} from "./tune.js";

@@ -1,15 +1,16 @@
 /**
- * A trained model: immutable factor/weight arrays plus a small mutable overlay
- * of folded-in users. Everything is typed arrays indexed by dense ints; strings
- * only appear at the API edge.
+ * A trained model: what every recipe shares (id maps, the seen-items CSR, the popularity
+ * fallback, a small mutable overlay of folded-in users, top-n selection and the string API)
+ * around one recipe model that turns users into scores. The recipe is looked up once, when the
+ * model is built or loaded (see recipe.ts); nothing here depends on which recipe it is.
  */
 import { topN } from "./topk.js";
-import { DotScorer } from "./wasm/scorer.js";
-import { ialsFoldIn, type IalsParams } from "./ials.js";
-import type { EaseParams } from "./ease.js";
+import { recipeDefinition, type RecipeModel, type TypedArray } from "./recipe.js";
 import type { ItemMetadata } from "./dataset.js";
+import "./recipes/index.js";
 
-export type Recipe = "popularity" | "ials" | "ease";
+/** A registered recipe name: "popularity", "ials", "ease", or one added with registerRecipe. */
+export type Recipe = string;
 
 export interface ScoredItem {
   itemId: string;
@@ -50,7 +51,8 @@ export interface TrainingStats {
 /** Everything a model is made of; exactly what the model file stores. */
 export interface ModelData {
   recipe: Recipe;
-  params: Partial<IalsParams> & Partial<EaseParams> & Record<string, unknown>;
+  /** The recipe's effective hyper-parameters. */
+  params: Record<string, unknown>;
   seed: number;
   stats: TrainingStats;
   userIds: string[];
@@ -62,16 +64,15 @@ export interface ModelData {
   seenWeights: Float32Array;
   /** Distinct users per item; the cold-start fallback. */
   popularity: Float32Array;
-  userFactors?: Float32Array;
-  itemFactors?: Float32Array;
-  itemGram?: Float64Array;
-  easeB?: Float32Array;
+  /** The recipe's own arrays (e.g. iALS factors, EASE's B), by section name, in file order. */
+  arrays: Record<string, TypedArray>;
 }
 
 interface Overlay {
   items: Int32Array;
   weights: Float32Array;
-  vector: Float32Array | null;
+  /** What the recipe scores this user from, computed once at fold-in. */
+  state: unknown;
   unknownItems: string[];
 }
 
@@ -84,22 +85,20 @@ export interface RecommendOptions {
 
 export class Model {
   readonly data: ModelData;
+  /** The recipe's scoring half, chosen once from `data.recipe`. */
+  readonly recipeModel: RecipeModel;
   private readonly userIndex = new Map<string, number>();
   private readonly itemIndex = new Map<string, number>();
   private readonly overlay = new Map<string, Overlay>();
   private readonly scratch: Float64Array;
-  private itemNorms: Float32Array | null = null;
-  private coocT: { indptr: Int32Array; indices: Int32Array } | null = null;
   private popRanking: Int32Array | null = null;
-  private xScratch = new Float64Array(0);
-  /** The SIMD kernel for iALS scoring, built on first use; null where it cannot serve. */
-  private simd: DotScorer | null | undefined;
 
   constructor(data: ModelData) {
     this.data = data;
     data.userIds.forEach((id, i) => this.userIndex.set(id, i));
     data.itemIds.forEach((id, i) => this.itemIndex.set(id, i));
     this.scratch = new Float64Array(data.itemIds.length);
+    this.recipeModel = recipeDefinition(data.recipe).load(data);
   }
 
   get recipe(): Recipe {
@@ -131,22 +130,36 @@ export class Model {
 
   /** Top-n items for a user. Unknown users get the popularity ranking with fallback=true. */
   recommend(userId: string, n = 25, opts: RecommendOptions = {}): Recommendations {
-    const excludeSeen = opts.excludeSeen ?? true;
     const scores = this.scratch;
-    const known = this.scoreUser(userId, scores);
-    if (!known) for (let i = 0; i < scores.length; i++) scores[i] = this.data.popularity[i];
-    else if (excludeSeen) {
-      const seen = this.seenOf(userId)!;
-      for (let e = 0; e < seen.items.length; e++) scores[seen.items[e]] = -Infinity;
-    }
-    if (opts.exclude) for (const id of opts.exclude) {
-      const i = this.itemIndex.get(id);
-      if (i !== undefined) scores[i] = -Infinity;
-    }
-    const top = topN(scores, n);
-    const out: ScoredItem[] = new Array(top.idx.length);
-    for (let j = 0; j < top.idx.length; j++) out[j] = { itemId: this.data.itemIds[top.idx[j]], score: top.score[j] };
-    return Object.assign(out, { fallback: !known });
+    const state = this.stateOf(userId);
+    if (state === undefined) for (let i = 0; i < scores.length; i++) scores[i] = this.data.popularity[i];
+    else this.recipeModel.score(state.state, scores);
+    return this.select(userId, state !== undefined, scores, n, opts);
+  }
+
+  /**
+   * Top-n for many users in one pass: what `recommend` returns for each, in the same order, but
+   * scored together (for matrix factorisation, a blocked matrix product in the SIMD kernel, which
+   * reads the item factors once per block of users instead of once per user). For the send
+   * pipeline and campaigns that need thousands of recipients' lists at once.
+   */
+  recommendBatch(userIds: readonly string[], n = 25, opts: RecommendOptions = {}): Recommendations[] {
+    const out: Recommendations[] = new Array(userIds.length);
+    const known: number[] = [];
+    const states: unknown[] = [];
+    userIds.forEach((userId, j) => {
+      const state = this.stateOf(userId);
+      if (state === undefined) out[j] = this.recommend(userId, n, opts);
+      else {
+        known.push(j);
+        states.push(state.state);
+      }
+    });
+    this.recipeModel.scoreMany(states, (b, scores) => {
+      const j = known[b];
+      out[j] = this.select(userIds[j], true, scores, n, opts);
+    });
+    return out;
   }
 
   /**
@@ -155,7 +168,7 @@ export class Model {
    */
   recommendIndex(u: number, n: number, excludeSeen = true): Int32Array {
     const scores = this.scratch;
-    this.scoreIndex(u, scores);
+    this.recipeModel.score(this.recipeModel.trainedUser(u), scores);
     if (excludeSeen) {
       const { seenIndptr, seenIndices } = this.data;
       for (let e = seenIndptr[u]; e < seenIndptr[u + 1]; e++) scores[seenIndices[e]] = -Infinity;
@@ -169,8 +182,9 @@ export class Model {
    */
   rank(userId: string, itemIds: string[]): Ranking {
     const scores = this.scratch;
-    const known = this.scoreUser(userId, scores);
-    const src = known ? scores : this.data.popularity;
+    const state = this.stateOf(userId);
+    if (state !== undefined) this.recipeModel.score(state.state, scores);
+    const src = state !== undefined ? scores : this.data.popularity;
     const scored: { itemId: string; score: number; pos: number }[] = [];
     const unknown: { itemId: string; score: null }[] = [];
     itemIds.forEach((itemId, pos) => {
@@ -180,50 +194,29 @@ export class Model {
     });
     scored.sort((a, b) => b.score - a.score || a.pos - b.pos);
     const out: { itemId: string; score: number | null }[] = scored.map(({ itemId, score }) => ({ itemId, score }));
-    return Object.assign(out.concat(unknown), { fallback: !known });
+    return Object.assign(out.concat(unknown), { fallback: state === undefined });
   }
 
   /**
-   * Items similar to itemId (SIMS-style). iALS: cosine of item factors.
-   * EASE: the item's row of B (what the model would recommend to someone who saw only it).
-   * Popularity: cosine of co-occurrence columns. Unknown item → popularity, fallback=true.
+   * Items similar to itemId (SIMS-style), as the recipe defines similarity (see recipes/).
+   * Unknown item → popularity, fallback=true.
    */
   similarItems(itemId: string, n = 25): Recommendations {
     const i = this.itemIndex.get(itemId);
     const scores = this.scratch;
-    const nI = this.nItems;
     if (i === undefined) {
-      for (let j = 0; j < nI; j++) scores[j] = this.data.popularity[j];
-      const top = topN(scores, n);
-      return this.toItems(top, true);
+      for (let j = 0; j < this.nItems; j++) scores[j] = this.data.popularity[j];
+      return this.toItems(topN(scores, n), true);
     }
-    const d = this.data;
-    if (d.recipe === "ials" && d.itemFactors) {
-      const k = d.params.factors!;
-      const V = d.itemFactors;
-      const norms = this.norms();
-      const o = i * k;
-      for (let j = 0; j < nI; j++) {
-        let s = 0;
-        const q = j * k;
-        for (let f = 0; f < k; f++) s += V[o + f] * V[q + f];
-        const den = norms[i] * norms[j];
-        scores[j] = den > 0 ? s / den : 0;
-      }
-    } else if (d.recipe === "ease" && d.easeB) {
-      const B = d.easeB;
-      for (let j = 0; j < nI; j++) scores[j] = B[i * nI + j];
-    } else {
-      this.cooccurrenceCosine(i, scores);
-    }
+    this.recipeModel.similar(i, scores);
     scores[i] = -Infinity;
     return this.toItems(topN(scores, n), false);
   }
 
   /**
-   * Add a user's new events without retraining. iALS re-solves the user's
-   * vector against the fixed item factors; EASE simply scores the new history
-   * against B; popularity only updates the seen set. Takes effect immediately.
+   * Add a user's new events without retraining: the recipe recomputes what it scores the user
+   * from (iALS re-solves the user's vector against the fixed item factors; EASE scores the new
+   * history against B; popularity only updates the seen set). Takes effect immediately.
    * Not persisted by saveModel: it models the gap until the next training run.
    */
   foldIn(userId: string, events: FoldInEvent[]): FoldInResult {
@@ -244,12 +237,8 @@ export class Model {
     const order = [...acc.keys()].sort((a, b) => a - b);
     const items = Int32Array.from(order);
     const weights = Float32Array.from(order.map((i) => acc.get(i)!));
-    let vector: Float32Array | null = null;
-    const d = this.data;
-    if (d.recipe === "ials" && d.itemFactors && d.itemGram) {
-      vector = ialsFoldIn(items, weights, d.itemFactors, d.itemGram, d.params.factors!, this.nItems, d.params as IalsParams);
-    }
-    this.overlay.set(userId, { items, weights, vector, unknownItems });
+    const state = this.recipeModel.foldIn({ items, weights });
+    this.overlay.set(userId, { items, weights, state, unknownItems });
     return { applied, unknownItems: unknownItems.slice(prev ? prev.unknownItems.length : 0) };
   }
 
@@ -267,12 +256,39 @@ export class Model {
     return s ? Array.from(s.items, (i) => this.data.itemIds[i]) : [];
   }
 
+  /** Popularity ranking of all items (cached). */
+  popularityRanking(): Int32Array {
+    if (!this.popRanking) this.popRanking = topN(this.data.popularity, this.nItems).idx;
+    return this.popRanking;
+  }
+
   // ---- internals ---------------------------------------------------------
+
+  /** Exclusions, top-n and ids for one user's filled-in scores. */
+  private select(userId: string, known: boolean, scores: Float64Array | Float32Array, n: number, opts: RecommendOptions): Recommendations {
+    if (known && (opts.excludeSeen ?? true)) {
+      const seen = this.seenOf(userId)!;
+      for (let e = 0; e < seen.items.length; e++) scores[seen.items[e]] = -Infinity;
+    }
+    if (opts.exclude) for (const id of opts.exclude) {
+      const i = this.itemIndex.get(id);
+      if (i !== undefined) scores[i] = -Infinity;
+    }
+    return this.toItems(topN(scores, n), !known);
+  }
 
   private toItems(top: { idx: Int32Array; score: Float64Array }, fallback: boolean): Recommendations {
     const out: ScoredItem[] = new Array(top.idx.length);
     for (let j = 0; j < top.idx.length; j++) out[j] = { itemId: this.data.itemIds[top.idx[j]], score: top.score[j] };
     return Object.assign(out, { fallback });
+  }
+
+  /** What the recipe scores this user from; undefined for an unknown user. */
+  private stateOf(userId: string): { state: unknown } | undefined {
+    const o = this.overlay.get(userId);
+    if (o) return o;
+    const u = this.userIndex.get(userId);
+    return u === undefined ? undefined : { state: this.recipeModel.trainedUser(u) };
   }
 
   private seenOf(userId: string): { items: Int32Array; weights: Float32Array; unknownItems: string[] } | null {
@@ -284,117 +300,5 @@ export class Model {
     const a = seenIndptr[u];
     const b = seenIndptr[u + 1];
     return { items: seenIndices.subarray(a, b), weights: seenWeights.subarray(a, b), unknownItems: [] };
-  }
-
-  /** Fill scores for a user; false if the user is unknown (scores untouched). */
-  private scoreUser(userId: string, scores: Float64Array): boolean {
-    const o = this.overlay.get(userId);
-    if (o) {
-      this.scoreHistory(o.items, o.vector, scores);
-      return true;
-    }
-    const u = this.userIndex.get(userId);
-    if (u === undefined) return false;
-    this.scoreIndex(u, scores);
-    return true;
-  }
-
-  private scoreIndex(u: number, scores: Float64Array): void {
-    const d = this.data;
-    if (d.recipe === "ials") {
-      const k = d.params.factors!;
-      this.scoreVector(d.userFactors!.subarray(u * k, u * k + k), scores);
-    } else {
-      this.scoreHistory(d.seenIndices.subarray(d.seenIndptr[u], d.seenIndptr[u + 1]), null, scores);
-    }
-  }
-
-  private scoreHistory(items: Int32Array, vector: Float32Array | null, scores: Float64Array): void {
-    const d = this.data;
-    const nI = this.nItems;
-    if (d.recipe === "ials") {
-      this.scoreVector(vector!, scores);
-    } else if (d.recipe === "ease") {
-      const B = d.easeB!;
-      scores.fill(0);
-      for (let e = 0; e < items.length; e++) {
-        const o = items[e] * nI;
-        for (let j = 0; j < nI; j++) scores[j] += B[o + j];
-      }
-    } else {
-      for (let j = 0; j < nI; j++) scores[j] = d.popularity[j];
-    }
-  }
-
-  private scoreVector(x: Float32Array, scores: Float64Array): void {
-    const V = this.data.itemFactors!;
-    const k = x.length;
-    const nI = this.nItems;
-    if (this.simd === undefined) this.simd = DotScorer.create(V, k) ?? null;
-    if (this.simd) {
-      scores.set(this.simd.score(x));
-      return;
-    }
-    // Copy to float64 once, then 4 independent accumulators (k is a multiple of 4):
-    // this is the hot loop of every recommend() call.
-    const xd = this.xScratch.length === k ? this.xScratch : (this.xScratch = new Float64Array(k));
-    for (let f = 0; f < k; f++) xd[f] = x[f];
-    for (let j = 0, q = 0; j < nI; j++, q += k) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let f = 0; f < k; f += 4) {
-        s0 += xd[f] * V[q + f];
-        s1 += xd[f + 1] * V[q + f + 1];
-        s2 += xd[f + 2] * V[q + f + 2];
-        s3 += xd[f + 3] * V[q + f + 3];
-      }
-      scores[j] = s0 + s1 + s2 + s3;
-    }
-  }
-
-  private norms(): Float32Array {
-    if (!this.itemNorms) {
-      const V = this.data.itemFactors!;
-      const k = this.data.params.factors!;
-      const n = new Float32Array(this.nItems);
-      for (let j = 0; j < n.length; j++) {
-        let s = 0;
-        for (let f = 0; f < k; f++) s += V[j * k + f] ** 2;
-        n[j] = Math.sqrt(s);
-      }
-      this.itemNorms = n;
-    }
-    return this.itemNorms;
-  }
-
-  private cooccurrenceCosine(i: number, scores: Float64Array): void {
-    const d = this.data;
-    if (!this.coocT) {
-      // item → users, built lazily: only popularity models ever need it.
-      const nI = this.nItems;
-      const cnt = new Int32Array(nI + 1);
-      for (const it of d.seenIndices) cnt[it + 1]++;
-      for (let j = 0; j < nI; j++) cnt[j + 1] += cnt[j];
-      const pos = cnt.slice(0, nI);
-      const idx = new Int32Array(d.seenIndices.length);
-      for (let u = 0; u < this.nUsers; u++) for (let e = d.seenIndptr[u]; e < d.seenIndptr[u + 1]; e++) idx[pos[d.seenIndices[e]]++] = u;
-      this.coocT = { indptr: cnt, indices: idx };
-    }
-    scores.fill(0);
-    const { indptr, indices } = this.coocT;
-    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
-      const u = indices[e];
-      for (let q = d.seenIndptr[u]; q < d.seenIndptr[u + 1]; q++) scores[d.seenIndices[q]] += 1;
-    }
-    const pi = indptr[i + 1] - indptr[i];
-    for (let j = 0; j < scores.length; j++) {
-      const pj = indptr[j + 1] - indptr[j];
-      scores[j] = pi && pj ? scores[j] / Math.sqrt(pi * pj) : 0;
-    }
-  }
-
-  /** Popularity ranking of all items (cached). */
-  popularityRanking(): Int32Array {
-    if (!this.popRanking) this.popRanking = topN(this.data.popularity, this.nItems).idx;
-    return this.popRanking;
   }
 }

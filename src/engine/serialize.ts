@@ -13,6 +13,7 @@ import { open, readFile, rename, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { Model, type ModelData } from "./model.js";
 import { frameModel, unframeModel } from "./frame.js";
+import type { TypedArray } from "./recipe.js";
 
 const MAGIC = Buffer.from([0x50, 0x49, 0x4e, 0x52, 0x45, 0x43, 0x00, 0x01]);
 export const MODEL_FORMAT_VERSION = 1;
@@ -25,6 +26,11 @@ interface SectionInfo {
 }
 
 const CTORS = { i32: Int32Array, f32: Float32Array, f64: Float64Array } as const;
+const SHARED_SECTIONS = new Set(["userIds", "itemIds", "metadata", "seenIndptr", "seenIndices", "seenWeights", "popularity"]);
+
+function dtypeOf(a: TypedArray): DType {
+  return a instanceof Int32Array ? "i32" : a instanceof Float64Array ? "f64" : "f32";
+}
 
 export function serializeModel(model: Model): Buffer {
   const d = model.data;
@@ -40,10 +46,7 @@ export function serializeModel(model: Model): Buffer {
   arr("seenIndices", "i32", d.seenIndices);
   arr("seenWeights", "f32", d.seenWeights);
   arr("popularity", "f32", d.popularity);
-  arr("userFactors", "f32", d.userFactors);
-  arr("itemFactors", "f32", d.itemFactors);
-  arr("itemGram", "f64", d.itemGram);
-  arr("easeB", "f32", d.easeB);
+  for (const [name, a] of Object.entries(d.arrays)) arr(name, dtypeOf(a), a);
 
   const info: Record<string, SectionInfo> = {};
   let off = 0;
@@ -106,10 +109,8 @@ export function deserializeModel(file: Buffer): Model {
     seenIndices: view("seenIndices"),
     seenWeights: view("seenWeights"),
     popularity: view("popularity"),
-    userFactors: view("userFactors"),
-    itemFactors: view("itemFactors"),
-    itemGram: view("itemGram"),
-    easeB: view("easeB"),
+    // Every other section belongs to the recipe, in file order.
+    arrays: Object.fromEntries(Object.keys(sec).filter((name) => !SHARED_SECTIONS.has(name)).map((name) => [name, view(name)])),
   };
   return new Model(data);
 }

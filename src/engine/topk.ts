@@ -66,3 +66,4 @@ export function topN(scores: ArrayLike<number>, n: number): { idx: Int32Array; s
   }
   return { idx, score };
 }
+

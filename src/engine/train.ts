@@ -1,9 +1,10 @@
 /**
- * Training entry point: picks a recipe, runs it, and packages a Model.
+ * Training entry point: resolves the recipe once through the registry, runs it, and packages a Model.
  */
 import { Model, type ModelData, type Recipe } from "./model.js";
-import { DEFAULT_IALS, trainIals, type IalsParams } from "./ials.js";
-import { DEFAULT_EASE, trainEase, type EaseParams } from "./ease.js";
+import { recipeDefinition } from "./recipe.js";
+import type { IalsParams } from "./ials.js";
+import { DEFAULT_EASE, type EaseParams } from "./ease.js";
 import type { Dataset, ProgressCallback } from "./dataset.js";
 
 export type RecipeChoice = Recipe | "auto";
@@ -15,6 +16,8 @@ export interface TrainOptions {
   seed?: number;
   ials?: Partial<IalsParams>;
   ease?: Partial<EaseParams>;
+  /** Hyper-parameters of any registered recipe, by recipe name (merged over `ials`/`ease`). */
+  params?: Record<string, Record<string, unknown>>;
   /**
    * "auto" uses EASE up to this many items. EASE needs no tuning and is robust to
    * its one hyper-parameter, but its O(n³) inverse costs ~7.5 s at 1,682 items and
@@ -50,11 +53,14 @@ export async function train(ds: Dataset, opts: TrainOptions = {}): Promise<Model
   const t0 = performance.now();
   const recipe = resolveRecipe(ds, opts);
   const seed = opts.seed ?? 42;
+  const def = recipeDefinition(recipe);
+  const params = { ...def.defaults, ...recipeOverrides(recipe, opts) };
+  const trained = await def.train(ds, params, { seed, threads: opts.threads, onProgress: opts.onProgress });
   const data: ModelData = {
     recipe,
-    params: {},
+    params: trained.params,
     seed,
-    stats: { users: ds.users.size, items: ds.items.size, interactions: ds.indices.length },
+    stats: { users: ds.users.size, items: ds.items.size, interactions: ds.indices.length, ...trained.stats },
     userIds: ds.users.ids,
     itemIds: ds.items.ids,
     metadata: ds.metadata,
@@ -62,21 +68,15 @@ export async function train(ds: Dataset, opts: TrainOptions = {}): Promise<Model
     seenIndices: ds.indices,
     seenWeights: ds.weights,
     popularity: itemPopularity(ds),
+    arrays: trained.arrays,
   };
-  if (recipe === "ials") {
-    const params = { ...DEFAULT_IALS, ...opts.ials };
-    const r = await trainIals(ds, params, { seed, threads: opts.threads, onProgress: opts.onProgress });
-    data.params = { ...params };
-    data.userFactors = r.userFactors;
-    data.itemFactors = r.itemFactors;
-    data.itemGram = r.itemGram;
-    data.stats.epochs = params.epochs;
-  } else if (recipe === "ease") {
-    const params = { ...DEFAULT_EASE, ...opts.ease };
-    data.params = { ...params };
-    data.easeB = trainEase(ds, params, opts.onProgress);
-  }
   const model = new Model(data) as Model & { trainingMs: number };
   model.trainingMs = performance.now() - t0;
   return model;
+}
+
+/** The caller's hyper-parameters for one recipe: the `ials`/`ease` shorthands, then `params[recipe]`. */
+function recipeOverrides(recipe: string, opts: TrainOptions): Record<string, unknown> {
+  const shorthand = recipe === "ials" ? opts.ials : recipe === "ease" ? opts.ease : undefined;
+  return { ...shorthand, ...opts.params?.[recipe] };
 }

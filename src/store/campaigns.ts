@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.js";
 import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./types.js";
+import type { EventWeights } from "../engine/event-weights.js";
+import type { TuneResult } from "../engine/tune.js";
 
 export interface CampaignRecord {
   name: string;
@@ -27,6 +29,10 @@ export interface CampaignRecord {
   eventsSeq: number;
   interactionsFile: string;
   itemsFile?: string;
+  /** How much each event counts, for training and for fold-in alike (absent: every event 1). */
+  eventWeights?: EventWeights;
+  /** The hyper-parameter search the deployed model's settings came from (every trial, the winner). */
+  tuning?: TuneResult;
   stats: Record<string, number>;
   creationDateTime: string;
   lastUpdatedDateTime: string;

@@ -1,0 +1,112 @@
+/**
+ * One interface for every recipe, after implicit's layout (one class per algorithm behind
+ * fit / recommend / similar_items / save / load): a `RecipeDefinition` trains and loads, a
+ * `RecipeModel` scores. `Model` holds what every recipe shares (id maps, seen items, popularity
+ * fallback, folded-in users, top-n selection) and asks its recipe model for numbers only, so
+ * adding a recipe is one file that calls `registerRecipe`; `Model` does not change.
+ */
+import type { Dataset, ProgressCallback } from "./dataset.js";
+import type { ModelData } from "./model.js";
+
+export type TypedArray = Int32Array | Float32Array | Float64Array;
+
+/** A user's interactions as item indices (ascending) and their aggregated weights. */
+export interface UserHistory {
+  items: Int32Array;
+  weights: Float32Array;
+}
+
+/**
+ * The trained half of a recipe. `U` is what the recipe scores a user from (a factor vector, the
+ * history, nothing), computed once per user: from the training data (`trainedUser`) or from a
+ * history that arrived after training (`foldIn`).
+ */
+export interface RecipeModel<U = unknown> {
+  /** State of the training user with index `u`. */
+  trainedUser(u: number): U;
+  /** State of a user from their whole history (training events plus new ones), without retraining. */
+  foldIn(history: UserHistory): U;
+  /** scores[j] = the user's score for item j, for every item. */
+  score(user: U, scores: Float64Array): void;
+  /**
+   * Scores many users in one pass and hands each user's scores to `visit` in order; the array is
+   * reused after `visit` returns. Values equal `score` exactly, so a batch answers like single calls.
+   */
+  scoreMany(users: U[], visit: (b: number, scores: Float32Array | Float64Array) => void): void;
+  /** scores[j] = similarity of item `item` to item j (the item itself is excluded by the caller). */
+  similar(item: number, scores: Float64Array): void;
+}
+
+/** Loop-per-user `scoreMany`: right for recipes whose per-user work is not a dense product. */
+export abstract class BaseRecipeModel<U> implements RecipeModel<U> {
+  private scratch: Float64Array | null = null;
+  constructor(protected readonly data: ModelData) {}
+  protected get nItems(): number {
+    return this.data.itemIds.length;
+  }
+  abstract trainedUser(u: number): U;
+  abstract foldIn(history: UserHistory): U;
+  abstract score(user: U, scores: Float64Array): void;
+  abstract similar(item: number, scores: Float64Array): void;
+  scoreMany(users: U[], visit: (b: number, scores: Float32Array | Float64Array) => void): void {
+    const scores = (this.scratch ??= new Float64Array(this.nItems));
+    for (let b = 0; b < users.length; b++) {
+      this.score(users[b], scores);
+      visit(b, scores);
+    }
+  }
+}
+
+export interface TrainContext {
+  seed: number;
+  /** Worker threads where the recipe uses them. */
+  threads?: number;
+  onProgress?: ProgressCallback;
+}
+
+/** What training produces beyond the shared sections: stored as the model file's recipe part. */
+export interface TrainedRecipe {
+  /** Effective hyper-parameters (defaults filled in); written to the file header. */
+  params: Record<string, unknown>;
+  /** Named arrays, written as file sections in this order (keep it stable: it fixes the bytes). */
+  arrays: Record<string, TypedArray>;
+  /** Recipe-specific figures merged into the model's stats (e.g. epochs run). */
+  stats?: Record<string, number>;
+}
+
+/** One hyper-parameter dimension for tuning. */
+export type SearchDimension =
+  | { kind: "choice"; values: number[] }
+  | { kind: "log"; min: number; max: number; integer?: boolean };
+
+export interface RecipeDefinition<P extends object = Record<string, unknown>> {
+  readonly name: string;
+  /** Default hyper-parameters: what an untuned run trains with. */
+  readonly defaults: P;
+  /** Train on a data set; `params` are the defaults merged with the caller's overrides. */
+  train(ds: Dataset, params: P, ctx: TrainContext): Promise<TrainedRecipe>;
+  /** Rebuild the trained half from a model's data (training output or a loaded file): deserialisation. */
+  load(data: ModelData): RecipeModel;
+  /** Hyper-parameters tuning may search (absent: nothing to tune). */
+  readonly searchSpace?: Partial<Record<keyof P & string, SearchDimension>>;
+  /** Rough training cost in seconds on the reference machine, so tuning can plan within its budget. */
+  estimateSeconds?(shape: { users: number; items: number; interactions: number }, params: P): number;
+}
+
+const registry = new Map<string, RecipeDefinition<object>>();
+
+/** Make a recipe available to `train` and to model loading. Names are unique. */
+export function registerRecipe<P extends object>(def: RecipeDefinition<P>): void {
+  if (registry.has(def.name) && registry.get(def.name) !== def) throw new Error(`recipe ${def.name} is already registered`);
+  registry.set(def.name, def as unknown as RecipeDefinition<object>);
+}
+
+export function recipeDefinition(name: string): RecipeDefinition<object> {
+  const def = registry.get(name);
+  if (!def) throw new Error(`unknown recipe ${JSON.stringify(name)} (known: ${[...registry.keys()].join(", ")})`);
+  return def;
+}
+
+export function registeredRecipes(): string[] {
+  return [...registry.keys()];
+}
