@@ -10,12 +10,12 @@ import type { RecommendationProvider, RecommendationRequest } from "../contracts
 
 /**
  * Item ids per user, best first, as GetRecommendations ranks them (items the user has seen are left
- * out). The one place to switch to the engine's batch scoring once `Model` offers it.
+ * out), scored for all of a request's users at once.
  */
 export function recommendFromModel(model: Model, userIds: string[], count: number): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const userId of userIds) out.set(userId, model.recommend(userId, count).map((i) => i.itemId));
-  return out;
+  // One pass over every recipient's user (the engine scores users in blocks), same items as recommend().
+  const batch = model.recommendBatch(userIds, count);
+  return new Map(userIds.map((userId, i) => [userId, batch[i].map((item) => item.itemId)]));
 }
 
 export class CampaignRecommendationProvider implements RecommendationProvider {
