@@ -5,23 +5,16 @@
  * Run on SQLite (one file, several processes) and PostgreSQL (several processes on one schema).
  */
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { CampaignConflictError, CampaignTrainer } from "../src/campaigns/training.js";
 import { deserializeModel, synth } from "../src/engine/index.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/types.js";
 import { ACCOUNT_A, PG_URL, STORE_KINDS, freshPgSchema, tempDir } from "./helpers.js";
-import { assertBuilt, killAll, pgUrlWithSchema, runCli, writeCredentials } from "./server-process.js";
+import { pgUrlWithSchema, processSuite, runCli, writeCredentials } from "./server-process.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
-const cleanups: (() => unknown)[] = [];
-
-beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await killAll();
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => killAll());
+const cleanups = processSuite();
 
 interface Setup {
   data: string;

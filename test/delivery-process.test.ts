@@ -7,22 +7,16 @@
  * server drains, exactly as SendMessages accepts them in the server.
  */
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { OutboxSender } from "../src/messaging/delivery/outbox-sender.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/types.js";
 import { PG_URL, STORE_KINDS, TEST_CREDENTIALS, freshPgSchema, tempDir } from "./helpers.js";
 import { T, emailMessage } from "./messaging/delivery-fixtures.js";
-import { assertBuilt, killAll, pgUrlWithSchema, spawnServer, writeCredentials } from "./server-process.js";
+import { pgUrlWithSchema, spawnServer, writeCredentials, processSuite } from "./server-process.js";
 import { startSmtpCatcher, type SmtpCatcher } from "./smtp-catcher.js";
 
-const cleanups: (() => unknown)[] = [];
-beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await killAll();
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => killAll());
+const cleanups = processSuite();
 
 const LEASE_MS = 1_500;
 
@@ -79,6 +73,9 @@ describe.each(STORE_KINDS)("delivery across processes: %s", (kind) => {
     expect(killed.signal).toBe("SIGKILL");
     const inFlight = (await statusOf(during.map((o) => o.messageId))).filter((s) => s === "SENDING").length;
     expect(inFlight).toBeGreaterThanOrEqual(3);
+    // Release only once the SMTP server has seen the dead sender's connections close: a 250 written
+    // to a connection nobody reads any more must not count as delivered (the sender never got it).
+    await until(() => smtp.held() === 0, "the killed sender's SMTP connections to close");
     smtp.release();
 
     // Accepted while no server runs: queued, delivered after the restart.

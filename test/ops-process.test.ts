@@ -9,21 +9,15 @@
 import net from "node:net";
 import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { synth } from "../src/engine/index.js";
 import { VERSION } from "../src/version.js";
 import { AWS, awsEnv, run } from "./aws-cli.js";
 import { ACCOUNT_A, ACCOUNT_B, PG_URL, STORE_KINDS, TEST_CREDENTIALS, freshPgSchema, tempDir } from "./helpers.js";
 import { signRequest } from "./raw-http.js";
-import { assertBuilt, killAll, listeningUrl, pgUrlWithSchema, runCli, spawnPinrec, spawnServer, writeCredentials } from "./server-process.js";
+import { listeningUrl, pgUrlWithSchema, runCli, spawnPinrec, spawnServer, writeCredentials, processSuite } from "./server-process.js";
 
-const cleanups: (() => unknown)[] = [];
-beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await killAll();
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => killAll());
+const cleanups = processSuite();
 
 function workspace(): { dir: string; creds: string } {
   const d = tempDir("pinrec-ops-");

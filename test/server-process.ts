@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { Credential } from "../src/server/credentials.js";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -207,4 +208,19 @@ export async function killAll(): Promise<void> {
 export function pgUrlWithSchema(base: string, schema: string): string {
   const sep = base.includes("?") ? "&" : "?";
   return `${base}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
+/**
+ * Teardown for a suite that starts real processes: every test's processes are killed, then the
+ * cleanups it registered run, newest first. Returns the list to push cleanups onto.
+ */
+export function processSuite(): (() => unknown)[] {
+  const cleanups: (() => unknown)[] = [];
+  beforeAll(() => assertBuilt());
+  afterEach(async () => {
+    await killAll();
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  afterAll(() => killAll());
+  return cleanups;
 }

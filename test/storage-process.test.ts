@@ -6,19 +6,13 @@
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { synth } from "../src/engine/index.js";
 import { openStore } from "../src/store/open.js";
 import { ACCOUNT_A, tempDir } from "./helpers.js";
-import { BIN, REPO, assertBuilt, cleanEnv, killAll, runCli, spawnServer, writeCredentials } from "./server-process.js";
+import { BIN, REPO, cleanEnv, runCli, spawnServer, writeCredentials, processSuite } from "./server-process.js";
 
-const cleanups: (() => unknown)[] = [];
-beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await killAll();
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => killAll());
+const cleanups = processSuite();
 
 function workspace() {
   const d = tempDir("pinrec-storage-");

@@ -7,23 +7,17 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-personalize-events";
 import { CampaignTrainer } from "../src/campaigns/training.js";
 import { ModelIntegrityError, datasetFromEvents, deserializeModel, serializeModel, synth, train } from "../src/engine/index.js";
 import { startServer } from "../src/serve.js";
 import { ACCOUNT_A, PG_URL, STORE_KINDS, TEST_CREDENTIALS, errorOf, freshPgSchema, startTestServer, tempDir } from "./helpers.js";
-import { assertBuilt, killAll } from "./server-process.js";
+import { processSuite } from "./server-process.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
-const cleanups: (() => unknown)[] = [];
-beforeAll(() => assertBuilt());
-afterEach(async () => {
-  await killAll();
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => killAll());
+const cleanups = processSuite();
 
 function runtimeClient(url: string) {
   const config = { endpoint: url, region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey }, maxAttempts: 1 };
