@@ -245,7 +245,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
         const body = req.body as Buffer | undefined;
         req.operationName = `pinrec:${ext.method} ${ext.path}`;
-        const principal = await verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body }, ext.signingName);
+        const principal = await verifyCounted(verifier, { method: req.method, rawPath, query, headers: req.headers, body }, ext.signingName);
         req.accountId = principal.accountId;
         if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
         const result = await ext.handler({

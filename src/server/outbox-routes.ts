@@ -8,6 +8,7 @@
  * Signed with SigV4 like every Pinpoint call (service `mobiletargeting`), and scoped to the
  * signer's account and the credential scope's region, so an account sees only its own messages.
  */
+import { verifyCounted } from "./auth-metrics.js";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import { tooManyRequests } from "../shared/errors.js";
@@ -34,7 +35,7 @@ export function registerOutboxRoutes(app: FastifyInstance, deps: OutboxRouteDeps
       const q = url.indexOf("?");
       const rawPath = q === -1 ? url : url.slice(0, q);
       const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-      const principal = await deps.verifier.verify({ method: req.method, rawPath, query, headers: req.headers, body: req.body as Buffer | undefined }, SIGNING_NAME);
+      const principal = await verifyCounted(deps.verifier, { method: req.method, rawPath, query, headers: req.headers, body: req.body as Buffer | undefined }, SIGNING_NAME);
       req.accountId = principal.accountId;
       if (deps.limiter && !deps.limiter.take(principal.accountId)) throw tooManyRequests();
       const body = await fn({ accountId: principal.accountId, region: principal.region }, req, query);
