@@ -229,5 +229,56 @@ export const migrations: Migration[] = [
         FOREIGN KEY (account_id, region, app_id) REFERENCES apps (account_id, region, id) ON DELETE CASCADE
       );`,
   ),
+  migration(
+    7,
+    "Pinpoint campaigns: head rows with the scheduler's next run, versions and activities",
+    `
+      -- One head row per campaign holding its latest version. next_run_at (ms since the epoch) is
+      -- when the scheduler should next start a run of it; NULL when none is due (paused, finished,
+      -- or an EVENT campaign, which runs when PutEvents reports a matching event).
+      CREATE TABLE message_campaigns (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        next_run_at BIGINT,
+        doc TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, id),
+        FOREIGN KEY (account_id, region, app_id) REFERENCES apps (account_id, region, id) ON DELETE CASCADE
+      );
+      CREATE INDEX message_campaigns_by_app ON message_campaigns (account_id, region, app_id, seq);
+      CREATE INDEX message_campaigns_due ON message_campaigns (next_run_at) WHERE next_run_at IS NOT NULL;
+      CREATE TABLE message_campaign_versions (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, id, version),
+        FOREIGN KEY (account_id, region, app_id, id) REFERENCES message_campaigns (account_id, region, app_id, id) ON DELETE CASCADE
+      );
+      -- One row per run (and treatment): doc is the ActivityResponse that GetCampaignActivities
+      -- answers. run_key names the run (scheduled time, treatment), and its uniqueness is what lets
+      -- every process's scheduler try to start a due run while exactly one succeeds.
+      CREATE TABLE campaign_activities (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        run_key TEXT NOT NULL,
+        scheduled_at BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, id),
+        UNIQUE (account_id, region, app_id, campaign_id, run_key),
+        FOREIGN KEY (account_id, region, app_id, campaign_id) REFERENCES message_campaigns (account_id, region, app_id, id) ON DELETE CASCADE
+      );
+      CREATE INDEX campaign_activities_by_campaign ON campaign_activities (account_id, region, app_id, campaign_id, seq);`,
+  ),
 ];
 
