@@ -1,11 +1,7 @@
 /** `pinrec messages preview`: render a template for an endpoint or a user, with real recommendations, without sending. */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { join, resolve } from "node:path";
-import { CampaignRegistry } from "../campaigns/registry.js";
-import { createMessaging } from "../messaging/index.js";
-import { TransformerRouter } from "../messaging/transformer/index.js";
-import { RecommenderService } from "../recommenders/service.js";
-import { TemplateService } from "../templates/service.js";
+import { resolve } from "node:path";
+import { createServices } from "../services.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
 
 function substitutions(value: string): Record<string, string[]> {
@@ -41,15 +37,15 @@ export function messagesCommand(): Command {
       const tenant = resolveTenant(target);
       const dataDir = resolve(target.dataDir);
       await withTargetStore(target, { create: false }, async (store) => {
-        const campaigns = new CampaignRegistry(store, 0);
-        const recommenders = new RecommenderService(store);
-        const transformer = new TransformerRouter({ functionsDir: o.functionsDir ?? join(dataDir, "functions"), lambdaEndpoint: o.lambdaEndpoint });
-        const messaging = createMessaging(
-          { store, campaigns, recommenders, templates: new TemplateService(store, recommenders), transformer },
-          { personalize: { endpoint: o.personalizeEndpoint, assumeRole: o.assumeProviderRole === true } },
-        );
+        const services = createServices(store, dataDir, {
+          campaignPollMs: 0,
+          functionsDir: o.functionsDir,
+          lambdaEndpoint: o.lambdaEndpoint,
+          personalizeEndpoint: o.personalizeEndpoint,
+          assumeProviderRole: o.assumeProviderRole === true,
+        });
         try {
-          const result = await messaging.service.preview(tenant, o.app, {
+          const result = await services.messaging.service.preview(tenant, o.app, {
             template: o.template,
             version: o.templateVersion,
             endpointId: o.endpoint,
@@ -58,8 +54,7 @@ export function messagesCommand(): Command {
           });
           process.stdout.write(JSON.stringify(result, null, 2) + "\n");
         } finally {
-          await messaging.close();
-          await transformer.close();
+          await services.close();
         }
       });
     }),

@@ -1,0 +1,119 @@
+/**
+ * The composition root of pinrec's domain: every service wired to one store, the same way for the
+ * server and for the CLI commands that do a server's work in-process (`messages preview`, and the
+ * campaign runner, which must send exactly as the server does). HTTP stays outside: `serve.ts`
+ * puts these services behind the AWS APIs.
+ */
+import { join, resolve } from "node:path";
+import { CampaignRegistry } from "./campaigns/registry.js";
+import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
+import { EndpointService } from "./endpoints/service.js";
+import { TemplateService } from "./templates/service.js";
+import { SegmentService } from "./segments/service.js";
+import { ChannelService } from "./channels/service.js";
+import { SegmentImporter } from "./segments/import.js";
+import { ImportJobService } from "./segments/import-jobs.js";
+import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
+import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
+import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
+import { createMessaging, type Messaging, type MessagingOptions } from "./messaging/index.js";
+import type { Store } from "./store/types.js";
+
+export interface ServiceOptions extends MessagingOptions {
+  recommenderQuota?: number;
+  appQuota?: number;
+  importDir?: string;
+  /** How often served campaigns look for new model versions; 0 never polls (models load on first use). */
+  campaignPollMs?: number;
+  maxFoldedUsers?: number;
+  functionsDir?: string;
+  lambdaEndpoint?: string;
+  personalizeEndpoint?: string;
+  assumeProviderRole?: boolean;
+  stsEndpoint?: string;
+  transformer?: TransformerBackend;
+  functionWorkers?: number;
+  functionMemoryMb?: number;
+  functionTimeoutMs?: number;
+  smtpUrl?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  deliveryLeaseMs?: number;
+  deliveryAttempts?: number;
+  delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
+  deliveryShutdownMs?: number;
+}
+
+export interface Services {
+  store: Store;
+  campaigns: CampaignRegistry;
+  recommenders: RecommenderService;
+  apps: AppService;
+  endpoints: EndpointService;
+  templates: TemplateService;
+  segments: SegmentService;
+  channels: ChannelService;
+  importJobs: ImportJobService;
+  transformers: TransformerRouter;
+  /** The outbox and its drainers (which run only once started). */
+  delivery: Delivery;
+  messaging: Messaging;
+  /** Starts the background work: model polling and the outbox drainers. */
+  start(): void;
+  /** Stops the background work and releases what the services hold; the store stays open. */
+  close(): Promise<void>;
+}
+
+/** `dataDir` is where the defaults of `functionsDir` and `importDir` live. */
+export function createServices(store: Store, dataDir: string, opts: ServiceOptions = {}): Services {
+  const transformers = new TransformerRouter({
+    backend: opts.transformer,
+    functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
+    lambdaEndpoint: opts.lambdaEndpoint,
+    workers: opts.functionWorkers,
+    memoryMb: opts.functionMemoryMb,
+    timeoutMs: opts.functionTimeoutMs,
+  });
+  const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
+  const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
+  const endpoints = new EndpointService(store);
+  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), resolve(opts.importDir ?? join(dataDir, "imports")));
+  const delivery = new Delivery(store.outbox, {
+    leaseMs: opts.deliveryLeaseMs,
+    maxAttempts: opts.deliveryAttempts,
+    ...opts.delivery,
+    smtpUrl: opts.smtpUrl,
+    webhookUrl: opts.webhookUrl,
+    webhookSecret: opts.webhookSecret,
+  });
+  const templates = new TemplateService(store, recommenders);
+  const messaging = createMessaging(
+    { store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
+    { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
+  );
+  return {
+    store,
+    campaigns,
+    recommenders,
+    apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
+    endpoints,
+    templates,
+    segments: new SegmentService(store),
+    channels: new ChannelService(store),
+    importJobs,
+    transformers,
+    delivery,
+    messaging,
+    start() {
+      campaigns.start();
+      delivery.start();
+    },
+    async close() {
+      await delivery.stop(opts.deliveryShutdownMs);
+      await messaging.close();
+      await importJobs.idle();
+      await campaigns.stop();
+      await transformers.close();
+    },
+  };
+}
