@@ -3,7 +3,7 @@
  * members, so each rule here comes from the API reference and the Quotas page.
  */
 import type { EndpointBatchItem, EndpointRequest, EndpointResponse } from "@aws-sdk/client-pinpoint";
-import { badRequest } from "../shared/errors.js";
+import { checkInput } from "../shared/errors.js";
 import { TIMESTAMP_RANGE, timestampMs } from "../shared/timestamps.js";
 
 export const CHANNEL_TYPES = ["PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "SMS", "VOICE", "EMAIL", "BAIDU", "CUSTOM", "IN_APP"] as const;
@@ -32,30 +32,26 @@ const EMAIL = /^[^\s@"(),:;<>[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:
 /** A plain email address as endpoints and the email channel's FromAddress hold it. */
 export const isEmailAddress = (value: string): boolean => value.length <= 254 && EMAIL.test(value);
 
-function check(ok: boolean, message: string): void {
-  if (!ok) throw badRequest(message);
-}
-
 function oneOf(value: string | undefined, allowed: readonly string[], name: string, where: string): void {
-  if (value !== undefined) check(allowed.includes(value), `${where}${name} must be one of ${allowed.join(", ")}`);
+  if (value !== undefined) checkInput(allowed.includes(value), `${where}${name} must be one of ${allowed.join(", ")}`);
 }
 
 export function validateEndpointId(id: string | undefined, where = ""): string {
-  check(id !== undefined && id.length > 0, `${where}The endpoint Id must not be empty`);
-  check(id!.length <= MAX_ID_CHARS, `${where}The endpoint Id must be at most ${MAX_ID_CHARS} characters; this one has ${id!.length}`);
-  check(!/[${}]/.test(id!), `${where}The endpoint Id '${id}' must not contain '$', '{' or '}'`);
+  checkInput(id !== undefined && id.length > 0, `${where}The endpoint Id must not be empty`);
+  checkInput(id!.length <= MAX_ID_CHARS, `${where}The endpoint Id must be at most ${MAX_ID_CHARS} characters; this one has ${id!.length}`);
+  checkInput(!/[${}]/.test(id!), `${where}The endpoint Id '${id}' must not contain '$', '{' or '}'`);
   // Such an endpoint could never be addressed: request paths with dot segments are refused.
-  check(id !== "." && id !== "..", `${where}The endpoint Id must not be '.' or '..'`);
+  checkInput(id !== "." && id !== "..", `${where}The endpoint Id must not be '.' or '..'`);
   return id!;
 }
 
 function validateAttributeMap(map: Record<string, string[]> | undefined, name: string, where: string): void {
   if (!map) return;
   for (const [key, values] of Object.entries(map)) {
-    check(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}${name} name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
-    check(values.length <= MAX_ATTRIBUTE_VALUES, `${where}${name} '${key}' can have at most ${MAX_ATTRIBUTE_VALUES} values`);
+    checkInput(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}${name} name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
+    checkInput(values.length <= MAX_ATTRIBUTE_VALUES, `${where}${name} '${key}' can have at most ${MAX_ATTRIBUTE_VALUES} values`);
     for (const v of values) {
-      check(v.length <= MAX_ATTRIBUTE_VALUE, `${where}A value of ${name} '${key}' is longer than ${MAX_ATTRIBUTE_VALUE} characters`);
+      checkInput(v.length <= MAX_ATTRIBUTE_VALUE, `${where}A value of ${name} '${key}' is longer than ${MAX_ATTRIBUTE_VALUE} characters`);
     }
   }
 }
@@ -69,32 +65,32 @@ export function validateEndpointRequest(req: EndpointRequest | EndpointBatchItem
   validateAttributeMap(req.User?.UserAttributes, "User attribute", where);
   if (req.Metrics) {
     for (const key of Object.keys(req.Metrics)) {
-      check(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}Metric name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
+      checkInput(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}Metric name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
     }
   }
   if (req.User?.UserId !== undefined) {
-    check(req.User.UserId.length > 0, `${where}User.UserId must not be empty`);
-    check(req.User.UserId.length <= MAX_ID_CHARS, `${where}User.UserId must be at most ${MAX_ID_CHARS} characters; this one has ${req.User.UserId.length}`);
+    checkInput(req.User.UserId.length > 0, `${where}User.UserId must not be empty`);
+    checkInput(req.User.UserId.length <= MAX_ID_CHARS, `${where}User.UserId must be at most ${MAX_ID_CHARS} characters; this one has ${req.User.UserId.length}`);
   }
   const loc = req.Location;
-  if (loc?.Latitude !== undefined) check(loc.Latitude >= -90 && loc.Latitude <= 90, `${where}Location.Latitude must be between -90 and 90`);
-  if (loc?.Longitude !== undefined) check(loc.Longitude >= -180 && loc.Longitude <= 180, `${where}Location.Longitude must be between -180 and 180`);
+  if (loc?.Latitude !== undefined) checkInput(loc.Latitude >= -90 && loc.Latitude <= 90, `${where}Location.Latitude must be between -90 and 90`);
+  if (loc?.Longitude !== undefined) checkInput(loc.Longitude >= -180 && loc.Longitude <= 180, `${where}Location.Longitude must be between -180 and 180`);
   if (req.EffectiveDate !== undefined) {
-    check(timestampMs(req.EffectiveDate) !== undefined, `${where}EffectiveDate must be an ISO 8601 date from ${TIMESTAMP_RANGE}`);
+    checkInput(timestampMs(req.EffectiveDate) !== undefined, `${where}EffectiveDate must be an ISO 8601 date from ${TIMESTAMP_RANGE}`);
   }
 }
 
 /** Rules on the endpoint as it will be stored, after merging the request into what was there. */
 export function validateMerged(doc: EndpointResponse, where = ""): void {
   const { Address: address, ChannelType: channel } = doc;
-  if (channel !== undefined) check(address !== undefined && address !== "", `${where}Missing Address`);
-  if (address !== undefined) check(channel !== undefined, `${where}Missing ChannelType`);
-  if (channel === "EMAIL") check(isEmailAddress(address!), `${where}Address '${address}' is not a valid email address`);
+  if (channel !== undefined) checkInput(address !== undefined && address !== "", `${where}Missing Address`);
+  if (address !== undefined) checkInput(channel !== undefined, `${where}Missing ChannelType`);
+  if (channel === "EMAIL") checkInput(isEmailAddress(address!), `${where}Address '${address}' is not a valid email address`);
   if (channel === "SMS" || channel === "VOICE") {
-    check(E164.test(address!), `${where}Address '${address}' is not a phone number in E.164 format (for example +12065550100)`);
+    checkInput(E164.test(address!), `${where}Address '${address}' is not a phone number in E.164 format (for example +12065550100)`);
   }
   const count = Object.keys(doc.Attributes ?? {}).length + Object.keys(doc.Metrics ?? {}).length + Object.keys(doc.User?.UserAttributes ?? {}).length;
-  check(count <= MAX_ATTRIBUTES, `${where}An endpoint can have at most ${MAX_ATTRIBUTES} attributes, metrics and user attributes together`);
+  checkInput(count <= MAX_ATTRIBUTES, `${where}An endpoint can have at most ${MAX_ATTRIBUTES} attributes, metrics and user attributes together`);
   const bytes = Buffer.byteLength(JSON.stringify(doc));
-  check(bytes <= MAX_ENDPOINT_BYTES, `${where}The endpoint is ${bytes} bytes; the limit is ${MAX_ENDPOINT_BYTES} bytes (15 KB)`);
+  checkInput(bytes <= MAX_ENDPOINT_BYTES, `${where}The endpoint is ${bytes} bytes; the limit is ${MAX_ENDPOINT_BYTES} bytes (15 KB)`);
 }

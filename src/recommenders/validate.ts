@@ -3,7 +3,7 @@
  * no traits for these members, so every rule here comes from the API reference and User Guide.
  */
 import type { CreateRecommenderConfigurationShape } from "@aws-sdk/client-pinpoint";
-import { badRequest } from "../shared/errors.js";
+import { checkInput } from "../shared/errors.js";
 
 export const ID_TYPES = ["PINPOINT_ENDPOINT_ID", "PINPOINT_USER_ID"] as const;
 export const DEFAULT_ID_TYPE = "PINPOINT_ENDPOINT_ID";
@@ -37,10 +37,6 @@ export interface ConfigurationContent {
   Attributes?: Record<string, string>;
 }
 
-function check(ok: boolean, message: string): void {
-  if (!ok) throw badRequest(message);
-}
-
 /** The attribute's own name: `Recommendations.Title` and `Title` both name `Title`. */
 export function attributeName(key: string): string {
   return key.startsWith(ATTRIBUTE_PREFIX) ? key.slice(ATTRIBUTE_PREFIX.length) : key;
@@ -48,17 +44,17 @@ export function attributeName(key: string): string {
 
 function validateAttributes(attributes: Record<string, string>): void {
   const keys = Object.keys(attributes);
-  check(keys.length >= 1 && keys.length <= 10, "Attributes must define between 1 and 10 attributes");
+  checkInput(keys.length >= 1 && keys.length <= 10, "Attributes must define between 1 and 10 attributes");
   const names = new Set<string>();
   for (const key of keys) {
     const name = attributeName(key);
-    check(
+    checkInput(
       ATTRIBUTE_NAME.test(name),
       `Attribute name '${key}' must start with a letter or number and contain up to 50 letters, numbers, underscores or hyphens (optionally prefixed with '${ATTRIBUTE_PREFIX}')`,
     );
-    check(!names.has(name), `Attribute name '${name}' is defined more than once`);
+    checkInput(!names.has(name), `Attribute name '${name}' is defined more than once`);
     names.add(name);
-    check(
+    checkInput(
       ATTRIBUTE_DISPLAY.test(attributes[key]),
       `Display name for attribute '${key}' must start with a letter or number and contain up to 25 letters, numbers, spaces, underscores or hyphens`,
     );
@@ -69,36 +65,36 @@ function validateAttributes(attributes: Record<string, string>): void {
 export function validateConfiguration(req: ConfigurationRequest): ConfigurationContent {
   const uri = req.RecommendationProviderUri!;
   const role = req.RecommendationProviderRoleArn!;
-  check(uri.length <= 256 && CAMPAIGN_ARN.test(uri), "RecommendationProviderUri must be the ARN of an Amazon Personalize campaign (arn:aws:personalize:{region}:{account}:campaign/{name})");
-  check(role.length <= 2048 && ROLE_ARN.test(role), "RecommendationProviderRoleArn must be the ARN of an IAM role (arn:aws:iam::{account}:role/{name})");
+  checkInput(uri.length <= 256 && CAMPAIGN_ARN.test(uri), "RecommendationProviderUri must be the ARN of an Amazon Personalize campaign (arn:aws:personalize:{region}:{account}:campaign/{name})");
+  checkInput(role.length <= 2048 && ROLE_ARN.test(role), "RecommendationProviderRoleArn must be the ARN of an IAM role (arn:aws:iam::{account}:role/{name})");
   if (req.Name !== undefined) {
-    check(NAME.test(req.Name), "Name must start with a letter or number and contain up to 128 letters, numbers, spaces, underscores or hyphens");
+    checkInput(NAME.test(req.Name), "Name must start with a letter or number and contain up to 128 letters, numbers, spaces, underscores or hyphens");
   }
   if (req.Description !== undefined) {
-    check(DESCRIPTION.test(req.Description), "Description can contain up to 128 letters, numbers, spaces, and the symbols _ ; ( ) , -");
+    checkInput(DESCRIPTION.test(req.Description), "Description can contain up to 128 letters, numbers, spaces, and the symbols _ ; ( ) , -");
   }
   const idType = req.RecommendationProviderIdType ?? DEFAULT_ID_TYPE;
-  check((ID_TYPES as readonly string[]).includes(idType), `RecommendationProviderIdType must be one of ${ID_TYPES.join(", ")}`);
+  checkInput((ID_TYPES as readonly string[]).includes(idType), `RecommendationProviderIdType must be one of ${ID_TYPES.join(", ")}`);
 
   let perMessage = req.RecommendationsPerMessage;
   // Some generated SDKs send 0 for "unset" (spec §11); treat it as the default.
   if (perMessage === undefined || perMessage === 0) perMessage = DEFAULT_PER_MESSAGE;
-  check(Number.isInteger(perMessage) && perMessage >= 1 && perMessage <= 5, "RecommendationsPerMessage must be an integer between 1 and 5");
+  checkInput(Number.isInteger(perMessage) && perMessage >= 1 && perMessage <= 5, "RecommendationsPerMessage must be an integer between 1 and 5");
 
   if (req.RecommendationsDisplayName !== undefined) {
-    check(
+    checkInput(
       DISPLAY_NAME.test(req.RecommendationsDisplayName) && req.RecommendationsDisplayName.trim() !== "",
       "RecommendationsDisplayName can contain up to 25 letters, numbers, spaces, underscores or hyphens",
     );
   }
   const transformer = req.RecommendationTransformerUri;
   if (transformer !== undefined) {
-    check(transformer.length >= 1 && transformer.length <= 140 && LAMBDA.test(transformer), "RecommendationTransformerUri must be an AWS Lambda function name or ARN");
-    check(req.Attributes !== undefined, "Attributes is required when RecommendationTransformerUri is set");
+    checkInput(transformer.length >= 1 && transformer.length <= 140 && LAMBDA.test(transformer), "RecommendationTransformerUri must be an AWS Lambda function name or ARN");
+    checkInput(req.Attributes !== undefined, "Attributes is required when RecommendationTransformerUri is set");
     validateAttributes(req.Attributes!);
   } else {
-    check(req.Attributes === undefined, "Attributes can only be set when RecommendationTransformerUri is set");
-    check(req.RecommendationsDisplayName !== undefined, "RecommendationsDisplayName is required when RecommendationTransformerUri is not set");
+    checkInput(req.Attributes === undefined, "Attributes can only be set when RecommendationTransformerUri is set");
+    checkInput(req.RecommendationsDisplayName !== undefined, "RecommendationsDisplayName is required when RecommendationTransformerUri is not set");
   }
 
   return {

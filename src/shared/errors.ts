@@ -16,6 +16,11 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (message: string) => new ApiError("BadRequestException", 400, message);
+
+/** Input validation's one step: a client's mistake becomes a 400 `BadRequestException` with `message`. */
+export function checkInput(ok: boolean, message: string): asserts ok {
+  if (!ok) throw badRequest(message);
+}
 export const notFound = (message: string) => new ApiError("NotFoundException", 404, message);
 export const forbidden = (code: string, message: string) => new ApiError(code, 403, message);
 export const methodNotAllowed = (allowed: string[]) =>

@@ -2,7 +2,7 @@
  * The documented rules for message templates (spec §5.1, §5.3) and the Handlebars check: every
  * text part is bounded in cost, then parsed and compiled when the template is saved.
  */
-import { badRequest, type ApiError } from "../shared/errors.js";
+import { badRequest, checkInput, type ApiError } from "../shared/errors.js";
 import type { HandlebarsFailure, TemplateCompiler, TemplatePart } from "./compiler.js";
 import { lastParsePosition, precompileTemplate } from "./handlebars.js";
 import { checkTemplateCost } from "./limits.js";
@@ -23,10 +23,6 @@ export const MAX_HEADER_VALUE = 870;
 export const PUSH_ACTIONS = ["OPEN_APP", "DEEP_LINK", "URL"];
 export const PUSH_PARTS = ["Default", "APNS", "GCM", "ADM", "Baidu"] as const;
 
-function check(ok: boolean, message: string): void {
-  if (!ok) throw badRequest(message);
-}
-
 /** Accepts a template type as AWS spells it, in any case; undefined when it is not one. */
 export function templateType(raw: string): TemplateType | undefined {
   const t = raw.toUpperCase();
@@ -34,7 +30,7 @@ export function templateType(raw: string): TemplateType | undefined {
 }
 
 export function validateTemplateName(name: string): void {
-  check(
+  checkInput(
     TEMPLATE_NAME.test(name),
     `Template name '${name}' must start with a letter or number and contain up to 128 letters, numbers, underscores or hyphens`,
   );
@@ -112,7 +108,7 @@ export function validateDefaultSubstitutions(value: string | undefined): void {
   } catch {
     throw badRequest("DefaultSubstitutions must be a string containing a JSON object, for example {\"User.UserAttributes.FirstName\":\"there\"}; it is not valid JSON");
   }
-  check(typeof parsed === "object" && parsed !== null && !Array.isArray(parsed), "DefaultSubstitutions must be a string containing a JSON object");
+  checkInput(typeof parsed === "object" && parsed !== null && !Array.isArray(parsed), "DefaultSubstitutions must be a string containing a JSON object");
 }
 
 const length = (...parts: (string | undefined)[]) => parts.reduce((n, p) => n + (p?.length ?? 0), 0);
@@ -124,12 +120,12 @@ export async function validateContent(type: ServedType, content: Record<string, 
   if (type === "EMAIL") {
     const { Subject, HtmlPart, TextPart } = content as { Subject?: string; HtmlPart?: string; TextPart?: string };
     const total = length(Subject, HtmlPart, TextPart);
-    check(total <= MAX_EMAIL_CHARS, `An email template can contain at most ${MAX_EMAIL_CHARS} characters; this one has ${total}`);
+    checkInput(total <= MAX_EMAIL_CHARS, `An email template can contain at most ${MAX_EMAIL_CHARS} characters; this one has ${total}`);
     const headers = (content.Headers as { Name?: string; Value?: string }[] | undefined) ?? [];
-    check(headers.length <= MAX_EMAIL_HEADERS, `An email template can have at most ${MAX_EMAIL_HEADERS} headers`);
+    checkInput(headers.length <= MAX_EMAIL_HEADERS, `An email template can have at most ${MAX_EMAIL_HEADERS} headers`);
     headers.forEach((h, i) => {
-      check(h.Name !== undefined && h.Name.length > 0 && h.Name.length <= MAX_HEADER_NAME, `Headers[${i}].Name must be between 1 and ${MAX_HEADER_NAME} characters`);
-      check((h.Value ?? "").length <= MAX_HEADER_VALUE, `Headers[${i}].Value must be at most ${MAX_HEADER_VALUE} characters`);
+      checkInput(h.Name !== undefined && h.Name.length > 0 && h.Name.length <= MAX_HEADER_NAME, `Headers[${i}].Name must be between 1 and ${MAX_HEADER_NAME} characters`);
+      checkInput((h.Value ?? "").length <= MAX_HEADER_VALUE, `Headers[${i}].Value must be at most ${MAX_HEADER_VALUE} characters`);
     });
     if (Subject !== undefined) parts.push({ field: "Subject", text: Subject });
     if (HtmlPart !== undefined) parts.push({ field: "HtmlPart", text: HtmlPart });
@@ -137,7 +133,7 @@ export async function validateContent(type: ServedType, content: Record<string, 
     headers.forEach((h, i) => h.Value !== undefined && parts.push({ field: `Headers[${i}].Value`, text: h.Value }));
   } else if (type === "SMS") {
     const body = content.Body as string | undefined;
-    check(length(body) <= MAX_SMS_CHARS, `An SMS template body can contain at most ${MAX_SMS_CHARS} characters; this one has ${length(body)}`);
+    checkInput(length(body) <= MAX_SMS_CHARS, `An SMS template body can contain at most ${MAX_SMS_CHARS} characters; this one has ${length(body)}`);
     if (body !== undefined) parts.push({ field: "Body", text: body });
   } else {
     for (const partName of PUSH_PARTS) {
@@ -146,8 +142,8 @@ export async function validateContent(type: ServedType, content: Record<string, 
       const limit = partName === "ADM" ? MAX_ADM_PART_CHARS : MAX_PUSH_PART_CHARS;
       const strings = Object.entries(part).filter(([k, v]) => k !== "Action" && typeof v === "string") as [string, string][];
       const total = length(...strings.map(([, v]) => v));
-      check(total <= limit, `The ${partName} part of a push template can contain at most ${limit} characters; it has ${total}`);
-      if (part.Action !== undefined) check(PUSH_ACTIONS.includes(part.Action as string), `${partName}.Action must be one of ${PUSH_ACTIONS.join(", ")}`);
+      checkInput(total <= limit, `The ${partName} part of a push template can contain at most ${limit} characters; it has ${total}`);
+      if (part.Action !== undefined) checkInput(PUSH_ACTIONS.includes(part.Action as string), `${partName}.Action must be one of ${PUSH_ACTIONS.join(", ")}`);
       for (const [field, value] of strings) parts.push({ field: `${partName}.${field}`, text: value });
     }
   }
