@@ -1,7 +1,7 @@
 /** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
 import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
-import type { Page, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
 
 type Doc = ApplicationResponse;
 

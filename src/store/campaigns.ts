@@ -7,7 +7,7 @@ import { dirname, join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.js";
 import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
-import type { Tenant } from "./types.js";
+import type { Tenant } from "./tenant.js";
 import type { EventWeights } from "../engine/event-weights.js";
 import type { TuneResult } from "../engine/tune.js";
 

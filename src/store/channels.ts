@@ -2,7 +2,7 @@
 import { appLockKey } from "./apps.js";
 import { appExists } from "./endpoints.js";
 import type { SqlDb } from "./sql.js";
-import type { Tenant } from "./types.js";
+import type { Tenant } from "./tenant.js";
 
 export interface ChannelRepository {
   get<T>(tenant: Tenant, appId: string, type: string): Promise<T | undefined>;

@@ -16,7 +16,7 @@
 import type { EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { parseInstant } from "../shared/instant.js";
 import type { SqlDb, SqlExecutor } from "./sql.js";
-import type { Tenant } from "./types.js";
+import type { Tenant } from "./tenant.js";
 
 export type FactKind = "attr" | "user" | "metric" | "demo" | "country" | "recency";
 

@@ -7,7 +7,7 @@ import type { EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { appLockKey } from "./apps.js";
 import { writeFacts } from "./endpoint-facts.js";
 import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
-import type { Tenant } from "./types.js";
+import type { Tenant } from "./tenant.js";
 
 type Doc = EndpointResponse;
 

@@ -1,7 +1,7 @@
 /** Import jobs (CreateImportJob): one ImportJobResponse document per job, listed per app in creation order. */
 import type { ImportJobResponse } from "@aws-sdk/client-pinpoint";
 import { pageOfDocs, type SqlDb } from "./sql.js";
-import type { Page, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
 
 type Doc = ImportJobResponse;
 

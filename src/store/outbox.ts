@@ -12,7 +12,7 @@
  * whose row was re-claimed by another can no longer mark it, so a row is finished exactly once.
  */
 import { chunks, marks, type SqlDb } from "./sql.js";
-import type { Page, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
 
 export type OutboxStatus = "STORED" | "QUEUED" | "SENDING" | "SENT" | "FAILED";
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ["STORED", "QUEUED", "SENDING", "SENT", "FAILED"];

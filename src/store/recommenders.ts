@@ -1,6 +1,16 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
 import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
-import type { Page, RecommenderRepository, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
+
+export interface RecommenderRepository {
+  /** Inserts unless the tenant already has `quota` configurations; returns false in that case. */
+  insert(tenant: Tenant, doc: RecommenderConfigurationResponse, quota: number): Promise<boolean>;
+  get(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
+  list(tenant: Tenant, after: number, limit: number): Promise<Page<RecommenderConfigurationResponse>>;
+  /** Replaces the stored document; false when it no longer exists. */
+  replace(tenant: Tenant, doc: RecommenderConfigurationResponse): Promise<boolean>;
+  delete(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
+}
 
 type Doc = RecommenderConfigurationResponse;
 

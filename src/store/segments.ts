@@ -8,7 +8,7 @@ import { appLockKey } from "./apps.js";
 import { appExists, endpointKey, writePlan, type EndpointWritePlan } from "./endpoints.js";
 import { compileCriteria, type Criteria } from "./segment-query.js";
 import { pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
-import type { Page, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
 
 type Doc = SegmentResponse;
 

@@ -4,7 +4,7 @@
  * under the tenant's template lock, so versions are numbered exactly and never reused.
  */
 import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
-import type { Page, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
 
 export type TemplateContent = Record<string, unknown>;
 

@@ -1,4 +1,7 @@
-import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
+/**
+ * The store's one interface: every repository, each declared beside its SQL implementation, for
+ * SQLite and PostgreSQL alike (sqlite.ts, postgres.ts), checked by one contract suite.
+ */
 import type { ModelBlobStore, SqlCampaignRepository } from "./campaigns.js";
 import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
@@ -7,28 +10,9 @@ import type { TemplateRepository } from "./templates.js";
 import type { SegmentRepository } from "./segments.js";
 import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
+import type { RecommenderRepository } from "./recommenders.js";
 
-/** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
-export interface Tenant {
-  accountId: string;
-  region: string;
-}
-
-/** A page of a list in creation order; `after` is the position to continue from, if any. */
-export interface Page<T> {
-  items: T[];
-  after?: number;
-}
-
-export interface RecommenderRepository {
-  /** Inserts unless the tenant already has `quota` configurations; returns false in that case. */
-  insert(tenant: Tenant, doc: RecommenderConfigurationResponse, quota: number): Promise<boolean>;
-  get(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
-  list(tenant: Tenant, after: number, limit: number): Promise<Page<RecommenderConfigurationResponse>>;
-  /** Replaces the stored document; false when it no longer exists. */
-  replace(tenant: Tenant, doc: RecommenderConfigurationResponse): Promise<boolean>;
-  delete(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
-}
+export type { Page, Tenant } from "./tenant.js";
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
