@@ -1,18 +1,23 @@
 /** The Apps and App resources (`/v1/apps`, spec §6). */
-import type { ApplicationsResponse, CreateApplicationRequest } from "@aws-sdk/client-pinpoint";
+import type { ApplicationsResponse, CreateAppRequest, DeleteAppRequest, GetAppRequest, GetAppsRequest } from "@aws-sdk/client-pinpoint";
 import type { AppService } from "../apps/service.js";
-import type { Handler } from "../protocol/handler.js";
+import { handlersOf, type Handler } from "../protocol/handler.js";
 import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "apps";
 
 export function appHandlers(service: AppService): Record<string, Handler> {
-  return {
+  return handlersOf<{
+    CreateApp: CreateAppRequest;
+    GetApp: GetAppRequest;
+    GetApps: GetAppsRequest;
+    DeleteApp: DeleteAppRequest;
+  }>({
     async CreateApp({ tenant, input }) {
-      return { body: await service.create(tenant, input.CreateApplicationRequest as CreateApplicationRequest) };
+      return { body: await service.create(tenant, input.CreateApplicationRequest!) };
     },
     async GetApp({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId as string) };
+      return { body: await service.get(tenant, input.ApplicationId!) };
     },
     async GetApps({ tenant, input }) {
       const limit = parsePageSize(input.PageSize);
@@ -25,7 +30,7 @@ export function appHandlers(service: AppService): Record<string, Handler> {
       return { body };
     },
     async DeleteApp({ tenant, input }) {
-      return { body: await service.delete(tenant, input.ApplicationId as string) };
+      return { body: await service.delete(tenant, input.ApplicationId!) };
     },
-  };
+  });
 }

@@ -1,23 +1,27 @@
 /** The Import Jobs and Import Job resources (`/v1/apps/{id}/jobs/import…`). */
-import type { ImportJobRequest, ImportJobsResponse } from "@aws-sdk/client-pinpoint";
-import type { Handler } from "../protocol/handler.js";
+import type { CreateImportJobRequest, GetImportJobRequest, GetImportJobsRequest, ImportJobsResponse } from "@aws-sdk/client-pinpoint";
+import { handlersOf, type Handler } from "../protocol/handler.js";
 import type { ImportJobService } from "../segments/import-jobs.js";
 import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "import-jobs";
 
 export function importJobHandlers(service: ImportJobService): Record<string, Handler> {
-  return {
+  return handlersOf<{
+    CreateImportJob: CreateImportJobRequest;
+    GetImportJob: GetImportJobRequest;
+    GetImportJobs: GetImportJobsRequest;
+  }>({
     async CreateImportJob({ tenant, input }) {
-      return { body: await service.create(tenant, input.ApplicationId as string, input.ImportJobRequest as ImportJobRequest) };
+      return { body: await service.create(tenant, input.ApplicationId!, input.ImportJobRequest!) };
     },
     async GetImportJob({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId as string, input.JobId as string) };
+      return { body: await service.get(tenant, input.ApplicationId!, input.JobId!) };
     },
     async GetImportJobs({ tenant, input }) {
-      const page = await service.list(tenant, input.ApplicationId as string, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
+      const page = await service.list(tenant, input.ApplicationId!, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
       const body: ImportJobsResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }) };
       return { body };
     },
-  };
+  });
 }

@@ -1,18 +1,24 @@
 /** The Recommender Models and Recommender Model resources (`/v1/recommenders`, spec §2). */
-import type { CreateRecommenderConfigurationShape, ListRecommenderConfigurationsResponse } from "@aws-sdk/client-pinpoint";
-import type { Handler } from "../protocol/handler.js";
+import type { CreateRecommenderConfigurationRequest, DeleteRecommenderConfigurationRequest, GetRecommenderConfigurationRequest, GetRecommenderConfigurationsRequest, ListRecommenderConfigurationsResponse, UpdateRecommenderConfigurationRequest } from "@aws-sdk/client-pinpoint";
+import { handlersOf, type Handler } from "../protocol/handler.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "recommenders";
 
 export function recommenderHandlers(service: RecommenderService): Record<string, Handler> {
-  return {
+  return handlersOf<{
+    CreateRecommenderConfiguration: CreateRecommenderConfigurationRequest;
+    GetRecommenderConfiguration: GetRecommenderConfigurationRequest;
+    GetRecommenderConfigurations: GetRecommenderConfigurationsRequest;
+    UpdateRecommenderConfiguration: UpdateRecommenderConfigurationRequest;
+    DeleteRecommenderConfiguration: DeleteRecommenderConfigurationRequest;
+  }>({
     async CreateRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.create(tenant, input.CreateRecommenderConfiguration as CreateRecommenderConfigurationShape) };
+      return { body: await service.create(tenant, input.CreateRecommenderConfiguration!) };
     },
     async GetRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.get(tenant, input.RecommenderId as string) };
+      return { body: await service.get(tenant, input.RecommenderId!) };
     },
     async GetRecommenderConfigurations({ tenant, input }) {
       const limit = parsePageSize(input.PageSize);
@@ -25,11 +31,11 @@ export function recommenderHandlers(service: RecommenderService): Record<string,
       return { body };
     },
     async UpdateRecommenderConfiguration({ tenant, input }) {
-      const req = input.UpdateRecommenderConfiguration as CreateRecommenderConfigurationShape;
-      return { body: await service.update(tenant, input.RecommenderId as string, req) };
+      const req = input.UpdateRecommenderConfiguration!;
+      return { body: await service.update(tenant, input.RecommenderId!, req) };
     },
     async DeleteRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.delete(tenant, input.RecommenderId as string) };
+      return { body: await service.delete(tenant, input.RecommenderId!) };
     },
-  };
+  });
 }

@@ -1,6 +1,6 @@
 /** The Segments, Segment and Segment Versions resources (`/v1/apps/{id}/segments…`). */
-import type { SegmentsResponse, WriteSegmentRequest } from "@aws-sdk/client-pinpoint";
-import type { Handler } from "../protocol/handler.js";
+import type { CreateSegmentRequest, DeleteSegmentRequest, GetSegmentRequest, GetSegmentVersionRequest, GetSegmentVersionsRequest, GetSegmentsRequest, SegmentsResponse, UpdateSegmentRequest } from "@aws-sdk/client-pinpoint";
+import { handlersOf, type Handler } from "../protocol/handler.js";
 import type { SegmentService } from "../segments/service.js";
 import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
 
@@ -8,31 +8,39 @@ const LIST = "segments";
 const VERSIONS = "segment-versions";
 
 export function segmentHandlers(service: SegmentService): Record<string, Handler> {
-  return {
+  return handlersOf<{
+    CreateSegment: CreateSegmentRequest;
+    GetSegment: GetSegmentRequest;
+    GetSegments: GetSegmentsRequest;
+    UpdateSegment: UpdateSegmentRequest;
+    DeleteSegment: DeleteSegmentRequest;
+    GetSegmentVersion: GetSegmentVersionRequest;
+    GetSegmentVersions: GetSegmentVersionsRequest;
+  }>({
     async CreateSegment({ tenant, input }) {
-      return { body: await service.create(tenant, input.ApplicationId as string, input.WriteSegmentRequest as WriteSegmentRequest) };
+      return { body: await service.create(tenant, input.ApplicationId!, input.WriteSegmentRequest!) };
     },
     async GetSegment({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId as string, input.SegmentId as string) };
+      return { body: await service.get(tenant, input.ApplicationId!, input.SegmentId!) };
     },
     async GetSegments({ tenant, input }) {
-      const page = await service.list(tenant, input.ApplicationId as string, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
+      const page = await service.list(tenant, input.ApplicationId!, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
       const body: SegmentsResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }) };
       return { body };
     },
     async UpdateSegment({ tenant, input }) {
-      return { body: await service.update(tenant, input.ApplicationId as string, input.SegmentId as string, input.WriteSegmentRequest as WriteSegmentRequest) };
+      return { body: await service.update(tenant, input.ApplicationId!, input.SegmentId!, input.WriteSegmentRequest!) };
     },
     async DeleteSegment({ tenant, input }) {
-      return { body: await service.delete(tenant, input.ApplicationId as string, input.SegmentId as string) };
+      return { body: await service.delete(tenant, input.ApplicationId!, input.SegmentId!) };
     },
     async GetSegmentVersion({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId as string, input.SegmentId as string, input.Version as string) };
+      return { body: await service.get(tenant, input.ApplicationId!, input.SegmentId!, input.Version) };
     },
     async GetSegmentVersions({ tenant, input }) {
-      const page = await service.versions(tenant, input.ApplicationId as string, input.SegmentId as string, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
+      const page = await service.versions(tenant, input.ApplicationId!, input.SegmentId!, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
       const body: SegmentsResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(VERSIONS, page.after) }) };
       return { body };
     },
-  };
+  });
 }

@@ -34,3 +34,12 @@ export interface ServiceModule {
 export function typedHandler<I>(fn: (ctx: Omit<RequestContext, "input"> & { input: I }) => Promise<HandlerResult>): Handler {
   return fn as unknown as Handler;
 }
+
+/**
+ * A module's handlers, each typed with its operation's SDK input (`Ops` maps operation name →
+ * e.g. `GetSegmentRequest`), so handlers read members without casts. Required members are
+ * present (parseInput refuses a request without them) though the SDK types them as optional.
+ */
+export function handlersOf<Ops>(handlers: { [Op in keyof Ops]: (ctx: Omit<RequestContext, "input"> & { input: Ops[Op] }) => Promise<HandlerResult> }): Record<string, Handler> {
+  return handlers as unknown as Record<string, Handler>;
+}
