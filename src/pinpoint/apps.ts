@@ -2,7 +2,7 @@
 import type { ApplicationsResponse, CreateAppRequest, DeleteAppRequest, GetAppRequest, GetAppsRequest } from "@aws-sdk/client-pinpoint";
 import type { AppService } from "../apps/service.js";
 import { handlersOf, type Handler } from "../protocol/handler.js";
-import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
+import { decodeToken, pageBody, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "apps";
 
@@ -23,10 +23,7 @@ export function appHandlers(service: AppService): Record<string, Handler> {
       const limit = parsePageSize(input.PageSize);
       const after = decodeToken(LIST, input.Token);
       const page = await service.list(tenant, after, limit);
-      const body: ApplicationsResponse = {
-        Item: page.items,
-        ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }),
-      };
+      const body: ApplicationsResponse = pageBody(LIST, page);
       return { body };
     },
     async DeleteApp({ tenant, input }) {

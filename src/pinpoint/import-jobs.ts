@@ -2,7 +2,7 @@
 import type { CreateImportJobRequest, GetImportJobRequest, GetImportJobsRequest, ImportJobsResponse } from "@aws-sdk/client-pinpoint";
 import { handlersOf, type Handler } from "../protocol/handler.js";
 import type { ImportJobService } from "../segments/import-jobs.js";
-import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
+import { decodeToken, pageBody, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "import-jobs";
 
@@ -20,7 +20,7 @@ export function importJobHandlers(service: ImportJobService): Record<string, Han
     },
     async GetImportJobs({ tenant, input }) {
       const page = await service.list(tenant, input.ApplicationId!, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
-      const body: ImportJobsResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }) };
+      const body: ImportJobsResponse = pageBody(LIST, page);
       return { body };
     },
   });

@@ -2,7 +2,7 @@
 import type { CreateRecommenderConfigurationRequest, DeleteRecommenderConfigurationRequest, GetRecommenderConfigurationRequest, GetRecommenderConfigurationsRequest, ListRecommenderConfigurationsResponse, UpdateRecommenderConfigurationRequest } from "@aws-sdk/client-pinpoint";
 import { handlersOf, type Handler } from "../protocol/handler.js";
 import type { RecommenderService } from "../recommenders/service.js";
-import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
+import { decodeToken, pageBody, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "recommenders";
 
@@ -24,10 +24,7 @@ export function recommenderHandlers(service: RecommenderService): Record<string,
       const limit = parsePageSize(input.PageSize);
       const after = decodeToken(LIST, input.Token);
       const page = await service.list(tenant, after, limit);
-      const body: ListRecommenderConfigurationsResponse = {
-        Item: page.items,
-        ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }),
-      };
+      const body: ListRecommenderConfigurationsResponse = pageBody(LIST, page);
       return { body };
     },
     async UpdateRecommenderConfiguration({ tenant, input }) {

@@ -2,7 +2,7 @@
 import type { CreateSegmentRequest, DeleteSegmentRequest, GetSegmentRequest, GetSegmentVersionRequest, GetSegmentVersionsRequest, GetSegmentsRequest, SegmentsResponse, UpdateSegmentRequest } from "@aws-sdk/client-pinpoint";
 import { handlersOf, type Handler } from "../protocol/handler.js";
 import type { SegmentService } from "../segments/service.js";
-import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
+import { decodeToken, pageBody, parsePageSize } from "../shared/pagination.js";
 
 const LIST = "segments";
 const VERSIONS = "segment-versions";
@@ -25,7 +25,7 @@ export function segmentHandlers(service: SegmentService): Record<string, Handler
     },
     async GetSegments({ tenant, input }) {
       const page = await service.list(tenant, input.ApplicationId!, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
-      const body: SegmentsResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }) };
+      const body: SegmentsResponse = pageBody(LIST, page);
       return { body };
     },
     async UpdateSegment({ tenant, input }) {
@@ -39,7 +39,7 @@ export function segmentHandlers(service: SegmentService): Record<string, Handler
     },
     async GetSegmentVersions({ tenant, input }) {
       const page = await service.versions(tenant, input.ApplicationId!, input.SegmentId!, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
-      const body: SegmentsResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(VERSIONS, page.after) }) };
+      const body: SegmentsResponse = pageBody(VERSIONS, page);
       return { body };
     },
   });

@@ -1,7 +1,7 @@
 /** The Email, SMS and Push Template resources and the Templates / Template Versions lists (spec §5). */
 import type { CreateTemplateMessageBody, MessageBody, TemplateActiveVersionRequest, TemplatesResponse, TemplateVersionsResponse } from "@aws-sdk/client-pinpoint";
 import type { Handler } from "../protocol/handler.js";
-import { decodeToken, encodeToken, parsePageSize } from "../shared/pagination.js";
+import { decodeToken, pageBody, parsePageSize } from "../shared/pagination.js";
 import type { TemplateService } from "../templates/service.js";
 import type { ServedType } from "../templates/validate.js";
 
@@ -45,7 +45,7 @@ export function templateHandlers(service: TemplateService): Record<string, Handl
     const limit = parsePageSize(input.PageSize);
     const after = decodeToken(LIST, input.NextToken);
     const page = await service.list(tenant, { prefix: input.Prefix as string | undefined, type: input.TemplateType as string | undefined }, after, limit);
-    const body: TemplatesResponse = { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(LIST, page.after) }) };
+    const body: TemplatesResponse = pageBody(LIST, page);
     return { body };
   };
 
@@ -54,8 +54,7 @@ export function templateHandlers(service: TemplateService): Record<string, Handl
     const after = decodeToken(VERSIONS, input.NextToken);
     const page = await service.versions(tenant, input.TemplateType as string, input.TemplateName as string, after, limit);
     const body: TemplateVersionsResponse = {
-      Item: page.items,
-      ...(page.after !== undefined && { NextToken: encodeToken(VERSIONS, page.after) }),
+      ...pageBody(VERSIONS, page),
       RequestID: requestId,
     };
     return { body };

@@ -33,3 +33,8 @@ export function decodeToken(list: string, raw: unknown): number {
   }
   throw badRequest("The pagination token is not valid");
 }
+
+/** A list response's `Item` and, when more follow, the `NextToken` to ask for them with. */
+export function pageBody<T>(list: string, page: { items: T[]; after?: number }): { Item: T[]; NextToken?: string } {
+  return { Item: page.items, ...(page.after !== undefined && { NextToken: encodeToken(list, page.after) }) };
+}
