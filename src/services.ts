@@ -13,6 +13,8 @@ import { SegmentService } from "./segments/service.js";
 import { ChannelService } from "./channels/service.js";
 import { SegmentImporter } from "./segments/import.js";
 import { ImportJobService } from "./segments/import-jobs.js";
+import { EventService } from "./events/service.js";
+import type { EventCampaignTrigger } from "./message-campaigns/contracts.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
@@ -42,6 +44,8 @@ export interface ServiceOptions extends MessagingOptions {
   deliveryAttempts?: number;
   delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
   deliveryShutdownMs?: number;
+  /** What PutEvents hands accepted events to (the EVENT campaign trigger); none: events fire nothing. */
+  eventTrigger?: EventCampaignTrigger;
 }
 
 export interface Services {
@@ -54,6 +58,7 @@ export interface Services {
   segments: SegmentService;
   channels: ChannelService;
   importJobs: ImportJobService;
+  events: EventService;
   transformers: TransformerRouter;
   /** The outbox and its drainers (which run only once started). */
   delivery: Delivery;
@@ -101,6 +106,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     segments: new SegmentService(store),
     channels: new ChannelService(store),
     importJobs,
+    events: new EventService(store, endpoints, opts.eventTrigger),
     transformers,
     delivery,
     messaging,
