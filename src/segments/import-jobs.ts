@@ -18,7 +18,7 @@ import { badRequest, notFound } from "../shared/errors.js";
 import { isoNow, newResourceId } from "../shared/ids.js";
 import type { Page, Store, Tenant } from "../store/types.js";
 import type { ImportFormat } from "./import-file.js";
-import { ImportFileError, type SegmentImporter } from "./import.js";
+import { ImportFileError, type ImportResult, type SegmentImporter } from "./import.js";
 import type { S3ImportReader } from "./s3-import.js";
 
 const FORMATS = ["CSV", "JSON"];
@@ -110,23 +110,30 @@ export class ImportJobService {
     return job;
   }
 
-  private async run(tenant: Tenant, job: ImportJobResponse, localPath: string | undefined): Promise<void> {
+  /** Imports what the job names: the local file, or the S3 objects downloaded to a folder removed afterwards. */
+  private async importSource(tenant: Tenant, job: ImportJobResponse, localPath: string | undefined): Promise<ImportResult> {
     const def = job.Definition!;
-    let downloads: string | undefined;
+    const downloads = localPath === undefined ? await mkdtemp(join(tmpdir(), "pinrec-s3-import-")) : undefined;
     try {
-      await this.store.importJobs.replace(tenant, { ...job, JobStatus: "PROCESSING" });
-      let path = localPath;
-      if (path === undefined) {
-        downloads = await mkdtemp(join(tmpdir(), "pinrec-s3-import-"));
-        path = await this.s3!.download(tenant.region, def.S3Url!, downloads);
-      }
+      const path = localPath ?? (await this.s3!.download(tenant.region, def.S3Url!, downloads!));
       const name = def.DefineSegment ? (def.SegmentName ?? basename(path)) : undefined;
-      const result = await this.importer.import(
+      return await this.importer.import(
         tenant,
         job.ApplicationId!,
         { path, format: def.Format as ImportFormat, s3Url: def.S3Url!, roleArn: def.RoleArn, externalId: def.ExternalId },
         name,
       );
+    } finally {
+      // Removed before the job is recorded as ended, so nothing of it is left once it reports so.
+      if (downloads !== undefined) await rm(downloads, { recursive: true, force: true }).catch((e: unknown) => this.log?.warn({ err: e, dir: downloads }, "could not remove an S3 import's downloads"));
+    }
+  }
+
+  private async run(tenant: Tenant, job: ImportJobResponse, localPath: string | undefined): Promise<void> {
+    const def = job.Definition!;
+    try {
+      await this.store.importJobs.replace(tenant, { ...job, JobStatus: "PROCESSING" });
+      const result = await this.importSource(tenant, job, localPath);
       await this.store.importJobs.replace(tenant, {
         ...job,
         ...(result.segment && { Definition: { ...def, SegmentId: result.segment.Id } }),
@@ -154,8 +161,6 @@ export class ImportJobService {
           TotalProcessed: 0,
         })
         .catch((e: unknown) => this.log?.error({ err: e, jobId: job.Id }, "could not record an import job's failure"));
-    } finally {
-      if (downloads !== undefined) await rm(downloads, { recursive: true, force: true }).catch((e: unknown) => this.log?.warn({ err: e, dir: downloads }, "could not remove an S3 import's downloads"));
     }
   }
 

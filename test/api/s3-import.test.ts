@@ -18,7 +18,9 @@ import {
   type ImportJobResponse,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
-import { STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
+import { join } from "node:path";
+import { STORE_KINDS, TEST_CREDENTIALS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
+import { processSuite, spawnServer, writeCredentials } from "../server-process.js";
 
 const ROLE = "arn:aws:iam::111122223333:role/PinpointSegmentImport";
 const S3_KEY = { accessKeyId: "AKIAS3IMPORTTEST0001", secretAccessKey: "s3-import-secret-0123456789" };
@@ -173,4 +175,31 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
       await other.dispose();
     }
   });
+});
+
+describe("pinrec serve --s3-endpoint (a real process)", () => {
+  const cleanups = processSuite();
+
+  test("reads s3:// imports with the server's own AWS credentials from its environment", async () => {
+    const s3 = new FakeS3();
+    await s3.start();
+    cleanups.push(() => s3.stop());
+    s3.buckets.set("env-bucket", new Map([["e.csv", "ChannelType,Address,Id\nEMAIL,env@example.com,env\n"]]));
+    const dir = tempDir("pinrec-s3-process-");
+    cleanups.push(() => dir.remove());
+    const creds = writeCredentials(join(dir.path, "credentials.json"), TEST_CREDENTIALS);
+    const server = await spawnServer(["--data-dir", join(dir.path, "data"), "--credentials", creds, "--s3-endpoint", s3.url], {
+      env: { AWS_ACCESS_KEY_ID: "AKIAFROMSERVERENV001", AWS_SECRET_ACCESS_KEY: "from-the-server-environment" },
+    });
+    const a = pinpointClient(server);
+    const appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "s3-env" } }))).ApplicationResponse!.Id!;
+    let job = (await a.send(new CreateImportJobCommand({ ApplicationId: appId, ImportJobRequest: { Format: "CSV", RoleArn: ROLE, S3Url: "s3://env-bucket/e.csv" } }))).ImportJobResponse!;
+    for (let i = 0; i < 400 && job.JobStatus !== "COMPLETED" && job.JobStatus !== "FAILED"; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      job = (await a.send(new GetImportJobCommand({ ApplicationId: appId, JobId: job.Id! }))).ImportJobResponse!;
+    }
+    expect(job).toMatchObject({ JobStatus: "COMPLETED", TotalProcessed: 1 });
+    expect(s3.requests.length).toBeGreaterThan(0);
+    for (const q of s3.requests) expect(q.authorization).toContain("Credential=AKIAFROMSERVERENV001/");
+  }, 60_000);
 });
