@@ -32,17 +32,18 @@ export class EventService {
   async putEvents(tenant: Tenant, appId: string, req: EventsRequest, requestId: string, log?: FastifyBaseLogger): Promise<EventsResponse> {
     checkEventsRequest(req);
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
-    const results: Record<string, ItemResponse> = {};
+    // Built from entries (own properties), so client-chosen ids such as "__proto__" stay plain keys.
+    const results: [string, ItemResponse][] = [];
     const accepted: EndpointEvent[] = [];
     for (const [endpointId, batch] of Object.entries(req.BatchItem!)) {
       const endpointResult = await this.applyEndpoint(tenant, appId, endpointId, batch.Endpoint, requestId);
-      const eventResults: Record<string, EventItemResponse> = {};
+      const eventResults: [string, EventItemResponse][] = [];
       for (const [eventId, event] of Object.entries(batch.Events ?? {})) {
         const problem = eventProblem(eventId, event);
-        eventResults[eventId] = problem === undefined ? { ...ACCEPTED } : refused(problem);
+        eventResults.push([eventId, problem === undefined ? { ...ACCEPTED } : refused(problem)]);
         if (problem === undefined) accepted.push({ endpointId, eventId, event });
       }
-      results[endpointId] = { EndpointItemResponse: endpointResult, EventsItemResponse: eventResults };
+      results.push([endpointId, { EndpointItemResponse: endpointResult, EventsItemResponse: Object.fromEntries(eventResults) }]);
     }
     if (this.trigger && accepted.length > 0) {
       try {
@@ -51,7 +52,7 @@ export class EventService {
         log?.error({ err, appId }, "PutEvents: starting event campaigns failed; the events were accepted");
       }
     }
-    return { Results: results };
+    return { Results: Object.fromEntries(results) };
   }
 
   /** The endpoint's update, as UpdateEndpoint would apply it; a 400 (bad endpoint) is its own result. */

@@ -164,3 +164,28 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
     }
   });
 });
+
+describe("PutEvents with awkward ids", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("sqlite");
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  test("prototype names as endpoint and event ids are plain keys: a result each, never a 500", async () => {
+    const a = pinpointClient(server);
+    const appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "awkward" } }))).ApplicationResponse!.Id!;
+    const body = `{"BatchItem":{"__proto__":{"Endpoint":{},"Events":{"constructor":{"EventType":"click","Timestamp":"${NOW}"},"__proto__":{"EventType":"click","Timestamp":"${NOW}"}}},"toString":{"Endpoint":{},"Events":{}}}}`;
+    const r = await rawRequest(server, { method: "POST", path: `/v1/apps/${appId}/events`, body });
+    expect(r.status, r.text).toBe(202);
+    const accepted = { StatusCode: 202, Message: "Accepted" };
+    expect(Object.keys(r.json.Results).sort()).toEqual(["__proto__", "toString"]);
+    expect(Object.getOwnPropertyDescriptor(r.json.Results, "__proto__")!.value).toEqual({
+      EndpointItemResponse: accepted,
+      EventsItemResponse: JSON.parse(`{"constructor":${JSON.stringify(accepted)},"__proto__":${JSON.stringify(accepted)}}`),
+    });
+    expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "__proto__" }))).EndpointResponse!.Id).toBe("__proto__");
+  });
+});
