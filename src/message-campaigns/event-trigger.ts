@@ -6,7 +6,6 @@
  * the event id, so a client that retries the same PutEvents call does not message anyone twice.
  */
 import type { CampaignResponse } from "@aws-sdk/client-pinpoint";
-import type { FastifyBaseLogger } from "fastify";
 import type { Tenant } from "../store/types.js";
 import type { CampaignRunner, CampaignSource, EndpointEvent, EventCampaignTrigger } from "./contracts.js";
 import { eventFilterMatches } from "./event-filter.js";
@@ -25,7 +24,6 @@ export class CampaignEventTrigger implements EventCampaignTrigger {
   constructor(
     private readonly source: CampaignSource,
     private readonly runner: CampaignRunner,
-    private readonly log?: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -41,9 +39,9 @@ export class CampaignEventTrigger implements EventCampaignTrigger {
         starts.push(this.runner.runForEndpoints(tenant, appId, campaign, [e.endpointId], eventRunKey(campaign.Id!, e), scheduledTime));
       }
     }
-    // One campaign's failure must not keep the others from starting; the first failure is reported.
-    const failed = (await Promise.allSettled(starts)).filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    for (const f of failed.slice(1)) this.log?.error({ err: f.reason, appId }, "an event campaign run could not be started");
-    if (failed.length > 0) throw failed[0].reason;
+    // One run's failure must not keep the others from starting; the failures are reported after.
+    const failed = (await Promise.allSettled(starts)).filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
+    if (failed.length === 1) throw failed[0];
+    if (failed.length > 1) throw new AggregateError(failed, `${failed.length} event campaign runs could not be started`);
   }
 }

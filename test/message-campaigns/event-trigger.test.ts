@@ -102,7 +102,7 @@ describe("CampaignEventTrigger", () => {
       eventCampaign("other-app", filter({}), { ApplicationId: "other" }),
     ]);
     const runner = new RecordingRunner();
-    await new CampaignEventTrigger(source, runner, undefined, () => NOW).onEvents(TENANT, "app", events);
+    await new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", events);
     const got = runner.runs.map((r) => `${r.campaignId}→${r.endpointIds.join(",")}`).sort();
     expect(got).toEqual(["both→e1", "both→e2", "carts→e2", "views→e1"]);
     expect(runner.runs.find((r) => r.campaignId === "views")).toEqual({ campaignId: "views", endpointIds: ["e1"], runKey: eventRunKey("views", events[0]), scheduledTime: "2024-05-01T10:00:05.000Z" });
@@ -112,7 +112,7 @@ describe("CampaignEventTrigger", () => {
   it("derives the same run key for a retried event, so the runner starts it once", async () => {
     const source = new ListSource([eventCampaign("views", filter({ EventType: { Values: ["product.viewed"] } }))]);
     const runner = new RecordingRunner();
-    const trigger = new CampaignEventTrigger(source, runner, undefined, () => NOW);
+    const trigger = new CampaignEventTrigger(source, runner, () => NOW);
     await trigger.onEvents(TENANT, "app", events);
     await trigger.onEvents(TENANT, "app", events);
     expect(runner.runs).toHaveLength(1);
@@ -130,7 +130,7 @@ describe("CampaignEventTrigger", () => {
       eventCampaign("open", any, {}, { StartTime: "2024-04-01T00:00:00Z", EndTime: "2024-06-01T00:00:00Z" }),
     ]);
     const runner = new RecordingRunner();
-    await new CampaignEventTrigger(source, runner, undefined, () => NOW).onEvents(TENANT, "app", [events[0]]);
+    await new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", [events[0]]);
     expect(runner.runs.map((r) => r.campaignId)).toEqual(["open"]);
   });
 
@@ -138,7 +138,11 @@ describe("CampaignEventTrigger", () => {
     const source = new ListSource([eventCampaign("broken", filter({})), eventCampaign("fine", filter({}))]);
     const runner = new RecordingRunner();
     runner.failFor.add("broken");
-    await expect(new CampaignEventTrigger(source, runner, undefined, () => NOW).onEvents(TENANT, "app", [events[0]])).rejects.toThrow("runner down for broken");
+    await expect(new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", [events[0]])).rejects.toThrow("runner down for broken");
     expect(runner.runs.map((r) => r.campaignId)).toEqual(["fine"]);
+    runner.failFor.add("fine");
+    const both = await new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", [events[1]]).catch((e: unknown) => e);
+    expect(both).toBeInstanceOf(AggregateError);
+    expect((both as AggregateError).errors.map((e: Error) => e.message).sort()).toEqual(["runner down for broken", "runner down for fine"]);
   });
 });
