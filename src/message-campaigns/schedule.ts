@@ -176,6 +176,22 @@ export function localRunAt(campaign: CampaignResponse, scheduledUtc: number, end
   return wallToInstant(endpointTimezone!, scheduledUtc + referenceOffsetMs(campaign));
 }
 
+/** Local times span UTC-12 to UTC+14. */
+const EARLIEST_OFFSET_MS = 14 * HOUR_MS;
+const LATEST_OFFSET_MS = 12 * HOUR_MS;
+
+/**
+ * The instants between which `localRunAt` can place any endpoint's delivery of a scheduled run:
+ * for an `IsLocalTime` schedule, from when the run's wall-clock time reaches UTC+14 to when it
+ * reaches UTC-12 (a scheduler starts the run at `from` and releases each endpoint at its own time);
+ * otherwise just `scheduledUtc`.
+ */
+export function localRunSpan(campaign: CampaignResponse, scheduledUtc: number): { from: number; to: number } {
+  if (!campaign.Schedule?.IsLocalTime) return { from: scheduledUtc, to: scheduledUtc };
+  const wall = scheduledUtc + referenceOffsetMs(campaign);
+  return { from: Math.min(scheduledUtc, wall - EARLIEST_OFFSET_MS), to: Math.max(scheduledUtc, wall + LATEST_OFFSET_MS) };
+}
+
 /** `HH:mm` (QuietTime.Start and End, 24-hour clock) → minutes after midnight; undefined when malformed. */
 export function parseClock(value: string | undefined): number | undefined {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value ?? "");

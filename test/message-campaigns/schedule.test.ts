@@ -1,7 +1,7 @@
 /** The schedule math: recurring runs, local-time delivery and quiet time, with real tz data (Intl). */
 import { describe, expect, it } from "vitest";
 import type { CampaignResponse, Schedule } from "@aws-sdk/client-pinpoint";
-import { firstRunAt, inQuietTime, isValidTimezone, localRunAt, nextRunAt, parseClock, parseUtcOffset, zoneOffsetMs } from "../../src/message-campaigns/schedule.js";
+import { firstRunAt, inQuietTime, isValidTimezone, localRunAt, localRunSpan, nextRunAt, parseClock, parseUtcOffset, zoneOffsetMs } from "../../src/message-campaigns/schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -140,6 +140,21 @@ describe("localRunAt", () => {
   it("takes the reference zone from StartTime's offset, else UTC, when Timezone is missing", () => {
     expect(iso(localRunAt(local("2024-01-10T09:00:00+01:00"), at("2024-01-10T08:00:00Z"), "America/New_York"))).toBe("2024-01-10T14:00:00.000Z");
     expect(iso(localRunAt(local("2024-01-10T09:00:00Z"), at("2024-01-10T09:00:00Z"), "Europe/Berlin"))).toBe("2024-01-10T08:00:00.000Z");
+  });
+});
+
+describe("localRunSpan", () => {
+  it("bounds every endpoint's delivery of a local-time run, for real zones at both ends of the clock", () => {
+    const c = campaign({ StartTime: "2024-03-09T14:00:00Z", Frequency: "DAILY", IsLocalTime: true, Timezone: "UTC-05" });
+    const run = at("2024-03-09T14:00:00Z"); // 09:00 at UTC-05
+    const span = localRunSpan(c, run);
+    expect([iso(span.from), iso(span.to)]).toEqual(["2024-03-08T19:00:00.000Z", "2024-03-09T21:00:00.000Z"]);
+    for (const zone of ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Etc/GMT+12", "Asia/Kathmandu", "America/New_York", undefined]) {
+      const t = localRunAt(c, run, zone);
+      expect(t >= span.from && t <= span.to, `${zone}: ${iso(t)}`).toBe(true);
+    }
+    expect(iso(localRunAt(c, run, "Pacific/Kiritimati"))).toBe(iso(span.from));
+    expect(localRunSpan(campaign({ StartTime: "2024-03-09T14:00:00Z", Frequency: "DAILY" }), run)).toEqual({ from: run, to: run });
   });
 });
 
