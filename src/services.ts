@@ -13,6 +13,9 @@ import { SegmentService } from "./segments/service.js";
 import { ChannelService } from "./channels/service.js";
 import { SegmentImporter } from "./segments/import.js";
 import { ImportJobService } from "./segments/import-jobs.js";
+import { EventService } from "./events/service.js";
+import { S3ImportReader, type S3ImportOptions } from "./segments/s3-import.js";
+import type { EventCampaignTrigger } from "./message-campaigns/contracts.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
@@ -23,6 +26,10 @@ export interface ServiceOptions extends MessagingOptions {
   recommenderQuota?: number;
   appQuota?: number;
   importDir?: string;
+  /** The S3-compatible server CreateImportJob reads s3:// URLs from; none: s3:// URLs are refused. */
+  s3Endpoint?: string;
+  /** Credentials for --s3-endpoint; default: the standard AWS provider chain. */
+  s3Credentials?: S3ImportOptions["credentials"];
   /** How often served campaigns look for new model versions; 0 never polls (models load on first use). */
   campaignPollMs?: number;
   maxFoldedUsers?: number;
@@ -42,6 +49,8 @@ export interface ServiceOptions extends MessagingOptions {
   deliveryAttempts?: number;
   delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
   deliveryShutdownMs?: number;
+  /** What PutEvents hands accepted events to (the EVENT campaign trigger); none: events fire nothing. */
+  eventTrigger?: EventCampaignTrigger;
 }
 
 export interface Services {
@@ -54,6 +63,7 @@ export interface Services {
   segments: SegmentService;
   channels: ChannelService;
   importJobs: ImportJobService;
+  events: EventService;
   transformers: TransformerRouter;
   /** The outbox and its drainers (which run only once started). */
   delivery: Delivery;
@@ -77,7 +87,8 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
   const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
   const endpoints = new EndpointService(store);
-  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), resolve(opts.importDir ?? join(dataDir, "imports")));
+  const s3 = opts.s3Endpoint === undefined ? undefined : new S3ImportReader({ endpoint: opts.s3Endpoint, credentials: opts.s3Credentials });
+  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), resolve(opts.importDir ?? join(dataDir, "imports")), s3);
   const delivery = new Delivery(store.outbox, {
     leaseMs: opts.deliveryLeaseMs,
     maxAttempts: opts.deliveryAttempts,
@@ -101,6 +112,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     segments: new SegmentService(store),
     channels: new ChannelService(store),
     importJobs,
+    events: new EventService(store, endpoints, opts.eventTrigger),
     transformers,
     delivery,
     messaging,
@@ -112,6 +124,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
       await delivery.stop(opts.deliveryShutdownMs);
       await messaging.close();
       await importJobs.idle();
+      s3?.close();
       await campaigns.stop();
       await transformers.close();
     },

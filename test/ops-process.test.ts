@@ -158,6 +158,7 @@ describe("configuration", { timeout: 60_000 }, () => {
       lambdaEndpoint: null,
       maxFoldedUsers: 100_000,
       personalizeEndpoint: null,
+      s3Endpoint: null,
       smtpUrl: null,
       stsEndpoint: null,
       transformer: null,

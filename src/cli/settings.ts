@@ -87,6 +87,7 @@ export const SERVE_SETTINGS = [
   setting({ key: "personalizeEndpoint", flags: "--personalize-endpoint <url>", env: "PINREC_PERSONALIZE_ENDPOINT", help: "Amazon Personalize runtime endpoint for campaign ARNs this pinrec does not serve", parse: httpUrl, defaultHelp: "AWS's" }),
   setting({ key: "assumeProviderRole", flags: "--assume-provider-role [bool]", env: "PINREC_ASSUME_PROVIDER_ROLE", help: "assume each recommender's RecommendationProviderRoleArn through STS before calling Personalize", parse: bool, default: false }),
   setting({ key: "stsEndpoint", flags: "--sts-endpoint <url>", env: "PINREC_STS_ENDPOINT", help: "STS endpoint for --assume-provider-role", parse: httpUrl, defaultHelp: "AWS's" }),
+  setting({ key: "s3Endpoint", flags: "--s3-endpoint <url>", env: "PINREC_S3_ENDPOINT", help: "S3-compatible server (path-style) CreateImportJob reads s3://bucket/key URLs from, with the server's AWS credentials", parse: httpUrl }),
   setting({ key: "importDir", flags: "--import-dir <dir>", env: "PINREC_IMPORT_DIR", help: "the only directory CreateImportJob may read file:// URLs from", parse: text, defaultHelp: "<data-dir>/imports", path: true }),
   setting({ key: "maxFoldedUsers", flags: "--max-folded-users <n>", env: "PINREC_MAX_FOLDED_USERS", help: "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)", parse: positiveInt, default: DEFAULT_MAX_FOLDED_USERS }),
 ] as const;

@@ -6,7 +6,7 @@
  * Within one SegmentDimensions object every criterion must hold. For attributes, EXCLUSIVE keeps
  * endpoints that have none of the values, including endpoints without the attribute.
  */
-import type { AttributeDimension, MetricDimension, SegmentDimensions, SetDimension } from "@aws-sdk/client-pinpoint";
+import type { AttributeDimension, EventDimensions, MetricDimension, SegmentDimensions, SetDimension } from "@aws-sdk/client-pinpoint";
 import { badRequest } from "../shared/errors.js";
 import { DAY_MS, parseInstant, startOfUtcDay } from "../shared/instant.js";
 import type { FactKind } from "../store/endpoint-facts.js";
@@ -68,13 +68,17 @@ function checkSet(dim: SetDimension | undefined, field: string): void {
   if (n > MAX_DIMENSION_VALUES) throw badRequest(`${field}.Values can hold at most ${MAX_DIMENSION_VALUES} values; it has ${n}`);
 }
 
+function checkMetrics(metrics: Record<string, MetricDimension> | undefined, field: string): void {
+  for (const [name, dim] of Object.entries(metrics ?? {})) {
+    oneOf(dim.ComparisonOperator, Object.keys(COMPARISON_OPERATORS), `${field}.Metrics.${name}.ComparisonOperator`);
+  }
+}
+
 /** Every documented rule for one SegmentDimensions object; `field` names it in messages. */
 export function checkDimensions(d: SegmentDimensions, field: string): void {
   for (const [name, dim] of Object.entries(d.Attributes ?? {})) checkAttribute(dim, `${field}.Attributes.${name}`);
   for (const [name, dim] of Object.entries(d.UserAttributes ?? {})) checkAttribute(dim, `${field}.UserAttributes.${name}`);
-  for (const [name, dim] of Object.entries(d.Metrics ?? {})) {
-    oneOf(dim.ComparisonOperator, Object.keys(COMPARISON_OPERATORS), `${field}.Metrics.${name}.ComparisonOperator`);
-  }
+  checkMetrics(d.Metrics, field);
   const demo = d.Demographic ?? {};
   if (demo.DeviceType) throw badRequest(`${field}.Demographic.DeviceType is not supported: pinrec endpoints carry no device type (use Platform, Make or Model)`);
   for (const name of DEMOGRAPHICS) checkSet(demo[name], `${field}.Demographic.${name}`);
@@ -85,6 +89,17 @@ export function checkDimensions(d: SegmentDimensions, field: string): void {
     oneOf(recency.Duration, Object.keys(DURATIONS), `${field}.Behavior.Recency.Duration`);
     oneOf(recency.RecencyType, RECENCY_TYPES, `${field}.Behavior.Recency.RecencyType`);
   }
+}
+
+/**
+ * The rules for an event filter's EventDimensions (CampaignEventFilter.Dimensions): the same
+ * AttributeDimension, MetricDimension and SetDimension rules as a segment's, over the event's
+ * `Attributes`, `Metrics` and `EventType`.
+ */
+export function checkEventDimensions(d: EventDimensions, field: string): void {
+  for (const [name, dim] of Object.entries(d.Attributes ?? {})) checkAttribute(dim, `${field}.Attributes.${name}`);
+  checkMetrics(d.Metrics, field);
+  checkSet(d.EventType, `${field}.EventType`);
 }
 
 function attributeCriteria(kind: FactKind, name: string, dim: AttributeDimension): Criteria {
@@ -115,15 +130,19 @@ function setCriteria(kind: FactKind, name: string, dim: SetDimension): Criteria 
   return dim.DimensionType === "EXCLUSIVE" ? { op: "not", of: has } : has;
 }
 
+function metricCriteria(metrics: Record<string, MetricDimension> | undefined): Criteria[] {
+  return Object.entries(metrics ?? {}).map(([name, dim]) => {
+    const cmp = COMPARISON_OPERATORS[dim.ComparisonOperator as keyof typeof COMPARISON_OPERATORS];
+    return { op: "fact", kind: "metric", name, match: { cmp, num: dim.Value! } };
+  });
+}
+
 /** The criteria one (checked) SegmentDimensions object selects, with recency measured from `now`. */
 export function dimensionCriteria(d: SegmentDimensions, now: number): Criteria {
   const of: Criteria[] = [];
   for (const [name, dim] of Object.entries(d.Attributes ?? {})) of.push(attributeCriteria("attr", name, dim));
   for (const [name, dim] of Object.entries(d.UserAttributes ?? {})) of.push(attributeCriteria("user", name, dim));
-  for (const [name, dim] of Object.entries(d.Metrics ?? {}) as [string, MetricDimension][]) {
-    const cmp = COMPARISON_OPERATORS[dim.ComparisonOperator as keyof typeof COMPARISON_OPERATORS];
-    of.push({ op: "fact", kind: "metric", name, match: { cmp, num: dim.Value! } });
-  }
+  of.push(...metricCriteria(d.Metrics));
   for (const name of DEMOGRAPHICS) {
     const dim = d.Demographic?.[name];
     if (dim) of.push(setCriteria("demo", name, dim));
@@ -134,5 +153,17 @@ export function dimensionCriteria(d: SegmentDimensions, now: number): Criteria {
     const active: Criteria = { op: "fact", kind: "recency", name: "", match: { cmp: ">=", num: now - DURATIONS[recency.Duration!] } };
     of.push(recency.RecencyType === "INACTIVE" ? { op: "not", of: active } : active);
   }
+  return { op: "all", of };
+}
+
+/**
+ * The criteria a (checked) EventDimensions object selects, over an event's facts (`eventFacts`):
+ * its `Attributes` as `attr`, its `Metrics` as `metric`, its `EventType` as `event`.
+ */
+export function eventDimensionCriteria(d: EventDimensions): Criteria {
+  const of: Criteria[] = [];
+  for (const [name, dim] of Object.entries(d.Attributes ?? {})) of.push(attributeCriteria("attr", name, dim));
+  of.push(...metricCriteria(d.Metrics));
+  if (d.EventType) of.push(setCriteria("event", "EventType", d.EventType));
   return { op: "all", of };
 }

@@ -1,13 +1,16 @@
 /**
  * Import jobs (CreateImportJob, GetImportJob, GetImportJobs). pinrec reads `S3Url` values that are
- * `file://` URLs: a file or a folder inside the server's import directory (`--import-dir`, by
- * default `imports` in the data dir), never elsewhere: an import's error messages quote the rows
- * they refuse, so an open path would let any API caller read the server's files. A job is recorded as
- * CREATED, runs in the background in the process that accepted it, and ends COMPLETED or FAILED
- * with the failing rows in `Failures` (and then nothing was imported).
+ * - `file://` URLs: a file or a folder inside the server's import directory (`--import-dir`, by
+ *   default `imports` in the data dir), never elsewhere: an import's error messages quote the rows
+ *   they refuse, so an open path would let any API caller read the server's files;
+ * - `s3://bucket/key` or `s3://bucket/prefix/` URLs, read from the S3-compatible server given with
+ *   `--s3-endpoint` (see s3-import.ts; without it they are refused, saying how to enable them).
+ * A job is recorded as CREATED, runs in the background in the process that accepted it, and ends
+ * COMPLETED or FAILED with the failing rows in `Failures` (and then nothing was imported).
  */
-import { realpath } from "node:fs/promises";
-import { basename, relative, isAbsolute } from "node:path";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyBaseLogger } from "fastify";
 import type { ImportJobRequest, ImportJobResponse } from "@aws-sdk/client-pinpoint";
@@ -15,23 +18,25 @@ import { badRequest, notFound } from "../shared/errors.js";
 import { isoNow, newResourceId } from "../shared/ids.js";
 import type { Page, Store, Tenant } from "../store/types.js";
 import type { ImportFormat } from "./import-file.js";
-import { ImportFileError, type SegmentImporter } from "./import.js";
+import { ImportFileError, type ImportResult, type SegmentImporter } from "./import.js";
+import type { S3ImportReader } from "./s3-import.js";
 
 const FORMATS = ["CSV", "JSON"];
 
-/** The local path a `file://` S3Url names; anything else is refused, naming what is supported. */
+const SUPPORTED = "pinrec imports from file:// URLs naming a file or folder under the import directory (for example file:///data/imports/endpoints.csv) and, with --s3-endpoint, from s3://bucket/key URLs";
+
+/** Whether an S3Url names S3 (`s3://…`), read through --s3-endpoint. */
+export const isS3Url = (s3Url: string): boolean => s3Url.startsWith("s3://");
+
+/** The local path a `file://` S3Url names; anything else (but s3://, see isS3Url) is refused, naming what is supported. */
 export function importPath(s3Url: string): string {
   let url: URL;
   try {
     url = new URL(s3Url);
   } catch {
-    throw badRequest(`S3Url '${s3Url}' is not a URL; pinrec imports from file:// URLs (for example file:///data/endpoints.csv)`);
+    throw badRequest(`S3Url '${s3Url}' is not a URL; ${SUPPORTED}`);
   }
-  if (url.protocol !== "file:") {
-    throw badRequest(
-      `S3Url '${s3Url}' is not supported: pinrec imports from file:// URLs naming a file or folder on the server's machine (for example file:///data/endpoints.csv); Amazon S3 and S3-compatible servers are not supported`,
-    );
-  }
+  if (url.protocol !== "file:") throw badRequest(`S3Url '${s3Url}' is not supported: ${SUPPORTED}`);
   if (url.host !== "" && url.host !== "localhost") throw badRequest(`S3Url '${s3Url}' names host '${url.host}'; a file:// URL must name a local path`);
   return fileURLToPath(url);
 }
@@ -45,7 +50,21 @@ export class ImportJobService {
     private readonly importer: SegmentImporter,
     /** The only directory file:// URLs may name (with everything under it). */
     private readonly importDir: string,
+    /** Reads s3:// URLs; none without --s3-endpoint. */
+    private readonly s3?: S3ImportReader,
   ) {}
+
+  /** Checks the S3Url; returns the local path of a file:// one (an s3:// one is downloaded when the job runs). */
+  private async checkSource(tenant: Tenant, s3Url: string): Promise<string | undefined> {
+    if (!isS3Url(s3Url)) return this.allowedPath(s3Url);
+    if (!this.s3) {
+      throw badRequest(
+        `S3Url '${s3Url}' names an S3 bucket, and this server has no S3 endpoint: start pinrec serve with --s3-endpoint URL (PINREC_S3_ENDPOINT; an S3-compatible server such as MinIO, or Amazon S3's https://s3.<region>.amazonaws.com) to import from S3, or put the file under the import directory and use a file:// URL`,
+      );
+    }
+    await this.s3.check(tenant.region, s3Url);
+    return undefined;
+  }
 
   /** The real path an S3Url names, which must exist inside the import directory. */
   private async allowedPath(s3Url: string): Promise<string> {
@@ -67,8 +86,8 @@ export class ImportJobService {
     if (req.SegmentId !== undefined) {
       throw badRequest("SegmentId is not supported: pinrec imports into a new segment (DefineSegment with SegmentName); build on it with SegmentGroups to combine imports");
     }
-    const path = await this.allowedPath(req.S3Url!);
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
+    const path = await this.checkSource(tenant, req.S3Url!);
     const job: ImportJobResponse = {
       ApplicationId: appId,
       CreationDate: isoNow(),
@@ -91,17 +110,30 @@ export class ImportJobService {
     return job;
   }
 
-  private async run(tenant: Tenant, job: ImportJobResponse, path: string): Promise<void> {
+  /** Imports what the job names: the local file, or the S3 objects downloaded to a folder removed afterwards. */
+  private async importSource(tenant: Tenant, job: ImportJobResponse, localPath: string | undefined): Promise<ImportResult> {
     const def = job.Definition!;
+    const downloads = localPath === undefined ? await mkdtemp(join(tmpdir(), "pinrec-s3-import-")) : undefined;
     try {
-      await this.store.importJobs.replace(tenant, { ...job, JobStatus: "PROCESSING" });
+      const path = localPath ?? (await this.s3!.download(tenant.region, def.S3Url!, downloads!));
       const name = def.DefineSegment ? (def.SegmentName ?? basename(path)) : undefined;
-      const result = await this.importer.import(
+      return await this.importer.import(
         tenant,
         job.ApplicationId!,
         { path, format: def.Format as ImportFormat, s3Url: def.S3Url!, roleArn: def.RoleArn, externalId: def.ExternalId },
         name,
       );
+    } finally {
+      // Removed before the job is recorded as ended, so nothing of it is left once it reports so.
+      if (downloads !== undefined) await rm(downloads, { recursive: true, force: true }).catch((e: unknown) => this.log?.warn({ err: e, dir: downloads }, "could not remove an S3 import's downloads"));
+    }
+  }
+
+  private async run(tenant: Tenant, job: ImportJobResponse, localPath: string | undefined): Promise<void> {
+    const def = job.Definition!;
+    try {
+      await this.store.importJobs.replace(tenant, { ...job, JobStatus: "PROCESSING" });
+      const result = await this.importSource(tenant, job, localPath);
       await this.store.importJobs.replace(tenant, {
         ...job,
         ...(result.segment && { Definition: { ...def, SegmentId: result.segment.Id } }),

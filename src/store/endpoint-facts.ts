@@ -8,7 +8,9 @@
  * - `metric`: one row per `Metrics` entry (num: the metric);
  * - `demo`: `Demographic.AppVersion|Make|Model|Platform` and `Channel` (the endpoint's ChannelType);
  * - `country`: `Location.Country`;
- * - `recency`: num is `EffectiveDate`, the last time the endpoint was reported (Behavior.Recency).
+ * - `recency`: num is `EffectiveDate`, the last time the endpoint was reported (Behavior.Recency);
+ * - `event`: never stored; a PutEvents event's `EventType`, for campaign event filters, which
+ *   match the same criteria in memory (`src/segments/criteria-match.ts`).
  *
  * Rows are rewritten with their endpoint in the same transaction and go with it on delete
  * (a foreign key with ON DELETE CASCADE).
@@ -18,7 +20,7 @@ import { parseInstant } from "../shared/instant.js";
 import type { SqlDb, SqlExecutor } from "./sql.js";
 import type { Tenant } from "./tenant.js";
 
-export type FactKind = "attr" | "user" | "metric" | "demo" | "country" | "recency";
+export type FactKind = "attr" | "user" | "metric" | "demo" | "country" | "recency" | "event";
 
 export interface Fact {
   kind: FactKind;

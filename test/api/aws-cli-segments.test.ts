@@ -2,7 +2,7 @@
  * Segments and channels as a new user would drive them with the real AWS CLI v2 (Debian's
  * /usr/bin/aws): endpoints, `create-segment` with an attribute dimension in the CLI's shorthand,
  * `get-segment`, a refused dimension, an email channel, and an import job from a file:// URL. (Every
- * other operation is covered through the SDK; each CLI call costs seconds.)
+ * other operation is covered through the SDK; each CLI call costs seconds.) And put-events.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -78,5 +78,43 @@ describe("AWS CLI: segments, channels and import jobs", () => {
     }
     expect(status).toBe("COMPLETED");
 
+  });
+});
+
+describe("AWS CLI: put-events", () => {
+  let server: TestServer;
+  const dir = tempDir("pinrec-cli-events-");
+  const aws = (...args: string[]): Promise<Result> =>
+    run(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path, 60_000);
+
+  beforeAll(async () => {
+    server = await startTestServer("sqlite");
+  });
+  afterAll(async () => {
+    await server.dispose();
+    dir.remove();
+  });
+
+  test("put-events records the endpoint and answers per endpoint and per event", { timeout: 120_000 }, async () => {
+    const app = await aws("create-app", "--create-application-request", "Name=Events");
+    expect(app.code, app.stderr).toBe(0);
+    const appId = JSON.parse(app.stdout).ApplicationResponse.Id;
+    const request = {
+      BatchItem: {
+        "reader-1": {
+          Endpoint: { ChannelType: "EMAIL", Address: "reader@example.com" },
+          Events: { "view-1": { EventType: "product.viewed", Timestamp: new Date().toISOString(), Attributes: { item: "42" } }, "view-2": { EventType: "", Timestamp: new Date().toISOString() } },
+        },
+      },
+    };
+    writeFileSync(join(dir.path, "events.json"), JSON.stringify(request));
+    const r = await aws("put-events", "--application-id", appId, "--events-request", `file://${join(dir.path, "events.json")}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).EventsResponse.Results["reader-1"]).toEqual({
+      EndpointItemResponse: { StatusCode: 202, Message: "Accepted" },
+      EventsItemResponse: { "view-1": { StatusCode: 202, Message: "Accepted" }, "view-2": { StatusCode: 400, Message: "EventType must not be empty" } },
+    });
+    const endpoint = await aws("get-endpoint", "--application-id", appId, "--endpoint-id", "reader-1");
+    expect(JSON.parse(endpoint.stdout).EndpointResponse.Address).toBe("reader@example.com");
   });
 });

@@ -180,8 +180,8 @@ describe.each(STORE_KINDS)("import jobs on %s", (kind) => {
   });
 
   test.each<[string, Partial<ImportJobRequest>, string, string]>([
-    ["an s3:// URL", { S3Url: "s3://bucket/endpoints.csv" }, "BadRequestException", "file:// URLs"],
-    ["an https:// URL", { S3Url: "https://example.com/endpoints.csv" }, "BadRequestException", "S3-compatible servers are not supported"],
+    ["an s3:// URL without --s3-endpoint", { S3Url: "s3://bucket/endpoints.csv" }, "BadRequestException", "start pinrec serve with --s3-endpoint URL"],
+    ["an https:// URL", { S3Url: "https://example.com/endpoints.csv" }, "BadRequestException", "is not supported: pinrec imports from file:// URLs"],
     ["a file that does not exist", { S3Url: "file:///nonexistent/endpoints.csv" }, "BadRequestException", "there is no file or folder at /nonexistent/endpoints.csv"],
     ["a file outside the import directory", { S3Url: pathToFileURL(tmpdir()).href }, "BadRequestException", "outside the import directory"],
     ["a remote file:// host", { S3Url: "file://server/endpoints.csv" }, "BadRequestException", "must name a local path"],
