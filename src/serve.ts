@@ -84,6 +84,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         segments: services.segments,
         channels: services.channels,
         importJobs,
+        messageCampaigns: services.messageCampaigns,
       }),
       ...personalizeModules(store, campaigns),
     ];

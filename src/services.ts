@@ -13,6 +13,7 @@ import { SegmentService } from "./segments/service.js";
 import { ChannelService } from "./channels/service.js";
 import { SegmentImporter } from "./segments/import.js";
 import { ImportJobService } from "./segments/import-jobs.js";
+import { CampaignService } from "./message-campaigns/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
@@ -54,6 +55,8 @@ export interface Services {
   segments: SegmentService;
   channels: ChannelService;
   importJobs: ImportJobService;
+  /** Pinpoint campaign definitions (CreateCampaign …); the campaign runner reads them as its CampaignSource. */
+  messageCampaigns: CampaignService;
   transformers: TransformerRouter;
   /** The outbox and its drainers (which run only once started). */
   delivery: Delivery;
@@ -87,6 +90,10 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     webhookSecret: opts.webhookSecret,
   });
   const templates = new TemplateService(store, recommenders);
+  const segments = new SegmentService(store);
+  const messageCampaigns = new CampaignService(store, segments, templates);
+  // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through this seam.
+  segments.usage = messageCampaigns.usage;
   const messaging = createMessaging(
     { store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
@@ -98,9 +105,10 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
     endpoints,
     templates,
-    segments: new SegmentService(store),
+    segments,
     channels: new ChannelService(store),
     importJobs,
+    messageCampaigns,
     transformers,
     delivery,
     messaging,

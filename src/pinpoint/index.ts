@@ -18,6 +18,8 @@ import type { ChannelService } from "../channels/service.js";
 import { channelHandlers } from "./channels.js";
 import type { ImportJobService } from "../segments/import-jobs.js";
 import { importJobHandlers } from "./import-jobs.js";
+import type { CampaignService } from "../message-campaigns/service.js";
+import { campaignHandlers } from "./message-campaigns.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
@@ -28,6 +30,7 @@ export interface PinpointDomain {
   segments?: SegmentService;
   channels?: ChannelService;
   importJobs?: ImportJobService;
+  messageCampaigns?: CampaignService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -40,6 +43,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.segments && segmentHandlers(domain.segments)),
     ...(domain.channels && channelHandlers(domain.channels)),
     ...(domain.importJobs && importJobHandlers(domain.importJobs)),
+    ...(domain.messageCampaigns && campaignHandlers(domain.messageCampaigns)),
   };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),

@@ -7,6 +7,7 @@ import type { TemplateRepository } from "./templates.js";
 import type { SegmentRepository } from "./segments.js";
 import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
+import type { MessageCampaignRepository } from "./message-campaigns.js";
 
 /** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
 export interface Tenant {
@@ -40,6 +41,8 @@ export interface Store {
   readonly channels: ChannelRepository;
   readonly importJobs: ImportJobRepository;
   readonly campaigns: SqlCampaignRepository;
+  /** Pinpoint campaigns (CreateCampaign …), not to be confused with `campaigns`, Personalize's. */
+  readonly messageCampaigns: MessageCampaignRepository;
   readonly models: ModelBlobStore;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
