@@ -4,14 +4,14 @@
  * through `CampaignSource`. Stored documents carry no status; `State`, `DefaultState` and each
  * treatment's `State` are derived on every read (see status.ts).
  */
-import type { ActivityResponse, CampaignResponse, CampaignState, Template, TemplateConfiguration, TreatmentResource, WriteCampaignRequest } from "@aws-sdk/client-pinpoint";
+import type { ActivityResponse, CampaignResponse, CampaignState, Schedule, Template, TemplateConfiguration, TreatmentResource, WriteCampaignRequest } from "@aws-sdk/client-pinpoint";
 import { ApiError, badRequest, notFound } from "../shared/errors.js";
 import { isoNow, newResourceId } from "../shared/ids.js";
 import { validateTags } from "../shared/tags.js";
 import type { SegmentService, SegmentUsage } from "../segments/service.js";
 import type { TemplateService } from "../templates/service.js";
 import type { ServedType } from "../templates/validate.js";
-import type { StoredCampaign } from "../store/message-campaigns.js";
+import type { RunSummary, StoredCampaign } from "../store/message-campaigns.js";
 import type { Page, Store, Tenant } from "../store/types.js";
 import type { CampaignSource } from "./contracts.js";
 import { firstRunAt } from "./schedule.js";
@@ -129,7 +129,7 @@ export class CampaignService implements CampaignSource {
     const stamp = isoNow();
     const doc = this.compose(req, { ApplicationId: appId, Arn: campaignArn(tenant, appId, id), CreationDate: stamp, Id: id, LastModifiedDate: stamp, SegmentVersion: segmentVersion, tags, Version: 1 });
     if (!(await this.store.messageCampaigns.insert(tenant, doc, firstRunAt(doc, now)))) throw notFound(`Application '${appId}' was not found`);
-    return this.present(doc, { runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt: firstRunAt(doc, now) });
+    return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt: firstRunAt(doc, now) });
   }
 
   /**
@@ -268,19 +268,27 @@ export class CampaignService implements CampaignSource {
     };
   }
 
-  /** A stored version with its derived status members, from the campaign's runs and next run. */
-  private present(doc: CampaignResponse, runs: Pick<StoredCampaign, "runs" | "treatments" | "nextRunAt">): CampaignResponse {
+  /**
+   * A stored version with its derived status members. The status is the campaign's, not the
+   * version's: every version reports it, from the latest version (`head.doc`: whether it is
+   * paused, its schedule), the campaign's runs and its next run.
+   */
+  private present(doc: CampaignResponse, head: StoredCampaign): CampaignResponse {
     const now = this.now();
-    const isPaused = doc.IsPaused === true;
-    const state = (summary = runs.runs, schedule = doc.Schedule): CampaignState => ({
-      CampaignStatus: campaignStatus({ isPaused, schedule, runs: summary, nextRunAt: runs.nextRunAt, now }),
+    const isPaused = head.doc.IsPaused === true;
+    const latestTreatments = new Map((head.doc.AdditionalTreatments ?? []).map((t) => [t.Id!, t]));
+    const state = (summary: RunSummary, schedule: Schedule | undefined): CampaignState => ({
+      CampaignStatus: campaignStatus({ isPaused, schedule, runs: summary, nextRunAt: head.nextRunAt, now }),
     });
     const none = { runs: 0, unfinished: 0 };
     return {
       ...doc,
-      AdditionalTreatments: (doc.AdditionalTreatments ?? []).map((t) => ({ ...t, State: state(runs.treatments.get(t.Id!) ?? none, t.Schedule ?? doc.Schedule) })),
-      ...(hasTreatments(doc) && { DefaultState: state(runs.treatments.get(DEFAULT_TREATMENT_ID) ?? none) }),
-      State: state(),
+      AdditionalTreatments: (doc.AdditionalTreatments ?? []).map((t) => ({
+        ...t,
+        State: state(head.treatments.get(t.Id!) ?? none, latestTreatments.get(t.Id!)?.Schedule ?? head.doc.Schedule),
+      })),
+      ...(hasTreatments(doc) && { DefaultState: state(head.treatments.get(DEFAULT_TREATMENT_ID) ?? none, head.doc.Schedule) }),
+      State: state(head.runs, head.doc.Schedule),
     };
   }
 }
