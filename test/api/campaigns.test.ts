@@ -1,5 +1,6 @@
 /** Every campaign operation and documented error, through the real AWS SDK, on both stores. */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import fc from "fast-check";
 import {
   CreateAppCommand,
   CreateCampaignCommand,
@@ -22,6 +23,7 @@ import {
   type WriteCampaignRequest,
 } from "@aws-sdk/client-pinpoint";
 import { ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
+import { rawRequest } from "../signing.js";
 import { CampaignService } from "../../src/message-campaigns/service.js";
 import { SegmentService } from "../../src/segments/service.js";
 import { TemplateService } from "../../src/templates/service.js";
@@ -355,5 +357,40 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     await a.send(new DeleteAppCommand({ ApplicationId: app }));
     expect((await errorOf(() => get(c.Id!, app))).name).toBe("NotFoundException");
     expect(await server.store.messageCampaigns.head(TENANT, app, c.Id!)).toBeUndefined();
+  });
+
+  test("random WriteCampaignRequests: every answer is a 201/200 or a typed 4xx, never a 5xx", { timeout: 120_000 }, async () => {
+    const c = await create(base());
+    const value = fc.oneof(fc.constantFrom<unknown>("IMMEDIATE", inHours(1), inHours(-5), "EVENT", "DAILY", "UTC+05:30", "25:61", -1, 0, 1.5, 100, 101, 20_001, true, null, [], {}), fc.anything());
+    const schedule = fc.record(
+      { StartTime: value, EndTime: value, Frequency: value, IsLocalTime: value, Timezone: value, QuietTime: fc.record({ Start: value, End: value }, { requiredKeys: [] }), EventFilter: fc.record({ FilterType: value, Dimensions: fc.record({ EventType: fc.record({ DimensionType: value, Values: value }) }) }, { requiredKeys: [] }) },
+      { requiredKeys: [] },
+    );
+    const limits = fc.record({ Daily: value, Total: value, MessagesPerSecond: value, MaximumDuration: value, Session: value }, { requiredKeys: [] });
+    const templates = fc.record({ EmailTemplate: fc.record({ Name: fc.constantFrom<unknown>("news", "nope", 3), Version: value }, { requiredKeys: [] }), VoiceTemplate: value }, { requiredKeys: [] });
+    const request = fc.record(
+      {
+        Name: value,
+        SegmentId: fc.constantFrom<unknown>(segmentId, "nope", 7),
+        SegmentVersion: value,
+        Schedule: fc.oneof(schedule, value),
+        Limits: fc.oneof(limits, value),
+        HoldoutPercent: value,
+        IsPaused: value,
+        TemplateConfiguration: fc.oneof(templates, value),
+        AdditionalTreatments: fc.oneof(fc.array(fc.record({ SizePercent: value, Schedule: schedule, TemplateConfiguration: templates }, { requiredKeys: [] }), { maxLength: 6 }), value),
+        tags: value,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(request, fc.boolean(), async (body, updating) => {
+        const path = updating ? `/v1/apps/${appId}/campaigns/${c.Id}` : `/v1/apps/${appId}/campaigns`;
+        const r = await rawRequest(server, { method: updating ? "PUT" : "POST", path, body: JSON.stringify(body) });
+        expect(r.status, `${r.status} ${r.text.slice(0, 300)}`).toBeLessThan(500);
+        if (r.status >= 400) expect(["BadRequestException", "NotFoundException"]).toContain(r.headers["x-amzn-errortype"]);
+      }),
+      { numRuns: 300, seed: 9 },
+    );
   });
 });
