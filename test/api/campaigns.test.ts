@@ -22,13 +22,17 @@ import {
   type PinpointClient,
   type WriteCampaignRequest,
 } from "@aws-sdk/client-pinpoint";
-import { ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
+import { ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { rawRequest } from "../signing.js";
 import { CampaignService } from "../../src/message-campaigns/service.js";
 import { SegmentService } from "../../src/segments/service.js";
 import { TemplateService } from "../../src/templates/service.js";
 import { RecommenderService } from "../../src/recommenders/service.js";
 import { newResourceId } from "../../src/shared/ids.js";
+import { SegmentImporter } from "../../src/segments/import.js";
+import { EndpointService } from "../../src/endpoints/service.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 const TENANT = { accountId: "111122223333", region: "us-east-1" };
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -335,6 +339,23 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
       expect((await errorOf(call)).name).toBe("NotFoundException");
     }
     await a.send(new DeleteSegmentCommand({ ApplicationId: appId, SegmentId: seg }));
+  });
+
+  test("an EVENT campaign needs a dynamic segment: an imported one is refused, naming it", async () => {
+    const dir = tempDir("pinrec-campaign-import-");
+    try {
+      const csv = join(dir.path, "members.csv");
+      writeFileSync(csv, "ChannelType,Address,Id\nEMAIL,imported@example.com,imported-1\n");
+      const imported = await new SegmentImporter(server.store, new EndpointService(server.store)).import(TENANT, appId, { path: csv, format: "CSV", s3Url: `file://${csv}` }, "imported");
+      const segment = imported.segment!;
+      const event = { StartTime: inHours(1), Frequency: "EVENT" as const, EventFilter: { FilterType: "ENDPOINT" as const, Dimensions: { EventType: { Values: ["signup"] } } } };
+      const e = await errorOf(() => create({ ...base(), SegmentId: segment.Id, Schedule: event }));
+      expect([e.name, e.message]).toEqual(["BadRequestException", `SegmentId: segment '${segment.Id}' is an imported segment; an EVENT campaign needs a dynamic segment`]);
+      // A scheduled campaign may send to it.
+      expect((await create({ ...base(), SegmentId: segment.Id })).SegmentId).toBe(segment.Id);
+    } finally {
+      dir.remove();
+    }
   });
 
   test("tenants are isolated; an unknown app is a 404; deleting the app deletes its campaigns", async () => {
