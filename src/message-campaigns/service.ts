@@ -11,7 +11,7 @@ import { validateTags } from "../shared/tags.js";
 import type { SegmentService, SegmentUsage } from "../segments/service.js";
 import type { TemplateService } from "../templates/service.js";
 import type { ServedType } from "../templates/validate.js";
-import type { RunSummary, StoredCampaign } from "../store/message-campaigns.js";
+import type { NextRun, RunSummary, StoredCampaign } from "../store/message-campaigns.js";
 import type { Page, Store, Tenant } from "../store/types.js";
 import type { CampaignSource } from "./contracts.js";
 import { firstRunAt } from "./schedule.js";
@@ -129,13 +129,15 @@ export class CampaignService implements CampaignSource {
     const stamp = isoNow();
     const doc = this.compose(req, { ApplicationId: appId, Arn: campaignArn(tenant, appId, id), CreationDate: stamp, Id: id, LastModifiedDate: stamp, SegmentVersion: segmentVersion, tags, Version: 1 });
     if (!(await this.store.messageCampaigns.insert(tenant, doc, firstRunAt(doc, now)))) throw notFound(`Application '${appId}' was not found`);
-    return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt: firstRunAt(doc, now) });
+    return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt: firstRunAt(doc, now), segmentExists: true });
   }
 
   /**
    * UpdateCampaign: a new version. Members the request leaves out are kept from the latest version
    * (a Schedule or AdditionalTreatments given replaces the old one whole); `tags` are ignored, as
-   * AWS has ignored them on updates since 22-05-2023.
+   * AWS has ignored them on updates since 22-05-2023. A new Schedule, or pausing or resuming,
+   * replaces the scheduler's next run with `firstRunAt` of the new version; any other change
+   * leaves it as the scheduler left it.
    */
   async update(tenant: Tenant, appId: string, id: string, req: WriteCampaignRequest): Promise<CampaignResponse> {
     const now = this.now();
@@ -160,7 +162,11 @@ export class CampaignService implements CampaignSource {
       tags: current.tags ?? {},
       Version: current.Version! + 1,
     });
-    const outcome = await this.store.messageCampaigns.appendVersion(tenant, doc, current.Version!, firstRunAt(doc, now));
+    // The scheduler's next run changes only with the schedule or the pause: an update that edits,
+    // say, the Description of a campaign that already ran IMMEDIATE must not start it again.
+    const rescheduled = given.Schedule !== undefined || doc.IsPaused !== (current.IsPaused ?? false);
+    const next: NextRun = rescheduled ? { at: firstRunAt(doc, now) } : "unchanged";
+    const outcome = await this.store.messageCampaigns.appendVersion(tenant, doc, current.Version!, next);
     if (outcome === "not-found") throw this.missing(id, appId);
     if (outcome === "stale") throw new ApiError("ConflictException", 409, `Campaign '${id}' was updated concurrently; retry`);
     return (await this.get(tenant, appId, id, doc.Version))!;
@@ -278,7 +284,7 @@ export class CampaignService implements CampaignSource {
     const isPaused = head.doc.IsPaused === true;
     const latestTreatments = new Map((head.doc.AdditionalTreatments ?? []).map((t) => [t.Id!, t]));
     const state = (summary: RunSummary, schedule: Schedule | undefined): CampaignState => ({
-      CampaignStatus: campaignStatus({ isPaused, schedule, runs: summary, nextRunAt: head.nextRunAt, now }),
+      CampaignStatus: campaignStatus({ segmentExists: head.segmentExists, isPaused, schedule, runs: summary, nextRunAt: head.nextRunAt, now }),
     });
     const none = { runs: 0, unfinished: 0 };
     return {

@@ -3,6 +3,9 @@
  * disagree with the runs the campaign runner records. From the campaign version, its activities
  * (campaign_activities) and the scheduler's next run (message_campaigns.next_run_at):
  *
+ * - DELETED: the campaign's segment has been deleted ("If you delete the segment that's associated
+ *   with a campaign, the campaign fails and has a status of DELETED", CampaignState). DeleteSegment
+ *   refuses while a campaign uses the segment, so this is only reached through a race.
  * - PAUSED: `IsPaused` is true.
  * - EXECUTING: an activity is unfinished (PENDING, INITIALIZING, RUNNING or EXECUTING).
  * - SCHEDULED: nothing has run yet and a run is due (next_run_at set), or an EVENT campaign that no
@@ -21,6 +24,7 @@ import { parseInstant } from "../shared/instant.js";
 import type { RunSummary } from "../store/message-campaigns.js";
 
 export interface StatusInputs {
+  segmentExists: boolean;
   isPaused: boolean;
   schedule?: Schedule;
   runs: RunSummary;
@@ -29,7 +33,8 @@ export interface StatusInputs {
   now: number;
 }
 
-export function campaignStatus({ isPaused, schedule, runs, nextRunAt, now }: StatusInputs): CampaignStatus {
+export function campaignStatus({ segmentExists, isPaused, schedule, runs, nextRunAt, now }: StatusInputs): CampaignStatus {
+  if (!segmentExists) return "DELETED";
   if (isPaused) return "PAUSED";
   if (runs.unfinished > 0) return "EXECUTING";
   let due = nextRunAt !== undefined;

@@ -36,7 +36,15 @@ export interface StoredCampaign {
   runs: RunSummary;
   /** Per ActivityResponse.TreatmentId. */
   treatments: Map<string, RunSummary>;
+  /** False once the campaign's segment has been deleted (AWS then reports the campaign DELETED). */
+  segmentExists: boolean;
 }
+
+/**
+ * What a new version does to the scheduler's next run: replace it (the version's schedule or
+ * pause changed), or leave it as the scheduler left it.
+ */
+export type NextRun = { at: number | undefined } | "unchanged";
 
 /** One activity row, as the runner writes it. */
 export interface ActivityRecord {
@@ -58,10 +66,10 @@ export interface MessageCampaignRepository {
   list(tenant: Tenant, appId: string, after: number, limit: number): Promise<Page<StoredCampaign>>;
   versions(tenant: Tenant, appId: string, id: string, after: number, limit: number): Promise<Page<Doc>>;
   /**
-   * Appends `doc` as the next version, replacing the scheduler's next run, if `expectedVersion` is
-   * still the latest; "stale" if another update won.
+   * Appends `doc` as the next version, with the scheduler's next run as `next` says, if
+   * `expectedVersion` is still the latest; "stale" if another update won.
    */
-  appendVersion(tenant: Tenant, doc: Doc, expectedVersion: number, nextRunAt: number | undefined): Promise<"ok" | "not-found" | "stale">;
+  appendVersion(tenant: Tenant, doc: Doc, expectedVersion: number, next: NextRun): Promise<"ok" | "not-found" | "stale">;
   /** Deletes the campaign with its versions and activities; the latest version, if it existed. */
   delete(tenant: Tenant, appId: string, id: string): Promise<StoredCampaign | undefined>;
   /** The campaign's activities in the order they were recorded. */
@@ -147,9 +155,16 @@ export class SqlMessageCampaignRepository implements MessageCampaignRepository {
     return { items: await this.withRuns(this.db, t, appId, page), after: more ? Number(page[page.length - 1].seq) : undefined };
   }
 
-  /** Joins each head row with its activities' summary: one grouped query for the whole page. */
+  /**
+   * Joins each head row with its activities' summary and whether its segment still exists: two
+   * queries for the whole page.
+   */
   private async withRuns(db: SqlExecutor, t: Tenant, appId: string, rows: HeadRow[]): Promise<StoredCampaign[]> {
     if (rows.length === 0) return [];
+    const docs = rows.map((r) => JSON.parse(r.doc) as Doc);
+    const segmentIds = [...new Set(docs.map((d) => d.SegmentId!))];
+    const segments = await db.all<{ id: string }>(`SELECT id FROM segments WHERE ${SCOPE} AND id IN (${marks(segmentIds.length)})`, [t.accountId, t.region, appId, ...segmentIds]);
+    const existing = new Set(segments.map((s) => s.id));
     const states = UNFINISHED_ACTIVITY_STATES;
     const summaries = await db.all<RunRow>(
       `SELECT campaign_id, ${this.treatmentOf} AS treatment_id, COUNT(*) AS runs,
@@ -158,7 +173,7 @@ export class SqlMessageCampaignRepository implements MessageCampaignRepository {
         GROUP BY campaign_id, ${this.treatmentOf}`,
       [...states, t.accountId, t.region, appId, ...rows.map((r) => r.id)],
     );
-    return rows.map((row) => {
+    return rows.map((row, i) => {
       const runs: RunSummary = { runs: 0, unfinished: 0 };
       const treatments = new Map<string, RunSummary>();
       for (const s of summaries) {
@@ -169,10 +184,11 @@ export class SqlMessageCampaignRepository implements MessageCampaignRepository {
         if (s.treatment_id !== null) treatments.set(s.treatment_id, summary);
       }
       return {
-        doc: JSON.parse(row.doc) as Doc,
+        doc: docs[i],
         ...(row.next_run_at !== null && { nextRunAt: Number(row.next_run_at) }),
         runs,
         treatments,
+        segmentExists: existing.has(docs[i].SegmentId!),
       };
     });
   }
@@ -185,22 +201,26 @@ export class SqlMessageCampaignRepository implements MessageCampaignRepository {
     return pageOfDocs<Doc>(rows, limit);
   }
 
-  async appendVersion(t: Tenant, doc: Doc, expectedVersion: number, nextRunAt: number | undefined): Promise<"ok" | "not-found" | "stale"> {
+  async appendVersion(t: Tenant, doc: Doc, expectedVersion: number, next: NextRun): Promise<"ok" | "not-found" | "stale"> {
     const appId = doc.ApplicationId!;
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
       const head = await tx.get<{ version: number | string }>(`SELECT version FROM message_campaigns WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
       if (!head) return "not-found";
       if (Number(head.version) !== expectedVersion) return "stale";
       const json = JSON.stringify(doc);
-      await tx.run(`UPDATE message_campaigns SET version = ?, next_run_at = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [
-        doc.Version,
-        nextRunAt ?? null,
-        json,
-        t.accountId,
-        t.region,
-        appId,
-        doc.Id,
-      ]);
+      if (next === "unchanged") {
+        await tx.run(`UPDATE message_campaigns SET version = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
+      } else {
+        await tx.run(`UPDATE message_campaigns SET version = ?, next_run_at = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [
+          doc.Version,
+          next.at ?? null,
+          json,
+          t.accountId,
+          t.region,
+          appId,
+          doc.Id,
+        ]);
+      }
       await insertVersion(tx, t, doc, json);
       return "ok";
     });

@@ -234,6 +234,39 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect((await service.eventCampaigns(TENANT, appId)).map((c) => c.Id)).not.toContain(event.Id);
   });
 
+  test("the scheduler's next run: set on create, replaced by a new Schedule or a pause, kept by other updates", async () => {
+    const nextRun = async (id: string) => (await server.store.messageCampaigns.head(TENANT, appId, id))!.nextRunAt;
+    const start = Date.now();
+    const c = await create({ ...base(), Schedule: { StartTime: "IMMEDIATE" } });
+    const created = (await nextRun(c.Id!))!;
+    expect(created).toBeGreaterThanOrEqual(start);
+    expect(created).toBeLessThanOrEqual(Date.now());
+    await new Promise((r) => setTimeout(r, 5));
+    // Editing the description of a campaign that runs IMMEDIATE must not start it again.
+    await update(c.Id!, { Description: "typo fixed" });
+    expect(await nextRun(c.Id!)).toBe(created);
+    await update(c.Id!, { IsPaused: true });
+    expect(await nextRun(c.Id!)).toBeUndefined();
+    await update(c.Id!, { IsPaused: false });
+    expect(await nextRun(c.Id!)).toBeGreaterThan(created);
+    const later = inHours(5);
+    await update(c.Id!, { Schedule: { StartTime: later, Frequency: "ONCE" } });
+    expect(await nextRun(c.Id!)).toBe(Date.parse(later));
+    const event = await update(c.Id!, { Schedule: { StartTime: later, Frequency: "EVENT", EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { Values: ["x"] } } } } });
+    expect(event.Version).toBe(6);
+    expect(await nextRun(c.Id!)).toBeUndefined();
+  });
+
+  test("a campaign whose segment is gone reports DELETED, as AWS documents", async () => {
+    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "short-lived", Dimensions: {} } }))).SegmentResponse!.Id!;
+    const c = await create({ ...base(), SegmentId: seg });
+    // Past DeleteSegment's guard, as a delete racing the campaign's creation would be.
+    await server.store.segments.delete(TENANT, appId, seg);
+    expect((await get(c.Id!)).State).toEqual({ CampaignStatus: "DELETED" });
+    const listed = (await a.send(new GetCampaignsCommand({ ApplicationId: appId, PageSize: "1000" }))).CampaignsResponse!.Item!.find((x) => x.Id === c.Id)!;
+    expect(listed.State).toEqual({ CampaignStatus: "DELETED" });
+  });
+
   test.each<[string, Partial<WriteCampaignRequest>]>([
     ["IMMEDIATE", { Schedule: { StartTime: "IMMEDIATE" } }],
     ["a start a minute ago (clock skew)", { Schedule: { StartTime: new Date(Date.now() - 60_000).toISOString() } }],

@@ -12,7 +12,8 @@ const weekly: Schedule = { StartTime: "2030-01-01T01:00:00Z", Frequency: "WEEKLY
 const event = (end?: number): Schedule => ({ StartTime: "2029-12-31T00:00:00Z", Frequency: "EVENT", ...(end !== undefined && { EndTime: new Date(end).toISOString() }) });
 
 describe("campaignStatus", () => {
-  test.each<[string, Omit<StatusInputs, "now">, CampaignStatus]>([
+  test.each<[string, Omit<StatusInputs, "now" | "segmentExists"> & { segmentExists?: boolean }, CampaignStatus]>([
+    ["a deleted segment wins over everything", { segmentExists: false, isPaused: true, schedule: weekly, runs: running, nextRunAt: NOW }, "DELETED"],
     ["paused wins over a running activity", { isPaused: true, schedule: weekly, runs: running, nextRunAt: NOW }, "PAUSED"],
     ["an unfinished activity is EXECUTING", { isPaused: false, schedule: weekly, runs: running, nextRunAt: NOW + HOUR }, "EXECUTING"],
     ["an unfinished last run with nothing due is still EXECUTING", { isPaused: false, schedule: weekly, runs: running }, "EXECUTING"],
@@ -23,6 +24,6 @@ describe("campaignStatus", () => {
     ["an EVENT campaign without EndTime between events: PENDING_NEXT_RUN", { isPaused: false, schedule: event(), runs: done }, "PENDING_NEXT_RUN"],
     ["an EVENT campaign past its EndTime: COMPLETED", { isPaused: false, schedule: event(NOW - HOUR), runs: done }, "COMPLETED"],
   ])("%s", (_name, inputs, expected) => {
-    expect(campaignStatus({ ...inputs, now: NOW })).toBe(expected);
+    expect(campaignStatus({ segmentExists: true, ...inputs, now: NOW })).toBe(expected);
   });
 });

@@ -65,18 +65,22 @@ describe.each(STORE_KINDS)("store contract (message campaigns): %s", (kind) => {
     expect(await repo.insert(T1, campaign(newResourceId()), 1)).toBe(false);
     expect((await repo.head(T1, appId, c.Id!))!).toMatchObject({ doc: c, nextRunAt: 1_000, runs: { runs: 0, unfinished: 0 } });
     const v2 = { ...c, Name: "second", Version: 2 };
-    expect(await repo.appendVersion(T1, v2, 1, undefined)).toBe("ok");
-    expect(await repo.appendVersion(T1, { ...c, Version: 2 }, 1, 5)).toBe("stale");
-    expect(await repo.appendVersion(T1, { ...c, Id: "nope", Version: 2 }, 1, 5)).toBe("not-found");
+    expect(await repo.appendVersion(T1, v2, 1, { at: undefined })).toBe("ok");
+    expect(await repo.appendVersion(T1, { ...c, Version: 2 }, 1, { at: 5 })).toBe("stale");
+    expect(await repo.appendVersion(T1, { ...c, Id: "nope", Version: 2 }, 1, { at: 5 })).toBe("not-found");
     const head = (await repo.head(T1, appId, c.Id!))!;
     expect(head.doc).toEqual(v2);
     expect(head.nextRunAt).toBeUndefined();
+    // "unchanged" keeps what the scheduler wrote.
+    expect(await repo.appendVersion(T1, { ...v2, Version: 3 }, 2, { at: 7_000 })).toBe("ok");
+    expect(await repo.appendVersion(T1, { ...v2, Name: "fourth", Version: 4 }, 3, "unchanged")).toBe("ok");
+    expect((await repo.head(T1, appId, c.Id!))!).toMatchObject({ doc: { Name: "fourth", Version: 4 }, nextRunAt: 7_000 });
     expect(await repo.get(T1, appId, c.Id!, 1)).toEqual(c);
-    expect(await repo.get(T1, appId, c.Id!, 3)).toBeUndefined();
+    expect(await repo.get(T1, appId, c.Id!, 5)).toBeUndefined();
     const p1 = await repo.versions(T1, appId, c.Id!, 0, 1);
     expect(p1.items.map((d) => d.Version)).toEqual([1]);
-    const p2 = await repo.versions(T1, appId, c.Id!, p1.after!, 1);
-    expect(p2.items.map((d) => d.Version)).toEqual([2]);
+    const p2 = await repo.versions(T1, appId, c.Id!, p1.after!, 3);
+    expect(p2.items.map((d) => d.Version)).toEqual([2, 3, 4]);
     expect(p2.after).toBeUndefined();
   });
 
@@ -126,7 +130,7 @@ describe.each(STORE_KINDS)("store contract (message campaigns): %s", (kind) => {
     expect((await repo.usingSegment(T1, other.Id!, "s1")).map((c) => c.Id)).toEqual([made[0].Id, made[2].Id]);
     expect((await repo.eventCampaigns(T1, other.Id!)).map((c) => c.Id)).toEqual([made[1].Id]);
     // Moving a campaign to another segment frees the old one.
-    await repo.appendVersion(T1, { ...made[0], SegmentId: "s3", Version: 2 }, 1, undefined);
+    await repo.appendVersion(T1, { ...made[0], SegmentId: "s3", Version: 2 }, 1, "unchanged");
     expect((await repo.usingSegment(T1, other.Id!, "s1")).map((c) => c.Id)).toEqual([made[2].Id]);
     // Another account sees none of it, even with the same app id.
     expect(await repo.head(T2, other.Id!, made[0].Id!)).toBeUndefined();
@@ -138,7 +142,7 @@ describe.each(STORE_KINDS)("store contract (message campaigns): %s", (kind) => {
     const repo = store.messageCampaigns;
     const c = campaign(appId);
     await repo.insert(T1, c, 0);
-    await repo.appendVersion(T1, { ...c, Version: 2 }, 1, 0);
+    await repo.appendVersion(T1, { ...c, Version: 2 }, 1, { at: 0 });
     await repo.insertActivity(T1, { runKey: "r", scheduledAt: 0, doc: activity(c, "COMPLETED") });
     expect((await repo.delete(T1, appId, c.Id!))!.doc.Version).toBe(2);
     expect(await repo.get(T1, appId, c.Id!, 1)).toBeUndefined();
