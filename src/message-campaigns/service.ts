@@ -6,7 +6,7 @@
  */
 import type { ActivityResponse, CampaignResponse, CampaignState, Schedule, Template, TemplateConfiguration, TreatmentResource, WriteCampaignRequest } from "@aws-sdk/client-pinpoint";
 import { ApiError, badRequest, notFound } from "../shared/errors.js";
-import { isoNow, newResourceId } from "../shared/ids.js";
+import { newResourceId } from "../shared/ids.js";
 import { validateTags } from "../shared/tags.js";
 import type { SegmentService, SegmentUsage } from "../segments/service.js";
 import type { TemplateService } from "../templates/service.js";
@@ -82,6 +82,7 @@ export class CampaignService implements CampaignSource {
     return doc && this.present(doc, head);
   }
 
+  /** The definitions as stored (latest versions), without the derived `State` members. */
   async eventCampaigns(tenant: Tenant, appId: string): Promise<CampaignResponse[]> {
     return this.store.messageCampaigns.eventCampaigns(tenant, appId);
   }
@@ -126,10 +127,11 @@ export class CampaignService implements CampaignSource {
     await this.requireApp(tenant, appId);
     const segmentVersion = await this.checkReferences(tenant, appId, req);
     const id = newResourceId();
-    const stamp = isoNow();
+    const stamp = new Date(now).toISOString();
     const doc = this.compose(req, { ApplicationId: appId, Arn: campaignArn(tenant, appId, id), CreationDate: stamp, Id: id, LastModifiedDate: stamp, SegmentVersion: segmentVersion, tags, Version: 1 });
-    if (!(await this.store.messageCampaigns.insert(tenant, doc, firstRunAt(doc, now)))) throw notFound(`Application '${appId}' was not found`);
-    return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt: firstRunAt(doc, now), segmentExists: true });
+    const nextRunAt = firstRunAt(doc, now);
+    if (!(await this.store.messageCampaigns.insert(tenant, doc, nextRunAt))) throw notFound(`Application '${appId}' was not found`);
+    return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt, segmentExists: true });
   }
 
   /**
@@ -157,7 +159,7 @@ export class CampaignService implements CampaignSource {
       Arn: current.Arn,
       CreationDate: current.CreationDate,
       Id: id,
-      LastModifiedDate: isoNow(),
+      LastModifiedDate: new Date(now).toISOString(),
       SegmentVersion: segmentVersion,
       tags: current.tags ?? {},
       Version: current.Version! + 1,

@@ -7,7 +7,6 @@
 import type { CampaignEventFilter, CampaignLimits, Schedule, WriteCampaignRequest, WriteTreatmentResource } from "@aws-sdk/client-pinpoint";
 import { badRequest } from "../shared/errors.js";
 import { parseInstant } from "../shared/instant.js";
-import { validateTags } from "../shared/tags.js";
 import { checkDimensions, checkSet } from "../segments/dimensions.js";
 
 /** Schedule.Frequency values pinrec runs (IN_APP_EVENT belongs to in-app messaging, which it does not serve). */
@@ -145,7 +144,6 @@ function checkTreatments(treatments: WriteTreatmentResource[], holdout: number, 
  * a running schedule alone is not refused because its start has passed.
  */
 export function checkCampaign(req: WriteCampaignRequest, now: number, newSchedules: { campaign: boolean; treatments: boolean }): void {
-  validateTags(req.tags);
   if (!req.SegmentId) throw badRequest("SegmentId is required");
   integerIn(req.SegmentVersion, "SegmentVersion", 1, undefined);
   if (!req.Schedule) throw badRequest("Schedule is required");
