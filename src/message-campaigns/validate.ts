@@ -153,7 +153,8 @@ export function checkCampaign(req: WriteCampaignRequest, now: number, newSchedul
   text(req.TreatmentName, "TreatmentName", MAX_NAME_CHARS);
   text(req.TreatmentDescription, "TreatmentDescription", MAX_DESCRIPTION_CHARS);
   integerIn(req.HoldoutPercent, "HoldoutPercent", 0, 100);
-  integerIn(req.Priority, "Priority", 1, 5);
+  // Only in-app messages use it, and no range is documented: any whole number from 0.
+  integerIn(req.Priority, "Priority", 0, undefined);
   if (req.Limits) checkLimits(req.Limits);
   checkTreatments(req.AdditionalTreatments ?? [], req.HoldoutPercent ?? 0, now, newSchedules.treatments);
   if (req.MessageConfiguration?.CustomMessage && !req.CustomDeliveryConfiguration) {

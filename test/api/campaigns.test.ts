@@ -275,6 +275,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     ["UTC-03:30", { Schedule: { StartTime: inHours(1), IsLocalTime: true, Timezone: "UTC-03:30" } }],
     ["treatments and holdout adding up to 100", { HoldoutPercent: 20, AdditionalTreatments: [{ SizePercent: 40 }, { SizePercent: 40 }] }],
     ["the limits' documented bounds", { Limits: { Daily: 100, Total: 100, MessagesPerSecond: 20_000, MaximumDuration: 60 } }],
+    ["a Priority", { Priority: 3 }],
   ])("accepted: %s", async (_name, change) => {
     const c = await create({ ...base(), ...change });
     expect(await get(c.Id!)).toEqual(c);
@@ -318,6 +319,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     ["Session -1", () => ({ Limits: { Session: -1 } }), "BadRequestException", "Limits.Session"],
     ["Daily 1.5", () => ({ Limits: { Daily: 1.5 } }), "BadRequestException", "Limits.Daily"],
     ["HoldoutPercent 101", () => ({ HoldoutPercent: 101 }), "BadRequestException", "HoldoutPercent must be an integer from 0 to 100"],
+    ["Priority 1.5", () => ({ Priority: 1.5 }), "BadRequestException", "Priority must be an integer of at least 0"],
     ["five additional treatments", () => ({ AdditionalTreatments: Array.from({ length: 5 }, () => ({ SizePercent: 10 })) }), "BadRequestException", "AdditionalTreatments can hold at most 4"],
     ["a treatment of 0 percent", () => ({ AdditionalTreatments: [{ SizePercent: 0 }] }), "BadRequestException", "AdditionalTreatments[0].SizePercent must be an integer from 1 to 100"],
     ["treatments and holdout over 100", () => ({ HoldoutPercent: 30, AdditionalTreatments: [{ SizePercent: 40 }, { SizePercent: 31 }] }), "BadRequestException", "add up to 101"],
