@@ -155,6 +155,19 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect((await get(c.Id!)).Version).toBe(4);
   });
 
+  test("concurrent UpdateCampaigns: each that succeeds gets its own version, the others a retryable ConflictException", async () => {
+    const c = await create(base());
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => update(c.Id!, { Description: `edit ${i}` })));
+    const versions = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value.Version!] : []));
+    const errors = outcomes.flatMap((o) => (o.status === "rejected" ? [(o.reason as { name: string }).name] : []));
+    expect(versions.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(errors.every((n) => n === "ConflictException")).toBe(true);
+    const all = (await a.send(new GetCampaignVersionsCommand({ ApplicationId: appId, CampaignId: c.Id }))).CampaignsResponse!.Item!;
+    expect(all.map((v) => v.Version)).toEqual(Array.from({ length: versions.length + 1 }, (_, i) => i + 1));
+    expect((await get(c.Id!)).Version).toBe(versions.length + 1);
+  });
+
   test("GetCampaigns pages in creation order; a bad token is a 400", async () => {
     const app = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "paged" } }))).ApplicationResponse!.Id!;
     const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: { Name: "all", Dimensions: {} } }))).SegmentResponse!.Id!;
