@@ -85,6 +85,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         channels: services.channels,
         importJobs,
         events: services.events,
+        messageCampaigns: services.messageCampaigns,
       }),
       ...personalizeModules(store, campaigns),
     ];

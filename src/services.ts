@@ -16,6 +16,7 @@ import { ImportJobService } from "./segments/import-jobs.js";
 import { EventService } from "./events/service.js";
 import { S3ImportReader, type S3ImportOptions } from "./segments/s3-import.js";
 import type { EventCampaignTrigger } from "./message-campaigns/contracts.js";
+import { CampaignService } from "./message-campaigns/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
 import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
@@ -64,6 +65,8 @@ export interface Services {
   channels: ChannelService;
   importJobs: ImportJobService;
   events: EventService;
+  /** Pinpoint campaign definitions (CreateCampaign …); the campaign runner reads them as its CampaignSource. */
+  messageCampaigns: CampaignService;
   transformers: TransformerRouter;
   /** The outbox and its drainers (which run only once started). */
   delivery: Delivery;
@@ -98,6 +101,10 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     webhookSecret: opts.webhookSecret,
   });
   const templates = new TemplateService(store, recommenders);
+  const segments = new SegmentService(store);
+  const messageCampaigns = new CampaignService(store, segments, templates);
+  // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through this seam.
+  segments.usage = messageCampaigns.usage;
   const messaging = createMessaging(
     { store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
@@ -109,10 +116,11 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
     endpoints,
     templates,
-    segments: new SegmentService(store),
+    segments,
     channels: new ChannelService(store),
     importJobs,
     events: new EventService(store, endpoints, opts.eventTrigger),
+    messageCampaigns,
     transformers,
     delivery,
     messaging,

@@ -20,6 +20,8 @@ import type { ImportJobService } from "../segments/import-jobs.js";
 import { importJobHandlers } from "./import-jobs.js";
 import type { EventService } from "../events/service.js";
 import { eventHandlers } from "./events.js";
+import type { CampaignService } from "../message-campaigns/service.js";
+import { campaignHandlers } from "./message-campaigns.js";
 
 export interface PinpointDomain {
   recommenders: RecommenderService;
@@ -31,6 +33,7 @@ export interface PinpointDomain {
   channels?: ChannelService;
   importJobs?: ImportJobService;
   events?: EventService;
+  messageCampaigns?: CampaignService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -44,6 +47,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.channels && channelHandlers(domain.channels)),
     ...(domain.importJobs && importJobHandlers(domain.importJobs)),
     ...(domain.events && eventHandlers(domain.events)),
+    ...(domain.messageCampaigns && campaignHandlers(domain.messageCampaigns)),
   };
   return {
     model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),

@@ -60,7 +60,7 @@ function checkAttribute(dim: AttributeDimension, field: string): void {
   }
 }
 
-function checkSet(dim: SetDimension | undefined, field: string): void {
+export function checkSet(dim: SetDimension | undefined, field: string): void {
   if (!dim) return;
   oneOf(dim.DimensionType, DIMENSION_TYPES, `${field}.DimensionType`);
   const n = (dim.Values ?? []).length;

@@ -178,10 +178,11 @@ export class SegmentService {
   }
 
   async delete(tenant: Tenant, appId: string, id: string): Promise<SegmentResponse> {
-    const doc = await this.store.segments.delete(tenant, appId, id, async () => {
-      const users = await this.usage(tenant, appId, id);
-      if (users.length > 0) throw badRequest(`Segment '${id}' is used by ${users.join(", ")}; delete or change them first`);
-    });
+    // Asked before the delete's transaction, not inside it: `usage` reads through the store, and on
+    // SQLite a read waits for the one connection's open transaction to end.
+    const users = await this.usage(tenant, appId, id);
+    if (users.length > 0) throw badRequest(`Segment '${id}' is used by ${users.join(", ")}; delete or change them first`);
+    const doc = await this.store.segments.delete(tenant, appId, id);
     if (doc) return doc;
     await this.requireApp(tenant, appId);
     throw notFound(`Segment '${id}' was not found in application '${appId}'`);

@@ -43,8 +43,8 @@ export interface SegmentRepository {
   versions(tenant: Tenant, appId: string, id: string, after: number, limit: number): Promise<Page<Doc>>;
   /** Appends `doc` as the next version if `expectedVersion` is still the latest; "stale" if another update won. */
   appendVersion(tenant: Tenant, doc: Doc, expectedVersion: number): Promise<"ok" | "not-found" | "stale">;
-  /** Deletes the segment with its versions and members; `check` runs first, in the transaction, and may throw. */
-  delete(tenant: Tenant, appId: string, id: string, check: () => Promise<void>): Promise<Doc | undefined>;
+  /** Deletes the segment with its versions and members. */
+  delete(tenant: Tenant, appId: string, id: string): Promise<Doc | undefined>;
   /** Endpoints matching `criteria` with keys after `after`, in key order. */
   endpoints(tenant: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<EndpointPage>;
   count(tenant: Tenant, appId: string, criteria: Criteria): Promise<number>;
@@ -142,11 +142,10 @@ export class SqlSegmentRepository implements SegmentRepository {
     });
   }
 
-  async delete(t: Tenant, appId: string, id: string, check: () => Promise<void>): Promise<Doc | undefined> {
+  async delete(t: Tenant, appId: string, id: string): Promise<Doc | undefined> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
       const row = await tx.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
       if (!row) return undefined;
-      await check();
       // Versions and members go with the head (ON DELETE CASCADE).
       await tx.run(`DELETE FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
       return JSON.parse(row.doc) as Doc;

@@ -11,6 +11,7 @@ import type { SegmentRepository } from "./segments.js";
 import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
 import type { RecommenderRepository } from "./recommenders.js";
+import type { MessageCampaignRepository } from "./message-campaigns.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -24,6 +25,8 @@ export interface Store {
   readonly channels: ChannelRepository;
   readonly importJobs: ImportJobRepository;
   readonly campaigns: SqlCampaignRepository;
+  /** Pinpoint campaigns (CreateCampaign …), not to be confused with `campaigns`, Personalize's. */
+  readonly messageCampaigns: MessageCampaignRepository;
   readonly models: ModelBlobStore;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
