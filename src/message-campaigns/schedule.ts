@@ -104,11 +104,23 @@ export function parseUtcOffset(value: string): number | undefined {
   return (m[1] === "-" ? -1 : 1) * (hours * 60 + minutes);
 }
 
+/**
+ * Schedule.Timezone as written by clients, in the form the rest of this module reads: `UTC` with an
+ * offset in any case and with one- or two-digit hours (the AWS CLI examples write `utc`), as
+ * `UTC±hh:mm`; anything else (a tz database name) as given.
+ */
+export function normalizeTimezone(value: string): string {
+  const m = /^utc(?:([+-])(\d{1,2})(?::(\d{2}))?)?$/i.exec(value);
+  if (!m) return value;
+  return m[1] === undefined ? "UTC" : `UTC${m[1]}${m[2].padStart(2, "0")}:${m[3] ?? "00"}`;
+}
+
 /** The zone a schedule steps in: Schedule.Timezone, else StartTime's written offset, else UTC (ms east of UTC). */
 function referenceOffsetMs(campaign: CampaignResponse): number {
   const schedule = campaign.Schedule;
-  const fromTimezone = schedule?.Timezone === undefined ? undefined : parseUtcOffset(schedule.Timezone);
-  if (fromTimezone !== undefined) return fromTimezone * 60_000;
+  const start = Date.parse(schedule?.StartTime === "IMMEDIATE" ? (campaign.LastModifiedDate ?? "") : (schedule?.StartTime ?? ""));
+  const fromTimezone = schedule?.Timezone === undefined ? undefined : zoneOffsetMs(normalizeTimezone(schedule.Timezone), Number.isNaN(start) ? 0 : start);
+  if (fromTimezone !== undefined) return fromTimezone;
   const written = /([+-])(\d{2}):?(\d{2})$/.exec(schedule?.StartTime ?? "");
   if (!written) return 0;
   return (written[1] === "-" ? -1 : 1) * (Number(written[2]) * 60 + Number(written[3])) * 60_000;

@@ -7,7 +7,8 @@
 import type { CampaignEventFilter, CampaignLimits, Schedule, WriteCampaignRequest, WriteTreatmentResource } from "@aws-sdk/client-pinpoint";
 import { badRequest } from "../shared/errors.js";
 import { parseInstant } from "../shared/instant.js";
-import { checkDimensions, checkSet } from "../segments/dimensions.js";
+import { checkEventDimensions } from "../segments/dimensions.js";
+import { isValidTimezone, normalizeTimezone, parseClock } from "./schedule.js";
 
 /** Schedule.Frequency values pinrec runs (IN_APP_EVENT belongs to in-app messaging, which it does not serve). */
 export const FREQUENCIES = ["ONCE", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "EVENT"] as const;
@@ -34,9 +35,6 @@ const LIMIT_RANGES: [keyof CampaignLimits, number, number | undefined][] = [
   ["Session", 0, undefined],
 ];
 
-const QUIET_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
-/** `UTC`, or `UTC` with an offset as Pinpoint lists them (UTC+05:30, UTC-03, UTC+13, …). */
-const UTC_OFFSET = /^UTC(?:([+-])(\d{1,2})(?::(\d{2}))?)?$/i;
 
 function integerIn(value: number | undefined, field: string, min: number, max: number | undefined): void {
   if (value === undefined) return;
@@ -50,30 +48,13 @@ function text(value: string | undefined, field: string, max: number): void {
 }
 
 /** A Schedule.Timezone: a UTC offset in Pinpoint's form (any case, as AWS accepts `utc`) or an IANA zone name. */
-export function isTimezone(value: string): boolean {
-  const m = UTC_OFFSET.exec(value);
-  if (m) {
-    if (m[1] === undefined) return true;
-    const hours = Number(m[2]);
-    const minutes = m[3] === undefined ? 0 : Number(m[3]);
-    return hours <= 14 && [0, 30, 45].includes(minutes);
-  }
-  if (!/^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/.test(value)) return false;
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const isTimezone = (value: string): boolean => isValidTimezone(normalizeTimezone(value));
 
 function checkEventFilter(filter: CampaignEventFilter, field: string): void {
   if (filter.FilterType !== undefined && !(FILTER_TYPES as readonly string[]).includes(filter.FilterType)) {
     throw badRequest(`${field}.FilterType must be one of ${FILTER_TYPES.join(", ")}; got '${filter.FilterType}'`);
   }
-  const dims = filter.Dimensions ?? {};
-  checkSet(dims.EventType, `${field}.Dimensions.EventType`);
-  checkDimensions({ Attributes: dims.Attributes, Metrics: dims.Metrics }, `${field}.Dimensions`);
+  checkEventDimensions(filter.Dimensions ?? {}, `${field}.Dimensions`);
 }
 
 /**
@@ -107,7 +88,7 @@ export function checkSchedule(s: Schedule, field: string, now: number): void {
     for (const part of ["Start", "End"] as const) {
       const v = quiet[part];
       if (v === undefined) throw badRequest(`${field}.QuietTime.${part} is required when QuietTime is given`);
-      if (!QUIET_TIME.test(v)) throw badRequest(`${field}.QuietTime.${part} must be a 24-hour time in HH:MM form (for example 02:30 or 14:30); got '${v}'`);
+      if (parseClock(v) === undefined) throw badRequest(`${field}.QuietTime.${part} must be a 24-hour time in HH:MM form (for example 02:30 or 14:30); got '${v}'`);
     }
   }
 }
