@@ -1,67 +1,253 @@
-;; scores[i] = dot(Y[i, 0:k], x) for every item i, with 128-bit SIMD.
-;; This is the hot loop of every iALS recommend(): 10k items x 64 factors per request.
-;; Four independent accumulators hide the add latency; k must be a multiple of 16.
+;; The engine's scoring kernels, 128-bit SIMD: matrix factorisation (dot products of a user's
+;; vector with every item's factors: 10k items x 64 factors per iALS request) and EASE (sums of
+;; rows of B), each followed by top-k selection in the kernel (below), so a recommendation is one
+;; call and no score array leaves the module.
 ;;
-;; "scores_t" and "scores_batch_t" work on the item factors transposed in groups of four items
-;; (for each group, for each factor f, the four items' values: one v128), so one vector holds four
-;; items' scores and needs no horizontal sum. "scores_batch_t" scores four users against eight items
-;; per step: each item load serves four users and each user load eight items, and a block of
-;; item rows stays in L1 while all users of the batch pass over it. Both add x[f]·y[i,f] for
-;; f = 0..k-1 in order into one accumulator per (user, item), so a batch gives bit for bit the
-;; scores of single calls. The item count is padded to a multiple of sixteen with zero rows.
+;; The matrix-factorisation kernels read the item factors transposed in groups of four items (for
+;; each group, for each factor f, the four items' values: one v128), so one vector holds four
+;; items' scores and needs no horizontal sum; k must be a multiple of 16 and the item count is
+;; padded to a multiple of sixteen with zero rows. "topk_batch_t" scores four users against eight
+;; items per step: each item load serves four users and each user load eight items, and a block of
+;; item rows stays in L1 while all users of the batch pass over it. Every kernel adds x[f]*y[i,f]
+;; for f = 0..k-1 in order into one accumulator per (user, item), so a batch gives bit for bit the
+;; scores of single calls.
 ;; Build: npm run build:wasm (writes score-wasm.ts, the binary as base64).
 (module
   (memory (export "memory") 1)
-  (func (export "scores") (param $y i32) (param $x i32) (param $out i32) (param $n i32) (param $k i32)
-    (local $i i32) (local $f i32) (local $row i32) (local $kb i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s v128)
+  ;; out[i] for one user, sixteen items per step (four independent accumulators hide the add
+  ;; latency): what topk_t and topk_batch_t compute, for callers that need every score.
+  (func (export "scores_t") (param $vt i32) (param $x i32) (param $out i32) (param $n i32) (param $k i32)
+    (local $q i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32) (local $g i32)
+    (local $xv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $row (local.get $y))
-    (block $done
-      (loop $items
-        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $a0 (v128.const f32x4 0 0 0 0))
-        (local.set $a1 (v128.const f32x4 0 0 0 0))
-        (local.set $a2 (v128.const f32x4 0 0 0 0))
-        (local.set $a3 (v128.const f32x4 0 0 0 0))
-        (local.set $f (i32.const 0))
+    (local.set $gb (i32.shl (local.get $k) (i32.const 4)))
+    (block $quadsdone
+      (loop $quads
+        (br_if $quadsdone (i32.ge_u (i32.shl (local.get $q) (i32.const 4)) (local.get $n)))
+        (local.set $g (i32.add (local.get $vt) (i32.mul (i32.shl (local.get $q) (i32.const 2)) (local.get $gb))))
+        (local.set $c0 (v128.const f32x4 0 0 0 0))
+        (local.set $c1 (v128.const f32x4 0 0 0 0))
+        (local.set $c2 (v128.const f32x4 0 0 0 0))
+        (local.set $c3 (v128.const f32x4 0 0 0 0))
+        (local.set $f (local.get $g))
+        (local.set $fx (i32.const 0))
         (block $fdone
           (loop $factors
-            (br_if $fdone (i32.ge_u (local.get $f) (local.get $kb)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
-              (v128.load (i32.add (local.get $row) (local.get $f)))
-              (v128.load (i32.add (local.get $x) (local.get $f))))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul
-              (v128.load offset=16 (i32.add (local.get $row) (local.get $f)))
-              (v128.load offset=16 (i32.add (local.get $x) (local.get $f))))))
-            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul
-              (v128.load offset=32 (i32.add (local.get $row) (local.get $f)))
-              (v128.load offset=32 (i32.add (local.get $x) (local.get $f))))))
-            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul
-              (v128.load offset=48 (i32.add (local.get $row) (local.get $f)))
-              (v128.load offset=48 (i32.add (local.get $x) (local.get $f))))))
-            (local.set $f (i32.add (local.get $f) (i32.const 64)))
+            (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
+            (local.set $xv (v128.load32_splat (i32.add (local.get $x) (local.get $fx))))
+            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (v128.load (local.get $f)) (local.get $xv))))
+            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (v128.load (i32.add (local.get $f) (local.get $gb))) (local.get $xv))))
+            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (v128.load (i32.add (local.get $f) (i32.shl (local.get $gb) (i32.const 1)))) (local.get $xv))))
+            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (v128.load (i32.add (local.get $f) (i32.mul (local.get $gb) (i32.const 3)))) (local.get $xv))))
+            (local.set $f (i32.add (local.get $f) (i32.const 16)))
+            (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
             (br $factors)))
-        (local.set $s (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
-        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
-          (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $s)) (f32x4.extract_lane 1 (local.get $s)))
-            (f32.add (f32x4.extract_lane 2 (local.get $s)) (f32x4.extract_lane 3 (local.get $s)))))
-        (local.set $row (i32.add (local.get $row) (local.get $kb)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $items))))
-;; out[u*n + i] for u < b (a multiple of 4), i < n (a multiple of 8); vt transposed as above.
-  (func (export "scores_batch_t") (param $vt i32) (param $xs i32) (param $out i32) (param $n i32) (param $k i32) (param $b i32)
-    (local $p i32) (local $u i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32) (local $rowb i32)
-    (local $g i32) (local $g2 i32) (local $o i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+        (v128.store (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c0))
+        (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c1))
+        (v128.store offset=32 (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c2))
+        (v128.store offset=48 (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c3))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $quads))))
+
+  ;; ---- Top-k inside the kernel -------------------------------------------------------------
+  ;; A bounded heap per user: scores (f64) at $hs, item indices (i32) at $hi, `cap` entries, the
+  ;; worst kept entry at the root. "Worse" is a lower score, or the same score and a higher index:
+  ;; the order of engine/topk.ts, so the kept set and its order are those of topN over the same
+  ;; scores. The heap starts full of sentinels (-Infinity, index 2^31-1) that any finite score
+  ;; beats, which is topN's "first `cap` valid entries" phase without a branch of its own; a score
+  ;; enters only when it is greater than the root's (an equal score has a higher index: never
+  ;; better), so NaN and -Infinity never enter. Excluded items come as an ascending list with a
+  ;; cursor (a pointer to the next entry, kept in memory), walked forward as candidates arrive in
+  ;; item order: a candidate costs one comparison unless it beats the root.
+
+  ;; Places (s, i) into the hole at $c of a heap of $size entries, moving worse children up.
+  (func $sift (param $hs i32) (param $hi i32) (param $size i32) (param $c i32) (param $s f64) (param $i i32)
+    (local $l i32) (local $w i32) (local $ws f64) (local $rs f64)
+    (block $done
+      (loop $down
+        (local.set $l (i32.add (i32.shl (local.get $c) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $l) (local.get $size)))
+        (local.set $w (local.get $l))
+        (local.set $ws (f64.load (i32.add (local.get $hs) (i32.shl (local.get $l) (i32.const 3)))))
+        (if (i32.lt_u (i32.add (local.get $l) (i32.const 1)) (local.get $size))
+          (then
+            (local.set $rs (f64.load offset=8 (i32.add (local.get $hs) (i32.shl (local.get $l) (i32.const 3)))))
+            (if (i32.or (f64.lt (local.get $rs) (local.get $ws))
+                  (i32.and (f64.eq (local.get $rs) (local.get $ws))
+                    (i32.gt_s (i32.load offset=4 (i32.add (local.get $hi) (i32.shl (local.get $l) (i32.const 2))))
+                              (i32.load (i32.add (local.get $hi) (i32.shl (local.get $l) (i32.const 2)))))))
+              (then
+                (local.set $w (i32.add (local.get $l) (i32.const 1)))
+                (local.set $ws (local.get $rs))))))
+        (br_if $done (i32.eqz (i32.or (f64.lt (local.get $ws) (local.get $s))
+          (i32.and (f64.eq (local.get $ws) (local.get $s))
+            (i32.gt_s (i32.load (i32.add (local.get $hi) (i32.shl (local.get $w) (i32.const 2)))) (local.get $i))))))
+        (f64.store (i32.add (local.get $hs) (i32.shl (local.get $c) (i32.const 3))) (local.get $ws))
+        (i32.store (i32.add (local.get $hi) (i32.shl (local.get $c) (i32.const 2)))
+          (i32.load (i32.add (local.get $hi) (i32.shl (local.get $w) (i32.const 2)))))
+        (local.set $c (local.get $w))
+        (br $down)))
+    (f64.store (i32.add (local.get $hs) (i32.shl (local.get $c) (i32.const 3))) (local.get $s))
+    (i32.store (i32.add (local.get $hi) (i32.shl (local.get $c) (i32.const 2))) (local.get $i)))
+
+  (func $heap_init (param $hs i32) (param $hi i32) (param $cap i32)
+    (local $j i32)
+    (block $done
+      (loop $fill
+        (br_if $done (i32.ge_u (local.get $j) (local.get $cap)))
+        (f64.store (i32.add (local.get $hs) (i32.shl (local.get $j) (i32.const 3))) (f64.const -inf))
+        (i32.store (i32.add (local.get $hi) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0x7fffffff))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $fill))))
+
+  ;; Heap-sorts in place, best first (the root, the worst, goes to the end each step), and returns
+  ;; the number of real entries (the sentinels sort last).
+  (func $heap_finish (param $hs i32) (param $hi i32) (param $cap i32) (result i32)
+    (local $end i32) (local $s f64) (local $i i32) (local $j i32)
+    (local.set $end (i32.sub (local.get $cap) (i32.const 1)))
+    (block $sorted
+      (loop $pop
+        (br_if $sorted (i32.le_s (local.get $end) (i32.const 0)))
+        (local.set $s (f64.load (i32.add (local.get $hs) (i32.shl (local.get $end) (i32.const 3)))))
+        (local.set $i (i32.load (i32.add (local.get $hi) (i32.shl (local.get $end) (i32.const 2)))))
+        (f64.store (i32.add (local.get $hs) (i32.shl (local.get $end) (i32.const 3))) (f64.load (local.get $hs)))
+        (i32.store (i32.add (local.get $hi) (i32.shl (local.get $end) (i32.const 2))) (i32.load (local.get $hi)))
+        (call $sift (local.get $hs) (local.get $hi) (local.get $end) (i32.const 0) (local.get $s) (local.get $i))
+        (local.set $end (i32.sub (local.get $end) (i32.const 1)))
+        (br $pop)))
+    (block $counted
+      (loop $count
+        (br_if $counted (i32.ge_u (local.get $j) (local.get $cap)))
+        (br_if $counted (i32.eq (i32.load (i32.add (local.get $hi) (i32.shl (local.get $j) (i32.const 2)))) (i32.const 0x7fffffff)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $count)))
+    (local.get $j))
+
+  ;; Offers the $cnt scores at $sc (f32, or f64 when $wide) of items $i0, $i0+1, … to the heap,
+  ;; skipping items ≥ $n (padding) and excluded ones. $cur holds the exclusion cursor; $ee is the
+  ;; end of the exclusion list.
+  (func $scan (param $hs i32) (param $hi i32) (param $cap i32) (param $sc i32) (param $wide i32) (param $cnt i32)
+      (param $i0 i32) (param $n i32) (param $cur i32) (param $ee i32)
+    (local $j i32) (local $i i32) (local $s f64) (local $thr f64) (local $ep i32)
+    (local.set $thr (f64.load (local.get $hs)))
+    (local.set $ep (i32.load (local.get $cur)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $cnt)))
+        (local.set $i (i32.add (local.get $i0) (local.get $j)))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $s (if (result f64) (local.get $wide)
+          (then (f64.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 3)))))
+          (else (f64.promote_f32 (f32.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2))))))))
+        (if (f64.gt (local.get $s) (local.get $thr))
+          (then
+            (block $past
+              (loop $advance
+                (br_if $past (i32.ge_u (local.get $ep) (local.get $ee)))
+                (br_if $past (i32.ge_s (i32.load (local.get $ep)) (local.get $i)))
+                (local.set $ep (i32.add (local.get $ep) (i32.const 4)))
+                (br $advance)))
+            (if (i32.eqz (i32.and (i32.lt_u (local.get $ep) (local.get $ee))
+                                  (i32.eq (i32.load (local.get $ep)) (local.get $i))))
+              (then
+                (call $sift (local.get $hs) (local.get $hi) (local.get $cap) (i32.const 0) (local.get $s) (local.get $i))
+                (local.set $thr (f64.load (local.get $hs)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each)))
+    (i32.store (local.get $cur) (local.get $ep)))
+
+  ;; Top-$cap items for one user (matrix factorisation): scores_t's arithmetic, sixteen items per
+  ;; step written to $out (nPad floats, reused), and only a step with a score above the heap's root
+  ;; is looked at item by item. $ex/$exn: the ascending exclusion list; $cur: a free i32 cell.
+  ;; Returns the number of entries, best first at $hs/$hi. $cap ≥ 1.
+  (func (export "topk_t") (param $vt i32) (param $x i32) (param $out i32) (param $n i32) (param $npad i32) (param $k i32)
+      (param $ex i32) (param $exn i32) (param $cur i32) (param $hs i32) (param $hi i32) (param $cap i32) (result i32)
+    (local $q i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32) (local $o i32) (local $ee i32)
+    (local $xv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $t v128)
+    (call $heap_init (local.get $hs) (local.get $hi) (local.get $cap))
+    (i32.store (local.get $cur) (local.get $ex))
+    (local.set $ee (i32.add (local.get $ex) (i32.shl (local.get $exn) (i32.const 2))))
+    (local.set $t (f32x4.splat (f32.const -inf)))
+    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $gb (i32.shl (local.get $k) (i32.const 4)))
+    (block $quadsdone
+      (loop $quads
+        (br_if $quadsdone (i32.ge_u (i32.shl (local.get $q) (i32.const 4)) (local.get $npad)))
+        (local.set $c0 (v128.const f32x4 0 0 0 0))
+        (local.set $c1 (v128.const f32x4 0 0 0 0))
+        (local.set $c2 (v128.const f32x4 0 0 0 0))
+        (local.set $c3 (v128.const f32x4 0 0 0 0))
+        (local.set $f (i32.add (local.get $vt) (i32.mul (i32.shl (local.get $q) (i32.const 2)) (local.get $gb))))
+        (local.set $fx (i32.const 0))
+        (block $fdone
+          (loop $factors
+            (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
+            (local.set $xv (v128.load32_splat (i32.add (local.get $x) (local.get $fx))))
+            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (v128.load (local.get $f)) (local.get $xv))))
+            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (v128.load (i32.add (local.get $f) (local.get $gb))) (local.get $xv))))
+            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (v128.load (i32.add (local.get $f) (i32.shl (local.get $gb) (i32.const 1)))) (local.get $xv))))
+            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (v128.load (i32.add (local.get $f) (i32.mul (local.get $gb) (i32.const 3)))) (local.get $xv))))
+            (local.set $f (i32.add (local.get $f) (i32.const 16)))
+            (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
+            (br $factors)))
+        (if (v128.any_true (v128.or
+              (v128.or (f32x4.gt (local.get $c0) (local.get $t)) (f32x4.gt (local.get $c1) (local.get $t)))
+              (v128.or (f32x4.gt (local.get $c2) (local.get $t)) (f32x4.gt (local.get $c3) (local.get $t)))))
+          (then
+            (local.set $o (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))))
+            (v128.store (local.get $o) (local.get $c0))
+            (v128.store offset=16 (local.get $o) (local.get $c1))
+            (v128.store offset=32 (local.get $o) (local.get $c2))
+            (v128.store offset=48 (local.get $o) (local.get $c3))
+            (call $scan (local.get $hs) (local.get $hi) (local.get $cap) (local.get $o) (i32.const 0) (i32.const 16)
+              (i32.shl (local.get $q) (i32.const 4)) (local.get $n) (local.get $cur) (local.get $ee))
+            (local.set $t (f32x4.splat (f32.demote_f64 (f64.load (local.get $hs)))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $quads)))
+    (call $heap_finish (local.get $hs) (local.get $hi) (local.get $cap)))
+
+  ;; Offers user $u's eight scores ($a: items 8p..8p+3, $b: 8p+4..8p+7) when one beats its root.
+  ;; Per-user state, 16 bytes at $meta + 16u: exclusion cursor, exclusion end, entry count, root
+  ;; score (f32, the SIMD filter's threshold).
+  (func $offer8 (param $a v128) (param $b v128) (param $u i32) (param $p i32) (param $n i32) (param $cap i32)
+      (param $meta i32) (param $hs i32) (param $hi i32) (param $sc i32)
+    (local $m i32) (local $t v128) (local $h i32)
+    (local.set $m (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 4))))
+    (local.set $t (v128.load32_splat offset=12 (local.get $m)))
+    (if (v128.any_true (v128.or (f32x4.gt (local.get $a) (local.get $t)) (f32x4.gt (local.get $b) (local.get $t))))
+      (then
+        (v128.store (local.get $sc) (local.get $a))
+        (v128.store offset=16 (local.get $sc) (local.get $b))
+        (local.set $h (i32.add (local.get $hs) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 3))))
+        (call $scan (local.get $h) (i32.add (local.get $hi) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2)))
+          (local.get $cap) (local.get $sc) (i32.const 0) (i32.const 8) (i32.shl (local.get $p) (i32.const 3)) (local.get $n)
+          (local.get $m) (i32.load offset=4 (local.get $m)))
+        (f32.store offset=12 (local.get $m) (f32.demote_f64 (f64.load (local.get $h)))))))
+
+  ;; Top-$cap items for $b users (a multiple of 4) at once: scores_batch_t's blocked product (each
+  ;; item load serves four users, each user load eight items), each (user, item) score offered to
+  ;; that user's heap as soon as it is computed, so no score matrix is written. User u's heap is at
+  ;; $hs + 8·u·cap / $hi + 4·u·cap, its state at $meta + 16u (cursor and end set by the caller; the
+  ;; count written here). $sc: 32 bytes of scratch.
+  (func (export "topk_batch_t") (param $vt i32) (param $xs i32) (param $n i32) (param $npad i32) (param $k i32) (param $b i32)
+      (param $meta i32) (param $hs i32) (param $hi i32) (param $cap i32) (param $sc i32)
+    (local $p i32) (local $u i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
+    (local $g i32) (local $g2 i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
     (local $va v128) (local $vb v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $gb (i32.shl (local.get $k) (i32.const 4)))
-    (local.set $rowb (i32.shl (local.get $n) (i32.const 2)))
+    (block $initdone
+      (loop $init
+        (br_if $initdone (i32.ge_u (local.get $u) (local.get $b)))
+        (call $heap_init (i32.add (local.get $hs) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 3)))
+          (i32.add (local.get $hi) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2))) (local.get $cap))
+        (f32.store offset=12 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 4))) (f32.const -inf))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $init)))
     (block $pairsdone
       (loop $pairs
-        (br_if $pairsdone (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $n)))
+        (br_if $pairsdone (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $npad)))
         (local.set $g (i32.add (local.get $vt) (i32.mul (i32.shl (local.get $p) (i32.const 1)) (local.get $gb))))
         (local.set $g2 (i32.add (local.get $g) (local.get $gb)))
         (local.set $u (i32.const 0))
@@ -95,52 +281,82 @@
                 (local.set $f (i32.add (local.get $f) (i32.const 16)))
                 (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
                 (br $factors)))
-            (local.set $o (i32.add (local.get $out)
-              (i32.shl (i32.add (i32.mul (local.get $u) (local.get $n)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2))))
-        (v128.store offset=0 (i32.add (local.get $o) (i32.mul (i32.const 0) (local.get $rowb))) (local.get $c00))
-        (v128.store offset=16 (i32.add (local.get $o) (i32.mul (i32.const 0) (local.get $rowb))) (local.get $c01))
-        (v128.store offset=0 (i32.add (local.get $o) (i32.mul (i32.const 1) (local.get $rowb))) (local.get $c10))
-        (v128.store offset=16 (i32.add (local.get $o) (i32.mul (i32.const 1) (local.get $rowb))) (local.get $c11))
-        (v128.store offset=0 (i32.add (local.get $o) (i32.mul (i32.const 2) (local.get $rowb))) (local.get $c20))
-        (v128.store offset=16 (i32.add (local.get $o) (i32.mul (i32.const 2) (local.get $rowb))) (local.get $c21))
-        (v128.store offset=0 (i32.add (local.get $o) (i32.mul (i32.const 3) (local.get $rowb))) (local.get $c30))
-        (v128.store offset=16 (i32.add (local.get $o) (i32.mul (i32.const 3) (local.get $rowb))) (local.get $c31))
+            (call $offer8 (local.get $c00) (local.get $c01) (local.get $u) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $hs) (local.get $hi) (local.get $sc))
+            (call $offer8 (local.get $c10) (local.get $c11) (i32.add (local.get $u) (i32.const 1)) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $hs) (local.get $hi) (local.get $sc))
+            (call $offer8 (local.get $c20) (local.get $c21) (i32.add (local.get $u) (i32.const 2)) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $hs) (local.get $hi) (local.get $sc))
+            (call $offer8 (local.get $c30) (local.get $c31) (i32.add (local.get $u) (i32.const 3)) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $hs) (local.get $hi) (local.get $sc))
             (local.set $u (i32.add (local.get $u) (i32.const 4)))
             (br $users)))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
-        (br $pairs))))
-  ;; out[i] for one user: the same arithmetic as one row of scores_batch_t, sixteen items per step
-  ;; (four independent accumulators hide the add latency).
-  (func (export "scores_t") (param $vt i32) (param $x i32) (param $out i32) (param $n i32) (param $k i32)
-    (local $q i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32) (local $g i32)
-    (local $xv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
-    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $gb (i32.shl (local.get $k) (i32.const 4)))
-    (block $quadsdone
-      (loop $quads
-        (br_if $quadsdone (i32.ge_u (i32.shl (local.get $q) (i32.const 4)) (local.get $n)))
-        (local.set $g (i32.add (local.get $vt) (i32.mul (i32.shl (local.get $q) (i32.const 2)) (local.get $gb))))
-        (local.set $c0 (v128.const f32x4 0 0 0 0))
-        (local.set $c1 (v128.const f32x4 0 0 0 0))
-        (local.set $c2 (v128.const f32x4 0 0 0 0))
-        (local.set $c3 (v128.const f32x4 0 0 0 0))
-        (local.set $f (local.get $g))
-        (local.set $fx (i32.const 0))
-        (block $fdone
-          (loop $factors
-            (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
-            (local.set $xv (v128.load32_splat (i32.add (local.get $x) (local.get $fx))))
-            (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (v128.load (local.get $f)) (local.get $xv))))
-            (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (v128.load (i32.add (local.get $f) (local.get $gb))) (local.get $xv))))
-            (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (v128.load (i32.add (local.get $f) (i32.shl (local.get $gb) (i32.const 1)))) (local.get $xv))))
-            (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (v128.load (i32.add (local.get $f) (i32.mul (local.get $gb) (i32.const 3)))) (local.get $xv))))
-            (local.set $f (i32.add (local.get $f) (i32.const 16)))
-            (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
-            (br $factors)))
-        (v128.store (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c0))
-        (v128.store offset=16 (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c1))
-        (v128.store offset=32 (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c2))
-        (v128.store offset=48 (i32.add (local.get $out) (i32.shl (local.get $q) (i32.const 6))) (local.get $c3))
-        (local.set $q (i32.add (local.get $q) (i32.const 1)))
-        (br $quads))))
+        (br $pairs)))
+    (local.set $u (i32.const 0))
+    (block $finishdone
+      (loop $finish
+        (br_if $finishdone (i32.ge_u (local.get $u) (local.get $b)))
+        (i32.store offset=8 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 4)))
+          (call $heap_finish (i32.add (local.get $hs) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 3)))
+            (i32.add (local.get $hi) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2))) (local.get $cap)))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $finish))))
+
+  ;; EASE: $out[j] = Σ_e B[items[e], j] over the user's $m items in list order, in float64 (each
+  ;; B value widened, then added: the same operations, in the same order, as the JavaScript loop),
+  ;; two columns per f64x2, four per f32x4 load; then the top $cap of $out into the heap, eight
+  ;; scores per filter step. B is n × n row-major; $n need not be a multiple of anything.
+  (func (export "ease_topk") (param $bm i32) (param $items i32) (param $m i32) (param $out i32) (param $n i32)
+      (param $ex i32) (param $exn i32) (param $cur i32) (param $hs i32) (param $hi i32) (param $cap i32) (result i32)
+    (local $j i32) (local $e i32) (local $row i32) (local $n4 i32) (local $o i32) (local $ee i32) (local $v v128) (local $t v128)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $zdone
+      (loop $zero
+        (br_if $zdone (i32.ge_u (local.get $j) (local.get $n)))
+        (f64.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))) (f64.const 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $zero)))
+    (block $edone
+      (loop $rows
+        (br_if $edone (i32.ge_u (local.get $e) (local.get $m)))
+        (local.set $row (i32.add (local.get $bm)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $items) (i32.shl (local.get $e) (i32.const 2)))) (local.get $n)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $vdone
+          (loop $cols
+            (br_if $vdone (i32.ge_u (local.get $j) (local.get $n4)))
+            (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $o (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
+            (v128.store (local.get $o) (f64x2.add (v128.load (local.get $o)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store offset=16 (local.get $o) (f64x2.add (v128.load offset=16 (local.get $o))
+              (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $cols)))
+        (block $tdone
+          (loop $tail
+            (br_if $tdone (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $o (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
+            (f64.store (local.get $o) (f64.add (f64.load (local.get $o))
+              (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $rows)))
+    (call $heap_init (local.get $hs) (local.get $hi) (local.get $cap))
+    (i32.store (local.get $cur) (local.get $ex))
+    (local.set $ee (i32.add (local.get $ex) (i32.shl (local.get $exn) (i32.const 2))))
+    (local.set $t (f64x2.splat (f64.const -inf)))
+    (local.set $j (i32.const 0))
+    (block $sdone
+      (loop $select
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 3))))
+        ;; A partial last step reads past $n into the heap region (or beyond): $scan stops at $n.
+        (if (v128.any_true (v128.or
+              (v128.or (f64x2.gt (v128.load (local.get $o)) (local.get $t)) (f64x2.gt (v128.load offset=16 (local.get $o)) (local.get $t)))
+              (v128.or (f64x2.gt (v128.load offset=32 (local.get $o)) (local.get $t)) (f64x2.gt (v128.load offset=48 (local.get $o)) (local.get $t)))))
+          (then
+            (call $scan (local.get $hs) (local.get $hi) (local.get $cap) (local.get $o) (i32.const 1) (i32.const 8)
+              (local.get $j) (local.get $n) (local.get $cur) (local.get $ee))
+            (local.set $t (f64x2.splat (f64.load (local.get $hs))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $select)))
+    (call $heap_finish (local.get $hs) (local.get $hi) (local.get $cap)))
 )
