@@ -359,4 +359,271 @@
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $select)))
     (call $heap_finish (local.get $hs) (local.get $hi) (local.get $cap)))
+
+  ;; ---- Two-stage top-k: an integer pass that bounds, an exact pass over the few that can win ----
+  ;; The item factors are also kept quantised to int16 (a power-of-two scale sy, |q| small enough
+  ;; that no int32 sum overflows), transposed as pairs: per group of four items, per factor pair
+  ;; (2p, 2p+1), the eight values y0[2p] y0[2p+1] y1[2p] … y3[2p+1]. i32x4.dot_i16x8_s then gives
+  ;; four items' partial sums per instruction: half the arithmetic of float32 mul+add, half the
+  ;; bytes. The caller bounds |exact float32 score − approximate score| by a margin M (in the
+  ;; user's integer units), so with R the cap-th largest approximate score of the items seen so
+  ;; far, an item whose approximate score is below R − 2M has cap items strictly better than it and
+  ;; cannot be in the top-k. The pass keeps every other item as a candidate (index, approximate
+  ;; score); at the end the candidates below the final R − 2M are dropped and the rest (about cap
+  ;; of them) are scored exactly, with the float32 operations of scores_t in the same order, and go
+  ;; through the heap above: the answer is topk_t's, bit for bit.
+  ;;
+  ;; Per-user state, 32 bytes at $st: [0] exclusion cursor, [4] exclusion end, [8] entry count
+  ;; (written at the end), [12] current limit R − 2M, [16] candidate write pointer, [20] 2M,
+  ;; [24] the user's float32 vector, [28] the user's candidate list start.
+
+  (func $iheap_init (param $ah i32) (param $cap i32)
+    (local $j i32)
+    (block $done
+      (loop $fill
+        (br_if $done (i32.ge_u (local.get $j) (local.get $cap)))
+        (i32.store (i32.add (local.get $ah) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0x80000000))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $fill))))
+
+  ;; Replaces the root of the int32 min-heap at $ah by $a and sifts it down.
+  (func $isift (param $ah i32) (param $cap i32) (param $a i32)
+    (local $c i32) (local $l i32) (local $w i32) (local $wv i32)
+    (block $done
+      (loop $down
+        (local.set $l (i32.add (i32.shl (local.get $c) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_u (local.get $l) (local.get $cap)))
+        (local.set $w (local.get $l))
+        (local.set $wv (i32.load (i32.add (local.get $ah) (i32.shl (local.get $l) (i32.const 2)))))
+        (if (i32.lt_u (i32.add (local.get $l) (i32.const 1)) (local.get $cap))
+          (then
+            (if (i32.lt_s (i32.load offset=4 (i32.add (local.get $ah) (i32.shl (local.get $l) (i32.const 2)))) (local.get $wv))
+              (then
+                (local.set $w (i32.add (local.get $l) (i32.const 1)))
+                (local.set $wv (i32.load offset=4 (i32.add (local.get $ah) (i32.shl (local.get $l) (i32.const 2)))))))))
+        (br_if $done (i32.ge_s (local.get $wv) (local.get $a)))
+        (i32.store (i32.add (local.get $ah) (i32.shl (local.get $c) (i32.const 2))) (local.get $wv))
+        (local.set $c (local.get $w))
+        (br $down)))
+    (i32.store (i32.add (local.get $ah) (i32.shl (local.get $c) (i32.const 2))) (local.get $a)))
+
+  ;; R − 2M for root $r (no limit while the heap still holds sentinels), clamped to int32.
+  (func $limit (param $r i32) (param $m2 i32) (result i32)
+    (local $v i64)
+    (if (i32.eq (local.get $r) (i32.const 0x80000000)) (then (return (i32.const 0x80000000))))
+    (local.set $v (i64.sub (i64.extend_i32_s (local.get $r)) (i64.extend_i32_u (local.get $m2))))
+    (if (result i32) (i64.lt_s (local.get $v) (i64.const -2147483648))
+      (then (i32.const 0x80000000))
+      (else (i32.wrap_i64 (local.get $v)))))
+
+  ;; Offers $cnt approximate scores (int32 at $sc) of items $i0.. to the user at $st.
+  (func $qscan (param $st i32) (param $ah i32) (param $cap i32) (param $sc i32) (param $cnt i32) (param $i0 i32) (param $n i32)
+    (local $j i32) (local $i i32) (local $a i32) (local $lim i32) (local $ep i32) (local $ee i32) (local $cp i32)
+    (local.set $lim (i32.load offset=12 (local.get $st)))
+    (local.set $ep (i32.load (local.get $st)))
+    (local.set $ee (i32.load offset=4 (local.get $st)))
+    (local.set $cp (i32.load offset=16 (local.get $st)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $j) (local.get $cnt)))
+        (local.set $i (i32.add (local.get $i0) (local.get $j)))
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $a (i32.load (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (i32.ge_s (local.get $a) (local.get $lim))
+          (then
+            (block $past
+              (loop $advance
+                (br_if $past (i32.ge_u (local.get $ep) (local.get $ee)))
+                (br_if $past (i32.ge_s (i32.load (local.get $ep)) (local.get $i)))
+                (local.set $ep (i32.add (local.get $ep) (i32.const 4)))
+                (br $advance)))
+            (if (i32.eqz (i32.and (i32.lt_u (local.get $ep) (local.get $ee))
+                                  (i32.eq (i32.load (local.get $ep)) (local.get $i))))
+              (then
+                (i32.store (local.get $cp) (local.get $i))
+                (i32.store offset=4 (local.get $cp) (local.get $a))
+                (local.set $cp (i32.add (local.get $cp) (i32.const 8)))
+                (if (i32.gt_s (local.get $a) (i32.load (local.get $ah)))
+                  (then
+                    (call $isift (local.get $ah) (local.get $cap) (local.get $a))
+                    (local.set $lim (call $limit (i32.load (local.get $ah)) (i32.load offset=20 (local.get $st))))))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $each)))
+    (i32.store (local.get $st) (local.get $ep))
+    (i32.store offset=12 (local.get $st) (local.get $lim))
+    (i32.store offset=16 (local.get $st) (local.get $cp)))
+
+  ;; The exact pass for the user at $st: candidates at or above the final limit, scored with
+  ;; float32 mul then add over f = 0..k-1 (scores_t's lane arithmetic), into the heap at $hs/$hi.
+  (func $exact (param $st i32) (param $yr i32) (param $k i32) (param $hs i32) (param $hi i32) (param $cap i32)
+    (local $p i32) (local $end i32) (local $lim i32) (local $i i32) (local $row i32) (local $x i32) (local $f i32) (local $kb i32)
+    (local $acc f32) (local $s f64) (local $thr f64)
+    (call $heap_init (local.get $hs) (local.get $hi) (local.get $cap))
+    (local.set $thr (f64.const -inf))
+    (local.set $lim (i32.load offset=12 (local.get $st)))
+    (local.set $p (i32.load offset=28 (local.get $st)))
+    (local.set $end (i32.load offset=16 (local.get $st)))
+    (local.set $x (i32.load offset=24 (local.get $st)))
+    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (if (i32.ge_s (i32.load offset=4 (local.get $p)) (local.get $lim))
+          (then
+            (local.set $i (i32.load (local.get $p)))
+            (local.set $row (i32.add (local.get $yr) (i32.mul (local.get $i) (local.get $kb))))
+            (local.set $acc (f32.const 0))
+            (local.set $f (i32.const 0))
+            (block $fdone
+              (loop $factors
+                (br_if $fdone (i32.ge_u (local.get $f) (local.get $kb)))
+                (local.set $acc (f32.add (local.get $acc)
+                  (f32.mul (f32.load (i32.add (local.get $row) (local.get $f))) (f32.load (i32.add (local.get $x) (local.get $f))))))
+                (local.set $f (i32.add (local.get $f) (i32.const 4)))
+                (br $factors)))
+            (local.set $s (f64.promote_f32 (local.get $acc)))
+            (if (f64.gt (local.get $s) (local.get $thr))
+              (then
+                (call $sift (local.get $hs) (local.get $hi) (local.get $cap) (i32.const 0) (local.get $s) (local.get $i))
+                (local.set $thr (f64.load (local.get $hs)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $each)))
+    (i32.store offset=8 (local.get $st)
+      (call $heap_finish (local.get $hs) (local.get $hi) (local.get $cap))))
+
+  ;; One user: $vq quantised factors (pairs layout), $yr float32 row-major factors, $xq the user's
+  ;; int16 vector, state at $st (cursor, end, candidate start/pointer, 2M and vector set by the
+  ;; caller), int heap at $ah, $sc 64 bytes of scratch. The count is left at $st + 8.
+  (func (export "topk_q") (param $vq i32) (param $yr i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32)
+      (param $st i32) (param $ah i32) (param $sc i32) (param $hs i32) (param $hi i32) (param $cap i32)
+    (local $q i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
+    (local $xv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $t v128)
+    (call $iheap_init (local.get $ah) (local.get $cap))
+    (i32.store offset=12 (local.get $st) (i32.const 0x80000000))
+    (local.set $t (i32x4.splat (i32.const 0x80000000)))
+    (local.set $kb (i32.shl (local.get $k) (i32.const 1)))
+    (local.set $gb (i32.shl (local.get $k) (i32.const 3)))
+    (block $quadsdone
+      (loop $quads
+        (br_if $quadsdone (i32.ge_u (i32.shl (local.get $q) (i32.const 4)) (local.get $npad)))
+        (local.set $c0 (v128.const i32x4 0 0 0 0))
+        (local.set $c1 (v128.const i32x4 0 0 0 0))
+        (local.set $c2 (v128.const i32x4 0 0 0 0))
+        (local.set $c3 (v128.const i32x4 0 0 0 0))
+        (local.set $f (i32.add (local.get $vq) (i32.mul (i32.shl (local.get $q) (i32.const 2)) (local.get $gb))))
+        (local.set $fx (i32.const 0))
+        (block $fdone
+          (loop $factors
+            (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
+            (local.set $xv (v128.load32_splat (i32.add (local.get $xq) (local.get $fx))))
+            (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (v128.load (local.get $f)) (local.get $xv))))
+            (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $f) (local.get $gb))) (local.get $xv))))
+            (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $f) (i32.shl (local.get $gb) (i32.const 1)))) (local.get $xv))))
+            (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $f) (i32.mul (local.get $gb) (i32.const 3)))) (local.get $xv))))
+            (local.set $f (i32.add (local.get $f) (i32.const 16)))
+            (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
+            (br $factors)))
+        (if (v128.any_true (v128.or
+              (v128.or (i32x4.ge_s (local.get $c0) (local.get $t)) (i32x4.ge_s (local.get $c1) (local.get $t)))
+              (v128.or (i32x4.ge_s (local.get $c2) (local.get $t)) (i32x4.ge_s (local.get $c3) (local.get $t)))))
+          (then
+            (v128.store (local.get $sc) (local.get $c0))
+            (v128.store offset=16 (local.get $sc) (local.get $c1))
+            (v128.store offset=32 (local.get $sc) (local.get $c2))
+            (v128.store offset=48 (local.get $sc) (local.get $c3))
+            (call $qscan (local.get $st) (local.get $ah) (local.get $cap) (local.get $sc) (i32.const 16) (i32.shl (local.get $q) (i32.const 4)) (local.get $n))
+            (local.set $t (i32x4.splat (i32.load offset=12 (local.get $st))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $quads)))
+    (call $exact (local.get $st) (local.get $yr) (local.get $k) (local.get $hs) (local.get $hi) (local.get $cap)))
+
+  ;; Offers user $u's eight approximate scores of items 8p.. (the caller saw one reach its limit).
+  (func $qoffer8 (param $a v128) (param $b v128) (param $u i32) (param $p i32) (param $n i32) (param $cap i32)
+      (param $meta i32) (param $ah i32) (param $sc i32)
+    (v128.store (local.get $sc) (local.get $a))
+    (v128.store offset=16 (local.get $sc) (local.get $b))
+    (call $qscan (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))
+      (i32.add (local.get $ah) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2)))
+      (local.get $cap) (local.get $sc) (i32.const 8) (i32.shl (local.get $p) (i32.const 3)) (local.get $n)))
+
+  ;; $b users (a multiple of 4) at once: the integer pass blocked four users × eight items per step
+  ;; (each item load serves four users), then each user's exact pass. User u: state at $meta + 32u,
+  ;; int heap at $ah + 4·u·cap, result heap at $hs + 8·u·cap / $hi + 4·u·cap, quantised vector
+  ;; at $xq + 2·u·k.
+  (func (export "topk_batch_q") (param $vq i32) (param $yr i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32) (param $b i32)
+      (param $meta i32) (param $ah i32) (param $sc i32) (param $hs i32) (param $hi i32) (param $cap i32)
+    (local $p i32) (local $u i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
+    (local $g i32) (local $g2 i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $va v128) (local $vb v128) (local $x v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $kb (i32.shl (local.get $k) (i32.const 1)))
+    (local.set $gb (i32.shl (local.get $k) (i32.const 3)))
+    (block $initdone
+      (loop $init
+        (br_if $initdone (i32.ge_u (local.get $u) (local.get $b)))
+        (call $iheap_init (i32.add (local.get $ah) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2))) (local.get $cap))
+        (i32.store offset=12 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5))) (i32.const 0x80000000))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $init)))
+    (block $pairsdone
+      (loop $pairs
+        (br_if $pairsdone (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $npad)))
+        (local.set $g (i32.add (local.get $vq) (i32.mul (i32.shl (local.get $p) (i32.const 1)) (local.get $gb))))
+        (local.set $g2 (i32.add (local.get $g) (local.get $gb)))
+        (local.set $u (i32.const 0))
+        (block $usersdone
+          (loop $users
+            (br_if $usersdone (i32.ge_u (local.get $u) (local.get $b)))
+            (local.set $x0 (i32.add (local.get $xq) (i32.mul (local.get $u) (local.get $kb))))
+            (local.set $x1 (i32.add (local.get $x0) (local.get $kb)))
+            (local.set $x2 (i32.add (local.get $x1) (local.get $kb)))
+            (local.set $x3 (i32.add (local.get $x2) (local.get $kb)))
+            (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0)) (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0)) (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0)) (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+            (local.set $f (i32.const 0))
+            (local.set $fx (i32.const 0))
+            (block $fdone
+              (loop $factors
+                (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
+            (local.set $va (v128.load (i32.add (local.get $g) (local.get $f))))
+            (local.set $vb (v128.load (i32.add (local.get $g2) (local.get $f))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $x0) (local.get $fx))))
+            (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $x1) (local.get $fx))))
+            (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $x2) (local.get $fx))))
+            (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+            (local.set $x (v128.load32_splat (i32.add (local.get $x3) (local.get $fx))))
+            (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+                (local.set $f (i32.add (local.get $f) (i32.const 16)))
+                (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
+                (br $factors)))
+            (local.set $x (v128.load32_splat offset=12 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))))
+            (if (v128.any_true (v128.or (i32x4.ge_s (local.get $c00) (local.get $x)) (i32x4.ge_s (local.get $c01) (local.get $x))))
+              (then (call $qoffer8 (local.get $c00) (local.get $c01) (local.get $u) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $ah) (local.get $sc))))
+            (local.set $x (v128.load32_splat offset=44 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))))
+            (if (v128.any_true (v128.or (i32x4.ge_s (local.get $c10) (local.get $x)) (i32x4.ge_s (local.get $c11) (local.get $x))))
+              (then (call $qoffer8 (local.get $c10) (local.get $c11) (i32.add (local.get $u) (i32.const 1)) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $ah) (local.get $sc))))
+            (local.set $x (v128.load32_splat offset=76 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))))
+            (if (v128.any_true (v128.or (i32x4.ge_s (local.get $c20) (local.get $x)) (i32x4.ge_s (local.get $c21) (local.get $x))))
+              (then (call $qoffer8 (local.get $c20) (local.get $c21) (i32.add (local.get $u) (i32.const 2)) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $ah) (local.get $sc))))
+            (local.set $x (v128.load32_splat offset=108 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))))
+            (if (v128.any_true (v128.or (i32x4.ge_s (local.get $c30) (local.get $x)) (i32x4.ge_s (local.get $c31) (local.get $x))))
+              (then (call $qoffer8 (local.get $c30) (local.get $c31) (i32.add (local.get $u) (i32.const 3)) (local.get $p) (local.get $n) (local.get $cap) (local.get $meta) (local.get $ah) (local.get $sc))))
+            (local.set $u (i32.add (local.get $u) (i32.const 4)))
+            (br $users)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pairs)))
+    (local.set $u (i32.const 0))
+    (block $exactdone
+      (loop $exacts
+        (br_if $exactdone (i32.ge_u (local.get $u) (local.get $b)))
+        (call $exact (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5))) (local.get $yr) (local.get $k)
+          (i32.add (local.get $hs) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 3)))
+          (i32.add (local.get $hi) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2))) (local.get $cap))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $exacts))))
 )

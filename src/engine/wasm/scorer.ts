@@ -21,6 +21,8 @@ function wasmModule(): object | null {
 
 type ScoresFn = (vt: number, x: number, out: number, n: number, k: number) => void;
 type TopkFn = (vt: number, x: number, out: number, n: number, nPad: number, k: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
+type TopkQFn = (vq: number, yr: number, xq: number, n: number, nPad: number, k: number, st: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
+type TopkBatchQFn = (vq: number, yr: number, xq: number, n: number, nPad: number, k: number, b: number, meta: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
 type TopkBatchFn = (vt: number, xs: number, n: number, nPad: number, k: number, b: number, meta: number, hs: number, hi: number, cap: number, sc: number) => void;
 type EaseTopkFn = (b: number, items: number, m: number, out: number, n: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
 
@@ -29,6 +31,8 @@ interface Exports {
   scores_t: ScoresFn;
   topk_t: TopkFn;
   topk_batch_t: TopkBatchFn;
+  topk_q: TopkQFn;
+  topk_batch_q: TopkBatchQFn;
   ease_topk: EaseTopkFn;
 }
 
@@ -109,25 +113,49 @@ abstract class KernelInstance {
   }
 }
 
+/** What the integer pass needs to know about the item factors (see score.wat, "Two-stage top-k"). */
+interface Quantised {
+  /** Largest |q|: k·qmax² < 2³¹, so no int32 lane sum overflows. */
+  qmax: number;
+  /** The items' scale (a power of two): y ≈ q·sy. */
+  sy: number;
+  /** max over items of Σ_f |y_f|, and max |y|: the margin's terms. */
+  l1Y: number;
+  maxY: number;
+}
+
 /**
  * Matrix factorisation. Memory layout: item factors transposed in groups of four items (see
  * score.wat), the item count padded to a multiple of 16 with zero rows; one user vector; its
- * scores (`score()`, and the kernel's sixteen-item steps); the single-user heap, exclusions and
- * cursor; then, on first batch use, the batch region.
+ * scores (`score()`); the int16 factors (pairs layout) and the float32 factors row-major (the
+ * exact pass); the user's int16 vector, state, int heap, scratch and candidates; the single-user
+ * heap, exclusions and cursor; then, on first batch use, the batch region.
  */
 export class DotScorer extends KernelInstance {
   private readonly nPad: number;
   private readonly xAt: number;
   private readonly outAt: number;
+  private readonly vqAt: number;
+  private readonly yrAt: number;
+  private readonly xqAt: number;
+  private readonly stAt: number;
+  private readonly ahAt: number;
+  private readonly scAt: number;
+  private readonly candAt: number;
+  /** Undefined when the factors hold a non-finite value or are all zero: the float32 kernels serve alone. */
+  private quant: Quantised | undefined;
   private x!: Float32Array;
   private out!: Float32Array;
+  private xq!: Int16Array;
+  private st!: Int32Array;
 
   private constructor(wasm: Exports, n: number, private readonly k: number) {
     super(wasm, n);
-    this.nPad = padItems(n);
-    this.xAt = this.nPad * k * 4;
-    this.outAt = this.xAt + ((k * 4 + 15) & ~15);
-    this.placeSingle(this.outAt + this.nPad * 4);
+    const nPad = (this.nPad = padItems(n));
+    [this.xAt, this.outAt, this.vqAt, this.yrAt, this.xqAt, this.stAt, this.ahAt, this.scAt, this.candAt] = layout(nPad * k * 4, [
+      k * 4, nPad * 4, nPad * k * 2, n * k * 4, k * 2, 32, n * 4, 64, n * 8, 0,
+    ]);
+    this.placeSingle(this.candAt + n * 8);
   }
 
   /** Undefined when the kernel cannot serve this shape (k not a multiple of 16) or SIMD is unavailable. */
@@ -136,17 +164,44 @@ export class DotScorer extends KernelInstance {
     if (!module) return undefined;
     const n = itemFactors.length / k;
     const scorer = new DotScorer(KernelInstance.exports(module), n, k);
-    const vt = new Float32Array(scorer.memory.buffer, 0, padItems(n) * k);
+    const buffer = scorer.memory.buffer;
+    const vt = new Float32Array(buffer, 0, scorer.nPad * k);
     for (let i = 0; i < n; i++) {
       const base = (i >> 2) * k * 4 + (i & 3);
       for (let f = 0; f < k; f++) vt[base + f * 4] = itemFactors[i * k + f];
+    }
+    new Float32Array(buffer, scorer.yrAt, n * k).set(itemFactors);
+    let maxY = 0;
+    let l1Y = 0;
+    for (let i = 0; i < n; i++) {
+      let l1 = 0;
+      for (let f = 0; f < k; f++) {
+        const a = Math.abs(itemFactors[i * k + f]);
+        l1 += a;
+        if (a > maxY) maxY = a;
+      }
+      if (l1 > l1Y) l1Y = l1;
+    }
+    if (maxY > 0 && Number.isFinite(l1Y)) {
+      let qmax = 32767;
+      while (k * qmax * qmax >= 2 ** 31) qmax = (qmax - 1) / 2;
+      const sy = powerOfTwoScale(maxY, qmax);
+      const vq = new Int16Array(buffer, scorer.vqAt, scorer.nPad * k);
+      for (let i = 0; i < n; i++) {
+        const base = (i >> 2) * k * 4 + (i & 3) * 2;
+        for (let f = 0; f < k; f++) vq[base + (f >> 1) * 8 + (f & 1)] = Math.round(itemFactors[i * k + f] / sy);
+      }
+      scorer.quant = { qmax, sy, l1Y, maxY };
     }
     return scorer;
   }
 
   protected rebuildViews(): void {
-    this.x = new Float32Array(this.memory.buffer, this.xAt, this.k);
-    this.out = new Float32Array(this.memory.buffer, this.outAt, this.n);
+    const buffer = this.memory.buffer;
+    this.x = new Float32Array(buffer, this.xAt, this.k);
+    this.out = new Float32Array(buffer, this.outAt, this.n);
+    this.xq = new Int16Array(buffer, this.xqAt, this.k);
+    this.st = new Int32Array(buffer, this.stAt, 8);
   }
 
   /** Scores of all items for `x`; the returned view is overwritten by the next call. */
@@ -167,9 +222,15 @@ export class DotScorer extends KernelInstance {
     this.refresh();
     this.x.set(x);
     const exn = this.putExclusions(exclude);
-    return this.single(
-      this.wasm.topk_t(0, this.xAt, this.outAt, this.n, this.nPad, this.k, this.exAt, exn, this.curAt, this.hsAt, this.hiAt, cap),
-    );
+    const m2 = this.quant && quantise(x, this.k, this.quant, this.xq, 0);
+    if (m2 === undefined || m2 < 0) {
+      return this.single(
+        this.wasm.topk_t(0, this.xAt, this.outAt, this.n, this.nPad, this.k, this.exAt, exn, this.curAt, this.hsAt, this.hiAt, cap),
+      );
+    }
+    setState(this.st, 0, this.exAt, exn, this.candAt, m2, this.xAt);
+    this.wasm.topk_q(this.vqAt, this.yrAt, this.xqAt, this.n, this.nPad, this.k, this.stAt, this.ahAt, this.scAt, this.hsAt, this.hiAt, cap);
+    return this.single(this.st[2]);
   }
 
   /**
@@ -183,41 +244,101 @@ export class DotScorer extends KernelInstance {
       for (let b = 0; b < vectors.length; b++) visit(b, EMPTY);
       return;
     }
-    const k = this.k;
+    const { k, n, quant } = this;
     const top: TopK = { count: 0, items: EMPTY.items, scores: EMPTY.scores };
     for (let start = 0; start < vectors.length; start += BATCH_USERS) {
       const count = Math.min(BATCH_USERS, vectors.length - start);
-      const padded = (count + 3) & ~3; // the kernel takes users four at a time; the extra rows are zeros
+      // The kernels take users four at a time; the extra rows repeat the last user (their answers are dropped).
+      const padded = (count + 3) & ~3;
       const lists = Array.from({ length: count }, (_, b) => exclude(start + b));
       const exTotal = lists.reduce((s, l) => s + l.length, 0);
-      const [xsAt, metaAt, scAt, hsAt, hiAt, exAt, end] = layout(this.fixedEnd, [
-        BATCH_USERS * k * 4, BATCH_USERS * 16, 32, BATCH_USERS * cap * 8, BATCH_USERS * cap * 4, exTotal * 4,
+      const [xsAt, xqAt, metaAt, meta16At, ahAt, scAt, hsAt, hiAt, exAt, candAt, end] = layout(this.fixedEnd, [
+        BATCH_USERS * k * 4, BATCH_USERS * k * 2, BATCH_USERS * 32, BATCH_USERS * 16, BATCH_USERS * cap * 4, 64,
+        BATCH_USERS * cap * 8, BATCH_USERS * cap * 4, exTotal * 4, quant ? BATCH_USERS * n * 8 : 0,
       ]);
       ensureBytes(this.memory, end);
       const buffer = this.memory.buffer;
       const xs = new Float32Array(buffer, xsAt, padded * k);
-      const meta = new Int32Array(buffer, metaAt, padded * 4);
+      const xq = new Int16Array(buffer, xqAt, padded * k);
+      const meta = new Int32Array(buffer, metaAt, padded * 8);
       const ex = new Int32Array(buffer, exAt, exTotal);
-      xs.fill(0, count * k);
+      let exact = quant !== undefined;
       for (let b = 0, e = 0; b < padded; b++) {
-        if (b < count) {
-          xs.set(vectors[start + b], b * k);
-          ex.set(lists[b], e);
-        }
-        const len = b < count ? lists[b].length : 0;
-        meta[b * 4] = exAt + e * 4;
-        meta[b * 4 + 1] = exAt + (e + len) * 4;
+        const real = b < count;
+        const len = real ? lists[b].length : 0;
+        xs.set(vectors[start + Math.min(b, count - 1)], b * k);
+        if (real) ex.set(lists[b], e);
+        const m2 = quant ? quantise(xs.subarray(b * k, b * k + k), k, quant, xq, b * k) : -1;
+        if (m2 < 0) exact = false;
+        setState(meta, b * 8, exAt + e * 4, len, candAt + b * n * 8, m2, xsAt + b * k * 4);
         e += len;
       }
-      this.wasm.topk_batch_t(0, xsAt, this.n, this.nPad, k, padded, metaAt, hsAt, hiAt, cap, scAt);
+      if (exact) this.wasm.topk_batch_q(this.vqAt, this.yrAt, xqAt, n, this.nPad, k, padded, metaAt, ahAt, scAt, hsAt, hiAt, cap);
+      else {
+        // A vector the integer pass cannot bound (a non-finite value): this pass uses the float32 kernel.
+        const meta16 = new Int32Array(buffer, meta16At, padded * 4);
+        for (let b = 0; b < padded; b++) {
+          meta16[b * 4] = meta[b * 8];
+          meta16[b * 4 + 1] = meta[b * 8 + 1];
+        }
+        this.wasm.topk_batch_t(0, xsAt, n, this.nPad, k, padded, meta16At, hsAt, hiAt, cap, scAt);
+        for (let b = 0; b < padded; b++) meta[b * 8 + 2] = meta16[b * 4 + 2];
+      }
       for (let b = 0; b < count; b++) {
-        top.count = meta[b * 4 + 2];
+        top.count = meta[b * 8 + 2];
         top.items = new Int32Array(buffer, hiAt + b * cap * 4, top.count);
         top.scores = new Float64Array(buffer, hsAt + b * cap * 8, top.count);
         visit(start + b, top);
       }
     }
   }
+}
+
+/** The smallest power of two s with max / s ≤ qmax. */
+function powerOfTwoScale(max: number, qmax: number): number {
+  let s = 2 ** Math.ceil(Math.log2(max / qmax));
+  while (max / s > qmax) s *= 2;
+  while (max / (s / 2) <= qmax) s /= 2;
+  return s;
+}
+
+/**
+ * Writes x quantised to int16 (its own power-of-two scale sx) at `into[at..]` and returns 2M, M the
+ * bound on |exact float32 score − approximate score| in units of sx·sy for every item; -1 when x
+ * holds a non-finite value (the float32 kernel serves it). M adds: the quantisation of x
+ * (sx/2 · max_i Σ|y_i|), of y (sy/2 · Σ|x̃|), and the float32 rounding of the exact score
+ * ((k+2)·2⁻²⁴ · Σ|x|·max|y|, recursive summation), widened by 1% and two units for the float64
+ * arithmetic of this bound itself.
+ */
+function quantise(x: ArrayLike<number>, k: number, q: Quantised, into: Int16Array, at: number): number {
+  let maxX = 0;
+  let l1X = 0;
+  for (let f = 0; f < k; f++) {
+    const a = Math.abs(x[f]);
+    if (!(a <= Number.MAX_VALUE)) return -1;
+    l1X += a;
+    if (a > maxX) maxX = a;
+  }
+  const sx = maxX > 0 ? powerOfTwoScale(maxX, q.qmax) : 1;
+  let l1Q = 0;
+  for (let f = 0; f < k; f++) {
+    const v = Math.round(x[f] / sx);
+    into[at + f] = v;
+    l1Q += Math.abs(v);
+  }
+  const bound = (sx / 2) * q.l1Y + (q.sy / 2) * l1Q * sx + (k + 2) * 2 ** -24 * l1X * q.maxY + k * 2 ** -126;
+  const units = Math.ceil((bound * 1.01) / (sx * q.sy)) + 2;
+  return Math.min(2 * units, 2 ** 31 - 1);
+}
+
+/** A user's state for the two-stage kernels (layout in score.wat). */
+function setState(st: Int32Array, o: number, exAt: number, exn: number, candAt: number, m2: number, xAt: number): void {
+  st[o] = exAt;
+  st[o + 1] = exAt + exn * 4;
+  st[o + 4] = candAt;
+  st[o + 5] = m2 | 0;
+  st[o + 6] = xAt;
+  st[o + 7] = candAt;
 }
 
 /**
