@@ -147,4 +147,34 @@ describe("SIMD top-k kernels", () => {
       expect(seen).toEqual(X.map((_, u) => u));
     }
   });
+
+  test("vectors and factors the integer pass cannot bound (Infinity, NaN) fall back to the float32 kernels and still agree", () => {
+    const rng = new Rng(9);
+    const n = 200, k = 32;
+    const Y = Float32Array.from({ length: n * k }, () => rng.next() * 2 - 1);
+    const X = Array.from({ length: 9 }, () => Float32Array.from({ length: k }, () => rng.next() * 2 - 1));
+    X[2][5] = Infinity;
+    X[7][0] = Number.NaN;
+    const check = (scorer: DotScorer) => {
+      const none = new Int32Array(0);
+      const expected = X.map((x) => {
+        const t = topN(Float64Array.from(scorer.score(x)), 10);
+        return { items: Array.from(t.idx), scores: Array.from(t.score) };
+      });
+      X.forEach((x, u) => {
+        const t = scorer.topK(x, 10, none);
+        expect({ items: Array.from(t.items.subarray(0, t.count)), scores: Array.from(t.scores.subarray(0, t.count)) }).toEqual(expected[u]);
+      });
+      scorer.topKMany(X, 10, () => none, (u, t) => {
+        expect({ items: Array.from(t.items.subarray(0, t.count)), scores: Array.from(t.scores.subarray(0, t.count)) }).toEqual(expected[u]);
+      });
+    };
+    check(DotScorer.create(Y, k)!);
+    const withNaN = Y.slice();
+    withNaN[3 * k + 1] = Number.NaN;
+    check(DotScorer.create(withNaN, k)!);
+    // A zero user vector: every approximate score ties at 0 and every item is a candidate.
+    X[4].fill(0);
+    check(DotScorer.create(Y, k)!);
+  });
 });

@@ -173,16 +173,19 @@ export class DotScorer extends KernelInstance {
     new Float32Array(buffer, scorer.yrAt, n * k).set(itemFactors);
     let maxY = 0;
     let l1Y = 0;
+    let finite = true;
     for (let i = 0; i < n; i++) {
       let l1 = 0;
       for (let f = 0; f < k; f++) {
         const a = Math.abs(itemFactors[i * k + f]);
+        if (!(a <= Number.MAX_VALUE)) finite = false;
         l1 += a;
         if (a > maxY) maxY = a;
       }
       if (l1 > l1Y) l1Y = l1;
     }
-    if (maxY > 0 && Number.isFinite(l1Y)) {
+    // A NaN or infinite factor has no bound: such a model is served by the float32 kernels alone.
+    if (finite && maxY > 0 && Number.isFinite(l1Y)) {
       let qmax = 32767;
       while (k * qmax * qmax >= 2 ** 31) qmax = (qmax - 1) / 2;
       const sy = powerOfTwoScale(maxY, qmax);
@@ -308,7 +311,7 @@ function powerOfTwoScale(max: number, qmax: number): number {
  * holds a non-finite value (the float32 kernel serves it). M adds: the quantisation of x
  * (sx/2 · max_i Σ|y_i|), of y (sy/2 · Σ|x̃|), and the float32 rounding of the exact score
  * ((k+2)·2⁻²⁴ · Σ|x|·max|y|, recursive summation), widened by 1% and two units for the float64
- * arithmetic of this bound itself.
+ * arithmetic of this bound itself. -1 as well when a score could overflow float32.
  */
 function quantise(x: ArrayLike<number>, k: number, q: Quantised, into: Int16Array, at: number): number {
   let maxX = 0;
@@ -319,6 +322,8 @@ function quantise(x: ArrayLike<number>, k: number, q: Quantised, into: Int16Arra
     l1X += a;
     if (a > maxX) maxX = a;
   }
+  // Scores that could overflow float32 (±Infinity) have no bound either.
+  if (l1X * q.maxY > 1e37) return -1;
   const sx = maxX > 0 ? powerOfTwoScale(maxX, q.qmax) : 1;
   let l1Q = 0;
   for (let f = 0; f < k; f++) {
