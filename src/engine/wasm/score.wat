@@ -362,8 +362,10 @@
 
   ;; ---- Two-stage top-k: an integer pass that bounds, an exact pass over the few that can win ----
   ;; The item factors are also kept quantised to int16 (a power-of-two scale sy, |q| small enough
-  ;; that no int32 sum overflows), transposed as pairs: per group of four items, per factor pair
-  ;; (2p, 2p+1), the eight values y0[2p] y0[2p+1] y1[2p] … y3[2p+1]. i32x4.dot_i16x8_s then gives
+  ;; that no int32 sum overflows), transposed as pairs: per block of sixteen items, per factor
+  ;; pair (2p, 2p+1), four v128 side by side, one per group of four items, each holding y0[2p]
+  ;; y0[2p+1] y1[2p] … y3[2p+1], so a step loads at constant offsets from one pointer (and the
+  ;; loop does two pairs per turn). i32x4.dot_i16x8_s then gives
   ;; four items' partial sums per instruction: half the arithmetic of float32 mul+add, half the
   ;; bytes. The caller bounds |exact float32 score − approximate score| by a margin M (in the
   ;; user's integer units), so with R the cap-th largest approximate score of the items seen so
@@ -502,7 +504,7 @@
     (i32.store offset=12 (local.get $st) (i32.const 0x80000000))
     (local.set $t (i32x4.splat (i32.const 0x80000000)))
     (local.set $kb (i32.shl (local.get $k) (i32.const 1)))
-    (local.set $gb (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $gb (i32.shl (local.get $k) (i32.const 5)))
     (block $quadsdone
       (loop $quads
         (br_if $quadsdone (i32.ge_u (i32.shl (local.get $q) (i32.const 4)) (local.get $npad)))
@@ -510,18 +512,23 @@
         (local.set $c1 (v128.const i32x4 0 0 0 0))
         (local.set $c2 (v128.const i32x4 0 0 0 0))
         (local.set $c3 (v128.const i32x4 0 0 0 0))
-        (local.set $f (i32.add (local.get $vq) (i32.mul (i32.shl (local.get $q) (i32.const 2)) (local.get $gb))))
+        (local.set $f (i32.add (local.get $vq) (i32.mul (local.get $q) (local.get $gb))))
         (local.set $fx (i32.const 0))
         (block $fdone
           (loop $factors
             (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
             (local.set $xv (v128.load32_splat (i32.add (local.get $xq) (local.get $fx))))
             (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (v128.load (local.get $f)) (local.get $xv))))
-            (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $f) (local.get $gb))) (local.get $xv))))
-            (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $f) (i32.shl (local.get $gb) (i32.const 1)))) (local.get $xv))))
-            (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (v128.load (i32.add (local.get $f) (i32.mul (local.get $gb) (i32.const 3)))) (local.get $xv))))
-            (local.set $f (i32.add (local.get $f) (i32.const 16)))
-            (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
+            (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $f)) (local.get $xv))))
+            (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (v128.load offset=32 (local.get $f)) (local.get $xv))))
+            (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (v128.load offset=48 (local.get $f)) (local.get $xv))))
+            (local.set $xv (v128.load32_splat offset=4 (i32.add (local.get $xq) (local.get $fx))))
+            (local.set $c0 (i32x4.add (local.get $c0) (i32x4.dot_i16x8_s (v128.load offset=64 (local.get $f)) (local.get $xv))))
+            (local.set $c1 (i32x4.add (local.get $c1) (i32x4.dot_i16x8_s (v128.load offset=80 (local.get $f)) (local.get $xv))))
+            (local.set $c2 (i32x4.add (local.get $c2) (i32x4.dot_i16x8_s (v128.load offset=96 (local.get $f)) (local.get $xv))))
+            (local.set $c3 (i32x4.add (local.get $c3) (i32x4.dot_i16x8_s (v128.load offset=112 (local.get $f)) (local.get $xv))))
+            (local.set $f (i32.add (local.get $f) (i32.const 128)))
+            (local.set $fx (i32.add (local.get $fx) (i32.const 8)))
             (br $factors)))
         (if (v128.any_true (v128.or
               (v128.or (i32x4.ge_s (local.get $c0) (local.get $t)) (i32x4.ge_s (local.get $c1) (local.get $t)))
@@ -553,11 +560,11 @@
   (func (export "topk_batch_q") (param $vq i32) (param $yr i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32) (param $b i32)
       (param $meta i32) (param $ah i32) (param $sc i32) (param $hs i32) (param $hi i32) (param $cap i32)
     (local $p i32) (local $u i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
-    (local $g i32) (local $g2 i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $g i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
     (local $va v128) (local $vb v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 1)))
-    (local.set $gb (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $gb (i32.shl (local.get $k) (i32.const 5)))
     (block $initdone
       (loop $init
         (br_if $initdone (i32.ge_u (local.get $u) (local.get $b)))
@@ -568,8 +575,8 @@
     (block $pairsdone
       (loop $pairs
         (br_if $pairsdone (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $npad)))
-        (local.set $g (i32.add (local.get $vq) (i32.mul (i32.shl (local.get $p) (i32.const 1)) (local.get $gb))))
-        (local.set $g2 (i32.add (local.get $g) (local.get $gb)))
+        (local.set $g (i32.add (i32.add (local.get $vq) (i32.mul (i32.shr_u (local.get $p) (i32.const 1)) (local.get $gb)))
+          (i32.shl (i32.and (local.get $p) (i32.const 1)) (i32.const 5))))
         (local.set $u (i32.const 0))
         (block $usersdone
           (loop $users
@@ -579,13 +586,13 @@
             (local.set $x2 (i32.add (local.get $x1) (local.get $kb)))
             (local.set $x3 (i32.add (local.get $x2) (local.get $kb)))
             (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0)) (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0)) (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0)) (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
-            (local.set $f (i32.const 0))
+            (local.set $f (local.get $g))
             (local.set $fx (i32.const 0))
             (block $fdone
               (loop $factors
                 (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
-            (local.set $va (v128.load (i32.add (local.get $g) (local.get $f))))
-            (local.set $vb (v128.load (i32.add (local.get $g2) (local.get $f))))
+            (local.set $va (v128.load (local.get $f)))
+            (local.set $vb (v128.load offset=16 (local.get $f)))
             (local.set $x (v128.load32_splat (i32.add (local.get $x0) (local.get $fx))))
             (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
             (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
@@ -598,8 +605,22 @@
             (local.set $x (v128.load32_splat (i32.add (local.get $x3) (local.get $fx))))
             (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
             (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-                (local.set $f (i32.add (local.get $f) (i32.const 16)))
-                (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
+            (local.set $va (v128.load offset=64 (local.get $f)))
+            (local.set $vb (v128.load offset=80 (local.get $f)))
+            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x0) (local.get $fx))))
+            (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x1) (local.get $fx))))
+            (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x2) (local.get $fx))))
+            (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x3) (local.get $fx))))
+            (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
+            (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
+                (local.set $f (i32.add (local.get $f) (i32.const 128)))
+                (local.set $fx (i32.add (local.get $fx) (i32.const 8)))
                 (br $factors)))
             (local.set $x (v128.load32_splat offset=12 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))))
             (if (v128.any_true (v128.or (i32x4.ge_s (local.get $c00) (local.get $x)) (i32x4.ge_s (local.get $c01) (local.get $x))))

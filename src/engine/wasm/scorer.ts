@@ -127,7 +127,7 @@ interface Quantised {
 /**
  * Matrix factorisation. Memory layout: item factors transposed in groups of four items (see
  * score.wat), the item count padded to a multiple of 16 with zero rows; one user vector; its
- * scores (`score()`); the int16 factors (pairs layout) and the float32 factors row-major (the
+ * scores (`score()`); the int16 factors (pairs layout, score.wat) and the float32 factors row-major (the
  * exact pass); the user's int16 vector, state, int heap, scratch and candidates; the single-user
  * heap, exclusions and cursor; then, on first batch use, the batch region.
  */
@@ -191,8 +191,9 @@ export class DotScorer extends KernelInstance {
       const sy = powerOfTwoScale(maxY, qmax);
       const vq = new Int16Array(buffer, scorer.vqAt, scorer.nPad * k);
       for (let i = 0; i < n; i++) {
-        const base = (i >> 2) * k * 4 + (i & 3) * 2;
-        for (let f = 0; f < k; f++) vq[base + (f >> 1) * 8 + (f & 1)] = Math.round(itemFactors[i * k + f] / sy);
+        // Block of sixteen items, then factor pair (32 values: four groups × four items × two), group, item.
+        const base = (i >> 4) * k * 16 + ((i >> 2) & 3) * 8 + (i & 3) * 2;
+        for (let f = 0; f < k; f++) vq[base + (f >> 1) * 32 + (f & 1)] = Math.round(itemFactors[i * k + f] / sy);
       }
       scorer.quant = { qmax, sy, l1Y, maxY };
     }
