@@ -456,8 +456,9 @@
     (i32.store offset=16 (local.get $st) (local.get $cp)))
 
   ;; The exact pass for the user at $st: candidates at or above the final limit, scored with
-  ;; float32 mul then add over f = 0..k-1 (scores_t's lane arithmetic), into the heap at $hs/$hi.
-  (func $exact (param $st i32) (param $yr i32) (param $k i32) (param $hs i32) (param $hi i32) (param $cap i32)
+  ;; float32 mul then add over f = 0..k-1 (scores_t's lane arithmetic) from the transposed float32
+  ;; factors at $vt (item i's factor f at group i/4, row f, lane i%4), into the heap at $hs/$hi.
+  (func $exact (param $st i32) (param $vt i32) (param $k i32) (param $hs i32) (param $hi i32) (param $cap i32)
     (local $p i32) (local $end i32) (local $lim i32) (local $i i32) (local $row i32) (local $x i32) (local $f i32) (local $kb i32)
     (local $acc f32) (local $s f64) (local $thr f64)
     (call $heap_init (local.get $hs) (local.get $hi) (local.get $cap))
@@ -473,14 +474,16 @@
         (if (i32.ge_s (i32.load offset=4 (local.get $p)) (local.get $lim))
           (then
             (local.set $i (i32.load (local.get $p)))
-            (local.set $row (i32.add (local.get $yr) (i32.mul (local.get $i) (local.get $kb))))
+            (local.set $row (i32.add (i32.add (local.get $vt) (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (i32.shl (local.get $kb) (i32.const 2))))
+              (i32.shl (i32.and (local.get $i) (i32.const 3)) (i32.const 2))))
             (local.set $acc (f32.const 0))
             (local.set $f (i32.const 0))
             (block $fdone
               (loop $factors
                 (br_if $fdone (i32.ge_u (local.get $f) (local.get $kb)))
                 (local.set $acc (f32.add (local.get $acc)
-                  (f32.mul (f32.load (i32.add (local.get $row) (local.get $f))) (f32.load (i32.add (local.get $x) (local.get $f))))))
+                  (f32.mul (f32.load (local.get $row)) (f32.load (i32.add (local.get $x) (local.get $f))))))
+                (local.set $row (i32.add (local.get $row) (i32.const 16)))
                 (local.set $f (i32.add (local.get $f) (i32.const 4)))
                 (br $factors)))
             (local.set $s (f64.promote_f32 (local.get $acc)))
@@ -493,10 +496,10 @@
     (i32.store offset=8 (local.get $st)
       (call $heap_finish (local.get $hs) (local.get $hi) (local.get $cap))))
 
-  ;; One user: $vq quantised factors (pairs layout), $yr float32 row-major factors, $xq the user's
+  ;; One user: $vq quantised factors (pairs layout), $vt float32 transposed factors, $xq the user's
   ;; int16 vector, state at $st (cursor, end, candidate start/pointer, 2M and vector set by the
   ;; caller), int heap at $ah, $sc 64 bytes of scratch. The count is left at $st + 8.
-  (func (export "topk_q") (param $vq i32) (param $yr i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32)
+  (func (export "topk_q") (param $vq i32) (param $vt i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32)
       (param $st i32) (param $ah i32) (param $sc i32) (param $hs i32) (param $hi i32) (param $cap i32)
     (local $q i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
     (local $xv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $t v128)
@@ -542,7 +545,7 @@
             (local.set $t (i32x4.splat (i32.load offset=12 (local.get $st))))))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $quads)))
-    (call $exact (local.get $st) (local.get $yr) (local.get $k) (local.get $hs) (local.get $hi) (local.get $cap)))
+    (call $exact (local.get $st) (local.get $vt) (local.get $k) (local.get $hs) (local.get $hi) (local.get $cap)))
 
   ;; Offers user $u's eight approximate scores of items 8p.. (the caller saw one reach its limit).
   (func $qoffer8 (param $a v128) (param $b v128) (param $u i32) (param $p i32) (param $n i32) (param $cap i32)
@@ -557,7 +560,7 @@
   ;; (each item load serves four users), then each user's exact pass. User u: state at $meta + 32u,
   ;; int heap at $ah + 4·u·cap, result heap at $hs + 8·u·cap / $hi + 4·u·cap, quantised vector
   ;; at $xq + 2·u·k.
-  (func (export "topk_batch_q") (param $vq i32) (param $yr i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32) (param $b i32)
+  (func (export "topk_batch_q") (param $vq i32) (param $vt i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32) (param $b i32)
       (param $meta i32) (param $ah i32) (param $sc i32) (param $hs i32) (param $hi i32) (param $cap i32)
     (local $p i32) (local $u i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
     (local $g i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
@@ -642,7 +645,7 @@
     (block $exactdone
       (loop $exacts
         (br_if $exactdone (i32.ge_u (local.get $u) (local.get $b)))
-        (call $exact (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5))) (local.get $yr) (local.get $k)
+        (call $exact (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5))) (local.get $vt) (local.get $k)
           (i32.add (local.get $hs) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 3)))
           (i32.add (local.get $hi) (i32.shl (i32.mul (local.get $u) (local.get $cap)) (i32.const 2))) (local.get $cap))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))

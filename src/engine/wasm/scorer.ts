@@ -21,8 +21,8 @@ function wasmModule(): object | null {
 
 type ScoresFn = (vt: number, x: number, out: number, n: number, k: number) => void;
 type TopkFn = (vt: number, x: number, out: number, n: number, nPad: number, k: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
-type TopkQFn = (vq: number, yr: number, xq: number, n: number, nPad: number, k: number, st: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
-type TopkBatchQFn = (vq: number, yr: number, xq: number, n: number, nPad: number, k: number, b: number, meta: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
+type TopkQFn = (vq: number, vt: number, xq: number, n: number, nPad: number, k: number, st: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
+type TopkBatchQFn = (vq: number, vt: number, xq: number, n: number, nPad: number, k: number, b: number, meta: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
 type TopkBatchFn = (vt: number, xs: number, n: number, nPad: number, k: number, b: number, meta: number, hs: number, hi: number, cap: number, sc: number) => void;
 type EaseTopkFn = (b: number, items: number, m: number, out: number, n: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
 
@@ -127,16 +127,15 @@ interface Quantised {
 /**
  * Matrix factorisation. Memory layout: item factors transposed in groups of four items (see
  * score.wat), the item count padded to a multiple of 16 with zero rows; one user vector; its
- * scores (`score()`); the int16 factors (pairs layout, score.wat) and the float32 factors row-major (the
- * exact pass); the user's int16 vector, state, int heap, scratch and candidates; the single-user
- * heap, exclusions and cursor; then, on first batch use, the batch region.
+ * scores (`score()`); the int16 factors (pairs layout, score.wat); the user's int16 vector,
+ * state, int heap, scratch and candidates; the single-user heap, exclusions and cursor; then, on
+ * first batch use, the batch region. The exact stage reads the transposed float32 factors.
  */
 export class DotScorer extends KernelInstance {
   private readonly nPad: number;
   private readonly xAt: number;
   private readonly outAt: number;
   private readonly vqAt: number;
-  private readonly yrAt: number;
   private readonly xqAt: number;
   private readonly stAt: number;
   private readonly ahAt: number;
@@ -152,8 +151,8 @@ export class DotScorer extends KernelInstance {
   private constructor(wasm: Exports, n: number, private readonly k: number) {
     super(wasm, n);
     const nPad = (this.nPad = padItems(n));
-    [this.xAt, this.outAt, this.vqAt, this.yrAt, this.xqAt, this.stAt, this.ahAt, this.scAt, this.candAt] = layout(nPad * k * 4, [
-      k * 4, nPad * 4, nPad * k * 2, n * k * 4, k * 2, 32, n * 4, 64, n * 8, 0,
+    [this.xAt, this.outAt, this.vqAt, this.xqAt, this.stAt, this.ahAt, this.scAt, this.candAt] = layout(nPad * k * 4, [
+      k * 4, nPad * 4, nPad * k * 2, k * 2, 32, n * 4, 64, n * 8, 0,
     ]);
     this.placeSingle(this.candAt + n * 8);
   }
@@ -170,7 +169,6 @@ export class DotScorer extends KernelInstance {
       const base = (i >> 2) * k * 4 + (i & 3);
       for (let f = 0; f < k; f++) vt[base + f * 4] = itemFactors[i * k + f];
     }
-    new Float32Array(buffer, scorer.yrAt, n * k).set(itemFactors);
     let maxY = 0;
     let l1Y = 0;
     let finite = true;
@@ -233,7 +231,7 @@ export class DotScorer extends KernelInstance {
       );
     }
     setState(this.st, 0, this.exAt, exn, this.candAt, m2, this.xAt);
-    this.wasm.topk_q(this.vqAt, this.yrAt, this.xqAt, this.n, this.nPad, this.k, this.stAt, this.ahAt, this.scAt, this.hsAt, this.hiAt, cap);
+    this.wasm.topk_q(this.vqAt, 0, this.xqAt, this.n, this.nPad, this.k, this.stAt, this.ahAt, this.scAt, this.hsAt, this.hiAt, cap);
     return this.single(this.st[2]);
   }
 
@@ -277,7 +275,7 @@ export class DotScorer extends KernelInstance {
         setState(meta, b * 8, exAt + e * 4, len, candAt + b * n * 8, m2, xsAt + b * k * 4);
         e += len;
       }
-      if (exact) this.wasm.topk_batch_q(this.vqAt, this.yrAt, xqAt, n, this.nPad, k, padded, metaAt, ahAt, scAt, hsAt, hiAt, cap);
+      if (exact) this.wasm.topk_batch_q(this.vqAt, 0, xqAt, n, this.nPad, k, padded, metaAt, ahAt, scAt, hsAt, hiAt, cap);
       else {
         // A vector the integer pass cannot bound (a non-finite value): this pass uses the float32 kernel.
         const meta16 = new Int32Array(buffer, meta16At, padded * 4);
