@@ -14,8 +14,9 @@ class EaseModel extends BaseRecipeModel<Int32Array> {
   }
 
   /**
-   * B moves into the kernel's memory, and this model and its data read that copy from then on, so
-   * the process holds B once (n² floats: 400 MB at 10,000 items).
+   * B is copied into the kernel's memory, and this model and its data read that copy from then on:
+   * a freshly trained B can then be collected. A model loaded from a file keeps the file's buffer
+   * too (it backs every section), so there B is held twice (n² floats each: 16 MB at 2,000 items).
    */
   private scorer(): EaseScorer | null {
     if (this.simd === undefined) {
