@@ -192,13 +192,10 @@ export class Model {
    * test user stays cheap. Returns item indices best-first.
    */
   recommendIndex(u: number, n: number, excludeSeen = true): Int32Array {
-    const scores = this.scratch;
-    this.recipeModel.score(this.recipeModel.trainedUser(u), scores);
-    if (excludeSeen) {
-      const { seenIndptr, seenIndices } = this.data;
-      for (let e = seenIndptr[u]; e < seenIndptr[u + 1]; e++) scores[seenIndices[e]] = -Infinity;
-    }
-    return topN(scores, n).idx;
+    const { seenIndptr, seenIndices } = this.data;
+    const exclude = excludeSeen ? seenIndices.subarray(seenIndptr[u], seenIndptr[u + 1]) : NONE;
+    const top = this.recipeModel.topK(this.recipeModel.trainedUser(u), n, exclude);
+    return top.items.slice(0, top.count);
   }
 
   /**

@@ -75,7 +75,7 @@ const shape = fc.record({
 });
 
 describe("serving: kernel top-k equals score + topN", () => {
-  test("recommend, recommendTop and recommendBatch, every recipe, random models, exclusions and sizes", () => {
+  test("recommend, recommendTop, recommendBatch and recommendIndex, every recipe, random models, exclusions and sizes", () => {
     fc.assert(
       fc.property(
         shape,
@@ -95,6 +95,9 @@ describe("serving: kernel top-k equals score + topN", () => {
             const top = m.recommendTop(`u${u}`, n, opts);
             expect(Array.from(top.items.subarray(0, top.count), (i) => m.itemId(i))).toEqual(want.map((w) => w.itemId));
             expect(top.fallback).toBe(false);
+            // Evaluation's index-level path (pinrec evaluate, tuning) goes through the same kernels.
+            const indexWant = reference(m, u, n, { excludeSeen }).map((w) => w.itemId);
+            expect(Array.from(m.recommendIndex(u, n, excludeSeen), (i) => m.itemId(i))).toEqual(indexWant);
           }
         },
       ),
