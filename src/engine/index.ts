@@ -72,7 +72,7 @@ export {
   type EvaluateOptions,
   type Split,
 } from "./evaluate.js";
-export { topN } from "./topk.js";
+export { topN, topNItems, type TopK } from "./topk.js";
 export { Rng } from "./prng.js";
 export {
   registerRecipe,

@@ -4,10 +4,12 @@
  * around one recipe model that turns users into scores. The recipe is looked up once, when the
  * model is built or loaded (see recipe.ts); nothing here depends on which recipe it is.
  */
-import { topN } from "./topk.js";
-import { recipeDefinition, type RecipeModel, type TypedArray } from "./recipe.js";
+import { topN, topNItems } from "./topk.js";
+import { recipeDefinition, type RecipeModel, type TopK, type TypedArray } from "./recipe.js";
 import type { ItemMetadata } from "./dataset.js";
 import "./recipes/index.js";
+
+const NONE = new Int32Array(0);
 
 /** A registered recipe name: "popularity", "ials", "ease", or one added with registerRecipe. */
 export type Recipe = string;
@@ -92,6 +94,8 @@ export class Model {
   private readonly overlay = new Map<string, Overlay>();
   private readonly scratch: Float64Array;
   private popRanking: Int32Array | null = null;
+  /** recommendTop's answer object, reused (its arrays are the recipe's reused buffers). */
+  private readonly topScratch: TopK & { fallback: boolean } = { count: 0, items: NONE, scores: new Float64Array(0), fallback: false };
 
   constructor(data: ModelData) {
     this.data = data;
@@ -130,18 +134,37 @@ export class Model {
 
   /** Top-n items for a user. Unknown users get the popularity ranking with fallback=true. */
   recommend(userId: string, n = 25, opts: RecommendOptions = {}): Recommendations {
-    const scores = this.scratch;
+    const top = this.recommendTop(userId, n, opts);
+    return this.toItems(top, top.fallback);
+  }
+
+  /**
+   * What `recommend` returns, as item indices and scores (best first, the first `count` entries)
+   * in buffers that the next call reuses: for callers that shape their own output (the
+   * GetRecommendations response) without an intermediate object per item. Ids: `itemId(i)`.
+   */
+  recommendTop(userId: string, n = 25, opts: RecommendOptions = {}): TopK & { fallback: boolean } {
     const state = this.stateOf(userId);
-    if (state === undefined) for (let i = 0; i < scores.length; i++) scores[i] = this.data.popularity[i];
-    else this.recipeModel.score(state.state, scores);
-    return this.select(userId, state !== undefined, scores, n, opts);
+    const top = state === undefined ? this.popularTop(n, opts) : this.recipeModel.topK(state.state, n, this.exclusions(userId, opts));
+    const out = this.topScratch;
+    out.count = top.count;
+    out.items = top.items;
+    out.scores = top.scores;
+    out.fallback = state === undefined;
+    return out;
+  }
+
+  /** The id of the item with index `i`. */
+  itemId(i: number): string {
+    return this.data.itemIds[i];
   }
 
   /**
    * Top-n for many users in one pass: what `recommend` returns for each, in the same order, but
    * scored together (for matrix factorisation, a blocked matrix product in the SIMD kernel, which
-   * reads the item factors once per block of users instead of once per user). For the send
-   * pipeline and campaigns that need thousands of recipients' lists at once.
+   * reads the item factors once per block of users instead of once per user, with each user's
+   * top-n selected inside the kernel). For the send pipeline and campaigns that need thousands of
+   * recipients' lists at once.
    */
   recommendBatch(userIds: readonly string[], n = 25, opts: RecommendOptions = {}): Recommendations[] {
     const out: Recommendations[] = new Array(userIds.length);
@@ -155,10 +178,12 @@ export class Model {
         states.push(state.state);
       }
     });
-    this.recipeModel.scoreMany(states, (b, scores) => {
-      const j = known[b];
-      out[j] = this.select(userIds[j], true, scores, n, opts);
-    });
+    this.recipeModel.topKMany(
+      states,
+      n,
+      (b) => this.exclusions(userIds[known[b]], opts),
+      (b, top) => (out[known[b]] = this.toItems(top, false)),
+    );
     return out;
   }
 
@@ -167,13 +192,10 @@ export class Model {
    * test user stays cheap. Returns item indices best-first.
    */
   recommendIndex(u: number, n: number, excludeSeen = true): Int32Array {
-    const scores = this.scratch;
-    this.recipeModel.score(this.recipeModel.trainedUser(u), scores);
-    if (excludeSeen) {
-      const { seenIndptr, seenIndices } = this.data;
-      for (let e = seenIndptr[u]; e < seenIndptr[u + 1]; e++) scores[seenIndices[e]] = -Infinity;
-    }
-    return topN(scores, n).idx;
+    const { seenIndptr, seenIndices } = this.data;
+    const exclude = excludeSeen ? seenIndices.subarray(seenIndptr[u], seenIndptr[u + 1]) : NONE;
+    const top = this.recipeModel.topK(this.recipeModel.trainedUser(u), n, exclude);
+    return top.items.slice(0, top.count);
   }
 
   /**
@@ -206,11 +228,11 @@ export class Model {
     const scores = this.scratch;
     if (i === undefined) {
       for (let j = 0; j < this.nItems; j++) scores[j] = this.data.popularity[j];
-      return this.toItems(topN(scores, n), true);
+      return this.toItems(topNItems(scores, n), true);
     }
     this.recipeModel.similar(i, scores);
     scores[i] = -Infinity;
-    return this.toItems(topN(scores, n), false);
+    return this.toItems(topNItems(scores, n), false);
   }
 
   /**
@@ -264,22 +286,36 @@ export class Model {
 
   // ---- internals ---------------------------------------------------------
 
-  /** Exclusions, top-n and ids for one user's filled-in scores. */
-  private select(userId: string, known: boolean, scores: Float64Array | Float32Array, n: number, opts: RecommendOptions): Recommendations {
-    if (known && (opts.excludeSeen ?? true)) {
-      const seen = this.seenOf(userId)!;
-      for (let e = 0; e < seen.items.length; e++) scores[seen.items[e]] = -Infinity;
+  /**
+   * The items a known user's list leaves out, ascending and without repeats (what the kernels
+   * take): their seen items unless `excludeSeen` is false, and `exclude`'s catalogue items.
+   */
+  private exclusions(userId: string, opts: RecommendOptions): Int32Array {
+    const seen = (opts.excludeSeen ?? true) ? this.seenOf(userId)!.items : NONE;
+    if (!opts.exclude?.length) return seen;
+    const all = new Set<number>(seen);
+    for (const id of opts.exclude) {
+      const i = this.itemIndex.get(id);
+      if (i !== undefined) all.add(i);
     }
+    return Int32Array.from(all).sort();
+  }
+
+  /** The popularity ranking that unknown users get (seen items do not apply; `exclude` does). */
+  private popularTop(n: number, opts: RecommendOptions): TopK {
+    const scores = this.scratch;
+    scores.set(this.data.popularity);
     if (opts.exclude) for (const id of opts.exclude) {
       const i = this.itemIndex.get(id);
       if (i !== undefined) scores[i] = -Infinity;
     }
-    return this.toItems(topN(scores, n), !known);
+    return topNItems(scores, n);
   }
 
-  private toItems(top: { idx: Int32Array; score: Float64Array }, fallback: boolean): Recommendations {
-    const out: ScoredItem[] = new Array(top.idx.length);
-    for (let j = 0; j < top.idx.length; j++) out[j] = { itemId: this.data.itemIds[top.idx[j]], score: top.score[j] };
+  private toItems(top: TopK, fallback: boolean): Recommendations {
+    const out: ScoredItem[] = new Array(top.count);
+    const ids = this.data.itemIds;
+    for (let j = 0; j < top.count; j++) out[j] = { itemId: ids[top.items[j]], score: top.scores[j] };
     return Object.assign(out, { fallback });
   }
 

@@ -7,6 +7,9 @@
  */
 import type { Dataset, ProgressCallback } from "./dataset.js";
 import type { ModelData } from "./model.js";
+import { topNItems, type TopK } from "./topk.js";
+
+export type { TopK };
 
 export type TypedArray = Int32Array | Float32Array | Float64Array;
 
@@ -29,15 +32,21 @@ export interface RecipeModel<U = unknown> {
   /** scores[j] = the user's score for item j, for every item. */
   score(user: U, scores: Float64Array): void;
   /**
-   * Scores many users in one pass and hands each user's scores to `visit` in order; the array is
-   * reused after `visit` returns. Values equal `score` exactly, so a batch answers like single calls.
+   * The `n` best items for a user, best first, leaving out `exclude` (ascending item indices, no
+   * repeats): exactly topN (topk.ts) over `score` with those items at -Infinity, same items, same
+   * order, same ties. A recipe with a kernel selects without materialising every score.
    */
-  scoreMany(users: U[], visit: (b: number, scores: Float32Array | Float64Array) => void): void;
+  topK(user: U, n: number, exclude: Int32Array): TopK;
+  /**
+   * `topK` for many users, handed to `visit` in order (`top` is valid until `visit` returns), equal
+   * to single calls; a recipe with a dense product scores a block of users per pass.
+   */
+  topKMany(users: U[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void;
   /** scores[j] = similarity of item `item` to item j (the item itself is excluded by the caller). */
   similar(item: number, scores: Float64Array): void;
 }
 
-/** Loop-per-user `scoreMany`: right for recipes whose per-user work is not a dense product. */
+/** Scoring into an array and selecting with topN, one user at a time: the default behind `topK` and `topKMany`. */
 export abstract class BaseRecipeModel<U> implements RecipeModel<U> {
   private scratch: Float64Array | null = null;
   constructor(protected readonly data: ModelData) {}
@@ -48,12 +57,15 @@ export abstract class BaseRecipeModel<U> implements RecipeModel<U> {
   abstract foldIn(history: UserHistory): U;
   abstract score(user: U, scores: Float64Array): void;
   abstract similar(item: number, scores: Float64Array): void;
-  scoreMany(users: U[], visit: (b: number, scores: Float32Array | Float64Array) => void): void {
+  /** Scores every item (the array is reused), then selects: right for recipes without a kernel. */
+  topK(user: U, n: number, exclude: Int32Array): TopK {
     const scores = (this.scratch ??= new Float64Array(this.nItems));
-    for (let b = 0; b < users.length; b++) {
-      this.score(users[b], scores);
-      visit(b, scores);
-    }
+    this.score(user, scores);
+    for (let e = 0; e < exclude.length; e++) scores[exclude[e]] = -Infinity;
+    return topNItems(scores, n);
+  }
+  topKMany(users: U[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void {
+    for (let b = 0; b < users.length; b++) visit(b, this.topK(users[b], n, exclude(b)));
   }
 }
 

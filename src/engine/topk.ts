@@ -4,6 +4,19 @@
  * millisecond on a 10k-item catalogue.
  */
 
+/** The n best items: the first `count` entries of `items`/`scores`, best first (kernels hand out views of buffers they reuse). */
+export interface TopK {
+  count: number;
+  items: Int32Array;
+  scores: Float64Array;
+}
+
+/** topN as a TopK. */
+export function topNItems(scores: ArrayLike<number>, n: number): TopK {
+  const { idx, score } = topN(scores, n);
+  return { count: idx.length, items: idx, scores: score };
+}
+
 /**
  * Indices of the n largest finite scores, best first. Entries equal to -Infinity
  * are treated as excluded. Ties go to the lower index so results are deterministic.

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { GetPersonalizedRankingResponse, GetRecommendationsResponse, PredictedItem } from "@aws-sdk/client-personalize-runtime";
 import type { CampaignRegistry } from "../campaigns/registry.js";
-import type { Model } from "../engine/index.js";
+import type { Model, TopK } from "../engine/index.js";
 import type { Handler } from "../protocol/handler.js";
 import { badRequest } from "../shared/errors.js";
 import { campaignFor } from "./campaigns.js";
@@ -54,6 +54,17 @@ function withMetadata(model: Model, itemId: string, columns: string[] | undefine
 /** Scores are rounded as Personalize rounds them; NaN never reaches the wire. */
 const score = (s: number | null) => (s === null || !Number.isFinite(s) ? undefined : Math.round(s * 1e4) / 1e4);
 
+function predicted(model: Model, itemId: string, s: number | null, columns: string[] | undefined): PredictedItem {
+  return columns ? { itemId, score: score(s), metadata: withMetadata(model, itemId, columns) } : { itemId, score: score(s) };
+}
+
+/** The response's items straight from the engine's top-k buffers: one object per item, nothing in between. */
+function predictedItems(model: Model, top: TopK, columns: string[] | undefined): PredictedItem[] {
+  const out: PredictedItem[] = new Array(top.count);
+  for (let j = 0; j < top.count; j++) out[j] = predicted(model, model.itemId(top.items[j]), top.scores[j], columns);
+  return out;
+}
+
 export function runtimeHandlers(registry: CampaignRegistry): Record<string, Handler> {
   return {
     async GetRecommendations({ tenant, input }) {
@@ -65,17 +76,14 @@ export function runtimeHandlers(registry: CampaignRegistry): Record<string, Hand
       let n = (input.numResults as number | undefined) ?? DEFAULT_RESULTS;
       if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`numResults must be an integer between 0 and ${max}`);
       if (n === 0) n = DEFAULT_RESULTS;
-      let items;
-      if (input.userId !== undefined) items = model.recommend(checkId("userId", input.userId), n);
+      let itemList: PredictedItem[];
+      if (input.userId !== undefined) itemList = predictedItems(model, model.recommendTop(checkId("userId", input.userId), n), columns);
       else if (input.itemId !== undefined) {
         const itemId = checkId("itemId", input.itemId);
         if (!model.hasItem(itemId)) throw badRequest(`itemId '${itemId}' is not in the campaign's catalog`);
-        items = model.similarItems(itemId, n);
+        itemList = model.similarItems(itemId, n).map((i) => predicted(model, i.itemId, i.score, columns));
       } else throw badRequest("Either userId or itemId is required");
-      const body: GetRecommendationsResponse = {
-        itemList: items.map((i) => ({ itemId: i.itemId, score: score(i.score), ...(columns && { metadata: withMetadata(model, i.itemId, columns) }) })),
-        recommendationId: `RID-${randomUUID()}`,
-      };
+      const body: GetRecommendationsResponse = { itemList, recommendationId: `RID-${randomUUID()}` };
       return { body };
     },
 
@@ -89,7 +97,7 @@ export function runtimeHandlers(registry: CampaignRegistry): Record<string, Hand
       const columns = metadataColumns(model, input);
       const ranking = model.rank(userId, list);
       const body: GetPersonalizedRankingResponse = {
-        personalizedRanking: ranking.map((r) => ({ itemId: r.itemId, score: score(r.score), ...(columns && { metadata: withMetadata(model, r.itemId, columns) }) })),
+        personalizedRanking: ranking.map((r) => predicted(model, r.itemId, r.score, columns)),
         recommendationId: `RID-${randomUUID()}`,
       };
       return { body };

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { importDataset, synth, train, type Dataset, type Model } from "../../src/engine/index.js";
-import { DotScorer, BATCH_USERS } from "../../src/engine/wasm/scorer.js";
-import { Rng } from "../../src/engine/prng.js";
+import { BATCH_USERS } from "../../src/engine/wasm/scorer.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir();
@@ -36,25 +35,5 @@ describe.each(["popularity", "ease", "ials", "ials-js"])("recommendBatch, %s", (
       });
     }
     expect(m.recommendBatch([], 5)).toEqual([]);
-  });
-});
-
-describe("batch SIMD kernel", () => {
-  it("gives bit-identical scores to the single-user kernel, for ragged user counts and item counts", () => {
-    const rng = new Rng(8);
-    for (const [n, k, users] of [[1, 16, 1], [37, 32, 5], [1000, 64, BATCH_USERS], [333, 128, 3]]) {
-      const Y = Float32Array.from({ length: n * k }, () => rng.next() * 2 - 1);
-      const X = Float32Array.from({ length: users * k }, () => rng.next() * 2 - 1);
-      const scorer = DotScorer.create(Y, k)!;
-      const { scores, stride } = scorer.scoreBatch(X, users);
-      const batch = Array.from({ length: users }, (_, u) => scores.slice(u * stride, u * stride + n));
-      for (let u = 0; u < users; u++) {
-        const single = scorer.score(X.subarray(u * k, u * k + k));
-        expect(Array.from(batch[u])).toEqual(Array.from(single));
-        let want = 0;
-        for (let f = 0; f < k; f++) want += Y[f] * X[u * k + f];
-        expect(Math.abs(single[0] - want)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
-      }
-    }
   });
 });

@@ -1,13 +1,34 @@
 /** EASE as a recipe: the item-item matrix B; a user's scores are the sum of B's rows of their items. */
-import { BaseRecipeModel, type RecipeDefinition, type UserHistory } from "../recipe.js";
+import { BaseRecipeModel, type RecipeDefinition, type TopK, type UserHistory } from "../recipe.js";
+import { EaseScorer } from "../wasm/scorer.js";
 import { DEFAULT_EASE, trainEase, type EaseParams } from "../ease.js";
 import type { ModelData } from "../model.js";
 
 class EaseModel extends BaseRecipeModel<Int32Array> {
-  private readonly B: Float32Array;
+  private B: Float32Array;
+  /** The SIMD kernel, built on first use; null where it cannot serve. */
+  private simd: EaseScorer | null | undefined;
   constructor(data: ModelData) {
     super(data);
     this.B = data.arrays.easeB as Float32Array;
+  }
+
+  /**
+   * B is copied into the kernel's memory, and this model and its data read that copy from then on:
+   * a freshly trained B can then be collected. A model loaded from a file keeps the file's buffer
+   * too (it backs every section), so there B is held twice (n² floats each: 16 MB at 2,000 items).
+   */
+  private scorer(): EaseScorer | null {
+    if (this.simd === undefined) {
+      this.simd = EaseScorer.create(this.B, this.nItems) ?? null;
+      if (this.simd) this.B = this.data.arrays.easeB = this.simd.B;
+    }
+    return this.simd;
+  }
+
+  override topK(items: Int32Array, n: number, exclude: Int32Array): TopK {
+    const simd = this.scorer();
+    return simd ? simd.topK(items, n, exclude) : super.topK(items, n, exclude);
   }
   trainedUser(u: number): Int32Array {
     const d = this.data;

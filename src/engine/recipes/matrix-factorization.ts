@@ -4,8 +4,8 @@
  * JavaScript loop otherwise), similar items are cosines of item factors. A subclass supplies
  * only how a new history becomes a vector (`foldIn`).
  */
-import { BaseRecipeModel, type UserHistory } from "../recipe.js";
-import { BATCH_USERS, DotScorer } from "../wasm/scorer.js";
+import { BaseRecipeModel, type TopK, type UserHistory } from "../recipe.js";
+import { DotScorer } from "../wasm/scorer.js";
 import type { ModelData } from "../model.js";
 
 export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Array> {
@@ -16,7 +16,6 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
   private simd: DotScorer | null | undefined;
   private itemNorms: Float32Array | null = null;
   private xScratch = new Float64Array(0);
-  private rowScratch: Float64Array | null = null;
 
   constructor(data: ModelData) {
     super(data);
@@ -61,25 +60,17 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
     }
   }
 
-  /** Blocked SIMD product for BATCH_USERS users at a time; the per-user loop where SIMD cannot serve. */
-  override scoreMany(users: Float32Array[], visit: (b: number, scores: Float32Array | Float64Array) => void): void {
+  /** In the kernel (scores filtered sixteen at a time against the heap) where SIMD can serve. */
+  override topK(x: Float32Array, n: number, exclude: Int32Array): TopK {
     const simd = this.scorer();
-    if (!simd) return super.scoreMany(users, visit);
-    const k = this.k;
-    const n = this.nItems;
-    const block = new Float32Array(BATCH_USERS * k);
-    // Each row is handed over as float64, as score() does: top-n selection over a view of the
-    // kernel's memory measured about twice as slow as over an ordinary Float64Array.
-    const row = (this.rowScratch ??= new Float64Array(n));
-    for (let start = 0; start < users.length; start += BATCH_USERS) {
-      const count = Math.min(BATCH_USERS, users.length - start);
-      for (let b = 0; b < count; b++) block.set(users[start + b], b * k);
-      const { scores, stride } = simd.scoreBatch(block, count);
-      for (let b = 0; b < count; b++) {
-        row.set(scores.subarray(b * stride, b * stride + n));
-        visit(start + b, row);
-      }
-    }
+    return simd ? simd.topK(x, n, exclude) : super.topK(x, n, exclude);
+  }
+
+  /** Blocked SIMD product, BATCH_USERS users per pass, each with its own heap; the per-user loop where SIMD cannot serve. */
+  override topKMany(users: Float32Array[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void {
+    const simd = this.scorer();
+    if (simd) simd.topKMany(users, n, exclude, visit);
+    else super.topKMany(users, n, exclude, visit);
   }
 
   similar(i: number, scores: Float64Array): void {
