@@ -36,7 +36,7 @@ export const easeRecipe: RecipeDefinition<EaseParams> = {
   name: "ease",
   defaults: DEFAULT_EASE,
   async train(ds, params, ctx) {
-    const easeB = trainEase(ds, params, ctx.onProgress);
+    const easeB = await trainEase(ds, params, { threads: ctx.threads, onProgress: ctx.onProgress });
     return { params: { ...params }, arrays: { easeB } };
   },
   load: (data) => new EaseModel(data),
