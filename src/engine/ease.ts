@@ -113,9 +113,10 @@ export async function inverseSpd<T>(
     // Column c of L⁻¹ and row r of P both cost ~(n − c)²: the early ones are the dear ones.
     const mid = splitInTwo(n, (c) => (n - c) * (n - c));
     progress(n / 3);
-    await kernels.parallel([["inv_l", 0, s, n, dl, mid, n]], [["inv_l", 0, s, n, dl, 0, mid]], threads);
+    const ranges = threads > 1 ? [[mid, n], [0, mid]] : [[0, n]];
+    await kernels.parallel(ranges.map(([a, b]) => [["inv_l", 0, s, n, dl, a, b]]));
     progress((2 * n) / 3);
-    await kernels.parallel([["gram_inv", 0, s, n, pd, mid, n]], [["gram_inv", 0, s, n, pd, 0, mid]], threads);
+    await kernels.parallel(ranges.map(([a, b]) => [["gram_inv", 0, s, n, pd, a, b]]));
     progress(n);
     return read(new Float64Array(kernels.buffer, 0, n * s), s, new Float64Array(kernels.buffer, pd, n));
   } finally {

@@ -40,7 +40,7 @@ parentPort.on("message", (calls) => {
 
 export class TrainKernels {
   private readonly kernels: Record<string, unknown>;
-  private worker?: Worker;
+  private readonly workers: Worker[] = [];
 
   private constructor(
     private readonly module: object,
@@ -70,17 +70,20 @@ export class TrainKernels {
   }
 
   /**
-   * Runs `mine` here and `theirs` on the worker thread at the same time (they must touch disjoint
-   * outputs); resolves when both are done. Without a worker (`threads` 1) both run here, in order.
+   * Runs share 0 here and share j on worker thread j at the same time (shares must write disjoint
+   * outputs); resolves when all are done. One share runs here alone, with no worker.
    */
-  async parallel(mine: KernelCall[], theirs: KernelCall[], threads: number): Promise<void> {
-    if (threads < 2 || theirs.length === 0) {
-      this.run(mine);
-      this.run(theirs);
-      return;
+  async parallel(shares: KernelCall[][]): Promise<void> {
+    const done = shares.slice(1).map((calls, j) => this.post(j, calls));
+    try {
+      this.run(shares[0] ?? []);
+    } finally {
+      await Promise.all(done);
     }
-    this.worker ??= new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory } });
-    const w = this.worker;
+  }
+
+  private post(j: number, calls: KernelCall[]): Promise<void> {
+    const w = (this.workers[j] ??= new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module, memory: this.memory } }));
     const done = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ok: boolean; error?: string }) => {
         w.off("error", onError);
@@ -94,17 +97,13 @@ export class TrainKernels {
       w.once("message", onMessage);
       w.once("error", onError);
     });
-    w.postMessage(theirs);
-    try {
-      this.run(mine);
-    } finally {
-      await done;
-    }
+    w.postMessage(calls);
+    return done;
   }
 
   async close(): Promise<void> {
-    await this.worker?.terminate();
-    this.worker = undefined;
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
