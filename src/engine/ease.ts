@@ -56,13 +56,13 @@ export interface EaseTrainOptions {
 
 /** Below this many items a second thread costs more to start than it saves. */
 const PARALLEL_MIN_ITEMS = 400;
-/** Cholesky rows per kernel call, between progress events. */
-const CHOL_CHUNK = 64;
+/** Rows per Cholesky panel (even, so column pairs line up however the panel is split). */
+const CHOL_PANEL = 64;
 
 /**
  * Returns B as a dense row-major Float32Array (n×n). Binary X: repeat events do not add weight.
  * The inverse runs in the SIMD kernels of wasm/train.wat (Cholesky, then L⁻¹, then L⁻ᵀL⁻¹),
- * the last two phases split over two threads; where WebAssembly is unavailable, Gauss-Jordan in
+ * each phase split over two threads; where WebAssembly is unavailable, Gauss-Jordan in
  * JavaScript. Same data and λ give the same bytes whatever the thread count.
  */
 export async function trainEase(ds: Dataset, params: EaseParams, opts: EaseTrainOptions = {}): Promise<Float32Array> {
@@ -104,12 +104,18 @@ export async function inverseSpd<T>(
     const dl = matrixBytes;
     const pd = matrixBytes + 8 * n;
     const progress = (done: number) => opts.onProgress?.({ phase: "ease-invert", done: Math.round(done), total: n });
-    for (let i0 = 0; i0 < n; i0 += CHOL_CHUNK) {
+    const threads = n < PARALLEL_MIN_ITEMS ? 1 : Math.max(1, opts.threads ?? Math.min(2, availableParallelism()));
+    // Cholesky by panels of rows: a panel's columns left of it depend only on finished rows, so
+    // threads split its rows; its own triangle is then done on this thread.
+    for (let i0 = 0; i0 < n; i0 += CHOL_PANEL) {
       progress(i0 / 3);
-      const failed = kernels.run([["chol", 0, s, i0, Math.min(n, i0 + CHOL_CHUNK), dl]]);
+      const i1 = Math.min(n, i0 + CHOL_PANEL);
+      const mid = (i0 + i1) >> 1;
+      const rows = threads > 1 && i0 >= CHOL_PANEL * 4 ? [[i0, mid], [mid, i1]] : [[i0, i1]];
+      await kernels.parallel(rows.map(([a, b]) => [["chol", 0, s, a, b, dl, 0, i0]]));
+      const failed = kernels.run([["chol", 0, s, i0, i1, dl, i0, n + 1]]);
       if (failed) throw new Error(`matrix is not positive definite at pivot ${failed - 1}`);
     }
-    const threads = n < PARALLEL_MIN_ITEMS ? 1 : Math.max(1, opts.threads ?? Math.min(2, availableParallelism()));
     // Column c of L⁻¹ and row r of P both cost ~(n − c)²: the early ones are the dear ones.
     const mid = splitInTwo(n, (c) => (n - c) * (n - c));
     progress(n / 3);

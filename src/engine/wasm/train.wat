@@ -12,7 +12,7 @@
 ;;   gram_inv  P[r][b] = M[r][b:n]·M[b][b:n] for b ≥ r, written to the strict lower triangle
 ;;             (A[b][r]) and the diagonal to the vector pd
 ;; The rows (columns) of inv_l and gram_inv are independent, so threads split them; chol is
-;; sequential by rows. Each output value is computed by one dot product with a fixed order
+;; split in panels of rows (see chol). Each output value is computed by one dot product with a fixed order
 ;; whatever the split, so results do not depend on the thread count.
 ;; Build: npm run build:wasm (writes train-wasm.ts, the binary as base64).
 (module
@@ -53,20 +53,25 @@
       (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
       (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
 
-  ;; Rows [i0, i1) of the Cholesky factor, in place (rows before i0 must be done). Returns 0, or
-  ;; 1 + the row whose pivot is not positive (the matrix is not positive definite).
-  (func (export "chol") (param $a i32) (param $s i32) (param $i0 i32) (param $i1 i32) (param $dl i32) (result i32)
-    (local $i i32) (local $j i32) (local $sb i32) (local $ri i32) (local $rj i32) (local $r v128) (local $lij f64) (local $d f64)
+  ;; Columns [j0, min(j1, i)) of rows i ∈ [i0, i1) of the Cholesky factor, in place, and the row's
+  ;; diagonal when j1 > i (the row is then complete). Rows before each column j and columns before
+  ;; j0 must be done: so a panel of rows can take columns [0, j0) on several threads, then its own
+  ;; triangle on one. Columns go in pairs from j0, so j0 even keeps every split's bits equal.
+  ;; Returns 0, or 1 + the row whose pivot is not positive (the matrix is not positive definite).
+  (func (export "chol") (param $a i32) (param $s i32) (param $i0 i32) (param $i1 i32) (param $dl i32) (param $j0 i32) (param $j1 i32) (result i32)
+    (local $i i32) (local $j i32) (local $sb i32) (local $ri i32) (local $rj i32) (local $r v128) (local $lij f64) (local $d f64) (local $jEnd i32)
     (local.set $sb (i32.shl (local.get $s) (i32.const 3)))
     (local.set $i (local.get $i0))
     (block $rowsdone
       (loop $rows
         (br_if $rowsdone (i32.ge_u (local.get $i) (local.get $i1)))
+        (block $next
         (local.set $ri (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sb))))
-        (local.set $j (i32.const 0))
+        (local.set $jEnd (select (local.get $j1) (local.get $i) (i32.lt_u (local.get $j1) (local.get $i))))
+        (local.set $j (local.get $j0))
         (block $pairsdone
           (loop $pairs
-            (br_if $pairsdone (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $i)))
+            (br_if $pairsdone (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $jEnd)))
             (local.set $rj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $sb))))
             (local.set $r (call $dot1x2 (local.get $ri) (local.get $rj) (i32.add (local.get $rj) (local.get $sb)) (local.get $j)))
             (local.set $lij
@@ -82,7 +87,7 @@
                 (f64.load offset=8 (i32.add (local.get $dl) (i32.shl (local.get $j) (i32.const 3))))))
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
             (br $pairs)))
-        (if (i32.lt_u (local.get $j) (local.get $i))
+        (if (i32.lt_u (local.get $j) (local.get $jEnd))
           (then
             (local.set $rj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $sb))))
             (local.set $r (call $dot1x2 (local.get $ri) (local.get $rj) (local.get $rj) (local.get $j)))
@@ -90,11 +95,12 @@
               (f64.div
                 (f64.sub (f64.load (i32.add (local.get $ri) (i32.shl (local.get $j) (i32.const 3)))) (f64x2.extract_lane 0 (local.get $r)))
                 (f64.load (i32.add (local.get $dl) (i32.shl (local.get $j) (i32.const 3))))))))
+        (br_if $next (i32.le_u (local.get $j1) (local.get $i)))
         (local.set $r (call $dot1x2 (local.get $ri) (local.get $ri) (local.get $ri) (local.get $i)))
         (local.set $d (f64.sub (f64.load (i32.add (local.get $ri) (i32.shl (local.get $i) (i32.const 3)))) (f64x2.extract_lane 0 (local.get $r))))
         (if (i32.eqz (f64.gt (local.get $d) (f64.const 0)))
           (then (return (i32.add (local.get $i) (i32.const 1)))))
-        (f64.store (i32.add (local.get $dl) (i32.shl (local.get $i) (i32.const 3))) (f64.sqrt (local.get $d)))
+        (f64.store (i32.add (local.get $dl) (i32.shl (local.get $i) (i32.const 3))) (f64.sqrt (local.get $d))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows)))
     (i32.const 0))
