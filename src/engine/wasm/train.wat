@@ -105,87 +105,164 @@
         (br $rows)))
     (i32.const 0))
 
-  ;; Rows [c0, c1) of M = (L⁻¹)ᵀ (upper triangle of the matrix, with its diagonal).
-  (func (export "inv_l") (param $a i32) (param $s i32) (param $n i32) (param $dl i32) (param $c0 i32) (param $c1 i32)
-    (local $c i32) (local $i i32) (local $sb i32) (local $rc i32) (local $ri i32) (local $r v128) (local $mci f64) (local $co i32)
+  ;; Columns [0, j1) of the panel of rows [i0, i1) of the Cholesky factor (j1 ≤ i0, so they depend
+  ;; only on finished rows): what chol computes for them, bit for bit, but column pair by column
+  ;; pair over the whole panel, so each finished row is read from memory once per panel rather
+  ;; than once per row (the panel's rows stay in cache).
+  (func (export "chol_panel") (param $a i32) (param $s i32) (param $i0 i32) (param $i1 i32) (param $dl i32) (param $j1 i32)
+    (local $i i32) (local $j i32) (local $sb i32) (local $ri i32) (local $rj i32) (local $r v128) (local $lij f64) (local $jo i32) (local $dj f64) (local $dj1 f64)
     (local.set $sb (i32.shl (local.get $s) (i32.const 3)))
-    (local.set $c (local.get $c0))
-    (block $colsdone
-      (loop $cols
-        (br_if $colsdone (i32.ge_u (local.get $c) (local.get $c1)))
-        (local.set $co (i32.shl (local.get $c) (i32.const 3)))
-        (local.set $rc (i32.add (local.get $a) (i32.mul (local.get $c) (local.get $sb))))
-        (f64.store (i32.add (local.get $rc) (local.get $co))
-          (f64.div (f64.const 1) (f64.load (i32.add (local.get $dl) (local.get $co)))))
-        (local.set $i (i32.add (local.get $c) (i32.const 1)))
-        (block $pairsdone
-          (loop $pairs
-            (br_if $pairsdone (i32.ge_u (i32.add (local.get $i) (i32.const 1)) (local.get $n)))
+    (block $pairsdone
+      (loop $pairs
+        (br_if $pairsdone (i32.ge_u (i32.add (local.get $j) (i32.const 1)) (local.get $j1)))
+        (local.set $rj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $sb))))
+        (local.set $jo (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $dj (f64.load (i32.add (local.get $dl) (local.get $jo))))
+        (local.set $dj1 (f64.load offset=8 (i32.add (local.get $dl) (local.get $jo))))
+        (local.set $i (local.get $i0))
+        (block $rowsdone
+          (loop $rows
+            (br_if $rowsdone (i32.ge_u (local.get $i) (local.get $i1)))
             (local.set $ri (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sb))))
-            (local.set $r (call $dot1x2 (i32.add (local.get $rc) (local.get $co)) (i32.add (local.get $ri) (local.get $co))
-              (i32.add (i32.add (local.get $ri) (local.get $sb)) (local.get $co)) (i32.sub (local.get $i) (local.get $c))))
-            (local.set $mci
-              (f64.div (f64.neg (f64x2.extract_lane 0 (local.get $r)))
-                (f64.load (i32.add (local.get $dl) (i32.shl (local.get $i) (i32.const 3))))))
-            (f64.store (i32.add (local.get $rc) (i32.shl (local.get $i) (i32.const 3))) (local.get $mci))
-            (f64.store offset=8 (i32.add (local.get $rc) (i32.shl (local.get $i) (i32.const 3)))
+            (local.set $r (call $dot1x2 (local.get $ri) (local.get $rj) (i32.add (local.get $rj) (local.get $sb)) (local.get $j)))
+            (local.set $lij (f64.div (f64.sub (f64.load (i32.add (local.get $ri) (local.get $jo))) (f64x2.extract_lane 0 (local.get $r))) (local.get $dj)))
+            (f64.store (i32.add (local.get $ri) (local.get $jo)) (local.get $lij))
+            (f64.store offset=8 (i32.add (local.get $ri) (local.get $jo))
               (f64.div
-                (f64.neg (f64.add (f64x2.extract_lane 1 (local.get $r))
-                  (f64.mul (f64.load (i32.add (i32.add (local.get $ri) (local.get $sb)) (i32.shl (local.get $i) (i32.const 3)))) (local.get $mci))))
-                (f64.load offset=8 (i32.add (local.get $dl) (i32.shl (local.get $i) (i32.const 3))))))
-            (local.set $i (i32.add (local.get $i) (i32.const 2)))
-            (br $pairs)))
-        (if (i32.lt_u (local.get $i) (local.get $n))
-          (then
+                (f64.sub
+                  (f64.sub (f64.load offset=8 (i32.add (local.get $ri) (local.get $jo))) (f64x2.extract_lane 1 (local.get $r)))
+                  (f64.mul (local.get $lij) (f64.load (i32.add (i32.add (local.get $rj) (local.get $sb)) (local.get $jo)))))
+                (local.get $dj1)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (local.set $j (i32.add (local.get $j) (i32.const 2)))
+        (br $pairs)))
+    (if (i32.lt_u (local.get $j) (local.get $j1))
+      (then
+        (local.set $rj (i32.add (local.get $a) (i32.mul (local.get $j) (local.get $sb))))
+        (local.set $jo (i32.shl (local.get $j) (i32.const 3)))
+        (local.set $i (local.get $i0))
+        (block $rowsdone
+          (loop $rows
+            (br_if $rowsdone (i32.ge_u (local.get $i) (local.get $i1)))
             (local.set $ri (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sb))))
-            (local.set $r (call $dot1x2 (i32.add (local.get $rc) (local.get $co)) (i32.add (local.get $ri) (local.get $co))
-              (i32.add (local.get $ri) (local.get $co)) (i32.sub (local.get $i) (local.get $c))))
-            (f64.store (i32.add (local.get $rc) (i32.shl (local.get $i) (i32.const 3)))
-              (f64.div (f64.neg (f64x2.extract_lane 0 (local.get $r)))
-                (f64.load (i32.add (local.get $dl) (i32.shl (local.get $i) (i32.const 3))))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $cols)))) 
+            (local.set $r (call $dot1x2 (local.get $ri) (local.get $rj) (local.get $rj) (local.get $j)))
+            (f64.store (i32.add (local.get $ri) (local.get $jo))
+              (f64.div (f64.sub (f64.load (i32.add (local.get $ri) (local.get $jo))) (f64x2.extract_lane 0 (local.get $r)))
+                (f64.load (i32.add (local.get $dl) (local.get $jo)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows))))))
 
-  ;; Rows [r0, r1) of P = MᵀM... as P[r][b] = M[r][b:n]·M[b][b:n] for b ≥ r (M holds (L⁻¹)ᵀ, so this
-  ;; is L⁻ᵀL⁻¹ = A⁻¹): P[r][b] goes to the strict lower triangle at [b][r], P[r][r] to pd[r].
-  (func (export "gram_inv") (param $a i32) (param $s i32) (param $n i32) (param $pd i32) (param $r0 i32) (param $r1 i32)
-    (local $row i32) (local $b i32) (local $sb i32) (local $ra i32) (local $rb i32) (local $off i32) (local $ro i32) (local $r v128) (local $pab f64)
+  ;; Rows [c0, c1) of M = (L⁻¹)ᵀ (upper triangle of the matrix, with its diagonal), in blocks of
+  ;; `block` rows: each row of L is read once per block while the block's rows of M stay in cache.
+  ;; Row c takes L's rows in pairs (i, i+1) from i = c+1, whatever the blocking.
+  (func (export "inv_l") (param $a i32) (param $s i32) (param $n i32) (param $dl i32) (param $c0 i32) (param $c1 i32) (param $block i32)
+    (local $b0 i32) (local $b1 i32) (local $c i32) (local $i i32) (local $cEnd i32) (local $sb i32) (local $rc i32) (local $ri i32) (local $co i32) (local $io i32)
+    (local $r v128) (local $mci f64)
     (local.set $sb (i32.shl (local.get $s) (i32.const 3)))
-    (local.set $row (local.get $r0))
-    (block $rowsdone
-      (loop $rows
-        (br_if $rowsdone (i32.ge_u (local.get $row) (local.get $r1)))
-        (local.set $ra (i32.add (local.get $a) (i32.mul (local.get $row) (local.get $sb))))
-        (local.set $ro (i32.shl (local.get $row) (i32.const 3)))
-        (local.set $b (local.get $row))
-        (block $pairsdone
-          (loop $pairs
-            (br_if $pairsdone (i32.ge_u (i32.add (local.get $b) (i32.const 1)) (local.get $n)))
+    (local.set $b0 (local.get $c0))
+    (block $blocksdone
+      (loop $blocks
+        (br_if $blocksdone (i32.ge_u (local.get $b0) (local.get $c1)))
+        (local.set $b1 (i32.add (local.get $b0) (local.get $block)))
+        (if (i32.gt_u (local.get $b1) (local.get $c1)) (then (local.set $b1 (local.get $c1))))
+        ;; M[c][c] = 1 / L[c][c]
+        (local.set $c (local.get $b0))
+        (block $diagdone
+          (loop $diag
+            (br_if $diagdone (i32.ge_u (local.get $c) (local.get $b1)))
+            (local.set $co (i32.shl (local.get $c) (i32.const 3)))
+            (f64.store (i32.add (i32.add (local.get $a) (i32.mul (local.get $c) (local.get $sb))) (local.get $co))
+              (f64.div (f64.const 1) (f64.load (i32.add (local.get $dl) (local.get $co)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $diag)))
+        (local.set $i (i32.add (local.get $b0) (i32.const 1)))
+        (block $idone
+          (loop $is
+            (br_if $idone (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $ri (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sb))))
+            (local.set $io (i32.shl (local.get $i) (i32.const 3)))
+            (local.set $cEnd (select (local.get $b1) (local.get $i) (i32.lt_u (local.get $b1) (local.get $i))))
+            ;; the block's rows c < i whose next pair starts at i: i − c − 1 even
+            (local.set $c (i32.add (local.get $b0) (i32.and (i32.sub (i32.sub (local.get $i) (local.get $b0)) (i32.const 1)) (i32.const 1))))
+            (block $cdone
+              (loop $cs
+                (br_if $cdone (i32.ge_u (local.get $c) (local.get $cEnd)))
+                (local.set $co (i32.shl (local.get $c) (i32.const 3)))
+                (local.set $rc (i32.add (local.get $a) (i32.mul (local.get $c) (local.get $sb))))
+                (if (i32.lt_u (i32.add (local.get $i) (i32.const 1)) (local.get $n))
+                  (then
+                    (local.set $r (call $dot1x2 (i32.add (local.get $rc) (local.get $co)) (i32.add (local.get $ri) (local.get $co))
+                      (i32.add (i32.add (local.get $ri) (local.get $sb)) (local.get $co)) (i32.sub (local.get $i) (local.get $c))))
+                    (local.set $mci (f64.div (f64.neg (f64x2.extract_lane 0 (local.get $r))) (f64.load (i32.add (local.get $dl) (local.get $io)))))
+                    (f64.store (i32.add (local.get $rc) (local.get $io)) (local.get $mci))
+                    (f64.store offset=8 (i32.add (local.get $rc) (local.get $io))
+                      (f64.div
+                        (f64.neg (f64.add (f64x2.extract_lane 1 (local.get $r))
+                          (f64.mul (f64.load (i32.add (i32.add (local.get $ri) (local.get $sb)) (local.get $io))) (local.get $mci))))
+                        (f64.load offset=8 (i32.add (local.get $dl) (local.get $io))))))
+                  (else
+                    (local.set $r (call $dot1x2 (i32.add (local.get $rc) (local.get $co)) (i32.add (local.get $ri) (local.get $co))
+                      (i32.add (local.get $ri) (local.get $co)) (i32.sub (local.get $i) (local.get $c))))
+                    (f64.store (i32.add (local.get $rc) (local.get $io))
+                      (f64.div (f64.neg (f64x2.extract_lane 0 (local.get $r))) (f64.load (i32.add (local.get $dl) (local.get $io)))))))
+                (local.set $c (i32.add (local.get $c) (i32.const 2)))
+                (br $cs)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $is)))
+        (local.set $b0 (local.get $b1))
+        (br $blocks))))
+
+  ;; Rows [r0, r1) of P = L⁻ᵀL⁻¹ = A⁻¹ as P[r][b] = M[r][b:n]·M[b][b:n] for b ≥ r (M holds
+  ;; (L⁻¹)ᵀ): P[r][b] goes to the strict lower triangle at [b][r], P[r][r] to pd[r]. In blocks of
+  ;; `block` rows: each row of M is read once per block. Row r takes M's rows in pairs (b, b+1)
+  ;; from b = r, whatever the blocking.
+  (func (export "gram_inv") (param $a i32) (param $s i32) (param $n i32) (param $pd i32) (param $r0 i32) (param $r1 i32) (param $block i32)
+    (local $b0 i32) (local $b1 i32) (local $row i32) (local $b i32) (local $rEnd i32) (local $sb i32) (local $ra i32) (local $rb i32)
+    (local $off i32) (local $ro i32) (local $bo i32) (local $r v128) (local $pab f64) (local $mbb f64)
+    (local.set $sb (i32.shl (local.get $s) (i32.const 3)))
+    (local.set $b0 (local.get $r0))
+    (block $blocksdone
+      (loop $blocks
+        (br_if $blocksdone (i32.ge_u (local.get $b0) (local.get $r1)))
+        (local.set $b1 (i32.add (local.get $b0) (local.get $block)))
+        (if (i32.gt_u (local.get $b1) (local.get $r1)) (then (local.set $b1 (local.get $r1))))
+        (local.set $b (local.get $b0))
+        (block $bdone
+          (loop $bs
+            (br_if $bdone (i32.ge_u (local.get $b) (local.get $n)))
             (local.set $rb (i32.add (local.get $a) (i32.mul (local.get $b) (local.get $sb))))
-            (local.set $off (i32.shl (i32.add (local.get $b) (i32.const 1)) (i32.const 3)))
-            (local.set $r (call $dot1x2 (i32.add (local.get $ra) (local.get $off)) (i32.add (local.get $rb) (local.get $off))
-              (i32.add (i32.add (local.get $rb) (local.get $sb)) (local.get $off)) (i32.sub (i32.sub (local.get $n) (local.get $b)) (i32.const 1))))
-            (local.set $pab
-              (f64.add (f64x2.extract_lane 0 (local.get $r))
-                (f64.mul (f64.load (i32.add (local.get $ra) (i32.shl (local.get $b) (i32.const 3))))
-                  (f64.load (i32.add (local.get $rb) (i32.shl (local.get $b) (i32.const 3)))))))
-            (if (i32.eq (local.get $b) (local.get $row))
-              (then (f64.store (i32.add (local.get $pd) (local.get $ro)) (local.get $pab)))
-              (else (f64.store (i32.add (local.get $rb) (local.get $ro)) (local.get $pab))))
-            (f64.store (i32.add (i32.add (local.get $rb) (local.get $sb)) (local.get $ro)) (f64x2.extract_lane 1 (local.get $r)))
-            (local.set $b (i32.add (local.get $b) (i32.const 2)))
-            (br $pairs)))
-        (if (i32.lt_u (local.get $b) (local.get $n))
-          (then
-            (local.set $rb (i32.add (local.get $a) (i32.mul (local.get $b) (local.get $sb))))
-            (local.set $pab
-              (f64.mul (f64.load (i32.add (local.get $ra) (i32.shl (local.get $b) (i32.const 3))))
-                (f64.load (i32.add (local.get $rb) (i32.shl (local.get $b) (i32.const 3))))))
-            (if (i32.eq (local.get $b) (local.get $row))
-              (then (f64.store (i32.add (local.get $pd) (local.get $ro)) (local.get $pab)))
-              (else (f64.store (i32.add (local.get $rb) (local.get $ro)) (local.get $pab))))))
-        (local.set $row (i32.add (local.get $row) (i32.const 1)))
-        (br $rows))))
+            (local.set $bo (i32.shl (local.get $b) (i32.const 3)))
+            (local.set $off (i32.add (local.get $bo) (i32.const 8)))
+            (local.set $mbb (f64.load (i32.add (local.get $rb) (local.get $bo))))
+            (local.set $rEnd (i32.add (local.get $b) (i32.const 1)))
+            (if (i32.gt_u (local.get $rEnd) (local.get $b1)) (then (local.set $rEnd (local.get $b1))))
+            ;; the block's rows r ≤ b whose next pair starts at b: b − r even
+            (local.set $row (i32.add (local.get $b0) (i32.and (i32.sub (local.get $b) (local.get $b0)) (i32.const 1))))
+            (block $rdone
+              (loop $rs
+                (br_if $rdone (i32.ge_u (local.get $row) (local.get $rEnd)))
+                (local.set $ra (i32.add (local.get $a) (i32.mul (local.get $row) (local.get $sb))))
+                (local.set $ro (i32.shl (local.get $row) (i32.const 3)))
+                (if (i32.lt_u (i32.add (local.get $b) (i32.const 1)) (local.get $n))
+                  (then
+                    (local.set $r (call $dot1x2 (i32.add (local.get $ra) (local.get $off)) (i32.add (local.get $rb) (local.get $off))
+                      (i32.add (i32.add (local.get $rb) (local.get $sb)) (local.get $off)) (i32.sub (i32.sub (local.get $n) (local.get $b)) (i32.const 1))))
+                    (local.set $pab (f64.add (f64x2.extract_lane 0 (local.get $r))
+                      (f64.mul (f64.load (i32.add (local.get $ra) (local.get $bo))) (local.get $mbb))))
+                    (f64.store (i32.add (i32.add (local.get $rb) (local.get $sb)) (local.get $ro)) (f64x2.extract_lane 1 (local.get $r))))
+                  (else
+                    (local.set $pab (f64.mul (f64.load (i32.add (local.get $ra) (local.get $bo))) (local.get $mbb)))))
+                (if (i32.eq (local.get $b) (local.get $row))
+                  (then (f64.store (i32.add (local.get $pd) (local.get $ro)) (local.get $pab)))
+                  (else (f64.store (i32.add (local.get $rb) (local.get $ro)) (local.get $pab))))
+                (local.set $row (i32.add (local.get $row) (i32.const 2)))
+                (br $rs)))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $bs)))
+        (local.set $b0 (local.get $b1))
+        (br $blocks))))
+
 ;; iALS (see ials-kernel.ts, whose JavaScript this mirrors operation for operation, so the two
 ;; give the same bits): float64 arithmetic on float32 factors. A sum over the factor dimension
 ;; runs in four strided partial sums s0..s3 (s_q over f ≡ q mod 4) added as ((s0+s1)+s2)+s3; here
