@@ -5,7 +5,7 @@
  * time and O(n²) memory, so it is refused above a configurable item limit.
  */
 import { availableParallelism } from "node:os";
-import type { Dataset, ProgressCallback } from "./dataset.js";
+import { transpose, type Dataset, type ProgressCallback } from "./dataset.js";
 import { TrainKernels, splitInTwo } from "./wasm/train-kernels.js";
 
 export interface EaseParams {
@@ -135,23 +135,27 @@ export async function inverseSpd<T>(
   }
 }
 
-/** Adds XᵀX + λI into the lower triangle (with the diagonal) of A (stride s). */
+/**
+ * Adds XᵀX + λI into the lower triangle (with the diagonal) of A (stride s): row i counts, for
+ * every user of item i, that user's items j ≤ i. Going item by item keeps the writes in one row
+ * of A (in cache) instead of scattered over the whole matrix.
+ */
 function addGram(ds: Dataset, A: Float64Array, s: number, lambda: number, onProgress?: ProgressCallback): void {
-  const nU = ds.users.size;
-  for (let u = 0; u < nU; u++) {
-    const a = ds.indptr[u];
-    const b = ds.indptr[u + 1];
-    for (let p = a; p < b; p++) {
-      const i = ds.indices[p];
-      const io = i * s;
-      for (let q = a; q < b; q++) {
+  const nI = ds.items.size;
+  const byItem = transpose(ds.users.size, nI, ds.indptr, ds.indices, ds.weights);
+  for (let i = 0; i < nI; i++) {
+    const io = i * s;
+    for (let e = byItem.indptr[i]; e < byItem.indptr[i + 1]; e++) {
+      const u = byItem.indices[e];
+      const end = ds.indptr[u + 1];
+      for (let q = ds.indptr[u]; q < end; q++) {
         const j = ds.indices[q];
         if (j <= i) A[io + j] += 1;
       }
     }
-    if ((u & 1023) === 0) onProgress?.({ phase: "ease-gram", done: u, total: nU });
+    A[io + i] += lambda;
+    if ((i & 255) === 0) onProgress?.({ phase: "ease-gram", done: i, total: nI });
   }
-  for (let i = 0; i < A.length / s; i++) A[i * s + i] += lambda;
 }
 
 /** The JavaScript path (no WebAssembly): full Gram matrix and a Gauss-Jordan inverse. */
