@@ -49,8 +49,12 @@ export class TrainKernels {
     this.kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
   }
 
-  /** Kernels on a fresh shared memory of at least `bytes`, or undefined where WebAssembly SIMD is unavailable. */
+  /**
+   * Kernels on a fresh shared memory of at least `bytes`, or undefined where WebAssembly SIMD is
+   * unavailable or PINREC_TRAIN_KERNELS=js (the JavaScript kernels: a benchmark's baseline).
+   */
   static create(bytes: number): TrainKernels | undefined {
+    if (process.env.PINREC_TRAIN_KERNELS === "js") return undefined;
     const module = trainModule();
     if (!module) return undefined;
     const pages = Math.max(1, Math.ceil(bytes / 65536));
