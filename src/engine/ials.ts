@@ -108,7 +108,8 @@ export async function trainIals(ds: Dataset, params: IalsParams, opts: IalsTrain
 
   // Everything the kernels touch lives in one memory, shared by the threads.
   const scratchBytes = 8 * (k * k + 6 * k);
-  const threads = Math.max(1, opts.threads ?? (ds.indices.length < 200_000 ? 1 : Math.min(2, availableParallelism())));
+  // A worker costs ~30 ms to start; from ~50k interactions (MovieLens-100K size) it pays.
+  const threads = Math.max(1, opts.threads ?? (ds.indices.length < 50_000 ? 1 : Math.min(2, availableParallelism())));
   const plan = new Layout();
   const at = {
     uIndptr: plan.add(4 * (nU + 1)),
