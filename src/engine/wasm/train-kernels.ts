@@ -51,14 +51,15 @@ export class TrainKernels {
 
   /**
    * Kernels on a fresh shared memory of at least `bytes`, or undefined where WebAssembly SIMD is
-   * unavailable or PINREC_TRAIN_KERNELS=js (the JavaScript kernels: a benchmark's baseline).
+   * unavailable, the data needs more than 4 GiB, or PINREC_TRAIN_KERNELS=js (the JavaScript
+   * kernels: a benchmark's baseline); callers then run their JavaScript kernels.
    */
   static create(bytes: number): TrainKernels | undefined {
     if (process.env.PINREC_TRAIN_KERNELS === "js") return undefined;
     const module = trainModule();
     if (!module) return undefined;
     const pages = Math.max(1, Math.ceil(bytes / 65536));
-    if (pages > 65536) throw new RangeError(`training needs ${bytes} bytes of WebAssembly memory (at most 4 GiB)`);
+    if (pages > 65536) return undefined; // beyond a 32-bit memory (4 GiB): the JavaScript kernels
     return new TrainKernels(module, new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }));
   }
 
