@@ -1,22 +1,96 @@
 #!/usr/bin/env node
-// Benchmark of the embedded engine: synthesise 50k users × 10k items × 1M events,
-// time import and training per recipe, measure a loaded model's RSS and
-// recommend() latency in a fresh process, then evaluate recipes on a
-// MovieLens-100K-shaped synthetic set.
+// Benchmark of the embedded engine's training (run by `npm run bench:engine` after bench/engine.mjs).
 //
-//   npx tsc -p tsconfig.build.json && node bench/engine-train.mjs
+// By default: the training targets, each timed in a fresh process (wall and CPU seconds of all
+// its threads), printed as met / not met:
+//   EASE, 1,682 items (synth 943 × 1,682 × 100k, seed 7)         ≤ 1.5 s
+//   EASE, 5,000 items (synth 20,000 × 5,000 × 500k, seed 1)        ≤ 20 s
+//   iALS, synth 50,000 × 10,000 × 1M (seed 1)                      ≤ 8 s
+//   --tune on the 1,682-item set (search + final training)         ≤ 60 s
+// with, as the same-run baseline, the JavaScript kernels (PINREC_TRAIN_KERNELS=js: Gauss-Jordan for
+// EASE, the scalar iALS kernel on one thread) on the first and third.
+//
+//   npm run build && node bench/engine-train.mjs            # targets
+//   node bench/engine-train.mjs --full                       # also import, serving latency, RSS, evaluation
 //   ENGINE_DIST=/tmp/engine-dist/engine/index.js node bench/engine-train.mjs   # if the full build is broken
 //
-// Options: --users N --items N --interactions N --seed N --skip-eval --threads N
+// Options (--full): --users N --items N --interactions N --seed N --skip-eval --threads N
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
-import { statSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { statSync, mkdirSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const distPath = resolve(process.env.ENGINE_DIST ?? join(here, "..", "dist", "engine", "index.js"));
 const E = await import(pathToFileURL(distPath).href);
+
+const cpuSeconds = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+// Child mode: one measurement in this fresh process, printed as JSON.
+if (process.argv[2] === "--measure") {
+  const [, , , what, dir, recipe] = process.argv;
+  const ds = await E.importDataset(join(dir, "interactions.csv"));
+  const t0 = performance.now();
+  const c0 = cpuSeconds();
+  let out;
+  if (what === "train") {
+    const m = await E.train(ds, { recipe, seed: 1 });
+    out = { hash: createHash("sha256").update(E.serializeModel(m)).digest("hex").slice(0, 16) };
+  } else {
+    const recipes = E.tuneCandidates(ds, "auto");
+    const search = await E.tune(ds, { recipes, seed: 1 });
+    await E.train(ds, { recipe: search.recipe, params: { [search.recipe]: search.params }, seed: 1 });
+    out = { trials: search.trials.length, stoppedEarly: search.stoppedEarly, winner: `${search.recipe} ${search.bestNdcg.toFixed(4)} (default ${search.defaultNdcg.toFixed(4)})` };
+  }
+  console.log(JSON.stringify({ ...out, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 }));
+  process.exit(0);
+}
+
+const root = join(here, "..");
+function dataSet(users, items, interactions, seed) {
+  const dir = join(root, ".bench", `synth-${users}-${items}-${interactions}${seed === 1 ? "" : `-${seed}`}`);
+  if (!existsSync(join(dir, "interactions.csv"))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(process.execPath, [join(root, "bin/pinrec.js"), "data", "synth", "--users", String(users), "--items", String(items), "--interactions", String(interactions), "--seed", String(seed), "--out", dir]);
+  }
+  return dir;
+}
+function measure(what, dir, recipe, env = {}) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--measure", what, dir, recipe ?? ""], { encoding: "utf8", env: { ...process.env, ...env } });
+  return JSON.parse(out.trim().split("\n").pop());
+}
+const loadNow = () => os.loadavg()[0].toFixed(1);
+
+console.log(`pinrec training targets — node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), load average ${loadNow()}`);
+console.log("each row: a fresh process, import excluded; CPU-s = all its threads; JS = the JavaScript kernels (PINREC_TRAIN_KERNELS=js), measured in this run\n");
+const ml = dataSet(943, 1682, 100_000, 7);
+const mid = dataSet(20_000, 5000, 500_000, 1);
+const big = dataSet(50_000, 10_000, 1_000_000, 1);
+const rows = [];
+const target = (name, limit, r, baseline) => {
+  const ratio = baseline ? `, ${(baseline.wall / r.wall).toFixed(1)}× faster wall / ${(baseline.cpu / r.cpu).toFixed(1)}× less CPU than JS (${baseline.wall.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s)` : "";
+  const extra = r.trials ? `, ${r.trials} trials${r.stoppedEarly ? ", stopped by the clock" : ""}, winner ${r.winner}` : "";
+  const line = `${name.padEnd(34)} ${r.wall.toFixed(2).padStart(6)} s wall, ${r.cpu.toFixed(1).padStart(5)} CPU-s (target ≤ ${limit} s: ${r.wall <= limit ? "met" : "NOT met"})${ratio}${extra}  [load ${loadNow()}]`;
+  rows.push(line);
+  console.log(line);
+};
+const easeJs = measure("train", ml, "ease", { PINREC_TRAIN_KERNELS: "js" });
+const ease = measure("train", ml, "ease");
+target("EASE, 1,682 items", 1.5, ease, easeJs);
+target("EASE, 5,000 items", 20, measure("train", mid, "ease"));
+const ialsJs = measure("train", big, "ials", { PINREC_TRAIN_KERNELS: "js" });
+const ials = measure("train", big, "ials");
+target("iALS, 1M interactions", 8, ials, ialsJs);
+console.log(`  (same model bytes with the JS kernels: EASE ${ease.hash === easeJs.hash ? "yes" : "no (expected: Cholesky vs Gauss-Jordan round differently)"}, iALS ${ials.hash === ialsJs.hash ? "yes" : "NO"})`);
+target("--tune, 1,682 items (60 s budget)", 60, measure("tune", ml));
+
+if (!process.argv.includes("--full")) process.exit(0);
+console.log("\n--full: import, every recipe, serving and evaluation\n");
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {

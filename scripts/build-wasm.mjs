@@ -7,7 +7,7 @@ import wabtInit from "wabt";
 const dir = new URL("../src/engine/wasm/", import.meta.url).pathname;
 const wabt = await wabtInit();
 for (const file of readdirSync(dir).filter((f) => f.endsWith(".wat"))) {
-  const module = wabt.parseWat(file, readFileSync(join(dir, file), "utf8"), { simd: true });
+  const module = wabt.parseWat(file, readFileSync(join(dir, file), "utf8"), { simd: true, threads: true });
   const { buffer } = module.toBinary({});
   module.destroy();
   const name = file.replace(/\.wat$/, "");

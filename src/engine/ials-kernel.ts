@@ -1,10 +1,9 @@
 /**
- * iALS numeric kernels. These functions are serialised with Function#toString
- * and evaluated inside worker_threads, so they must be self-contained: no
- * imports, no closures, no helpers defined elsewhere. The same functions run on
- * the main thread when threads = 1, which is what makes results bit-identical
- * regardless of thread count: every output value is computed by exactly one
- * call with the same operation order, whatever the work split.
+ * iALS numeric kernels in JavaScript: the reference for the SIMD kernels in wasm/train.wat
+ * (ials_solve, ials_gram), which perform the same float64 operations in the same order and so
+ * give the same bits (tested), and the path where WebAssembly is unavailable. Every output value
+ * is computed by exactly one call with a fixed operation order, whatever the split of rows over
+ * threads, so results do not depend on the thread count.
  */
 
 /**

@@ -3,13 +3,15 @@
  * a global unobserved weight α0 on all user×item pairs, frequency-scaled L2
  * regularisation, small initialisation, and conjugate-gradient row solves
  * (Takács et al. 2011) so an epoch costs O(nnz·k + rows·k²) rather than
- * O(rows·k³). Rows are split across worker_threads over SharedArrayBuffers.
+ * O(rows·k³). The kernels are in wasm/train.wat (SIMD, the same bits as the JavaScript in
+ * ials-kernel.ts, which runs where WebAssembly is unavailable); rows are split across a worker
+ * thread and this one, on one shared memory.
  */
-import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { Rng } from "./prng.js";
 import { ialsSolveRows, gramRows } from "./ials-kernel.js";
 import { transpose, type Dataset, type ProgressCallback } from "./dataset.js";
+import { TrainKernels } from "./wasm/train-kernels.js";
 
 export interface IalsParams {
   /** Latent dimension. More factors help on large data; 64 is a good JS speed/quality point. */
@@ -47,20 +49,6 @@ export interface IalsResult {
   itemGram: Float64Array;
 }
 
-function sab32(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
-}
-function sabI32(src: Int32Array): Int32Array {
-  const a = new Int32Array(new SharedArrayBuffer(Math.max(1, src.length) * 4));
-  a.set(src);
-  return a;
-}
-function sabF32(src: Float32Array): Float32Array {
-  const a = sab32(src.length);
-  a.set(src);
-  return a;
-}
-
 /** Split [0, n) into `parts` contiguous ranges with roughly equal cost (cost(i) = nnz_i + k). */
 export function balancedSplit(indptr: Int32Array, n: number, parts: number, rowCost: number): number[] {
   const total = indptr[n] + rowCost * n;
@@ -88,63 +76,18 @@ function gramSplit(k: number, parts: number): number[] {
   return bounds;
 }
 
-function mirror(G: Float64Array, k: number): void {
-  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a];
+/** Byte offsets of arrays packed one after another, each 16-byte aligned (for SIMD loads). */
+class Layout {
+  bytes = 0;
+  add(bytes: number): number {
+    const at = this.bytes;
+    this.bytes += Math.ceil(bytes / 16) * 16;
+    return at;
+  }
 }
 
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require("node:worker_threads");
-const ialsSolveRows = ${ialsSolveRows.toString()};
-const gramRows = ${gramRows.toString()};
-const d = workerData;
-parentPort.on("message", (m) => {
-  try {
-    if (m.op === "solve") {
-      const users = m.side === "users";
-      ialsSolveRows(m.start, m.end,
-        users ? d.uIndptr : d.iIndptr, users ? d.uIndices : d.iIndices, users ? d.uConf : d.iConf,
-        users ? d.U : d.V, users ? d.V : d.U, d.G, d.k, users ? d.nItems : d.nUsers,
-        d.alpha0, d.lambda, d.cgSteps);
-    } else if (m.op === "gram") {
-      const users = m.side === "users";
-      gramRows(m.start, m.end, users ? d.U : d.V, users ? d.nUsers : d.nItems, d.k, d.G);
-    }
-    parentPort.postMessage({ ok: true });
-  } catch (e) {
-    parentPort.postMessage({ ok: false, error: String(e && e.stack || e) });
-  }
-});
-`;
-
-class Pool {
-  private workers: Worker[];
-  constructor(n: number, data: Record<string, unknown>) {
-    this.workers = Array.from({ length: n }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: data }));
-  }
-  run(tasks: Record<string, unknown>[]): Promise<void> {
-    return Promise.all(
-      tasks.map(
-        (t, j) =>
-          new Promise<void>((resolve, reject) => {
-            const w = this.workers[j];
-            const onMsg = (m: { ok: boolean; error?: string }) => {
-              w.off("error", onErr);
-              m.ok ? resolve() : reject(new Error(m.error));
-            };
-            const onErr = (e: Error) => {
-              w.off("message", onMsg);
-              reject(e);
-            };
-            w.once("message", onMsg);
-            w.once("error", onErr);
-            w.postMessage(t);
-          }),
-      ),
-    ).then(() => undefined);
-  }
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
+function mirror(G: Float64Array, k: number): void {
+  for (let a = 0; a < k; a++) for (let b = 0; b < a; b++) G[a * k + b] = G[b * k + a];
 }
 
 export interface IalsTrainOptions {
@@ -163,65 +106,76 @@ export async function trainIals(ds: Dataset, params: IalsParams, opts: IalsTrain
   for (let e = 0; e < conf.length; e++) conf[e] = 1 + params.alpha * Math.log(Math.max(1, ds.weights[e]));
   const tr = transpose(nU, nI, ds.indptr, ds.indices, conf);
 
-  const U = sab32(nU * k);
-  const V = sab32(nI * k);
+  // Everything the kernels touch lives in one memory, shared by the threads.
+  const scratchBytes = 8 * (k * k + 6 * k);
+  // A worker costs ~30 ms to start; from ~50k interactions (MovieLens-100K size) it pays.
+  const threads = Math.max(1, opts.threads ?? (ds.indices.length < 50_000 ? 1 : Math.min(2, availableParallelism())));
+  const plan = new Layout();
+  const at = {
+    uIndptr: plan.add(4 * (nU + 1)),
+    uIndices: plan.add(4 * ds.indices.length),
+    uConf: plan.add(4 * conf.length),
+    iIndptr: plan.add(4 * (nI + 1)),
+    iIndices: plan.add(4 * tr.indices.length),
+    iConf: plan.add(4 * tr.values.length),
+    U: plan.add(4 * nU * k),
+    V: plan.add(4 * nI * k),
+    G: plan.add(8 * k * k),
+    scratch: Array.from({ length: threads }, () => plan.add(scratchBytes)),
+  };
+  const kernels = TrainKernels.create(plan.bytes);
+  const buffer = kernels?.buffer ?? new ArrayBuffer(plan.bytes);
+  const i32 = (offset: number, src: Int32Array) => {
+    const a = new Int32Array(buffer, offset, src.length);
+    a.set(src);
+    return a;
+  };
+  const uIndptr = i32(at.uIndptr, ds.indptr);
+  const uIndices = i32(at.uIndices, ds.indices);
+  const uConf = new Float32Array(buffer, at.uConf, conf.length);
+  uConf.set(conf);
+  const iIndptr = i32(at.iIndptr, tr.indptr);
+  const iIndices = i32(at.iIndices, tr.indices);
+  const iConf = new Float32Array(buffer, at.iConf, tr.values.length);
+  iConf.set(tr.values);
+  const U = new Float32Array(buffer, at.U, nU * k);
+  const V = new Float32Array(buffer, at.V, nI * k);
+  const G = new Float64Array(buffer, at.G, k * k);
   const rng = new Rng(opts.seed);
   const std = params.initStd / Math.sqrt(k);
   for (let j = 0; j < U.length && nU > 0; j++) U[j] = rng.gaussian() * std;
   for (let j = 0; j < V.length && nI > 0; j++) V[j] = rng.gaussian() * std;
-  const G = new Float64Array(new SharedArrayBuffer(k * k * 8));
 
-  // Small problems are faster on one thread than the ~30 ms of worker start-up.
-  const threads = Math.max(1, opts.threads ?? (ds.indices.length < 200_000 ? 1 : Math.min(2, availableParallelism())));
-  const data = {
-    uIndptr: sabI32(ds.indptr),
-    uIndices: sabI32(ds.indices),
-    uConf: sabF32(conf),
-    iIndptr: sabI32(tr.indptr),
-    iIndices: sabI32(tr.indices),
-    iConf: sabF32(tr.values),
-    U,
-    V,
-    G,
-    k,
-    nUsers: nU,
-    nItems: nI,
-    alpha0: params.unobservedWeight,
-    lambda: params.regularization,
-    cgSteps: params.cgSteps,
-  };
-  const pool = threads > 1 ? new Pool(threads, data) : null;
-  const d = data;
   const gram = async (side: "users" | "items") => {
+    const users = side === "users";
     G.fill(0);
-    if (pool) {
+    if (kernels) {
       const b = gramSplit(k, threads);
-      await pool.run(b.slice(0, -1).map((s, j) => ({ op: "gram", side, start: s, end: b[j + 1] })));
+      await kernels.parallel(b.slice(0, -1).map((s, j) => [["ials_gram", s, b[j + 1], users ? at.U : at.V, users ? nU : nI, k, at.G]]));
     } else {
-      gramRows(0, k, side === "users" ? U : V, side === "users" ? nU : nI, k, G);
+      gramRows(0, k, users ? U : V, users ? nU : nI, k, G);
     }
     mirror(G, k);
   };
   const solve = async (side: "users" | "items") => {
     const users = side === "users";
-    if (pool) {
-      const b = balancedSplit(users ? d.uIndptr : d.iIndptr, users ? nU : nI, threads, k);
-      await pool.run(b.slice(0, -1).map((s, j) => ({ op: "solve", side, start: s, end: b[j + 1] })));
+    const { unobservedWeight: alpha0, regularization: lambda, cgSteps } = params;
+    if (kernels) {
+      const b = balancedSplit(users ? uIndptr : iIndptr, users ? nU : nI, threads, k);
+      await kernels.parallel(
+        b.slice(0, -1).map((s, j) => [
+          [
+            "ials_solve", s, b[j + 1],
+            users ? at.uIndptr : at.iIndptr, users ? at.uIndices : at.iIndices, users ? at.uConf : at.iConf,
+            users ? at.U : at.V, users ? at.V : at.U, at.G, k, users ? nI : nU, alpha0, lambda, cgSteps, at.scratch[j],
+          ],
+        ]),
+      );
     } else {
       ialsSolveRows(
-        0,
-        users ? nU : nI,
-        users ? d.uIndptr : d.iIndptr,
-        users ? d.uIndices : d.iIndices,
-        users ? d.uConf : d.iConf,
-        users ? U : V,
-        users ? V : U,
-        G,
-        k,
-        users ? nI : nU,
-        d.alpha0,
-        d.lambda,
-        d.cgSteps,
+        0, users ? nU : nI,
+        users ? uIndptr : iIndptr, users ? uIndices : iIndices, users ? uConf : iConf,
+        users ? U : V, users ? V : U, G, k, users ? nI : nU, alpha0, lambda, cgSteps,
       );
     }
   };
@@ -236,7 +190,7 @@ export async function trainIals(ds: Dataset, params: IalsParams, opts: IalsTrain
     }
     await gram("items");
   } finally {
-    await pool?.close();
+    await kernels?.close();
   }
   return { userFactors: new Float32Array(U), itemFactors: new Float32Array(V), itemGram: new Float64Array(G) };
 }

@@ -103,6 +103,8 @@ export interface RecipeDefinition<P extends object = Record<string, unknown>> {
   readonly searchSpace?: Partial<Record<keyof P & string, SearchDimension>>;
   /** Rough training cost in seconds on the reference machine, so tuning can plan within its budget. */
   estimateSeconds?(shape: { users: number; items: number; interactions: number }, params: P): number;
+  /** Rough cost of scoring every user of a data set of this shape once (a tuning trial's validation). */
+  estimateScoringSeconds?(shape: { users: number; items: number; interactions: number }, params: P): number;
 }
 
 const registry = new Map<string, RecipeDefinition<object>>();

@@ -77,9 +77,9 @@ export function tuneCandidates(ds: Dataset, choice: RecipeChoice): string[] {
 export const DEFAULT_TUNE_BUDGET_SECONDS = 60;
 const K = 10;
 /**
- * Plans count each estimate 1.3× over: a search planned to 60 estimated seconds on MovieLens-100K
- * shaped data took 77 CPU-s in all, the difference being validation scoring and import, which the
- * training estimates leave out (bench/engine-tune.mjs).
+ * Plans count each estimate 1.3× over, for what no estimate covers (splitting, import, the
+ * clock of a machine busier than the reference one). Trials count their validation scoring too:
+ * with the SIMD training kernels, scoring an EASE trial costs about as much as training it.
  */
 const PLAN_MARGIN = 1.3;
 
@@ -90,12 +90,19 @@ export function estimateTrainingSeconds(recipe: string, ds: Dataset, params?: Re
   return def.estimateSeconds?.(shape, { ...def.defaults, ...params }) ?? 0;
 }
 
+/** Estimated seconds of one tuning trial: training plus scoring every user once for validation. */
+function estimateTrialSeconds(recipe: string, ds: Dataset, params?: Record<string, unknown>): number {
+  const def = recipeDefinition(recipe);
+  const shape = { users: ds.users.size, items: ds.items.size, interactions: ds.indices.length };
+  return estimateTrainingSeconds(recipe, ds, params) + (def.estimateScoringSeconds?.(shape, { ...def.defaults, ...params }) ?? 0);
+}
+
 /**
  * Whether a search worth doing (defaults of each recipe plus a few more trials, and the final
  * retrain) fits the budget by the estimates: what `--tune auto` asks.
  */
 export function tuningFits(ds: Dataset, recipes: string[], budgetSeconds = DEFAULT_TUNE_BUDGET_SECONDS, fraction = 0.2): boolean {
-  const perRecipe = recipes.map((r) => estimateTrainingSeconds(r, ds) * (1 - fraction));
+  const perRecipe = recipes.map((r) => estimateTrialSeconds(r, ds) * (1 - fraction));
   const final = Math.max(...recipes.map((r) => estimateTrainingSeconds(r, ds)));
   return perRecipe.reduce((a, b) => a + b, 0) * 3 + final <= budgetSeconds;
 }
@@ -142,7 +149,7 @@ export async function tune(ds: Dataset, opts: TuneOptions): Promise<TuneResult> 
       if (seen.has(key)) continue; // a repeat teaches nothing; the rng has moved on, so the next draw differs
     }
     seen.add(recipe + JSON.stringify(params));
-    const estimate = PLAN_MARGIN * estimateTrainingSeconds(recipe, ds, params) * scale;
+    const estimate = PLAN_MARGIN * estimateTrialSeconds(recipe, ds, params) * scale;
     const isBaseline = trials.length === 0;
     if (!isBaseline && planned + estimate > budget) {
       exhausted.add(recipe);
