@@ -193,7 +193,7 @@ function writeDocs({ memLines, loadLines, costLines, targets }) {
   const section = [
     title,
     "",
-    `Measured with \`node bench/cluster.mjs --write-docs\` (the last step of \`npm run bench:api\`) on ${header} (load average at start).`,
+    `Measured with \`node bench/cluster.mjs --write-docs\` (the last step of \`npm run bench:api\`) on ${header} (at the start of the run).`,
     "",
     `Model: the default recipe on \`pinrec data synth --users ${USERS} --items ${ITEMS} --interactions ${N} --seed 1\` (as bench:engine). Load: signed GetRecommendations (25 items) replayed by autocannon at 32 connections for ${DURATION} s after warm-ups that reach every worker; \`--log-level warn\`. Memory from /proc/PID/smaps_rollup: RSS counts the node binary's pages (about 43 MB, shared) in every process; PSS counts shared pages once.`,
     "",

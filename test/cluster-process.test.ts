@@ -13,6 +13,7 @@ import { describe, expect, test } from "vitest";
 import { ACCOUNT_A, CAMPAIGN, PG_URL, ROLE, STORE_KINDS, TEST_CREDENTIALS, freshPgSchema, tempDir } from "./helpers.js";
 import { rawRequest, signedCall } from "./raw-http.js";
 import { REPO, pgUrlWithSchema, processSuite, spawnServer, writeCredentials, type ServerProcess } from "./server-process.js";
+import { workerExecArgv } from "../src/cli/cluster.js";
 
 const cleanups = processSuite();
 const TRACER = pathToFileURL(join(REPO, "test", "fixtures", "module-trace.mjs")).href;
@@ -57,7 +58,7 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     expect((await createConfig(server.port, "traced")).status).toBe(201);
     expect((await server.stop()).code).toBe(0);
 
-    const traces = readdirSync(join(d.path, "modules")).map((f) => JSON.parse(readFileSync(join(d.path, "modules", f), "utf8")) as { pid: number; role: string; modules: string[] });
+    const traces = readdirSync(join(d.path, "modules")).map((f) => JSON.parse(readFileSync(join(d.path, "modules", f), "utf8")) as { pid: number; role: string; execArgv: string[]; modules: string[] });
     const primary = traces.filter((t) => t.role === "primary");
     const workers = traces.filter((t) => t.role === "worker");
     expect(primary.map((t) => t.pid)).toEqual([server.pid]);
@@ -79,6 +80,8 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
       for (const m of [...SERVER, pkg("fastify"), pkg("prom-client"), pkg("@aws-sdk/client-pinpoint")]) expect(loaded(w, m), `worker did not load ${m}`).toBe(true);
       // Loaded on first use only: STS to assume a provider role, Lambda to run a transformer there.
       for (const m of [...OTHER_COMMANDS, pkg("@aws-sdk/client-sts"), pkg("@aws-sdk/client-lambda")]) expect(loaded(w, m), `worker loaded ${m}`).toBe(false);
+      // A small young generation (see cli/cluster.ts), which the primary has no use for.
+      expect(w.execArgv).toContain("--max-semi-space-size=4");
       // Only the configured store's driver.
       expect(loaded(w, kind === "sqlite" ? pkg("better-sqlite3") : pkg("pg"))).toBe(true);
       expect(loaded(w, kind === "sqlite" ? pkg("pg") : pkg("better-sqlite3")), "the other store's driver").toBe(false);
@@ -112,4 +115,11 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     expect(scrapers.size).toBe(2); // both workers answered scrapes, with the same totals
     expect((await server.stop()).code).toBe(0);
   }, 60_000);
+});
+
+test("the workers' V8 flags yield to the same flag given by the user, on the command line or in NODE_OPTIONS", () => {
+  expect(workerExecArgv([], "")).toEqual(["--max-semi-space-size=4"]);
+  expect(workerExecArgv(["--enable-source-maps"], "--no-warnings")).toEqual(["--enable-source-maps", "--max-semi-space-size=4"]);
+  expect(workerExecArgv(["--max-semi-space-size=16"], "")).toEqual(["--max-semi-space-size=16"]);
+  expect(workerExecArgv([], "--max-semi-space-size=8")).toEqual([]);
 });
