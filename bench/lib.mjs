@@ -49,7 +49,8 @@ export async function startChild(args, ready, env = {}) {
   };
 }
 
-function childPids(pid) {
+/** The ids of a process's direct children (cluster workers), from /proc. */
+export function childPids(pid) {
   return readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => {

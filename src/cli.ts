@@ -1,19 +1,8 @@
 /** The `pinrec` command line. */
 import { Command, CommanderError, type Option } from "commander";
-import { campaignsCommand } from "./cli/campaigns.js";
-import { dataCommand, evaluateCommand } from "./cli/data.js";
-import { OutboxReadError, outboxCommand } from "./cli/outbox.js";
-import { segmentsCommand } from "./cli/segments.js";
-import { serveCommand } from "./cli/serve.js";
-import { credentialsCommand } from "./cli/credentials.js";
-import { messagesCommand } from "./cli/messages.js";
 import { ApiError } from "./shared/errors.js";
-import { CampaignConflictError, CampaignError, MissingInputFileError } from "./campaigns/training.js";
-import { ImportError } from "./engine/index.js";
 import { ConfigError } from "./cli/settings.js";
-import { TenantError } from "./cli/tenant.js";
 import { CredentialsError } from "./server/credentials.js";
-import { DatabaseDamagedError } from "./store/sqlite.js";
 import { PRIVATE_DIR_MODE } from "./store/files.js";
 
 /** File-system failures a person can act on, said in words instead of a stack trace. */
@@ -46,21 +35,30 @@ function ioError(e: NodeJS.ErrnoException & { dest?: string }): string | undefin
   return `${what}${op ? ` (${op})` : ""}; nothing was changed: any deployed model stays in service`;
 }
 import { VERSION } from "./version.js";
-import { ImportFileError } from "./segments/import.js";
 
-export function buildCli(): Command {
+/**
+ * Each command's module, loaded only when that command runs: `pinrec serve --workers N`'s primary
+ * and workers load the serve command alone, not the engine's training, imports or the outbox tools.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("./cli/serve.js")).serveCommand(),
+  campaigns: async () => (await import("./cli/campaigns.js")).campaignsCommand(),
+  segments: async () => (await import("./cli/segments.js")).segmentsCommand(),
+  data: async () => (await import("./cli/data.js")).dataCommand(),
+  evaluate: async () => (await import("./cli/data.js")).evaluateCommand(),
+  credentials: async () => (await import("./cli/credentials.js")).credentialsCommand(),
+  outbox: async () => (await import("./cli/outbox.js")).outboxCommand(),
+  messages: async () => (await import("./cli/messages.js")).messagesCommand(),
+};
+
+/** The CLI with every command, or with only `command` when that names one (it is all that will run). */
+export async function buildCli(command?: string): Promise<Command> {
   const program = new Command("pinrec")
     .description("Self-hosted Amazon Pinpoint recommender models")
     .version(VERSION, "-V, --version", "print pinrec's version")
     .showHelpAfterError();
-  program.addCommand(serveCommand());
-  program.addCommand(campaignsCommand());
-  program.addCommand(segmentsCommand());
-  program.addCommand(dataCommand());
-  program.addCommand(evaluateCommand());
-  program.addCommand(credentialsCommand());
-  program.addCommand(outboxCommand());
-  program.addCommand(messagesCommand());
+  const names = command !== undefined && Object.hasOwn(COMMANDS, command) ? [command] : Object.keys(COMMANDS);
+  for (const cmd of await Promise.all(names.map((name) => COMMANDS[name]()))) program.addCommand(cmd);
   checkUnknownOptionsFirst(program);
   return program;
 }
@@ -92,20 +90,33 @@ function checkUnknownOptionsFirst(program: Command): void {
  * working on it); failures while doing the work (bad data rows, database down, port taken, disk
  * full) exit 2. Both print one clear message; anything else is a bug and shows its stack.
  */
-function explain(err: unknown): { message: string; exitCode: 1 | 2 } | undefined {
+async function explain(err: unknown): Promise<{ message: string; exitCode: 1 | 2 } | undefined> {
   const usage = (message: string) => ({ message, exitCode: 1 as const });
   const failure = (message: string) => ({ message, exitCode: 2 as const });
+  const [{ TenantError }, { CampaignConflictError, MissingInputFileError }] = await Promise.all([import("./cli/tenant.js"), import("./campaigns/training.js")]);
   if (err instanceof CommanderError || err instanceof TenantError || err instanceof ConfigError || err instanceof CredentialsError) return usage(err.message);
   if (err instanceof CampaignConflictError) return usage(err.message);
   if (err instanceof MissingInputFileError) {
     const flag = `--${err.input}`;
     return usage(err.recorded ? `${err.message} (moved or deleted since?): pass ${flag} FILE` : `${flag}: no such file ${err.path}`);
   }
-  const found = explainFailure(err);
+  const found = await explainFailure(err);
   return found === undefined ? undefined : failure(found);
 }
 
-function explainFailure(err: unknown): string | undefined {
+/**
+ * The error classes of the commands' modules are loaded here, when an error is explained, so that no
+ * command loads another's modules up front. (A module that was never loaded threw none of its errors;
+ * one that was is served from the module cache.)
+ */
+async function explainFailure(err: unknown): Promise<string | undefined> {
+  const [{ ImportError }, { ImportFileError }, { CampaignError }, { DatabaseDamagedError }, { OutboxReadError }] = await Promise.all([
+    import("./engine/index.js"),
+    import("./segments/import.js"),
+    import("./campaigns/training.js"),
+    import("./store/sqlite.js"),
+    import("./cli/outbox.js"),
+  ]);
   if (err instanceof ImportError) {
     const lines = err.errors.map((e) => `  ${err.file}:${e.line}: ${e.reason}`);
     const more = err.errorCount > err.errors.length ? [`  … and ${err.errorCount - err.errors.length} more`] : [];
@@ -132,9 +143,10 @@ export async function main(argv: string[]): Promise<void> {
   // Everything pinrec creates (database, models, credentials, temporary files) is private to its user.
   process.umask(0o777 & ~PRIVATE_DIR_MODE);
   try {
-    await buildCli().parseAsync(argv);
+    await (await buildCli(argv[2])).parseAsync(argv);
   } catch (err) {
-    const explained = explain(err);
+    // Explaining loads the commands' error classes; if even that fails, the original error is shown.
+    const explained = await explain(err).catch(() => undefined);
     if (explained === undefined) throw err;
     process.stderr.write(`pinrec: ${explained.message}\n`);
     process.exit(explained.exitCode);

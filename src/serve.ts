@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { LoggerOptions } from "pino";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { CampaignRegistry } from "./campaigns/registry.js";
 import type { Delivery } from "./messaging/delivery/index.js";
 import type { TransformerRouter } from "./messaging/transformer/index.js";
@@ -16,7 +16,8 @@ import { previewRoute } from "./pinpoint/preview.js";
 import { buildApp } from "./server/app.js";
 import type { MetricsMode } from "./server/pinrec-routes.js";
 import type { ServiceModel } from "./protocol/model.js";
-import { ensureGeneratedCredentials, loadCredentialsFile, type Credential } from "./server/credentials.js";
+import type { Credential } from "./server/credentials.js";
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveCredentials } from "./serve-setup.js";
 import { openStore } from "./store/open.js";
 import type { Store } from "./store/types.js";
 
@@ -53,17 +54,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 4580;
-export const DEFAULT_HOST = "127.0.0.1";
-export const DEFAULT_DATA_DIR = ".pinrec";
-
-export function resolveCredentials(opts: ServerOptions, dataDir: string): { credentials: Credential[]; generatedPath?: string } {
-  if (opts.credentials) return { credentials: opts.credentials };
-  if (opts.credentialsFile) return { credentials: loadCredentialsFile(opts.credentialsFile) };
-  const path = join(dataDir, "credentials.json");
-  const { credentials, created } = ensureGeneratedCredentials(path);
-  return { credentials, generatedPath: created ? path : undefined };
-}
+export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveCredentials } from "./serve-setup.js";
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);

@@ -17,6 +17,7 @@ import { deserializeModel, eventWeight, type Model } from "../engine/index.js";
 import { eventsFolded, modelLoadDuration, modelLoadFailures, modelVersion } from "../observability/metrics.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
+import { DEFAULT_MAX_FOLDED_USERS } from "./defaults.js";
 
 export interface LoadedCampaign {
   tenant: Tenant;
@@ -28,8 +29,7 @@ export interface LoadedCampaign {
 
 const keyOf = (t: Tenant, name: string) => `${t.accountId}\u0000${t.region}\u0000${name}`;
 
-/** Users with folded-in events kept per server (about 4 KB each with iALS factors: ~400 MB). */
-export const DEFAULT_MAX_FOLDED_USERS = 100_000;
+export { DEFAULT_MAX_FOLDED_USERS } from "./defaults.js";
 
 /** No usable model for a campaign: its model file is missing or failed its integrity check. */
 export class CampaignUnavailableError extends Error {}

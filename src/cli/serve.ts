@@ -1,9 +1,9 @@
 /** `pinrec serve`: the AWS-compatible API server. */
 import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
-import { startServer, type RunningServer, type ServerOptions } from "../serve.js";
 import cluster from "node:cluster";
-import { describeDatabase } from "../store/open.js";
+import type { RunningServer, ServerOptions } from "../serve.js";
+import { describeDatabase } from "../store/location.js";
 import { printGeneratedCredentials } from "./banner.js";
 import { runPrimary, type ListeningMessage } from "./cluster.js";
 import { SERVE_SETTINGS, addSettings, printConfig, resolveSettings, type ServeSettings } from "./settings.js";
@@ -45,9 +45,12 @@ export function serveCommand(): Command {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    // Loaded only here: the --workers primary returned above and never loads the server.
+    const { startServer } = await import("../serve.js");
     server = await startServer(serverOptions(o));
     server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }), transformers: server.transformers.describe() }, "pinrec listening");
     if (cluster.isWorker) {
+      (await import("../observability/cluster-metrics.js")).answerMetricsCollection();
       process.send!({ type: "pinrec:listening", url: server.url } satisfies ListeningMessage);
     } else {
       // Said on stderr whatever the log level, so people and scripts learn the address (e.g. with --port 0).

@@ -11,15 +11,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, Help, InvalidArgumentError, Option } from "commander";
-import { METRICS_MODES } from "../server/pinrec-routes.js";
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../serve.js";
-import { describeDatabase } from "../store/open.js";
+import { METRICS_MODES } from "../server/metrics-mode.js";
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../serve-setup.js";
+import { describeDatabase } from "../store/location.js";
 import { httpUrl, port, positiveInt, urlOption } from "./args.js";
 import { checkSmtpUrl } from "../messaging/delivery/smtp.js";
 import { checkWebhookUrl } from "../messaging/delivery/webhook.js";
-import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/drainer.js";
-import { TRANSFORMER_BACKENDS } from "../messaging/transformer/index.js";
-import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/registry.js";
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/defaults.js";
+import { TRANSFORMER_BACKENDS } from "../messaging/transformer/backends.js";
+import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/defaults.js";
 
 export interface Setting<T = unknown> {
   /** Config-file key, and the flag in camelCase (`--data-dir` → `dataDir`). */

@@ -19,6 +19,9 @@ export const buildInfo = new Gauge({
   name: "pinrec_build_info",
   help: "Always 1; the labels say which pinrec version and Node.js runtime are running",
   labelNames: ["version", "node"] as const,
+  // Under `serve --workers`, /metrics merges the workers' figures (cluster-metrics.ts): counters and
+  // histograms add up, but every worker runs the same version, so this gauge is reported once.
+  aggregator: "first",
   registers: [registry],
 });
 buildInfo.set({ version: VERSION, node: process.version }, 1);
@@ -57,6 +60,8 @@ export const modelVersion = new Gauge({
   name: "pinrec_campaign_model_version",
   help: "Version of each campaign's model this server answers from (the series disappears when the campaign is deleted)",
   labelNames: ["account", "region", "campaign"] as const,
+  // Across workers: the oldest version any of them answers from (each loads a retrained model on its own poll).
+  aggregator: "min",
   registers: [registry],
 });
 

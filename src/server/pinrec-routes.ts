@@ -6,12 +6,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HealthMonitor } from "../observability/health.js";
 import { enableProcessMetrics, registry } from "../observability/metrics.js";
+import { metricsText } from "../observability/cluster-metrics.js";
 import { verifyCounted } from "./auth-metrics.js";
 import type { SigV4Verifier } from "./sigv4.js";
+import type { MetricsMode } from "./metrics-mode.js";
 
-/** `off`: no /metrics route; `on`: unsigned; `signed`: SigV4 with any configured key, service name `pinrec`. */
-export type MetricsMode = "off" | "on" | "signed";
-export const METRICS_MODES: readonly MetricsMode[] = ["off", "on", "signed"];
+export { METRICS_MODES, type MetricsMode } from "./metrics-mode.js";
 
 /** The SigV4 service name a signed `/metrics` scrape is scoped to (`curl --aws-sigv4 aws:amz:REGION:pinrec`). */
 export const METRICS_SIGNING_NAME = "pinrec";
@@ -74,7 +74,7 @@ export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOpti
       );
       req.accountId = principal.accountId;
     }
-    const text = await registry.metrics();
+    const text = await metricsText(); // every worker's figures under `serve --workers`
     return reply.code(200).header("Cache-Control", "no-store").type(registry.contentType).send(text);
   });
 }

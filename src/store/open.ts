@@ -4,11 +4,9 @@ import { SqlAppRepository } from "./apps.js";
 import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
 import { SqlOutboxRepository } from "./outbox.js";
-import { PostgresDb } from "./postgres.js";
 import { SqlRecommenderRepository } from "./recommenders.js";
 import { instrumentDb } from "./instrumented.js";
 import type { SqlDb } from "./sql.js";
-import { SqliteDb } from "./sqlite.js";
 import { SqlTemplateRepository } from "./templates.js";
 import { SqlSegmentRepository } from "./segments.js";
 import { SqlChannelRepository } from "./channels.js";
@@ -17,33 +15,9 @@ import { SqlMessageCampaignRepository } from "./message-campaigns.js";
 import { backfillFacts } from "./endpoint-facts.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
+import { isPostgres, sqlitePath, type StoreOptions } from "./location.js";
 
-export interface StoreOptions {
-  /** `postgres://…`/`postgresql://…`, `sqlite:PATH`, a file path, or undefined for the data dir's SQLite file. */
-  database?: string;
-  dataDir: string;
-  /** PostgreSQL schema to use (tests isolate themselves this way). */
-  schema?: string;
-}
-
-export function describeDatabase(opts: StoreOptions): string {
-  const db = opts.database;
-  if (isPostgres(db)) return db.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
-  return sqlitePath(opts);
-}
-
-/** The SQLite file a configuration uses, or undefined when it names PostgreSQL. */
-export function sqliteFile(opts: StoreOptions): string | undefined {
-  return isPostgres(opts.database) ? undefined : sqlitePath(opts);
-}
-
-export const isPostgres = (database: string | undefined): database is string => database !== undefined && /^postgres(ql)?:\/\//.test(database);
-
-function sqlitePath(opts: StoreOptions): string {
-  const db = opts.database;
-  if (!db) return join(opts.dataDir, "pinrec.db");
-  return db.startsWith("sqlite:") ? db.slice("sqlite:".length) : db;
-}
+export { describeDatabase, isPostgres, sqliteFile, type StoreOptions } from "./location.js";
 
 /** Opens the configured database and brings its schema up to date before anything is served. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
@@ -51,6 +25,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const notices = securePrivateTree(opts.dataDir);
   let db: SqlDb;
   if (isPostgres(opts.database)) {
+    // Each adapter (and its driver) is loaded only when configured: a SQLite server never loads pg.
+    const { PostgresDb } = await import("./postgres.js");
     const pgDb = new PostgresDb(opts.database, { schema: opts.schema });
     try {
       await pgDb.migrate(migrations);
@@ -60,6 +36,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     }
     db = pgDb;
   } else {
+    const { SqliteDb } = await import("./sqlite.js");
     const sqlite = new SqliteDb(sqlitePath(opts));
     notices.push(...sqlite.notes.filter((n) => !notices.includes(n)));
     sqlite.migrate(migrations);

@@ -13,6 +13,7 @@ import type { OutboxRecord, OutboxRepository } from "../../store/outbox.js";
 import type { RenderedMessage } from "../contracts.js";
 import { deliveryDuration } from "../../observability/metrics.js";
 import { DeliveryError, type ChannelTransport, type OutboxMessage } from "./transport.js";
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "./defaults.js";
 
 export interface DrainerLog {
   info(obj: object, msg: string): void;
@@ -36,8 +37,7 @@ export interface DrainerOptions {
   now?: () => number;
 }
 
-export const DEFAULT_LEASE_MS = 30_000;
-export const DEFAULT_MAX_ATTEMPTS = 10;
+export { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "./defaults.js";
 export const DEFAULT_RETRY_BASE_MS = 1_000;
 export const DEFAULT_RETRY_MAX_MS = 10 * 60_000;
 

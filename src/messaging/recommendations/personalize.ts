@@ -6,7 +6,7 @@
  * `RecommendationProviderRoleArn` is assumed through STS first, as Pinpoint does.
  */
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { RecommendationProvider, RecommendationRequest } from "../contracts.js";
 
@@ -97,19 +97,27 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
     const key = `${region}\u0000${roleArn}`;
     let provider = this.roles.get(key);
     if (provider) return provider;
-    const sts = new STSClient({
-      region,
-      ...(this.opts.stsEndpoint && { endpoint: this.opts.stsEndpoint }),
-      ...(this.opts.credentials && { credentials: this.opts.credentials }),
-      maxAttempts: 2,
-    });
+    // The STS client is loaded on the first renewal, so servers that never assume a role never load it.
+    let sts: { client: STSClient; AssumeRoleCommand: typeof import("@aws-sdk/client-sts").AssumeRoleCommand } | undefined;
+    const stsClient = async () => {
+      if (sts) return sts;
+      const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+      const client = new STSClient({
+        region,
+        ...(this.opts.stsEndpoint && { endpoint: this.opts.stsEndpoint }),
+        ...(this.opts.credentials && { credentials: this.opts.credentials }),
+        maxAttempts: 2,
+      });
+      return (sts = { client, AssumeRoleCommand });
+    };
     let current: AwsCredentialIdentity | undefined;
     let pending: Promise<AwsCredentialIdentity> | undefined;
     provider = async () => {
       if (current && (!current.expiration || current.expiration.getTime() - RENEW_BEFORE_MS > Date.now())) return current;
       pending ??= (async () => {
         try {
-          const res = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pinrec-recommendations" }));
+          const { client, AssumeRoleCommand } = await stsClient();
+          const res = await client.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pinrec-recommendations" }));
           const c = res.Credentials;
           if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole for ${roleArn} returned no credentials`);
           current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };

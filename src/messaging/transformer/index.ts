@@ -14,9 +14,9 @@ import { FunctionNotFoundError } from "./errors.js";
 import { LambdaInvoker, type LambdaInvokerOptions } from "./lambda.js";
 import { LocalFunctionInvoker } from "./local.js";
 import type { FunctionLogger } from "./worker-pool.js";
+import type { TransformerBackend } from "./backends.js";
 
-export const TRANSFORMER_BACKENDS = ["local", "lambda", "auto"] as const;
-export type TransformerBackend = (typeof TRANSFORMER_BACKENDS)[number];
+export { TRANSFORMER_BACKENDS, type TransformerBackend } from "./backends.js";
 
 export interface TransformerOptions {
   backend?: TransformerBackend;
