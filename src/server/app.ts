@@ -208,7 +208,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     req.operationName = op.name;
 
     const body = req.body as Buffer | undefined;
-    const principal = await verifyCounted(verifier, { method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
+    const principal = verifyCounted(verifier, { method: req.method, rawPath, query, headers: req.headers, body }, match.service.signingName);
     req.accountId = principal.accountId;
     if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
     if (!op.implemented) throw notImplemented(op.name, `${match.service.title} (${match.service.name})`);
@@ -237,7 +237,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
         const body = req.body as Buffer | undefined;
         req.operationName = `pinrec:${ext.method} ${ext.path}`;
-        const principal = await verifyCounted(verifier, { method: req.method, rawPath, query, headers: req.headers, body }, ext.signingName);
+        const principal = verifyCounted(verifier, { method: req.method, rawPath, query, headers: req.headers, body }, ext.signingName);
         req.accountId = principal.accountId;
         if (limiter && !limiter.take(principal.accountId)) throw tooManyRequests();
         const result = await ext.handler({
