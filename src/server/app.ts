@@ -18,6 +18,7 @@ import { codeFor, envelope } from "./envelope.js";
 import { registerPinrecRoutes, type PinrecRouteOptions } from "./pinrec-routes.js";
 import { registerOutboxRoutes } from "./outbox-routes.js";
 import { RateLimiter } from "./rate-limit.js";
+import { LazyRequestLogger } from "./request-logger.js";
 import { writeJson } from "./reply.js";
 import { Router } from "./router.js";
 import { SigV4Verifier } from "./sigv4.js";
@@ -80,6 +81,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     genReqId: () => randomUUID(),
     // One summary line per request (the onResponse hook below) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options),
     bodyLimit: MAX_BODY_BYTES,
     exposeHeadRoutes: false,
     // Refused below instead, in the answering service's error envelope.
@@ -154,8 +156,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   });
 
   app.addHook("onResponse", (req, reply, done) => {
-    req.log.info(
+    // Through the server's logger with the request id first: the same line req.log would write,
+    // without building req.log's child logger (see request-logger.ts).
+    app.log.info(
       {
+        requestId: req.id,
         method: req.method,
         url: req.raw.url,
         operation: req.operationName,
