@@ -122,17 +122,18 @@ export function table(rows, baseline) {
 // CPU profiles of a server under load, broken down by stage of the request path.
 
 /**
- * Stages of the request path, matched against a sample's stack from the innermost frame outwards:
- * the first frame whose script URL matches a stage decides (so Node's crypto called from sigv4.js
- * counts as SigV4, and a SQLite call from the store counts as handler/store). Samples whose stack
- * matches no stage are Node's own HTTP parsing, socket reads/writes and event loop.
+ * Stages of the request path, matched against `<script URL> <function name>` of a sample's stack
+ * from the innermost frame outwards: the first frame that matches a stage decides (so Node's crypto
+ * called from sigv4.js counts as SigV4, and a SQLite call from the store counts as handler/store).
+ * Samples whose stack matches no stage are Node's own HTTP parsing, socket reads and event loop.
  */
 export const REQUEST_STAGES = [
   ["SigV4 verification", /\/server\/(sigv4|auth-metrics)\.js|@smithy\/(signature-v4|core)\//],
   ["request log (pino)", /\/(pino|pino-std-serializers|sonic-boom|thread-stream)\//],
   ["metrics (prom-client)", /\/prom-client\/|\/observability\/metrics\.js/],
   ["routing and input parsing", /\/server\/router\.js|\/protocol\/input\.js|\/find-my-way\/|node:internal\/url/],
-  ["serialise and write reply", /\/server\/reply\.js/],
+  ["JSON serialise", /\/server\/reply\.js serialise$/],
+  ["reply write (headers, socket write syscall)", /\/server\/reply\.js/],
   ["handler and store", /\/dist\/(?!server\/|protocol\/|observability\/)|\/better-sqlite3\//],
   ["Fastify and hooks", /\/(fastify|avvio|fastq|light-my-request|@fastify\/[^/]+)\/|\/server\/app\.js/],
 ];
@@ -172,8 +173,8 @@ export function stageBreakdown(profile, requests, stages = REQUEST_STAGES) {
     else if (leaf === "(garbage collector)") stage = "garbage collection";
     else {
       for (let cur = id; cur !== undefined && !stage; cur = parent.get(cur)) {
-        const url = byId.get(cur).callFrame.url;
-        if (url) stage = stages.find(([, re]) => re.test(url))?.[0];
+        const { url, functionName } = byId.get(cur).callFrame;
+        if (url) stage = stages.find(([, re]) => re.test(`${url} ${functionName}`))?.[0];
       }
       stage ??= "Node HTTP, sockets, event loop";
     }
