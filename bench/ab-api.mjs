@@ -5,7 +5,7 @@
 //
 //   git archive <base-commit> | tar -x -C /tmp/pinrec-base && ln -s "$PWD/node_modules" /tmp/pinrec-base/ \
 //     && (cd /tmp/pinrec-base && npx tsc -p tsconfig.build.json) && npm run build
-//   DUR=5 ROUNDS=4 node bench/ab-api.mjs /tmp/pinrec-base
+//   DUR=5 ROUNDS=4 [LOG=info] node bench/ab-api.mjs /tmp/pinrec-base   (LOG: the servers' log level, default warn)
 import { fork } from "node:child_process";
 import { mkdtempSync, openSync } from "node:fs";
 import { createServer } from "node:http";
@@ -24,7 +24,7 @@ if (process.argv[2] === "--child") {
     srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }));
   } else {
     const { startServer } = await import(pathToFileURL(join(kind, "dist", "serve.js")).href);
-    const s = await startServer({ host: "127.0.0.1", port: 0, dataDir: mkdtempSync(join(os.tmpdir(), "ab-")), credentials: [CRED], logger: { level: "warn" } });
+    const s = await startServer({ host: "127.0.0.1", port: 0, dataDir: mkdtempSync(join(os.tmpdir(), "ab-")), credentials: [CRED], logger: { level: process.env.LOG ?? "warn" } });
     process.send({ port: s.port });
     process.on("message", (m) => m === "cpu" && process.send({ cpu: process.cpuUsage() }));
   }

@@ -118,3 +118,94 @@ export function table(rows, baseline) {
   }
   return lines.join("\n");
 }
+
+// ------------------------------------------------------------------------------------------------
+// CPU profiles of a server under load, broken down by stage of the request path.
+
+/**
+ * Stages of the request path, matched against `<script URL> <function name>` of a sample's stack
+ * from the innermost frame outwards: the first frame that matches a stage decides (so Node's crypto
+ * called from sigv4.js counts as SigV4, and a SQLite call from the store counts as handler/store).
+ * Samples whose stack matches no stage are Node's own HTTP parsing, socket reads and event loop.
+ */
+export const REQUEST_STAGES = [
+  ["SigV4 verification", /\/server\/(sigv4|auth-metrics)\.js|@smithy\/(signature-v4|core)\//],
+  ["request log (pino)", /\/(pino|pino-std-serializers|sonic-boom|thread-stream)\//],
+  ["metrics (prom-client)", /\/prom-client\/|\/observability\/metrics\.js/],
+  ["routing and input parsing", /\/server\/router\.js|\/protocol\/input\.js|\/find-my-way\/|node:internal\/url/],
+  ["JSON serialise", /\/server\/reply\.js serialise$/],
+  ["reply write (headers, socket write syscall)", /\/server\/reply\.js/],
+  ["handler and store", /\/dist\/(?!server\/|protocol\/|observability\/)|\/better-sqlite3\//],
+  ["Fastify and hooks", /\/(fastify|avvio|fastq|light-my-request|@fastify\/[^/]+)\/|\/server\/app\.js/],
+];
+
+/** Starts the V8 sampling profiler in this process (for a server child); returns stop() → profile. */
+export async function startProfiler(intervalMicros = 200) {
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  await post("Profiler.enable");
+  await post("Profiler.setSamplingInterval", { interval: intervalMicros });
+  await post("Profiler.start");
+  return {
+    async stop() {
+      const { profile } = await post("Profiler.stop");
+      session.disconnect();
+      return profile;
+    },
+  };
+}
+
+/**
+ * Time per request in each stage, from a `.cpuprofile` taken while `requests` requests were served.
+ * Returns rows `{ stage, micros, share }` (share of the busy time), plus idle and busy totals.
+ */
+export function stageBreakdown(profile, requests, stages = REQUEST_STAGES) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const stageOf = new Map();
+  const classify = (id) => {
+    if (stageOf.has(id)) return stageOf.get(id);
+    const leaf = byId.get(id).callFrame.functionName;
+    let stage;
+    if (leaf === "(idle)") stage = "idle";
+    else if (leaf === "(garbage collector)") stage = "garbage collection";
+    else {
+      for (let cur = id; cur !== undefined && !stage; cur = parent.get(cur)) {
+        const { url, functionName } = byId.get(cur).callFrame;
+        if (url) stage = stages.find(([, re]) => re.test(`${url} ${functionName}`))?.[0];
+      }
+      stage ??= "Node HTTP, sockets, event loop";
+    }
+    stageOf.set(id, stage);
+    return stage;
+  };
+  const totals = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const stage = classify(profile.samples[i]);
+    totals.set(stage, (totals.get(stage) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const idle = totals.get("idle") ?? 0;
+  totals.delete("idle");
+  const busy = [...totals.values()].reduce((a, b) => a + b, 0);
+  const order = [...stages.map(([s]) => s), "garbage collection", "Node HTTP, sockets, event loop"];
+  const rows = order.filter((s) => totals.has(s)).map((stage) => ({ stage, micros: totals.get(stage) / requests, share: totals.get(stage) / busy }));
+  return { rows, busyMicros: busy / requests, idleShare: idle / (idle + busy) };
+}
+
+/** Self time per function (top n), for reading a profile by hand. */
+export function topFunctions(profile, n = 25) {
+  const self = new Map();
+  let total = 0;
+  const byId = new Map(profile.nodes.map((x) => [x.id, x]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const cf = byId.get(profile.samples[i]).callFrame;
+    if (cf.functionName === "(idle)") continue;
+    const key = `${cf.functionName || "(anonymous)"} ${cf.url.replace(/^.*node_modules\//, "").replace(/^file:\/\/.*?\/dist\//, "dist/")}:${cf.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    total += profile.timeDeltas[i] ?? 0;
+  }
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, t]) => ({ fn, share: t / total }));
+}

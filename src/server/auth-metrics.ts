@@ -7,9 +7,9 @@ import { sigv4Failures } from "../observability/metrics.js";
 import { ApiError } from "../shared/errors.js";
 import type { Principal, RawRequest, SigV4Verifier } from "./sigv4.js";
 
-export async function verifyCounted(verifier: SigV4Verifier, req: RawRequest, signingName: string): Promise<Principal> {
+export function verifyCounted(verifier: SigV4Verifier, req: RawRequest, signingName: string): Principal {
   try {
-    return await verifier.verify(req, signingName);
+    return verifier.verify(req, signingName);
   } catch (err) {
     if (err instanceof ApiError) sigv4Failures.inc({ reason: sigv4FailureReason(err) });
     throw err;

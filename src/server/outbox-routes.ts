@@ -35,7 +35,7 @@ export function registerOutboxRoutes(app: FastifyInstance, deps: OutboxRouteDeps
       const q = url.indexOf("?");
       const rawPath = q === -1 ? url : url.slice(0, q);
       const query = new URLSearchParams(q === -1 ? "" : url.slice(q + 1));
-      const principal = await verifyCounted(deps.verifier, { method: req.method, rawPath, query, headers: req.headers, body: req.body as Buffer | undefined }, SIGNING_NAME);
+      const principal = verifyCounted(deps.verifier, { method: req.method, rawPath, query, headers: req.headers, body: req.body as Buffer | undefined }, SIGNING_NAME);
       req.accountId = principal.accountId;
       if (deps.limiter && !deps.limiter.take(principal.accountId)) throw tooManyRequests();
       const body = await fn({ accountId: principal.accountId, region: principal.region }, req, query);

@@ -61,7 +61,7 @@ export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOpti
     if (mode === "signed") {
       const url = req.raw.url ?? "/metrics";
       const q = url.indexOf("?");
-      const principal = await verifyCounted(
+      const principal = verifyCounted(
         verifier,
         {
           method: req.method,

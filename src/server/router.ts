@@ -17,6 +17,8 @@ export interface RouteMatch {
 interface Candidate {
   service: ServiceModel;
   operation: OperationModel;
+  /** The path pattern with label names erased (`v1/apps/{}`): operations on one resource share it. */
+  shape: string;
 }
 
 export function decodeSegments(rawPath: string): string[] {
@@ -24,11 +26,14 @@ export function decodeSegments(rawPath: string): string[] {
   parts.shift(); // leading empty segment of an absolute path
   if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop(); // tolerate one trailing slash
   return parts.map((p) => {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(p);
-    } catch {
-      throw badRequest("The request path is not valid percent-encoding");
+    let segment = p;
+    // Only a segment with a `%` can decode to anything else (decodeURIComponent changes nothing else).
+    if (p.includes("%")) {
+      try {
+        segment = decodeURIComponent(p);
+      } catch {
+        throw badRequest("The request path is not valid percent-encoding");
+      }
     }
     // SigV4 signs the path with `.` and `..` segments resolved (as every AWS SDK does), so a
     // route bound to the unresolved path could run an operation the signature never named:
@@ -48,7 +53,7 @@ export class Router {
       for (const operation of service.operations.values()) {
         const n = operation.segments.length;
         const list = this.bySegmentCount.get(n) ?? [];
-        list.push({ service, operation });
+        list.push({ service, operation, shape: shape(operation) });
         const first = operation.segments[0]?.literal;
         if (first !== undefined) this.byFirstSegment.set(first, service);
         this.bySegmentCount.set(n, list);
@@ -74,17 +79,16 @@ export class Router {
     let found: RouteMatch | undefined;
     let resource = "";
     for (const c of candidates) {
-      const labels = bind(c.operation, segments);
-      if (!labels) continue;
       // The most literal pattern that binds names the resource; other methods count only on it.
+      if (found ? c.shape !== resource : !binds(c.operation, segments)) continue;
       if (!found) {
-        found = { service: c.service, labels, allowed: [] };
-        resource = shape(c.operation);
-      } else if (shape(c.operation) !== resource) continue;
+        found = { service: c.service, labels: labelsOf(c.operation, segments), allowed: [] };
+        resource = c.shape;
+      }
       found.allowed.push(c.operation.method);
       if (c.operation.method === method && !found.operation) {
         found.operation = c.operation;
-        found.labels = labels;
+        found.labels = labelsOf(c.operation, segments);
       }
     }
     return found;
@@ -100,16 +104,21 @@ function shape(op: OperationModel): string {
   return op.segments.map((s) => s.literal ?? "{}").join("/");
 }
 
-function bind(op: OperationModel, segments: string[]): Record<string, string> | undefined {
-  const labels: Record<string, string> = {};
+/** Whether the path's segments fit the operation's pattern (same count, checked by the caller). */
+function binds(op: OperationModel, segments: string[]): boolean {
   for (let i = 0; i < op.segments.length; i++) {
     const s = op.segments[i];
-    if (s.literal !== undefined) {
-      if (s.literal !== segments[i]) return undefined;
-    } else {
-      if (segments[i] === "") return undefined;
-      labels[s.label!] = segments[i];
-    }
+    if (s.literal !== undefined ? s.literal !== segments[i] : segments[i] === "") return false;
+  }
+  return true;
+}
+
+/** The label values of a path that `binds` the operation. */
+function labelsOf(op: OperationModel, segments: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (let i = 0; i < op.segments.length; i++) {
+    const label = op.segments[i].label;
+    if (label !== undefined && op.segments[i].literal === undefined) labels[label] = segments[i];
   }
   return labels;
 }
