@@ -6,7 +6,7 @@
  * Body: `{"TemplateName": "…", "Version": "2"?, "EndpointId": "…" | "UserId": "…", "Substitutions": {"Name": ["…"]}?}`.
  */
 import type { MessageService } from "../messaging/send.js";
-import type { ExtensionRoute } from "../server/app.js";
+import type { ExtensionRoute } from "../protocol/extension.js";
 import { badRequest } from "../shared/errors.js";
 
 export const PREVIEW_PATH = "/_pinrec/apps/:applicationId/messages/preview";

@@ -7,8 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HealthMonitor } from "../observability/health.js";
 import { enableProcessMetrics, registry } from "../observability/metrics.js";
 import { metricsText } from "../observability/cluster-metrics.js";
-import { verifyCounted } from "./auth-metrics.js";
-import type { SigV4Verifier } from "./sigv4.js";
+import { splitTarget, type Authenticator } from "./authenticate.js";
 import type { MetricsMode } from "./metrics-mode.js";
 
 export { METRICS_MODES, type MetricsMode } from "./metrics-mode.js";
@@ -28,7 +27,7 @@ declare module "fastify" {
   }
 }
 
-export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOptions, verifier: SigV4Verifier): void {
+export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOptions, auth: Authenticator): void {
   const health = opts.health;
   if (health) {
     app.addHook("preClose", (done) => {
@@ -58,22 +57,8 @@ export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOpti
   app.get("/metrics", async (req: FastifyRequest, reply) => {
     req.serviceName = "pinrec";
     req.operationName = "Metrics";
-    if (mode === "signed") {
-      const url = req.raw.url ?? "/metrics";
-      const q = url.indexOf("?");
-      const principal = verifyCounted(
-        verifier,
-        {
-          method: req.method,
-          rawPath: q === -1 ? url : url.slice(0, q),
-          query: new URLSearchParams(q === -1 ? "" : url.slice(q + 1)),
-          headers: req.headers,
-          body: undefined,
-        },
-        METRICS_SIGNING_NAME,
-      );
-      req.accountId = principal.accountId;
-    }
+    // A scrape is not rate limited: monitoring must see an account that is being throttled.
+    if (mode === "signed") auth.tenantOf(req, splitTarget(req.raw.url ?? "/metrics"), METRICS_SIGNING_NAME, { rateLimited: false });
     const text = await metricsText(); // every worker's figures under `serve --workers`
     return reply.code(200).header("Cache-Control", "no-store").type(registry.contentType).send(text);
   });
