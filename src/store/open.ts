@@ -13,6 +13,7 @@ import { SqlTemplateRepository } from "./templates.js";
 import { SqlSegmentRepository } from "./segments.js";
 import { SqlChannelRepository } from "./channels.js";
 import { SqlImportJobRepository } from "./import-jobs.js";
+import { SqlCampaignRunRepository } from "./campaign-runs.js";
 import { backfillFacts } from "./endpoint-facts.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
@@ -78,6 +79,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     channels: new SqlChannelRepository(db),
     importJobs: new SqlImportJobRepository(db),
     campaigns: new SqlCampaignRepository(db),
+    campaignRuns: new SqlCampaignRunRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
     notices,

@@ -7,6 +7,7 @@ import type { TemplateRepository } from "./templates.js";
 import type { SegmentRepository } from "./segments.js";
 import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
+import type { SqlCampaignRunRepository } from "./campaign-runs.js";
 
 /** Every resource belongs to one account in one region (the SigV4 credential scope's region). */
 export interface Tenant {
@@ -41,6 +42,8 @@ export interface Store {
   readonly importJobs: ImportJobRepository;
   readonly campaigns: SqlCampaignRepository;
   readonly models: ModelBlobStore;
+  /** Pinpoint campaign runs: durable batches, the shared send rate, per-endpoint send counts. */
+  readonly campaignRuns: SqlCampaignRunRepository;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
   /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */
