@@ -174,7 +174,7 @@ export class CampaignRunnerService implements CampaignRunner {
 
   /** Claims batches for the free slots and works them in the background. */
   private async fill(): Promise<void> {
-    while (this.running && this.active.size < this.concurrency) {
+    while (!this.stopped && this.active.size < this.concurrency) {
       const token = randomUUID();
       const [batch] = await this.deps.store.campaignRuns.claim(token, this.now(), this.now() + this.leaseMs, 1);
       if (!batch) return;
