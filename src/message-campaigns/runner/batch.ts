@@ -27,6 +27,8 @@ export interface BatchDeps {
   /** The runner's clock (ms since the epoch), injectable for tests. */
   now: () => number;
   batchSize: number;
+  /** Told when a batch queued the next range, which a free worker slot can take at once. */
+  onQueued: () => void;
   /** Waits `ms` (the MessagesPerSecond limiter waits for its next window). */
   sleep: (ms: number) => Promise<void>;
 }
@@ -73,7 +75,10 @@ export class BatchProcessor {
     const criteria = await segments.criteria(run.tenant, run.appId, segmentId, run.campaign.SegmentVersion);
     const page = await store.segments.endpoints(run.tenant, run.appId, criteria, batch.afterKey, batchSize);
     if (batch.untilKey !== undefined) return page.endpoints.filter((e) => endpointKey(e.Id!) <= batch.untilKey!);
-    if (page.after !== undefined && !(await store.campaignRuns.fixRange(batch, page.after, this.deps.now()))) return "lost";
+    if (page.after !== undefined) {
+      if (!(await store.campaignRuns.fixRange(batch, page.after, this.deps.now()))) return "lost";
+      this.deps.onQueued();
+    }
     return page.endpoints;
   }
 

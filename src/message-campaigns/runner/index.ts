@@ -26,7 +26,7 @@ import { BatchProcessor } from "./batch.js";
 import { treatmentsOf } from "./treatments.js";
 
 export const DEFAULT_RUNNER_LEASE_MS = 30_000;
-export const DEFAULT_RUNNER_POLL_MS = 1_000;
+export const DEFAULT_RUNNER_POLL_MS = 500;
 export const DEFAULT_RUNNER_BATCH = 250;
 export const DEFAULT_RUNNER_CONCURRENCY = 2;
 
@@ -82,6 +82,7 @@ export class CampaignRunnerService implements CampaignRunner {
       ...deps,
       now: this.now,
       batchSize: this.batchSize,
+      onQueued: () => this.wake(),
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(1, ms))),
     });
   }
