@@ -60,7 +60,11 @@ export class BatchProcessor {
     for (const e of endpoints) {
       const t = assign(run.campaignId, run.campaign.HoldoutPercent ?? 0, treatments, e.Id!);
       if (!t) heldOut++;
-      else groups.set(t, [...(groups.get(t) ?? []), e]);
+      else {
+        const list = groups.get(t);
+        if (list) list.push(e);
+        else groups.set(t, [e]);
+      }
     }
     if (heldOut > 0) bump(tallies.get(activityOf(run, treatments[0].id))!.metrics, "HoldoutEndpointCount", heldOut);
     for (const [treatment, list] of groups) await this.send(run, treatment, list, tallies.get(activityOf(run, treatment.id))!);
