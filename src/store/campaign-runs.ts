@@ -218,6 +218,12 @@ export class SqlCampaignRunRepository {
     return (await this.db.run("UPDATE campaign_batches SET due_at = ? WHERE claim_token = ? AND status = 'RUNNING'", [leaseUntil, token])).changes;
   }
 
+  /** Puts a claimed batch back in the queue, due again at `dueAt` (a retry after a failure); false when the claim was lost. */
+  async release(batch: ClaimedBatch, dueAt: number): Promise<boolean> {
+    const r = await this.db.run("UPDATE campaign_batches SET status = 'QUEUED', claim_token = NULL, due_at = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [dueAt, batch.seq, batch.token]);
+    return r.changes === 1;
+  }
+
   async run(seq: number): Promise<CampaignRun | undefined> {
     const r = await this.db.get<RunRow>("SELECT * FROM campaign_runs WHERE seq = ?", [seq]);
     if (!r) return undefined;

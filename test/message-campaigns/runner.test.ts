@@ -186,6 +186,20 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     expect(Number(second.doc.ExecutionMetrics!.LimitedEndpointCount)).toBe(endpointIds.length);
   }, 240_000);
 
+  test("a batch that keeps failing (its segment is gone) is retried with backoff, then the run ends with the reason", async () => {
+    const runner = await stack({ leaseMs: 1_000 });
+    runner.services.runner.onError = () => {};
+    const campaign = await insertCampaign(w, "no-such-segment", Date.now());
+    await runToEnd([runner], campaign.Id!);
+    const [a] = await activitiesOf(w, campaign.Id!);
+    expect(a.doc).toMatchObject({ State: "COMPLETED", Result: "FAIL", TotalEndpointCount: 0, SuccessfulEndpointCount: 0 });
+    expect(a.doc.ExecutionMetrics!.FailedBatchCount).toBe("1");
+    expect(a.doc.ExecutionMetrics!.FailureReasons).toContain("failed 5 times");
+    expect(a.doc.ExecutionMetrics!.FailureReasons).toContain("no-such-segment");
+    const [batch] = await w.db.all<{ attempts: number | string; status: string }>("SELECT b.attempts, b.status FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ?", [campaign.Id]);
+    expect(Number(batch.attempts)).toBe(5);
+  }, 120_000);
+
   test("runForEndpoints (an EVENT run) sends to just those endpoints, once per run key", async () => {
     const runner = await stack({ leaseMs: 60_000 });
     const campaign = await insertCampaign(w, all, null, { Schedule: { Frequency: "EVENT", StartTime: new Date().toISOString() } });

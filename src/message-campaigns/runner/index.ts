@@ -17,7 +17,7 @@ import type { ChannelService } from "../../channels/service.js";
 import type { MessagePipeline } from "../../messaging/pipeline.js";
 import type { SegmentService } from "../../segments/service.js";
 import { newResourceId } from "../../shared/ids.js";
-import type { ClaimedBatch, DueCampaign, NewRun } from "../../store/campaign-runs.js";
+import type { CampaignRun, ClaimedBatch, DueCampaign, NewRun } from "../../store/campaign-runs.js";
 import { chunks } from "../../store/sql.js";
 import type { Store, Tenant } from "../../store/types.js";
 import type { CampaignRunner } from "../contracts.js";
@@ -29,6 +29,8 @@ export const DEFAULT_RUNNER_LEASE_MS = 30_000;
 export const DEFAULT_RUNNER_POLL_MS = 500;
 export const DEFAULT_RUNNER_BATCH = 250;
 export const DEFAULT_RUNNER_CONCURRENCY = 2;
+/** Tries of a batch that keeps failing before its run gives up on it. */
+export const MAX_BATCH_ATTEMPTS = 5;
 
 export interface RunnerOptions {
   /** The scheduler's clock (ms since the epoch); tests pass a fake one. */
@@ -193,17 +195,35 @@ export class CampaignRunnerService implements CampaignRunner {
     const renew = setInterval(() => {
       runs.renew(batch.token, this.now() + this.leaseMs).catch((err) => this.onError(err));
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    let run: CampaignRun | undefined;
     try {
-      const run = await runs.run(batch.runSeq);
+      run = await runs.run(batch.runSeq);
       if (!run) return;
       if (batch.ordinal === 0) await runs.markRunning(run, new Date(this.now()).toISOString());
       await this.processor.process(run, batch);
     } catch (err) {
-      // The batch stays claimed until its lease runs out, then this or another process retries it.
       this.onError(err);
+      await this.retryOrGiveUp(batch, run, err).catch((e) => this.onError(e));
     } finally {
       clearInterval(renew);
     }
+  }
+
+  /**
+   * A batch that threw (its segment or template deleted mid-run, the database away) goes back to
+   * the queue after a backoff; after MAX_BATCH_ATTEMPTS it is finished with the error as the
+   * activity's failure reason, so one bad batch cannot retry for ever. (A process that dies
+   * instead leaves its batch claimed until the lease runs out.)
+   */
+  private async retryOrGiveUp(batch: ClaimedBatch, run: CampaignRun | undefined, err: unknown): Promise<void> {
+    const runs = this.deps.store.campaignRuns;
+    if (run && batch.attempts >= MAX_BATCH_ATTEMPTS) {
+      const reason = `A batch of this run failed ${batch.attempts} times: ${err instanceof Error ? err.message : String(err)}`;
+      const tallies = new Map(run.activities.map((a) => [a.activityId, { total: 0, successful: 0, metrics: { FailedBatchCount: 1 }, reasons: { [reason]: 1 }, timezones: [] }]));
+      await runs.finish(batch, run, tallies, new Date(this.now()).toISOString());
+      return;
+    }
+    await runs.release(batch, this.now() + Math.min(this.leaseMs, 250 * 2 ** batch.attempts));
   }
 
   /** Resolves once no batch is being worked in this process (tests, shutdown). */
