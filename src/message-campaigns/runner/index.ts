@@ -29,6 +29,8 @@ export const DEFAULT_RUNNER_LEASE_MS = 30_000;
 export const DEFAULT_RUNNER_POLL_MS = 500;
 export const DEFAULT_RUNNER_BATCH = 250;
 export const DEFAULT_RUNNER_CONCURRENCY = 2;
+/** How long closing waits for the batches being sent. */
+export const DEFAULT_RUNNER_SHUTDOWN_MS = 10_000;
 /** Tries of a batch that keeps failing before its run gives up on it. */
 export const MAX_BATCH_ATTEMPTS = 5;
 
@@ -231,11 +233,18 @@ export class CampaignRunnerService implements CampaignRunner {
     while (this.active.size > 0 || this.ticking) await Promise.all([...this.active, this.ticking]);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops claiming; waits up to `boundMs` for the batches being sent (a rate-limited batch can take
+   * long). One still running after that is left to its lease: another process re-runs it, and its
+   * idempotency keys keep the messages already accepted from going out twice.
+   */
+  async close(boundMs = DEFAULT_RUNNER_SHUTDOWN_MS): Promise<void> {
     this.stopped = true;
     this.running = false;
     clearTimeout(this.timer);
-    await this.idle();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise((r) => (timer = setTimeout(r, boundMs)))]);
+    clearTimeout(timer);
   }
 }
 
