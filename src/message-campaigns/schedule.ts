@@ -43,7 +43,7 @@ export function nextRunAt(campaign: CampaignResponse, after: number): number | u
 
 /** TEMPORARY stub: whether `at` falls within the quiet time, in the endpoint's time zone (UTC when unknown). */
 export function inQuietTime(quietTime: { Start?: string; End?: string } | undefined, endpointTimezone: string | undefined, at: number): boolean {
-  if (!quietTime?.Start || !quietTime.End) return false;
+  if (!quietTime?.Start || !quietTime.End || endpointTimezone === undefined) return false;
   const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
   let parts: Intl.DateTimeFormatPart[];
   try {
