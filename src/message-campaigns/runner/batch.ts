@@ -95,9 +95,10 @@ export class BatchProcessor {
     const candidates: EndpointResponse[] = [];
     const blocked = new Map<string, string>();
     for (const e of endpoints) {
-      const zone = schedule.IsLocalTime ? (e.Demographic?.Timezone ?? schedule.Timezone ?? "UTC") : (schedule.Timezone ?? "UTC");
-      zones.add(zone);
-      if (schedule.QuietTime && inQuietTime(schedule.QuietTime, zone, now)) bump(tally.metrics, "QuietTimeEndpointCount");
+      const endpointZone = e.Demographic?.Timezone;
+      zones.add(schedule.IsLocalTime ? (endpointZone ?? schedule.Timezone ?? "UTC") : (schedule.Timezone ?? "UTC"));
+      // QuietTime is the endpoint's own clock; an endpoint without a valid time zone is never quiet.
+      if (schedule.QuietTime && inQuietTime(schedule.QuietTime, endpointZone, now)) bump(tally.metrics, "QuietTimeEndpointCount");
       else candidates.push(e);
     }
     tally.timezones.push(...zones);
