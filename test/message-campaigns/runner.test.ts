@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
 import { STORE_KINDS } from "../helpers.js";
-import { recommendationsOf, runtimeClient } from "../messaging/send-fixtures.js";
+import { putEndpoints, recommendationsOf, runtimeClient } from "../messaging/send-fixtures.js";
 import { IDENTITY, activitiesOf, addEndpoints, createSegment, insertCampaign, nextRunAtOf, outbox, runnerStack, until, world, type World } from "./runner-fixtures.js";
 
 describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
@@ -198,6 +198,20 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     expect(a.doc.ExecutionMetrics!.FailureReasons).toContain("no-such-segment");
     const [batch] = await w.db.all<{ attempts: number | string; status: string }>("SELECT b.attempts, b.status FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ?", [campaign.Id]);
     expect(Number(batch.attempts)).toBe(5);
+  }, 120_000);
+
+  test("QuietTime: endpoints whose own clock is in the quiet time get nothing; endpoints without a time zone are sent", async () => {
+    const runner = await stack({ leaseMs: 60_000 });
+    await putEndpoints(w.client, w.appId, [0, 1, 2].map((i) => ({ Id: `quiet-${i}`, ChannelType: "EMAIL", Address: `quiet${i}@example.com`, User: { UserId: `u${i}` }, Demographic: { Timezone: "UTC" }, Attributes: { plan: ["quiet"] } })));
+    await putEndpoints(w.client, w.appId, [{ Id: "loud-0", ChannelType: "EMAIL", Address: "loud0@example.com", User: { UserId: "u9" }, Attributes: { plan: ["quiet"] } }]);
+    const segment = await createSegment(w, ["quiet"]);
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const campaign = await insertCampaign(w, segment, Date.now(), { Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE", QuietTime: { Start: hhmm(Date.now() - 3_600_000), End: hhmm(Date.now() + 3_600_000) } } });
+    await runToEnd([runner], campaign.Id!);
+    const [a] = await activitiesOf(w, campaign.Id!);
+    expect(a.doc).toMatchObject({ State: "COMPLETED", Result: "SUCCESS", TotalEndpointCount: 1, SuccessfulEndpointCount: 1 });
+    expect(a.doc.ExecutionMetrics!.QuietTimeEndpointCount).toBe("3");
+    expect((await outbox(runner.store, w.appId)).filter((r) => r.message.requestId === a.id).map((r) => r.message.endpointId)).toEqual(["loud-0"]);
   }, 120_000);
 
   test("runForEndpoints (an EVENT run) sends to just those endpoints, once per run key", async () => {
