@@ -7,13 +7,14 @@
  *   so a due run starts exactly once however many schedulers see it.
  * - Batches: claimed under a lease (PostgreSQL `FOR UPDATE SKIP LOCKED`, like the outbox), renewed
  *   while worked on; a batch whose process died is claimable again when its lease runs out. A
- *   segment run is split lazily: the batch that reads a page of endpoints fixes its range and
- *   queues the next one in one transaction, so no process ever scans the whole segment up front
- *   and other processes can take the next range while this one sends.
+ *   segment run is split lazily: a batch whose range is still open reads the next few ranges' keys
+ *   (keys only), fixes its own range and queues the others in one transaction, so no process ever
+ *   scans the whole segment up front and other processes can take those ranges while it sends.
  * - Finishing a batch adds its counts to the activity documents in the same transaction that
  *   marks it done under its claim token, so a batch re-run after a lease loss counts once.
  */
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
+import { compileCriteria, type Criteria } from "./segment-query.js";
 import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./types.js";
 
@@ -241,17 +242,36 @@ export class SqlCampaignRunRepository {
   }
 
   /**
-   * Fixes a claimed segment batch's range to end at `untilKey` and queues the batch after it, in
-   * one transaction; false when the claim was lost (another process now has the batch).
+   * The keys of up to `limit` endpoints matching `criteria` after `after`, in key order: read from
+   * the primary key alone, so a batch can cut the ranges of the batches after it cheaply.
    */
-  async fixRange(batch: ClaimedBatch, untilKey: string, now: number): Promise<boolean> {
+  async segmentKeys(t: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<string[]> {
+    const where = compileCriteria(criteria, this.db.dialect);
+    const rows = await this.db.all<{ id_key: string }>(
+      `SELECT e.id_key FROM endpoints e WHERE e.account_id = ? AND e.region = ? AND e.app_id = ? AND e.id_key > ? AND ${where.sql} ORDER BY e.id_key LIMIT ?`,
+      [t.accountId, t.region, appId, after ?? "", ...where.params, limit],
+    );
+    return rows.map((r) => r.id_key);
+  }
+
+  /**
+   * Fixes a claimed segment batch's range to end at `untils[0]`, queues fixed ranges ending at each
+   * further key of `untils`, and, when `more`, an open batch after the last, in one transaction, so
+   * other processes can take the ranges ahead at once. False when the claim was lost (another
+   * process has the batch now). Ordinals follow from the range, so a re-run queues nothing twice.
+   */
+  async fixRanges(batch: ClaimedBatch, untils: string[], more: boolean, now: number): Promise<boolean> {
     return this.db.transaction(null, async (tx) => {
-      const { changes } = await tx.run("UPDATE campaign_batches SET until_key = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [untilKey, batch.seq, batch.token]);
+      const { changes } = await tx.run("UPDATE campaign_batches SET until_key = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [untils[0], batch.seq, batch.token]);
       if (changes !== 1) return false;
+      const next = untils.slice(1).map((until, i) => ({ after: untils[i], until }));
+      if (more) next.push({ after: untils[untils.length - 1], until: null as unknown as string });
+      if (next.length === 0) return true;
+      const params = next.flatMap((b, i) => [batch.runSeq, batch.ordinal + 1 + i, b.after, b.until, now]);
       await tx.run(
-        `INSERT INTO campaign_batches (run_seq, ordinal, after_key, status, due_at, attempts) VALUES (?, ?, ?, 'QUEUED', ?, 0)
+        `INSERT INTO campaign_batches (run_seq, ordinal, after_key, until_key, status, due_at, attempts) VALUES ${next.map(() => "(?, ?, ?, ?, 'QUEUED', ?, 0)").join(", ")}
          ON CONFLICT (run_seq, ordinal) DO NOTHING`,
-        [batch.runSeq, batch.ordinal + 1, untilKey, now],
+        params,
       );
       return true;
     });

@@ -18,6 +18,8 @@ import { inQuietTime } from "../schedule.js";
 import { assign, directMessage, treatmentsOf, type Treatment } from "./treatments.js";
 
 const DAY_MS = 86_400_000;
+/** Ranges a batch cuts ahead when it finds its own range open. */
+const LOOKAHEAD = 8;
 
 export interface BatchDeps {
   store: Store;
@@ -77,13 +79,20 @@ export class BatchProcessor {
     if (batch.endpointIds) return [...(await store.endpoints.getMany(run.tenant, run.appId, batch.endpointIds)).values()];
     const segmentId = run.campaign.SegmentId!;
     const criteria = await segments.criteria(run.tenant, run.appId, segmentId, run.campaign.SegmentVersion);
-    const page = await store.segments.endpoints(run.tenant, run.appId, criteria, batch.afterKey, batchSize);
-    if (batch.untilKey !== undefined) return page.endpoints.filter((e) => endpointKey(e.Id!) <= batch.untilKey!);
-    if (page.after !== undefined) {
-      if (!(await store.campaignRuns.fixRange(batch, page.after, this.deps.now()))) return "lost";
+    let until = batch.untilKey;
+    if (until === undefined) {
+      // An open range: cut it and the next LOOKAHEAD - 1 ranges from the keys alone and queue them,
+      // so every process's free workers can take a range while this one sends.
+      const keys = await store.campaignRuns.segmentKeys(run.tenant, run.appId, criteria, batch.afterKey, batchSize * LOOKAHEAD);
+      if (keys.length === 0) return [];
+      const untils: string[] = [];
+      for (let end = batchSize; end < keys.length + batchSize; end += batchSize) untils.push(keys[Math.min(end, keys.length) - 1]);
+      if (!(await store.campaignRuns.fixRanges(batch, untils, keys.length === batchSize * LOOKAHEAD, this.deps.now()))) return "lost";
       this.deps.onQueued();
+      until = untils[0];
     }
-    return page.endpoints;
+    const page = await store.segments.endpoints(run.tenant, run.appId, criteria, batch.afterKey, batchSize);
+    return page.endpoints.filter((e) => endpointKey(e.Id!) <= until);
   }
 
   private async send(run: CampaignRun, treatment: Treatment, endpoints: EndpointResponse[], tally: ActivityTally): Promise<void> {
