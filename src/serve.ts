@@ -92,6 +92,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     });
     campaigns.log = app.log;
     delivery.drainer.log = app.log;
+    services.runner.onError = (err) => app.log.error({ err }, "campaign run failed; its batch returns after its lease");
     for (const notice of store.notices) app.log.warn({ dataDir }, notice);
     transformers.logFunctionsTo((entry) => app.log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message));
     importJobs.log = app.log;

@@ -22,6 +22,8 @@ import { TransformerRouter, type TransformerBackend } from "./messaging/transfor
 import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
 import { createMessaging, type Messaging, type MessagingOptions } from "./messaging/index.js";
 import type { Store } from "./store/types.js";
+import { CampaignRunnerService } from "./message-campaigns/runner/index.js";
+import { CampaignEventTrigger } from "./message-campaigns/event-trigger.js";
 
 export interface ServiceOptions extends MessagingOptions {
   recommenderQuota?: number;
@@ -52,6 +54,12 @@ export interface ServiceOptions extends MessagingOptions {
   deliveryShutdownMs?: number;
   /** What PutEvents hands accepted events to (the EVENT campaign trigger); none: events fire nothing. */
   eventTrigger?: EventCampaignTrigger;
+  /** Whether this process fires due campaign runs and sends their batches (default true). */
+  campaignRuns?: boolean;
+  campaignRunLeaseMs?: number;
+  campaignRunPollMs?: number;
+  /** The campaign scheduler's clock (tests). */
+  campaignRunClock?: () => number;
 }
 
 export interface Services {
@@ -71,6 +79,8 @@ export interface Services {
   /** The outbox and its drainers (which run only once started). */
   delivery: Delivery;
   messaging: Messaging;
+  /** Fires due Pinpoint campaign runs and sends their batches (started with the rest when enabled). */
+  runner: CampaignRunnerService;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -109,6 +119,11 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     { store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
   );
+  const channels = new ChannelService(store);
+  const runner = new CampaignRunnerService(
+    { store, segments, channels, pipeline: messaging.service.pipeline },
+    { leaseMs: opts.campaignRunLeaseMs, pollMs: opts.campaignRunPollMs, now: opts.campaignRunClock },
+  );
   return {
     store,
     campaigns,
@@ -117,18 +132,22 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     endpoints,
     templates,
     segments,
-    channels: new ChannelService(store),
+    channels,
     importJobs,
-    events: new EventService(store, endpoints, opts.eventTrigger),
+    events: new EventService(store, endpoints, opts.eventTrigger ?? new CampaignEventTrigger(messageCampaigns, runner)),
     messageCampaigns,
     transformers,
     delivery,
     messaging,
+    runner,
     start() {
       campaigns.start();
       delivery.start();
+      if (opts.campaignRuns !== false) runner.start();
     },
     async close() {
+      // Batches being sent finish first (their messages go to the outbox); the rest wait for the next process.
+      await runner.close();
       await delivery.stop(opts.deliveryShutdownMs);
       await messaging.close();
       await importJobs.idle();

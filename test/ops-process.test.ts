@@ -149,6 +149,8 @@ describe("configuration", { timeout: 60_000 }, () => {
       // Every other setting at its default (or unset, null).
       allowAnyRegion: false,
       assumeProviderRole: false,
+      campaignRunLeaseMs: 30_000,
+      campaignRuns: true,
       deliveryAttempts: 10,
       deliveryLeaseMs: 30_000,
       functionMemoryMb: 256,

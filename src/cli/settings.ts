@@ -20,6 +20,7 @@ import { checkWebhookUrl } from "../messaging/delivery/webhook.js";
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/defaults.js";
 import { TRANSFORMER_BACKENDS } from "../messaging/transformer/backends.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/defaults.js";
+import { DEFAULT_RUNNER_LEASE_MS } from "../message-campaigns/runner/defaults.js";
 
 export interface Setting<T = unknown> {
   /** Config-file key, and the flag in camelCase (`--data-dir` → `dataDir`). */
@@ -83,6 +84,8 @@ export const SERVE_SETTINGS = [
   setting({ key: "webhookSecret", flags: "--webhook-secret <secret>", env: "PINREC_WEBHOOK_SECRET", help: "the webhook's HMAC-SHA256 signing secret (whsec_<base64> or any string)", parse: text }),
   setting({ key: "deliveryLeaseMs", flags: "--delivery-lease-ms <ms>", env: "PINREC_DELIVERY_LEASE_MS", help: "how long a claimed message waits for a sender that stopped answering before another takes it", parse: positiveInt, default: DEFAULT_LEASE_MS }),
   setting({ key: "deliveryAttempts", flags: "--delivery-attempts <n>", env: "PINREC_DELIVERY_ATTEMPTS", help: "attempts before a transiently failing message is recorded as failed", parse: positiveInt, default: DEFAULT_MAX_ATTEMPTS }),
+  setting({ key: "campaignRuns", flags: "--campaign-runs [bool]", env: "PINREC_CAMPAIGN_RUNS", help: "fire due Pinpoint campaign runs and send their batches in this process (every process on a PostgreSQL database shares the work)", parse: bool, default: true }),
+  setting({ key: "campaignRunLeaseMs", flags: "--campaign-run-lease-ms <ms>", env: "PINREC_CAMPAIGN_RUN_LEASE_MS", help: "how long a campaign batch claimed by a process that stopped answering waits before another process takes it", parse: positiveInt, default: DEFAULT_RUNNER_LEASE_MS }),
   setting({ key: "allowAnyRegion", flags: "--allow-any-region [bool]", env: "PINREC_ALLOW_ANY_REGION", help: "accept request signatures scoped to any region name, not only AWS's published Regions", parse: bool, default: false }),
   setting({ key: "personalizeEndpoint", flags: "--personalize-endpoint <url>", env: "PINREC_PERSONALIZE_ENDPOINT", help: "Amazon Personalize runtime endpoint for campaign ARNs this pinrec does not serve", parse: httpUrl, defaultHelp: "AWS's" }),
   setting({ key: "assumeProviderRole", flags: "--assume-provider-role [bool]", env: "PINREC_ASSUME_PROVIDER_ROLE", help: "assume each recommender's RecommendationProviderRoleArn through STS before calling Personalize", parse: bool, default: false }),

@@ -235,6 +235,13 @@ export class MessagePipeline {
     return { recipients, userIds };
   }
 
+  /** Recipients for endpoints already read from the store (a campaign batch), screened as SendMessages screens them. */
+  endpointRecipients(endpoints: EndpointResponse[], contents: Map<SendChannel, ChannelContent>): Recipient[] {
+    const recipients: Recipient[] = endpoints.map((doc) => ({ ref: { kind: "endpoint", endpointId: doc.Id! }, endpoint: doc, config: {} }));
+    this.screen(recipients, contents);
+    return recipients;
+  }
+
   /** Stored endpoints: opted out, inactive, addressless, unsendable channels, no content, duplicates. */
   private screen(recipients: Recipient[], contents: Map<SendChannel, ChannelContent>): void {
     const seen = new Set<string>();
@@ -280,7 +287,7 @@ export class MessagePipeline {
   // ---- recommendations and transformer -----------------------------------------------------------
 
   /** Fills RecommendationItems (and Recommendations, through the transformer) for recipients of templates that name a recommender. */
-  async personalize(tenant: Tenant, appId: string, recipients: Recipient[]): Promise<void> {
+  async personalize(tenant: Tenant, appId: string, recipients: Recipient[], envelope?: TransformerStageOptions["event"]): Promise<void> {
     const byRecommender = new Map<string, { template: LoadedTemplate; list: Recipient[] }>();
     for (const r of recipients) {
       const template = r.content?.template;
@@ -290,10 +297,10 @@ export class MessagePipeline {
       group.list.push(r);
       byRecommender.set(key, group);
     }
-    await Promise.all([...byRecommender].map(([id, g]) => this.personalizeGroup(tenant, appId, id, g.template, g.list)));
+    await Promise.all([...byRecommender].map(([id, g]) => this.personalizeGroup(tenant, appId, id, g.template, g.list, envelope)));
   }
 
-  private async personalizeGroup(tenant: Tenant, appId: string, recommenderId: string, template: LoadedTemplate, list: Recipient[]): Promise<void> {
+  private async personalizeGroup(tenant: Tenant, appId: string, recommenderId: string, template: LoadedTemplate, list: Recipient[], envelope: TransformerStageOptions["event"]): Promise<void> {
     let config: RecommenderConfigurationResponse;
     try {
       config = await this.deps.recommenders.get(tenant, recommenderId);
@@ -350,7 +357,8 @@ export class MessagePipeline {
         for (const r of pending) r.outcome = failure("PERMANENT_FAILURE", 500, `Recommender '${recommenderId}' names a transformer (${config.RecommendationTransformerUri}) but this pinrec has no transformer backend`);
         return;
       }
-      await transformRecommendations(this.deps.transformer, tenant, appId, config, pending, this.deps.transformerOptions);
+      const options = envelope ? { ...this.deps.transformerOptions, event: envelope } : this.deps.transformerOptions;
+      await transformRecommendations(this.deps.transformer, tenant, appId, config, pending, options);
     }
   }
 
@@ -377,7 +385,8 @@ export class MessagePipeline {
     }
   }
 
-  async deliver(tenant: Tenant, appId: string, requestId: string, spec: MessageSpec, recipients: Recipient[]): Promise<void> {
+  /** `idempotencyKey`: a campaign's key per recipient (activity id + endpoint id), so a re-run batch sends nothing twice. */
+  async deliver(tenant: Tenant, appId: string, requestId: string, spec: MessageSpec, recipients: Recipient[], idempotencyKey?: (r: Recipient) => string): Promise<void> {
     const sending = recipients.filter((r) => !r.outcome && r.rendered);
     if (sending.length === 0) return;
     const messages: RenderedMessage[] = sending.map((r) => {
@@ -392,6 +401,7 @@ export class MessagePipeline {
         requestId,
         ...(spec.TraceId !== undefined && { traceId: spec.TraceId }),
         ...(Object.keys(context).length > 0 && { context }),
+        ...(idempotencyKey && { idempotencyKey: idempotencyKey(r) }),
         ...r.rendered,
       };
     });

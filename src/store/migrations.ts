@@ -280,5 +280,65 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX campaign_activities_by_campaign ON campaign_activities (account_id, region, app_id, campaign_id, seq);`,
   ),
+  migration(
+    8,
+    "campaign runs: durable batches every process claims, a shared send rate, per-endpoint send counts",
+    `
+      -- One row per run: the campaign version it sends (a snapshot, so an update mid-run changes
+      -- nothing), its activities by treatment, and the MaximumDuration deadline.
+      CREATE TABLE campaign_runs (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        run_key TEXT NOT NULL,
+        scheduled_at BIGINT NOT NULL,
+        deadline_at BIGINT,
+        campaign TEXT NOT NULL,
+        activities TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, campaign_id, run_key),
+        FOREIGN KEY (account_id, region, app_id, campaign_id) REFERENCES message_campaigns (account_id, region, app_id, id) ON DELETE CASCADE
+      );
+      -- A batch is a keyset range of the segment's endpoints (after_key, until_key], or a list of
+      -- endpoint ids. due_at is when a queued batch may be claimed and a claimed one's lease end,
+      -- so one index finds both the queued batches and those of a process that died.
+      CREATE TABLE campaign_batches (
+        seq {serial},
+        run_seq BIGINT NOT NULL REFERENCES campaign_runs (seq) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        after_key TEXT,
+        until_key TEXT,
+        endpoint_ids TEXT,
+        status TEXT NOT NULL,
+        due_at BIGINT NOT NULL,
+        claim_token TEXT,
+        attempts INTEGER NOT NULL,
+        UNIQUE (run_seq, ordinal)
+      );
+      CREATE INDEX campaign_batches_due ON campaign_batches (due_at) WHERE status IN ('QUEUED', 'RUNNING');
+      CREATE INDEX campaign_batches_by_run ON campaign_batches (run_seq, status);
+      -- MessagesPerSecond across processes: messages granted in the current one-second window.
+      CREATE TABLE campaign_send_rates (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        window_start BIGINT NOT NULL,
+        used INTEGER NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, campaign_id)
+      );
+      -- Limits.Daily and Limits.Total: one row per endpoint and activity that sent it a message.
+      CREATE TABLE campaign_endpoint_sends (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        activity_id TEXT NOT NULL,
+        sent_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, campaign_id, endpoint_id, activity_id)
+      );`,
+  ),
 ];
 

@@ -12,6 +12,7 @@ import { SqlSegmentRepository } from "./segments.js";
 import { SqlChannelRepository } from "./channels.js";
 import { SqlImportJobRepository } from "./import-jobs.js";
 import { SqlMessageCampaignRepository } from "./message-campaigns.js";
+import { SqlCampaignRunRepository } from "./campaign-runs.js";
 import { backfillFacts } from "./endpoint-facts.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
@@ -57,6 +58,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     importJobs: new SqlImportJobRepository(db),
     campaigns: new SqlCampaignRepository(db),
     messageCampaigns: new SqlMessageCampaignRepository(db),
+    campaignRuns: new SqlCampaignRunRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
     notices,

@@ -12,6 +12,7 @@ import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
 import type { RecommenderRepository } from "./recommenders.js";
 import type { MessageCampaignRepository } from "./message-campaigns.js";
+import type { SqlCampaignRunRepository } from "./campaign-runs.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -28,6 +29,8 @@ export interface Store {
   /** Pinpoint campaigns (CreateCampaign …), not to be confused with `campaigns`, Personalize's. */
   readonly messageCampaigns: MessageCampaignRepository;
   readonly models: ModelBlobStore;
+  /** Pinpoint campaign runs: durable batches, the shared send rate, per-endpoint send counts. */
+  readonly campaignRuns: SqlCampaignRunRepository;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
   /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */
