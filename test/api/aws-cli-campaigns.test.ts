@@ -21,7 +21,9 @@ describe("AWS CLI: campaigns", () => {
   }
 
   beforeAll(async () => {
-    server = await startTestServer("sqlite");
+    // The shapes the CLI prints, before any run: this server fires no runs (campaigns-e2e.test.ts
+    // covers runs), so the IMMEDIATE campaign stays SCHEDULED while the test reads it.
+    server = await startTestServer("sqlite", { campaignRuns: false });
   });
   afterAll(async () => {
     await server.dispose();
