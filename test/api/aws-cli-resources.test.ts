@@ -9,21 +9,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, CAMPAIGN, ROLE, startTestServer, tempDir, type TestServer } from "../helpers.js";
-import { AWS, awsEnv, run, type Result } from "../aws-cli.js";
+import { AWS, pinpointCli } from "../aws-cli.js";
 
 
 describe("AWS CLI: apps, endpoints and a template that names a recommender", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-");
 
-  /** `aws pinpoint … --endpoint-url … --output json` */
-  const aws = (...args: string[]): Promise<Result> =>
-    run(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path, 60_000);
-  async function ok(...args: string[]): Promise<any> {
-    const r = await aws(...args);
-    if (r.code !== 0) throw new Error(`aws pinpoint ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    return r.stdout.trim() === "" ? undefined : JSON.parse(r.stdout);
-  }
+  const { aws, ok } = pinpointCli(() => server.url, dir.path, ACCOUNT_A);
   const file = (name: string, value: unknown) => {
     const path = join(dir.path, name);
     writeFileSync(path, JSON.stringify(value));

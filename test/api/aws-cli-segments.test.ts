@@ -8,20 +8,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, startTestServer, tempDir, type TestServer } from "../helpers.js";
-import { AWS, awsEnv, run, type Result } from "../aws-cli.js";
+import { AWS, pinpointCli } from "../aws-cli.js";
 import { SegmentService } from "../../src/segments/service.js";
 
 describe("AWS CLI: segments, channels and import jobs", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-segments-");
 
-  const aws = (...args: string[]): Promise<Result> =>
-    run(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path, 60_000);
-  async function ok(...args: string[]): Promise<any> {
-    const r = await aws(...args);
-    if (r.code !== 0) throw new Error(`aws pinpoint ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    return r.stdout.trim() === "" ? undefined : JSON.parse(r.stdout);
-  }
+  const { aws, ok } = pinpointCli(() => server.url, dir.path, ACCOUNT_A);
   const file = (name: string, text: string) => {
     const path = join(dir.path, name);
     writeFileSync(path, text);
@@ -84,8 +78,7 @@ describe("AWS CLI: segments, channels and import jobs", () => {
 describe("AWS CLI: put-events", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-events-");
-  const aws = (...args: string[]): Promise<Result> =>
-    run(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path, 60_000);
+  const { aws } = pinpointCli(() => server.url, dir.path, ACCOUNT_A);
 
   beforeAll(async () => {
     server = await startTestServer("sqlite");
