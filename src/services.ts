@@ -58,7 +58,11 @@ export interface ServiceOptions extends MessagingOptions {
   campaignRuns?: boolean;
   campaignRunLeaseMs?: number;
   campaignRunPollMs?: number;
-  /** The campaign scheduler's clock (tests). */
+  /**
+   * The campaigns' clock (tests): the scheduler, the campaign API (schedule checks, first runs,
+   * the derived State) and the EVENT trigger's schedule window all read this one, so a fake clock
+   * moved on an hour moves every part together.
+   */
   campaignRunClock?: () => number;
 }
 
@@ -112,7 +116,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   });
   const templates = new TemplateService(store, recommenders);
   const segments = new SegmentService(store);
-  const messageCampaigns = new CampaignService(store, segments, templates);
+  const messageCampaigns = new CampaignService(store, segments, templates, opts.campaignRunClock);
   // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through this seam.
   segments.usage = messageCampaigns.usage;
   const messaging = createMessaging(
@@ -134,7 +138,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     segments,
     channels,
     importJobs,
-    events: new EventService(store, endpoints, opts.eventTrigger ?? new CampaignEventTrigger(messageCampaigns, runner)),
+    events: new EventService(store, endpoints, opts.eventTrigger ?? new CampaignEventTrigger(messageCampaigns, runner, opts.campaignRunClock)),
     messageCampaigns,
     transformers,
     delivery,

@@ -1,8 +1,10 @@
 /**
  * Who gets which treatment of a campaign run: the holdout (`HoldoutPercent`: "the allocated
  * percentage of users (segment members) who shouldn't receive messages from the campaign") and the
- * A/B treatments (`AdditionalTreatments[].SizePercent`; the campaign's own treatment, id "0", gets
- * the rest). The draw is a hash of campaign id and endpoint id, so an endpoint lands in the same
+ * A/B treatments (`AdditionalTreatments[].SizePercent`, "the allocated percentage of users (segment
+ * members) to send the treatment to": a percentage of the whole segment, like the holdout, which is
+ * why CreateCampaign refuses a SizePercent sum plus HoldoutPercent over 100; the campaign's own
+ * treatment, id "0", gets the rest). The draw is a hash of campaign id and endpoint id, so an endpoint lands in the same
  * place on every run and in every process, and a re-run batch assigns exactly as the first try did.
  */
 import { createHash } from "node:crypto";
@@ -12,7 +14,7 @@ export const DEFAULT_TREATMENT_ID = "0";
 
 export interface Treatment {
   id: string;
-  /** Percent of the (non-held-out) endpoints. */
+  /** Percent of the segment's endpoints. */
   sizePercent: number;
   messageConfiguration?: MessageConfiguration;
   templateConfiguration?: TemplateConfiguration;
@@ -39,7 +41,9 @@ function draw(campaignId: string, endpointId: string, purpose: string): number {
 export function assign(campaignId: string, holdoutPercent: number, treatments: Treatment[], endpointId: string): Treatment | undefined {
   if (holdoutPercent > 0 && draw(campaignId, endpointId, "holdout") < holdoutPercent) return undefined;
   if (treatments.length === 1) return treatments[0];
-  const x = draw(campaignId, endpointId, "treatment");
+  // Among the endpoints not held out, a draw in [0, 100 - holdout) gives each treatment its
+  // SizePercent of the whole segment.
+  const x = (draw(campaignId, endpointId, "treatment") * (100 - holdoutPercent)) / 100;
   let edge = 0;
   // Additional treatments first, in order; the campaign's own treatment takes what remains.
   for (const t of treatments.slice(1)) {
