@@ -7,7 +7,7 @@ import type { EndpointResponse, SegmentResponse } from "@aws-sdk/client-pinpoint
 import { appLockKey } from "./apps.js";
 import { appExists, endpointKey, writePlan, type EndpointWritePlan } from "./endpoints.js";
 import { compileCriteria, type Criteria } from "./segment-query.js";
-import { pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
+import { chunks, marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./tenant.js";
 
 type Doc = SegmentResponse;
@@ -48,6 +48,8 @@ export interface SegmentRepository {
   /** Endpoints matching `criteria` with keys after `after`, in key order. */
   endpoints(tenant: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<EndpointPage>;
   count(tenant: Tenant, appId: string, criteria: Criteria): Promise<number>;
+  /** Those of the given endpoints (ids, any case) that match `criteria`, in key order. */
+  members(tenant: Tenant, appId: string, criteria: Criteria, endpointIds: string[]): Promise<EndpointResponse[]>;
 }
 
 const SCOPE = "account_id = ? AND region = ? AND app_id = ?";
@@ -163,6 +165,20 @@ export class SqlSegmentRepository implements SegmentRepository {
       endpoints: rows.map((r) => JSON.parse(r.doc) as EndpointResponse),
       ...(rows.length === limit && { after: rows[rows.length - 1].id_key }),
     };
+  }
+
+  async members(t: Tenant, appId: string, criteria: Criteria, endpointIds: string[]): Promise<EndpointResponse[]> {
+    const where = compileCriteria(criteria, this.db.dialect);
+    const out: EndpointResponse[] = [];
+    for (const part of chunks([...new Set(endpointIds.map(endpointKey))], MEMBER_ROWS)) {
+      const rows = await this.db.all<{ doc: string }>(
+        `SELECT e.doc FROM endpoints e WHERE e.account_id = ? AND e.region = ? AND e.app_id = ? AND e.id_key IN (${marks(part.length)}) AND ${where.sql}
+          ORDER BY e.id_key`,
+        [t.accountId, t.region, appId, ...part, ...where.params],
+      );
+      for (const r of rows) out.push(JSON.parse(r.doc) as EndpointResponse);
+    }
+    return out;
   }
 
   async count(t: Tenant, appId: string, criteria: Criteria): Promise<number> {

@@ -187,6 +187,13 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     expect(await textOf(added[0].MessageId)).toBe(await expectedText("u50"));
     // Only the matching event started a run.
     expect(await activities(campaign.Id!)).toHaveLength(1);
+
+    // A matching event from an endpoint outside the campaign's segment starts a run that reaches nobody.
+    await putEndpoints(client, appId, [endpoint("passer-by", "u52", "not-a-viewer")]);
+    await client.send(new PutEventsCommand({ ApplicationId: appId, EventsRequest: { BatchItem: { "passer-by": { Endpoint: {}, Events: { "e-3": event("product.viewed") } } } } }));
+    const runs = await completed(campaign.Id!, 2, 10_000);
+    expect(runs.map((a) => a.TotalEndpointCount).sort()).toEqual([0, 1]);
+    expect((await outbox()).slice(before).map((m) => m.EndpointId)).toEqual(["viewer-0"]);
   });
 
   test("A/B treatments and a holdout split a few hundred endpoints in the configured proportions", { timeout: 180_000 }, async () => {

@@ -76,9 +76,12 @@ export class BatchProcessor {
   /** The batch's endpoints; a segment batch reading its first page fixes its range and queues the next. */
   private async endpoints(run: CampaignRun, batch: ClaimedBatch): Promise<EndpointResponse[] | "lost"> {
     const { store, segments, batchSize } = this.deps;
-    if (batch.endpointIds) return [...(await store.endpoints.getMany(run.tenant, run.appId, batch.endpointIds)).values()];
     const segmentId = run.campaign.SegmentId!;
     const criteria = await segments.criteria(run.tenant, run.appId, segmentId, run.campaign.SegmentVersion);
+    // An EVENT run names its endpoints, yet reaches only those in the campaign's segment when it
+    // sends: "A segment designates which users receive the messages delivered by a campaign"
+    // (Amazon Pinpoint User Guide, "Create or import segments").
+    if (batch.endpointIds) return store.segments.members(run.tenant, run.appId, criteria, batch.endpointIds);
     let until = batch.untilKey;
     if (until === undefined) {
       // An open range: cut it and the next LOOKAHEAD - 1 ranges from the keys alone and queue them,
