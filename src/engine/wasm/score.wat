@@ -13,7 +13,9 @@
 ;; scores of single calls.
 ;; Build: npm run build:wasm (writes score-wasm.ts, the binary as base64).
 (module
-  (memory (export "memory") 1)
+  ;; Shared, so that a worker thread can instantiate the module on the same memory and serve half
+  ;; of a large batch from the same copy of the item factors (scorer.ts).
+  (import "env" "memory" (memory 1 65536 shared))
   ;; out[i] for one user, sixteen items per step (four independent accumulators hide the add
   ;; latency): what topk_t and topk_batch_t compute, for callers that need every score.
   (func (export "scores_t") (param $vt i32) (param $x i32) (param $out i32) (param $n i32) (param $k i32)
