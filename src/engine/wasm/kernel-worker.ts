@@ -64,7 +64,15 @@ export class KernelWorker {
   /** Resolves when the calls are done, leaving this thread's event loop free meanwhile. */
   async wait(): Promise<void> {
     const r = waitAsync(this.status, 0, 0);
-    if (r.async) await r.value;
+    if (r.async) {
+      // A pending waitAsync does not keep the process alive on its own: the worker does, meanwhile.
+      this.worker.ref();
+      try {
+        await r.value;
+      } finally {
+        this.worker.unref();
+      }
+    }
     this.check();
   }
 
