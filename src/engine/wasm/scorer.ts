@@ -66,10 +66,12 @@ function layout(start: number, sizes: number[]): number[] {
 }
 
 /**
- * A module instance with its own memory, laid out once at creation (fixed regions: model, one
- * user's buffers and heap of up to n entries, which is every n a caller may ask for) so the
- * single-user path never grows memory and its views stay valid. The batch region comes after, on
- * first use; growing it detaches every view, so views are rebuilt when the buffer changes.
+ * A module instance with its own shared memory (a DotScorer's worker thread instantiates the same
+ * module on it), laid out once at creation (fixed regions: model, one user's buffers and heap of
+ * up to n entries, which is every n a caller may ask for) so the single-user path never grows
+ * memory and its views stay valid. The batch lanes come after, on first use; growing the memory
+ * gives a new, longer `buffer` (views of the old one stay valid, but cover only its length), so
+ * views are rebuilt when the buffer changes.
  */
 abstract class KernelInstance {
   protected readonly memory: SharedWasmMemory;
