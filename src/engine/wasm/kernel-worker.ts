@@ -76,6 +76,11 @@ export class KernelWorker {
     this.check();
   }
 
+  /** Ends the thread (it holds the memory it was given, so a retired owner must end it). */
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+
   private check(): void {
     if (Atomics.load(this.status, 0) === 2) throw new Error("scoring kernel failed on the worker thread");
   }

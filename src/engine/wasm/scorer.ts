@@ -333,7 +333,10 @@ export class DotScorer extends KernelInstance {
           workerPasses.push(this.preparePass(there, p, vectors, s, count, lists, e, cap));
           e += exOf(s, s + count);
         }
-        this.worker ??= new KernelWorker(wasmModule()!, this.memory, this.statusAt);
+        if (!this.worker) {
+          this.worker = new KernelWorker(wasmModule()!, this.memory, this.statusAt);
+          retired.register(this, this.worker);
+        }
         this.worker.start(workerPasses.map((pass) => pass.call));
         pending = true;
       }
@@ -432,6 +435,12 @@ export class DotScorer extends KernelInstance {
     }
   }
 }
+
+/**
+ * A scorer collected with its worker alive (its model was replaced: a retrain, a deleted
+ * campaign): the thread holds the scorer's memory, so it is ended here, or both would leak.
+ */
+const retired = new FinalizationRegistry<KernelWorker>((worker) => void worker.close());
 
 /** Byte offsets of a lane's regions (DotScorer.layoutLane). */
 interface Lane {
