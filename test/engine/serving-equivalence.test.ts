@@ -205,6 +205,25 @@ describe("SIMD top-k kernels", () => {
     });
   });
 
+  test("recommendBatchAsync leaves the event loop free between passes (one thread, two threads, a recipe without a kernel)", async () => {
+    for (const [recipe, split] of [["ials", false], ["ials", true], ["ease", false]] as const) {
+      const m = randomModel({ recipe, users: 3 * BATCH_USERS, items: 200, factors: 16, ties: false, seed: 3 });
+      let ticks = 0;
+      let running = true;
+      const tick = () => {
+        if (!running) return;
+        ticks++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const got = split ? await threaded(() => m.recommendBatchAsync(m.data.userIds, 5)) : await m.recommendBatchAsync(m.data.userIds, 5);
+      running = false;
+      // Three passes here (one, split: the worker takes the rest): the loop turned between them.
+      expect(ticks).toBeGreaterThanOrEqual(split ? 1 : 2);
+      expect(got).toEqual(m.recommendBatch(m.data.userIds, 5));
+    }
+  });
+
   test("the split threshold: the issue's batch (1,000 users × 10k items × 64 factors) uses the worker, a small one does not", () => {
     const scorer = DotScorer.create(new Float32Array(10_000 * 64).fill(0.5), 64)!;
     expect(scorer.splitsAt(1000)).toBe(BATCH_THREADS.cores > 1);
