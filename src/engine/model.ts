@@ -167,6 +167,24 @@ export class Model {
    * recipients' lists at once.
    */
   recommendBatch(userIds: readonly string[], n = 25, opts: RecommendOptions = {}): Recommendations[] {
+    const batch = this.batchOf(userIds, n, opts);
+    this.recipeModel.topKMany(batch.states, n, batch.exclude, batch.visit);
+    return batch.out;
+  }
+
+  /**
+   * `recommendBatch` for a server (the send pipeline): the same lists in the same order, computed
+   * without holding the event loop longer than a block of users takes; a large batch is shared
+   * with a worker thread (see docs/engine.md, "Batch recommendation").
+   */
+  async recommendBatchAsync(userIds: readonly string[], n = 25, opts: RecommendOptions = {}): Promise<Recommendations[]> {
+    const batch = this.batchOf(userIds, n, opts);
+    await this.recipeModel.topKManyAsync(batch.states, n, batch.exclude, batch.visit);
+    return batch.out;
+  }
+
+  /** Unknown users answered now (popularity); the known ones' states and how their answers land in `out`. */
+  private batchOf(userIds: readonly string[], n: number, opts: RecommendOptions) {
     const out: Recommendations[] = new Array(userIds.length);
     const known: number[] = [];
     const states: unknown[] = [];
@@ -178,13 +196,12 @@ export class Model {
         states.push(state.state);
       }
     });
-    this.recipeModel.topKMany(
+    return {
+      out,
       states,
-      n,
-      (b) => this.exclusions(userIds[known[b]], opts),
-      (b, top) => (out[known[b]] = this.toItems(top, false)),
-    );
-    return out;
+      exclude: (b: number) => this.exclusions(userIds[known[b]], opts),
+      visit: (b: number, top: TopK) => (out[known[b]] = this.toItems(top, false)),
+    };
   }
 
   /**

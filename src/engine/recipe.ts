@@ -42,6 +42,11 @@ export interface RecipeModel<U = unknown> {
    * to single calls; a recipe with a dense product scores a block of users per pass.
    */
   topKMany(users: U[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void;
+  /**
+   * `topKMany` for a server: the same answers, visited in the same order, without holding the
+   * event loop longer than a block of users takes (a recipe with a kernel may use another core).
+   */
+  topKManyAsync(users: U[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): Promise<void>;
   /** scores[j] = similarity of item `item` to item j (the item itself is excluded by the caller). */
   similar(item: number, scores: Float64Array): void;
 }
@@ -67,7 +72,17 @@ export abstract class BaseRecipeModel<U> implements RecipeModel<U> {
   topKMany(users: U[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void {
     for (let b = 0; b < users.length; b++) visit(b, this.topK(users[b], n, exclude(b)));
   }
+  /** One user at a time, yielding to the event loop after every USERS_PER_TURN users. */
+  async topKManyAsync(users: U[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): Promise<void> {
+    for (let b = 0; b < users.length; b++) {
+      if (b > 0 && b % USERS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      visit(b, this.topK(users[b], n, exclude(b)));
+    }
+  }
 }
+
+/** Users served between two turns of the event loop by the default `topKManyAsync`. */
+const USERS_PER_TURN = 64;
 
 export interface TrainContext {
   seed: number;

@@ -5,8 +5,10 @@
  *   bytes 12..   JSON header (UTF-8), space-padded so sections start 8-aligned
  *   sections     raw typed-array bytes, each 8-byte aligned, located by the header
  * wrapped in an integrity frame (frame.ts: length and SHA-256, verified on load).
- * Typed arrays are loaded as zero-copy views over the file buffer, so loading is
- * one read, one hash, plus a JSON.parse of the id lists. Writes go to a temp file that is
+ * Typed arrays are copied out of the file buffer on load (one memcpy each), so that the file's
+ * buffer is released once loaded: a view would keep all of it alive, and a recipe that moves a
+ * section elsewhere (EASE copies B into its kernel's memory) would then hold it twice. Loading is
+ * one read, one hash, the copies, plus a JSON.parse of the id lists. Writes go to a temp file that is
  * fsynced and renamed, so a crash never leaves a half-written model in place.
  */
 import { open, readFile, rename, unlink } from "node:fs/promises";
@@ -94,8 +96,7 @@ export function deserializeModel(file: Buffer): Model {
     if (s.dtype === "json") return JSON.parse(buf.subarray(start, start + s.bytes).toString("utf8"));
     const C = CTORS[s.dtype as keyof typeof CTORS];
     const abs = buf.byteOffset + start;
-    if (abs % C.BYTES_PER_ELEMENT === 0) return new C(buf.buffer as ArrayBuffer, abs, s.bytes / C.BYTES_PER_ELEMENT);
-    return new C(new Uint8Array(buf.subarray(start, start + s.bytes)).buffer); // misaligned: copy
+    return new C((buf.buffer as ArrayBuffer).slice(abs, abs + s.bytes)); // a copy of its own (see the top of this file)
   };
   const data: ModelData = {
     recipe: header.recipe,

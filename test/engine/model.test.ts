@@ -9,6 +9,7 @@ import {
   loadModel,
   saveModel,
   serializeModel,
+  deserializeModel,
   synth,
   topN,
   train,
@@ -82,6 +83,22 @@ describe.each(["popularity", "ials", "ease"] as const)("%s model", (recipe) => {
     expect(loaded.itemMetadata("i5")).toEqual(m().itemMetadata("i5"));
     expect(loaded.itemMetadata("i5")!.GENRES).toBeTruthy();
     expect(serializeModel(loaded).equals(readFileSync(path))).toBe(true);
+  });
+
+  it("a loaded model's arrays own their memory (the file buffer is not kept alive), and serving them changes no byte", async () => {
+    const path = join(tmp.dir, `${recipe}-owned.model`);
+    await saveModel(m(), path);
+    const file = readFileSync(path);
+    const loaded = deserializeModel(file);
+    const arrays = [loaded.data.seenIndptr, loaded.data.seenIndices, loaded.data.seenWeights, loaded.data.popularity, ...Object.values(loaded.data.arrays)];
+    for (const a of arrays) {
+      expect(a.buffer).not.toBe(file.buffer);
+      expect(a.byteLength).toBe(a.buffer.byteLength);
+    }
+    // Serving moves EASE's B into the kernel's memory (one copy); the model's bytes and answers stay.
+    for (const u of ds.users.ids.slice(0, 10)) expect(loaded.recommend(u, 10)).toEqual(m().recommend(u, 10));
+    if (recipe === "ease") expect(loaded.data.arrays.easeB.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(serializeModel(loaded).equals(file)).toBe(true);
   });
 
   it("foldIn changes that user's next recommendations without retraining", () => {

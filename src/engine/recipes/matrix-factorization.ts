@@ -66,11 +66,20 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
     return simd ? simd.topK(x, n, exclude) : super.topK(x, n, exclude);
   }
 
-  /** Blocked SIMD product, BATCH_USERS users per pass, each with its own heap; the per-user loop where SIMD cannot serve. */
+  /**
+   * Blocked SIMD product, BATCH_USERS users per pass, each with its own heap, a large batch split
+   * with a worker thread (DotScorer.splitsAt); the per-user loop where SIMD cannot serve.
+   */
   override topKMany(users: Float32Array[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void {
     const simd = this.scorer();
     if (simd) simd.topKMany(users, n, exclude, visit);
     else super.topKMany(users, n, exclude, visit);
+  }
+
+  /** As topKMany; the kernel's batch shares a large one with a worker thread, awaited without blocking. */
+  override topKManyAsync(users: Float32Array[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): Promise<void> {
+    const simd = this.scorer();
+    return simd ? simd.topKManyAsync(users, n, exclude, visit) : super.topKManyAsync(users, n, exclude, visit);
   }
 
   similar(i: number, scores: Float64Array): void {

@@ -13,7 +13,9 @@
 ;; scores of single calls.
 ;; Build: npm run build:wasm (writes score-wasm.ts, the binary as base64).
 (module
-  (memory (export "memory") 1)
+  ;; Shared, so that a worker thread can instantiate the module on the same memory and serve half
+  ;; of a large batch from the same copy of the item factors (scorer.ts).
+  (import "env" "memory" (memory 1 65536 shared))
   ;; out[i] for one user, sixteen items per step (four independent accumulators hide the add
   ;; latency): what topk_t and topk_batch_t compute, for callers that need every score.
   (func (export "scores_t") (param $vt i32) (param $x i32) (param $out i32) (param $n i32) (param $k i32)
@@ -455,12 +457,16 @@
     (i32.store offset=12 (local.get $st) (local.get $lim))
     (i32.store offset=16 (local.get $st) (local.get $cp)))
 
-  ;; The exact pass for the user at $st: candidates at or above the final limit, scored with
+;; The exact pass for the user at $st: candidates at or above the final limit, scored with
   ;; float32 mul then add over f = 0..k-1 (scores_t's lane arithmetic) from the transposed float32
   ;; factors at $vt (item i's factor f at group i/4, row f, lane i%4), into the heap at $hs/$hi.
+  ;; Four candidates at a time, one accumulator each: four independent add chains instead of one
+  ;; (the add latency, not the arithmetic, bounds a single chain). Each candidate's own sum is
+  ;; the same sequence of operations, and they are offered to the heap in list order, as before.
   (func $exact (param $st i32) (param $vt i32) (param $k i32) (param $hs i32) (param $hi i32) (param $cap i32)
-    (local $p i32) (local $end i32) (local $lim i32) (local $i i32) (local $row i32) (local $x i32) (local $f i32) (local $kb i32)
-    (local $acc f32) (local $s f64) (local $thr f64)
+    (local $p i32) (local $end i32) (local $lim i32) (local $x i32) (local $f i32) (local $kb i32) (local $got i32)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32)
+    (local $a0 f32) (local $a1 f32) (local $a2 f32) (local $a3 f32) (local $xf f32) (local $thr f64)
     (call $heap_init (local.get $hs) (local.get $hi) (local.get $cap))
     (local.set $thr (f64.const -inf))
     (local.set $lim (i32.load offset=12 (local.get $st)))
@@ -469,32 +475,74 @@
     (local.set $x (i32.load offset=24 (local.get $st)))
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (block $done
-      (loop $each
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (if (i32.ge_s (i32.load offset=4 (local.get $p)) (local.get $lim))
-          (then
-            (local.set $i (i32.load (local.get $p)))
-            (local.set $row (i32.add (i32.add (local.get $vt) (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (i32.shl (local.get $kb) (i32.const 2))))
-              (i32.shl (i32.and (local.get $i) (i32.const 3)) (i32.const 2))))
-            (local.set $acc (f32.const 0))
-            (local.set $f (i32.const 0))
-            (block $fdone
-              (loop $factors
-                (br_if $fdone (i32.ge_u (local.get $f) (local.get $kb)))
-                (local.set $acc (f32.add (local.get $acc)
-                  (f32.mul (f32.load (local.get $row)) (f32.load (i32.add (local.get $x) (local.get $f))))))
-                (local.set $row (i32.add (local.get $row) (i32.const 16)))
-                (local.set $f (i32.add (local.get $f) (i32.const 4)))
-                (br $factors)))
-            (local.set $s (f64.promote_f32 (local.get $acc)))
-            (if (f64.gt (local.get $s) (local.get $thr))
+      (loop $quads
+        ;; Up to four candidates at or above the limit; missing ones repeat the first (not offered).
+        (local.set $got (i32.const 0))
+        (block $full
+          (loop $gather
+            (br_if $full (i32.eq (local.get $got) (i32.const 4)))
+            (br_if $full (i32.ge_u (local.get $p) (local.get $end)))
+            (if (i32.ge_s (i32.load offset=4 (local.get $p)) (local.get $lim))
               (then
-                (call $sift (local.get $hs) (local.get $hi) (local.get $cap) (i32.const 0) (local.get $s) (local.get $i))
-                (local.set $thr (f64.load (local.get $hs)))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
-        (br $each)))
+                (if (i32.eqz (local.get $got)) (then (local.set $i0 (i32.load (local.get $p)))))
+                (if (i32.eq (local.get $got) (i32.const 1)) (then (local.set $i1 (i32.load (local.get $p)))))
+                (if (i32.eq (local.get $got) (i32.const 2)) (then (local.set $i2 (i32.load (local.get $p)))))
+                (if (i32.eq (local.get $got) (i32.const 3)) (then (local.set $i3 (i32.load (local.get $p)))))
+                (local.set $got (i32.add (local.get $got) (i32.const 1)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 8)))
+            (br $gather)))
+        (br_if $done (i32.eqz (local.get $got)))
+        (if (i32.lt_u (local.get $got) (i32.const 2)) (then (local.set $i1 (local.get $i0))))
+        (if (i32.lt_u (local.get $got) (i32.const 3)) (then (local.set $i2 (local.get $i0))))
+        (if (i32.lt_u (local.get $got) (i32.const 4)) (then (local.set $i3 (local.get $i0))))
+        (local.set $r0 (call $row (local.get $vt) (local.get $kb) (local.get $i0)))
+        (local.set $r1 (call $row (local.get $vt) (local.get $kb) (local.get $i1)))
+        (local.set $r2 (call $row (local.get $vt) (local.get $kb) (local.get $i2)))
+        (local.set $r3 (call $row (local.get $vt) (local.get $kb) (local.get $i3)))
+        (local.set $a0 (f32.const 0))
+        (local.set $a1 (f32.const 0))
+        (local.set $a2 (f32.const 0))
+        (local.set $a3 (f32.const 0))
+        (local.set $f (i32.const 0))
+        (block $fdone
+          (loop $factors
+            (br_if $fdone (i32.ge_u (local.get $f) (local.get $kb)))
+            (local.set $xf (f32.load (i32.add (local.get $x) (local.get $f))))
+            (local.set $a0 (f32.add (local.get $a0) (f32.mul (f32.load (local.get $r0)) (local.get $xf))))
+            (local.set $a1 (f32.add (local.get $a1) (f32.mul (f32.load (local.get $r1)) (local.get $xf))))
+            (local.set $a2 (f32.add (local.get $a2) (f32.mul (f32.load (local.get $r2)) (local.get $xf))))
+            (local.set $a3 (f32.add (local.get $a3) (f32.mul (f32.load (local.get $r3)) (local.get $xf))))
+            (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+            (local.set $r1 (i32.add (local.get $r1) (i32.const 16)))
+            (local.set $r2 (i32.add (local.get $r2) (i32.const 16)))
+            (local.set $r3 (i32.add (local.get $r3) (i32.const 16)))
+            (local.set $f (i32.add (local.get $f) (i32.const 4)))
+            (br $factors)))
+        (local.set $thr (call $push (local.get $hs) (local.get $hi) (local.get $cap) (local.get $thr) (local.get $a0) (local.get $i0)))
+        (if (i32.ge_u (local.get $got) (i32.const 2))
+          (then (local.set $thr (call $push (local.get $hs) (local.get $hi) (local.get $cap) (local.get $thr) (local.get $a1) (local.get $i1)))))
+        (if (i32.ge_u (local.get $got) (i32.const 3))
+          (then (local.set $thr (call $push (local.get $hs) (local.get $hi) (local.get $cap) (local.get $thr) (local.get $a2) (local.get $i2)))))
+        (if (i32.eq (local.get $got) (i32.const 4))
+          (then (local.set $thr (call $push (local.get $hs) (local.get $hi) (local.get $cap) (local.get $thr) (local.get $a3) (local.get $i3)))))
+        (br $quads)))
     (i32.store offset=8 (local.get $st)
       (call $heap_finish (local.get $hs) (local.get $hi) (local.get $cap))))
+
+  ;; Item i's first float32 factor in the transposed layout: group i/4 (k·16 bytes), lane i%4.
+  (func $row (param $vt i32) (param $kb i32) (param $i i32) (result i32)
+    (i32.add (i32.add (local.get $vt) (i32.mul (i32.shr_u (local.get $i) (i32.const 2)) (i32.shl (local.get $kb) (i32.const 2))))
+      (i32.shl (i32.and (local.get $i) (i32.const 3)) (i32.const 2))))
+
+  ;; Offers exact score $a of item $i to the heap when it beats the root ($thr); returns the root.
+  (func $push (param $hs i32) (param $hi i32) (param $cap i32) (param $thr f64) (param $a f32) (param $i i32) (result f64)
+    (local $s f64)
+    (local.set $s (f64.promote_f32 (local.get $a)))
+    (if (result f64) (f64.gt (local.get $s) (local.get $thr))
+      (then
+        (call $sift (local.get $hs) (local.get $hi) (local.get $cap) (i32.const 0) (local.get $s) (local.get $i))
+        (f64.load (local.get $hs)))
+      (else (local.get $thr))))
 
   ;; One user: $vq quantised factors (pairs layout), $vt float32 transposed factors, $xq the user's
   ;; int16 vector, state at $st (cursor, end, candidate start/pointer, 2M and vector set by the

@@ -9,7 +9,9 @@
  */
 import { wasmBase64 } from "./score-wasm.js";
 import type { TopK } from "../topk.js";
-import { compileWasm, ensureBytes, instantiate, type WasmMemory } from "./load.js";
+import { availableParallelism } from "node:os";
+import { compileWasm, ensureBytes, instantiate, sharedMemory, type SharedWasmMemory } from "./load.js";
+import { KernelWorker, type KernelCall } from "./kernel-worker.js";
 
 let compiled: object | null | undefined;
 
@@ -27,7 +29,6 @@ type TopkBatchFn = (vt: number, xs: number, n: number, nPad: number, k: number, 
 type EaseTopkFn = (b: number, items: number, m: number, out: number, n: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
 
 interface Exports {
-  memory: WasmMemory;
   scores_t: ScoresFn;
   topk_t: TopkFn;
   topk_batch_t: TopkBatchFn;
@@ -38,6 +39,17 @@ interface Exports {
 
 /** Users per batch pass (a multiple of 4): bounds the pass's memory (vectors, heaps, exclusions). */
 export const BATCH_USERS = 64;
+
+/**
+ * When a batch is split with a worker thread (DotScorer.splitsAt): at least `minUsers` users and
+ * `minWork` multiply-adds (users × items × factors), on a machine with more than one core. Below
+ * that, the worker's round trip (about 0.1 ms once started; its first start, 20–40 ms, is paid
+ * once per model) and the unbalanced last passes cost more than the second core saves: 128 users
+ * × 10k items × 64 factors is ~25 ms of work on one core. `share`: the part of the users this
+ * thread keeps (it also prepares every pass and visits every answer). Tests lower the limits to
+ * run the threaded path on small models.
+ */
+export const BATCH_THREADS = { minUsers: 2 * BATCH_USERS, minWork: 2 ** 26, share: 0.45, cores: availableParallelism() };
 
 const EMPTY: TopK = { count: 0, items: new Int32Array(0), scores: new Float64Array(0) };
 
@@ -54,14 +66,17 @@ function layout(start: number, sizes: number[]): number[] {
 }
 
 /**
- * A module instance with its own memory, laid out once at creation (fixed regions: model, one
- * user's buffers and heap of up to n entries, which is every n a caller may ask for) so the
- * single-user path never grows memory and its views stay valid. The batch region comes after, on
- * first use; growing it detaches every view, so views are rebuilt when the buffer changes.
+ * A module instance with its own shared memory (a DotScorer's worker thread instantiates the same
+ * module on it), laid out once at creation (fixed regions: model, one user's buffers and heap of
+ * up to n entries, which is every n a caller may ask for) so the single-user path never grows
+ * memory and its views stay valid. The batch lanes come after, on first use; growing the memory
+ * gives a new, longer `buffer` (views of the old one stay valid, but cover only its length), so
+ * views are rebuilt when the buffer changes.
  */
 abstract class KernelInstance {
-  protected readonly memory: WasmMemory;
-  private viewsOf: ArrayBuffer | null = null;
+  protected readonly memory: SharedWasmMemory;
+  protected readonly wasm: Exports;
+  private viewsOf: SharedArrayBuffer | null = null;
   private readonly result: TopK = { count: 0, items: EMPTY.items, scores: EMPTY.scores };
   private exView = EMPTY.items;
   protected hsAt = 0;
@@ -70,12 +85,14 @@ abstract class KernelInstance {
   protected curAt = 0;
   protected fixedEnd = 0;
 
+  /** Throws when the memory cannot be had. */
   protected constructor(
-    protected readonly wasm: Exports,
+    module: object,
     /** Items in the catalogue. */
     protected readonly n: number,
   ) {
-    this.memory = wasm.memory;
+    this.memory = sharedMemory(65536);
+    this.wasm = instantiate(module, { env: { memory: this.memory } }) as unknown as Exports;
   }
 
   /** Lays out the single-user heap, exclusion list and cursor after `start`, and grows memory to fit. */
@@ -108,9 +125,6 @@ abstract class KernelInstance {
     return this.result;
   }
 
-  protected static exports(module: object): Exports {
-    return instantiate(module) as unknown as Exports;
-  }
 }
 
 /** What the integer pass needs to know about the item factors (see score.wat, "Two-stage top-k"). */
@@ -148,13 +162,19 @@ export class DotScorer extends KernelInstance {
   private xq!: Int16Array;
   private st!: Int32Array;
 
-  private constructor(wasm: Exports, n: number, private readonly k: number) {
-    super(wasm, n);
+  /** A word the worker thread signals completion in (kernel-worker.ts), and the end of the fixed regions. */
+  private readonly statusAt: number;
+  private readonly statusEnd: number;
+
+  private constructor(module: object, n: number, private readonly k: number) {
+    super(module, n);
     const nPad = (this.nPad = padItems(n));
     [this.xAt, this.outAt, this.vqAt, this.xqAt, this.stAt, this.ahAt, this.scAt, this.candAt] = layout(nPad * k * 4, [
       k * 4, nPad * 4, nPad * k * 2, k * 2, 32, n * 4, 64, n * 8, 0,
     ]);
     this.placeSingle(this.candAt + n * 8);
+    [this.statusAt, this.statusEnd] = layout(this.fixedEnd, [16]);
+    ensureBytes(this.memory, this.statusEnd);
   }
 
   /** Undefined when the kernel cannot serve this shape (k not a multiple of 16) or SIMD is unavailable. */
@@ -162,7 +182,7 @@ export class DotScorer extends KernelInstance {
     const module = k > 0 && k % 16 === 0 ? wasmModule() : null;
     if (!module) return undefined;
     const n = itemFactors.length / k;
-    const scorer = new DotScorer(KernelInstance.exports(module), n, k);
+    const scorer = new DotScorer(module, n, k);
     const buffer = scorer.memory.buffer;
     const vt = new Float32Array(buffer, 0, scorer.nPad * k);
     for (let i = 0; i < n; i++) {
@@ -238,62 +258,210 @@ export class DotScorer extends KernelInstance {
   /**
    * `topK` for many users, BATCH_USERS per pass of the blocked kernel (each block of item factors
    * is read once per pass instead of once per user). `visit(b, top)` gets user b's answer, in
-   * order; `top` is valid until `visit` returns.
+   * order; `top` is valid until `visit` returns. A batch large enough to pay for it (`splitsAt`)
+   * is shared with a worker thread running the same kernel on the same memory; this thread blocks
+   * until the worker's share is done. While a `topKManyAsync` is in flight its regions are taken:
+   * a call here then serves each user with `topK`.
    */
   topKMany(vectors: readonly ArrayLike<number>[], want: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void {
+    if (this.batchBusy) {
+      for (let b = 0; b < vectors.length; b++) visit(b, this.topK(vectors[b], want, exclude(b)));
+      return;
+    }
+    for (const step of this.passes(vectors, want, exclude, visit)) if (step === "wait") this.worker!.waitSync();
+  }
+
+  /**
+   * `topKMany` that leaves the event loop free: this thread yields after each pass (so it never
+   * holds the loop longer than BATCH_USERS users' share of the batch) and awaits the worker's
+   * share. Calls run one after another.
+   */
+  topKManyAsync(vectors: readonly ArrayLike<number>[], want: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): Promise<void> {
+    const run = this.batchQueue.then(async () => {
+      this.batchBusy = true;
+      try {
+        const steps = this.passes(vectors, want, exclude, visit);
+        for (let r = steps.next(); !r.done; r = steps.next()) {
+          if (r.value === "wait") await this.worker!.wait();
+          else await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        this.batchBusy = false;
+      }
+    });
+    this.batchQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private batchBusy = false;
+  private batchQueue: Promise<void> = Promise.resolve();
+  private worker: KernelWorker | undefined;
+
+  /** Whether a batch of `users` is split with a worker thread (see BATCH_THREADS). */
+  splitsAt(users: number): boolean {
+    return BATCH_THREADS.cores > 1 && users >= BATCH_THREADS.minUsers && users * this.nPad * this.k >= BATCH_THREADS.minWork;
+  }
+
+  /**
+   * The batch, as steps: users [0, h) are served here pass by pass ("pause" after each pass but
+   * the last), users [h, count) by the worker, started first ("wait": the caller waits for it,
+   * then their answers are visited).
+   */
+  private *passes(vectors: readonly ArrayLike<number>[], want: number, exclude: (b: number) => Int32Array,
+    visit: (b: number, top: TopK) => void): Generator<"pause" | "wait"> {
     const cap = Math.min(want, this.n);
     if (!(cap > 0)) {
       for (let b = 0; b < vectors.length; b++) visit(b, EMPTY);
       return;
     }
-    const { k, n, quant } = this;
-    const top: TopK = { count: 0, items: EMPTY.items, scores: EMPTY.scores };
-    for (let start = 0; start < vectors.length; start += BATCH_USERS) {
-      const count = Math.min(BATCH_USERS, vectors.length - start);
-      // The kernels take users four at a time; the extra rows repeat the last user (their answers are dropped).
-      const padded = (count + 3) & ~3;
-      const lists = Array.from({ length: count }, (_, b) => exclude(start + b));
-      const exTotal = lists.reduce((s, l) => s + l.length, 0);
-      const [xsAt, xqAt, metaAt, meta16At, ahAt, scAt, hsAt, hiAt, exAt, candAt, end] = layout(this.fixedEnd, [
-        BATCH_USERS * k * 4, BATCH_USERS * k * 2, BATCH_USERS * 32, BATCH_USERS * 16, BATCH_USERS * cap * 4, 64,
-        BATCH_USERS * cap * 8, BATCH_USERS * cap * 4, exTotal * 4, quant ? BATCH_USERS * n * 8 : 0,
-      ]);
-      ensureBytes(this.memory, end);
-      const buffer = this.memory.buffer;
-      const xs = new Float32Array(buffer, xsAt, padded * k);
-      const xq = new Int16Array(buffer, xqAt, padded * k);
-      const meta = new Int32Array(buffer, metaAt, padded * 8);
-      const ex = new Int32Array(buffer, exAt, exTotal);
-      let exact = quant !== undefined;
-      for (let b = 0, e = 0; b < padded; b++) {
-        const real = b < count;
-        const len = real ? lists[b].length : 0;
-        xs.set(vectors[start + Math.min(b, count - 1)], b * k);
-        if (real) ex.set(lists[b], e);
-        const m2 = quant ? quantise(xs.subarray(b * k, b * k + k), k, quant, xq, b * k) : -1;
-        if (m2 < 0) exact = false;
-        setState(meta, b * 8, exAt + e * 4, len, candAt + b * n * 8, m2, xsAt + b * k * 4);
-        e += len;
-      }
-      if (exact) this.wasm.topk_batch_q(this.vqAt, 0, xqAt, n, this.nPad, k, padded, metaAt, ahAt, scAt, hsAt, hiAt, cap);
-      else {
-        // A vector the integer pass cannot bound (a non-finite value): this pass uses the float32 kernel.
-        const meta16 = new Int32Array(buffer, meta16At, padded * 4);
-        for (let b = 0; b < padded; b++) {
-          meta16[b * 4] = meta[b * 8];
-          meta16[b * 4 + 1] = meta[b * 8 + 1];
+    const users = vectors.length;
+    const lists = Array.from({ length: users }, (_, b) => exclude(b));
+    // This thread also prepares every pass and visits every answer: it takes a little less.
+    const h = this.splitsAt(users) ? Math.floor((users * BATCH_THREADS.share) / 4) * 4 : users;
+    const exOf = (from: number, to: number) => lists.slice(from, to).reduce((s, l) => s + l.length, 0);
+    let hereEx = 0;
+    for (let s = 0; s < h; s += BATCH_USERS) hereEx = Math.max(hereEx, exOf(s, Math.min(h, s + BATCH_USERS)));
+    const here = this.layoutLane(this.statusEnd, 1, cap, hereEx);
+    const there = this.layoutLane(here.end, Math.ceil((users - h) / BATCH_USERS), cap, exOf(h, users));
+    ensureBytes(this.memory, h < users ? there.end : here.end);
+    let pending = false;
+    const workerPasses: Pass[] = [];
+    try {
+      if (h < users) {
+        for (let s = h, p = 0, e = 0; s < users; s += BATCH_USERS, p++) {
+          const count = Math.min(BATCH_USERS, users - s);
+          workerPasses.push(this.preparePass(there, p, vectors, s, count, lists, e, cap));
+          e += exOf(s, s + count);
         }
-        this.wasm.topk_batch_t(0, xsAt, n, this.nPad, k, padded, meta16At, hsAt, hiAt, cap, scAt);
-        for (let b = 0; b < padded; b++) meta[b * 8 + 2] = meta16[b * 4 + 2];
+        if (!this.worker) {
+          this.worker = new KernelWorker(wasmModule()!, this.memory, this.statusAt);
+          retired.register(this, this.worker);
+        }
+        this.worker.start(workerPasses.map((pass) => pass.call));
+        pending = true;
       }
-      for (let b = 0; b < count; b++) {
-        top.count = meta[b * 8 + 2];
-        top.items = new Int32Array(buffer, hiAt + b * cap * 4, top.count);
-        top.scores = new Float64Array(buffer, hsAt + b * cap * 8, top.count);
-        visit(start + b, top);
+      for (let s = 0; s < h; s += BATCH_USERS) {
+        const count = Math.min(BATCH_USERS, h - s);
+        const pass = this.preparePass(here, 0, vectors, s, count, lists, 0, cap);
+        const [name, ...args] = pass.call;
+        (this.wasm[name as "topk_batch_q"] as (...a: number[]) => void)(...args);
+        this.visitPass(here, 0, pass, s, count, cap, visit);
+        if (s + BATCH_USERS < h) yield "pause";
+      }
+      if (pending) {
+        yield "wait";
+        pending = false;
+        for (let s = h, p = 0; s < users; s += BATCH_USERS, p++) {
+          const count = Math.min(BATCH_USERS, users - s);
+          this.visitPass(there, p, workerPasses[p], s, count, cap, visit);
+        }
+      }
+    } finally {
+      // Abandoned (a visit threw): the worker must be done with its regions before the next batch.
+      if (pending) {
+        try {
+          this.worker!.waitSync();
+        } catch {
+          /* the first error is the one to report */
+        }
       }
     }
   }
+
+  /** A lane: the regions of `passes` passes (pass p's users at rows p·BATCH_USERS…), served by one thread. */
+  private layoutLane(at: number, passes: number, cap: number, exTotal: number): Lane {
+    const rows = passes * BATCH_USERS;
+    const k = this.k;
+    const [xs, xq, meta, meta16, ah, sc, hs, hi, ex, cand, end] = layout(at, [
+      rows * k * 4, rows * k * 2, rows * 32, rows * 16, rows * cap * 4, 64,
+      rows * cap * 8, rows * cap * 4, exTotal * 4, this.quant ? BATCH_USERS * this.n * 8 : 0,
+    ]);
+    return { xs, xq, meta, meta16, ah, sc, hs, hi, ex, cand, end };
+  }
+
+  /**
+   * Writes users [start, start + count) into pass p of `lane` (their exclusions from element `e`
+   * of its exclusion region on) and returns the kernel call that serves them: the two-stage
+   * kernel, or the float32 one when a vector has no integer bound (a non-finite value).
+   */
+  private preparePass(lane: Lane, p: number, vectors: readonly ArrayLike<number>[], start: number, count: number,
+    lists: Int32Array[], e: number, cap: number): Pass {
+    const { k, n, quant } = this;
+    const buffer = this.memory.buffer;
+    const row = p * BATCH_USERS;
+    // The kernels take users four at a time; the extra rows repeat the last user (their answers are dropped).
+    const padded = (count + 3) & ~3;
+    const xsAt = lane.xs + row * k * 4;
+    const xqAt = lane.xq + row * k * 2;
+    const metaAt = lane.meta + row * 32;
+    const xs = new Float32Array(buffer, xsAt, padded * k);
+    const xq = new Int16Array(buffer, xqAt, padded * k);
+    const meta = new Int32Array(buffer, metaAt, padded * 8);
+    let exact = quant !== undefined;
+    for (let b = 0; b < padded; b++) {
+      const real = b < count;
+      const list = lists[start + b];
+      const len = real ? list.length : 0;
+      xs.set(vectors[start + Math.min(b, count - 1)], b * k);
+      if (real) new Int32Array(buffer, lane.ex + e * 4, len).set(list);
+      const m2 = quant ? quantise(xs.subarray(b * k, b * k + k), k, quant, xq, b * k) : -1;
+      if (m2 < 0) exact = false;
+      setState(meta, b * 8, lane.ex + e * 4, len, lane.cand + b * n * 8, m2, xsAt + b * k * 4);
+      e += len;
+    }
+    const hs = lane.hs + row * cap * 8;
+    const hi = lane.hi + row * cap * 4;
+    if (exact) {
+      return { call: ["topk_batch_q", this.vqAt, 0, xqAt, n, this.nPad, k, padded, metaAt, lane.ah + row * cap * 4, lane.sc, hs, hi, cap], counts: meta, stride: 8 };
+    }
+    const meta16At = lane.meta16 + row * 16;
+    const meta16 = new Int32Array(buffer, meta16At, padded * 4);
+    for (let b = 0; b < padded; b++) {
+      meta16[b * 4] = meta[b * 8];
+      meta16[b * 4 + 1] = meta[b * 8 + 1];
+    }
+    return { call: ["topk_batch_t", 0, xsAt, n, this.nPad, k, padded, meta16At, hs, hi, cap, lane.sc], counts: meta16, stride: 4 };
+  }
+
+  private visitPass(lane: Lane, p: number, pass: Pass, start: number, count: number, cap: number, visit: (b: number, top: TopK) => void): void {
+    const buffer = this.memory.buffer;
+    const row = p * BATCH_USERS;
+    const top: TopK = { count: 0, items: EMPTY.items, scores: EMPTY.scores };
+    for (let b = 0; b < count; b++) {
+      top.count = pass.counts[b * pass.stride + 2];
+      top.items = new Int32Array(buffer, lane.hi + (row + b) * cap * 4, top.count);
+      top.scores = new Float64Array(buffer, lane.hs + (row + b) * cap * 8, top.count);
+      visit(start + b, top);
+    }
+  }
+}
+
+/**
+ * A scorer collected with its worker alive (its model was replaced: a retrain, a deleted
+ * campaign): the thread holds the scorer's memory, so it is ended here, or both would leak.
+ */
+const retired = new FinalizationRegistry<KernelWorker>((worker) => void worker.close());
+
+/** Byte offsets of a lane's regions (DotScorer.layoutLane). */
+interface Lane {
+  xs: number;
+  xq: number;
+  meta: number;
+  meta16: number;
+  ah: number;
+  sc: number;
+  hs: number;
+  hi: number;
+  ex: number;
+  cand: number;
+  end: number;
+}
+
+/** A prepared pass: its kernel call, and where each user's entry count lands (index b·stride + 2). */
+interface Pass {
+  call: KernelCall;
+  counts: Int32Array;
+  stride: number;
 }
 
 /** The smallest power of two s with max / s ≤ qmax. */
@@ -355,8 +523,8 @@ export class EaseScorer extends KernelInstance {
   private readonly outAt: number;
   private readonly itemsAt: number;
 
-  private constructor(wasm: Exports, n: number) {
-    super(wasm, n);
+  private constructor(module: object, n: number) {
+    super(module, n);
     const bBytes = n * n * 4;
     [this.outAt, this.itemsAt] = layout(bBytes, [(n + 8) * 8, n * 4]);
     this.placeSingle(this.itemsAt + ((n * 4 + 15) & ~15));
@@ -369,7 +537,7 @@ export class EaseScorer extends KernelInstance {
     if (!module || n * n * 4 + n * 40 + 256 > 2 ** 32 - 2 ** 16) return undefined;
     let scorer: EaseScorer;
     try {
-      scorer = new EaseScorer(KernelInstance.exports(module), n);
+      scorer = new EaseScorer(module, n);
     } catch {
       return undefined; // memory.grow refused: keep the JavaScript loop
     }

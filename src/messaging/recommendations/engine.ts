@@ -12,9 +12,10 @@ import type { RecommendationProvider, RecommendationRequest } from "../contracts
  * Item ids per user, best first, as GetRecommendations ranks them (items the user has seen are left
  * out), scored for all of a request's users at once.
  */
-export function recommendFromModel(model: Model, userIds: string[], count: number): Map<string, string[]> {
-  // One pass over every recipient's user (the engine scores users in blocks), same items as recommend().
-  const batch = model.recommendBatch(userIds, count);
+export async function recommendFromModel(model: Model, userIds: string[], count: number): Promise<Map<string, string[]>> {
+  // One pass over every recipient's user (the engine scores users in blocks, a large batch on two
+  // threads, without holding the event loop), same items as recommend().
+  const batch = await model.recommendBatchAsync(userIds, count);
   return new Map(userIds.map((userId, i) => [userId, batch[i].map((item) => item.itemId)]));
 }
 
