@@ -3,7 +3,7 @@
  * Wrapping the one SQL surface (SqlDb) covers every repository on both adapters without touching
  * any query; the statement label is the SQL verb, so the series stay few.
  */
-import { storeQueryDuration } from "../observability/metrics.js";
+import { storeQueryTimer } from "../observability/metrics.js";
 import type { SqlDb, SqlExecutor } from "./sql.js";
 
 type Timer = { observe(seconds: number): void };
@@ -14,7 +14,7 @@ export function instrumentDb(db: SqlDb): SqlDb {
     let t = timers.get(sql);
     if (!t) {
       const verb = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase() ?? "other";
-      t = storeQueryDuration.labels(db.dialect, verb);
+      t = storeQueryTimer(db.dialect, verb);
       // Statements are constant strings in the repositories; the bound keeps a stray dynamic one harmless.
       if (timers.size < 1000) timers.set(sql, t);
     }
@@ -49,7 +49,7 @@ export function instrumentDb(db: SqlDb): SqlDb {
     run: (sql, params) => timed(timerFor(sql), () => x.run(sql, params)),
   });
   const direct = wrap(db);
-  const transactions = storeQueryDuration.labels(db.dialect, "transaction");
+  const transactions = storeQueryTimer(db.dialect, "transaction");
   return {
     dialect: db.dialect,
     ...direct,
