@@ -5,6 +5,7 @@
 import type { ApplicationResponse, CreateApplicationRequest } from "@aws-sdk/client-pinpoint";
 import { badRequest, notFound } from "../shared/errors.js";
 import { isoNow, newResourceId } from "../shared/ids.js";
+import type { JsonText } from "../shared/json-text.js";
 import { validateTags } from "../shared/tags.js";
 import type { Page, Store, Tenant } from "../store/types.js";
 
@@ -32,7 +33,12 @@ export class AppService {
   }
 
   async get(tenant: Tenant, id: string): Promise<ApplicationResponse> {
-    const doc = await this.store.apps.get(tenant, id);
+    return (await this.getText(tenant, id)).parse();
+  }
+
+  /** The stored application as JSON text, for GetApp's reply. */
+  async getText(tenant: Tenant, id: string): Promise<JsonText<ApplicationResponse>> {
+    const doc = await this.store.apps.getText(tenant, id);
     if (!doc) throw notFound(`Application '${id}' was not found`);
     return doc;
   }

@@ -9,6 +9,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { VERSION } from "../version.js";
+import { bindCounter, bindHistogram, type BoundCounter, type BoundHistogram } from "./bound-series.js";
 
 export const registry = new Registry();
 
@@ -116,20 +117,29 @@ export function enableProcessMetrics(): void {
   collectDefaultMetrics({ register: registry });
 }
 
-type RequestInstruments = { count: { inc(): void }; duration: { observe(v: number): void } };
+type RequestInstruments = { count: BoundCounter; duration: BoundHistogram };
 const requestChildren = new Map<string, RequestInstruments>();
 
 /**
- * Counts one answered request. The labelled children are cached per label set, so the hot path
- * costs a map lookup, an increment and a bucket search instead of prom-client's label hashing.
+ * Counts one answered request. The series are bound once per label set (bound-series.ts), so the
+ * hot path costs a map lookup, an increment and a bucket search instead of prom-client's label
+ * hashing.
  */
 export function recordRequest(service: string, operation: string, status: number, seconds: number): void {
   const key = `${service}\u0000${operation}\u0000${status}`;
   let c = requestChildren.get(key);
   if (!c) {
-    c = { count: requests.labels(service, operation, String(status)), duration: requestDuration.labels(service, operation) };
+    c = {
+      count: bindCounter(requests, { service, operation, status: String(status) }),
+      duration: bindHistogram(requestDuration, { service, operation }),
+    };
     requestChildren.set(key, c);
   }
   c.count.inc();
   c.duration.observe(seconds);
+}
+
+/** The store's timer for one kind of statement (see store/instrumented.ts). */
+export function storeQueryTimer(store: string, statement: string): BoundHistogram {
+  return bindHistogram(storeQueryDuration, { store, statement });
 }

@@ -17,7 +17,7 @@ export function appHandlers(service: AppService): Record<string, Handler> {
       return { body: await service.create(tenant, input.CreateApplicationRequest!) };
     },
     async GetApp({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId!) };
+      return { body: await service.getText(tenant, input.ApplicationId!) };
     },
     async GetApps({ tenant, input }) {
       const limit = parsePageSize(input.PageSize);

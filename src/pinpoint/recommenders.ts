@@ -18,7 +18,7 @@ export function recommenderHandlers(service: RecommenderService): Record<string,
       return { body: await service.create(tenant, input.CreateRecommenderConfiguration!) };
     },
     async GetRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.get(tenant, input.RecommenderId!) };
+      return { body: await service.getText(tenant, input.RecommenderId!) };
     },
     async GetRecommenderConfigurations({ tenant, input }) {
       const limit = parsePageSize(input.PageSize);

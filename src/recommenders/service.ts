@@ -5,6 +5,7 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
 import { badRequest, notFound } from "../shared/errors.js";
 import { isoNow, newResourceId } from "../shared/ids.js";
+import type { JsonText } from "../shared/json-text.js";
 import type { Page, Store, Tenant } from "../store/types.js";
 import { validateConfiguration, type ConfigurationRequest } from "./validate.js";
 
@@ -28,7 +29,12 @@ export class RecommenderService {
   }
 
   async get(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse> {
-    const doc = await this.store.recommenders.get(tenant, id);
+    return (await this.getText(tenant, id)).parse();
+  }
+
+  /** The stored configuration as JSON text, for GetRecommenderConfiguration's reply. */
+  async getText(tenant: Tenant, id: string): Promise<JsonText<RecommenderConfigurationResponse>> {
+    const doc = await this.store.recommenders.getText(tenant, id);
     if (!doc) throw notFound(`Recommender configuration '${id}' was not found`);
     return doc;
   }

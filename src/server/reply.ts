@@ -5,6 +5,7 @@
  * Fastify's onResponse hook (the request log line and metrics) still fires when the response ends.
  */
 import type { ServerResponse } from "node:http";
+import { JsonText } from "../shared/json-text.js";
 
 export function writeJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   send(res, status, serialise(body), requestId);
@@ -12,7 +13,7 @@ export function writeJson(res: ServerResponse, status: number, body: unknown, re
 
 // Serialising and writing are separate functions so that a CPU profile (bench/api.mjs) names each.
 function serialise(body: unknown): string {
-  return JSON.stringify(body);
+  return body instanceof JsonText ? body.text : JSON.stringify(body);
 }
 
 function send(res: ServerResponse, status: number, json: string, requestId: string): void {

@@ -1,4 +1,5 @@
 /** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
+import { JsonText } from "../shared/json-text.js";
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
 import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
 import type { Page, Tenant } from "./tenant.js";
@@ -9,6 +10,8 @@ export interface AppRepository {
   /** Inserts unless the tenant already has `quota` apps; returns false in that case. */
   insert(tenant: Tenant, doc: Doc, quota: number): Promise<boolean>;
   get(tenant: Tenant, id: string): Promise<Doc | undefined>;
+  /** The stored document's JSON text, unparsed, for a reply that returns it unchanged. */
+  getText(tenant: Tenant, id: string): Promise<JsonText<Doc> | undefined>;
   list(tenant: Tenant, after: number, limit: number): Promise<Page<Doc>>;
   /** Deletes the app and every endpoint of it in one transaction; the deleted app, if it existed. */
   delete(tenant: Tenant, id: string): Promise<Doc | undefined>;
@@ -32,8 +35,12 @@ export class SqlAppRepository implements AppRepository {
   }
 
   async get(t: Tenant, id: string): Promise<Doc | undefined> {
+    return (await this.getText(t, id))?.parse();
+  }
+
+  async getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
     const row = await this.db.get<{ doc: string }>("SELECT doc FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, id]);
-    return row ? (JSON.parse(row.doc) as Doc) : undefined;
+    return row ? new JsonText<Doc>(row.doc) : undefined;
   }
 
   async list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {

@@ -3,7 +3,7 @@
  * Wrapping the one SQL surface (SqlDb) covers every repository on both adapters without touching
  * any query; the statement label is the SQL verb, so the series stay few.
  */
-import { storeQueryDuration } from "../observability/metrics.js";
+import { storeQueryTimer } from "../observability/metrics.js";
 import type { SqlDb, SqlExecutor } from "./sql.js";
 
 type Timer = { observe(seconds: number): void };
@@ -14,19 +14,34 @@ export function instrumentDb(db: SqlDb): SqlDb {
     let t = timers.get(sql);
     if (!t) {
       const verb = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase() ?? "other";
-      t = storeQueryDuration.labels(db.dialect, verb);
+      t = storeQueryTimer(db.dialect, verb);
       // Statements are constant strings in the repositories; the bound keeps a stray dynamic one harmless.
       if (timers.size < 1000) timers.set(sql, t);
     }
     return t;
   };
-  const timed = async <T>(timer: Timer, run: () => Promise<T>): Promise<T> => {
+  // Not `async`: on SQLite the statement has already run when `run()` returns a settled promise, and
+  // an async wrapper awaiting it would add microtask turns to every read for no work.
+  const timed = <T>(timer: Timer, run: () => Promise<T>): Promise<T> => {
     const start = performance.now();
+    const done = () => timer.observe((performance.now() - start) / 1000);
+    let pending: Promise<T>;
     try {
-      return await run();
-    } finally {
-      timer.observe((performance.now() - start) / 1000);
+      pending = run();
+    } catch (err) {
+      done();
+      return Promise.reject(err);
     }
+    return pending.then(
+      (value) => {
+        done();
+        return value;
+      },
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
   };
   const wrap = (x: SqlExecutor): SqlExecutor => ({
     all: (sql, params) => timed(timerFor(sql), () => x.all(sql, params)),
@@ -34,7 +49,7 @@ export function instrumentDb(db: SqlDb): SqlDb {
     run: (sql, params) => timed(timerFor(sql), () => x.run(sql, params)),
   });
   const direct = wrap(db);
-  const transactions = storeQueryDuration.labels(db.dialect, "transaction");
+  const transactions = storeQueryTimer(db.dialect, "transaction");
   return {
     dialect: db.dialect,
     ...direct,

@@ -1,4 +1,5 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
+import { JsonText } from "../shared/json-text.js";
 import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
 import type { Page, Tenant } from "./tenant.js";
 
@@ -6,6 +7,8 @@ export interface RecommenderRepository {
   /** Inserts unless the tenant already has `quota` configurations; returns false in that case. */
   insert(tenant: Tenant, doc: RecommenderConfigurationResponse, quota: number): Promise<boolean>;
   get(tenant: Tenant, id: string): Promise<RecommenderConfigurationResponse | undefined>;
+  /** The stored document's JSON text, unparsed, for a reply that returns it unchanged. */
+  getText(tenant: Tenant, id: string): Promise<JsonText<RecommenderConfigurationResponse> | undefined>;
   list(tenant: Tenant, after: number, limit: number): Promise<Page<RecommenderConfigurationResponse>>;
   /** Replaces the stored document; false when it no longer exists. */
   replace(tenant: Tenant, doc: RecommenderConfigurationResponse): Promise<boolean>;
@@ -35,11 +38,15 @@ export class SqlRecommenderRepository implements RecommenderRepository {
   }
 
   async get(t: Tenant, id: string): Promise<Doc | undefined> {
+    return (await this.getText(t, id))?.parse();
+  }
+
+  async getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
     const row = await this.db.get<{ doc: string }>(
       "SELECT doc FROM recommenders WHERE account_id = ? AND region = ? AND id = ?",
       [t.accountId, t.region, id],
     );
-    return row ? (JSON.parse(row.doc) as Doc) : undefined;
+    return row ? new JsonText<Doc>(row.doc) : undefined;
   }
 
   async list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {
