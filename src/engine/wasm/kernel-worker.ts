@@ -34,12 +34,21 @@ parentPort.on("message", (calls) => {
 `;
 
 /** Node 20 has Atomics.waitAsync; this project's ES2023 type libs do not declare it. */
-type WaitAsync = (a: Int32Array, i: number, v: number) => { async: boolean; value: Promise<string> | string };
+type WaitAsync = (a: Int32Array, i: number, v: number, timeoutMs?: number) => { async: boolean; value: Promise<string> | string };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/**
+ * How long a caller waits for the worker's share of one batch: far beyond any real share (a pass is
+ * milliseconds), so it only ends the wait for a thread that died outside its own error handling,
+ * which a thread blocked in Atomics.wait could not otherwise notice.
+ */
+export const WORKER_DEADLINE_MS = 30_000;
 
 export class KernelWorker {
   private readonly worker: Worker;
   private readonly status: Int32Array;
+  /** Set once the thread missed a deadline; its owner starts a new one. */
+  broken = false;
 
   /** `statusAt`: a 4-byte-aligned word of `memory` reserved for this worker, below memory's initial size. */
   constructor(module: object, memory: { buffer: SharedArrayBuffer }, statusAt: number) {
@@ -57,28 +66,36 @@ export class KernelWorker {
 
   /** Blocks this thread until the calls are done. */
   waitSync(): void {
-    Atomics.wait(this.status, 0, 0);
+    if (Atomics.wait(this.status, 0, 0, WORKER_DEADLINE_MS) === "timed-out") this.giveUp();
     this.check();
   }
 
   /** Resolves when the calls are done, leaving this thread's event loop free meanwhile. */
   async wait(): Promise<void> {
-    const r = waitAsync(this.status, 0, 0);
+    const r = waitAsync(this.status, 0, 0, WORKER_DEADLINE_MS);
+    let outcome = r.value;
     if (r.async) {
       // A pending waitAsync does not keep the process alive on its own: the worker does, meanwhile.
       this.worker.ref();
       try {
-        await r.value;
+        outcome = await r.value;
       } finally {
         this.worker.unref();
       }
     }
+    if (outcome === "timed-out") this.giveUp();
     this.check();
   }
 
   /** Ends the thread (it holds the memory it was given, so a retired owner must end it). */
   close(): Promise<number> {
     return this.worker.terminate();
+  }
+
+  private giveUp(): never {
+    this.broken = true;
+    void this.worker.terminate();
+    throw new Error(`scoring worker thread did not answer within ${WORKER_DEADLINE_MS / 1000} s`);
   }
 
   private check(): void {

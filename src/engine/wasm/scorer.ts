@@ -333,7 +333,7 @@ export class DotScorer extends KernelInstance {
           workerPasses.push(this.preparePass(there, p, vectors, s, count, lists, e, cap));
           e += exOf(s, s + count);
         }
-        if (!this.worker) {
+        if (!this.worker || this.worker.broken) {
           this.worker = new KernelWorker(wasmModule()!, this.memory, this.statusAt);
           retired.register(this, this.worker);
         }
