@@ -31,16 +31,41 @@ const DAY_MS = 24 * HOUR_MS;
 const FIXED_PERIOD_MS: Record<string, number> = { HOURLY: HOUR_MS, DAILY: DAY_MS, WEEKLY: 7 * DAY_MS };
 
 /**
- * When the scheduler should first start a run of this campaign version, in ms since the epoch;
- * undefined when no scheduled run is due (paused, or an `EVENT` campaign, which PutEvents fires).
+ * When the scheduler should first start a run of this campaign version, in ms since the epoch
+ * (the scheduled instant less `runLeadMs`, which only `IsLocalTime` schedules have); undefined
+ * when no scheduled run is due (paused, or an `EVENT` campaign, which PutEvents fires).
  * `now` is when the version was written: `IMMEDIATE` means then.
  */
 export function firstRunAt(campaign: CampaignResponse, now: number): number | undefined {
   const schedule = campaign.Schedule;
   if (campaign.IsPaused || !schedule || schedule.Frequency === "EVENT") return undefined;
-  if (schedule.StartTime === undefined || schedule.StartTime === "IMMEDIATE") return now;
+  if (schedule.StartTime === undefined || schedule.StartTime === "IMMEDIATE") return now - runLeadMs(campaign);
   const start = Date.parse(schedule.StartTime);
-  return Number.isNaN(start) ? undefined : start;
+  return Number.isNaN(start) ? undefined : start - runLeadMs(campaign);
+}
+
+/**
+ * How long before a run's scheduled instant the scheduler starts it: for an `IsLocalTime` schedule,
+ * as early as the run's wall-clock time reaches UTC+14 (`localRunSpan(...).from`), so that
+ * endpoints east of the reference zone get it on time; 0 otherwise. The same for every run of a
+ * campaign version (the reference zone's offset is fixed), so the scheduler stores the start
+ * instant (`next_run_at`) and recovers the scheduled one by adding this back.
+ */
+export function runLeadMs(campaign: CampaignResponse): number {
+  return -localRunSpan(campaign, 0).from;
+}
+
+/**
+ * For the scheduler: a run that starts at `firesAt` (what firstRunAt or an earlier `nextFiring`
+ * returned) is the run scheduled at `scheduledAt`; the next one starts at `nextFiresAt`
+ * (undefined: none). Runs whose start passed while every process was down are not caught up:
+ * the next is the first that starts after `now`.
+ */
+export function nextFiring(campaign: CampaignResponse, firesAt: number, now: number): { scheduledAt: number; nextFiresAt: number | undefined } {
+  const lead = runLeadMs(campaign);
+  const scheduledAt = firesAt + lead;
+  const next = nextRunAt(campaign, Math.max(scheduledAt, now + lead));
+  return { scheduledAt, nextFiresAt: next === undefined ? undefined : next - lead };
 }
 
 /**
