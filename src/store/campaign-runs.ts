@@ -39,6 +39,8 @@ export interface NewRun {
   campaignId: string;
   runKey: string;
   scheduledAt: number;
+  /** When its first batch may be claimed: scheduledAt, or earlier for an IsLocalTime run. */
+  startAt: number;
   deadlineAt?: number;
   campaign: CampaignResponse;
   activities: (RunActivity & { doc: ActivityResponse })[];
@@ -195,7 +197,7 @@ export class SqlCampaignRunRepository {
     const batches = run.endpointBatches ?? [undefined];
     for (const part of chunks(batches.map((ids, ordinal) => ({ ids, ordinal })), 100)) {
       const params: unknown[] = [];
-      for (const b of part) params.push(runSeq, b.ordinal, b.ids ? null : "", b.ids ? JSON.stringify(b.ids) : null, run.scheduledAt);
+      for (const b of part) params.push(runSeq, b.ordinal, b.ids ? null : "", b.ids ? JSON.stringify(b.ids) : null, run.startAt);
       await tx.run(
         `INSERT INTO campaign_batches (run_seq, ordinal, after_key, endpoint_ids, status, due_at, attempts) VALUES ${part.map(() => "(?, ?, ?, ?, 'QUEUED', ?, 0)").join(", ")}`,
         params,

@@ -152,14 +152,15 @@ export class CampaignRunnerService implements CampaignRunner {
     const scheduledStart = new Date(scheduledAt).toISOString();
     const maxSeconds = campaign.Limits?.MaximumDuration;
     // An IsLocalTime run's last endpoints are due at the end of its span: the limit counts from there.
-    const lastDue = localRunSpan(campaign, scheduledAt).to;
+    const span = localRunSpan(campaign, scheduledAt);
     return {
       tenant,
       appId,
       campaignId: campaign.Id!,
       runKey,
       scheduledAt,
-      ...(maxSeconds !== undefined && maxSeconds > 0 && { deadlineAt: lastDue + maxSeconds * 1000 }),
+      startAt: span.from,
+      ...(maxSeconds !== undefined && maxSeconds > 0 && { deadlineAt: span.to + maxSeconds * 1000 }),
       campaign,
       activities: treatmentsOf(campaign).map((t) => {
         const activityId = newResourceId();
