@@ -52,7 +52,7 @@ export function firstRunAt(campaign: CampaignResponse, now: number): number | un
  * instant (`next_run_at`) and recovers the scheduled one by adding this back.
  */
 export function runLeadMs(campaign: CampaignResponse): number {
-  return -localRunSpan(campaign, 0).from;
+  return 0 - localRunSpan(campaign, 0).from;
 }
 
 /**
