@@ -10,6 +10,10 @@
  *   segment run is split lazily: a batch whose range is still open reads the next few ranges' keys
  *   (keys only), fixes its own range and queues the others in one transaction, so no process ever
  *   scans the whole segment up front and other processes can take those ranges while it sends.
+ *   A range's bounds never move, and its batch pages through all of it, so endpoints added inside
+ *   a range after it was cut are sent too.
+ * - Held batches: an IsLocalTime run's endpoints whose local time has not come are queued as
+ *   endpoint-id batches due at that time, in the transaction that finishes the batch that read them.
  * - Finishing a batch adds its counts to the activity documents in the same transaction that
  *   marks it done under its claim token, so a batch re-run after a lease loss counts once.
  */
