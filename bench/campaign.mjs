@@ -79,7 +79,7 @@ async function setup(kind, sizes) {
   const engine = JSON.parse(pinrec("campaigns", "create", "--name", "bench", "--interactions", join(dir, "synth/interactions.csv"), "--items", join(dir, "synth/items.csv"), ...common));
   const serveArgs = [...common, "--functions-dir", functionsDir, "--log-level", "warn"];
   const first = await server(serveArgs, SERIES ? ["--trace-gc"] : []);
-  const client = new PinpointClient({ endpoint: first.url, region: "us-east-1", credentials: { accessKeyId: CREDENTIAL.accessKeyId, secretAccessKey: CREDENTIAL.secretAccessKey }, maxAttempts: 1 });
+  const client = clientOf(first);
   const appId = (await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "bench" } }))).ApplicationResponse.Id;
   const recommender = (
     await client.send(
@@ -118,7 +118,11 @@ async function setup(kind, sizes) {
     segments[name] = imported.segment.Id;
     console.log(`${kind}: segment ${name} of ${n} endpoints imported in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
-  return { kind, serveArgs, servers: [first], client, appId, store, segments, schema, ...(SERIES && { fullGcs: traceGc(first) }) };
+  return { kind, serveArgs, servers: [first], appId, store, segments, schema, ...(SERIES && { fullGcs: traceGc(first) }) };
+}
+
+function clientOf(server) {
+  return new PinpointClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: CREDENTIAL.accessKeyId, secretAccessKey: CREDENTIAL.secretAccessKey }, maxAttempts: 1 });
 }
 
 async function server(serveArgs, nodeArgs = []) {
@@ -155,12 +159,15 @@ async function reader(env) {
  * for its activity to complete; messages/s, and the servers' RSS sampled every 100 ms.
  */
 async function run(env, segmentId, expected) {
-  const created = await env.client.send(
+  // A client of its own: a kept-alive socket idle through the previous run may be closed under it.
+  const client = clientOf(env.servers[0]);
+  const created = await client.send(
     new CreateCampaignCommand({
       ApplicationId: env.appId,
       WriteCampaignRequest: { Name: `bench-${seq++}`, SegmentId: segmentId, Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } } },
     }),
   );
+  client.destroy();
   const id = created.CampaignResponse.Id;
   const db = await reader(env);
   const samples = [];

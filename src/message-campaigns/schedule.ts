@@ -209,9 +209,15 @@ function wallToInstant(zone: string, wall: number): number {
  * result may be before `scheduledUtc` (endpoints east of the reference zone).
  */
 export function localRunAt(campaign: CampaignResponse, scheduledUtc: number, endpointTimezone: string | undefined): number {
-  if (!campaign.Schedule?.IsLocalTime || !isValidTimezone(endpointTimezone)) return scheduledUtc;
+  if (!sendsAtLocalTime(campaign) || !isValidTimezone(endpointTimezone)) return scheduledUtc;
   return wallToInstant(endpointTimezone!, scheduledUtc + referenceOffsetMs(campaign));
 }
+
+/**
+ * Whether runs reach endpoints at their own local time: an `IsLocalTime` schedule, other than an
+ * `EVENT` one (an event's message answers the event; IsLocalTime only places its StartTime/EndTime).
+ */
+export const sendsAtLocalTime = (campaign: CampaignResponse): boolean => campaign.Schedule?.IsLocalTime === true && campaign.Schedule.Frequency !== "EVENT";
 
 /** Local times span UTC-12 to UTC+14. */
 const EARLIEST_OFFSET_MS = 14 * HOUR_MS;
@@ -224,7 +230,7 @@ const LATEST_OFFSET_MS = 12 * HOUR_MS;
  * otherwise just `scheduledUtc`.
  */
 export function localRunSpan(campaign: CampaignResponse, scheduledUtc: number): { from: number; to: number } {
-  if (!campaign.Schedule?.IsLocalTime) return { from: scheduledUtc, to: scheduledUtc };
+  if (!sendsAtLocalTime(campaign)) return { from: scheduledUtc, to: scheduledUtc };
   const wall = scheduledUtc + referenceOffsetMs(campaign);
   return { from: Math.min(scheduledUtc, wall - EARLIEST_OFFSET_MS), to: Math.max(scheduledUtc, wall + LATEST_OFFSET_MS) };
 }

@@ -105,6 +105,8 @@ export interface ZoneCounts {
 export interface BatchOutput {
   held: HeldBatch[];
   zones: ZoneCounts;
+  /** Whether the run reaches endpoints at their local time (its zones complete one by one). */
+  localTime: boolean;
 }
 
 /** At most this many distinct failure reasons are kept on an activity. */
@@ -326,7 +328,7 @@ export class SqlCampaignRunRepository {
       const last = Number(open?.n ?? 0) === 0;
       for (const a of run.activities) {
         await this.editActivity(tx, run, a.activityId, (doc) => {
-          const next = addZones(addTally(doc, tallies.get(a.activityId)), output?.zones, run.campaign.Schedule?.IsLocalTime === true);
+          const next = addZones(addTally(doc, tallies.get(a.activityId)), output?.zones, output?.localTime === true);
           if (last) complete(next, endIso);
           return next;
         });

@@ -14,7 +14,7 @@ import type { SegmentService } from "../../segments/service.js";
 import type { ActivityTally, CampaignRun, ClaimedBatch, HeldBatch, ZoneCounts } from "../../store/campaign-runs.js";
 import { endpointKey } from "../../store/endpoints.js";
 import type { Store } from "../../store/types.js";
-import { inQuietTime, isValidTimezone, localRunAt } from "../schedule.js";
+import { inQuietTime, isValidTimezone, localRunAt, sendsAtLocalTime } from "../schedule.js";
 import { assign, directMessage, treatmentsOf, type Treatment } from "./treatments.js";
 
 const DAY_MS = 86_400_000;
@@ -77,7 +77,7 @@ export class BatchProcessor {
     }
     if (heldOut > 0) bump(tallies.get(activityOf(run, treatments[0].id))!.metrics, "HoldoutEndpointCount", heldOut);
     for (const [treatment, list] of groups) await this.send(run, treatment, list, tallies.get(activityOf(run, treatment.id))!);
-    const finished = await store.campaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString(), { held, zones: zoneCounts });
+    const finished = await store.campaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString(), { held, zones: zoneCounts, localTime: sendsAtLocalTime(run.campaign) });
     return finished ? "done" : "lost";
   }
 
@@ -219,7 +219,7 @@ function holdForLocalTime(run: CampaignRun, endpoints: EndpointResponse[], now: 
   const later = new Map<number, HeldBatch>();
   for (const e of endpoints) {
     const endpointZone = e.Demographic?.Timezone;
-    const zone = schedule.IsLocalTime && isValidTimezone(endpointZone) ? endpointZone! : reference;
+    const zone = sendsAtLocalTime(run.campaign) && isValidTimezone(endpointZone) ? endpointZone! : reference;
     zones.add(zone);
     const at = localRunAt(run.campaign, run.scheduledAt, endpointZone);
     if (at <= now) {
