@@ -31,16 +31,41 @@ const DAY_MS = 24 * HOUR_MS;
 const FIXED_PERIOD_MS: Record<string, number> = { HOURLY: HOUR_MS, DAILY: DAY_MS, WEEKLY: 7 * DAY_MS };
 
 /**
- * When the scheduler should first start a run of this campaign version, in ms since the epoch;
- * undefined when no scheduled run is due (paused, or an `EVENT` campaign, which PutEvents fires).
+ * When the scheduler should first start a run of this campaign version, in ms since the epoch
+ * (the scheduled instant less `runLeadMs`, which only `IsLocalTime` schedules have); undefined
+ * when no scheduled run is due (paused, or an `EVENT` campaign, which PutEvents fires).
  * `now` is when the version was written: `IMMEDIATE` means then.
  */
 export function firstRunAt(campaign: CampaignResponse, now: number): number | undefined {
   const schedule = campaign.Schedule;
   if (campaign.IsPaused || !schedule || schedule.Frequency === "EVENT") return undefined;
-  if (schedule.StartTime === undefined || schedule.StartTime === "IMMEDIATE") return now;
+  if (schedule.StartTime === undefined || schedule.StartTime === "IMMEDIATE") return now - runLeadMs(campaign);
   const start = Date.parse(schedule.StartTime);
-  return Number.isNaN(start) ? undefined : start;
+  return Number.isNaN(start) ? undefined : start - runLeadMs(campaign);
+}
+
+/**
+ * How long before a run's scheduled instant the scheduler starts it: for an `IsLocalTime` schedule,
+ * as early as the run's wall-clock time reaches UTC+14 (`localRunSpan(...).from`), so that
+ * endpoints east of the reference zone get it on time; 0 otherwise. The same for every run of a
+ * campaign version (the reference zone's offset is fixed), so the scheduler stores the start
+ * instant (`next_run_at`) and recovers the scheduled one by adding this back.
+ */
+export function runLeadMs(campaign: CampaignResponse): number {
+  return 0 - localRunSpan(campaign, 0).from;
+}
+
+/**
+ * For the scheduler: a run that starts at `firesAt` (what firstRunAt or an earlier `nextFiring`
+ * returned) is the run scheduled at `scheduledAt`; the next one starts at `nextFiresAt`
+ * (undefined: none). Runs whose start passed while every process was down are not caught up:
+ * the next is the first that starts after `now`.
+ */
+export function nextFiring(campaign: CampaignResponse, firesAt: number, now: number): { scheduledAt: number; nextFiresAt: number | undefined } {
+  const lead = runLeadMs(campaign);
+  const scheduledAt = firesAt + lead;
+  const next = nextRunAt(campaign, Math.max(scheduledAt, now + lead));
+  return { scheduledAt, nextFiresAt: next === undefined ? undefined : next - lead };
 }
 
 /**
@@ -184,9 +209,15 @@ function wallToInstant(zone: string, wall: number): number {
  * result may be before `scheduledUtc` (endpoints east of the reference zone).
  */
 export function localRunAt(campaign: CampaignResponse, scheduledUtc: number, endpointTimezone: string | undefined): number {
-  if (!campaign.Schedule?.IsLocalTime || !isValidTimezone(endpointTimezone)) return scheduledUtc;
+  if (!sendsAtLocalTime(campaign) || !isValidTimezone(endpointTimezone)) return scheduledUtc;
   return wallToInstant(endpointTimezone!, scheduledUtc + referenceOffsetMs(campaign));
 }
+
+/**
+ * Whether runs reach endpoints at their own local time: an `IsLocalTime` schedule, other than an
+ * `EVENT` one (an event's message answers the event; IsLocalTime only places its StartTime/EndTime).
+ */
+export const sendsAtLocalTime = (campaign: CampaignResponse): boolean => campaign.Schedule?.IsLocalTime === true && campaign.Schedule.Frequency !== "EVENT";
 
 /** Local times span UTC-12 to UTC+14. */
 const EARLIEST_OFFSET_MS = 14 * HOUR_MS;
@@ -199,7 +230,7 @@ const LATEST_OFFSET_MS = 12 * HOUR_MS;
  * otherwise just `scheduledUtc`.
  */
 export function localRunSpan(campaign: CampaignResponse, scheduledUtc: number): { from: number; to: number } {
-  if (!campaign.Schedule?.IsLocalTime) return { from: scheduledUtc, to: scheduledUtc };
+  if (!sendsAtLocalTime(campaign)) return { from: scheduledUtc, to: scheduledUtc };
   const wall = scheduledUtc + referenceOffsetMs(campaign);
   return { from: Math.min(scheduledUtc, wall - EARLIEST_OFFSET_MS), to: Math.max(scheduledUtc, wall + LATEST_OFFSET_MS) };
 }

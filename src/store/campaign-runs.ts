@@ -10,6 +10,10 @@
  *   segment run is split lazily: a batch whose range is still open reads the next few ranges' keys
  *   (keys only), fixes its own range and queues the others in one transaction, so no process ever
  *   scans the whole segment up front and other processes can take those ranges while it sends.
+ *   A range's bounds never move, and its batch pages through all of it, so endpoints added inside
+ *   a range after it was cut are sent too.
+ * - Held batches: an IsLocalTime run's endpoints whose local time has not come are queued as
+ *   endpoint-id batches due at that time, in the transaction that finishes the batch that read them.
  * - Finishing a batch adds its counts to the activity documents in the same transaction that
  *   marks it done under its claim token, so a batch re-run after a lease loss counts once.
  */
@@ -39,6 +43,8 @@ export interface NewRun {
   campaignId: string;
   runKey: string;
   scheduledAt: number;
+  /** When its first batch may be claimed: scheduledAt, or earlier for an IsLocalTime run. */
+  startAt: number;
   deadlineAt?: number;
   campaign: CampaignResponse;
   activities: (RunActivity & { doc: ActivityResponse })[];
@@ -78,7 +84,29 @@ export interface ActivityTally {
   metrics: Record<string, number>;
   /** Why endpoints got nothing, with how many each. */
   reasons: Record<string, number>;
-  timezones: string[];
+}
+
+/** Endpoints of an IsLocalTime run held back until their own clock shows the run's time. */
+export interface HeldBatch {
+  dueAt: number;
+  endpointIds: string[];
+  /** Their time zones, which stay pending until the batch is sent. */
+  zones: string[];
+}
+
+/** The time zones a batch met (TimezonesTotalCount), held back, and released (a held batch, sent). */
+export interface ZoneCounts {
+  seen: string[];
+  held: string[];
+  released: string[];
+}
+
+/** What a batch leaves besides its counts: batches it held back, and the time zones it met. */
+export interface BatchOutput {
+  held: HeldBatch[];
+  zones: ZoneCounts;
+  /** Whether the run reaches endpoints at their local time (its zones complete one by one). */
+  localTime: boolean;
 }
 
 /** At most this many distinct failure reasons are kept on an activity. */
@@ -175,7 +203,7 @@ export class SqlCampaignRunRepository {
     const batches = run.endpointBatches ?? [undefined];
     for (const part of chunks(batches.map((ids, ordinal) => ({ ids, ordinal })), 100)) {
       const params: unknown[] = [];
-      for (const b of part) params.push(runSeq, b.ordinal, b.ids ? null : "", b.ids ? JSON.stringify(b.ids) : null, run.scheduledAt);
+      for (const b of part) params.push(runSeq, b.ordinal, b.ids ? null : "", b.ids ? JSON.stringify(b.ids) : null, run.startAt);
       await tx.run(
         `INSERT INTO campaign_batches (run_seq, ordinal, after_key, endpoint_ids, status, due_at, attempts) VALUES ${part.map(() => "(?, ?, ?, ?, 'QUEUED', ?, 0)").join(", ")}`,
         params,
@@ -291,21 +319,37 @@ export class SqlCampaignRunRepository {
    * `token` still holds it (false otherwise: the batch is another process's now, and counts
    * there). When it was the run's last open batch, the activities become COMPLETED at `endIso`.
    */
-  async finish(batch: ClaimedBatch, run: CampaignRun, tallies: Map<string, ActivityTally>, endIso: string): Promise<boolean> {
+  async finish(batch: ClaimedBatch, run: CampaignRun, tallies: Map<string, ActivityTally>, endIso: string, output?: BatchOutput): Promise<boolean> {
     return this.db.transaction(runLockKey(run.seq), async (tx) => {
       const { changes } = await tx.run("UPDATE campaign_batches SET status = 'DONE', claim_token = NULL WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [batch.seq, batch.token]);
       if (changes !== 1) return false;
+      if (output && output.held.length > 0) await this.queueHeld(tx, run.seq, output.held);
       const open = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM campaign_batches WHERE run_seq = ? AND status <> 'DONE'", [run.seq]);
       const last = Number(open?.n ?? 0) === 0;
       for (const a of run.activities) {
         await this.editActivity(tx, run, a.activityId, (doc) => {
-          const next = addTally(doc, tallies.get(a.activityId));
+          const next = addZones(addTally(doc, tallies.get(a.activityId)), output?.zones, output?.localTime === true);
           if (last) complete(next, endIso);
           return next;
         });
       }
       return true;
     });
+  }
+
+  /**
+   * Queues held-back endpoints as endpoint-id batches due at their local time, in the transaction
+   * that finishes the batch that held them (so a restart loses none, and a re-run after a lost
+   * claim queues none twice). Their ordinals count down from -1 under the run's lock, apart from
+   * the segment ranges' ordinals, which count up.
+   */
+  private async queueHeld(tx: SqlExecutor, runSeq: number, held: HeldBatch[]): Promise<void> {
+    const low = await tx.get<{ n: number | string | null }>("SELECT MIN(ordinal) AS n FROM campaign_batches WHERE run_seq = ?", [runSeq]);
+    let ordinal = Math.min(0, Number(low?.n ?? 0));
+    for (const part of chunks(held, 100)) {
+      const params = part.flatMap((h) => [runSeq, --ordinal, JSON.stringify(h.endpointIds), h.dueAt]);
+      await tx.run(`INSERT INTO campaign_batches (run_seq, ordinal, endpoint_ids, status, due_at, attempts) VALUES ${part.map(() => "(?, ?, ?, 'QUEUED', ?, 0)").join(", ")}`, params);
+    }
   }
 
   private async editActivity(tx: SqlExecutor, run: CampaignRun, activityId: string, edit: (doc: ActivityResponse) => ActivityResponse | undefined): Promise<void> {
@@ -388,14 +432,36 @@ function addTally(doc: ActivityResponse, tally: ActivityTally | undefined): Acti
     if (reasons[reason] !== undefined || Object.keys(reasons).length < MAX_REASONS) reasons[reason] = (reasons[reason] ?? 0) + n;
   }
   if (Object.keys(reasons).length > 0) metrics.FailureReasons = JSON.stringify(reasons);
-  const zones = new Set<string>(JSON.parse(metrics.Timezones ?? "[]") as string[]);
-  for (const z of tally.timezones) zones.add(z);
-  metrics.Timezones = JSON.stringify([...zones].sort());
   return {
     ...doc,
     TotalEndpointCount: (doc.TotalEndpointCount ?? 0) + tally.total,
     SuccessfulEndpointCount: (doc.SuccessfulEndpointCount ?? 0) + tally.successful,
-    TimezonesTotalCount: zones.size,
+    ExecutionMetrics: metrics,
+  };
+}
+
+/**
+ * The run's time zones (ExecutionMetrics.Timezones, TimezonesTotalCount) and, for an IsLocalTime
+ * run, those done so far (TimezonesCompletedCount): met, and with no held batch still to send
+ * (ExecutionMetrics.PendingTimezones counts those per zone). Any other run has one send time, so
+ * its zones complete together when it does.
+ */
+function addZones(doc: ActivityResponse, zones: ZoneCounts | undefined, localTime: boolean): ActivityResponse {
+  if (!zones) return doc;
+  const metrics: Record<string, string> = { ...doc.ExecutionMetrics };
+  const seen = new Set<string>(JSON.parse(metrics.Timezones ?? "[]") as string[]);
+  for (const z of zones.seen) seen.add(z);
+  metrics.Timezones = JSON.stringify([...seen].sort());
+  const pending = JSON.parse(metrics.PendingTimezones ?? "{}") as Record<string, number>;
+  for (const z of zones.held) pending[z] = (pending[z] ?? 0) + 1;
+  // A held batch's endpoints may have moved zone meanwhile: a count never goes below none pending.
+  for (const z of zones.released) if ((pending[z] = (pending[z] ?? 0) - 1) <= 0) delete pending[z];
+  if (Object.keys(pending).length > 0) metrics.PendingTimezones = JSON.stringify(pending);
+  else delete metrics.PendingTimezones;
+  return {
+    ...doc,
+    TimezonesTotalCount: seen.size,
+    TimezonesCompletedCount: localTime ? [...seen].filter((z) => pending[z] === undefined).length : (doc.TimezonesCompletedCount ?? 0),
     ExecutionMetrics: metrics,
   };
 }
@@ -411,6 +477,7 @@ function complete(doc: ActivityResponse, endIso: string): void {
   doc.TotalEndpointCount ??= 0;
   doc.SuccessfulEndpointCount ??= 0;
   doc.TimezonesCompletedCount = doc.TimezonesTotalCount ?? 0;
+  if (doc.ExecutionMetrics) delete doc.ExecutionMetrics.PendingTimezones;
   doc.TimezonesTotalCount ??= 0;
   doc.Result = doc.SuccessfulEndpointCount === doc.TotalEndpointCount && doc.ExecutionMetrics?.FailureReasons === undefined ? "SUCCESS" : "FAIL";
 }

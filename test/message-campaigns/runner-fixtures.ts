@@ -215,3 +215,17 @@ export async function until(pred: () => Promise<boolean> | boolean, what: string
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Runs `schedule` and the batch workers of these runners until every activity of the campaign (at least `runs` of them) completes. */
+export async function runToEnd(w: Pick<World, "db" | "appId">, runners: { services: { runner: { tick(): Promise<void>; idle(): Promise<void> } } }[], campaignId: string, runs = 1): Promise<void> {
+  await until(async () => {
+    await Promise.all(
+      runners.map(async (r) => {
+        await r.services.runner.tick();
+        await r.services.runner.idle();
+      }),
+    );
+    const acts = await activitiesOf(w, campaignId);
+    return acts.length > 0 && acts.length >= runs && acts.every((a) => a.doc.State === "COMPLETED");
+  }, `campaign ${campaignId} to complete`, 60_000);
+}

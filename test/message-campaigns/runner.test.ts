@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
 import { STORE_KINDS } from "../helpers.js";
 import { putEndpoints, recommendationsOf, runtimeClient } from "../messaging/send-fixtures.js";
-import { IDENTITY, activitiesOf, addEndpoints, createSegment, insertCampaign, nextRunAtOf, outbox, runnerStack, until, world, type World } from "./runner-fixtures.js";
+import { IDENTITY, activitiesOf, addEndpoints, createSegment, insertCampaign, nextRunAtOf, outbox, runToEnd as runToEndOf, runnerStack, world, type World } from "./runner-fixtures.js";
 
 describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
   let w: World;
@@ -35,17 +35,7 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     await w?.dispose();
   });
 
-  /** Runs `schedule` and the batch workers of these runners until every activity of the campaign completes. */
-  async function runToEnd(runners: { services: { runner: { tick(): Promise<void>; idle(): Promise<void> } } }[], campaignId: string, runs = 1): Promise<void> {
-    await until(async () => {
-      await Promise.all(runners.map(async (r) => {
-        await r.services.runner.tick();
-        await r.services.runner.idle();
-      }));
-      const acts = await activitiesOf(w, campaignId);
-      return acts.length > 0 && acts.length >= runs && acts.every((a) => a.doc.State === "COMPLETED");
-    }, `campaign ${campaignId} to complete`, 60_000);
-  }
+  const runToEnd = (runners: Parameters<typeof runToEndOf>[1], campaignId: string, runs = 1) => runToEndOf(w, runners, campaignId, runs);
 
   test("a due IMMEDIATE campaign sends each segment endpoint its own recommendations exactly once, through the transformer with the campaign envelope", async () => {
     const runner = await stack({ leaseMs: 60_000 });

@@ -1,7 +1,7 @@
 /** The schedule math: recurring runs, local-time delivery and quiet time, with real tz data (Intl). */
 import { describe, expect, it } from "vitest";
 import type { CampaignResponse, Schedule } from "@aws-sdk/client-pinpoint";
-import { firstRunAt, inQuietTime, isValidTimezone, localRunAt, localRunSpan, nextRunAt, parseClock, parseUtcOffset, zoneOffsetMs } from "../../src/message-campaigns/schedule.js";
+import { firstRunAt, inQuietTime, isValidTimezone, localRunAt, localRunSpan, nextFiring, nextRunAt, runLeadMs, parseClock, parseUtcOffset, zoneOffsetMs } from "../../src/message-campaigns/schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -195,5 +195,31 @@ describe("inQuietTime", () => {
     expect(parseClock("00:00")).toBe(0);
     expect(parseClock("23:59")).toBe(23 * 60 + 59);
     for (const bad of ["24:00", "7:00", "07:60", "07:00:00", "", undefined]) expect(parseClock(bad)).toBeUndefined();
+  });
+});
+
+describe("firstRunAt and nextFiring for IsLocalTime", () => {
+  const c = campaign({ StartTime: "2024-03-09T14:00:00Z", Frequency: "DAILY", IsLocalTime: true, Timezone: "UTC-05" });
+
+  it("start each run when its wall-clock time reaches UTC+14, and recover the scheduled instant from that start", () => {
+    const fire = firstRunAt(c, at("2024-03-01T00:00:00Z"))!;
+    expect(iso(fire)).toBe(iso(localRunSpan(c, at("2024-03-09T14:00:00Z")).from));
+    expect(runLeadMs(c)).toBe(19 * 3_600_000);
+    const first = nextFiring(c, fire, fire);
+    expect([iso(first.scheduledAt), iso(first.nextFiresAt)]).toEqual(["2024-03-09T14:00:00.000Z", "2024-03-09T19:00:00.000Z"]);
+    expect(iso(nextFiring(c, first.nextFiresAt!, first.nextFiresAt!).scheduledAt)).toBe("2024-03-10T14:00:00.000Z");
+  });
+
+  it("do not catch up runs whose start passed while no scheduler ran", () => {
+    const late = nextFiring(c, at("2024-03-08T19:00:00Z"), at("2024-03-12T00:00:00Z"));
+    expect(iso(late.scheduledAt)).toBe("2024-03-09T14:00:00.000Z");
+    expect(iso(late.nextFiresAt)).toBe("2024-03-12T19:00:00.000Z");
+  });
+
+  it("leave schedules without IsLocalTime at their scheduled instants", () => {
+    const plain = campaign({ StartTime: "2024-03-09T14:00:00Z", Frequency: "DAILY" });
+    expect(runLeadMs(plain)).toBe(0);
+    expect(iso(firstRunAt(plain, 0))).toBe("2024-03-09T14:00:00.000Z");
+    expect(iso(nextFiring(plain, at("2024-03-09T14:00:00Z"), at("2024-03-09T14:00:01Z")).nextFiresAt)).toBe("2024-03-10T14:00:00.000Z");
   });
 });

@@ -11,10 +11,10 @@ import type { SendChannel } from "../../messaging/contracts.js";
 import type { ChannelContent } from "../../messaging/content.js";
 import type { MessagePipeline, Recipient } from "../../messaging/pipeline.js";
 import type { SegmentService } from "../../segments/service.js";
-import type { ActivityTally, CampaignRun, ClaimedBatch } from "../../store/campaign-runs.js";
+import type { ActivityTally, CampaignRun, ClaimedBatch, HeldBatch, ZoneCounts } from "../../store/campaign-runs.js";
 import { endpointKey } from "../../store/endpoints.js";
 import type { Store } from "../../store/types.js";
-import { inQuietTime } from "../schedule.js";
+import { inQuietTime, isValidTimezone, localRunAt, sendsAtLocalTime } from "../schedule.js";
 import { assign, directMessage, treatmentsOf, type Treatment } from "./treatments.js";
 
 const DAY_MS = 86_400_000;
@@ -37,7 +37,7 @@ export interface BatchDeps {
 
 export type BatchOutcome = "done" | "lost";
 
-const newTally = (): ActivityTally => ({ total: 0, successful: 0, metrics: {}, reasons: {}, timezones: [] });
+const newTally = (): ActivityTally => ({ total: 0, successful: 0, metrics: {}, reasons: {} });
 const bump = (m: Record<string, number>, key: string, n = 1) => {
   m[key] = (m[key] ?? 0) + n;
 };
@@ -51,11 +51,18 @@ export class BatchProcessor {
     const tallies = new Map(run.activities.map((a) => [a.activityId, newTally()]));
     if (run.deadlineAt !== undefined && this.deps.now() > run.deadlineAt) {
       // Limits.MaximumDuration: the run stops; this batch sends nothing and queues nothing after it.
-      for (const t of tallies.values()) bump(t.metrics, "StoppedByMaximumDuration");
+      // It counts batches (their endpoints are never read), and its reason makes the run's Result FAIL.
+      const reason = `Limits.MaximumDuration (${run.campaign.Limits?.MaximumDuration} seconds) passed before this batch was sent`;
+      for (const t of tallies.values()) {
+        bump(t.metrics, "StoppedByMaximumDuration");
+        bump(t.reasons, reason);
+      }
       return (await store.campaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString())) ? "done" : "lost";
     }
-    const endpoints = await this.endpoints(run, batch);
-    if (endpoints === "lost") return "lost";
+    const read = await this.endpoints(run, batch);
+    if (read === "lost") return "lost";
+    const { endpoints, held, zones } = holdForLocalTime(run, read, this.deps.now());
+    const zoneCounts: ZoneCounts = { seen: [...zones], held: held.flatMap((h) => h.zones), released: batch.ordinal < 0 ? [...zones] : [] };
     const treatments = treatmentsOf(run.campaign);
     const groups = new Map<Treatment, EndpointResponse[]>();
     let heldOut = 0;
@@ -70,7 +77,8 @@ export class BatchProcessor {
     }
     if (heldOut > 0) bump(tallies.get(activityOf(run, treatments[0].id))!.metrics, "HoldoutEndpointCount", heldOut);
     for (const [treatment, list] of groups) await this.send(run, treatment, list, tallies.get(activityOf(run, treatment.id))!);
-    return (await store.campaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString())) ? "done" : "lost";
+    const finished = await store.campaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString(), { held, zones: zoneCounts, localTime: sendsAtLocalTime(run.campaign) });
+    return finished ? "done" : "lost";
   }
 
   /** The batch's endpoints; a segment batch reading its first page fixes its range and queues the next. */
@@ -94,8 +102,17 @@ export class BatchProcessor {
       this.deps.onQueued();
       until = untils[0];
     }
-    const page = await store.segments.endpoints(run.tenant, run.appId, criteria, batch.afterKey, batchSize);
-    return page.endpoints.filter((e) => endpointKey(e.Id!) <= until);
+    // Page through the whole range: endpoints added inside it after it was cut belong to it too, and
+    // a range's bounds are fixed, so reading on until its end is what keeps them from being missed.
+    const out: EndpointResponse[] = [];
+    let after = batch.afterKey;
+    for (;;) {
+      const page = await store.segments.endpoints(run.tenant, run.appId, criteria, after, batchSize);
+      for (const e of page.endpoints) if (endpointKey(e.Id!) <= until) out.push(e);
+      const last = page.endpoints.at(-1);
+      if (page.after === undefined || last === undefined || endpointKey(last.Id!) >= until) return out;
+      after = page.after;
+    }
   }
 
   private async send(run: CampaignRun, treatment: Treatment, endpoints: EndpointResponse[], tally: ActivityTally): Promise<void> {
@@ -103,17 +120,14 @@ export class BatchProcessor {
     const activityId = activityOf(run, treatment.id);
     const schedule: Partial<Schedule> = run.campaign.Schedule ?? {};
     const now = this.deps.now();
-    const zones = new Set<string>();
     const candidates: EndpointResponse[] = [];
     const blocked = new Map<string, string>();
     for (const e of endpoints) {
       const endpointZone = e.Demographic?.Timezone;
-      zones.add(schedule.IsLocalTime ? (endpointZone ?? schedule.Timezone ?? "UTC") : (schedule.Timezone ?? "UTC"));
       // QuietTime is the endpoint's own clock; an endpoint without a valid time zone is never quiet.
       if (schedule.QuietTime && inQuietTime(schedule.QuietTime, endpointZone, now)) bump(tally.metrics, "QuietTimeEndpointCount");
       else candidates.push(e);
     }
-    tally.timezones.push(...zones);
     const allowed = await this.withinLimits(run, activityId, candidates, tally, now);
     tally.total += allowed.length;
     // A disabled (or unconfigured) channel sends nothing to its endpoints, and says why.
@@ -192,4 +206,33 @@ export class BatchProcessor {
 
 function activityOf(run: CampaignRun, treatmentId: string): string {
   return run.activities.find((a) => a.treatmentId === treatmentId)!.activityId;
+}
+
+/**
+ * An IsLocalTime run reaches each endpoint when its own clock shows the run's time (localRunAt):
+ * the endpoints whose time has not come are held back as batches due at that time, one per
+ * instant. Also the time zones of the batch's endpoints, as the activity counts them (an endpoint
+ * without a valid time zone is in the schedule's reference zone).
+ */
+function holdForLocalTime(run: CampaignRun, endpoints: EndpointResponse[], now: number): { endpoints: EndpointResponse[]; held: HeldBatch[]; zones: Set<string> } {
+  const schedule: Partial<Schedule> = run.campaign.Schedule ?? {};
+  const reference = schedule.Timezone ?? "UTC";
+  const zones = new Set<string>();
+  const due: EndpointResponse[] = [];
+  const later = new Map<number, HeldBatch>();
+  for (const e of endpoints) {
+    const endpointZone = e.Demographic?.Timezone;
+    const zone = sendsAtLocalTime(run.campaign) && isValidTimezone(endpointZone) ? endpointZone! : reference;
+    zones.add(zone);
+    const at = localRunAt(run.campaign, run.scheduledAt, endpointZone);
+    if (at <= now) {
+      due.push(e);
+      continue;
+    }
+    let h = later.get(at);
+    if (!h) later.set(at, (h = { dueAt: at, endpointIds: [], zones: [] }));
+    h.endpointIds.push(e.Id!);
+    if (!h.zones.includes(zone)) h.zones.push(zone);
+  }
+  return { endpoints: due, held: [...later.values()], zones };
 }

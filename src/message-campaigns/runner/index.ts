@@ -22,7 +22,7 @@ import type { CampaignRun, ClaimedBatch, DueCampaign, NewRun } from "../../store
 import { chunks } from "../../store/sql.js";
 import type { Store, Tenant } from "../../store/types.js";
 import type { CampaignRunner } from "../contracts.js";
-import { nextRunAt } from "../schedule.js";
+import { localRunSpan, nextFiring } from "../schedule.js";
 import { BatchProcessor } from "./batch.js";
 import { treatmentsOf } from "./treatments.js";
 
@@ -133,9 +133,9 @@ export class CampaignRunnerService implements CampaignRunner {
   async schedule(): Promise<number> {
     let fired = 0;
     for (const due of await this.deps.store.campaignRuns.due(this.now(), 20)) {
-      // Missed runs (every process was down) are not caught up: the next run is the next one after now.
-      const next = nextRunAt(due.campaign, Math.max(due.nextRunAt, this.now()));
-      if (await this.deps.store.campaignRuns.fire(due, next, this.newRun(due.tenant, due.appId, due.campaign, `scheduled:${new Date(due.nextRunAt).toISOString()}`, due.nextRunAt))) fired++;
+      // next_run_at is when the run starts, ahead of its scheduled instant for an IsLocalTime schedule.
+      const { scheduledAt, nextFiresAt } = nextFiring(due.campaign, due.nextRunAt, this.now());
+      if (await this.deps.store.campaignRuns.fire(due, nextFiresAt, this.newRun(due.tenant, due.appId, due.campaign, `scheduled:${new Date(scheduledAt).toISOString()}`, scheduledAt))) fired++;
     }
     return fired;
   }
@@ -151,13 +151,16 @@ export class CampaignRunnerService implements CampaignRunner {
   private newRun(tenant: Tenant, appId: string, campaign: CampaignResponse, runKey: string, scheduledAt: number): NewRun {
     const scheduledStart = new Date(scheduledAt).toISOString();
     const maxSeconds = campaign.Limits?.MaximumDuration;
+    // An IsLocalTime run's last endpoints are due at the end of its span: the limit counts from there.
+    const span = localRunSpan(campaign, scheduledAt);
     return {
       tenant,
       appId,
       campaignId: campaign.Id!,
       runKey,
       scheduledAt,
-      ...(maxSeconds !== undefined && maxSeconds > 0 && { deadlineAt: scheduledAt + maxSeconds * 1000 }),
+      startAt: span.from,
+      ...(maxSeconds !== undefined && maxSeconds > 0 && { deadlineAt: span.to + maxSeconds * 1000 }),
       campaign,
       activities: treatmentsOf(campaign).map((t) => {
         const activityId = newResourceId();
@@ -222,7 +225,7 @@ export class CampaignRunnerService implements CampaignRunner {
     const runs = this.deps.store.campaignRuns;
     if (run && batch.attempts >= MAX_BATCH_ATTEMPTS) {
       const reason = `A batch of this run failed ${batch.attempts} times: ${err instanceof Error ? err.message : String(err)}`;
-      const tallies = new Map(run.activities.map((a) => [a.activityId, { total: 0, successful: 0, metrics: { FailedBatchCount: 1 }, reasons: { [reason]: 1 }, timezones: [] }]));
+      const tallies = new Map(run.activities.map((a) => [a.activityId, { total: 0, successful: 0, metrics: { FailedBatchCount: 1 }, reasons: { [reason]: 1 } }]));
       await runs.finish(batch, run, tallies, new Date(this.now()).toISOString());
       return;
     }
