@@ -22,8 +22,8 @@ import os from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { CreateAppCommand, CreateCampaignCommand, CreateEmailTemplateCommand, CreateRecommenderConfigurationCommand, PinpointClient, UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
-import { ROOT, machine, startChild } from "./lib.mjs";
+import { CreateCampaignCommand, PinpointClient, UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
+import { ROOT, createPicksEmail, machine, startChild } from "./lib.mjs";
 import { openStore } from "../dist/store/open.js";
 import { EndpointService } from "../dist/endpoints/service.js";
 import { SegmentImporter } from "../dist/segments/import.js";
@@ -80,32 +80,7 @@ async function setup(kind, sizes) {
   const serveArgs = [...common, "--functions-dir", functionsDir, "--log-level", "warn"];
   const first = await server(serveArgs, SERIES ? ["--trace-gc"] : []);
   const client = clientOf(first);
-  const appId = (await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "bench" } }))).ApplicationResponse.Id;
-  const recommender = (
-    await client.send(
-      new CreateRecommenderConfigurationCommand({
-        CreateRecommenderConfiguration: {
-          RecommendationProviderUri: engine.campaignArn,
-          RecommendationProviderRoleArn: "arn:aws:iam::111122223333:role/PinpointRoleforPersonalize",
-          RecommendationProviderIdType: "PINPOINT_USER_ID",
-          RecommendationsPerMessage: 5,
-          RecommendationTransformerUri: "add-titles",
-          Attributes: { "Recommendations.Title": "Title" },
-        },
-      }),
-    )
-  ).RecommenderConfigurationResponse.Id;
-  await client.send(
-    new CreateEmailTemplateCommand({
-      TemplateName: "picks",
-      EmailTemplateRequest: {
-        RecommenderId: recommender,
-        Subject: "{{Recommendations.Title.[0]}} and more, picked for you",
-        HtmlPart: "<h1>Picked for you</h1><ol>{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol><p>{{Recommendations.Title.[0]}}, {{Recommendations.Title.[1]}}</p>",
-        TextPart: "{{#each Recommendations.Title}}- {{this}}\n{{/each}}",
-      },
-    }),
-  );
+  const { appId } = await createPicksEmail(client, engine.campaignArn);
   await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "news@example.com", Identity: "arn:aws:ses:us-east-1:111122223333:identity/example.com", Enabled: true } }));
   const store = await openStore({ dataDir, ...(database && { database: PG_URL, schema }) });
   const segments = {};

@@ -209,3 +209,40 @@ export function topFunctions(profile, n = 25) {
   }
   return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, t]) => ({ fn, share: t / total }));
 }
+
+/**
+ * The personalised email the send and campaign benchmarks both send: an app, a PINPOINT_USER_ID
+ * recommender on `campaignArn` (5 items, the `add-titles` local transformer) and a `picks` email
+ * template naming it, with the five items and two titles.
+ */
+export async function createPicksEmail(client, campaignArn, { subject, defaultSubstitutions } = {}) {
+  const { CreateAppCommand, CreateEmailTemplateCommand, CreateRecommenderConfigurationCommand } = await import("@aws-sdk/client-pinpoint");
+  const appId = (await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "bench" } }))).ApplicationResponse.Id;
+  const recommender = (
+    await client.send(
+      new CreateRecommenderConfigurationCommand({
+        CreateRecommenderConfiguration: {
+          RecommendationProviderUri: campaignArn,
+          RecommendationProviderRoleArn: "arn:aws:iam::111122223333:role/PinpointRoleforPersonalize",
+          RecommendationProviderIdType: "PINPOINT_USER_ID",
+          RecommendationsPerMessage: 5,
+          RecommendationTransformerUri: "add-titles",
+          Attributes: { "Recommendations.Title": "Title" },
+        },
+      }),
+    )
+  ).RecommenderConfigurationResponse.Id;
+  await client.send(
+    new CreateEmailTemplateCommand({
+      TemplateName: "picks",
+      EmailTemplateRequest: {
+        RecommenderId: recommender,
+        Subject: subject ?? "{{Recommendations.Title.[0]}} and more, picked for you",
+        HtmlPart: "<h1>Picked for you</h1><ol>{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol><p>{{Recommendations.Title.[0]}}, {{Recommendations.Title.[1]}}</p>",
+        TextPart: "{{#each Recommendations.Title}}- {{this}}\n{{/each}}",
+        ...(defaultSubstitutions && { DefaultSubstitutions: JSON.stringify(defaultSubstitutions) }),
+      },
+    }),
+  );
+  return { appId, recommender };
+}

@@ -20,14 +20,11 @@ import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  CreateAppCommand,
-  CreateEmailTemplateCommand,
-  CreateRecommenderConfigurationCommand,
   PinpointClient,
   SendMessagesCommand,
   UpdateEndpointsBatchCommand,
 } from "@aws-sdk/client-pinpoint";
-import { ROOT, load, machine, signedRequest, startChild, startHelloWorld } from "./lib.mjs";
+import { ROOT, createPicksEmail, load, machine, signedRequest, startChild, startHelloWorld } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -75,33 +72,10 @@ try {
   const server = { ...child, url: /pinrec listening on (\S+)/.exec(child.output())[1] };
   try {
     const client = new PinpointClient({ endpoint: server.url, region: "us-east-1", credentials: KEYS, maxAttempts: 1 });
-    const appId = (await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "bench" } }))).ApplicationResponse.Id;
-    const recommender = (
-      await client.send(
-        new CreateRecommenderConfigurationCommand({
-          CreateRecommenderConfiguration: {
-            RecommendationProviderUri: campaign.campaignArn,
-            RecommendationProviderRoleArn: "arn:aws:iam::111122223333:role/PinpointRoleforPersonalize",
-            RecommendationProviderIdType: "PINPOINT_USER_ID",
-            RecommendationsPerMessage: 5,
-            RecommendationTransformerUri: "add-titles",
-            Attributes: { "Recommendations.Title": "Title" },
-          },
-        }),
-      )
-    ).RecommenderConfigurationResponse.Id;
-    await client.send(
-      new CreateEmailTemplateCommand({
-        TemplateName: "picks",
-        EmailTemplateRequest: {
-          RecommenderId: recommender,
-          Subject: "{{User.UserAttributes.FirstName.[0]}}, {{Recommendations.Title.[0]}} and more",
-          HtmlPart: "<h1>Picked for you</h1><ol>{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol><p>{{Recommendations.Title.[0]}}, {{Recommendations.Title.[1]}}</p>",
-          TextPart: "{{#each Recommendations.Title}}- {{this}}\n{{/each}}",
-          DefaultSubstitutions: JSON.stringify({ "User.UserAttributes.FirstName": "Hello" }),
-        },
-      }),
-    );
+    const { appId } = await createPicksEmail(client, campaign.campaignArn, {
+      subject: "{{User.UserAttributes.FirstName.[0]}}, {{Recommendations.Title.[0]}} and more",
+      defaultSubstitutions: { "User.UserAttributes.FirstName": "Hello" },
+    });
     t = Date.now();
     const ids = users.map((_, i) => `ep-${i}`);
     for (let i = 0; i < ENDPOINTS; i += 100) {

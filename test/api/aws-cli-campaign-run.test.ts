@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, startTestServer, tempDir, type TestServer } from "../helpers.js";
-import { AWS, awsEnv, run, type Result } from "../aws-cli.js";
+import { pinpointCli } from "../aws-cli.js";
 import { rawRequest } from "../signing.js";
 import { TENANT_A, recommendationsOf, runtimeClient, trainCampaign } from "../messaging/send-fixtures.js";
 
@@ -16,13 +16,7 @@ describe("AWS CLI: a campaign run, as the README walks through it", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-campaign-run-");
 
-  const aws = (...args: string[]): Promise<Result> =>
-    run(AWS, ["pinpoint", ...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path, 60_000);
-  async function ok(...args: string[]): Promise<any> {
-    const r = await aws(...args);
-    if (r.code !== 0) throw new Error(`aws pinpoint ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-    return r.stdout.trim() === "" ? undefined : JSON.parse(r.stdout);
-  }
+  const { aws, ok } = pinpointCli(() => server.url, dir.path, ACCOUNT_A);
 
   beforeAll(async () => {
     server = await startTestServer("sqlite", { campaignRunPollMs: 100 });
