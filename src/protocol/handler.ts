@@ -28,14 +28,6 @@ export interface ServiceModule {
 }
 
 /**
- * A handler whose input has the operation's own SDK input type (e.g. `SendMessagesRequest`): the
- * input it receives has been conformed to that operation's model by `parseInput`.
- */
-export function typedHandler<I>(fn: (ctx: Omit<RequestContext, "input"> & { input: I }) => Promise<HandlerResult>): Handler {
-  return fn as unknown as Handler;
-}
-
-/**
  * A module's handlers, each typed with its operation's SDK input (`Ops` maps operation name →
  * e.g. `GetSegmentRequest`), so handlers read members without casts. Required members are
  * present (parseInput refuses a request without them) though the SDK types them as optional.
