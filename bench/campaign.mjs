@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { CreateCampaignCommand, PinpointClient, UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
-import { ROOT, createPicksEmail, machine, startChild } from "./lib.mjs";
+import { ROOT, createPicksEmail, writeAddTitles, machine, startChild } from "./lib.mjs";
 import { openStore } from "../dist/store/open.js";
 import { EndpointService } from "../dist/endpoints/service.js";
 import { SegmentImporter } from "../dist/segments/import.js";
@@ -183,13 +183,7 @@ try {
   console.log(`pinrec bench:campaign — ${machine()} (shared with other work)`);
   mkdirSync(functionsDir, { recursive: true });
   writeFileSync(credentials, JSON.stringify([CREDENTIAL]));
-  writeFileSync(
-    join(functionsDir, "add-titles.mjs"),
-    `export const handler = async (event) => {
-  for (const endpoint of Object.values(event.Endpoints)) endpoint.Recommendations = { Title: endpoint.RecommendationItems.map((id) => "Title of item " + id) };
-  return event.Endpoints;
-};`,
-  );
+  writeAddTitles(functionsDir);
   pinrec("data", "synth", "--users", String(USERS), "--items", "500", "--interactions", "200000", "--out", join(dir, "synth"));
 
   const sqlite = await setup("sqlite", SQLITE_SIZES);

@@ -2,7 +2,8 @@
 // the server use separate cores), a hello-world baseline, SigV4-signed requests and autocannon.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -245,4 +246,15 @@ export async function createPicksEmail(client, campaignArn, { subject, defaultSu
     }),
   );
   return { appId, recommender };
+}
+
+/** The local transformer both send benchmarks name (`add-titles`): a title for every recommended item. */
+export function writeAddTitles(functionsDir) {
+  writeFileSync(
+    join(functionsDir, "add-titles.mjs"),
+    `export const handler = async (event) => {
+  for (const endpoint of Object.values(event.Endpoints)) endpoint.Recommendations = { Title: endpoint.RecommendationItems.map((id) => "Title of item " + id) };
+  return event.Endpoints;
+};`,
+  );
 }

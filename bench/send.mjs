@@ -24,7 +24,7 @@ import {
   SendMessagesCommand,
   UpdateEndpointsBatchCommand,
 } from "@aws-sdk/client-pinpoint";
-import { ROOT, createPicksEmail, load, machine, signedRequest, startChild, startHelloWorld } from "./lib.mjs";
+import { ROOT, createPicksEmail, writeAddTitles, load, machine, signedRequest, startChild, startHelloWorld } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name, dflt) => {
@@ -48,13 +48,7 @@ try {
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(functionsDir, { recursive: true });
   writeFileSync(join(dir, "credentials.json"), JSON.stringify([CREDENTIAL]));
-  writeFileSync(
-    join(functionsDir, "add-titles.mjs"),
-    `export const handler = async (event) => {
-  for (const endpoint of Object.values(event.Endpoints)) endpoint.Recommendations = { Title: endpoint.RecommendationItems.map((id) => "Title of item " + id) };
-  return event.Endpoints;
-};`,
-  );
+  writeAddTitles(functionsDir);
   let t = Date.now();
   pinrec("data", "synth", "--users", String(ENDPOINTS), "--items", "500", "--interactions", "200000", "--out", join(dir, "synth"));
   const campaign = JSON.parse(

@@ -1,7 +1,7 @@
 /** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TuneMode } from "../campaigns/training.js";
+import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TrainCampaignOptions, type TuneMode } from "../campaigns/training.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { positiveInt, seed } from "./args.js";
@@ -26,6 +26,14 @@ function eventWeightsOption(value: string): EventWeights {
 function eventWeightsOf(o: { eventWeights?: EventWeights; eventValue?: boolean }): EventWeights | undefined {
   if (!o.eventWeights && !o.eventValue) return undefined;
   return { ...(o.eventWeights ?? { types: {} }), ...(o.eventValue && { eventValue: true }) };
+}
+
+/** The training flags `create` and `retrain` share, as the trainer's options. */
+function trainingSettings(
+  o: { recipe?: TrainCampaignOptions["recipe"]; seed?: number; eventWeights?: EventWeights; eventValue?: boolean; tune?: TuneMode; tuneBudget?: number },
+  onProgress: ProgressCallback,
+): Partial<TrainCampaignOptions> {
+  return { recipe: o.recipe, seed: o.seed, eventWeights: eventWeightsOf(o), tune: o.tune, tuneBudgetSeconds: o.tuneBudget, onProgress };
 }
 
 function tuneOption(value: string): TuneMode {
@@ -96,12 +104,7 @@ export function campaignsCommand(): Command {
           name: o.name,
           interactionsFile: resolve(o.interactions),
           itemsFile: o.items ? resolve(o.items) : undefined,
-          recipe: o.recipe,
-          seed: o.seed,
-          eventWeights: eventWeightsOf(o),
-          tune: o.tune,
-          tuneBudgetSeconds: o.tuneBudget,
-          onProgress,
+          ...trainingSettings(o, onProgress),
         }),
       ),
     );
@@ -117,12 +120,7 @@ export function campaignsCommand(): Command {
         trainer.retrain(tenant, o.name, {
           interactionsFile: o.interactions ? resolve(o.interactions) : undefined,
           itemsFile: o.items ? resolve(o.items) : undefined,
-          recipe: o.recipe,
-          seed: o.seed,
-          eventWeights: eventWeightsOf(o),
-          tune: o.tune,
-          tuneBudgetSeconds: o.tuneBudget,
-          onProgress,
+          ...trainingSettings(o, onProgress),
         }),
       ),
     );

@@ -33,21 +33,13 @@ export interface OutboxInsert {
   doc: string;
 }
 
-export interface OutboxRecord {
-  tenant: Tenant;
-  messageId: string;
-  idempotencyKey?: string;
-  appId: string;
-  channel: string;
-  address: string;
+/** A stored row: what was inserted, with the delivery state the drainers keep. */
+export interface OutboxRecord extends Omit<OutboxInsert, "status"> {
   status: OutboxStatus;
   /** Delivery attempts started (claims), including one in progress. */
   attempts: number;
-  dueAt: number;
   lastError?: string;
-  createdAt: string;
   sentAt?: string;
-  doc: string;
 }
 
 export interface OutboxFilter {
