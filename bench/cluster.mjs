@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { ROOT, childPids, load, machine, signedRequest, startPinrec } from "./lib.mjs";
+import { ROOT, cpuSeconds, load, machine, processes, signedRequest, startPinrec, warmEveryProcess } from "./lib.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const DURATION = Number(args.duration ?? 10);
@@ -31,10 +31,6 @@ console.log(`pinrec bench:cluster — ${header}`);
 
 const TICK_S = 0.01; // USER_HZ = 100 on Linux
 const kb = (text, field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0);
-const cpuSeconds = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * TICK_S; // utime + stime
-};
 const memory = (pid) => {
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
   return { rss: kb(rollup, "Rss") / 1024, pss: kb(rollup, "Pss") / 1024 };
@@ -45,10 +41,6 @@ const machineBusySeconds = () => {
   return (t[0] + t[1] + t[2] + t[5] + t[6] + t[7]) * TICK_S; // user nice system irq softirq steal
 };
 
-function processes(server) {
-  const workers = childPids(server.child.pid);
-  return [{ role: workers.length ? "primary" : "single process", pid: server.child.pid }, ...workers.map((pid, i) => ({ role: `worker ${i + 1}`, pid }))];
-}
 function memoryRows(server) {
   const rows = processes(server).map((p) => ({ ...p, ...memory(p.pid) }));
   return { rows, rss: rows.reduce((s, r) => s + r.rss, 0), pss: rows.reduce((s, r) => s + r.pss, 0) };
@@ -81,17 +73,7 @@ async function measure(workers) {
       const body = JSON.stringify({ campaignArn: created.campaignArn, userId: `u${(u * 7919) % USERS}`, numResults: 25 });
       requests.push(await signedRequest(server.url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
     }
-    // The primary starts the other workers once the first is up: warm up until every worker has
-    // answered requests (its CPU time grew during a warm-up) and so has loaded the model.
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const procs = processes(server).filter((p) => p.role !== "primary");
-      const before = procs.map((p) => cpuSeconds(p.pid));
-      await load(server.url, { requests, connections: 8, duration: 2, title: "warm-up" });
-      const used = procs.map((p, i) => cpuSeconds(p.pid) - before[i]);
-      if (procs.length === workers && used.every((s) => s >= 0.2)) break;
-      if (Date.now() > deadline) throw new Error(`workers not all serving after 120 s (CPU s per worker during the last warm-up: ${used.join(", ")})`);
-    }
+    await warmEveryProcess(server, requests, workers);
     await load(server.url, { requests, connections: 32, duration: 3, title: "warm-up" });
     const warm = memoryRows(server);
 

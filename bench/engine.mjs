@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, load, machine, signedRequest, startHelloWorld, startPinrec, table } from "./lib.mjs";
+import { ROOT, load, machine, signedRequest, startHelloWorld, startPinrec, table, warmEveryProcess } from "./lib.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const USERS = Number(args.users ?? 50_000), ITEMS = Number(args.items ?? 10_000), N = Number(args.interactions ?? 1_000_000);
@@ -47,8 +47,9 @@ try {
         const body = JSON.stringify({ campaignArn: created.campaignArn, userId: `u${(u * 7919) % USERS}`, numResults: 25 });
         requests.push(await signedRequest(server.url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
       }
-      // Warm-up loads the model in every worker (first use) and warms the JIT.
-      await load(server.url, { requests, connections: 8, duration: 3, title: "warm-up" });
+      // Every process loads the model (first use) and warms its JIT before the measured runs.
+      await warmEveryProcess(server, requests, workers);
+      await load(server.url, { requests, connections: 32, duration: 3, title: "warm-up" });
       const rss = server.rssMb(true);
       const label = workers === 1 ? "1 process" : `--workers ${workers}`;
       const r32 = await load(server.url, { requests, duration: DURATION, title: `GetRecommendations (25, signed), ${label}, 32 connections` });

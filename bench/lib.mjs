@@ -50,6 +50,35 @@ export async function startChild(args, ready, env = {}) {
   };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100 on Linux) ticks
+}
+
+/** A server's processes: the primary and its cluster workers, or the single process. */
+export function processes(server) {
+  const workers = childPids(server.child.pid);
+  return [{ role: workers.length ? "primary" : "single process", pid: server.child.pid }, ...workers.map((pid, i) => ({ role: `worker ${i + 1}`, pid }))];
+}
+
+/**
+ * Loads a server until every serving process has answered requests (its CPU time grew during a
+ * warm-up), so each has loaded the model and warmed its JIT before anything is measured. Under
+ * `--workers`, the primary starts the other workers once the first is up, so one warm-up is not enough.
+ */
+export async function warmEveryProcess(server, requests, workers) {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const serving = processes(server).filter((p) => p.role !== "primary");
+    const before = serving.map((p) => cpuSeconds(p.pid));
+    await load(server.url, { requests, connections: 8, duration: 2, title: "warm-up" });
+    const used = serving.map((p, i) => cpuSeconds(p.pid) - before[i]);
+    if (serving.length === workers && used.every((s) => s >= 0.2)) return;
+    if (Date.now() > deadline) throw new Error(`not every process serving after 120 s (CPU s each during the last warm-up: ${used.join(", ")})`);
+  }
+}
+
 /** The ids of a process's direct children (cluster workers), from /proc. */
 export function childPids(pid) {
   return readdirSync("/proc")
@@ -137,7 +166,7 @@ export const REQUEST_STAGES = [
   ["JSON serialise", /\/server\/reply\.js serialise$/],
   ["reply write (headers, socket write syscall)", /\/server\/reply\.js/],
   ["handler and store", /\/dist\/(?!server\/|protocol\/|observability\/)|\/better-sqlite3\//],
-  ["Fastify and hooks", /\/(fastify|avvio|fastq|light-my-request|@fastify\/[^/]+)\/|\/server\/app\.js/],
+  ["Fastify and hooks, or the lean front", /\/(fastify|avvio|fastq|light-my-request|@fastify\/[^/]+)\/|\/server\/(app|aws-front|dispatch|request-summary)\.js/],
 ];
 
 /** Starts the V8 sampling profiler in this process (for a server child); returns stop() → profile. */
