@@ -1,9 +1,15 @@
 /** Amazon Personalize Runtime: GetRecommendations and GetPersonalizedRanking, answered by the embedded engine. */
 import { randomUUID } from "node:crypto";
-import type { GetPersonalizedRankingResponse, GetRecommendationsResponse, PredictedItem } from "@aws-sdk/client-personalize-runtime";
+import type {
+  GetPersonalizedRankingRequest,
+  GetPersonalizedRankingResponse,
+  GetRecommendationsRequest,
+  GetRecommendationsResponse,
+  PredictedItem,
+} from "@aws-sdk/client-personalize-runtime";
 import type { CampaignRegistry } from "../campaigns/registry.js";
 import type { Model, TopK } from "../engine/index.js";
-import type { Handler } from "../protocol/handler.js";
+import { handlersOf } from "../protocol/handler.js";
 import { badRequest } from "../shared/errors.js";
 import { campaignFor } from "./campaigns.js";
 
@@ -18,19 +24,19 @@ function checkId(name: string, value: unknown): string {
   return value;
 }
 
-function refuseUnsupported(input: Record<string, unknown>): void {
+function refuseUnsupported(input: GetRecommendationsRequest | GetPersonalizedRankingRequest): void {
   if (input.filterArn !== undefined || input.filterValues !== undefined) {
     throw badRequest("Filters are not supported by pinrec's engine yet: remove filterArn and filterValues");
   }
-  if (input.recommenderArn !== undefined) {
+  if ("recommenderArn" in input && input.recommenderArn !== undefined) {
     throw badRequest("Personalize domain recommenders are not supported (Pinpoint cannot use them either): pass a campaignArn");
   }
-  if (input.promotions !== undefined) throw badRequest("Promotions are not supported by pinrec's engine");
+  if ("promotions" in input && input.promotions !== undefined) throw badRequest("Promotions are not supported by pinrec's engine");
 }
 
 /** `metadataColumns: {"ITEMS": ["TITLE", …]}` → the columns to return per item. */
-function metadataColumns(model: Model, input: Record<string, unknown>): string[] | undefined {
-  const spec = input.metadataColumns as Record<string, string[]> | undefined;
+function metadataColumns(input: { metadataColumns?: Record<string, string[]> }): string[] | undefined {
+  const spec = input.metadataColumns;
   if (!spec) return undefined;
   for (const key of Object.keys(spec)) {
     if (key !== "ITEMS") throw badRequest(`metadataColumns supports the ITEMS dataset only, not '${key}'`);
@@ -65,15 +71,15 @@ function predictedItems(model: Model, top: TopK, columns: string[] | undefined):
   return out;
 }
 
-export function runtimeHandlers(registry: CampaignRegistry): Record<string, Handler> {
-  return {
+export function runtimeHandlers(registry: CampaignRegistry) {
+  return handlersOf<{ GetRecommendations: GetRecommendationsRequest; GetPersonalizedRanking: GetPersonalizedRankingRequest }>({
     async GetRecommendations({ tenant, input }) {
       refuseUnsupported(input);
       if (input.campaignArn === undefined) throw badRequest("campaignArn is required");
       const { model } = await campaignFor(registry, tenant, input.campaignArn);
-      const columns = metadataColumns(model, input);
+      const columns = metadataColumns(input);
       const max = columns ? MAX_RESULTS_WITH_METADATA : MAX_RESULTS;
-      let n = (input.numResults as number | undefined) ?? DEFAULT_RESULTS;
+      let n = input.numResults ?? DEFAULT_RESULTS;
       if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`numResults must be an integer between 0 and ${max}`);
       if (n === 0) n = DEFAULT_RESULTS;
       let itemList: PredictedItem[];
@@ -91,10 +97,10 @@ export function runtimeHandlers(registry: CampaignRegistry): Record<string, Hand
       refuseUnsupported(input);
       const { model } = await campaignFor(registry, tenant, input.campaignArn);
       const userId = checkId("userId", input.userId);
-      const list = input.inputList as string[];
+      const list = input.inputList!;
       if (list.length === 0 || list.length > MAX_RESULTS) throw badRequest(`inputList must hold 1 to ${MAX_RESULTS} item ids`);
       for (const id of list) checkId("inputList item", id);
-      const columns = metadataColumns(model, input);
+      const columns = metadataColumns(input);
       const ranking = model.rank(userId, list);
       const body: GetPersonalizedRankingResponse = {
         personalizedRanking: ranking.map((r) => predicted(model, r.itemId, r.score, columns)),
@@ -102,5 +108,5 @@ export function runtimeHandlers(registry: CampaignRegistry): Record<string, Hand
       };
       return { body };
     },
-  };
+  });
 }

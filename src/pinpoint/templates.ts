@@ -1,6 +1,30 @@
-/** The Email, SMS and Push Template resources and the Templates / Template Versions lists (spec §5). */
-import type { CreateTemplateMessageBody, MessageBody, TemplateActiveVersionRequest, TemplatesResponse, TemplateVersionsResponse } from "@aws-sdk/client-pinpoint";
-import type { Handler } from "../protocol/handler.js";
+/**
+ * The Email, SMS and Push Template resources and the Templates / Template Versions lists
+ * (Amazon Pinpoint API Reference: "Templates", "Email Template", "SMS Template", "Push Notification
+ * Template", "Template Versions", "Template Active Version").
+ */
+import type {
+  CreateEmailTemplateRequest,
+  CreatePushTemplateRequest,
+  CreateSmsTemplateRequest,
+  CreateTemplateMessageBody,
+  DeleteEmailTemplateRequest,
+  DeletePushTemplateRequest,
+  DeleteSmsTemplateRequest,
+  GetEmailTemplateRequest,
+  GetPushTemplateRequest,
+  GetSmsTemplateRequest,
+  ListTemplatesRequest,
+  ListTemplateVersionsRequest,
+  MessageBody,
+  TemplatesResponse,
+  TemplateVersionsResponse,
+  UpdateEmailTemplateRequest,
+  UpdatePushTemplateRequest,
+  UpdateSmsTemplateRequest,
+  UpdateTemplateActiveVersionRequest,
+} from "@aws-sdk/client-pinpoint";
+import { handlersOf, type HandlerResult, type RequestContext } from "../protocol/handler.js";
 import { decodeToken, pageBody, parsePageSize } from "../shared/pagination.js";
 import type { TemplateService } from "../templates/service.js";
 import type { ServedType } from "../templates/validate.js";
@@ -8,64 +32,95 @@ import type { ServedType } from "../templates/validate.js";
 const LIST = "templates";
 const VERSIONS = "template-versions";
 
-/** Operation-name infix and payload member for each served type. */
-const TYPES: [ServedType, string, string][] = [
-  ["EMAIL", "Email", "EmailTemplateRequest"],
-  ["SMS", "Sms", "SMSTemplateRequest"],
-  ["PUSH", "Push", "PushNotificationTemplateRequest"],
-];
+type Context<Input> = Omit<RequestContext, "input"> & { input: Input };
+type Operation<Input> = (ctx: Context<Input>) => Promise<HandlerResult>;
+/** A template type's request member (`EmailTemplateRequest`, …), as the service validates it per type. */
+type Payload = Record<string, unknown>;
 
-export function templateHandlers(service: TemplateService): Record<string, Handler> {
-  const handlers: Record<string, Handler> = {};
-  for (const [type, infix, payload] of TYPES) {
-    handlers[`Create${infix}Template`] = async ({ tenant, input, requestId }) => {
-      const arn = await service.create(tenant, type, input.TemplateName as string, input[payload] as Record<string, unknown>);
-      const body: CreateTemplateMessageBody = { Arn: arn, Message: "Created", RequestID: requestId };
-      return { body };
-    };
-    handlers[`Get${infix}Template`] = async ({ tenant, input }) => {
-      return { body: await service.get(tenant, type, input.TemplateName as string, input.Version as string | undefined) };
-    };
-    handlers[`Update${infix}Template`] = async ({ tenant, input, requestId }) => {
-      await service.update(tenant, type, input.TemplateName as string, input[payload] as Record<string, unknown>, {
-        createNewVersion: input.CreateNewVersion as boolean | undefined,
-        version: input.Version as string | undefined,
-      });
-      const body: MessageBody = { Message: "Accepted", RequestID: requestId };
-      return { body };
-    };
-    handlers[`Delete${infix}Template`] = async ({ tenant, input, requestId }) => {
-      await service.delete(tenant, type, input.TemplateName as string, input.Version as string | undefined);
-      const body: MessageBody = { Message: "Accepted", RequestID: requestId };
-      return { body };
-    };
-  }
-
-  handlers.ListTemplates = async ({ tenant, input }) => {
-    const limit = parsePageSize(input.PageSize);
-    const after = decodeToken(LIST, input.NextToken);
-    const page = await service.list(tenant, { prefix: input.Prefix as string | undefined, type: input.TemplateType as string | undefined }, after, limit);
-    const body: TemplatesResponse = pageBody(LIST, page);
+/**
+ * Create, Get, Update and Delete for one template type: the operations differ only in the type and
+ * the member that carries the template (parseInput has checked the required members are present).
+ */
+function resourceHandlers<Create extends { TemplateName?: string }, Update extends Create & { CreateNewVersion?: boolean; Version?: string }>(
+  service: TemplateService,
+  type: ServedType,
+  payloadOf: (input: Create) => unknown,
+) {
+  const create: Operation<Create> = async ({ tenant, input, requestId }) => {
+    const arn = await service.create(tenant, type, input.TemplateName!, payloadOf(input) as Payload);
+    const body: CreateTemplateMessageBody = { Arn: arn, Message: "Created", RequestID: requestId };
     return { body };
   };
-
-  handlers.ListTemplateVersions = async ({ tenant, input, requestId }) => {
-    const limit = parsePageSize(input.PageSize);
-    const after = decodeToken(VERSIONS, input.NextToken);
-    const page = await service.versions(tenant, input.TemplateType as string, input.TemplateName as string, after, limit);
-    const body: TemplateVersionsResponse = {
-      ...pageBody(VERSIONS, page),
-      RequestID: requestId,
-    };
-    return { body };
-  };
-
-  handlers.UpdateTemplateActiveVersion = async ({ tenant, input, requestId }) => {
-    const req = input.TemplateActiveVersionRequest as TemplateActiveVersionRequest;
-    await service.activate(tenant, input.TemplateType as string, input.TemplateName as string, req.Version);
+  const get: Operation<{ TemplateName?: string; Version?: string }> = async ({ tenant, input }) => ({
+    body: await service.get(tenant, type, input.TemplateName!, input.Version),
+  });
+  const update: Operation<Update> = async ({ tenant, input, requestId }) => {
+    await service.update(tenant, type, input.TemplateName!, payloadOf(input) as Payload, { createNewVersion: input.CreateNewVersion, version: input.Version });
     const body: MessageBody = { Message: "Accepted", RequestID: requestId };
     return { body };
   };
+  const remove: Operation<{ TemplateName?: string; Version?: string }> = async ({ tenant, input, requestId }) => {
+    await service.delete(tenant, type, input.TemplateName!, input.Version);
+    const body: MessageBody = { Message: "Accepted", RequestID: requestId };
+    return { body };
+  };
+  return { create, get, update, remove };
+}
 
-  return handlers;
+export function templateHandlers(service: TemplateService) {
+  const email = resourceHandlers<CreateEmailTemplateRequest, UpdateEmailTemplateRequest>(service, "EMAIL", (i) => i.EmailTemplateRequest);
+  const sms = resourceHandlers<CreateSmsTemplateRequest, UpdateSmsTemplateRequest>(service, "SMS", (i) => i.SMSTemplateRequest);
+  const push = resourceHandlers<CreatePushTemplateRequest, UpdatePushTemplateRequest>(service, "PUSH", (i) => i.PushNotificationTemplateRequest);
+  return handlersOf<{
+    CreateEmailTemplate: CreateEmailTemplateRequest;
+    GetEmailTemplate: GetEmailTemplateRequest;
+    UpdateEmailTemplate: UpdateEmailTemplateRequest;
+    DeleteEmailTemplate: DeleteEmailTemplateRequest;
+    CreateSmsTemplate: CreateSmsTemplateRequest;
+    GetSmsTemplate: GetSmsTemplateRequest;
+    UpdateSmsTemplate: UpdateSmsTemplateRequest;
+    DeleteSmsTemplate: DeleteSmsTemplateRequest;
+    CreatePushTemplate: CreatePushTemplateRequest;
+    GetPushTemplate: GetPushTemplateRequest;
+    UpdatePushTemplate: UpdatePushTemplateRequest;
+    DeletePushTemplate: DeletePushTemplateRequest;
+    ListTemplates: ListTemplatesRequest;
+    ListTemplateVersions: ListTemplateVersionsRequest;
+    UpdateTemplateActiveVersion: UpdateTemplateActiveVersionRequest;
+  }>({
+    CreateEmailTemplate: email.create,
+    GetEmailTemplate: email.get,
+    UpdateEmailTemplate: email.update,
+    DeleteEmailTemplate: email.remove,
+    CreateSmsTemplate: sms.create,
+    GetSmsTemplate: sms.get,
+    UpdateSmsTemplate: sms.update,
+    DeleteSmsTemplate: sms.remove,
+    CreatePushTemplate: push.create,
+    GetPushTemplate: push.get,
+    UpdatePushTemplate: push.update,
+    DeletePushTemplate: push.remove,
+
+    async ListTemplates({ tenant, input }) {
+      const limit = parsePageSize(input.PageSize);
+      const after = decodeToken(LIST, input.NextToken);
+      const page = await service.list(tenant, { prefix: input.Prefix, type: input.TemplateType }, after, limit);
+      const body: TemplatesResponse = pageBody(LIST, page);
+      return { body };
+    },
+
+    async ListTemplateVersions({ tenant, input, requestId }) {
+      const limit = parsePageSize(input.PageSize);
+      const after = decodeToken(VERSIONS, input.NextToken);
+      const page = await service.versions(tenant, input.TemplateType!, input.TemplateName!, after, limit);
+      const body: TemplateVersionsResponse = { ...pageBody(VERSIONS, page), RequestID: requestId };
+      return { body };
+    },
+
+    async UpdateTemplateActiveVersion({ tenant, input, requestId }) {
+      await service.activate(tenant, input.TemplateType!, input.TemplateName!, input.TemplateActiveVersionRequest!.Version);
+      const body: MessageBody = { Message: "Accepted", RequestID: requestId };
+      return { body };
+    },
+  });
 }
