@@ -80,9 +80,10 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
 
     for (const w of workers) {
       for (const m of [...SERVER, pkg("fastify"), pkg("prom-client")]) expect(loaded(w, m), `worker did not load ${m}`).toBe(true);
-      // SDK clients are loaded on first use only: Personalize runtime for a recommender backed by
-      // Amazon Personalize, STS to assume a provider role, Lambda to run a transformer there.
-      for (const m of [...OTHER_COMMANDS, ...SDK_CLIENTS]) expect(loaded(w, m), `worker loaded ${m}`).toBe(false);
+      // Loaded on first use only: the SDK clients (Personalize runtime for a recommender backed by
+      // Amazon Personalize, STS to assume a provider role, Lambda to run a transformer there) and
+      // Handlebars (the first template saved or rendered).
+      for (const m of [...OTHER_COMMANDS, ...SDK_CLIENTS, pkg("handlebars")]) expect(loaded(w, m), `worker loaded ${m}`).toBe(false);
       // A small young generation (see cli/cluster.ts), which the primary has no use for.
       expect(w.execArgv).toContain("--max-semi-space-size=4");
       // Only the configured store's driver.
