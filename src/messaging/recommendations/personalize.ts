@@ -43,7 +43,7 @@ type RuntimeSdk = typeof import("@aws-sdk/client-personalize-runtime");
 
 export class PersonalizeRecommendationProvider implements RecommendationProvider {
   private readonly clients = new Map<string, PersonalizeRuntimeClient>();
-  /** Loaded on the first call, so servers whose recommenders never reach Amazon Personalize never load it (~18 MB). */
+  /** Loaded on the first call, so servers whose recommenders never reach Amazon Personalize never load it (about 18 MB of RSS in a fresh process). */
   private sdk?: Promise<RuntimeSdk>;
   private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
 
