@@ -2,7 +2,7 @@
  * `pinrec serve --workers 2` as real processes, on SQLite and PostgreSQL:
  * (a) the primary only forks and supervises: it loads none of the server (APIs, store, drivers,
  *     engine, AWS SDKs, prom-client) nor the other CLI commands, and the workers load the server but
- *     not the other commands or the SDK clients they have not used (a module tracer given through
+ *     not the other commands nor any AWS SDK client they have not used (a module tracer given through
  *     NODE_OPTIONS, which the workers inherit, lists what each process loaded);
  * (b) GET /metrics answers with every worker's figures summed, whichever worker is scraped.
  */
@@ -68,7 +68,9 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     const dist = (path: string) => `/dist/${path}`;
     const pkg = (name: string) => `/node_modules/${name}/`;
     const SERVER = [dist("serve.js"), dist("services.js"), dist("server/app.js"), dist("store/open.js"), dist("campaigns/registry.js"), dist("engine/model.js"), dist("engine/wasm/scorer.js")];
-    const PACKAGES = [pkg("fastify"), pkg("prom-client"), pkg("@aws-sdk/client-pinpoint"), pkg("@aws-sdk/client-sts"), pkg("@aws-sdk/client-lambda"), pkg("handlebars"), pkg("better-sqlite3"), pkg("pg")];
+    // The service models come from committed snapshots (src/protocol/service-models), not the SDK clients.
+    const SDK_CLIENTS = ["pinpoint", "personalize-runtime", "personalize-events", "sts", "lambda"].map((c) => pkg(`@aws-sdk/client-${c}`));
+    const PACKAGES = [pkg("fastify"), pkg("prom-client"), ...SDK_CLIENTS, pkg("handlebars"), pkg("better-sqlite3"), pkg("pg")];
     const OTHER_COMMANDS = ["campaigns", "segments", "data", "credentials", "outbox", "messages"].map((c) => dist(`cli/${c}.js`));
 
     // The tracer sees what the primary does load, so an empty list cannot pass for a small one.
@@ -77,9 +79,11 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     for (const m of [...SERVER, ...PACKAGES, ...OTHER_COMMANDS]) expect(loaded(primary[0], m), `primary loaded ${m}`).toBe(false);
 
     for (const w of workers) {
-      for (const m of [...SERVER, pkg("fastify"), pkg("prom-client"), pkg("@aws-sdk/client-pinpoint")]) expect(loaded(w, m), `worker did not load ${m}`).toBe(true);
-      // Loaded on first use only: STS to assume a provider role, Lambda to run a transformer there.
-      for (const m of [...OTHER_COMMANDS, pkg("@aws-sdk/client-sts"), pkg("@aws-sdk/client-lambda")]) expect(loaded(w, m), `worker loaded ${m}`).toBe(false);
+      for (const m of [...SERVER, pkg("fastify"), pkg("prom-client")]) expect(loaded(w, m), `worker did not load ${m}`).toBe(true);
+      // Loaded on first use only: the SDK clients (Personalize runtime for a recommender backed by
+      // Amazon Personalize, STS to assume a provider role, Lambda to run a transformer there) and
+      // Handlebars (the first template saved or rendered).
+      for (const m of [...OTHER_COMMANDS, ...SDK_CLIENTS, pkg("handlebars")]) expect(loaded(w, m), `worker loaded ${m}`).toBe(false);
       // A small young generation (see cli/cluster.ts), which the primary has no use for.
       expect(w.execArgv).toContain("--max-semi-space-size=4");
       // Only the configured store's driver.

@@ -1,7 +1,7 @@
 /** Amazon Pinpoint (REST, signing name `mobiletargeting`): the operations pinrec serves. */
-import * as sdk from "@aws-sdk/client-pinpoint";
 import type { ServiceModule } from "../protocol/handler.js";
 import { serviceModel } from "../protocol/model.js";
+import { loadServiceModel } from "../protocol/service-models/load.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import { recommenderHandlers } from "./recommenders.js";
 import type { AppService } from "../apps/service.js";
@@ -50,7 +50,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.messageCampaigns && campaignHandlers(domain.messageCampaigns)),
   };
   return {
-    model: serviceModel(sdk as unknown as Record<string, unknown>, { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
+    model: serviceModel(loadServiceModel("pinpoint"), { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
     errorStyle: "pinpoint",
     handlers,
   };

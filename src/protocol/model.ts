@@ -2,12 +2,13 @@
  * The wire contract of each AWS API that pinrec serves, derived from the service model that AWS
  * ships inside its own SDK (`@aws-sdk/client-*` export one static schema per shape and operation).
  * Deriving HTTP bindings, member locations and JSON types from that model, as LocalStack does from
- * botocore's, keeps pinrec exact where hand-written tables drift.
+ * botocore's, keeps pinrec exact where hand-written tables drift. The server reads the schemas from
+ * a snapshot generated from the SDK (service-models/), not from the SDK clients themselves.
  */
 import { NormalizedSchema } from "@smithy/core/schema";
 
 /** Smithy static operation schema: [9, namespace, name, traits, input, output]. */
-type StaticOperation = [number, string, string, { http?: [string, string, number] }, () => unknown, () => unknown];
+export type StaticOperation = [number, string, string, { http?: [string, string, number] }, () => unknown, () => unknown];
 
 export interface PathSegment {
   /** A literal path segment, or the member bound to a `{Label}`. */
@@ -101,27 +102,23 @@ function operationModel(op: StaticOperation, implemented: boolean): OperationMod
   };
 }
 
-const isOperation = (v: unknown): v is StaticOperation => Array.isArray(v) && v[0] === 9 && typeof v[2] === "string";
-
 /**
- * Builds a service model from an SDK module's exports: every operation the SDK knows, each marked
- * implemented or not, so a request for an operation pinrec does not serve is recognised and
- * answered 501 naming it, instead of looking like a missing resource.
+ * Builds a service model from the static schemas of its operations: every operation the service
+ * model knows, each marked implemented or not, so a request for an operation pinrec does not serve
+ * is recognised and answered 501 naming it, instead of looking like a missing resource.
  */
 export function serviceModel(
-  sdk: Record<string, unknown>,
+  operations: readonly StaticOperation[],
   info: { name: string; title: string; signingName: string },
   implemented: readonly string[],
 ): ServiceModel {
+  const known = new Set(operations.map((op) => op[2]));
   for (const opName of implemented) {
-    if (!isOperation(sdk[`${opName}$`])) throw new Error(`${info.name}: the SDK has no operation ${opName}`);
+    if (!known.has(opName)) throw new Error(`${info.name}: the service model has no operation ${opName}`);
   }
   const served = new Set(implemented);
-  const operations = new Map<string, OperationModel>();
-  const all = Object.entries(sdk)
-    .filter(([key, value]) => key.endsWith("$") && isOperation(value))
-    .map(([, value]) => value as StaticOperation)
-    .sort((a, b) => a[2].localeCompare(b[2]));
-  for (const op of all) operations.set(op[2], operationModel(op, served.has(op[2])));
-  return { ...info, operations };
+  const models = new Map<string, OperationModel>();
+  const byName = [...operations].sort((a, b) => a[2].localeCompare(b[2]));
+  for (const op of byName) models.set(op[2], operationModel(op, served.has(op[2])));
+  return { ...info, operations: models };
 }

@@ -5,7 +5,7 @@
  * the standard AWS provider chain; with `assumeRole`, the configuration's
  * `RecommendationProviderRoleArn` is assumed through STS first, as Pinpoint does.
  */
-import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
+import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { RecommendationProvider, RecommendationRequest } from "../contracts.js";
@@ -39,8 +39,12 @@ const describe = (err: unknown): string => {
   return `${e?.name ?? "Error"}: ${e?.message ?? String(err)}`;
 };
 
+type RuntimeSdk = typeof import("@aws-sdk/client-personalize-runtime");
+
 export class PersonalizeRecommendationProvider implements RecommendationProvider {
   private readonly clients = new Map<string, PersonalizeRuntimeClient>();
+  /** Loaded on the first call, so servers whose recommenders never reach Amazon Personalize never load it (about 18 MB of RSS in a fresh process). */
+  private sdk?: Promise<RuntimeSdk>;
   private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
 
   constructor(private readonly opts: PersonalizeProviderOptions = {}) {}
@@ -56,14 +60,16 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
       for (const u of request.userIds) out.set(u, new Error("--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn"));
       return out;
     }
-    const client = this.client(region, this.opts.assumeRole ? request.roleArn : undefined);
+    this.sdk ??= import("@aws-sdk/client-personalize-runtime");
+    const sdk = await this.sdk;
+    const client = this.client(sdk, region, this.opts.assumeRole ? request.roleArn : undefined);
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let next = 0;
     const worker = async () => {
       while (next < request.userIds.length) {
         const userId = request.userIds[next++];
         try {
-          const res = await client.send(new GetRecommendationsCommand({ campaignArn: request.campaignArn, userId, numResults: request.count }), {
+          const res = await client.send(new sdk.GetRecommendationsCommand({ campaignArn: request.campaignArn, userId, numResults: request.count }), {
             abortSignal: AbortSignal.timeout(timeoutMs),
           });
           out.set(userId, (res.itemList ?? []).slice(0, request.count).flatMap((i) => (i.itemId === undefined ? [] : [i.itemId])));
@@ -77,11 +83,11 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
     return out;
   }
 
-  private client(region: string, roleArn: string | undefined): PersonalizeRuntimeClient {
+  private client(sdk: RuntimeSdk, region: string, roleArn: string | undefined): PersonalizeRuntimeClient {
     const key = `${region}\u0000${roleArn ?? ""}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new PersonalizeRuntimeClient({
+      client = new sdk.PersonalizeRuntimeClient({
         region,
         ...(this.opts.endpoint && { endpoint: this.opts.endpoint }),
         ...((roleArn || this.opts.credentials) && { credentials: roleArn ? this.roleCredentials(region, roleArn) : this.opts.credentials }),
