@@ -1,29 +1,28 @@
 /**
- * The HTTP front, assembled: Fastify set up for AWS clients, with the lean front (aws-front.ts)
- * before it for AWS requests without a body, one catch-all route for the other AWS requests
- * (both answered by dispatch.ts), pinrec's own signed extensions (extension-routes.ts) and unsigned routes
+ * The HTTP front, assembled: Fastify set up for AWS clients, one catch-all route for the AWS APIs
+ * (dispatch.ts), pinrec's own signed extensions (extension-routes.ts) and unsigned routes
  * (pinrec-routes.ts), every error rendered in the answering service's envelope, and one summary
  * line and the metrics per request.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { LoggerOptions } from "pino";
 import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
-import { ApiError, badRequest, payloadTooLarge } from "../shared/errors.js";
-import { AwsFront } from "./aws-front.js";
+import type { ServiceModel } from "../protocol/model.js";
+import { recordRequest } from "../observability/metrics.js";
+import { ApiError, badRequest, internalError, payloadTooLarge } from "../shared/errors.js";
 import type { Credential } from "./credentials.js";
+import { codeFor, envelope } from "./envelope.js";
 import { registerPinrecRoutes, type PinrecRouteOptions } from "./pinrec-routes.js";
 import { outboxRoutes } from "./outbox-routes.js";
 import { Authenticator } from "./authenticate.js";
-import { AwsDispatcher, type RequestNotes } from "./dispatch.js";
-import { writeReply } from "./reply.js";
+import { awsDispatcher } from "./dispatch.js";
 import { registerExtensionRoutes } from "./extension-routes.js";
 import type { ExtensionRoute } from "../protocol/extension.js";
 import { RateLimiter } from "./rate-limit.js";
 import { LazyRequestLogger } from "./request-logger.js";
-import { RequestSummary } from "./request-summary.js";
 import { Router } from "./router.js";
 import { SigV4Verifier } from "./sigv4.js";
 
@@ -48,74 +47,43 @@ export interface AppOptions {
 }
 
 declare module "fastify" {
-  // What dispatch learns of a request Fastify answers is noted on the request itself.
-  interface FastifyRequest extends RequestNotes {}
+  interface FastifyRequest {
+    operationName?: string;
+    /** The answering API, for metrics (`pinpoint`, `personalize-runtime`, …, or `pinrec`). */
+    serviceName?: string;
+    /** Set for a JSON-protocol (X-Amz-Target) request, whose clients read `__type`/`message`. */
+    jsonProtocol?: boolean;
+    accountId?: string;
+  }
 }
 
-type SendError = (req: FastifyRequest, reply: FastifyReply, err: unknown) => unknown;
-/** Answers a request outside Fastify, or returns false to leave it to Fastify. */
-type LeanFront = (req: IncomingMessage, res: ServerResponse) => boolean;
+type SendError = (req: FastifyRequest, reply: FastifyReply, err: ApiError) => unknown;
 
 export function buildApp(opts: AppOptions): FastifyInstance {
   const router = new Router(opts.services.map((s) => s.model));
+  const moduleFor = new Map(opts.services.map((s) => [s.model, s]));
   const verifier = new SigV4Verifier(opts.credentials, { maxSkewMs: opts.clockSkewMs, allowAnyRegion: opts.allowAnyRegion });
   const auth = new Authenticator(verifier, opts.rateLimit ? new RateLimiter(opts.rateLimit) : undefined);
-  const dispatcher = new AwsDispatcher(router, opts.services, auth);
-  const sendError = errorSender(dispatcher);
-  const shutdown = { closing: false };
-  let front: AwsFront | undefined;
+  const sendError = errorSender(router, moduleFor, opts.services[0]);
 
-  const app = createFastify(opts.logger, sendError, (req, res) => front?.handle(req, res) ?? false);
-  const summary = new RequestSummary(app.log, router);
-  front = new AwsFront(dispatcher, app.log, summary, () => shutdown.closing);
+  const app = createFastify(opts.logger, sendError);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, apiErrorOf(err)));
-  refuseWhileClosing(app, sendError, shutdown);
-  summarizeRequests(app, summary);
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, apiErrorOf(err, req)));
+  refuseWhileClosing(app, sendError);
+  summarizeRequests(app, router);
 
   registerPinrecRoutes(app, opts.pinrec ?? {}, auth);
   registerExtensionRoutes(app, [...(opts.extensions ?? []), ...(opts.outbox ? outboxRoutes(opts.outbox) : [])], auth);
-  const dispatch = fastifyDispatch(dispatcher);
+  const dispatch = awsDispatcher(router, moduleFor, auth);
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });
   // Methods outside that list (TRACE, PROPFIND, …) reach the same dispatch, which answers 404 or 405.
   app.setNotFoundHandler(dispatch);
   return app;
 }
 
-/** Renders a failure of a request Fastify answers in the answering service's envelope (AwsDispatcher.failure). */
-function errorSender(dispatcher: AwsDispatcher): SendError {
-  return (req, reply, err) => {
-    const r = dispatcher.failure(req.raw.url ?? "/", req, err, String(req.id), req.log);
-    return reply.code(r.status).headers(r.headers).send(r.body);
-  };
-}
-
-/** The AWS APIs through Fastify: requests with a body, and any the lean front leaves (aws-front.ts). */
-function fastifyDispatch(dispatcher: AwsDispatcher) {
-  return async function dispatch(req: FastifyRequest, reply: FastifyReply) {
-    const request = { method: req.method, url: req.raw.url ?? "/", headers: req.headers, body: req.body as Buffer | undefined, requestId: String(req.id), log: req.log };
-    const answer = await dispatcher.answer(request, req);
-    // Written in one piece; Fastify's onResponse hook (the summary line) still fires when it ends.
-    reply.hijack();
-    writeReply(reply.raw, answer);
-  };
-}
-
-function createFastify(logger: LoggerOptions | false | undefined, sendError: SendError, leanFront: LeanFront): FastifyInstance {
+function createFastify(logger: LoggerOptions | false | undefined, sendError: SendError): FastifyInstance {
   return Fastify({
-    // Node's server, with the lean front (aws-front.ts) given each request before Fastify.
-    serverFactory: (fastifyHandler) => {
-      // Node would answer a request without Host with a bare 400; `dispatch` answers it in the envelope.
-      const server = createServer({ requireHostHeader: false }, (req, res) => {
-        if (!leanFront(req, res)) fastifyHandler(req, res);
-      });
-      // A client that goes quiet must not hold a connection (and a graceful shutdown) forever.
-      server.requestTimeout = 120_000;
-      // Fastify's default, longer than the usual load balancer's 60 s idle timeout.
-      server.keepAliveTimeout = 72_000;
-      return server;
-    },
     logger: logger === undefined ? { level: "info" } : logger,
     genReqId: () => randomUUID(),
     // One summary line per request (summarizeRequests) instead of Fastify's two.
@@ -125,7 +93,11 @@ function createFastify(logger: LoggerOptions | false | undefined, sendError: Sen
     exposeHeadRoutes: false,
     // Refused by refuseWhileClosing instead, in the answering service's error envelope.
     return503OnClosing: false,
+    // A client that goes quiet must not hold a connection (and a graceful shutdown) forever.
+    requestTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 2048 },
+    // Node would answer a request without Host with a bare 400; `dispatch` answers it in the envelope.
+    http: { requireHostHeader: false },
     // Requests Node cannot parse as HTTP (malformed request line, oversized headers) still get the
     // error envelope, and the connection is closed because its stream position is lost.
     clientErrorHandler: (err, socket) => {
@@ -145,37 +117,76 @@ function createFastify(logger: LoggerOptions | false | undefined, sendError: Sen
   });
 }
 
-/** Fastify's own refusals of a request it could not read, as ApiErrors: a client's mistake is never a 500. Anything else passes on as a fault. */
-function apiErrorOf(err: unknown): unknown {
+/** Renders an ApiError in the answering service's envelope (Pinpoint's, or the JSON protocol's). */
+function errorSender(router: Router, moduleFor: Map<ServiceModel, ServiceModule>, defaultModule: ServiceModule): SendError {
+  /** The answering service's error style, found from the path even when no operation matched. */
+  function styleFor(req: FastifyRequest) {
+    // The Personalize style is the JSON protocol's `{"__type","message"}`.
+    if (req.jsonProtocol) return "personalize";
+    const service = router.serviceForPath(req.raw.url ?? "/");
+    return (service ? moduleFor.get(service)! : defaultModule).errorStyle;
+  }
+  return (req, reply, err) => {
+    const style = styleFor(req);
+    const code = codeFor(style, err);
+    const requestId = String(req.id);
+    if (err.status >= 500) req.log.error({ code }, "request failed");
+    return reply
+      .code(err.status)
+      .headers({ ...err.headers, "x-amzn-ErrorType": code, "x-amzn-RequestId": requestId, "Access-Control-Allow-Origin": "*" })
+      .type("application/json")
+      .send(JSON.stringify(envelope(style, code, err.message, requestId)));
+  };
+}
+
+/** Anything a handler or Fastify threw, as the error the client sees: a client's mistake is never a 500, and a fault shows no internals. */
+function apiErrorOf(err: unknown, req: FastifyRequest): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { code?: string; statusCode?: number };
   if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return payloadTooLarge(MAX_BODY_BYTES);
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
     return badRequest(`The request could not be read: ${(err as Error).message}`);
   }
-  return err;
+  req.log.error({ err }, "unexpected fault");
+  return internalError();
 }
 
 /**
  * While shutting down, new requests (e.g. on a kept-alive connection) are refused cleanly and the
  * connection is closed, so clients retry elsewhere; requests already running finish.
  */
-function refuseWhileClosing(app: FastifyInstance, sendError: SendError, shutdown: { closing: boolean }): void {
+function refuseWhileClosing(app: FastifyInstance, sendError: SendError): void {
+  let closing = false;
   app.addHook("onRequest", (req, reply, done) => {
-    if (!shutdown.closing || req.routeOptions.config?.duringShutdown) return done();
+    if (!closing || req.routeOptions.config?.duringShutdown) return done();
     reply.header("Connection", "close");
     void sendError(req, reply, new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));
   });
   app.addHook("preClose", (done) => {
-    shutdown.closing = true;
+    closing = true;
     done();
   });
 }
 
-/** One log line and the request metrics for each request Fastify answers (the lean front records its own). */
-function summarizeRequests(app: FastifyInstance, summary: RequestSummary): void {
+/** One log line and the request metrics per request. */
+function summarizeRequests(app: FastifyInstance, router: Router): void {
   app.addHook("onResponse", (req, reply, done) => {
-    summary.record({ requestId: String(req.id), method: req.method, url: req.raw.url ?? "/", notes: req, status: reply.statusCode, ms: reply.elapsedTime });
+    // Through the server's logger with the request id first: the same line req.log would write,
+    // without building req.log's child logger (see request-logger.ts).
+    app.log.info(
+      {
+        requestId: req.id,
+        method: req.method,
+        url: req.raw.url,
+        operation: req.operationName,
+        account: req.accountId,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      "request",
+    );
+    const service = req.serviceName ?? router.serviceForPath(req.raw.url ?? "/")?.name ?? "unknown";
+    recordRequest(service, req.operationName ?? "unknown", reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 }

@@ -4,7 +4,7 @@
  * apply the account's rate limit. AWS operations, pinrec's extensions and a signed `/metrics` all
  * authenticate here, so none can skip a step.
  */
-import type { IncomingHttpHeaders } from "node:http";
+import type { FastifyRequest } from "fastify";
 import { tooManyRequests } from "../shared/errors.js";
 import type { Tenant } from "../store/types.js";
 import { verifyCounted } from "./auth-metrics.js";
@@ -23,20 +23,11 @@ export class Authenticator {
     private readonly limiter?: RateLimiter,
   ) {}
 
-  /**
-   * The signer's tenant (account and the credential scope's region); throws the AWS error otherwise.
-   * The account is noted on `notes` as soon as the signature holds, so a throttled request's log line names it.
-   */
-  tenantOf(
-    req: { method: string; headers: IncomingHttpHeaders; body?: unknown },
-    notes: { accountId?: string },
-    target: { rawPath: string; query: URLSearchParams },
-    signingName: string,
-    { rateLimited = true } = {},
-  ): Tenant {
+  /** The signer's tenant (account and the credential scope's region); throws the AWS error otherwise. */
+  tenantOf(req: FastifyRequest, target: { rawPath: string; query: URLSearchParams }, signingName: string, { rateLimited = true } = {}): Tenant {
     const body = req.body as Buffer | undefined;
     const principal = verifyCounted(this.verifier, { method: req.method, rawPath: target.rawPath, query: target.query, headers: req.headers, body }, signingName);
-    notes.accountId = principal.accountId;
+    req.accountId = principal.accountId;
     if (rateLimited && this.limiter && !this.limiter.take(principal.accountId)) throw tooManyRequests();
     return { accountId: principal.accountId, region: principal.region };
   }

@@ -13,7 +13,7 @@ export function registerExtensionRoutes(app: FastifyInstance, routes: ExtensionR
       async handler(req, reply) {
         req.operationName = operation;
         const target = splitTarget(req.raw.url ?? "/");
-        const tenant = auth.tenantOf(req, req, target, ext.signingName);
+        const tenant = auth.tenantOf(req, target, ext.signingName);
         const result = await ext.handler({
           tenant,
           requestId: String(req.id),

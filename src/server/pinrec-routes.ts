@@ -58,7 +58,7 @@ export function registerPinrecRoutes(app: FastifyInstance, opts: PinrecRouteOpti
     req.serviceName = "pinrec";
     req.operationName = "Metrics";
     // A scrape is not rate limited: monitoring must see an account that is being throttled.
-    if (mode === "signed") auth.tenantOf(req, req, splitTarget(req.raw.url ?? "/metrics"), METRICS_SIGNING_NAME, { rateLimited: false });
+    if (mode === "signed") auth.tenantOf(req, splitTarget(req.raw.url ?? "/metrics"), METRICS_SIGNING_NAME, { rateLimited: false });
     const text = await metricsText(); // every worker's figures under `serve --workers`
     return reply.code(200).header("Cache-Control", "no-store").type(registry.contentType).send(text);
   });
