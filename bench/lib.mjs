@@ -166,7 +166,7 @@ export const REQUEST_STAGES = [
   ["JSON serialise", /\/server\/reply\.js serialise$/],
   ["reply write (headers, socket write syscall)", /\/server\/reply\.js/],
   ["handler and store", /\/dist\/(?!server\/|protocol\/|observability\/)|\/better-sqlite3\//],
-  ["Fastify and hooks, or the lean front", /\/(fastify|avvio|fastq|light-my-request|@fastify\/[^/]+)\/|\/server\/(app|aws-front|dispatch|request-summary)\.js/],
+  ["Fastify and hooks", /\/(fastify|avvio|fastq|light-my-request|@fastify\/[^/]+)\/|\/server\/app\.js/],
 ];
 
 /** Starts the V8 sampling profiler in this process (for a server child); returns stop() → profile. */
