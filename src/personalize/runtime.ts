@@ -12,6 +12,7 @@ import type { Model, TopK } from "../engine/index.js";
 import { handlersOf } from "../protocol/handler.js";
 import { badRequest } from "../shared/errors.js";
 import { campaignFor } from "./campaigns.js";
+import { recommendationsText, wireScore } from "./recommendations-text.js";
 
 const DEFAULT_RESULTS = 25;
 const MAX_RESULTS = 500;
@@ -57,15 +58,12 @@ function withMetadata(model: Model, itemId: string, columns: string[] | undefine
   return out;
 }
 
-/** Scores are rounded as Personalize rounds them; NaN never reaches the wire. */
-const score = (s: number | null) => (s === null || !Number.isFinite(s) ? undefined : Math.round(s * 1e4) / 1e4);
-
 function predicted(model: Model, itemId: string, s: number | null, columns: string[] | undefined): PredictedItem {
-  return columns ? { itemId, score: score(s), metadata: withMetadata(model, itemId, columns) } : { itemId, score: score(s) };
+  return columns ? { itemId, score: wireScore(s), metadata: withMetadata(model, itemId, columns) } : { itemId, score: wireScore(s) };
 }
 
-/** The response's items straight from the engine's top-k buffers: one object per item, nothing in between. */
-function predictedItems(model: Model, top: TopK, columns: string[] | undefined): PredictedItem[] {
+/** The response's items with their metadata columns, from the engine's top-k buffers. */
+function predictedItems(model: Model, top: TopK, columns: string[]): PredictedItem[] {
   const out: PredictedItem[] = new Array(top.count);
   for (let j = 0; j < top.count; j++) out[j] = predicted(model, model.itemId(top.items[j]), top.scores[j], columns);
   return out;
@@ -82,14 +80,19 @@ export function runtimeHandlers(registry: CampaignRegistry) {
       let n = input.numResults ?? DEFAULT_RESULTS;
       if (!Number.isInteger(n) || n < 0 || n > max) throw badRequest(`numResults must be an integer between 0 and ${max}`);
       if (n === 0) n = DEFAULT_RESULTS;
+      const recommendationId = `RID-${randomUUID()}`;
       let itemList: PredictedItem[];
-      if (input.userId !== undefined) itemList = predictedItems(model, model.recommendTop(checkId("userId", input.userId), n), columns);
-      else if (input.itemId !== undefined) {
+      if (input.userId !== undefined) {
+        const top = model.recommendTop(checkId("userId", input.userId), n);
+        // The common case, a user's list without metadata, is written as text from the top-k buffers.
+        if (!columns) return { body: recommendationsText(model, top, recommendationId) };
+        itemList = predictedItems(model, top, columns);
+      } else if (input.itemId !== undefined) {
         const itemId = checkId("itemId", input.itemId);
         if (!model.hasItem(itemId)) throw badRequest(`itemId '${itemId}' is not in the campaign's catalog`);
         itemList = model.similarItems(itemId, n).map((i) => predicted(model, i.itemId, i.score, columns));
       } else throw badRequest("Either userId or itemId is required");
-      const body: GetRecommendationsResponse = { itemList, recommendationId: `RID-${randomUUID()}` };
+      const body: GetRecommendationsResponse = { itemList, recommendationId };
       return { body };
     },
 
