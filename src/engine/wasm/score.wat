@@ -607,11 +607,12 @@
   ;; $b users (a multiple of 4) at once: the integer pass blocked four users × eight items per step
   ;; (each item load serves four users), then each user's exact pass. User u: state at $meta + 32u,
   ;; int heap at $ah + 4·u·cap, result heap at $hs + 8·u·cap / $hi + 4·u·cap, quantised vector
-  ;; at $xq + 2·u·k.
+  ;; in $xq: each group of four users' vectors interleaved by factor pair (pair j of user 4g + r
+  ;; at $xq + 2·k·4g + 16j + 4r), so one pointer walks all four with constant offsets.
   (func (export "topk_batch_q") (param $vq i32) (param $vt i32) (param $xq i32) (param $n i32) (param $npad i32) (param $k i32) (param $b i32)
       (param $meta i32) (param $ah i32) (param $sc i32) (param $hs i32) (param $hi i32) (param $cap i32)
     (local $p i32) (local $u i32) (local $f i32) (local $fx i32) (local $kb i32) (local $gb i32)
-    (local $g i32) (local $x0 i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $g i32) (local $xp i32)
     (local $va v128) (local $vb v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 1)))
@@ -632,46 +633,33 @@
         (block $usersdone
           (loop $users
             (br_if $usersdone (i32.ge_u (local.get $u) (local.get $b)))
-            (local.set $x0 (i32.add (local.get $xq) (i32.mul (local.get $u) (local.get $kb))))
-            (local.set $x1 (i32.add (local.get $x0) (local.get $kb)))
-            (local.set $x2 (i32.add (local.get $x1) (local.get $kb)))
-            (local.set $x3 (i32.add (local.get $x2) (local.get $kb)))
+            (local.set $xp (i32.add (local.get $xq) (i32.mul (local.get $u) (local.get $kb))))
             (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0)) (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0)) (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0)) (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
             (local.set $f (local.get $g))
             (local.set $fx (i32.const 0))
             (block $fdone
               (loop $factors
                 (br_if $fdone (i32.ge_u (local.get $fx) (local.get $kb)))
+            ;; One factor pair a step: two item vectors, four user splats and the eight
+            ;; accumulators stay within the 15 vector registers V8 allocates on x64 (two pairs a
+            ;; step, as the single-user kernel does, made TurboFan spill half the accumulators).
             (local.set $va (v128.load (local.get $f)))
             (local.set $vb (v128.load offset=16 (local.get $f)))
-            (local.set $x (v128.load32_splat (i32.add (local.get $x0) (local.get $fx))))
+            (local.set $x (v128.load32_splat offset=0 (local.get $xp)))
             (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
             (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $x (v128.load32_splat (i32.add (local.get $x1) (local.get $fx))))
+            (local.set $x (v128.load32_splat offset=4 (local.get $xp)))
             (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
             (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $x (v128.load32_splat (i32.add (local.get $x2) (local.get $fx))))
+            (local.set $x (v128.load32_splat offset=8 (local.get $xp)))
             (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
             (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $x (v128.load32_splat (i32.add (local.get $x3) (local.get $fx))))
+            (local.set $x (v128.load32_splat offset=12 (local.get $xp)))
             (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
             (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $va (v128.load offset=64 (local.get $f)))
-            (local.set $vb (v128.load offset=80 (local.get $f)))
-            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x0) (local.get $fx))))
-            (local.set $c00 (i32x4.add (local.get $c00) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
-            (local.set $c01 (i32x4.add (local.get $c01) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x1) (local.get $fx))))
-            (local.set $c10 (i32x4.add (local.get $c10) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
-            (local.set $c11 (i32x4.add (local.get $c11) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x2) (local.get $fx))))
-            (local.set $c20 (i32x4.add (local.get $c20) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
-            (local.set $c21 (i32x4.add (local.get $c21) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-            (local.set $x (v128.load32_splat offset=4 (i32.add (local.get $x3) (local.get $fx))))
-            (local.set $c30 (i32x4.add (local.get $c30) (i32x4.dot_i16x8_s (local.get $va) (local.get $x))))
-            (local.set $c31 (i32x4.add (local.get $c31) (i32x4.dot_i16x8_s (local.get $vb) (local.get $x))))
-                (local.set $f (i32.add (local.get $f) (i32.const 128)))
-                (local.set $fx (i32.add (local.get $fx) (i32.const 8)))
+                (local.set $f (i32.add (local.get $f) (i32.const 64)))
+                (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+                (local.set $fx (i32.add (local.get $fx) (i32.const 4)))
                 (br $factors)))
             (local.set $x (v128.load32_splat offset=12 (i32.add (local.get $meta) (i32.shl (local.get $u) (i32.const 5)))))
             (if (v128.any_true (v128.or (i32x4.ge_s (local.get $c00) (local.get $x)) (i32x4.ge_s (local.get $c01) (local.get $x))))

@@ -412,6 +412,7 @@ export class DotScorer extends KernelInstance {
     const hs = lane.hs + row * cap * 8;
     const hi = lane.hi + row * cap * 4;
     if (exact) {
+      interleaveFours(xq, padded, k);
       return { call: ["topk_batch_q", this.vqAt, 0, xqAt, n, this.nPad, k, padded, metaAt, lane.ah + row * cap * 4, lane.sc, hs, hi, cap], counts: meta, stride: 8 };
     }
     const meta16At = lane.meta16 + row * 16;
@@ -480,6 +481,24 @@ function powerOfTwoScale(max: number, qmax: number): number {
  * ((k+2)·2⁻²⁴ · Σ|x|·max|y|, recursive summation), widened by 1% and two units for the float64
  * arithmetic of this bound itself. -1 as well when a score could overflow float32.
  */
+/**
+ * Rearranges quantised user vectors, four at a time, into the batch kernel's layout: factor pair j
+ * of the four users side by side (u0 u1 u2 u3 for pair 0, then for pair 1, …), so the kernel reads
+ * the four with one pointer and constant offsets.
+ */
+function interleaveFours(xq: Int16Array, users: number, k: number): void {
+  const group = new Int16Array(4 * k);
+  for (let g = 0; g < users; g += 4) {
+    group.set(xq.subarray(g * k, (g + 4) * k));
+    for (let r = 0; r < 4; r++) {
+      for (let j = 0; j < k; j += 2) {
+        xq[g * k + j * 4 + r * 2] = group[r * k + j];
+        xq[g * k + j * 4 + r * 2 + 1] = group[r * k + j + 1];
+      }
+    }
+  }
+}
+
 function quantise(x: ArrayLike<number>, k: number, q: Quantised, into: Int16Array, at: number): number {
   let maxX = 0;
   let l1X = 0;
