@@ -16,7 +16,8 @@ const quotedIds = new WeakMap<Model, (string | undefined)[]>();
 
 function quotedId(model: Model, item: number): string {
   let ids = quotedIds.get(model);
-  if (!ids) quotedIds.set(model, (ids = []));
+  // Sized up front: an array first written at a high index would fall back to dictionary storage.
+  if (!ids) quotedIds.set(model, (ids = new Array<string | undefined>(model.nItems)));
   return (ids[item] ??= JSON.stringify(model.itemId(item)));
 }
 

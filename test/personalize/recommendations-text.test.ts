@@ -6,7 +6,7 @@ import { recommendationsText, wireScore } from "../../src/personalize/recommenda
 const IDS = ["plain", 'with "quotes"', "back\\slash", "tab\tand\nnewline", "ünïcødé ✓", "\u0000\u001f", "emoji 🎬", "\ud800 lone surrogate", ""];
 
 function modelWith(ids: string[]): Model {
-  return { itemId: (i: number) => ids[i] } as unknown as Model;
+  return { itemId: (i: number) => ids[i], nItems: ids.length } as unknown as Model;
 }
 
 describe("recommendationsText", () => {

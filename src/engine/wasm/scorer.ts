@@ -474,14 +474,6 @@ function powerOfTwoScale(max: number, qmax: number): number {
 }
 
 /**
- * Writes x quantised to int16 (its own power-of-two scale sx) at `into[at..]` and returns 2M, M the
- * bound on |exact float32 score − approximate score| in units of sx·sy for every item; -1 when x
- * holds a non-finite value (the float32 kernel serves it). M adds: the quantisation of x
- * (sx/2 · max_i Σ|y_i|), of y (sy/2 · Σ|x̃|), and the float32 rounding of the exact score
- * ((k+2)·2⁻²⁴ · Σ|x|·max|y|, recursive summation), widened by 1% and two units for the float64
- * arithmetic of this bound itself. -1 as well when a score could overflow float32.
- */
-/**
  * Rearranges quantised user vectors, four at a time, into the batch kernel's layout: factor pair j
  * of the four users side by side (u0 u1 u2 u3 for pair 0, then for pair 1, …), so the kernel reads
  * the four with one pointer and constant offsets.
@@ -499,6 +491,14 @@ function interleaveFours(xq: Int16Array, users: number, k: number): void {
   }
 }
 
+/**
+ * Writes x quantised to int16 (its own power-of-two scale sx) at `into[at..]` and returns 2M, M the
+ * bound on |exact float32 score − approximate score| in units of sx·sy for every item; -1 when x
+ * holds a non-finite value (the float32 kernel serves it). M adds: the quantisation of x
+ * (sx/2 · max_i Σ|y_i|), of y (sy/2 · Σ|x̃|), and the float32 rounding of the exact score
+ * ((k+2)·2⁻²⁴ · Σ|x|·max|y|, recursive summation), widened by 1% and two units for the float64
+ * arithmetic of this bound itself. -1 as well when a score could overflow float32.
+ */
 function quantise(x: ArrayLike<number>, k: number, q: Quantised, into: Int16Array, at: number): number {
   let maxX = 0;
   let l1X = 0;

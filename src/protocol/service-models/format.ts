@@ -1,7 +1,7 @@
 /**
  * The committed snapshot of the service models pinrec routes by: the Smithy static schemas of each
  * AWS SDK client (`@aws-sdk/client-*` export one `X$` array per shape and operation), stored as
- * JSON so a server process reads about 60 KB instead of loading three SDK clients (each with the
+ * JSON so a server process reads about 62 KB instead of loading three SDK clients (each with the
  * client runtime: middleware, retries, credential providers) only to look at their schemas.
  *
  * A static schema is an array whose first element says its kind (see `NormalizedSchema` in
