@@ -78,6 +78,8 @@ export async function suiteStore(kind: "sqlite" | "postgres"): Promise<SuiteStor
 
 export interface TestServer extends RunningServer {
   dataDir: string;
+  /** The PostgreSQL schema of a `postgres` server, for other connections to its database. */
+  schema?: string;
   /** Stops the server and removes its data. */
   dispose(): Promise<void>;
 }
@@ -96,6 +98,7 @@ export async function startTestServer(kind: "sqlite" | "postgres" = "sqlite", op
   });
   return Object.assign(server, {
     dataDir: dir.path,
+    schema: pgSchema?.schema,
     async dispose() {
       await server.close();
       await pgSchema?.drop();

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateEmailTemplateCommand, CreateSegmentCommand, UpdateEmailChannelCommand, type CampaignResponse, type EndpointBatchItem, type PinpointClient } from "@aws-sdk/client-pinpoint";
-import { startServer, type RunningServer } from "../../src/serve.js";
+import type { RunningServer } from "../../src/serve.js";
 import { createServices, type Services } from "../../src/services.js";
 import { openStore } from "../../src/store/open.js";
 import { PostgresDb } from "../../src/store/postgres.js";
@@ -17,7 +17,7 @@ import type { SqlDb } from "../../src/store/sql.js";
 import type { Store, Tenant } from "../../src/store/types.js";
 import type { OutboxRecord } from "../../src/store/outbox.js";
 import type { RenderedMessage } from "../../src/messaging/contracts.js";
-import { PG_URL, TEST_CREDENTIALS, freshPgSchema, pinpointClient, tempDir } from "../helpers.js";
+import { PG_URL, pinpointClient, startTestServer, tempDir } from "../helpers.js";
 import { TENANT_A, createApp, createRecommender, putEndpoints, trainCampaign } from "../messaging/send-fixtures.js";
 
 export { TENANT_A };
@@ -39,7 +39,15 @@ export interface World {
   failingRecommenderId: string;
   /** `--database`-style options for another store on the same database. */
   storeOptions: { database?: string; schema?: string; dataDir: string };
+  /** Runner stacks started on this world and not yet closed; `dispose` closes them first. */
+  openRunners: Set<RunnerStack>;
   dispose(): Promise<void>;
+}
+
+export interface RunnerStack {
+  services: Services;
+  store: Store;
+  close(): Promise<void>;
 }
 
 export function writeFunctions(dir: string): void {
@@ -55,24 +63,13 @@ export function writeFunctions(dir: string): void {
 }
 
 export async function world(kind: "sqlite" | "postgres"): Promise<World> {
-  const dir = tempDir("pinrec-runner-");
-  const functionsDir = join(dir.path, "functions");
-  writeFunctions(functionsDir);
-  const pgSchema = kind === "postgres" ? await freshPgSchema() : undefined;
-  const storeOptions = { dataDir: dir.path, ...(pgSchema && { database: PG_URL, schema: pgSchema.schema }) };
-  const server = await startServer({
-    host: "127.0.0.1",
-    port: 0,
-    dataDir: dir.path,
-    credentials: TEST_CREDENTIALS,
-    logger: false,
-    functionsDir,
-    campaignRuns: false,
-    ...(pgSchema && { database: PG_URL, databaseSchema: pgSchema.schema }),
-  });
-  const db: SqlDb = pgSchema ? new PostgresDb(PG_URL, { schema: pgSchema.schema, max: 2 }) : new SqliteDb(join(dir.path, "pinrec.db"));
+  const functions = tempDir("pinrec-runner-functions-");
+  writeFunctions(functions.path);
+  const server = await startTestServer(kind, { functionsDir: functions.path, campaignRuns: false });
+  const storeOptions = { dataDir: server.dataDir, ...(server.schema && { database: PG_URL, schema: server.schema }) };
+  const db: SqlDb = server.schema ? new PostgresDb(PG_URL, { schema: server.schema, max: 2 }) : new SqliteDb(join(server.dataDir, "pinrec.db"));
   const client = pinpointClient(server);
-  const engine = await trainCampaign(server.store, TENANT_A, "picks", dir.path);
+  const engine = await trainCampaign(server.store, TENANT_A, "picks", server.dataDir);
   const appId = await createApp(client);
   const recommenderId = await createRecommender(client, engine.arn, { RecommendationTransformerUri: "add-titles", Attributes: { "Recommendations.Title": "Title", "Recommendations.Envelope": "Envelope" } });
   const failingRecommenderId = await createRecommender(client, engine.arn, { RecommendationTransformerUri: "always-fails", Attributes: { "Recommendations.Title": "Title" } });
@@ -87,24 +84,26 @@ export async function world(kind: "sqlite" | "postgres"): Promise<World> {
   );
   await client.send(new CreateEmailTemplateCommand({ TemplateName: "plain-b", EmailTemplateRequest: { Subject: "B", TextPart: "treatment B {{User.UserId}}" } }));
   await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: true } }));
+  const openRunners = new Set<RunnerStack>();
   return {
     kind,
     server,
     client,
-    dataDir: dir.path,
-    functionsDir,
-    schema: pgSchema?.schema,
+    dataDir: server.dataDir,
+    functionsDir: functions.path,
+    schema: server.schema,
     db,
     appId,
     campaignArn: engine.arn,
     recommenderId,
     failingRecommenderId,
     storeOptions,
+    openRunners,
     async dispose() {
-      await server.close();
+      for (const runner of [...openRunners]) await runner.close();
       await db.close();
-      await pgSchema?.drop();
-      dir.remove();
+      await server.dispose();
+      functions.remove();
     },
   };
 }
@@ -178,7 +177,8 @@ export async function activitiesOf(w: Pick<World, "db" | "appId">, campaignId: s
 }
 
 /** A runner stack (the composition root's services) on its own store connection, not started. */
-export async function runnerStack(w: World, opts: { now?: () => number; leaseMs?: number; pollMs?: number } = {}): Promise<{ services: Services; store: Store; close(): Promise<void> }> {
+/** A runner on its own store, as another process would run it; closed by `w.dispose()` unless closed before. */
+export async function runnerStack(w: World, opts: { now?: () => number; leaseMs?: number; pollMs?: number } = {}): Promise<RunnerStack> {
   // SQLite: one process does everything, on one connection (two connections in one process would
   // block each other's event loop in SQLite's busy wait); PostgreSQL: a connection pool per runner, as per process.
   const shared = w.kind === "sqlite";
@@ -186,14 +186,17 @@ export async function runnerStack(w: World, opts: { now?: () => number; leaseMs?
   const services = createServices(store, w.dataDir, { functionsDir: w.functionsDir, campaignPollMs: 0, campaignRunClock: opts.now, campaignRunLeaseMs: opts.leaseMs, campaignRunPollMs: opts.pollMs });
   // A failure the runner survives is still a failure in these tests: show it.
   services.runner.onError = (err) => console.error("campaign runner error:", err);
-  return {
+  const stack: RunnerStack = {
     services,
     store,
     async close() {
+      w.openRunners.delete(stack);
       await services.close();
       if (!shared) await store.close();
     },
   };
+  w.openRunners.add(stack);
+  return stack;
 }
 
 /** Every outbox row of the app, oldest first. */

@@ -30,12 +30,7 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
   let w: World;
   let gold: string;
   let all: string;
-  const stacks: { close(): Promise<void> }[] = [];
-  const stack = async (opts: Parameters<typeof runnerStack>[1] = {}) => {
-    const s = await runnerStack(w, opts);
-    stacks.push(s);
-    return s;
-  };
+  const stack = (opts: Parameters<typeof runnerStack>[1] = {}) => runnerStack(w, opts);
   /** Messages of an activity in the outbox, by endpoint id. */
   const sentTo = async (store: Awaited<ReturnType<typeof stack>>["store"], activityId: string) =>
     (await outbox(store, w.appId))
@@ -58,7 +53,6 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const s of stacks) await s.close();
     await w?.dispose();
   });
 
@@ -104,7 +98,6 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
 
     // A restart: the held batches are in the database, not in the process that held them.
     await runner.close();
-    stacks.splice(stacks.indexOf(runner), 1);
     runner = await stack({ now: () => clock, leaseMs: 60_000 });
 
     const steps: [string, string[], number][] = [

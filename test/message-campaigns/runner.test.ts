@@ -16,12 +16,7 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
   let endpointIds: string[];
   let gold: string;
   let all: string;
-  const stacks: { close(): Promise<void> }[] = [];
-  const stack = async (opts: Parameters<typeof runnerStack>[1] = {}) => {
-    const s = await runnerStack(w, opts);
-    stacks.push(s);
-    return s;
-  };
+  const stack = (opts: Parameters<typeof runnerStack>[1] = {}) => runnerStack(w, opts);
 
   beforeAll(async () => {
     w = await world(kind);
@@ -31,7 +26,6 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const s of stacks) await s.close();
     await w?.dispose();
   });
 
