@@ -16,7 +16,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { ROOT, cpuSeconds, load, machine, processes, signedRequest, startPinrec, warmEveryProcess } from "./lib.mjs";
+import { ROOT, cpuSeconds, load, machine, processes, recommendationRequests, startPinrec, warmEveryProcess } from "./lib.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const DURATION = Number(args.duration ?? 10);
@@ -68,11 +68,7 @@ async function measure(workers) {
   const flags = ["--data-dir", home, "--credentials", join(home, "credentials.json"), "--log-level", "warn", "--workers", String(workers)];
   const server = await startPinrec(flags);
   try {
-    const requests = [];
-    for (let u = 0; u < 2000; u++) {
-      const body = JSON.stringify({ campaignArn: created.campaignArn, userId: `u${(u * 7919) % USERS}`, numResults: 25 });
-      requests.push(await signedRequest(server.url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
-    }
+    const requests = await recommendationRequests(server.url, credential, created.campaignArn, USERS);
     await warmEveryProcess(server, requests, workers);
     await load(server.url, { requests, connections: 32, duration: 3, title: "warm-up" });
     const warm = memoryRows(server);

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, load, machine, signedRequest, startHelloWorld, startPinrec, table, warmEveryProcess } from "./lib.mjs";
+import { ROOT, load, machine, recommendationRequests, startHelloWorld, startPinrec, table, warmEveryProcess } from "./lib.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const USERS = Number(args.users ?? 50_000), ITEMS = Number(args.items ?? 10_000), N = Number(args.interactions ?? 1_000_000);
@@ -42,11 +42,7 @@ try {
     const server = await startPinrec([...flags, "--workers", String(workers)]);
     try {
       const rssBefore = server.rssMb(true);
-      const requests = [];
-      for (let u = 0; u < 2000; u++) {
-        const body = JSON.stringify({ campaignArn: created.campaignArn, userId: `u${(u * 7919) % USERS}`, numResults: 25 });
-        requests.push(await signedRequest(server.url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
-      }
+      const requests = await recommendationRequests(server.url, credential, created.campaignArn, USERS);
       // Every process loads the model (first use) and warms its JIT before the measured runs.
       await warmEveryProcess(server, requests, workers);
       await load(server.url, { requests, connections: 32, duration: 3, title: "warm-up" });

@@ -116,6 +116,19 @@ export async function signedRequest(url, credential, { method, path, body, servi
   return { method, path, headers: signed.headers, ...(body !== undefined && { body }) };
 }
 
+/**
+ * 2,000 signed GetRecommendations requests (25 items) for the bench model's campaign, over users
+ * spread across its `users` (stride 7919, a prime), for autocannon to replay.
+ */
+export async function recommendationRequests(url, credential, campaignArn, users) {
+  const requests = [];
+  for (let u = 0; u < 2000; u++) {
+    const body = JSON.stringify({ campaignArn, userId: `u${(u * 7919) % users}`, numResults: 25 });
+    requests.push(await signedRequest(url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
+  }
+  return requests;
+}
+
 /** Runs autocannon; `requests` are replayed round-robin. Counts non-2xx so a benchmark of errors is noticed. */
 export async function load(url, { requests, connections = 32, duration = 10, title }) {
   let i = 0;
