@@ -5,7 +5,7 @@
 // Servers run in child processes so the load generator (autocannon, in this process) and the server
 // use separate cores. Measured in the same run, with the same client and connections:
 //   - a bare node:http hello-world (the baseline every ratio refers to; measured before and after),
-//   - pinrec (dist/serve.js startServer, SQLite in a temp dir), once with the logger at "warn" and once
+//   - pinrec (dist/server/serve.js startServer, SQLite in a temp dir), once with the logger at "warn" and once
 //     at "info" (one line per request, written to /dev/null), each for:
 //       GetRecommenderConfiguration (signed), GetApp, GetRecommenderConfigurations (a page of 20 items),
 //       CreateRecommenderConfiguration (quota raised so creates never hit it);

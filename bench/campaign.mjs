@@ -25,8 +25,8 @@ import pg from "pg";
 import { CreateCampaignCommand, PinpointClient, UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
 import { ROOT, createPicksEmail, writeAddTitles, machine, startChild } from "./lib.mjs";
 import { openStore } from "../dist/store/open.js";
-import { EndpointService } from "../dist/endpoints/service.js";
-import { SegmentImporter } from "../dist/segments/import.js";
+import { EndpointService } from "../dist/pinpoint/endpoints/service.js";
+import { SegmentImporter } from "../dist/pinpoint/segments/import.js";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {

@@ -105,7 +105,7 @@ function importCost(spec) {
 const IMPORTS = [
   ["(nothing: node itself)", ""],
   ["dist/cli.js + cli/serve.js (all the --workers primary loads)", "./dist/cli/serve.js"],
-  ["dist/serve.js (the whole server: what a worker loads)", "./dist/serve.js"],
+  ["dist/server/serve.js (the whole server: what a worker loads)", "./dist/server/serve.js"],
   ["commander", "commander"],
   ["fastify", "fastify"],
   ["prom-client", "prom-client"],

@@ -17,7 +17,7 @@ import pg from "pg";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { openStore } from "../dist/store/open.js";
-import { Delivery } from "../dist/messaging/delivery/index.js";
+import { Delivery } from "../dist/pinpoint/messaging/delivery/index.js";
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {

@@ -10,10 +10,10 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { machine } from "./lib.mjs";
 import { openStore } from "../dist/store/open.js";
-import { AppService } from "../dist/apps/service.js";
-import { EndpointService } from "../dist/endpoints/service.js";
-import { SegmentService } from "../dist/segments/service.js";
-import { SegmentImporter } from "../dist/segments/import.js";
+import { AppService } from "../dist/pinpoint/apps/service.js";
+import { EndpointService } from "../dist/pinpoint/endpoints/service.js";
+import { SegmentService } from "../dist/pinpoint/segments/service.js";
+import { SegmentImporter } from "../dist/pinpoint/segments/import.js";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const N = Number(args.endpoints ?? 100_000);

@@ -6,8 +6,8 @@
 // the baseline; skipped for inputs that would stall it for many seconds).
 import Handlebars from "handlebars";
 import { machine } from "./lib.mjs";
-import { checkTemplateCost } from "../dist/templates/limits.js";
-import { TemplateCompiler } from "../dist/templates/compiler.js";
+import { checkTemplateCost } from "../dist/pinpoint/templates/limits.js";
+import { TemplateCompiler } from "../dist/pinpoint/templates/compiler.js";
 
 console.log(`pinrec template limits — ${machine()}`);
 const inputs = [

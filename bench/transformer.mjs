@@ -14,7 +14,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const DURATION_MS = Number(args.duration ?? 3) * 1000;
 const CONCURRENCY = Number(args.concurrency ?? 16);
 const ENDPOINTS = 50;
-const { LocalFunctionInvoker, defaultFunctionWorkers } = await import(pathToFileURL(join(ROOT, "dist/messaging/transformer/local.js")).href);
+const { LocalFunctionInvoker, defaultFunctionWorkers } = await import(pathToFileURL(join(ROOT, "dist/pinpoint/messaging/transformer/local.js")).href);
 const WORKERS = Number(args.workers ?? defaultFunctionWorkers());
 
 const dir = mkdtempSync(join(tmpdir(), "pinrec-bench-transformer-"));

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import wabtInit from "wabt";
 
-const dir = new URL("../src/engine/wasm/", import.meta.url).pathname;
+const dir = new URL("../src/engine/wasm", import.meta.url).pathname;
 const wabt = await wabtInit();
 for (const file of readdirSync(dir).filter((f) => f.endsWith(".wat"))) {
   const module = wabt.parseWat(file, readFileSync(join(dir, file), "utf8"), { simd: true, threads: true });

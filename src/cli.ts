@@ -93,7 +93,7 @@ function checkUnknownOptionsFirst(program: Command): void {
 async function explain(err: unknown): Promise<{ message: string; exitCode: 1 | 2 } | undefined> {
   const usage = (message: string) => ({ message, exitCode: 1 as const });
   const failure = (message: string) => ({ message, exitCode: 2 as const });
-  const [{ TenantError }, { CampaignConflictError, MissingInputFileError }] = await Promise.all([import("./cli/tenant.js"), import("./campaigns/training.js")]);
+  const [{ TenantError }, { CampaignConflictError, MissingInputFileError }] = await Promise.all([import("./cli/tenant.js"), import("./personalize/campaigns/training.js")]);
   if (err instanceof CommanderError || err instanceof TenantError || err instanceof ConfigError || err instanceof CredentialsError) return usage(err.message);
   if (err instanceof CampaignConflictError) return usage(err.message);
   if (err instanceof MissingInputFileError) {
@@ -112,8 +112,8 @@ async function explain(err: unknown): Promise<{ message: string; exitCode: 1 | 2
 async function explainFailure(err: unknown): Promise<string | undefined> {
   const [{ ImportError }, { ImportFileError }, { CampaignError }, { DatabaseDamagedError }, { OutboxReadError }] = await Promise.all([
     import("./engine/index.js"),
-    import("./segments/import.js"),
-    import("./campaigns/training.js"),
+    import("./pinpoint/segments/import.js"),
+    import("./personalize/campaigns/training.js"),
     import("./store/sqlite.js"),
     import("./cli/outbox.js"),
   ]);

@@ -5,25 +5,25 @@
  * puts these services behind the AWS APIs.
  */
 import { join, resolve } from "node:path";
-import { CampaignRegistry } from "./campaigns/registry.js";
-import { AppService, DEFAULT_APP_QUOTA } from "./apps/service.js";
-import { EndpointService } from "./endpoints/service.js";
-import { TemplateService } from "./templates/service.js";
-import { SegmentService } from "./segments/service.js";
-import { ChannelService } from "./channels/service.js";
-import { SegmentImporter } from "./segments/import.js";
-import { ImportJobService } from "./segments/import-jobs.js";
-import { EventService } from "./events/service.js";
-import { S3ImportReader, type S3ImportOptions } from "./segments/s3-import.js";
-import type { EventCampaignTrigger } from "./message-campaigns/contracts.js";
-import { CampaignService } from "./message-campaigns/service.js";
-import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./recommenders/service.js";
-import { TransformerRouter, type TransformerBackend } from "./messaging/transformer/index.js";
-import { Delivery, type DeliveryOptions } from "./messaging/delivery/index.js";
-import { createMessaging, type Messaging, type MessagingOptions } from "./messaging/index.js";
+import { CampaignRegistry } from "./personalize/campaigns/registry.js";
+import { AppService, DEFAULT_APP_QUOTA } from "./pinpoint/apps/service.js";
+import { EndpointService } from "./pinpoint/endpoints/service.js";
+import { TemplateService } from "./pinpoint/templates/service.js";
+import { SegmentService } from "./pinpoint/segments/service.js";
+import { ChannelService } from "./pinpoint/channels/service.js";
+import { SegmentImporter } from "./pinpoint/segments/import.js";
+import { ImportJobService } from "./pinpoint/segments/import-jobs.js";
+import { EventService } from "./pinpoint/events/service.js";
+import { S3ImportReader, type S3ImportOptions } from "./pinpoint/segments/s3-import.js";
+import type { EventCampaignTrigger } from "./pinpoint/campaigns/contracts.js";
+import { PinpointCampaignService } from "./pinpoint/campaigns/service.js";
+import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./pinpoint/recommenders/service.js";
+import { TransformerRouter, type TransformerBackend } from "./pinpoint/messaging/transformer/index.js";
+import { Delivery, type DeliveryOptions } from "./pinpoint/messaging/delivery/index.js";
+import { createMessaging, type Messaging, type MessagingOptions } from "./pinpoint/messaging/index.js";
 import type { Store } from "./store/types.js";
-import { CampaignRunnerService } from "./message-campaigns/runner/index.js";
-import { CampaignEventTrigger } from "./message-campaigns/event-trigger.js";
+import { CampaignRunnerService } from "./pinpoint/campaigns/runner/index.js";
+import { CampaignEventTrigger } from "./pinpoint/campaigns/event-trigger.js";
 
 export interface ServiceOptions extends MessagingOptions {
   recommenderQuota?: number;
@@ -68,7 +68,7 @@ export interface ServiceOptions extends MessagingOptions {
 
 export interface Services {
   store: Store;
-  campaigns: CampaignRegistry;
+  personalizeCampaigns: CampaignRegistry;
   recommenders: RecommenderService;
   apps: AppService;
   endpoints: EndpointService;
@@ -78,7 +78,7 @@ export interface Services {
   importJobs: ImportJobService;
   events: EventService;
   /** Pinpoint campaign definitions (CreateCampaign …); the campaign runner reads them as its CampaignSource. */
-  messageCampaigns: CampaignService;
+  pinpointCampaigns: PinpointCampaignService;
   transformers: TransformerRouter;
   /** The outbox and its drainers (which run only once started). */
   delivery: Delivery;
@@ -116,11 +116,11 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   });
   const templates = new TemplateService(store, recommenders);
   const segments = new SegmentService(store);
-  const messageCampaigns = new CampaignService(store, segments, templates, opts.campaignRunClock);
+  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, opts.campaignRunClock);
   // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through this seam.
-  segments.usage = messageCampaigns.usage;
+  segments.usage = pinpointCampaigns.usage;
   const messaging = createMessaging(
-    { store, campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
+    { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
   );
   const channels = new ChannelService(store);
@@ -130,7 +130,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   );
   return {
     store,
-    campaigns,
+    personalizeCampaigns: campaigns,
     recommenders,
     apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
     endpoints,
@@ -138,8 +138,8 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     segments,
     channels,
     importJobs,
-    events: new EventService(store, endpoints, opts.eventTrigger ?? new CampaignEventTrigger(messageCampaigns, runner, opts.campaignRunClock)),
-    messageCampaigns,
+    events: new EventService(store, endpoints, opts.eventTrigger ?? new CampaignEventTrigger(pinpointCampaigns, runner, opts.campaignRunClock)),
+    pinpointCampaigns,
     transformers,
     delivery,
     messaging,

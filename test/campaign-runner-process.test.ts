@@ -10,8 +10,8 @@ import { CreateEmailTemplateCommand, UpdateEmailChannelCommand } from "@aws-sdk/
 import { openStore } from "../src/store/open.js";
 import { PostgresDb } from "../src/store/postgres.js";
 import { PG_URL, STORE_KINDS, TEST_CREDENTIALS, freshPgSchema, pinpointClient, tempDir } from "./helpers.js";
-import { createApp, createRecommender, trainCampaign } from "./messaging/send-fixtures.js";
-import { IDENTITY, TENANT_A, activitiesOf, addEndpoints, createSegment, insertCampaign, outbox, until, writeFunctions } from "./message-campaigns/runner-fixtures.js";
+import { createApp, createRecommender, trainCampaign } from "./pinpoint/messaging/send-fixtures.js";
+import { IDENTITY, TENANT_A, activitiesOf, addEndpoints, createSegment, insertCampaign, outbox, until, writeFunctions } from "./pinpoint/campaigns/runner-fixtures.js";
 import { pgUrlWithSchema, processSuite, spawnServer, writeCredentials } from "./server-process.js";
 
 const cleanups = processSuite();

@@ -1,11 +1,11 @@
 /** `pinrec outbox list|show` as a user runs it (the built CLI), on both stores. */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { OutboxSender } from "../src/messaging/delivery/outbox-sender.js";
-import type { DeliveryOutcome } from "../src/messaging/contracts.js";
+import { OutboxSender } from "../src/pinpoint/messaging/delivery/outbox-sender.js";
+import type { DeliveryOutcome } from "../src/pinpoint/messaging/contracts.js";
 import { openStore } from "../src/store/open.js";
 import { ACCOUNT_A, PG_URL, STORE_KINDS, freshPgSchema, tempDir } from "./helpers.js";
-import { emailMessage, smsMessage } from "./messaging/delivery-fixtures.js";
+import { emailMessage, smsMessage } from "./pinpoint/messaging/delivery-fixtures.js";
 import { assertBuilt, pgUrlWithSchema, runCli, writeCredentials } from "./server-process.js";
 
 beforeAll(() => assertBuilt());

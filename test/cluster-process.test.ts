@@ -67,7 +67,7 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     const loaded = (t: { modules: string[] }, part: string) => t.modules.some((m) => m.includes(part));
     const dist = (path: string) => `/dist/${path}`;
     const pkg = (name: string) => `/node_modules/${name}/`;
-    const SERVER = [dist("serve.js"), dist("services.js"), dist("server/app.js"), dist("store/open.js"), dist("campaigns/registry.js"), dist("engine/model.js"), dist("engine/wasm/scorer.js")];
+    const SERVER = [dist("server/serve.js"), dist("services.js"), dist("server/app.js"), dist("store/open.js"), dist("personalize/campaigns/registry.js"), dist("engine/model.js"), dist("engine/wasm/scorer.js")];
     // The service models come from committed snapshots (src/protocol/service-models), not the SDK clients.
     const SDK_CLIENTS = ["pinpoint", "personalize-runtime", "personalize-events", "sts", "lambda"].map((c) => pkg(`@aws-sdk/client-${c}`));
     const PACKAGES = [pkg("fastify"), pkg("prom-client"), ...SDK_CLIENTS, pkg("handlebars"), pkg("better-sqlite3"), pkg("pg")];

@@ -8,11 +8,11 @@
  */
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { OutboxSender } from "../src/messaging/delivery/outbox-sender.js";
+import { OutboxSender } from "../src/pinpoint/messaging/delivery/outbox-sender.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/types.js";
 import { PG_URL, STORE_KINDS, TEST_CREDENTIALS, freshPgSchema, tempDir } from "./helpers.js";
-import { T, emailMessage } from "./messaging/delivery-fixtures.js";
+import { T, emailMessage } from "./pinpoint/messaging/delivery-fixtures.js";
 import { pgUrlWithSchema, spawnServer, writeCredentials, processSuite } from "./server-process.js";
 import { startSmtpCatcher, type SmtpCatcher } from "./smtp-catcher.js";
 

@@ -13,7 +13,7 @@ import net from "node:net";
 import http from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CampaignTrainer } from "../src/campaigns/training.js";
+import { CampaignTrainer } from "../src/personalize/campaigns/training.js";
 import { synth } from "../src/engine/index.js";
 import { ACCOUNT_A, ACCOUNT_B, CAMPAIGN, ROLE, startTestServer, tempDir, type TestServer } from "./helpers.js";
 import { listAll, rawRequest, rfc3986, signRequest, signedCall, type RawResponse, type RawResult } from "./raw-http.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { PinpointClient } from "@aws-sdk/client-pinpoint";
-import { startServer, type RunningServer, type ServerOptions } from "../src/serve.js";
+import { startServer, type RunningServer, type ServerOptions } from "../src/server/serve.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/types.js";
 import type { Credential } from "../src/server/credentials.js";

@@ -10,9 +10,9 @@ import pino from "pino";
 import { describe, expect, test } from "vitest";
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-personalize-events";
-import { CampaignTrainer } from "../src/campaigns/training.js";
+import { CampaignTrainer } from "../src/personalize/campaigns/training.js";
 import { ModelIntegrityError, datasetFromEvents, deserializeModel, serializeModel, synth, train } from "../src/engine/index.js";
-import { startServer } from "../src/serve.js";
+import { startServer } from "../src/server/serve.js";
 import { ACCOUNT_A, PG_URL, STORE_KINDS, TEST_CREDENTIALS, errorOf, freshPgSchema, startTestServer, tempDir } from "./helpers.js";
 import { processSuite } from "./server-process.js";
 
@@ -78,21 +78,21 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
       });
       cleanups.push(() => s.close());
       const captured = capturedLog();
-      s.campaigns.log = captured.log as never;
+      s.personalizeCampaigns.log = captured.log as never;
       return { ...s, ...captured };
     };
     const server = await start();
     const first = server;
     const trainer = new CampaignTrainer(server.store);
     const v1 = await trainer.create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath });
-    await server.campaigns.poll();
-    expect(server.campaigns.loadedVersion(TENANT, "shop")).toBe(1);
+    await server.personalizeCampaigns.poll();
+    expect(server.personalizeCampaigns.loadedVersion(TENANT, "shop")).toBe(1);
 
     const v2 = await trainer.retrain(TENANT, "shop", { seed: 2 });
     const good = (await server.store.models.get(v2.modelKey))!;
     await server.store.models.put(v2.modelKey, good.subarray(0, good.length - 100)); // truncated
-    for (let i = 0; i < 5; i++) await server.campaigns.poll();
-    expect(server.campaigns.loadedVersion(TENANT, "shop")).toBe(1);
+    for (let i = 0; i < 5; i++) await server.personalizeCampaigns.poll();
+    expect(server.personalizeCampaigns.loadedVersion(TENANT, "shop")).toBe(1);
     const failures = first.said(/failed to load/);
     expect(failures, JSON.stringify(first.lines)).toHaveLength(1);
     expect(failures[0]).toMatchObject({ level: 50, version: 2, serving: 1 });
@@ -117,7 +117,7 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
       expect(err.$metadata.httpStatusCode).toBe(404);
       expect(err.name).toBe("ResourceNotFoundException");
       expect(err.message).toMatch(/not active: its model file failed its integrity check/);
-      await third.campaigns.poll();
+      await third.personalizeCampaigns.poll();
     }
     expect(last.said(/failed to load/)).toHaveLength(1);
   }, 60_000);
@@ -129,7 +129,7 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     const server = await startTestServer(kind, { campaignPollMs: 0, maxFoldedUsers: 3 });
     cleanups.push(() => server.dispose());
     const cap = capturedLog();
-    server.campaigns.log = cap.log as never;
+    server.personalizeCampaigns.log = cap.log as never;
     const rec = await new CampaignTrainer(server.store).create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath, recipe: "ials" });
     const { runtime, events } = runtimeClient(server.url);
     const recommend = async (userId: string) => (await runtime.send(new GetRecommendationsCommand({ campaignArn: rec.arn, userId, numResults: 5 }))).itemList!.map((i) => i.itemId);
@@ -137,7 +137,7 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     for (let k = 0; k < 5; k++) {
       await events.send(new PutEventsCommand({ trackingId: rec.trackingId, userId: `new-${k}`, sessionId: `s${k}`, eventList: [{ eventType: "click", itemId: popular[0], sentAt: new Date() }] }));
     }
-    expect(server.campaigns.foldedUsers).toBe(3);
+    expect(server.personalizeCampaigns.foldedUsers).toBe(3);
     expect(cap.said(/fold-in cap reached/)).toHaveLength(1);
     // new-0 and new-1 were evicted: popularity again, including the item they clicked.
     expect(await recommend("new-0")).toEqual(popular);

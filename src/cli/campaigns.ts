@@ -1,8 +1,8 @@
 /** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TrainCampaignOptions, type TuneMode } from "../campaigns/training.js";
-import type { CampaignRecord } from "../store/campaigns.js";
+import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TrainCampaignOptions, type TuneMode } from "../personalize/campaigns/training.js";
+import type { CampaignRecord } from "../store/personalize-campaigns.js";
 import type { Store, Tenant } from "../store/types.js";
 import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
@@ -128,7 +128,7 @@ export function campaignsCommand(): Command {
   addTargetOptions(cmd.command("list").description("list campaigns (of every account, unless --account or --region is given)")).action(async (o, command: Command) => {
     const target = resolveTarget(command);
     const tenant = o.account || o.region ? resolveTenant(target) : undefined;
-    const all = await withTargetStore(target, { create: false }, (store) => store.campaigns.list(tenant));
+    const all = await withTargetStore(target, { create: false }, (store) => store.personalizeCampaigns.list(tenant));
     print({ campaigns: all.map(({ tenant: t, campaign }) => ({ ...describe(campaign), accountId: t.accountId, region: t.region })) });
   });
 
@@ -137,7 +137,7 @@ export function campaignsCommand(): Command {
     .action(async (o, command: Command) => {
       const target = resolveTarget(command);
       const tenant = resolveTenant(target);
-      const rec = await withTargetStore(target, { create: false }, (store) => store.campaigns.get(tenant, o.name));
+      const rec = await withTargetStore(target, { create: false }, (store) => store.personalizeCampaigns.get(tenant, o.name));
       if (!rec) throw new CampaignError(`no campaign ${o.name} in ${tenant.accountId}/${tenant.region}`);
       print({ campaign: describe(rec) });
     });

@@ -12,7 +12,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { resolve } from "node:path";
 import type { MetricsCollect, MetricsReport, MetricsRequest, MetricsResult } from "../observability/cluster-metrics.js";
-import { resolveCredentials } from "../serve-setup.js";
+import { resolveCredentials } from "../server/serve-setup.js";
 import { printGeneratedCredentials } from "./banner.js";
 
 export interface ClusterOptions {

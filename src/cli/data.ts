@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_EASE, evaluate, formatEvalTable, importDataset, synth } from "../engine/index.js";
-import { RECIPES } from "../campaigns/training.js";
+import { RECIPES } from "../personalize/campaigns/training.js";
 import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 

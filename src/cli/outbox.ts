@@ -1,6 +1,6 @@
 /** `pinrec outbox list|show`: the messages pinrec accepted for delivery, read from its database. */
 import { Command } from "commander";
-import { OutboxReader } from "../messaging/delivery/outbox-reader.js";
+import { OutboxReader } from "../pinpoint/messaging/delivery/outbox-reader.js";
 import { ApiError } from "../shared/errors.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
 

@@ -2,9 +2,9 @@
 import { Command, InvalidArgumentError } from "commander";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { EndpointService } from "../endpoints/service.js";
-import type { ImportFormat } from "../segments/import-file.js";
-import { SegmentImporter } from "../segments/import.js";
+import { EndpointService } from "../pinpoint/endpoints/service.js";
+import type { ImportFormat } from "../pinpoint/segments/import-file.js";
+import { SegmentImporter } from "../pinpoint/segments/import.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
 
 function format(value: string): ImportFormat {

@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { resolve } from "node:path";
 import cluster from "node:cluster";
-import type { RunningServer, ServerOptions } from "../serve.js";
+import type { RunningServer, ServerOptions } from "../server/serve.js";
 import { describeDatabase } from "../store/location.js";
 import { printGeneratedCredentials } from "./banner.js";
 import { runPrimary, type ListeningMessage } from "./cluster.js";
@@ -46,7 +46,7 @@ export function serveCommand(): Command {
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
     // Loaded only here: the --workers primary returned above and never loads the server.
-    const { startServer } = await import("../serve.js");
+    const { startServer } = await import("../server/serve.js");
     server = await startServer(serverOptions(o));
     server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }), transformers: server.transformers.describe() }, "pinrec listening");
     if (cluster.isWorker) {

@@ -12,15 +12,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command, Help, InvalidArgumentError, Option } from "commander";
 import { METRICS_MODES } from "../server/metrics-mode.js";
-import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../serve-setup.js";
+import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT } from "../server/serve-setup.js";
 import { describeDatabase } from "../store/location.js";
 import { httpUrl, port, positiveInt, urlOption } from "./args.js";
-import { checkSmtpUrl } from "../messaging/delivery/smtp.js";
-import { checkWebhookUrl } from "../messaging/delivery/webhook.js";
-import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../messaging/delivery/defaults.js";
-import { TRANSFORMER_BACKENDS } from "../messaging/transformer/backends.js";
-import { DEFAULT_MAX_FOLDED_USERS } from "../campaigns/defaults.js";
-import { DEFAULT_RUNNER_LEASE_MS } from "../message-campaigns/runner/defaults.js";
+import { checkSmtpUrl } from "../pinpoint/messaging/delivery/smtp.js";
+import { checkWebhookUrl } from "../pinpoint/messaging/delivery/webhook.js";
+import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../pinpoint/messaging/delivery/defaults.js";
+import { TRANSFORMER_BACKENDS } from "../pinpoint/messaging/transformer/backends.js";
+import { DEFAULT_MAX_FOLDED_USERS } from "../personalize/campaigns/defaults.js";
+import { DEFAULT_RUNNER_LEASE_MS } from "../pinpoint/campaigns/runner/defaults.js";
 
 export interface Setting<T = unknown> {
   /** Config-file key, and the flag in camelCase (`--data-dir` → `dataDir`). */

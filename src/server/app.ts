@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { LoggerOptions } from "pino";
-import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
+import type { OutboxReader } from "../pinpoint/messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
 import type { ServiceModel } from "../protocol/model.js";
 import { recordRequest } from "../observability/metrics.js";

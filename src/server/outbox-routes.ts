@@ -8,7 +8,7 @@
  * Signed with SigV4 like every Pinpoint call (service `mobiletargeting`), and scoped to the
  * signer's account and the credential scope's region, so an account sees only its own messages.
  */
-import type { OutboxReader } from "../messaging/delivery/outbox-reader.js";
+import type { OutboxReader } from "../pinpoint/messaging/delivery/outbox-reader.js";
 import type { ExtensionRoute } from "../protocol/extension.js";
 
 export const OUTBOX_PATH = "/_pinrec/outbox";

@@ -4,7 +4,7 @@
  * routing, so an unknown AWS path never shadows them; errors still use the AWS error envelope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { HealthMonitor } from "../observability/health.js";
+import type { HealthMonitor } from "./health.js";
 import { enableProcessMetrics, registry } from "../observability/metrics.js";
 import { metricsText } from "../observability/cluster-metrics.js";
 import { splitTarget, type Authenticator } from "./authenticate.js";

@@ -10,7 +10,7 @@
  * - `country`: `Location.Country`;
  * - `recency`: num is `EffectiveDate`, the last time the endpoint was reported (Behavior.Recency);
  * - `event`: never stored; a PutEvents event's `EventType`, for campaign event filters, which
- *   match the same criteria in memory (`src/segments/criteria-match.ts`).
+ *   match the same criteria in memory (`src/pinpoint/segments/criteria-match.ts`).
  *
  * Rows are rewritten with their endpoint in the same transaction and go with it on delete
  * (a foreign key with ON DELETE CASCADE).

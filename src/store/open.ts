@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { FileModelBlobStore, SqlCampaignRepository, SqlModelBlobStore } from "./campaigns.js";
+import { FileModelBlobStore, SqlPersonalizeCampaignRepository, SqlModelBlobStore } from "./personalize-campaigns.js";
 import { SqlAppRepository } from "./apps.js";
 import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
@@ -11,8 +11,8 @@ import { SqlTemplateRepository } from "./templates.js";
 import { SqlSegmentRepository } from "./segments.js";
 import { SqlChannelRepository } from "./channels.js";
 import { SqlImportJobRepository } from "./import-jobs.js";
-import { SqlMessageCampaignRepository } from "./message-campaigns.js";
-import { SqlCampaignRunRepository } from "./campaign-runs.js";
+import { SqlPinpointCampaignRepository } from "./pinpoint-campaigns.js";
+import { SqlPinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 import { backfillFacts } from "./endpoint-facts.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
@@ -56,9 +56,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     segments: new SqlSegmentRepository(db),
     channels: new SqlChannelRepository(db),
     importJobs: new SqlImportJobRepository(db),
-    campaigns: new SqlCampaignRepository(db),
-    messageCampaigns: new SqlMessageCampaignRepository(db),
-    campaignRuns: new SqlCampaignRunRepository(db),
+    personalizeCampaigns: new SqlPersonalizeCampaignRepository(db),
+    pinpointCampaigns: new SqlPinpointCampaignRepository(db),
+    pinpointCampaignRuns: new SqlPinpointCampaignRunRepository(db),
     // Every node of a PostgreSQL deployment must read the same models; SQLite keeps them beside it.
     models: dialect === "postgres" ? new SqlModelBlobStore(db) : new FileModelBlobStore(join(opts.dataDir, "models")),
     notices,

@@ -2,7 +2,7 @@
  * The store's one interface: every repository, each declared beside its SQL implementation, for
  * SQLite and PostgreSQL alike (sqlite.ts, postgres.ts), checked by one contract suite.
  */
-import type { ModelBlobStore, SqlCampaignRepository } from "./campaigns.js";
+import type { ModelBlobStore, SqlPersonalizeCampaignRepository } from "./personalize-campaigns.js";
 import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
 import type { OutboxRepository } from "./outbox.js";
@@ -11,8 +11,8 @@ import type { SegmentRepository } from "./segments.js";
 import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
 import type { RecommenderRepository } from "./recommenders.js";
-import type { MessageCampaignRepository } from "./message-campaigns.js";
-import type { SqlCampaignRunRepository } from "./campaign-runs.js";
+import type { PinpointCampaignRepository } from "./pinpoint-campaigns.js";
+import type { SqlPinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -25,12 +25,12 @@ export interface Store {
   readonly segments: SegmentRepository;
   readonly channels: ChannelRepository;
   readonly importJobs: ImportJobRepository;
-  readonly campaigns: SqlCampaignRepository;
-  /** Pinpoint campaigns (CreateCampaign …), not to be confused with `campaigns`, Personalize's. */
-  readonly messageCampaigns: MessageCampaignRepository;
+  readonly personalizeCampaigns: SqlPersonalizeCampaignRepository;
+  /** Pinpoint campaigns (CreateCampaign …), Amazon Personalize campaigns are `personalizeCampaigns`. */
+  readonly pinpointCampaigns: PinpointCampaignRepository;
   readonly models: ModelBlobStore;
   /** Pinpoint campaign runs: durable batches, the shared send rate, per-endpoint send counts. */
-  readonly campaignRuns: SqlCampaignRunRepository;
+  readonly pinpointCampaignRuns: SqlPinpointCampaignRunRepository;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
   /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */

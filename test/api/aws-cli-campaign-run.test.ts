@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { pinpointCli } from "../aws-cli.js";
 import { rawRequest } from "../signing.js";
-import { TENANT_A, recommendationsOf, runtimeClient, trainCampaign } from "../messaging/send-fixtures.js";
+import { TENANT_A, recommendationsOf, runtimeClient, trainCampaign } from "../pinpoint/messaging/send-fixtures.js";
 
 describe("AWS CLI: a campaign run, as the README walks through it", () => {
   let server: TestServer;

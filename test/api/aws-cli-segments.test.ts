@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { AWS, pinpointCli } from "../aws-cli.js";
-import { SegmentService } from "../../src/segments/service.js";
+import { SegmentService } from "../../src/pinpoint/segments/service.js";
 
 describe("AWS CLI: segments, channels and import jobs", () => {
   let server: TestServer;

@@ -26,8 +26,8 @@ import {
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { rawRequest } from "../signing.js";
-import { TENANT_A, createApp, createRecommender, putEndpoints, recommendationsOf, runtimeClient, trainCampaign } from "../messaging/send-fixtures.js";
-import { IDENTITY, writeFunctions } from "../message-campaigns/runner-fixtures.js";
+import { TENANT_A, createApp, createRecommender, putEndpoints, recommendationsOf, runtimeClient, trainCampaign } from "../pinpoint/messaging/send-fixtures.js";
+import { IDENTITY, writeFunctions } from "../pinpoint/campaigns/runner-fixtures.js";
 
 const HOUR = 3_600_000;
 const PER_MESSAGE = 3;

@@ -24,13 +24,13 @@ import {
 } from "@aws-sdk/client-pinpoint";
 import { ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { rawRequest } from "../signing.js";
-import { CampaignService } from "../../src/message-campaigns/service.js";
-import { SegmentService } from "../../src/segments/service.js";
-import { TemplateService } from "../../src/templates/service.js";
-import { RecommenderService } from "../../src/recommenders/service.js";
+import { PinpointCampaignService } from "../../src/pinpoint/campaigns/service.js";
+import { SegmentService } from "../../src/pinpoint/segments/service.js";
+import { TemplateService } from "../../src/pinpoint/templates/service.js";
+import { RecommenderService } from "../../src/pinpoint/recommenders/service.js";
 import { newResourceId } from "../../src/shared/ids.js";
-import { SegmentImporter } from "../../src/segments/import.js";
-import { EndpointService } from "../../src/endpoints/service.js";
+import { SegmentImporter } from "../../src/pinpoint/segments/import.js";
+import { EndpointService } from "../../src/pinpoint/endpoints/service.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -59,11 +59,11 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
   const get = async (id: string, app = appId) => (await a.send(new GetCampaignCommand({ ApplicationId: app, CampaignId: id }))).CampaignResponse!;
   const update = async (id: string, req: WriteCampaignRequest) => (await a.send(new UpdateCampaignCommand({ ApplicationId: appId, CampaignId: id, WriteCampaignRequest: req }))).CampaignResponse!;
   /** A domain service over the server's store, reading with its own clock. */
-  const serviceAt = (now: () => number) => new CampaignService(server.store, new SegmentService(server.store), new TemplateService(server.store, new RecommenderService(server.store)), now);
+  const serviceAt = (now: () => number) => new PinpointCampaignService(server.store, new SegmentService(server.store), new TemplateService(server.store, new RecommenderService(server.store)), now);
 
   beforeAll(async () => {
     // The API's rules and shapes: this server fires no runs, so a due campaign reads as stored and
-    // the activities a test writes are the only ones (runs: campaigns-e2e and message-campaigns/).
+    // the activities a test writes are the only ones (runs: campaigns-e2e and pinpoint/campaigns/).
     server = await startTestServer(kind, { campaignRuns: false });
     a = pinpointClient(server);
     appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "campaigns" } }))).ApplicationResponse!.Id!;
@@ -210,7 +210,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     });
     const runs = [activity("EXECUTING", "0"), activity("COMPLETED", "1")];
     for (const [i, doc] of runs.entries()) {
-      expect(await server.store.messageCampaigns.insertActivity(TENANT, { runKey: `run-${i}`, scheduledAt: Date.now(), doc: JSON.parse(JSON.stringify(doc)) })).toBe(true);
+      expect(await server.store.pinpointCampaigns.insertActivity(TENANT, { runKey: `run-${i}`, scheduledAt: Date.now(), doc: JSON.parse(JSON.stringify(doc)) })).toBe(true);
     }
     const executing = await get(c.Id!);
     expect(executing.State).toEqual({ CampaignStatus: "EXECUTING" });
@@ -221,7 +221,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect([...page1.Item!, ...page2.Item!]).toEqual(JSON.parse(JSON.stringify(runs)));
     expect(page2.NextToken).toBeUndefined();
     // The default treatment's run finishes (a second run key): the recurring campaign waits for its next run.
-    await server.store.messageCampaigns.insertActivity(TENANT, { runKey: "run-0-done", scheduledAt: Date.now(), doc: { ...activity("COMPLETED", "0"), Id: newResourceId() } });
+    await server.store.pinpointCampaigns.insertActivity(TENANT, { runKey: "run-0-done", scheduledAt: Date.now(), doc: { ...activity("COMPLETED", "0"), Id: newResourceId() } });
     const all = (await a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: c.Id }))).ActivitiesResponse!.Item!;
     expect(all.map((x) => x.State)).toEqual(["EXECUTING", "COMPLETED", "COMPLETED"]);
     const e = await errorOf(() => a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: newResourceId() })));
@@ -230,7 +230,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
 
   test("State: PENDING_NEXT_RUN between runs, COMPLETED once an EVENT campaign's EndTime passes, PAUSED when paused", async () => {
     const weekly = await create(base());
-    await server.store.messageCampaigns.insertActivity(TENANT, {
+    await server.store.pinpointCampaigns.insertActivity(TENANT, {
       runKey: "first",
       scheduledAt: Date.now(),
       doc: { ApplicationId: appId, CampaignId: weekly.Id, Id: newResourceId(), State: "COMPLETED", TreatmentId: "0" },
@@ -250,7 +250,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
   });
 
   test("the scheduler's next run: set on create, replaced by a new Schedule or a pause, kept by other updates", async () => {
-    const nextRun = async (id: string) => (await server.store.messageCampaigns.head(TENANT, appId, id))!.nextRunAt;
+    const nextRun = async (id: string) => (await server.store.pinpointCampaigns.head(TENANT, appId, id))!.nextRunAt;
     const start = Date.now();
     const c = await create({ ...base(), Schedule: { StartTime: "IMMEDIATE" } });
     const created = (await nextRun(c.Id!))!;
@@ -427,7 +427,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect(await get(c.Id!, app)).toEqual(c);
     await a.send(new DeleteAppCommand({ ApplicationId: app }));
     expect((await errorOf(() => get(c.Id!, app))).name).toBe("NotFoundException");
-    expect(await server.store.messageCampaigns.head(TENANT, app, c.Id!)).toBeUndefined();
+    expect(await server.store.pinpointCampaigns.head(TENANT, app, c.Id!)).toBeUndefined();
   });
 
   test("random WriteCampaignRequests: every answer is a 201/200 or a typed 4xx, never a 5xx", { timeout: 120_000 }, async () => {

@@ -12,7 +12,7 @@ import {
   UpdateSmsChannelCommand,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
-import { ChannelService } from "../../src/channels/service.js";
+import { ChannelService } from "../../src/pinpoint/channels/service.js";
 import { ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

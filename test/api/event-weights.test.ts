@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-personalize-events";
 import { deserializeModel, parseEventWeights, synth } from "../../src/engine/index.js";
-import { CampaignTrainer } from "../../src/campaigns/training.js";
-import type { CampaignRecord } from "../../src/store/campaigns.js";
+import { CampaignTrainer } from "../../src/personalize/campaigns/training.js";
+import type { CampaignRecord } from "../../src/store/personalize-campaigns.js";
 import { ACCOUNT_A, STORE_KINDS, startTestServer, tempDir, type TestServer } from "../helpers.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
@@ -68,6 +68,6 @@ describe.each(STORE_KINDS)("event weights through PutEvents on %s", (kind) => {
     expect((await trainer.retrain(TENANT, "shop", { seed: 2 })).eventWeights).toEqual(WEIGHTS);
     const other = parseEventWeights("purchase=3,*=1");
     expect((await trainer.retrain(TENANT, "shop", { eventWeights: other })).eventWeights).toEqual(other);
-    expect((await server.store.campaigns.get(TENANT, "shop"))!.eventWeights).toEqual(other);
+    expect((await server.store.personalizeCampaigns.get(TENANT, "shop"))!.eventWeights).toEqual(other);
   });
 });

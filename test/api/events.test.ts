@@ -15,8 +15,8 @@ import {
   type EventsBatch,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
-import type { CampaignRunner, CampaignSource } from "../../src/message-campaigns/contracts.js";
-import { CampaignEventTrigger } from "../../src/message-campaigns/event-trigger.js";
+import type { CampaignRunner, CampaignSource } from "../../src/pinpoint/campaigns/contracts.js";
+import { CampaignEventTrigger } from "../../src/pinpoint/campaigns/event-trigger.js";
 import type { Tenant } from "../../src/store/types.js";
 import { STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
 import { expectPinpointError, rawRequest } from "../signing.js";

@@ -17,9 +17,9 @@ import {
   UpdateEndpointsBatchCommand,
 } from "@aws-sdk/client-pinpoint";
 import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-personalize-events";
-import { CampaignTrainer } from "../../src/campaigns/training.js";
+import { CampaignTrainer } from "../../src/personalize/campaigns/training.js";
 import { synth } from "../../src/engine/index.js";
-import type { CampaignRecord } from "../../src/store/campaigns.js";
+import type { CampaignRecord } from "../../src/store/personalize-campaigns.js";
 import { ACCOUNT_A, ACCOUNT_B, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { rawRequest as sendRaw, signRequest } from "../raw-http.js";
 import { expectPinpointError, rawRequest } from "../signing.js";

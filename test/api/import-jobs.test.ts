@@ -22,8 +22,8 @@ import {
   type ImportJobResponse,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
-import { SegmentService } from "../../src/segments/service.js";
-import { importedEndpointId } from "../../src/segments/import-file.js";
+import { SegmentService } from "../../src/pinpoint/segments/service.js";
+import { importedEndpointId } from "../../src/pinpoint/segments/import-file.js";
 import { EVERY_ENDPOINT } from "../../src/store/segment-query.js";
 import { ACCOUNT_A, STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { runCli, writeCredentials } from "../server-process.js";

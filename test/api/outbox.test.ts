@@ -5,9 +5,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { DeliveryOutcome, RenderedMessage } from "../../src/messaging/contracts.js";
+import type { DeliveryOutcome, RenderedMessage } from "../../src/pinpoint/messaging/contracts.js";
 import { ACCOUNT_A, ACCOUNT_B, STORE_KINDS, startTestServer, type TestServer } from "../helpers.js";
-import { emailMessage, smsMessage } from "../messaging/delivery-fixtures.js";
+import { emailMessage, smsMessage } from "../pinpoint/messaging/delivery-fixtures.js";
 import { expectPinpointError, rawRequest } from "../signing.js";
 
 const A = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };

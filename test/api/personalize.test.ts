@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GetPersonalizedRankingCommand, GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-personalize-events";
 import { synth } from "../../src/engine/index.js";
-import { CampaignTrainer } from "../../src/campaigns/training.js";
-import type { CampaignRecord } from "../../src/store/campaigns.js";
+import { CampaignTrainer } from "../../src/personalize/campaigns/training.js";
+import type { CampaignRecord } from "../../src/store/personalize-campaigns.js";
 import { ACCOUNT_A, ACCOUNT_B, STORE_KINDS, errorOf, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import type { Credential } from "../../src/server/credentials.js";
 
@@ -155,8 +155,8 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
       }
     })();
     const retrained = await trainer.retrain(TENANT, "movies", { seed: 2 });
-    await server.campaigns.poll();
-    const loaded = await server.campaigns.get(TENANT, "movies");
+    await server.personalizeCampaigns.poll();
+    const loaded = await server.personalizeCampaigns.get(TENANT, "movies");
     stop = true;
     await load;
     expect(retrained.version).toBe(campaign.version + 1);
@@ -178,7 +178,7 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
     expect(err.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 5]);
     // Events recorded earlier are merged in for the retrain; the error still names the user's file.
     expect(err.file).toBe(bad);
-    const still = await server.store.campaigns.get(TENANT, "movies");
+    const still = await server.store.personalizeCampaigns.get(TENANT, "movies");
     expect(still!.version).toBe(campaign.version);
     expect((await recommend("u1", 5)).length).toBe(5);
   });
@@ -199,21 +199,21 @@ describe("a running server and the campaigns CLI share one data dir", () => {
         expect(ok(), what).toBe(true);
       };
       await trainer.create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath });
-      await until("loaded after create", () => server.campaigns.loadedVersion(TENANT, "shop") === 1);
+      await until("loaded after create", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === 1);
       await trainer.retrain(TENANT, "shop", { seed: 9 });
-      await until("swapped after retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 2);
+      await until("swapped after retrain", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === 2);
       // Model files: the deployed one and the one before it are kept, older ones removed.
       const stored = async () => (await cliStore.models.list(`${TENANT.accountId}/${TENANT.region}/shop`)).map((k) => Number(/\/v(\d+)-[0-9a-f]{8}$/.exec(k)![1])).sort();
       expect(await stored()).toEqual([1, 2]);
       await trainer.retrain(TENANT, "shop", { seed: 10 });
-      await until("swapped after a second retrain", () => server.campaigns.loadedVersion(TENANT, "shop") === 3);
+      await until("swapped after a second retrain", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === 3);
       expect(await stored()).toEqual([2, 3]);
       const { runtime } = clients(server);
       const arn = `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/shop`;
       expect((await runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1", numResults: 3 }))).itemList).toHaveLength(3);
       await trainer.delete(TENANT, "shop");
       expect(await stored()).toEqual([]);
-      await until("unloaded after delete", () => server.campaigns.loadedVersion(TENANT, "shop") === undefined);
+      await until("unloaded after delete", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === undefined);
       expect((await errorOf(() => runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1" })))).name).toBe("ResourceNotFoundException");
     } finally {
       await cliStore.close();

@@ -17,7 +17,7 @@ import {
   type WriteSegmentRequest,
 } from "@aws-sdk/client-pinpoint";
 import { ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
-import { SegmentService } from "../../src/segments/service.js";
+import { SegmentService } from "../../src/pinpoint/segments/service.js";
 
 const TENANT = { accountId: "111122223333", region: "us-east-1" };
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

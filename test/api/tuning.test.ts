@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deserializeModel, synth } from "../../src/engine/index.js";
-import { CampaignTrainer } from "../../src/campaigns/training.js";
+import { CampaignTrainer } from "../../src/personalize/campaigns/training.js";
 import { ACCOUNT_A, STORE_KINDS, startTestServer, tempDir, type TestServer } from "../helpers.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
@@ -35,7 +35,7 @@ describe.each(STORE_KINDS)("campaign tuning on %s", (kind) => {
     const model = deserializeModel((await server.store.models.get(rec.modelKey))!);
     expect(model.data.params).toEqual(t.params);
     expect(model.nUsers).toBe(200); // retrained on all the data, not the search's training part
-    expect((await server.store.campaigns.get(TENANT, "tuned"))!.tuning).toEqual(t);
+    expect((await server.store.personalizeCampaigns.get(TENANT, "tuned"))!.tuning).toEqual(t);
 
     const again = await trainer.retrain(TENANT, "tuned", { seed: 1 });
     expect(again.tuning).toEqual(t);

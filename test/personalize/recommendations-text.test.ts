@@ -1,7 +1,7 @@
 /** GetRecommendations' body written as text must be byte for byte what JSON.stringify gives for the same list. */
 import { describe, expect, test } from "vitest";
 import type { Model } from "../../src/engine/index.js";
-import { recommendationsText, wireScore } from "../../src/personalize/recommendations-text.js";
+import { recommendationsText, wireScore } from "../../src/personalize/api/recommendations-text.js";
 
 const IDS = ["plain", 'with "quotes"', "back\\slash", "tab\tand\nnewline", "ünïcødé ✓", "\u0000\u001f", "emoji 🎬", "\ud800 lone surrogate", ""];
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { randomUUID } from "node:crypto";
 import type { OutboxInsert } from "../../src/store/outbox.js";
 import type { Store, Tenant } from "../../src/store/types.js";
-import { newMessageId } from "../../src/messaging/delivery/message-id.js";
+import { newMessageId } from "../../src/pinpoint/messaging/delivery/message-id.js";
 import { STORE_KINDS, suiteStore, type SuiteStore } from "../helpers.js";
 
 const T1: Tenant = { accountId: "111122223333", region: "us-east-1" };

@@ -1,0 +1,25 @@
+/** Amazon Personalize's runtime and events APIs (signing name `personalize`), served by the embedded engine. */
+import type { CampaignRegistry } from "../campaigns/registry.js";
+import type { ServiceModule } from "../../protocol/handler.js";
+import { serviceModel } from "../../protocol/model.js";
+import { loadServiceModel } from "../../protocol/service-models/load.js";
+import type { Store } from "../../store/types.js";
+import { eventHandlers } from "./events.js";
+import { runtimeHandlers } from "./runtime.js";
+
+export function personalizeModules(store: Store, registry: CampaignRegistry): ServiceModule[] {
+  const runtime = runtimeHandlers(registry);
+  const events = eventHandlers(store, registry);
+  return [
+    {
+      model: serviceModel(loadServiceModel("personalize-runtime"), { name: "personalize-runtime", title: "Amazon Personalize Runtime", signingName: "personalize" }, Object.keys(runtime)),
+      errorStyle: "personalize",
+      handlers: runtime,
+    },
+    {
+      model: serviceModel(loadServiceModel("personalize-events"), { name: "personalize-events", title: "Amazon Personalize Events", signingName: "personalize" }, Object.keys(events)),
+      errorStyle: "personalize",
+      handlers: events,
+    },
+  ];
+}

@@ -1,0 +1,57 @@
+/** Amazon Pinpoint (REST, signing name `mobiletargeting`): the operations pinrec serves. */
+import type { ServiceModule } from "../../protocol/handler.js";
+import { serviceModel } from "../../protocol/model.js";
+import { loadServiceModel } from "../../protocol/service-models/load.js";
+import type { RecommenderService } from "../recommenders/service.js";
+import { recommenderHandlers } from "./recommenders.js";
+import type { AppService } from "../apps/service.js";
+import type { EndpointService } from "../endpoints/service.js";
+import type { TemplateService } from "../templates/service.js";
+import { appHandlers } from "./apps.js";
+import { endpointHandlers } from "./endpoints.js";
+import { templateHandlers } from "./templates.js";
+import type { MessageService } from "../messaging/send.js";
+import { messageHandlers } from "./messages.js";
+import type { SegmentService } from "../segments/service.js";
+import { segmentHandlers } from "./segments.js";
+import type { ChannelService } from "../channels/service.js";
+import { channelHandlers } from "./channels.js";
+import type { ImportJobService } from "../segments/import-jobs.js";
+import { importJobHandlers } from "./import-jobs.js";
+import type { EventService } from "../events/service.js";
+import { eventHandlers } from "./events.js";
+import type { PinpointCampaignService } from "../campaigns/service.js";
+import { campaignHandlers } from "./campaigns.js";
+
+export interface PinpointDomain {
+  recommenders: RecommenderService;
+  apps?: AppService;
+  endpoints?: EndpointService;
+  templates?: TemplateService;
+  messages?: MessageService;
+  segments?: SegmentService;
+  channels?: ChannelService;
+  importJobs?: ImportJobService;
+  events?: EventService;
+  pinpointCampaigns?: PinpointCampaignService;
+}
+
+export function pinpointModule(domain: PinpointDomain): ServiceModule {
+  const handlers = {
+    ...recommenderHandlers(domain.recommenders),
+    ...(domain.apps && appHandlers(domain.apps)),
+    ...(domain.endpoints && endpointHandlers(domain.endpoints)),
+    ...(domain.templates && templateHandlers(domain.templates)),
+    ...(domain.messages && messageHandlers(domain.messages)),
+    ...(domain.segments && segmentHandlers(domain.segments)),
+    ...(domain.channels && channelHandlers(domain.channels)),
+    ...(domain.importJobs && importJobHandlers(domain.importJobs)),
+    ...(domain.events && eventHandlers(domain.events)),
+    ...(domain.pinpointCampaigns && campaignHandlers(domain.pinpointCampaigns)),
+  };
+  return {
+    model: serviceModel(loadServiceModel("pinpoint"), { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
+    errorStyle: "pinpoint",
+    handlers,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Delivery, assembled: the outbox sender the send pipeline calls and, when a transport is
+ * configured, the drainer that hands queued messages to SMTP (email) or the webhook (SMS, push).
+ * Without a transport for its channel, a message stays in the outbox, delivered there.
+ */
+import type { MessageSender } from "../contracts.js";
+import type { OutboxRepository } from "../../../store/outbox.js";
+import { OutboxDrainer, type DrainerOptions } from "./drainer.js";
+import { OutboxReader } from "./outbox-reader.js";
+import { OutboxSender } from "./outbox-sender.js";
+import { SmtpTransport } from "./smtp.js";
+import type { ChannelTransport } from "./transport.js";
+import { WebhookTransport } from "./webhook.js";
+
+export interface DeliveryOptions extends DrainerOptions {
+  /** `smtp://[user:pass@]host:port` or `smtps://…`: email goes out through this server. */
+  smtpUrl?: string;
+  /** SMS and push messages are POSTed here as signed JSON. */
+  webhookUrl?: string;
+  /** The webhook's HMAC-SHA256 signing secret (required with `webhookUrl`). */
+  webhookSecret?: string;
+  /** How long a webhook POST may take before it counts as a transient failure (default 30 s). */
+  webhookTimeoutMs?: number;
+  /** How long a silent SMTP connection may stall a send before it counts as a transient failure (default 30 s). */
+  smtpTimeoutMs?: number;
+}
+
+export class Delivery {
+  /** What SendMessages / SendUsersMessages (and campaigns) hand rendered messages to. */
+  readonly sender: MessageSender;
+  readonly drainer: OutboxDrainer;
+  /** Listing and reading stored messages (CLI and HTTP). */
+  readonly outbox: OutboxReader;
+
+  constructor(outbox: OutboxRepository, options: DeliveryOptions = {}) {
+    const transports: ChannelTransport[] = [];
+    if (options.smtpUrl) transports.push(new SmtpTransport(options.smtpUrl, { socketTimeoutMs: options.smtpTimeoutMs }));
+    if (options.webhookUrl) {
+      if (!options.webhookSecret) throw new Error("--webhook-url needs a signing secret: pass --webhook-secret or set PINREC_WEBHOOK_SECRET");
+      transports.push(new WebhookTransport(options.webhookUrl, options.webhookSecret, options.webhookTimeoutMs));
+    }
+    this.drainer = new OutboxDrainer(outbox, transports, options);
+    this.outbox = new OutboxReader(outbox);
+    this.sender = new OutboxSender(outbox, transports.flatMap((t) => t.channels), () => this.drainer.wake());
+  }
+
+  start(): void {
+    this.drainer.start();
+  }
+
+  /** Stops taking work and lets sends in flight finish, for at most `boundMs`. */
+  async stop(boundMs?: number): Promise<void> {
+    await this.drainer.stop(boundMs);
+  }
+}

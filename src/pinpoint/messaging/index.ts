@@ -1,0 +1,45 @@
+/**
+ * The send pipeline assembled from its backends, for the server and the CLI alike: the embedded
+ * engine for campaigns this pinrec serves and Amazon Personalize for the rest, the caller's
+ * transformer backend, and a message sender (absent for preview-only use).
+ */
+import type { CampaignRegistry } from "../../personalize/campaigns/registry.js";
+import type { RecommenderService } from "../recommenders/service.js";
+import type { Store } from "../../store/types.js";
+import type { TemplateService } from "../templates/service.js";
+import type { MessageSender, TransformerInvoker } from "./contracts.js";
+import { MessagePipeline } from "./pipeline.js";
+import { CampaignRecommendationProvider } from "./recommendations/engine.js";
+import { PersonalizeRecommendationProvider, type PersonalizeProviderOptions } from "./recommendations/personalize.js";
+import { MessageService } from "./send.js";
+
+export interface MessagingOptions {
+  /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
+  personalize?: PersonalizeProviderOptions;
+}
+
+export interface Messaging {
+  service: MessageService;
+  close(): Promise<void>;
+}
+
+export function createMessaging(
+  deps: { store: Store; personalizeCampaigns: CampaignRegistry; recommenders: RecommenderService; templates: TemplateService; transformer: TransformerInvoker; sender?: MessageSender },
+  opts: MessagingOptions = {},
+): Messaging {
+  const personalize = new PersonalizeRecommendationProvider(opts.personalize);
+  const pipeline = new MessagePipeline({
+    store: deps.store,
+    templates: deps.templates,
+    recommenders: deps.recommenders,
+    provider: new CampaignRecommendationProvider(deps.personalizeCampaigns, personalize),
+    transformer: deps.transformer,
+    ...(deps.sender && { sender: deps.sender }),
+  });
+  return {
+    service: new MessageService(pipeline),
+    async close() {
+      personalize.close();
+    },
+  };
+}

@@ -1,0 +1,355 @@
+/**
+ * Campaigns of the embedded engine, the events PutEvents records against them, and where their
+ * trained model files live. Written once against `SqlDb`, like every repository.
+ */
+import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { randomBytes } from "node:crypto";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./files.js";
+import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
+import type { Tenant } from "./tenant.js";
+import type { EventWeights } from "../engine/event-weights.js";
+import type { TuneResult } from "../engine/tune.js";
+
+export interface CampaignRecord {
+  name: string;
+  arn: string;
+  /** Personalize-style event tracker id that PutEvents names. */
+  trackingId: string;
+  /** The recipe the model was trained with, and the one asked for (`auto` resolves per data set). */
+  recipe: string;
+  recipeChoice: string;
+  /** Increases with each deployed model; servers reload when it changes. */
+  version: number;
+  /** Storage key of the deployed model. */
+  modelKey: string;
+  /** Storage key of the model deployed before it (kept for servers still loading it), if any. */
+  previousModelKey?: string;
+  /** The last event (by sequence) included in the deployed model's training data. */
+  eventsSeq: number;
+  interactionsFile: string;
+  itemsFile?: string;
+  /** How much each event counts, for training and for fold-in alike (absent: every event 1). */
+  eventWeights?: EventWeights;
+  /** The hyper-parameter search the deployed model's settings came from (every trial, the winner). */
+  tuning?: TuneResult;
+  stats: Record<string, number>;
+  creationDateTime: string;
+  lastUpdatedDateTime: string;
+}
+
+export interface CampaignEvent {
+  seq: number;
+  userId: string;
+  itemId: string | null;
+  eventType: string;
+  eventValue: number | null;
+  sentAt: string;
+}
+
+export interface CampaignVersion {
+  accountId: string;
+  region: string;
+  name: string;
+  version: number;
+}
+
+export type LeaseOperation = "create" | "retrain" | "delete";
+
+/** Who holds a campaign's lease, for what, and until when (ms since the epoch, database clock). */
+export interface CampaignLease {
+  owner: string;
+  operation: LeaseOperation;
+  expiresAt: number;
+}
+
+/** What a commit found instead of the state its caller started from. */
+export type CommitOutcome = "committed" | "lease-lost" | "exists" | "changed" | "missing";
+
+/**
+ * The database's clock in ms since the epoch: lease expiry is compared on one clock, so processes on
+ * machines whose clocks disagree still agree on whether a lease has expired.
+ */
+const NOW_MS = {
+  sqlite: "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)",
+  postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+};
+
+export class SqlPersonalizeCampaignRepository {
+  private readonly nowMs: string;
+
+  constructor(private readonly db: SqlDb) {
+    this.nowMs = NOW_MS[db.dialect];
+  }
+
+  /**
+   * Takes the campaign's lease for `ttlMs` unless another owner holds one that has not expired, in
+   * which case that holder is returned. Create, retrain and delete each hold it for their whole run,
+   * so they happen one at a time per campaign across every process on the database.
+   */
+  async acquireLease(t: Tenant, name: string, owner: string, operation: LeaseOperation, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }> {
+    return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
+      const row = await tx.get<{ owner: string; operation: LeaseOperation; expires_at: number | string; now: number | string }>(
+        `SELECT owner, operation, expires_at, ${this.nowMs} AS now FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?`,
+        [t.accountId, t.region, name],
+      );
+      if (row && row.owner !== owner && Number(row.expires_at) > Number(row.now)) {
+        return { acquired: false as const, holder: { owner: row.owner, operation: row.operation, expiresAt: Number(row.expires_at) } };
+      }
+      if (row) {
+        await tx.run(`UPDATE campaign_leases SET owner = ?, operation = ?, expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ?`, [
+          owner,
+          operation,
+          ttlMs,
+          t.accountId,
+          t.region,
+          name,
+        ]);
+      } else {
+        await tx.run(`INSERT INTO campaign_leases (account_id, region, name, owner, operation, expires_at) VALUES (?, ?, ?, ?, ?, ${this.nowMs} + ?)`, [
+          t.accountId,
+          t.region,
+          name,
+          owner,
+          operation,
+          ttlMs,
+        ]);
+      }
+      return { acquired: true as const };
+    });
+  }
+
+  /** Extends a lease this owner still holds; false once another owner has taken it over. */
+  async renewLease(t: Tenant, name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const { changes } = await this.db.run(`UPDATE campaign_leases SET expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ? AND owner = ?`, [
+      ttlMs,
+      t.accountId,
+      t.region,
+      name,
+      owner,
+    ]);
+    return changes === 1;
+  }
+
+  async releaseLease(t: Tenant, name: string, owner: string): Promise<void> {
+    await this.db.run("DELETE FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ? AND owner = ?", [t.accountId, t.region, name, owner]);
+  }
+
+  private async holds(tx: SqlExecutor, t: Tenant, name: string, owner: string): Promise<boolean> {
+    const row = await tx.get<{ owner: string }>("SELECT owner FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, name]);
+    return row?.owner === owner;
+  }
+
+  /**
+   * Deploys `rec` if `owner` still holds the campaign's lease and the campaign is as the caller
+   * found it: absent when `expectedVersion` is 0 (create), at that version otherwise (retrain).
+   * The model `rec.modelKey` names must already be stored, so no reader ever finds a record whose
+   * model is missing or belongs to another run.
+   */
+  async commit(t: Tenant, rec: CampaignRecord, owner: string, expectedVersion: number): Promise<CommitOutcome> {
+    return this.db.transaction(tenantLockKey("campaigns", t, rec.name), async (tx) => {
+      if (!(await this.holds(tx, t, rec.name, owner))) return "lease-lost";
+      const current = await tx.get<{ version: number | string }>("SELECT version FROM campaigns WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, rec.name]);
+      if (expectedVersion === 0) {
+        if (current) return "exists";
+        await tx.run("INSERT INTO campaigns (account_id, region, name, tracking_id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
+          t.accountId,
+          t.region,
+          rec.name,
+          rec.trackingId,
+          rec.version,
+          JSON.stringify(rec),
+        ]);
+        return "committed";
+      }
+      if (!current) return "missing";
+      if (Number(current.version) !== expectedVersion) return "changed";
+      await tx.run("UPDATE campaigns SET version = ?, tracking_id = ?, doc = ? WHERE account_id = ? AND region = ? AND name = ?", [
+        rec.version,
+        rec.trackingId,
+        JSON.stringify(rec),
+        t.accountId,
+        t.region,
+        rec.name,
+      ]);
+      return "committed";
+    });
+  }
+
+  async get(t: Tenant, name: string): Promise<CampaignRecord | undefined> {
+    const row = await this.db.get<{ doc: string }>("SELECT doc FROM campaigns WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, name]);
+    return row ? (JSON.parse(row.doc) as CampaignRecord) : undefined;
+  }
+
+  async getByTrackingId(trackingId: string): Promise<{ tenant: Tenant; campaign: CampaignRecord } | undefined> {
+    const row = await this.db.get<{ account_id: string; region: string; doc: string }>(
+      "SELECT account_id, region, doc FROM campaigns WHERE tracking_id = ?",
+      [trackingId],
+    );
+    return row ? { tenant: { accountId: row.account_id, region: row.region }, campaign: JSON.parse(row.doc) } : undefined;
+  }
+
+  async list(t?: Tenant): Promise<{ tenant: Tenant; campaign: CampaignRecord }[]> {
+    const rows = t
+      ? await this.db.all<{ account_id: string; region: string; doc: string }>("SELECT account_id, region, doc FROM campaigns WHERE account_id = ? AND region = ? ORDER BY seq", [t.accountId, t.region])
+      : await this.db.all<{ account_id: string; region: string; doc: string }>("SELECT account_id, region, doc FROM campaigns ORDER BY seq");
+    return rows.map((r) => ({ tenant: { accountId: r.account_id, region: r.region }, campaign: JSON.parse(r.doc) }));
+  }
+
+  /** Deployed versions of every campaign: what a server polls to notice new models. */
+  async versions(): Promise<CampaignVersion[]> {
+    const rows = await this.db.all<{ account_id: string; region: string; name: string; version: number | string }>("SELECT account_id, region, name, version FROM campaigns");
+    return rows.map((r) => ({ accountId: r.account_id, region: r.region, name: r.name, version: Number(r.version) }));
+  }
+
+  /** Deletes the campaign and its recorded events in one transaction, if `owner` holds its lease. */
+  async delete(t: Tenant, name: string, owner: string): Promise<CampaignRecord | "lease-lost" | undefined> {
+    return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
+      if (!(await this.holds(tx, t, name, owner))) return "lease-lost";
+      const row = await tx.get<{ doc: string }>("DELETE FROM campaigns WHERE account_id = ? AND region = ? AND name = ? RETURNING doc", [t.accountId, t.region, name]);
+      await tx.run("DELETE FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?", [t.accountId, t.region, name]);
+      return row ? (JSON.parse(row.doc) as CampaignRecord) : undefined;
+    });
+  }
+
+  /**
+   * Records events. Inserts for one campaign are serialised, so sequence order is commit order and
+   * a reader that resumes after the last sequence it saw never skips one.
+   */
+  async addEvents(t: Tenant, name: string, events: Omit<CampaignEvent, "seq">[]): Promise<void> {
+    await this.db.transaction(tenantLockKey("campaign-events", t, name), async (tx) => {
+      for (const e of events) {
+        await tx.run("INSERT INTO campaign_events (account_id, region, campaign, user_id, item_id, event_type, event_value, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+          t.accountId,
+          t.region,
+          name,
+          e.userId,
+          e.itemId,
+          e.eventType,
+          e.eventValue,
+          e.sentAt,
+        ]);
+      }
+    });
+  }
+
+  async eventsAfter(t: Tenant, name: string, seq: number, limit = 10_000): Promise<CampaignEvent[]> {
+    const rows = await this.db.all<{ seq: number | string; user_id: string; item_id: string | null; event_type: string; event_value: number | null; sent_at: string }>(
+      "SELECT seq, user_id, item_id, event_type, event_value, sent_at FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ? AND seq > ? ORDER BY seq LIMIT ?",
+      [t.accountId, t.region, name, seq, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, itemId: r.item_id, eventType: r.event_type, eventValue: r.event_value === null ? null : Number(r.event_value), sentAt: r.sent_at }));
+  }
+
+  async lastEventSeq(t: Tenant, name: string): Promise<number> {
+    const row = await this.db.get<{ s: number | string | null }>("SELECT MAX(seq) AS s FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?", [t.accountId, t.region, name]);
+    return Number(row?.s ?? 0);
+  }
+}
+
+/** Where trained model files live: the data dir for SQLite setups, the database for PostgreSQL ones. */
+export interface ModelBlobStore {
+  put(key: string, bytes: Buffer): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  delete(key: string): Promise<void>;
+  /** Keys stored under `prefix/`. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes everything under `prefix/` (with files, the directory itself and any temporary files). */
+  deleteAll(prefix: string): Promise<void>;
+}
+
+const SAFE_KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+function checkKey(key: string): void {
+  if (!SAFE_KEY.test(key) || key.split("/").some((p) => p === "." || p === "..")) throw new Error(`invalid model key ${key}`);
+}
+
+export class FileModelBlobStore implements ModelBlobStore {
+  constructor(private readonly root: string) {}
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    checkKey(key);
+    const path = join(this.root, `${key}.bin`);
+    await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+    const tmp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await writeFile(tmp, bytes, { flush: true, mode: PRIVATE_FILE_MODE });
+      await rename(tmp, path); // readers see the old file or the new one, never half of one
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {}); // e.g. a full disk: leave nothing behind
+      const e = err as NodeJS.ErrnoException;
+      if (e && typeof e === "object" && e.path === undefined) e.path = path; // say which file (a failed write names none)
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    checkKey(key);
+    try {
+      return await readFile(join(this.root, `${key}.bin`));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    await rm(join(this.root, `${key}.bin`), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    checkKey(prefix);
+    const dir = join(this.root, prefix);
+    const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return [] as string[];
+      throw err;
+    });
+    return names.filter((n) => n.endsWith(".bin")).map((n) => `${prefix}/${n.slice(0, -".bin".length)}`);
+  }
+
+  async deleteAll(prefix: string): Promise<void> {
+    checkKey(prefix);
+    await rm(join(this.root, prefix), { recursive: true, force: true });
+    // Parents left empty (the tenant's region and account directories) go too.
+    for (let dir = dirname(join(this.root, prefix)); relative(this.root, dir) !== "" && !relative(this.root, dir).startsWith(".."); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or already gone): stop climbing
+      }
+    }
+  }
+}
+
+export class SqlModelBlobStore implements ModelBlobStore {
+  constructor(private readonly db: SqlDb) {}
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    checkKey(key);
+    await this.db.run("INSERT INTO model_blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes", [key, bytes]);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    checkKey(key);
+    const row = await this.db.get<{ bytes: Buffer }>("SELECT bytes FROM model_blobs WHERE key = ?", [key]);
+    return row ? Buffer.from(row.bytes) : undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    await this.db.run("DELETE FROM model_blobs WHERE key = ?", [key]);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    checkKey(prefix);
+    // substr rather than LIKE: names may contain '_', which LIKE reads as a wildcard.
+    const rows = await this.db.all<{ key: string }>("SELECT key FROM model_blobs WHERE substr(key, 1, ?) = ? ORDER BY key", [prefix.length + 1, `${prefix}/`]);
+    return rows.map((r) => r.key);
+  }
+
+  async deleteAll(prefix: string): Promise<void> {
+    checkKey(prefix);
+    await this.db.run("DELETE FROM model_blobs WHERE substr(key, 1, ?) = ?", [prefix.length + 1, `${prefix}/`]);
+  }
+}
