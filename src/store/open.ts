@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { FileModelBlobStore, SqlPersonalizeCampaignRepository, SqlModelBlobStore } from "./personalize-campaigns.js";
+import { SqlPersonalizeCampaignRepository } from "./personalize-campaigns.js";
+import { FileModelBlobStore, SqlModelBlobStore } from "./model-blobs.js";
 import { SqlAppRepository } from "./apps.js";
 import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";

@@ -2,7 +2,8 @@
  * The store's one interface: every repository, each declared beside its SQL implementation, for
  * SQLite and PostgreSQL alike (sqlite.ts, postgres.ts), checked by one contract suite.
  */
-import type { ModelBlobStore, SqlPersonalizeCampaignRepository } from "./personalize-campaigns.js";
+import type { SqlPersonalizeCampaignRepository } from "./personalize-campaigns.js";
+import type { ModelBlobStore } from "./model-blobs.js";
 import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
 import type { OutboxRepository } from "./outbox.js";
