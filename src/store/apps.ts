@@ -1,7 +1,7 @@
 /** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
 import { JsonText } from "../shared/json-text.js";
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
-import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
+import { pageOfDocs, tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./tenant.js";
 
 type Doc = ApplicationResponse;
@@ -20,6 +20,11 @@ export interface AppRepository {
 /** Serialises every write that touches one app (endpoint writes, app deletion) across processes. */
 export function appLockKey(t: Tenant, appId: string): string {
   return tenantLockKey("app", t, appId);
+}
+
+/** Whether the app exists; writes to an app's resources check it under the app's lock (appLockKey). */
+export async function appExists(tx: SqlExecutor, t: Tenant, appId: string): Promise<boolean> {
+  return (await tx.get("SELECT 1 AS x FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, appId])) !== undefined;
 }
 
 export class SqlAppRepository implements AppRepository {

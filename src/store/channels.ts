@@ -1,6 +1,5 @@
 /** An app's channel settings (email, SMS, …): one JSON document per (app, channel type). */
-import { appLockKey } from "./apps.js";
-import { appExists } from "./endpoints.js";
+import { appExists, appLockKey } from "./apps.js";
 import type { SqlDb } from "./sql.js";
 import type { Tenant } from "./tenant.js";
 

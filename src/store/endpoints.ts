@@ -4,7 +4,7 @@
  * all-or-nothing and concurrent writers to one app (or a concurrent DeleteApp) stay exact.
  */
 import type { EndpointResponse } from "@aws-sdk/client-pinpoint";
-import { appLockKey } from "./apps.js";
+import { appExists, appLockKey } from "./apps.js";
 import { writeFacts } from "./endpoint-facts.js";
 import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./tenant.js";
@@ -116,10 +116,6 @@ export class SqlEndpointRepository implements EndpointRepository {
       return byKey(rows);
     });
   }
-}
-
-export async function appExists(tx: SqlExecutor, t: Tenant, appId: string): Promise<boolean> {
-  return (await tx.get("SELECT 1 AS x FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, appId])) !== undefined;
 }
 
 /**

@@ -5,8 +5,7 @@
  * belongs to, so the scheduler never sees a version without its schedule.
  */
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
-import { appLockKey } from "./apps.js";
-import { appExists } from "./endpoints.js";
+import { appExists, appLockKey } from "./apps.js";
 import { marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./types.js";
 

@@ -4,8 +4,8 @@
  * (see segment-query.ts), a page at a time in endpoint-key order.
  */
 import type { EndpointResponse, SegmentResponse } from "@aws-sdk/client-pinpoint";
-import { appLockKey } from "./apps.js";
-import { appExists, endpointKey, writePlan, type EndpointWritePlan } from "./endpoints.js";
+import { appExists, appLockKey } from "./apps.js";
+import { endpointKey, writePlan, type EndpointWritePlan } from "./endpoints.js";
 import { compileCriteria, type Criteria } from "./segment-query.js";
 import { chunks, marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./tenant.js";
