@@ -19,7 +19,7 @@
  */
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
 import { compileCriteria, type Criteria } from "./segment-query.js";
-import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
+import { APP_SCOPE, chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./types.js";
 
 export interface DueCampaign {
@@ -112,8 +112,6 @@ export interface BatchOutput {
 /** At most this many distinct failure reasons are kept on an activity. */
 const MAX_REASONS = 5;
 
-const RUN_SCOPE = "account_id = ? AND region = ? AND app_id = ?";
-
 interface RunRow {
   seq: number | string;
   account_id: string;
@@ -165,7 +163,7 @@ export class SqlPinpointCampaignRunRepository {
    */
   async fire(due: DueCampaign, next: number | undefined, run: NewRun): Promise<boolean> {
     return this.db.transaction(null, async (tx) => {
-      const { changes } = await tx.run(`UPDATE message_campaigns SET next_run_at = ? WHERE ${RUN_SCOPE} AND id = ? AND next_run_at = ? AND version = ?`, [
+      const { changes } = await tx.run(`UPDATE message_campaigns SET next_run_at = ? WHERE ${APP_SCOPE} AND id = ? AND next_run_at = ? AND version = ?`, [
         next ?? null,
         due.tenant.accountId,
         due.tenant.region,
@@ -354,14 +352,14 @@ export class SqlPinpointCampaignRunRepository {
 
   private async editActivity(tx: SqlExecutor, run: CampaignRun, activityId: string, edit: (doc: ActivityResponse) => ActivityResponse | undefined): Promise<void> {
     const scope = [run.tenant.accountId, run.tenant.region, run.appId, run.campaignId, activityId];
-    const row = await tx.get<{ doc: string }>(`SELECT doc FROM campaign_activities WHERE ${RUN_SCOPE} AND campaign_id = ? AND id = ?`, scope);
+    const row = await tx.get<{ doc: string }>(`SELECT doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, scope);
     if (!row) return;
     const doc = edit(JSON.parse(row.doc) as ActivityResponse);
-    if (doc) await tx.run(`UPDATE campaign_activities SET state = ?, doc = ? WHERE ${RUN_SCOPE} AND campaign_id = ? AND id = ?`, [doc.State, JSON.stringify(doc), ...scope]);
+    if (doc) await tx.run(`UPDATE campaign_activities SET state = ?, doc = ? WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, [doc.State, JSON.stringify(doc), ...scope]);
   }
 
   async activity(tenant: Tenant, appId: string, campaignId: string, activityId: string): Promise<ActivityResponse | undefined> {
-    const row = await this.db.get<{ doc: string }>(`SELECT doc FROM campaign_activities WHERE ${RUN_SCOPE} AND campaign_id = ? AND id = ?`, [
+    const row = await this.db.get<{ doc: string }>(`SELECT doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, [
       tenant.accountId,
       tenant.region,
       appId,
@@ -378,7 +376,7 @@ export class SqlPinpointCampaignRunRepository {
   async takeRate(tenant: Tenant, appId: string, campaignId: string, perSecond: number, windowStart: number, wanted: number): Promise<number> {
     const key = [tenant.accountId, tenant.region, appId, campaignId];
     return this.db.transaction(`campaign_send_rates:${key.join(":")}`, async (tx) => {
-      const row = await tx.get<{ window_start: number | string; used: number | string }>(`SELECT window_start, used FROM campaign_send_rates WHERE ${RUN_SCOPE} AND campaign_id = ?`, key);
+      const row = await tx.get<{ window_start: number | string; used: number | string }>(`SELECT window_start, used FROM campaign_send_rates WHERE ${APP_SCOPE} AND campaign_id = ?`, key);
       const used = row && Number(row.window_start) === windowStart ? Number(row.used) : 0;
       const grant = Math.max(0, Math.min(wanted, perSecond - used));
       if (grant === 0) return 0;
@@ -400,7 +398,7 @@ export class SqlPinpointCampaignRunRepository {
     for (const part of chunks(endpointIds, 200)) {
       const rows = await this.db.all<{ endpoint_id: string; total: number | string; daily: number | string }>(
         `SELECT endpoint_id, COUNT(*) AS total, SUM(CASE WHEN sent_at >= ? THEN 1 ELSE 0 END) AS daily FROM campaign_endpoint_sends
-         WHERE ${RUN_SCOPE} AND campaign_id = ? AND activity_id <> ? AND endpoint_id IN (${marks(part.length)}) GROUP BY endpoint_id`,
+         WHERE ${APP_SCOPE} AND campaign_id = ? AND activity_id <> ? AND endpoint_id IN (${marks(part.length)}) GROUP BY endpoint_id`,
         [dayStart, tenant.accountId, tenant.region, appId, campaignId, activityId, ...part],
       );
       for (const r of rows) out.set(r.endpoint_id, { total: Number(r.total), daily: Number(r.daily) });

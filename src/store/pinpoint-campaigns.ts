@@ -6,7 +6,7 @@
  */
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
 import { appExists, appLockKey } from "./apps.js";
-import { marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
+import { APP_SCOPE, marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./types.js";
 
 type Doc = CampaignResponse;
@@ -81,7 +81,6 @@ export interface PinpointCampaignRepository {
   eventCampaigns(tenant: Tenant, appId: string): Promise<Doc[]>;
 }
 
-const SCOPE = "account_id = ? AND region = ? AND app_id = ?";
 const HEAD_COLUMNS = "seq, doc, next_run_at";
 /** Enough campaigns of one app to scan for the ones on a segment or fired by events. */
 const SCAN_BATCH = 500;
@@ -130,19 +129,19 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
   async get(t: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined> {
     const row =
       version === undefined
-        ? await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaigns WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
-        : await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaign_versions WHERE ${SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
+        ? await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
+        : await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaign_versions WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
   }
 
   async head(t: Tenant, appId: string, id: string): Promise<StoredCampaign | undefined> {
-    const row = await this.db.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+    const row = await this.db.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
     if (!row) return undefined;
     return (await this.withRuns(this.db, t, appId, [row]))[0];
   }
 
   async list(t: Tenant, appId: string, after: number, limit: number): Promise<Page<StoredCampaign>> {
-    const rows = await this.db.all<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${SCOPE} AND seq > ? ORDER BY seq LIMIT ?`, [
+    const rows = await this.db.all<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`, [
       t.accountId,
       t.region,
       appId,
@@ -162,13 +161,13 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
     if (rows.length === 0) return [];
     const docs = rows.map((r) => JSON.parse(r.doc) as Doc);
     const segmentIds = [...new Set(docs.map((d) => d.SegmentId!))];
-    const segments = await db.all<{ id: string }>(`SELECT id FROM segments WHERE ${SCOPE} AND id IN (${marks(segmentIds.length)})`, [t.accountId, t.region, appId, ...segmentIds]);
+    const segments = await db.all<{ id: string }>(`SELECT id FROM segments WHERE ${APP_SCOPE} AND id IN (${marks(segmentIds.length)})`, [t.accountId, t.region, appId, ...segmentIds]);
     const existing = new Set(segments.map((s) => s.id));
     const states = UNFINISHED_ACTIVITY_STATES;
     const summaries = await db.all<RunRow>(
       `SELECT campaign_id, ${this.treatmentOf} AS treatment_id, COUNT(*) AS runs,
               SUM(CASE WHEN state IN (${marks(states.length)}) THEN 1 ELSE 0 END) AS unfinished
-         FROM campaign_activities WHERE ${SCOPE} AND campaign_id IN (${marks(rows.length)})
+         FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id IN (${marks(rows.length)})
         GROUP BY campaign_id, ${this.treatmentOf}`,
       [...states, t.accountId, t.region, appId, ...rows.map((r) => r.id)],
     );
@@ -194,7 +193,7 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
 
   async versions(t: Tenant, appId: string, id: string, after: number, limit: number): Promise<Page<Doc>> {
     const rows = await this.db.all<{ seq: number | string; doc: string }>(
-      `SELECT version AS seq, doc FROM message_campaign_versions WHERE ${SCOPE} AND id = ? AND version > ? ORDER BY version LIMIT ?`,
+      `SELECT version AS seq, doc FROM message_campaign_versions WHERE ${APP_SCOPE} AND id = ? AND version > ? ORDER BY version LIMIT ?`,
       [t.accountId, t.region, appId, id, after, limit + 1],
     );
     return pageOfDocs<Doc>(rows, limit);
@@ -203,14 +202,14 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
   async appendVersion(t: Tenant, doc: Doc, expectedVersion: number, next: NextRun): Promise<"ok" | "not-found" | "stale"> {
     const appId = doc.ApplicationId!;
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const head = await tx.get<{ version: number | string }>(`SELECT version FROM message_campaigns WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
+      const head = await tx.get<{ version: number | string }>(`SELECT version FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
       if (!head) return "not-found";
       if (Number(head.version) !== expectedVersion) return "stale";
       const json = JSON.stringify(doc);
       if (next === "unchanged") {
-        await tx.run(`UPDATE message_campaigns SET version = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
+        await tx.run(`UPDATE message_campaigns SET version = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
       } else {
-        await tx.run(`UPDATE message_campaigns SET version = ?, next_run_at = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [
+        await tx.run(`UPDATE message_campaigns SET version = ?, next_run_at = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [
           doc.Version,
           next.at ?? null,
           json,
@@ -227,18 +226,18 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
 
   async delete(t: Tenant, appId: string, id: string): Promise<StoredCampaign | undefined> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const row = await tx.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      const row = await tx.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
       if (!row) return undefined;
       const [stored] = await this.withRuns(tx, t, appId, [row]);
       // Versions and activities go with the head (ON DELETE CASCADE).
-      await tx.run(`DELETE FROM message_campaigns WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      await tx.run(`DELETE FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
       return stored;
     });
   }
 
   async activities(t: Tenant, appId: string, campaignId: string, after: number, limit: number): Promise<Page<ActivityResponse>> {
     const rows = await this.db.all<{ seq: number | string; doc: string }>(
-      `SELECT seq, doc FROM campaign_activities WHERE ${SCOPE} AND campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      `SELECT seq, doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       [t.accountId, t.region, appId, campaignId, after, limit + 1],
     );
     return pageOfDocs<ActivityResponse>(rows, limit);
@@ -266,7 +265,7 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
     const out: Doc[] = [];
     let after = 0;
     for (;;) {
-      const rows = await this.db.all<{ seq: number | string; doc: string }>(`SELECT seq, doc FROM message_campaigns WHERE ${SCOPE} AND seq > ? ORDER BY seq LIMIT ?`, [
+      const rows = await this.db.all<{ seq: number | string; doc: string }>(`SELECT seq, doc FROM message_campaigns WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`, [
         t.accountId,
         t.region,
         appId,

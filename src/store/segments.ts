@@ -7,7 +7,7 @@ import type { EndpointResponse, SegmentResponse } from "@aws-sdk/client-pinpoint
 import { appExists, appLockKey } from "./apps.js";
 import { endpointKey, writePlan, type EndpointWritePlan } from "./endpoints.js";
 import { compileCriteria, type Criteria } from "./segment-query.js";
-import { chunks, marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
+import { APP_SCOPE, chunks, marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Page, Tenant } from "./tenant.js";
 
 type Doc = SegmentResponse;
@@ -52,7 +52,6 @@ export interface SegmentRepository {
   members(tenant: Tenant, appId: string, criteria: Criteria, endpointIds: string[]): Promise<EndpointResponse[]>;
 }
 
-const SCOPE = "account_id = ? AND region = ? AND app_id = ?";
 const MEMBER_ROWS = 200;
 /** Imports of at least this many endpoints refresh PostgreSQL's planner statistics. */
 const ANALYZE_AFTER = 1000;
@@ -101,8 +100,8 @@ export class SqlSegmentRepository implements SegmentRepository {
       for (const channel of members.values()) if (channel !== undefined) counts.channels[channel] = (counts.channels[channel] ?? 0) + 1;
       const final = segment.finish(counts);
       const json = JSON.stringify(final);
-      await tx.run(`UPDATE segments SET doc = ? WHERE ${SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, final.Id]);
-      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${SCOPE} AND id = ? AND version = ?`, [json, t.accountId, t.region, appId, final.Id, final.Version]);
+      await tx.run(`UPDATE segments SET doc = ? WHERE ${APP_SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, final.Id]);
+      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [json, t.accountId, t.region, appId, final.Id, final.Version]);
       return { segment: final };
     });
   }
@@ -110,14 +109,14 @@ export class SqlSegmentRepository implements SegmentRepository {
   async get(t: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined> {
     const row =
       version === undefined
-        ? await this.db.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
-        : await this.db.get<{ doc: string }>(`SELECT doc FROM segment_versions WHERE ${SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
+        ? await this.db.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
+        : await this.db.get<{ doc: string }>(`SELECT doc FROM segment_versions WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
   }
 
   async list(t: Tenant, appId: string, after: number, limit: number): Promise<Page<Doc>> {
     const rows = await this.db.all<{ seq: number | string; doc: string }>(
-      `SELECT seq, doc FROM segments WHERE ${SCOPE} AND seq > ? ORDER BY seq LIMIT ?`,
+      `SELECT seq, doc FROM segments WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`,
       [t.accountId, t.region, appId, after, limit + 1],
     );
     return pageOfDocs<Doc>(rows, limit);
@@ -125,7 +124,7 @@ export class SqlSegmentRepository implements SegmentRepository {
 
   async versions(t: Tenant, appId: string, id: string, after: number, limit: number): Promise<Page<Doc>> {
     const rows = await this.db.all<{ seq: number | string; doc: string }>(
-      `SELECT version AS seq, doc FROM segment_versions WHERE ${SCOPE} AND id = ? AND version > ? ORDER BY version LIMIT ?`,
+      `SELECT version AS seq, doc FROM segment_versions WHERE ${APP_SCOPE} AND id = ? AND version > ? ORDER BY version LIMIT ?`,
       [t.accountId, t.region, appId, id, after, limit + 1],
     );
     return pageOfDocs<Doc>(rows, limit);
@@ -134,11 +133,11 @@ export class SqlSegmentRepository implements SegmentRepository {
   async appendVersion(t: Tenant, doc: Doc, expectedVersion: number): Promise<"ok" | "not-found" | "stale"> {
     const appId = doc.ApplicationId!;
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const head = await tx.get<{ version: number | string }>(`SELECT version FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
+      const head = await tx.get<{ version: number | string }>(`SELECT version FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
       if (!head) return "not-found";
       if (Number(head.version) !== expectedVersion) return "stale";
       const json = JSON.stringify(doc);
-      await tx.run(`UPDATE segments SET version = ?, doc = ? WHERE ${SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
+      await tx.run(`UPDATE segments SET version = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
       await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, appId, doc.Id, doc.Version, json]);
       return "ok";
     });
@@ -146,10 +145,10 @@ export class SqlSegmentRepository implements SegmentRepository {
 
   async delete(t: Tenant, appId: string, id: string): Promise<Doc | undefined> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const row = await tx.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      const row = await tx.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
       if (!row) return undefined;
       // Versions and members go with the head (ON DELETE CASCADE).
-      await tx.run(`DELETE FROM segments WHERE ${SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      await tx.run(`DELETE FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
       return JSON.parse(row.doc) as Doc;
     });
   }

@@ -45,6 +45,9 @@ export function tenantLockKey(table: string, t: { accountId: string; region: str
   return `${table}:${t.accountId}:${t.region}${name === undefined ? "" : `:${name}`}`;
 }
 
+/** The WHERE condition that scopes a row to one app of one tenant: bind account id, region, app id. */
+export const APP_SCOPE = "account_id = ? AND region = ? AND app_id = ?";
+
 /** `?, ?, …` for an `IN (…)` list of `n` values. */
 export const marks = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
