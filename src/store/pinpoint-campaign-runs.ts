@@ -20,7 +20,7 @@
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
 import { compileCriteria, type Criteria } from "./segment-query.js";
 import { APP_SCOPE, chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
-import type { Tenant } from "./types.js";
+import type { Tenant } from "./tenant.js";
 
 export interface DueCampaign {
   tenant: Tenant;

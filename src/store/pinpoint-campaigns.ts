@@ -7,7 +7,7 @@
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
 import { appExists, appLockKey } from "./apps.js";
 import { APP_SCOPE, marks, pageOfDocs, type SqlDb, type SqlExecutor } from "./sql.js";
-import type { Page, Tenant } from "./types.js";
+import type { Page, Tenant } from "./tenant.js";
 
 type Doc = CampaignResponse;
 
