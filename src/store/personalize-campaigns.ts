@@ -62,6 +62,42 @@ export interface CampaignLease {
 /** What a commit found instead of the state its caller started from. */
 export type CommitOutcome = "committed" | "lease-lost" | "exists" | "changed" | "missing";
 
+export interface PersonalizeCampaignRepository {
+  /**
+   * Takes the campaign's lease for `ttlMs` unless another owner holds one that has not expired, in
+   * which case that holder is returned. Create, retrain and delete each hold it for their whole run,
+   * so they happen one at a time per campaign across every process on the database.
+   */
+  acquireLease(tenant: Tenant, name: string, owner: string, operation: LeaseOperation, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }>;
+  /** Extends a lease this owner still holds; false once another owner has taken it over. */
+  renewLease(tenant: Tenant, name: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(tenant: Tenant, name: string, owner: string): Promise<void>;
+  /**
+   * Deploys `rec` if `owner` still holds the campaign's lease and the campaign is as the caller
+   * found it: absent when `expectedVersion` is 0 (create), at that version otherwise (retrain).
+   * The model `rec.modelKey` names must already be stored, so no reader ever finds a record whose
+   * model is missing or belongs to another run.
+   */
+  commit(tenant: Tenant, rec: CampaignRecord, owner: string, expectedVersion: number): Promise<CommitOutcome>;
+  get(tenant: Tenant, name: string): Promise<CampaignRecord | undefined>;
+  getByTrackingId(trackingId: string): Promise<{ tenant: Tenant; campaign: CampaignRecord } | undefined>;
+  /** The tenant's campaigns (every tenant's when `tenant` is undefined), in creation order. */
+  list(tenant?: Tenant): Promise<{ tenant: Tenant; campaign: CampaignRecord }[]>;
+  /** Deployed versions of every campaign: what a server polls to notice new models. */
+  versions(): Promise<CampaignVersion[]>;
+  /** Deletes the campaign and its recorded events in one transaction, if `owner` holds its lease. */
+  delete(tenant: Tenant, name: string, owner: string): Promise<CampaignRecord | "lease-lost" | undefined>;
+  /**
+   * Records events. Inserts for one campaign are serialised, so sequence order is commit order and
+   * a reader that resumes after the last sequence it saw never skips one.
+   */
+  addEvents(tenant: Tenant, name: string, events: Omit<CampaignEvent, "seq">[]): Promise<void>;
+  /** Up to `limit` (default 10,000) of the campaign's events after sequence `seq`, in sequence order. */
+  eventsAfter(tenant: Tenant, name: string, seq: number, limit?: number): Promise<CampaignEvent[]>;
+  /** The sequence of the campaign's last recorded event; 0 when it has none. */
+  lastEventSeq(tenant: Tenant, name: string): Promise<number>;
+}
+
 /**
  * The database's clock in ms since the epoch: lease expiry is compared on one clock, so processes on
  * machines whose clocks disagree still agree on whether a lease has expired.
@@ -71,18 +107,13 @@ const NOW_MS = {
   postgres: "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
 };
 
-export class SqlPersonalizeCampaignRepository {
+export class SqlPersonalizeCampaignRepository implements PersonalizeCampaignRepository {
   private readonly nowMs: string;
 
   constructor(private readonly db: SqlDb) {
     this.nowMs = NOW_MS[db.dialect];
   }
 
-  /**
-   * Takes the campaign's lease for `ttlMs` unless another owner holds one that has not expired, in
-   * which case that holder is returned. Create, retrain and delete each hold it for their whole run,
-   * so they happen one at a time per campaign across every process on the database.
-   */
   async acquireLease(t: Tenant, name: string, owner: string, operation: LeaseOperation, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }> {
     return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
       const row = await tx.get<{ owner: string; operation: LeaseOperation; expires_at: number | string; now: number | string }>(
@@ -115,7 +146,6 @@ export class SqlPersonalizeCampaignRepository {
     });
   }
 
-  /** Extends a lease this owner still holds; false once another owner has taken it over. */
   async renewLease(t: Tenant, name: string, owner: string, ttlMs: number): Promise<boolean> {
     const { changes } = await this.db.run(`UPDATE campaign_leases SET expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ? AND owner = ?`, [
       ttlMs,
@@ -136,12 +166,6 @@ export class SqlPersonalizeCampaignRepository {
     return row?.owner === owner;
   }
 
-  /**
-   * Deploys `rec` if `owner` still holds the campaign's lease and the campaign is as the caller
-   * found it: absent when `expectedVersion` is 0 (create), at that version otherwise (retrain).
-   * The model `rec.modelKey` names must already be stored, so no reader ever finds a record whose
-   * model is missing or belongs to another run.
-   */
   async commit(t: Tenant, rec: CampaignRecord, owner: string, expectedVersion: number): Promise<CommitOutcome> {
     return this.db.transaction(tenantLockKey("campaigns", t, rec.name), async (tx) => {
       if (!(await this.holds(tx, t, rec.name, owner))) return "lease-lost";
@@ -192,13 +216,11 @@ export class SqlPersonalizeCampaignRepository {
     return rows.map((r) => ({ tenant: { accountId: r.account_id, region: r.region }, campaign: JSON.parse(r.doc) }));
   }
 
-  /** Deployed versions of every campaign: what a server polls to notice new models. */
   async versions(): Promise<CampaignVersion[]> {
     const rows = await this.db.all<{ account_id: string; region: string; name: string; version: number | string }>("SELECT account_id, region, name, version FROM campaigns");
     return rows.map((r) => ({ accountId: r.account_id, region: r.region, name: r.name, version: Number(r.version) }));
   }
 
-  /** Deletes the campaign and its recorded events in one transaction, if `owner` holds its lease. */
   async delete(t: Tenant, name: string, owner: string): Promise<CampaignRecord | "lease-lost" | undefined> {
     return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
       if (!(await this.holds(tx, t, name, owner))) return "lease-lost";
@@ -208,10 +230,6 @@ export class SqlPersonalizeCampaignRepository {
     });
   }
 
-  /**
-   * Records events. Inserts for one campaign are serialised, so sequence order is commit order and
-   * a reader that resumes after the last sequence it saw never skips one.
-   */
   async addEvents(t: Tenant, name: string, events: Omit<CampaignEvent, "seq">[]): Promise<void> {
     await this.db.transaction(tenantLockKey("campaign-events", t, name), async (tx) => {
       for (const e of events) {

@@ -109,6 +109,61 @@ export interface BatchOutput {
   localTime: boolean;
 }
 
+export interface PinpointCampaignRunRepository {
+  /** Campaigns whose next run is due at `now`, the longest due first. */
+  due(now: number, limit: number): Promise<DueCampaign[]>;
+  /**
+   * Starts the due run of `due` if its `next_run_at` and version are still what the caller read,
+   * moving `next_run_at` to `next` (undefined: no further run). False when another process fired
+   * it first, or the campaign changed meanwhile.
+   */
+  fire(due: DueCampaign, next: number | undefined, run: NewRun): Promise<boolean>;
+  /** Starts a run that no schedule fired (an EVENT campaign's); false when a run with its key exists. */
+  start(run: NewRun): Promise<boolean>;
+  /** Claims up to `limit` due batches (queued, or claimed under a lease that ran out). */
+  claim(token: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedBatch[]>;
+  /** Extends the lease of the batches still claimed under `token`; how many were. */
+  renew(token: string, leaseUntil: number): Promise<number>;
+  /** Puts a claimed batch back in the queue, due again at `dueAt` (a retry after a failure); false when the claim was lost. */
+  release(batch: ClaimedBatch, dueAt: number): Promise<boolean>;
+  /** The run `seq` names (ClaimedBatch.runSeq). */
+  run(seq: number): Promise<CampaignRun | undefined>;
+  /**
+   * The keys of up to `limit` endpoints matching `criteria` after `after`, in key order: read from
+   * the primary key alone, so a batch can cut the ranges of the batches after it cheaply.
+   */
+  segmentKeys(tenant: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<string[]>;
+  /**
+   * Fixes a claimed segment batch's range to end at `untils[0]`, queues fixed ranges ending at each
+   * further key of `untils`, and, when `more`, an open batch after the last, in one transaction, so
+   * other processes can take the ranges ahead at once. False when the claim was lost (another
+   * process has the batch now). Ordinals follow from the range, so a re-run queues nothing twice.
+   */
+  fixRanges(batch: ClaimedBatch, untils: string[], more: boolean, now: number): Promise<boolean>;
+  /** Moves the run's PENDING activities to RUNNING with their Start time. */
+  markRunning(run: CampaignRun, startIso: string): Promise<void>;
+  /**
+   * Finishes a claimed batch: adds `tallies` to the run's activities and marks the batch done, if
+   * `token` still holds it (false otherwise: the batch is another process's now, and counts
+   * there). When it was the run's last open batch, the activities become COMPLETED at `endIso`.
+   */
+  finish(batch: ClaimedBatch, run: CampaignRun, tallies: Map<string, ActivityTally>, endIso: string, output?: BatchOutput): Promise<boolean>;
+  /** One activity of the campaign, as its runs have left it. */
+  activity(tenant: Tenant, appId: string, campaignId: string, activityId: string): Promise<ActivityResponse | undefined>;
+  /**
+   * Grants up to `wanted` sends of the campaign's `perSecond` in the one-second window starting at
+   * `windowStart`, shared by every process on the database; 0 when the window is used up.
+   */
+  takeRate(tenant: Tenant, appId: string, campaignId: string, perSecond: number, windowStart: number, wanted: number): Promise<number>;
+  /**
+   * Messages this campaign sent each endpoint, other than through `activityId`: in all (`total`)
+   * and since `dayStart` (`daily`), for Limits.Total and Limits.Daily.
+   */
+  endpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], dayStart: number): Promise<Map<string, { total: number; daily: number }>>;
+  /** Records that `activityId` sent each endpoint a message at `at` (ms since the epoch); once per endpoint and activity. */
+  recordEndpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], at: number): Promise<void>;
+}
+
 /** At most this many distinct failure reasons are kept on an activity. */
 const MAX_REASONS = 5;
 
@@ -137,10 +192,9 @@ interface BatchRow {
 
 const BATCH_COLUMNS = "seq, run_seq, ordinal, after_key, until_key, endpoint_ids, attempts";
 
-export class SqlPinpointCampaignRunRepository {
+export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepository {
   constructor(private readonly db: SqlDb) {}
 
-  /** Campaigns whose next run is due at `now`, the longest due first. */
   async due(now: number, limit: number): Promise<DueCampaign[]> {
     const rows = await this.db.all<{ account_id: string; region: string; app_id: string; id: string; version: number | string; next_run_at: number | string; doc: string }>(
       "SELECT account_id, region, app_id, id, version, next_run_at, doc FROM message_campaigns WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
@@ -156,11 +210,6 @@ export class SqlPinpointCampaignRunRepository {
     }));
   }
 
-  /**
-   * Starts the due run of `due` if its `next_run_at` and version are still what the caller read,
-   * moving `next_run_at` to `next` (undefined: no further run). False when another process fired
-   * it first, or the campaign changed meanwhile.
-   */
   async fire(due: DueCampaign, next: number | undefined, run: NewRun): Promise<boolean> {
     return this.db.transaction(null, async (tx) => {
       const { changes } = await tx.run(`UPDATE message_campaigns SET next_run_at = ? WHERE ${APP_SCOPE} AND id = ? AND next_run_at = ? AND version = ?`, [
@@ -177,7 +226,6 @@ export class SqlPinpointCampaignRunRepository {
     });
   }
 
-  /** Starts a run that no schedule fired (an EVENT campaign's); false when a run with its key exists. */
   async start(run: NewRun): Promise<boolean> {
     return this.db.transaction(null, (tx) => this.insertRun(tx, run));
   }
@@ -210,7 +258,6 @@ export class SqlPinpointCampaignRunRepository {
     return true;
   }
 
-  /** Claims up to `limit` due batches (queued, or claimed under a lease that ran out). */
   async claim(token: string, now: number, leaseUntil: number, limit: number): Promise<ClaimedBatch[]> {
     const due = "SELECT seq FROM campaign_batches WHERE status IN ('QUEUED', 'RUNNING') AND due_at <= ? ORDER BY due_at, seq LIMIT ?";
     const set = "status = 'RUNNING', claim_token = ?, attempts = attempts + 1, due_at = ?";
@@ -240,12 +287,10 @@ export class SqlPinpointCampaignRunRepository {
     }));
   }
 
-  /** Extends the lease of the batches still claimed under `token`; how many were. */
   async renew(token: string, leaseUntil: number): Promise<number> {
     return (await this.db.run("UPDATE campaign_batches SET due_at = ? WHERE claim_token = ? AND status = 'RUNNING'", [leaseUntil, token])).changes;
   }
 
-  /** Puts a claimed batch back in the queue, due again at `dueAt` (a retry after a failure); false when the claim was lost. */
   async release(batch: ClaimedBatch, dueAt: number): Promise<boolean> {
     const r = await this.db.run("UPDATE campaign_batches SET status = 'QUEUED', claim_token = NULL, due_at = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [dueAt, batch.seq, batch.token]);
     return r.changes === 1;
@@ -267,10 +312,6 @@ export class SqlPinpointCampaignRunRepository {
     };
   }
 
-  /**
-   * The keys of up to `limit` endpoints matching `criteria` after `after`, in key order: read from
-   * the primary key alone, so a batch can cut the ranges of the batches after it cheaply.
-   */
   async segmentKeys(t: Tenant, appId: string, criteria: Criteria, after: string | undefined, limit: number): Promise<string[]> {
     const where = compileCriteria(criteria, this.db.dialect);
     const rows = await this.db.all<{ id_key: string }>(
@@ -280,12 +321,6 @@ export class SqlPinpointCampaignRunRepository {
     return rows.map((r) => r.id_key);
   }
 
-  /**
-   * Fixes a claimed segment batch's range to end at `untils[0]`, queues fixed ranges ending at each
-   * further key of `untils`, and, when `more`, an open batch after the last, in one transaction, so
-   * other processes can take the ranges ahead at once. False when the claim was lost (another
-   * process has the batch now). Ordinals follow from the range, so a re-run queues nothing twice.
-   */
   async fixRanges(batch: ClaimedBatch, untils: string[], more: boolean, now: number): Promise<boolean> {
     return this.db.transaction(null, async (tx) => {
       const { changes } = await tx.run("UPDATE campaign_batches SET until_key = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [untils[0], batch.seq, batch.token]);
@@ -303,7 +338,6 @@ export class SqlPinpointCampaignRunRepository {
     });
   }
 
-  /** Moves the run's PENDING activities to RUNNING with their Start time. */
   async markRunning(run: CampaignRun, startIso: string): Promise<void> {
     await this.db.transaction(runLockKey(run.seq), async (tx) => {
       for (const a of run.activities) {
@@ -312,11 +346,6 @@ export class SqlPinpointCampaignRunRepository {
     });
   }
 
-  /**
-   * Finishes a claimed batch: adds `tallies` to the run's activities and marks the batch done, if
-   * `token` still holds it (false otherwise: the batch is another process's now, and counts
-   * there). When it was the run's last open batch, the activities become COMPLETED at `endIso`.
-   */
   async finish(batch: ClaimedBatch, run: CampaignRun, tallies: Map<string, ActivityTally>, endIso: string, output?: BatchOutput): Promise<boolean> {
     return this.db.transaction(runLockKey(run.seq), async (tx) => {
       const { changes } = await tx.run("UPDATE campaign_batches SET status = 'DONE', claim_token = NULL WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [batch.seq, batch.token]);
@@ -369,10 +398,6 @@ export class SqlPinpointCampaignRunRepository {
     return row ? (JSON.parse(row.doc) as ActivityResponse) : undefined;
   }
 
-  /**
-   * Grants up to `wanted` sends of the campaign's `perSecond` in the one-second window starting at
-   * `windowStart`, shared by every process on the database; 0 when the window is used up.
-   */
   async takeRate(tenant: Tenant, appId: string, campaignId: string, perSecond: number, windowStart: number, wanted: number): Promise<number> {
     const key = [tenant.accountId, tenant.region, appId, campaignId];
     return this.db.transaction(`campaign_send_rates:${key.join(":")}`, async (tx) => {
@@ -389,10 +414,6 @@ export class SqlPinpointCampaignRunRepository {
     });
   }
 
-  /**
-   * Messages this campaign sent each endpoint, other than through `activityId`: in all (`total`)
-   * and since `dayStart` (`daily`), for Limits.Total and Limits.Daily.
-   */
   async endpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], dayStart: number): Promise<Map<string, { total: number; daily: number }>> {
     const out = new Map<string, { total: number; daily: number }>();
     for (const part of chunks(endpointIds, 200)) {

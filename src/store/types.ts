@@ -2,7 +2,7 @@
  * The store's one interface: every repository, each declared beside its SQL implementation, for
  * SQLite and PostgreSQL alike (sqlite.ts, postgres.ts), checked by one contract suite.
  */
-import type { SqlPersonalizeCampaignRepository } from "./personalize-campaigns.js";
+import type { PersonalizeCampaignRepository } from "./personalize-campaigns.js";
 import type { ModelBlobStore } from "./model-blobs.js";
 import type { AppRepository } from "./apps.js";
 import type { EndpointRepository } from "./endpoints.js";
@@ -13,7 +13,7 @@ import type { ChannelRepository } from "./channels.js";
 import type { ImportJobRepository } from "./import-jobs.js";
 import type { RecommenderRepository } from "./recommenders.js";
 import type { PinpointCampaignRepository } from "./pinpoint-campaigns.js";
-import type { SqlPinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
+import type { PinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -26,12 +26,12 @@ export interface Store {
   readonly segments: SegmentRepository;
   readonly channels: ChannelRepository;
   readonly importJobs: ImportJobRepository;
-  readonly personalizeCampaigns: SqlPersonalizeCampaignRepository;
+  readonly personalizeCampaigns: PersonalizeCampaignRepository;
   /** Pinpoint campaigns (CreateCampaign …), Amazon Personalize campaigns are `personalizeCampaigns`. */
   readonly pinpointCampaigns: PinpointCampaignRepository;
   readonly models: ModelBlobStore;
   /** Pinpoint campaign runs: durable batches, the shared send rate, per-endpoint send counts. */
-  readonly pinpointCampaignRuns: SqlPinpointCampaignRunRepository;
+  readonly pinpointCampaignRuns: PinpointCampaignRunRepository;
   /** What opening the store changed that its user should hear about (e.g. permissions tightened). */
   readonly notices: readonly string[];
   /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */
