@@ -19,6 +19,7 @@ import type { ServiceModel } from "../protocol/model.js";
 import type { Credential } from "./credentials.js";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveCredentials } from "./serve-setup.js";
 import { openStore } from "../store/open.js";
+import { storeQueryTimer } from "../observability/metrics.js";
 import type { Store } from "../store/types.js";
 
 export interface ServerOptions extends ServiceOptions {
@@ -59,7 +60,7 @@ export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveCredentials } from
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
-  const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema });
+  const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema }, { queryTimers: storeQueryTimer });
   let services: Services | undefined;
   try {
     services = createServices(store, dataDir, opts);

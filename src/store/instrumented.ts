@@ -1,22 +1,25 @@
 /**
- * Times every statement and transaction of a database into `pinrec_store_query_duration_seconds`.
+ * Times every statement and transaction of a database with timers its caller provides (the server
+ * records them as `pinrec_store_query_duration_seconds`), so the store needs no metrics library.
  * Wrapping the one SQL surface (SqlDb) covers every repository on both adapters without touching
- * any query; the statement label is the SQL verb, so the series stay few.
+ * any query; the statement kind is the SQL verb, so the timers stay few.
  */
-import { storeQueryTimer } from "../observability/metrics.js";
 import type { SqlDb, SqlExecutor } from "./sql.js";
 
 type Timer = { observe(seconds: number): void };
 
-export function instrumentDb(db: SqlDb): SqlDb {
-  const timers = new Map<string, Timer>();
+/** The timer for one kind of statement (`select`, `insert`, …, `transaction`) on one database. */
+export type QueryTimers = (dialect: SqlDb["dialect"], statement: string) => Timer;
+
+export function instrumentDb(db: SqlDb, timers: QueryTimers): SqlDb {
+  const bySql = new Map<string, Timer>();
   const timerFor = (sql: string): Timer => {
-    let t = timers.get(sql);
+    let t = bySql.get(sql);
     if (!t) {
       const verb = /^\s*([A-Za-z]+)/.exec(sql)?.[1]?.toLowerCase() ?? "other";
-      t = storeQueryTimer(db.dialect, verb);
+      t = timers(db.dialect, verb);
       // Statements are constant strings in the repositories; the bound keeps a stray dynamic one harmless.
-      if (timers.size < 1000) timers.set(sql, t);
+      if (bySql.size < 1000) bySql.set(sql, t);
     }
     return t;
   };
@@ -49,7 +52,7 @@ export function instrumentDb(db: SqlDb): SqlDb {
     run: (sql, params) => timed(timerFor(sql), () => x.run(sql, params)),
   });
   const direct = wrap(db);
-  const transactions = storeQueryTimer(db.dialect, "transaction");
+  const transactions = timers(db.dialect, "transaction");
   return {
     dialect: db.dialect,
     ...direct,

@@ -6,7 +6,7 @@ import { SqlEndpointRepository } from "./endpoints.js";
 import { migrations } from "./migrations.js";
 import { SqlOutboxRepository } from "./outbox.js";
 import { SqlRecommenderRepository } from "./recommenders.js";
-import { instrumentDb } from "./instrumented.js";
+import { instrumentDb, type QueryTimers } from "./instrumented.js";
 import type { SqlDb } from "./sql.js";
 import { SqlTemplateRepository } from "./templates.js";
 import { SqlSegmentRepository } from "./segments.js";
@@ -20,9 +20,13 @@ import { securePrivateTree } from "./files.js";
 import { isPostgres, sqlitePath, type StoreOptions } from "./location.js";
 
 export { describeDatabase, isPostgres, sqliteFile, type StoreOptions } from "./location.js";
+export type { QueryTimers } from "./instrumented.js";
 
-/** Opens the configured database and brings its schema up to date before anything is served. */
-export async function openStore(opts: StoreOptions): Promise<Store> {
+/**
+ * Opens the configured database and brings its schema up to date before anything is served. With
+ * `queryTimers`, every statement and transaction is timed by them.
+ */
+export async function openStore(opts: StoreOptions, observe: { queryTimers?: QueryTimers } = {}): Promise<Store> {
   // Files an older pinrec (or another tool) left readable by others are tightened before use.
   const notices = securePrivateTree(opts.dataDir);
   let db: SqlDb;
@@ -47,7 +51,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   // Endpoints stored before segments existed get their indexed facts (a no-op once done).
   await backfillFacts(db);
   const dialect = db.dialect;
-  db = instrumentDb(db);
+  if (observe.queryTimers) db = instrumentDb(db, observe.queryTimers);
   return {
     kind: dialect,
     recommenders: new SqlRecommenderRepository(db),
