@@ -4,8 +4,6 @@
  */
 import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./tenant.js";
-import type { EventWeights } from "../engine/event-weights.js";
-import type { TuneResult } from "../engine/tune.js";
 
 export interface CampaignRecord {
   name: string;
@@ -26,12 +24,52 @@ export interface CampaignRecord {
   interactionsFile: string;
   itemsFile?: string;
   /** How much each event counts, for training and for fold-in alike (absent: every event 1). */
-  eventWeights?: EventWeights;
+  eventWeights?: StoredEventWeights;
   /** The hyper-parameter search the deployed model's settings came from (every trial, the winner). */
-  tuning?: TuneResult;
+  tuning?: StoredTuning;
   stats: Record<string, number>;
   creationDateTime: string;
   lastUpdatedDateTime: string;
+}
+
+/*
+ * The engine's event weights and search summary as a campaign record stores them. The store
+ * declares them rather than importing the engine's types because a stored record outlives the code
+ * that wrote it: a change to these shapes is a change to the stored format, made here on purpose.
+ * The engine's EventWeights and TuneResult are assigned to them and read back from them where
+ * campaigns are trained, so the compiler reports any drift between the two.
+ */
+
+/** How much each event counts (the engine's EventWeights): per EVENT_TYPE, for other types, times EVENT_VALUE. */
+export interface StoredEventWeights {
+  types: Record<string, number>;
+  others?: number;
+  eventValue?: boolean;
+}
+
+/** One trial of a hyper-parameter search (the engine's TuneTrial). */
+export interface StoredTuneTrial {
+  recipe: string;
+  params: Record<string, unknown>;
+  /** NDCG@10 on the validation split. */
+  ndcg: number;
+  estimatedSeconds: number;
+  seconds: number;
+}
+
+/** A hyper-parameter search: every trial and the winner (the engine's TuneResult). */
+export interface StoredTuning {
+  recipe: string;
+  params: Record<string, unknown>;
+  /** Index into `trials` of the winner; trial 0 is the untuned default. */
+  winner: number;
+  trials: StoredTuneTrial[];
+  defaultNdcg: number;
+  bestNdcg: number;
+  validation: { fraction: number; users: number; heldOut: number; seed: number };
+  budgetSeconds: number;
+  stoppedEarly: boolean;
+  seconds: number;
 }
 
 export interface CampaignEvent {
