@@ -57,8 +57,8 @@ export {
   type TrainOptions,
   type RecipeChoice,
 } from "./train.js";
-export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./ials.js";
-export { DEFAULT_EASE, trainEase, invertSpd, inverseSpd, EaseTooLargeError, type EaseParams } from "./ease.js";
+export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./recipes/ials/index.js";
+export { DEFAULT_EASE, trainEase, invertSpd, inverseSpd, EaseTooLargeError, type EaseParams } from "./recipes/ease/index.js";
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from "./serialize.js";
 export { ModelIntegrityError } from "./frame.js";
 export { synth, type SynthOptions, type SynthResult } from "./synth.js";

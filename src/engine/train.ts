@@ -3,8 +3,8 @@
  */
 import { Model, type ModelData, type Recipe } from "./model.js";
 import { recipeDefinition } from "./recipe.js";
-import type { IalsParams } from "./ials.js";
-import { DEFAULT_EASE, type EaseParams } from "./ease.js";
+import type { IalsParams } from "./recipes/ials/index.js";
+import { DEFAULT_EASE, type EaseParams } from "./recipes/ease/index.js";
 import type { Dataset, ProgressCallback } from "./dataset.js";
 
 export type RecipeChoice = Recipe | "auto";

@@ -18,7 +18,7 @@ import type { Dataset, ProgressCallback } from "./dataset.js";
 import { recipeDefinition, type SearchDimension } from "./recipe.js";
 import { splitDataset, scoreModel } from "./evaluate.js";
 import { resolveRecipe, train, type RecipeChoice } from "./train.js";
-import { DEFAULT_EASE } from "./ease.js";
+import { DEFAULT_EASE } from "./recipes/ease/index.js";
 
 export interface TuneOptions {
   /** Recipes to search; the first one's defaults are the untuned baseline. */

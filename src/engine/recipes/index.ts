@@ -1,8 +1,8 @@
-/** The built-in recipes. A new recipe is one file in this folder plus its line here (or a `registerRecipe` call of its own). */
+/** The built-in recipes, a folder each. A new recipe is one folder here plus its line below (or a `registerRecipe` call of its own). */
 import { registerRecipe } from "../recipe.js";
-import { popularityRecipe } from "./popularity.js";
-import { ialsRecipe } from "./ials.js";
-import { easeRecipe } from "./ease.js";
+import { popularityRecipe } from "./popularity/index.js";
+import { ialsRecipe } from "./ials/index.js";
+import { easeRecipe } from "./ease/index.js";
 
 registerRecipe(popularityRecipe);
 registerRecipe(ialsRecipe);
