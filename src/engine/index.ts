@@ -37,17 +37,15 @@ export {
   type CsvSyntaxError,
 } from "./csv.js";
 export { eventWeight, parseEventWeights, type EventWeights } from "./event-weights.js";
+export type { ModelData, Recipe, TrainingStats, TypedArray } from "./model-data.js";
 export {
   Model,
-  type ModelData,
-  type Recipe,
   type ScoredItem,
   type Recommendations,
   type Ranking,
   type RecommendOptions,
   type FoldInEvent,
   type FoldInResult,
-  type TrainingStats,
 } from "./model.js";
 export {
   train,
@@ -62,16 +60,9 @@ export { DEFAULT_EASE, trainEase, invertSpd, inverseSpd, EaseTooLargeError, type
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from "./serialize.js";
 export { ModelIntegrityError } from "./frame.js";
 export { synth, type SynthOptions, type SynthResult } from "./synth.js";
-export {
-  evaluate,
-  splitDataset,
-  scoreModel,
-  formatEvalTable,
-  type EvalRow,
-  type EvalRecipe,
-  type EvaluateOptions,
-  type Split,
-} from "./evaluate.js";
+export { evaluate, formatEvalTable, type EvalRow, type EvalRecipe, type EvaluateOptions } from "./evaluate.js";
+export { splitDataset, type Split } from "./split.js";
+export { scoreModel, type RankingMetrics } from "./metrics.js";
 export { topN, topNItems, type TopK } from "./topk.js";
 export { Rng } from "./prng.js";
 export {
@@ -85,7 +76,6 @@ export {
   type TrainContext,
   type UserHistory,
   type SearchDimension,
-  type TypedArray,
 } from "./recipe.js";
 export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } from "./recipes/index.js";
 export {

@@ -1,7 +1,8 @@
 /**
  * Training entry point: resolves the recipe once through the registry, runs it, and packages a Model.
  */
-import { Model, type ModelData, type Recipe } from "./model.js";
+import { Model } from "./model.js";
+import type { ModelData, Recipe } from "./model-data.js";
 import { recipeDefinition } from "./recipe.js";
 import type { IalsParams } from "./recipes/ials/index.js";
 import { DEFAULT_EASE, type EaseParams } from "./recipes/ease/index.js";

@@ -1,7 +1,7 @@
 /** EASE's trained half: the item-item matrix B; a user's scores are the sum of B's rows of their items. */
 import { BaseRecipeModel, type TopK, type UserHistory } from "../../recipe.js";
 import { EaseScorer } from "../../wasm/scorer.js";
-import type { ModelData } from "../../model.js";
+import type { ModelData } from "../../model-data.js";
 
 export class EaseModel extends BaseRecipeModel<Int32Array> {
   private B: Float32Array;

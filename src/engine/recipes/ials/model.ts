@@ -5,7 +5,7 @@
 import { MatrixFactorizationModel } from "../matrix-factorization.js";
 import type { IalsParams } from "./train.js";
 import type { UserHistory } from "../../recipe.js";
-import type { ModelData } from "../../model.js";
+import type { ModelData } from "../../model-data.js";
 
 export class IalsModel extends MatrixFactorizationModel {
   private readonly itemGram: Float64Array;

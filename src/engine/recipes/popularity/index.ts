@@ -3,7 +3,7 @@
  * for unknown users. The trained model is in model.ts.
  */
 import type { RecipeDefinition } from "../../recipe.js";
-import type { ModelData } from "../../model.js";
+import type { ModelData } from "../../model-data.js";
 import { PopularityModel } from "./model.js";
 
 export const popularityRecipe: RecipeDefinition<Record<string, never>> = {
