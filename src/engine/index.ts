@@ -10,6 +10,13 @@
  *   await saveModel(model, "model.bin");
  *   model.recommend("user-1", 10);
  */
+import { registerRecipe } from "./recipe.js";
+import { BUILT_IN_RECIPES } from "./recipes/index.js";
+
+// Model and train find every recipe, built-in or added, through the registry; the built-in ones are
+// put there by the engine's entry point, so nothing below it depends on the list of recipes.
+for (const def of BUILT_IN_RECIPES) registerRecipe(def);
+
 export {
   importDataset,
   importItems,

@@ -7,7 +7,6 @@
 import { topN, topNItems } from "./topk.js";
 import { recipeDefinition, type RecipeModel, type TopK } from "./recipe.js";
 import type { ModelData, Recipe } from "./model-data.js";
-import "./recipes/index.js";
 
 const NONE = new Int32Array(0);
 
