@@ -10,6 +10,13 @@
  *   await saveModel(model, "model.bin");
  *   model.recommend("user-1", 10);
  */
+import { registerRecipe } from "./recipe.js";
+import { BUILT_IN_RECIPES } from "./recipes/index.js";
+
+// Model and train find every recipe, built-in or added, through the registry; the built-in ones are
+// put there by the engine's entry point, so nothing below it depends on the list of recipes.
+for (const def of BUILT_IN_RECIPES) registerRecipe(def);
+
 export {
   importDataset,
   importItems,
@@ -37,17 +44,15 @@ export {
   type CsvSyntaxError,
 } from "./csv.js";
 export { eventWeight, parseEventWeights, type EventWeights } from "./event-weights.js";
+export type { ModelData, Recipe, TrainingStats, TypedArray } from "./model-data.js";
 export {
   Model,
-  type ModelData,
-  type Recipe,
   type ScoredItem,
   type Recommendations,
   type Ranking,
   type RecommendOptions,
   type FoldInEvent,
   type FoldInResult,
-  type TrainingStats,
 } from "./model.js";
 export {
   train,
@@ -57,21 +62,14 @@ export {
   type TrainOptions,
   type RecipeChoice,
 } from "./train.js";
-export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./ials.js";
-export { DEFAULT_EASE, trainEase, invertSpd, inverseSpd, EaseTooLargeError, type EaseParams } from "./ease.js";
+export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./recipes/ials/index.js";
+export { DEFAULT_EASE, trainEase, invertSpd, inverseSpd, EaseTooLargeError, type EaseParams } from "./recipes/ease/index.js";
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from "./serialize.js";
 export { ModelIntegrityError } from "./frame.js";
 export { synth, type SynthOptions, type SynthResult } from "./synth.js";
-export {
-  evaluate,
-  splitDataset,
-  scoreModel,
-  formatEvalTable,
-  type EvalRow,
-  type EvalRecipe,
-  type EvaluateOptions,
-  type Split,
-} from "./evaluate.js";
+export { evaluate, formatEvalTable, type EvalRow, type EvalRecipe, type EvaluateOptions } from "./evaluate.js";
+export { splitDataset, type Split } from "./split.js";
+export { scoreModel, type RankingMetrics } from "./metrics.js";
 export { topN, topNItems, type TopK } from "./topk.js";
 export { Rng } from "./prng.js";
 export {
@@ -85,7 +83,6 @@ export {
   type TrainContext,
   type UserHistory,
   type SearchDimension,
-  type TypedArray,
 } from "./recipe.js";
 export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } from "./recipes/index.js";
 export {

@@ -5,14 +5,10 @@
  * model is built or loaded (see recipe.ts); nothing here depends on which recipe it is.
  */
 import { topN, topNItems } from "./topk.js";
-import { recipeDefinition, type RecipeModel, type TopK, type TypedArray } from "./recipe.js";
-import type { ItemMetadata } from "./dataset.js";
-import "./recipes/index.js";
+import { recipeDefinition, type RecipeModel, type TopK } from "./recipe.js";
+import type { ModelData, Recipe } from "./model-data.js";
 
 const NONE = new Int32Array(0);
-
-/** A registered recipe name: "popularity", "ials", "ease", or one added with registerRecipe. */
-export type Recipe = string;
 
 export interface ScoredItem {
   itemId: string;
@@ -40,34 +36,6 @@ export interface FoldInResult {
   applied: number;
   /** Item ids not in the model's catalogue: recorded, not scored until retraining. */
   unknownItems: string[];
-}
-
-export interface TrainingStats {
-  users: number;
-  items: number;
-  interactions: number;
-  /** Extra, recipe-specific numbers (e.g. epochs run). */
-  [key: string]: number;
-}
-
-/** Everything a model is made of; exactly what the model file stores. */
-export interface ModelData {
-  recipe: Recipe;
-  /** The recipe's effective hyper-parameters. */
-  params: Record<string, unknown>;
-  seed: number;
-  stats: TrainingStats;
-  userIds: string[];
-  itemIds: string[];
-  metadata: ItemMetadata;
-  /** User → seen items CSR, used to exclude already-consumed items and for EASE scoring. */
-  seenIndptr: Int32Array;
-  seenIndices: Int32Array;
-  seenWeights: Float32Array;
-  /** Distinct users per item; the cold-start fallback. */
-  popularity: Float32Array;
-  /** The recipe's own arrays (e.g. iALS factors, EASE's B), by section name, in file order. */
-  arrays: Record<string, TypedArray>;
 }
 
 interface Overlay {

@@ -6,12 +6,10 @@
  * adding a recipe is one file that calls `registerRecipe`; `Model` does not change.
  */
 import type { Dataset, ProgressCallback } from "./dataset.js";
-import type { ModelData } from "./model.js";
+import type { ModelData, TypedArray } from "./model-data.js";
 import { topNItems, type TopK } from "./topk.js";
 
 export type { TopK };
-
-export type TypedArray = Int32Array | Float32Array | Float64Array;
 
 /** A user's interactions as item indices (ascending) and their aggregated weights. */
 export interface UserHistory {

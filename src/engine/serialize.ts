@@ -13,9 +13,9 @@
  */
 import { open, readFile, rename, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
-import { Model, type ModelData } from "./model.js";
+import { Model } from "./model.js";
+import type { ModelData, TypedArray } from "./model-data.js";
 import { frameModel, unframeModel } from "./frame.js";
-import type { TypedArray } from "./recipe.js";
 
 const MAGIC = Buffer.from([0x50, 0x49, 0x4e, 0x52, 0x45, 0x43, 0x00, 0x01]);
 export const MODEL_FORMAT_VERSION = 1;

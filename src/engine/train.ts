@@ -1,10 +1,11 @@
 /**
  * Training entry point: resolves the recipe once through the registry, runs it, and packages a Model.
  */
-import { Model, type ModelData, type Recipe } from "./model.js";
+import { Model } from "./model.js";
+import type { ModelData, Recipe } from "./model-data.js";
 import { recipeDefinition } from "./recipe.js";
-import type { IalsParams } from "./ials.js";
-import { DEFAULT_EASE, type EaseParams } from "./ease.js";
+import type { IalsParams } from "./recipes/ials/index.js";
+import { DEFAULT_EASE, type EaseParams } from "./recipes/ease/index.js";
 import type { Dataset, ProgressCallback } from "./dataset.js";
 
 export type RecipeChoice = Recipe | "auto";

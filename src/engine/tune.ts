@@ -16,9 +16,10 @@
 import { Rng } from "./prng.js";
 import type { Dataset, ProgressCallback } from "./dataset.js";
 import { recipeDefinition, type SearchDimension } from "./recipe.js";
-import { splitDataset, scoreModel } from "./evaluate.js";
+import { heldOutUsers, splitDataset } from "./split.js";
+import { scoreModel } from "./metrics.js";
 import { resolveRecipe, train, type RecipeChoice } from "./train.js";
-import { DEFAULT_EASE } from "./ease.js";
+import { DEFAULT_EASE } from "./recipes/ease/index.js";
 
 export interface TuneOptions {
   /** Recipes to search; the first one's defaults are the untuned baseline. */
@@ -179,7 +180,7 @@ export async function tune(ds: Dataset, opts: TuneOptions): Promise<TuneResult> 
     trials,
     defaultNdcg: trials[0].ndcg,
     bestNdcg: trials[winner].ndcg,
-    validation: { fraction, users: countUsers(split.testIndptr), heldOut, seed: opts.seed },
+    validation: { fraction, users: heldOutUsers(split), heldOut, seed: opts.seed },
     budgetSeconds: budget,
     stoppedEarly,
     seconds: round((performance.now() - started) / 1000, 2),
@@ -217,12 +218,6 @@ function perturb(space: Record<string, SearchDimension>, params: Record<string, 
 function fromLog(dim: { integer?: boolean }, logValue: number): number {
   const v = Math.exp(logValue);
   return dim.integer ? Math.round(v) : Number(v.toPrecision(3));
-}
-
-function countUsers(indptr: Int32Array): number {
-  let n = 0;
-  for (let u = 0; u + 1 < indptr.length; u++) if (indptr[u + 1] > indptr[u]) n++;
-  return n;
 }
 
 function round(x: number, digits: number): number {

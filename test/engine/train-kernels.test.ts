@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inverseSpd, invertSpd, Rng } from "../../src/engine/index.js";
-import { gramRows, ialsSolveRows } from "../../src/engine/ials-kernel.js";
+import { gramRows, ialsSolveRows } from "../../src/engine/recipes/ials/kernel.js";
 import { TrainKernels } from "../../src/engine/wasm/train-kernels.js";
 
 /** A random symmetric positive-definite n×n matrix: RᵀR (R with ~30 % zeros, like a Gram matrix) + λI. */

@@ -1,12 +1,14 @@
-/** The built-in recipes. A new recipe is one file in this folder plus its line here (or a `registerRecipe` call of its own). */
-import { registerRecipe } from "../recipe.js";
-import { popularityRecipe } from "./popularity.js";
-import { ialsRecipe } from "./ials.js";
-import { easeRecipe } from "./ease.js";
+/**
+ * The built-in recipes, a folder each, registered by the engine's entry point (../index.ts). A new
+ * recipe is one folder here plus its entry below, or a `registerRecipe` call of its own.
+ */
+import type { RecipeDefinition } from "../recipe.js";
+import { popularityRecipe } from "./popularity/index.js";
+import { ialsRecipe } from "./ials/index.js";
+import { easeRecipe } from "./ease/index.js";
 
-registerRecipe(popularityRecipe);
-registerRecipe(ialsRecipe);
-registerRecipe(easeRecipe);
+/** In registration order (the order `registeredRecipes` lists them in). */
+export const BUILT_IN_RECIPES: readonly RecipeDefinition<object>[] = [popularityRecipe, ialsRecipe, easeRecipe];
 
 export { popularityRecipe, ialsRecipe, easeRecipe };
 export { MatrixFactorizationModel } from "./matrix-factorization.js";

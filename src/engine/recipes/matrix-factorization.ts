@@ -6,7 +6,7 @@
  */
 import { BaseRecipeModel, type TopK, type UserHistory } from "../recipe.js";
 import { DotScorer } from "../wasm/scorer.js";
-import type { ModelData } from "../model.js";
+import type { ModelData } from "../model-data.js";
 
 export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Array> {
   protected readonly k: number;

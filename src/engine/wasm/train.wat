@@ -263,7 +263,7 @@
         (local.set $b0 (local.get $b1))
         (br $blocks))))
 
-;; iALS (see ials-kernel.ts, whose JavaScript this mirrors operation for operation, so the two
+;; iALS (see ../recipes/ials/kernel.ts, whose JavaScript this mirrors operation for operation, so the two
 ;; give the same bits): float64 arithmetic on float32 factors. A sum over the factor dimension
 ;; runs in four strided partial sums s0..s3 (s_q over f ≡ q mod 4) added as ((s0+s1)+s2)+s3; here
 ;; the lanes of two f64x2 accumulators are exactly those partial sums. k is a multiple of 4.
@@ -440,7 +440,7 @@
         (call $axpy (local.get $out) (local.get $y) (local.get $c) (local.get $k)))))
 
   ;; Rows [start, end) of X solved against Y with cgSteps conjugate-gradient steps warm-started
-  ;; from X (ialsSolveRows in ials-kernel.ts, which documents the system). scratch holds
+  ;; from X (ialsSolveRows in ../recipes/ials/kernel.ts, which documents the system). scratch holds
   ;; (k² + 6k) float64 values for this thread.
   (func (export "ials_solve") (param $start i32) (param $end i32) (param $indptr i32) (param $indices i32) (param $conf i32)
       (param $X i32) (param $Y i32) (param $G i32) (param $k i32) (param $nY f64) (param $alpha0 f64) (param $lambda f64)
@@ -555,7 +555,7 @@
         (br $rows))))
 
   ;; Rows [a0, a1) of the upper triangle of G += MᵀM (M: nRows × k float32; G: k × k float64,
-  ;; zeroed by the caller), summed over M's rows in order (gramRows in ials-kernel.ts). Two columns
+  ;; zeroed by the caller), summed over M's rows in order (gramRows in ../recipes/ials/kernel.ts). Two columns
   ;; per step from the even column at or below the diagonal: the one below is overwritten when
   ;; the caller mirrors the triangle.
   (func (export "ials_gram") (param $a0 i32) (param $a1 i32) (param $M i32) (param $nRows i32) (param $k i32) (param $G i32)

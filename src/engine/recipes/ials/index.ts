@@ -1,19 +1,10 @@
-/** iALS as a recipe: training in ../ials.ts; a new history is folded in by an exact solve against the item factors. */
-import { MatrixFactorizationModel } from "./matrix-factorization.js";
-import { DEFAULT_IALS, ialsFoldIn, trainIals, type IalsParams } from "../ials.js";
-import type { RecipeDefinition, UserHistory } from "../recipe.js";
-import type { ModelData } from "../model.js";
-
-class IalsModel extends MatrixFactorizationModel {
-  private readonly itemGram: Float64Array;
-  constructor(data: ModelData) {
-    super(data);
-    this.itemGram = data.arrays.itemGram as Float64Array;
-  }
-  foldIn(h: UserHistory): Float32Array {
-    return ialsFoldIn(h.items, h.weights, this.itemFactors, this.itemGram, this.k, this.nItems, this.data.params as unknown as IalsParams);
-  }
-}
+/**
+ * iALS as a recipe: training in train.ts (its JavaScript kernels in kernel.ts, the SIMD ones in
+ * ../../wasm/train.wat), the trained model in model.ts.
+ */
+import { DEFAULT_IALS, trainIals, type IalsParams } from "./train.js";
+import { IalsModel } from "./model.js";
+import type { RecipeDefinition } from "../../recipe.js";
 
 export const ialsRecipe: RecipeDefinition<IalsParams> = {
   name: "ials",
@@ -40,3 +31,6 @@ export const ialsRecipe: RecipeDefinition<IalsParams> = {
   // One users × items × factors product (SIMD) and a top-10 per user.
   estimateScoringSeconds: (shape, p) => 3e-10 * shape.users * shape.items * p.factors,
 };
+
+export { DEFAULT_IALS, trainIals, type IalsParams } from "./train.js";
+export { IalsModel, ialsFoldIn } from "./model.js";

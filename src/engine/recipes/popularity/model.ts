@@ -1,11 +1,10 @@
 /**
- * Popularity: distinct users per item, the same list for everyone. Also every model's fallback
- * for unknown users. Similar items: cosine of co-occurrence columns.
+ * Popularity's trained half: every user scores items by their distinct users (the model's shared
+ * popularity array). Similar items: cosine of co-occurrence columns.
  */
-import { BaseRecipeModel, type RecipeDefinition, type UserHistory } from "../recipe.js";
-import type { ModelData } from "../model.js";
+import { BaseRecipeModel, type UserHistory } from "../../recipe.js";
 
-class PopularityModel extends BaseRecipeModel<null> {
+export class PopularityModel extends BaseRecipeModel<null> {
   /** item → users, built lazily: only similar() needs it. */
   private coocT: { indptr: Int32Array; indices: Int32Array } | null = null;
 
@@ -46,12 +45,3 @@ class PopularityModel extends BaseRecipeModel<null> {
     }
   }
 }
-
-export const popularityRecipe: RecipeDefinition<Record<string, never>> = {
-  name: "popularity",
-  defaults: {},
-  // Popularity is shared by every model (the fallback), so there is nothing recipe-specific to store.
-  train: async () => ({ params: {}, arrays: {} }),
-  load: (data: ModelData) => new PopularityModel(data),
-  estimateSeconds: () => 0,
-};

@@ -1,10 +1,9 @@
-/** EASE as a recipe: the item-item matrix B; a user's scores are the sum of B's rows of their items. */
-import { BaseRecipeModel, type RecipeDefinition, type TopK, type UserHistory } from "../recipe.js";
-import { EaseScorer } from "../wasm/scorer.js";
-import { DEFAULT_EASE, trainEase, type EaseParams } from "../ease.js";
-import type { ModelData } from "../model.js";
+/** EASE's trained half: the item-item matrix B; a user's scores are the sum of B's rows of their items. */
+import { BaseRecipeModel, type TopK, type UserHistory } from "../../recipe.js";
+import { EaseScorer } from "../../wasm/scorer.js";
+import type { ModelData } from "../../model-data.js";
 
-class EaseModel extends BaseRecipeModel<Int32Array> {
+export class EaseModel extends BaseRecipeModel<Int32Array> {
   private B: Float32Array;
   /** The SIMD kernel, built on first use; null where it cannot serve. */
   private simd: EaseScorer | null | undefined;
@@ -52,22 +51,3 @@ class EaseModel extends BaseRecipeModel<Int32Array> {
     for (let j = 0; j < nI; j++) scores[j] = this.B[i * nI + j];
   }
 }
-
-/** Seconds per n³ of the EASE inverse, fitted on this machine (see docs/engine.md, "Training"). */
-const EASE_INVERSE_SECONDS_PER_N3 = 1.5e-10;
-
-export const easeRecipe: RecipeDefinition<EaseParams> = {
-  name: "ease",
-  defaults: DEFAULT_EASE,
-  async train(ds, params, ctx) {
-    const easeB = await trainEase(ds, params, { threads: ctx.threads, onProgress: ctx.onProgress });
-    return { params: { ...params }, arrays: { easeB } };
-  },
-  load: (data) => new EaseModel(data),
-  searchSpace: { lambda: { kind: "log", min: 20, max: 2000 } },
-  // The inverse is n³/2 multiply-adds in SIMD on two threads (~0.85 s at 1,682 items, CPU-s of one
-  // thread on the reference machine); the Gram matrix is Σ n_u² over users.
-  estimateSeconds: (shape) => EASE_INVERSE_SECONDS_PER_N3 * shape.items ** 3 + 1.3e-8 * (shape.interactions ** 2 / Math.max(1, shape.users)),
-  // Scoring sums a row of B per item of the user's history: interactions × items.
-  estimateScoringSeconds: (shape) => 3e-9 * shape.interactions * shape.items,
-};
