@@ -32,9 +32,9 @@ import type { RecommenderService } from "../recommenders/service.js";
 import { CompiledTemplateCache } from "../templates/handlebars.js";
 import type { TemplateService } from "../templates/service.js";
 import { checkHandlebars, type ServedType } from "../templates/validate.js";
-import { ChannelContent, sendChannelOf, type LoadedTemplate, type PushPlatform, type RenderedContent } from "./content.js";
+import { ChannelContent, sendChannelOf, type LoadedTemplate, type PushPlatform, type RenderedContent } from "./content/channel-content.js";
 import type { MessageSender, RecommendationProvider, RenderedMessage, SendChannel, TransformerInvoker } from "./contracts.js";
-import { transformRecommendations, type TransformerStageOptions } from "./transform.js";
+import { transformRecommendations, type TransformerStageOptions } from "./transformer/stage.js";
 import { applyDefaults, applySubstitutions, parseDefaults } from "./variables.js";
 
 /** Pinpoint: at most 100 recipients (addresses, endpoints or users) per request. */

@@ -19,7 +19,7 @@ import type {
 import { messages } from "../../observability/metrics.js";
 import { badRequest, notFound } from "../../shared/errors.js";
 import type { Tenant } from "../../store/types.js";
-import type { RenderedContent } from "./content.js";
+import type { RenderedContent } from "./content/channel-content.js";
 import type { MessagePipeline, Recipient } from "./pipeline.js";
 
 const withoutAddress = ({ Address: _a, ...rest }: EndpointMessageResult): MessageResult => rest;

@@ -8,7 +8,7 @@
 import type { EmailChannelResponse, EndpointResponse, Schedule } from "@aws-sdk/client-pinpoint";
 import type { ChannelService } from "../../channels/service.js";
 import type { SendChannel } from "../../messaging/contracts.js";
-import type { ChannelContent } from "../../messaging/content.js";
+import type { ChannelContent } from "../../messaging/content/channel-content.js";
 import type { MessagePipeline, Recipient } from "../../messaging/pipeline.js";
 import type { SegmentService } from "../../segments/service.js";
 import type { ActivityTally, CampaignRun, ClaimedBatch, HeldBatch, ZoneCounts } from "../../../store/pinpoint-campaign-runs.js";

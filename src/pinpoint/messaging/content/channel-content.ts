@@ -6,8 +6,8 @@
  * over the recipient's context; only email HTML is HTML-escaped.
  */
 import type { DirectMessageConfiguration, EndpointSendConfiguration, MessageHeader } from "@aws-sdk/client-pinpoint";
-import type { CompiledTemplateCache } from "../templates/handlebars.js";
-import type { RenderedMessage, SendChannel } from "./contracts.js";
+import type { CompiledTemplateCache } from "../../templates/handlebars.js";
+import type { RenderedMessage, SendChannel } from "../contracts.js";
 
 /** The platform part of a push template / direct message that serves an endpoint's channel type. */
 export type PushPlatform = "APNS" | "GCM" | "ADM" | "Baidu";

@@ -7,10 +7,10 @@
  * `StatusMessage`; an endpoint the result omits or malforms fails alone.
  */
 import type { EndpointResponse, RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
-import type { Tenant } from "../../store/types.js";
-import type { TransformerEndpoint, TransformerEvent, TransformerInvoker } from "./contracts.js";
-import type { Recipient } from "./pipeline.js";
-import { transformBatch } from "./transformer/result.js";
+import type { Tenant } from "../../../store/types.js";
+import type { TransformerEndpoint, TransformerEvent, TransformerInvoker } from "../contracts.js";
+import type { Recipient } from "../pipeline.js";
+import { transformBatch } from "./result.js";
 
 /** Pinpoint: one invocation handles up to 50 endpoints. */
 export const MAX_TRANSFORMER_BATCH = 50;
