@@ -56,6 +56,9 @@ export interface TransformerEvent {
   Endpoints: Record<string, TransformerEndpoint>;
 }
 
+/** The campaign-hook envelope a campaign (or journey) send adds to each transformer event. */
+export type TransformerEnvelope = Pick<TransformerEvent, "CampaignId" | "TreatmentId" | "ActivityId" | "ScheduledTime">;
+
 export interface TransformerInvoker {
   /**
    * One synchronous invocation (with the 15 s timeout and up to 3 attempts inside). Resolves to

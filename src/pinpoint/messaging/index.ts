@@ -29,7 +29,8 @@ export function createMessaging(
 ): Messaging {
   const personalize = new PersonalizeRecommendationProvider(opts.personalize);
   const pipeline = new MessagePipeline({
-    store: deps.store,
+    apps: deps.store.apps,
+    endpoints: deps.store.endpoints,
     templates: deps.templates,
     recommenders: deps.recommenders,
     provider: new CampaignRecommendationProvider(deps.personalizeCampaigns, personalize),
@@ -37,7 +38,7 @@ export function createMessaging(
     ...(deps.sender && { sender: deps.sender }),
   });
   return {
-    service: new MessageService(pipeline),
+    service: new MessageService(pipeline, deps.templates),
     async close() {
       personalize.close();
     },

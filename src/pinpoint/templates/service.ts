@@ -81,6 +81,11 @@ export class TemplateService {
     return head;
   }
 
+  /** True when the account has a template of this name and type. */
+  async exists(tenant: Tenant, type: ServedType, name: string): Promise<boolean> {
+    return (await this.store.templates.head(tenant, name, type)) !== undefined;
+  }
+
   /** The stored version (the active one unless `version` is given), shaped as Get*Template answers. */
   async get(tenant: Tenant, type: ServedType, name: string, rawVersion?: string): Promise<Record<string, unknown>> {
     const { head, version: v } = await this.resolve(tenant, type, name, rawVersion);

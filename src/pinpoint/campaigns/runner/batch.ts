@@ -1,15 +1,13 @@
 /**
- * One batch of a campaign run, recipient by recipient through the same pipeline SendMessages
- * uses: endpoints → holdout and treatment → channel enabled? → quiet time → Limits.Daily/Total →
- * recommendations (one call per treatment) → the transformer with the campaign envelope →
- * rendering → delivery into the outbox with idempotency key activity id + endpoint id, at most
- * `Limits.MessagesPerSecond` across every process.
+ * One batch of a campaign run: endpoints → holdout and treatment → quiet time → Limits.Daily/Total
+ * → channel enabled?, then one `MessagePipeline.send` per treatment, the same entry SendMessages
+ * uses (recommendations, the transformer with the campaign envelope, rendering, the outbox), with
+ * idempotency key activity id + endpoint id and at most `Limits.MessagesPerSecond` across every
+ * process.
  */
 import type { EmailChannelResponse, EndpointResponse, Schedule } from "@aws-sdk/client-pinpoint";
 import type { ChannelService } from "../../channels/service.js";
-import type { SendChannel } from "../../messaging/contracts.js";
-import type { ChannelContent } from "../../messaging/content.js";
-import type { MessagePipeline, Recipient } from "../../messaging/pipeline.js";
+import type { MessagePipeline } from "../../messaging/pipeline.js";
 import type { SegmentService } from "../../segments/service.js";
 import type { ActivityTally, CampaignRun, ClaimedBatch, HeldBatch, ZoneCounts } from "../../../store/pinpoint-campaign-runs.js";
 import { endpointKey } from "../../../store/endpoints.js";
@@ -144,28 +142,20 @@ export class BatchProcessor {
     if (sendable.length === 0) return;
     const email = await store.channels.get<EmailChannelResponse>(run.tenant, run.appId, "EMAIL");
     const spec = { TemplateConfiguration: treatment.templateConfiguration, MessageConfiguration: directMessage(treatment.messageConfiguration, email?.FromAddress) };
-    let contents: Map<SendChannel, ChannelContent>;
-    try {
-      contents = await pipeline.contents(run.tenant, spec);
-    } catch (err) {
-      bump(tally.reasons, `The campaign's message could not be prepared: ${err instanceof Error ? err.message : String(err)}`, sendable.length);
-      return;
-    }
-    const recipients = pipeline.endpointRecipients(sendable, contents);
-    await pipeline.personalize(run.tenant, run.appId, recipients, {
-      CampaignId: run.campaignId,
-      TreatmentId: treatment.id,
-      ActivityId: activityId,
-      ScheduledTime: new Date(run.scheduledAt).toISOString(),
+    const audience = { kind: "endpoints", endpoints: sendable, unpreparable: (cause: string) => `The campaign's message could not be prepared: ${cause}` } as const;
+    const recipients = await pipeline.send({ tenant: run.tenant, appId: run.appId }, spec, audience, {
+      mode: "deliver",
+      requestId: activityId,
+      envelope: { CampaignId: run.campaignId, TreatmentId: treatment.id, ActivityId: activityId, ScheduledTime: new Date(run.scheduledAt).toISOString() },
+      idempotencyKey: (r) => `${activityId}:${r.endpoint.Id}`,
+      ...(run.campaign.Limits?.MessagesPerSecond && { pace: (wanted: number) => this.pace(run, wanted) }),
     });
-    pipeline.render(recipients);
-    await this.deliverAtRate(run, activityId, spec, recipients);
     const sent: string[] = [];
     for (const r of recipients) {
-      if (r.outcome?.DeliveryStatus === "SUCCESSFUL") {
+      if (r.outcome.DeliveryStatus === "SUCCESSFUL") {
         tally.successful++;
-        sent.push(r.endpoint.Id!);
-      } else bump(tally.reasons, r.outcome?.StatusMessage ?? "not sent");
+        if (r.endpoint.Id !== undefined) sent.push(r.endpoint.Id);
+      } else bump(tally.reasons, r.outcome.StatusMessage ?? "not sent");
     }
     const limits = run.campaign.Limits;
     if (limits?.Daily !== undefined || limits?.Total !== undefined) await store.pinpointCampaignRuns.recordEndpointSends(run.tenant, run.appId, run.campaignId, activityId, sent, now);
@@ -184,22 +174,15 @@ export class BatchProcessor {
     });
   }
 
-  /** Delivers in slices the shared MessagesPerSecond window grants (all at once when unlimited). */
-  private async deliverAtRate(run: CampaignRun, activityId: string, spec: Parameters<MessagePipeline["deliver"]>[3], recipients: Recipient[]): Promise<void> {
-    const key = (r: Recipient) => `${activityId}:${r.endpoint.Id}`;
-    const perSecond = run.campaign.Limits?.MessagesPerSecond;
-    let pending = recipients.filter((r) => !r.outcome && r.rendered);
-    if (!perSecond) return this.deps.pipeline.deliver(run.tenant, run.appId, activityId, spec, pending, key);
-    while (pending.length > 0) {
+  /** How many of `wanted` messages the shared MessagesPerSecond window grants now; waits for the next window when it is full. */
+  private async pace(run: CampaignRun, wanted: number): Promise<number> {
+    const perSecond = run.campaign.Limits?.MessagesPerSecond ?? 0;
+    for (;;) {
       const wall = Date.now();
       const window = wall - (wall % 1000);
-      const granted = await this.deps.store.pinpointCampaignRuns.takeRate(run.tenant, run.appId, run.campaignId, perSecond, window, pending.length);
-      if (granted === 0) {
-        await this.deps.sleep(window + 1000 - Date.now() + 1);
-        continue;
-      }
-      await this.deps.pipeline.deliver(run.tenant, run.appId, activityId, spec, pending.slice(0, granted), key);
-      pending = pending.slice(granted);
+      const granted = await this.deps.store.pinpointCampaignRuns.takeRate(run.tenant, run.appId, run.campaignId, perSecond, window, wanted);
+      if (granted > 0) return granted;
+      await this.deps.sleep(window + 1000 - Date.now() + 1);
     }
   }
 }
