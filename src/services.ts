@@ -21,11 +21,18 @@ import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./pinpoint/recomm
 import { TransformerRouter, type TransformerBackend } from "./pinpoint/messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./pinpoint/messaging/delivery/index.js";
 import { createMessaging, type Messaging, type MessagingOptions } from "./pinpoint/messaging/index.js";
+import type { Logger } from "pino";
 import type { Store } from "./store/types.js";
 import { CampaignRunnerService } from "./pinpoint/campaigns/runner/index.js";
 import { CampaignEventTrigger } from "./pinpoint/campaigns/event-trigger.js";
 
 export interface ServiceOptions extends MessagingOptions {
+  /**
+   * Where the services report what they do (model loads, failed deliveries, import jobs and
+   * campaign runs, local functions' console output): the server's logger. None: they stay silent,
+   * and local functions write to this process's stdout and stderr.
+   */
+  log?: Logger;
   recommenderQuota?: number;
   appQuota?: number;
   importDir?: string;
@@ -93,6 +100,7 @@ export interface Services {
 
 /** `dataDir` is where the defaults of `functionsDir` and `importDir` live. */
 export function createServices(store: Store, dataDir: string, opts: ServiceOptions = {}): Services {
+  const { log } = opts;
   const transformers = new TransformerRouter({
     backend: opts.transformer,
     functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
@@ -100,12 +108,13 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     workers: opts.functionWorkers,
     memoryMb: opts.functionMemoryMb,
     timeoutMs: opts.functionTimeoutMs,
+    functionLog: log && ((entry) => log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message)),
   });
-  const campaigns = new CampaignRegistry(store, opts.campaignPollMs ?? 1000, undefined, opts.maxFoldedUsers);
+  const campaigns = new CampaignRegistry(store, { pollMs: opts.campaignPollMs, maxFoldedUsers: opts.maxFoldedUsers, log });
   const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
   const endpoints = new EndpointService(store);
   const s3 = opts.s3Endpoint === undefined ? undefined : new S3ImportReader({ endpoint: opts.s3Endpoint, credentials: opts.s3Credentials });
-  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), resolve(opts.importDir ?? join(dataDir, "imports")), s3);
+  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), { importDir: resolve(opts.importDir ?? join(dataDir, "imports")), s3, log });
   const delivery = new Delivery(store.outbox, {
     leaseMs: opts.deliveryLeaseMs,
     maxAttempts: opts.deliveryAttempts,
@@ -113,12 +122,13 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     smtpUrl: opts.smtpUrl,
     webhookUrl: opts.webhookUrl,
     webhookSecret: opts.webhookSecret,
+    log,
   });
   const templates = new TemplateService(store, recommenders);
-  const segments = new SegmentService(store);
-  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, opts.campaignRunClock);
-  // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through this seam.
-  segments.usage = pinpointCampaigns.usage;
+  // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through
+  // this seam, bound here and first called by a DeleteSegment, when pinpointCampaigns exists.
+  const segments = new SegmentService(store, { usage: (tenant, appId, segmentId) => pinpointCampaigns.usage(tenant, appId, segmentId) });
+  const pinpointCampaigns: PinpointCampaignService = new PinpointCampaignService(store, segments, templates, opts.campaignRunClock);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
@@ -126,7 +136,12 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   const channels = new ChannelService(store);
   const runner = new CampaignRunnerService(
     { store, segments, channels, pipeline: messaging.service.pipeline },
-    { leaseMs: opts.campaignRunLeaseMs, pollMs: opts.campaignRunPollMs, now: opts.campaignRunClock },
+    {
+      leaseMs: opts.campaignRunLeaseMs,
+      pollMs: opts.campaignRunPollMs,
+      now: opts.campaignRunClock,
+      onError: log && ((err) => log.error({ err }, "campaign run failed; its batch returns after its lease")),
+    },
   );
   return {
     store,

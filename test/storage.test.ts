@@ -67,18 +67,17 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     const schema = kind === "postgres" ? await freshPgSchema() : undefined;
     if (schema) cleanups.push(() => schema.drop());
     const start = async () => {
+      const captured = capturedLog();
       const s = await startServer({
         host: "127.0.0.1",
         port: 0,
         dataDir: dir.path,
         credentials: TEST_CREDENTIALS,
-        logger: false,
+        logger: captured.log,
         campaignPollMs: 0,
         ...(schema && { database: PG_URL, databaseSchema: schema.schema }),
       });
       cleanups.push(() => s.close());
-      const captured = capturedLog();
-      s.personalizeCampaigns.log = captured.log as never;
       return { ...s, ...captured };
     };
     const server = await start();
@@ -126,10 +125,9 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     const data = tempDir("pinrec-csv-");
     cleanups.push(() => data.remove());
     const files = await synth({ users: 100, items: 50, interactions: 1500, seed: 6, outDir: data.path });
-    const server = await startTestServer(kind, { campaignPollMs: 0, maxFoldedUsers: 3 });
-    cleanups.push(() => server.dispose());
     const cap = capturedLog();
-    server.personalizeCampaigns.log = cap.log as never;
+    const server = await startTestServer(kind, { campaignPollMs: 0, maxFoldedUsers: 3, logger: cap.log });
+    cleanups.push(() => server.dispose());
     const rec = await new CampaignTrainer(server.store).create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath, recipe: "ials" });
     const { runtime, events } = runtimeClient(server.url);
     const recommend = async (userId: string) => (await runtime.send(new GetRecommendationsCommand({ campaignArn: rec.arn, userId, numResults: 5 }))).itemList!.map((i) => i.itemId);

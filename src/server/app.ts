@@ -6,8 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { LoggerOptions } from "pino";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { OutboxReader } from "../pinpoint/messaging/delivery/outbox-reader.js";
 import type { ServiceModule } from "../protocol/handler.js";
 import type { ServiceModel } from "../protocol/model.js";
@@ -34,7 +33,8 @@ export interface AppOptions {
   services: ServiceModule[];
   extensions?: ExtensionRoute[];
   credentials: Credential[];
-  logger?: LoggerOptions | false;
+  /** The server's logger (see logger.ts), which the services were given too. */
+  logger: FastifyBaseLogger;
   /** Requests per second per account; undefined or 0 = unlimited. */
   rateLimit?: number;
   clockSkewMs?: number;
@@ -82,9 +82,9 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   return app;
 }
 
-function createFastify(logger: LoggerOptions | false | undefined, sendError: SendError): FastifyInstance {
+function createFastify(logger: FastifyBaseLogger, sendError: SendError): FastifyInstance {
   return Fastify({
-    logger: logger === undefined ? { level: "info" } : logger,
+    loggerInstance: logger,
     genReqId: () => randomUUID(),
     // One summary line per request (summarizeRequests) instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),

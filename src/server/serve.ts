@@ -3,7 +3,6 @@
  * and, in-process, by the tests, so both run exactly the same wiring.
  */
 import type { FastifyInstance } from "fastify";
-import type { LoggerOptions } from "pino";
 import { resolve } from "node:path";
 import type { CampaignRegistry } from "../personalize/campaigns/registry.js";
 import type { Delivery } from "../pinpoint/messaging/delivery/index.js";
@@ -18,11 +17,12 @@ import type { MetricsMode } from "./pinrec-routes.js";
 import type { ServiceModel } from "../protocol/model.js";
 import type { Credential } from "./credentials.js";
 import { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveCredentials } from "./serve-setup.js";
+import { createLogger, type LoggerSetting } from "./logger.js";
 import { openStore } from "../store/open.js";
 import { storeQueryTimer } from "../observability/metrics.js";
 import type { Store } from "../store/types.js";
 
-export interface ServerOptions extends ServiceOptions {
+export interface ServerOptions extends Omit<ServiceOptions, "log"> {
   host?: string;
   port?: number;
   dataDir?: string;
@@ -30,7 +30,7 @@ export interface ServerOptions extends ServiceOptions {
   credentials?: Credential[];
   database?: string;
   databaseSchema?: string;
-  logger?: LoggerOptions | false;
+  logger?: LoggerSetting;
   rateLimit?: number;
   allowAnyRegion?: boolean;
   metrics?: MetricsMode;
@@ -60,10 +60,12 @@ export { DEFAULT_DATA_DIR, DEFAULT_HOST, DEFAULT_PORT, resolveCredentials } from
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const { credentials, generatedPath } = resolveCredentials(opts, dataDir);
+  const log = createLogger(opts.logger);
   const store = await openStore({ database: opts.database, dataDir, schema: opts.databaseSchema }, { queryTimers: storeQueryTimer });
+  for (const notice of store.notices) log.warn({ dataDir }, notice);
   let services: Services | undefined;
   try {
-    services = createServices(store, dataDir, opts);
+    services = createServices(store, dataDir, { ...opts, log });
     const { personalizeCampaigns: campaigns, delivery, messaging, transformers, importJobs } = services;
     const health = new HealthMonitor(store, campaigns);
     const modules = [
@@ -85,18 +87,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       services: modules,
       extensions: [previewRoute(messaging.service)],
       credentials,
-      logger: opts.logger,
+      logger: log,
       rateLimit: opts.rateLimit,
       pinrec: { health, metrics: opts.metrics },
       outbox: delivery.outbox,
       allowAnyRegion: opts.allowAnyRegion,
     });
-    campaigns.log = app.log;
-    delivery.drainer.log = app.log;
-    services.runner.onError = (err) => app.log.error({ err }, "campaign run failed; its batch returns after its lease");
-    for (const notice of store.notices) app.log.warn({ dataDir }, notice);
-    transformers.logFunctionsTo((entry) => app.log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message));
-    importJobs.log = app.log;
     services.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
     const address = app.server.address();

@@ -79,7 +79,7 @@ describe.each(STORE_KINDS)("GET /_pinrec/health (%s)", (kind) => {
 
   test("503 'starting' until the deployed models have been looked at", async () => {
     // A registry that has not finished its first poll: the state of a server whose models are still loading.
-    const registry = new CampaignRegistry(server.store, 60_000);
+    const registry = new CampaignRegistry(server.store, { pollMs: 60_000 });
     const monitor = new HealthMonitor(server.store, registry);
     expect((await monitor.report()).status).toBe("starting");
     await registry.poll().then(() => registry.start());

@@ -175,8 +175,7 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
 
   test("deleting a segment that something uses is refused, and nothing is deleted", async () => {
     const s = await create({ Name: "used" });
-    const guarded = new SegmentService(server.store);
-    guarded.usage = async (_t, _app, id) => (id === s.Id ? ["campaign 'newsletter'"] : []);
+    const guarded = new SegmentService(server.store, { usage: async (_t, _app, id) => (id === s.Id ? ["campaign 'newsletter'"] : []) });
     const e = await errorOf(() => guarded.delete({ accountId: "111122223333", region: "us-east-1" }, appId, s.Id!));
     expect(e.name).toBe("BadRequestException");
     expect(e.message).toContain("campaign 'newsletter'");

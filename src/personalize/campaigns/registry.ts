@@ -31,6 +31,17 @@ const keyOf = (t: Tenant, name: string) => `${t.accountId}\u0000${t.region}\u000
 
 export { DEFAULT_MAX_FOLDED_USERS } from "./defaults.js";
 
+export interface CampaignRegistryOptions {
+  /** How often to look for new model versions (ms); 0 never polls (models load on first use). */
+  pollMs?: number;
+  /** Users carrying folded-in events, across all campaigns, before the least recently active is forgotten. */
+  maxFoldedUsers?: number;
+  /** Where model loads, failures and the fold-in cap are reported; none: nowhere. */
+  log?: FastifyBaseLogger;
+}
+
+const DEFAULT_POLL_MS = 1000;
+
 /** No usable model for a campaign: its model file is missing or failed its integrity check. */
 export class CampaignUnavailableError extends Error {}
 
@@ -48,13 +59,18 @@ export class CampaignRegistry {
   private foldCapReported = false;
   private firstPollDone = false;
 
+  private readonly pollMs: number;
+  readonly maxFoldedUsers: number;
+  private readonly log?: FastifyBaseLogger;
+
   constructor(
     private readonly store: Store,
-    private readonly pollMs = 1000,
-    /** Set once the server's logger exists. */
-    public log?: FastifyBaseLogger,
-    readonly maxFoldedUsers = DEFAULT_MAX_FOLDED_USERS,
-  ) {}
+    options: CampaignRegistryOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.maxFoldedUsers = options.maxFoldedUsers ?? DEFAULT_MAX_FOLDED_USERS;
+    this.log = options.log;
+  }
 
   /**
    * True once every campaign deployed at start-up has been looked at (loaded, or failed and logged),

@@ -41,18 +41,30 @@ export function importPath(s3Url: string): string {
   return fileURLToPath(url);
 }
 
+export interface ImportJobOptions {
+  /** The only directory file:// URLs may name (with everything under it). */
+  importDir: string;
+  /** Reads s3:// URLs; none without --s3-endpoint. */
+  s3?: S3ImportReader;
+  /** Where faults of a job (not the rows its file got wrong, which the job records) are reported; none: nowhere. */
+  log?: FastifyBaseLogger;
+}
+
 export class ImportJobService {
   private readonly running = new Set<Promise<void>>();
-  log?: FastifyBaseLogger;
+  private readonly importDir: string;
+  private readonly s3?: S3ImportReader;
+  private readonly log?: FastifyBaseLogger;
 
   constructor(
     private readonly store: Store,
     private readonly importer: SegmentImporter,
-    /** The only directory file:// URLs may name (with everything under it). */
-    private readonly importDir: string,
-    /** Reads s3:// URLs; none without --s3-endpoint. */
-    private readonly s3?: S3ImportReader,
-  ) {}
+    options: ImportJobOptions,
+  ) {
+    this.importDir = options.importDir;
+    this.s3 = options.s3;
+    this.log = options.log;
+  }
 
   /** Checks the S3Url; returns the local path of a file:// one (an s3:// one is downloaded when the job runs). */
   private async checkSource(tenant: Tenant, s3Url: string): Promise<string | undefined> {

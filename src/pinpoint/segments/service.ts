@@ -36,7 +36,7 @@ function valueCount(c: Criteria): number {
 }
 
 /**
- * Who uses a segment. Campaigns (and journeys) register one: AWS refuses to delete a segment that
+ * Who uses a segment. Campaigns (and journeys) give one: AWS refuses to delete a segment that
  * a campaign uses, and so does pinrec once campaigns exist. Returns a description of each user.
  */
 export type SegmentUsage = (tenant: Tenant, appId: string, segmentId: string) => Promise<string[]>;
@@ -60,11 +60,20 @@ function combine(how: string | undefined, of: Criteria[], fallback: "ALL" | "ANY
   }
 }
 
-export class SegmentService {
-  /** Set by the campaigns module when it exists; see SegmentUsage. */
-  usage: SegmentUsage = noUsers;
+export interface SegmentServiceOptions {
+  /** Who uses a segment (the campaigns); none: nothing does, and every segment may be deleted. */
+  usage?: SegmentUsage;
+}
 
-  constructor(private readonly store: Store) {}
+export class SegmentService {
+  private readonly usage: SegmentUsage;
+
+  constructor(
+    private readonly store: Store,
+    options: SegmentServiceOptions = {},
+  ) {
+    this.usage = options.usage ?? noUsers;
+  }
 
   private async requireApp(tenant: Tenant, appId: string): Promise<void> {
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);

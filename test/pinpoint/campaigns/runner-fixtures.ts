@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pino } from "pino";
 import { CreateEmailTemplateCommand, CreateSegmentCommand, UpdateEmailChannelCommand, type CampaignResponse, type EndpointBatchItem, type PinpointClient } from "@aws-sdk/client-pinpoint";
 import type { RunningServer } from "../../../src/server/serve.js";
 import { createServices, type Services } from "../../../src/services.js";
@@ -176,16 +177,19 @@ export async function activitiesOf(w: Pick<World, "db" | "appId">, campaignId: s
   return rows.map((r) => ({ id: r.id, runKey: r.run_key, doc: JSON.parse(r.doc) }));
 }
 
-/** A runner stack (the composition root's services) on its own store connection, not started. */
-/** A runner on its own store, as another process would run it; closed by `w.dispose()` unless closed before. */
-export async function runnerStack(w: World, opts: { now?: () => number; leaseMs?: number; pollMs?: number } = {}): Promise<RunnerStack> {
+/**
+ * A runner stack (the composition root's services) on its own store, as another process would run
+ * it, not started; closed by `w.dispose()` unless closed before. `expectFailures`: a test that
+ * makes batches fail on purpose, whose failures are not worth showing.
+ */
+export async function runnerStack(w: World, opts: { now?: () => number; leaseMs?: number; pollMs?: number; expectFailures?: boolean } = {}): Promise<RunnerStack> {
   // SQLite: one process does everything, on one connection (two connections in one process would
   // block each other's event loop in SQLite's busy wait); PostgreSQL: a connection pool per runner, as per process.
   const shared = w.kind === "sqlite";
   const store = shared ? w.server.store : await openStore(w.storeOptions);
-  const services = createServices(store, w.dataDir, { functionsDir: w.functionsDir, campaignPollMs: 0, campaignRunClock: opts.now, campaignRunLeaseMs: opts.leaseMs, campaignRunPollMs: opts.pollMs });
   // A failure the runner survives is still a failure in these tests: show it.
-  services.runner.onError = (err) => console.error("campaign runner error:", err);
+  const log = opts.expectFailures ? undefined : pino({ level: "error" }, process.stderr);
+  const services = createServices(store, w.dataDir, { log, functionsDir: w.functionsDir, campaignPollMs: 0, campaignRunClock: opts.now, campaignRunLeaseMs: opts.leaseMs, campaignRunPollMs: opts.pollMs });
   const stack: RunnerStack = {
     services,
     store,

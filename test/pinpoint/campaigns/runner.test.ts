@@ -172,8 +172,7 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
   }, 240_000);
 
   test("a batch that keeps failing (its segment is gone) is retried with backoff, then the run ends with the reason", async () => {
-    const runner = await stack({ leaseMs: 1_000 });
-    runner.services.runner.onError = () => {};
+    const runner = await stack({ leaseMs: 1_000, expectFailures: true });
     const campaign = await insertCampaign(w, "no-such-segment", Date.now());
     await runToEnd([runner], campaign.Id!);
     const [a] = await activitiesOf(w, campaign.Id!);

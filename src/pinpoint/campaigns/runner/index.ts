@@ -59,7 +59,7 @@ export interface RunnerDeps {
 
 export class CampaignRunnerService implements CampaignRunner {
   /** Told about failures the loops survive (the server logs them). */
-  onError: (err: unknown) => void;
+  private readonly onError: (err: unknown) => void;
   private readonly now: () => number;
   private readonly pollMs: number;
   private readonly leaseMs: number;

@@ -58,8 +58,8 @@ export class OutboxDrainer {
   private readonly pollMs: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
-  /** Where delivery problems are reported (the server's logger once it exists). */
-  log: DrainerLog;
+  /** Where delivery problems are reported. */
+  private readonly log: DrainerLog;
   private readonly now: () => number;
 
   private running = false;

@@ -29,6 +29,8 @@ export interface TransformerOptions {
   timeoutMs?: number;
   attempts?: number;
   lambdaCredentials?: LambdaInvokerOptions["credentials"];
+  /** Where local functions' `console` output goes (Lambda functions log to CloudWatch); default: this process's stdout and stderr. */
+  functionLog?: FunctionLogger;
 }
 
 export function chooseBackend(options: Pick<TransformerOptions, "backend" | "lambdaEndpoint">): TransformerBackend {
@@ -44,7 +46,7 @@ export class TransformerRouter implements TransformerInvoker {
     this.backend = chooseBackend(options);
     const shared = { timeoutMs: options.timeoutMs, attempts: options.attempts };
     if (this.backend !== "lambda") {
-      this.local = new LocalFunctionInvoker({ ...shared, functionsDir: options.functionsDir, workers: options.workers, memoryMb: options.memoryMb });
+      this.local = new LocalFunctionInvoker({ ...shared, functionsDir: options.functionsDir, workers: options.workers, memoryMb: options.memoryMb, log: options.functionLog });
     }
     if (this.backend !== "local") {
       this.lambda = new LambdaInvoker({ ...shared, endpoint: options.lambdaEndpoint, credentials: options.lambdaCredentials });
@@ -60,11 +62,6 @@ export class TransformerRouter implements TransformerInvoker {
       if (!(err instanceof FunctionNotFoundError)) throw err;
       return this.lambda.invoke(tenant, functionUri, event);
     }
-  }
-
-  /** Sends local functions' `console` output to `logger` (Lambda functions log to CloudWatch). */
-  logFunctionsTo(logger: FunctionLogger): void {
-    if (this.local) this.local.log = logger;
   }
 
   /** One line for the startup log. */

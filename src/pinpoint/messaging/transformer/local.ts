@@ -30,6 +30,8 @@ export interface LocalFunctionOptions {
   /** Starting a worker and loading the module (default 10 s, Lambda's init limit). */
   initTimeoutMs?: number;
   attempts?: number;
+  /** Where functions' `console` output goes, tagged with the function and request id (default: stdout/stderr). */
+  log?: FunctionLogger;
 }
 
 export const DEFAULT_FUNCTION_MEMORY_MB = 256;
@@ -64,6 +66,7 @@ export class LocalFunctionInvoker implements TransformerInvoker {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       initTimeoutMs: options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS,
     });
+    if (options.log) this.log = options.log;
   }
 
   /** Where functions' `console` output goes, tagged with the function and request id (default: stdout/stderr). */
