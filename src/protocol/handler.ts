@@ -40,7 +40,7 @@ export type Present<T> = T extends Leaf
   ? T
   : T extends readonly (infer E)[]
     ? Present<E>[]
-    : { [K in keyof T]: {} extends Pick<T, K> ? Present<T[K]> : Present<Exclude<T[K], undefined>> };
+    : { [K in keyof T]: Partial<Pick<T, K>> extends Pick<T, K> ? Present<T[K]> : Present<Exclude<T[K], undefined>> };
 
 /**
  * A module's handlers, each typed with its operation's SDK input (`Ops` maps operation name →
