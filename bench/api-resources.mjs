@@ -36,7 +36,7 @@ if (process.argv[2] === "--child") {
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     });
-    srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }));
+    srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
   } else {
     const { startServer } = await import(pathToFileURL(join(here, "..", "dist", "serve.js")).href);
     const dataDir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-"));
@@ -73,7 +73,7 @@ if (process.argv[2] === "--child") {
 function startChild(kind) {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("message", (m) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
+    child.once("message", (/** @type {any} */ m) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
 }
@@ -120,7 +120,7 @@ async function benchStore(kind) {
         const n = b * 100 + i;
         return {
           Id: `endpoint-${n}`,
-          ChannelType: "EMAIL",
+          ChannelType: /** @type {const} */ ("EMAIL"),
           Address: `user${n}@example.com`,
           Attributes: { Interests: ["books", `topic-${n % 7}`], Round: [String(round)] },
           Metrics: { visits: n % 13 },

@@ -51,7 +51,7 @@ async function child(kind) {
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     });
-    srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }));
+    srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
     process.on("message", (m) => m === "stop" && srv.close(() => process.exit(0)));
     return;
   }
@@ -116,7 +116,7 @@ function startChild(kind) {
   const devnull = openSync("/dev/null", "w");
   return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", devnull, "inherit", "ipc"] });
-    c.once("message", (m) => resolve({ child: c, url: `http://127.0.0.1:${m.port}`, port: m.port, ask: (msg, key) => ask(c, msg, key) }));
+    c.once("message", (/** @type {any} */ m) => resolve({ child: c, url: `http://127.0.0.1:${m.port}`, port: m.port, ask: (msg, key) => ask(c, msg, key) }));
     c.once("exit", (code) => reject(new Error(`${kind} exited with ${code} before listening`)));
   });
 }
