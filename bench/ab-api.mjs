@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { distModule } from "./lib.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BASE = process.argv[2] === "--child" ? undefined : process.argv[2];
 const CRED = { accessKeyId: "AKIABENCHAPI00000001", secretAccessKey: "bench-api-secret-0123456789abcdef", accountId: "111122223333" };
@@ -23,7 +24,7 @@ if (process.argv[2] === "--child") {
     const srv = createServer((_q, r) => { r.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }); r.end(body); });
     srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
   } else {
-    const { startServer } = await import(pathToFileURL(join(kind, "dist", "serve.js")).href);
+    const { startServer } = await import(pathToFileURL(distModule(join(kind, "dist"), "server/serve.js", "serve.js")).href);
     const s = await startServer({ host: "127.0.0.1", port: 0, dataDir: mkdtempSync(join(os.tmpdir(), "ab-")), credentials: [CRED], logger: { level: process.env.LOG ?? "warn" } });
     process.send({ port: s.port });
     process.on("message", (m) => m === "cpu" && process.send({ cpu: process.cpuUsage() }));

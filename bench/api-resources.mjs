@@ -16,6 +16,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { distModule } from "./lib.mjs";
 
 // The SDK's once-per-process note about Node 22 would only clutter the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -38,7 +39,7 @@ if (process.argv[2] === "--child") {
     });
     srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
   } else {
-    const { startServer } = await import(pathToFileURL(join(here, "..", "dist", "serve.js")).href);
+    const { startServer } = await import(pathToFileURL(distModule(join(here, "..", "dist"), "server/serve.js", "serve.js")).href);
     const dataDir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-"));
     const database = kind === "postgres" ? process.env.PINREC_BENCH_DATABASE_URL : undefined;
     let schema;

@@ -30,7 +30,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { stageBreakdown, startProfiler, topFunctions } from "./lib.mjs";
+import { distModule, stageBreakdown, startProfiler, topFunctions } from "./lib.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = join(HERE, "..");
@@ -56,7 +56,7 @@ async function child(kind) {
     return;
   }
   const [, level, root] = kind.split(":"); // pinrec:<level>:<root of the build>
-  const { startServer } = await import(pathToFileURL(join(root, "dist", "serve.js")).href);
+  const { startServer } = await import(pathToFileURL(distModule(join(root, "dist"), "server/serve.js", "serve.js")).href);
   const dataDir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-api-"));
   // The parent points this process's stdout at /dev/null, where pino writes, as `pinrec serve > /dev/null` would.
   const server = await startServer({
@@ -234,7 +234,7 @@ function breakdownTable(profiled) {
 
 async function main() {
   const opts = parseArgs();
-  if (!existsSync(join(opts.root, "dist", "serve.js"))) {
+  if (!existsSync(distModule(join(opts.root, "dist"), "server/serve.js", "serve.js"))) {
     console.error(`${opts.root}/dist is not built: run \`npm run build\` first`);
     process.exit(1);
   }

@@ -2,7 +2,7 @@
 // the server use separate cores), a hello-world baseline, SigV4-signed requests and autocannon.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -127,6 +127,18 @@ export async function recommendationRequests(url, credential, campaignArn, users
     requests.push(await signedRequest(url, credential, { method: "POST", path: "/recommendations", body, service: "personalize" }));
   }
   return requests;
+}
+
+/**
+ * A module of a build (`dist` is its dist/ directory): at `path` in today's layout by service, or at
+ * `before` in a build of an older checkout (a baseline to compare with).
+ * @param {string} dist
+ * @param {string} path
+ * @param {string} before
+ */
+export function distModule(dist, path, before) {
+  const now = join(dist, path);
+  return existsSync(now) ? now : join(dist, before);
 }
 
 /**
