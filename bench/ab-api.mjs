@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { distModule } from "./lib.mjs";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BASE = process.argv[2] === "--child" ? undefined : process.argv[2];
 const CRED = { accessKeyId: "AKIABENCHAPI00000001", secretAccessKey: "bench-api-secret-0123456789abcdef", accountId: "111122223333" };
@@ -21,9 +22,9 @@ if (process.argv[2] === "--child") {
   if (kind === "hello") {
     const body = '{"hello":"world"}';
     const srv = createServer((_q, r) => { r.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) }); r.end(body); });
-    srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }));
+    srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
   } else {
-    const { startServer } = await import(pathToFileURL(join(kind, "dist", "serve.js")).href);
+    const { startServer } = await import(pathToFileURL(distModule(join(kind, "dist"), "server/serve.js", "serve.js")).href);
     const s = await startServer({ host: "127.0.0.1", port: 0, dataDir: mkdtempSync(join(os.tmpdir(), "ab-")), credentials: [CRED], logger: { level: process.env.LOG ?? "warn" } });
     process.send({ port: s.port });
     process.on("message", (m) => m === "cpu" && process.send({ cpu: process.cpuUsage() }));
@@ -34,7 +35,7 @@ if (process.argv[2] === "--child") {
     process.exit(1);
   }
   const devnull = openSync("/dev/null", "w");
-  const start = (kind) => new Promise((res) => { const c = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", devnull, "inherit", "ipc"] }); c.once("message", (m) => res({ c, url: `http://127.0.0.1:${m.port}`, cpu: () => new Promise((r) => { c.once("message", (x) => r(x.cpu.user + x.cpu.system)); c.send("cpu"); }) })); });
+  const start = (kind) => new Promise((res) => { const c = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", devnull, "inherit", "ipc"] }); c.once("message", (/** @type {any} */ m) => res({ c, url: `http://127.0.0.1:${m.port}`, cpu: () => new Promise((r) => { c.once("message", (/** @type {any} */ x) => r(x.cpu.user + x.cpu.system)); c.send("cpu"); }) })); });
   const { SignatureV4 } = await import("@smithy/signature-v4");
   const { Hash } = await import("@smithy/hash-node");
   const { HttpRequest } = await import("@smithy/protocol-http");
@@ -50,7 +51,7 @@ if (process.argv[2] === "--child") {
     const body = JSON.stringify({ Name: "b", RecommendationProviderUri: "arn:aws:personalize:us-east-1:111122223333:campaign/b", RecommendationProviderRoleArn: "arn:aws:iam::111122223333:role/PinpointRoleforPersonalize", RecommendationsDisplayName: "Top picks" });
     const c = await sign(s.url, "POST", "/v1/recommenders", body);
     const r = await fetch(s.url + "/v1/recommenders", { method: "POST", headers: Object.fromEntries(Object.entries(c.headers).filter(([k]) => k !== "host")), body });
-    const doc = await r.json(); if (!doc.Id) throw new Error(JSON.stringify(doc)); const id = doc.Id;
+    const doc = /** @type {any} */ (await r.json()); if (!doc.Id) throw new Error(JSON.stringify(doc)); const id = doc.Id;
     servers[name] = { ...s, id };
   }
   console.log(`${os.availableParallelism()} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);

@@ -16,6 +16,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { distModule } from "./lib.mjs";
 
 // The SDK's once-per-process note about Node 22 would only clutter the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -36,9 +37,9 @@ if (process.argv[2] === "--child") {
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     });
-    srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }));
+    srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
   } else {
-    const { startServer } = await import(pathToFileURL(join(here, "..", "dist", "serve.js")).href);
+    const { startServer } = await import(pathToFileURL(distModule(join(here, "..", "dist"), "server/serve.js", "serve.js")).href);
     const dataDir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-"));
     const database = kind === "postgres" ? process.env.PINREC_BENCH_DATABASE_URL : undefined;
     let schema;
@@ -73,7 +74,7 @@ if (process.argv[2] === "--child") {
 function startChild(kind) {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("message", (m) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
+    child.once("message", (/** @type {any} */ m) => resolve({ child, url: `http://127.0.0.1:${m.port}` }));
     child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
 }
@@ -120,7 +121,7 @@ async function benchStore(kind) {
         const n = b * 100 + i;
         return {
           Id: `endpoint-${n}`,
-          ChannelType: "EMAIL",
+          ChannelType: /** @type {const} */ ("EMAIL"),
           Address: `user${n}@example.com`,
           Attributes: { Interests: ["books", `topic-${n % 7}`], Round: [String(round)] },
           Metrics: { visits: n % 13 },

@@ -30,7 +30,7 @@ import { createServer } from "node:http";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { stageBreakdown, startProfiler, topFunctions } from "./lib.mjs";
+import { distModule, stageBreakdown, startProfiler, topFunctions } from "./lib.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = join(HERE, "..");
@@ -51,12 +51,12 @@ async function child(kind) {
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     });
-    srv.listen(0, "127.0.0.1", () => process.send({ port: srv.address().port }));
+    srv.listen(0, "127.0.0.1", () => process.send({ port: /** @type {import("node:net").AddressInfo} */ (srv.address()).port }));
     process.on("message", (m) => m === "stop" && srv.close(() => process.exit(0)));
     return;
   }
   const [, level, root] = kind.split(":"); // pinrec:<level>:<root of the build>
-  const { startServer } = await import(pathToFileURL(join(root, "dist", "serve.js")).href);
+  const { startServer } = await import(pathToFileURL(distModule(join(root, "dist"), "server/serve.js", "serve.js")).href);
   const dataDir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-api-"));
   // The parent points this process's stdout at /dev/null, where pino writes, as `pinrec serve > /dev/null` would.
   const server = await startServer({
@@ -116,7 +116,7 @@ function startChild(kind) {
   const devnull = openSync("/dev/null", "w");
   return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", devnull, "inherit", "ipc"] });
-    c.once("message", (m) => resolve({ child: c, url: `http://127.0.0.1:${m.port}`, port: m.port, ask: (msg, key) => ask(c, msg, key) }));
+    c.once("message", (/** @type {any} */ m) => resolve({ child: c, url: `http://127.0.0.1:${m.port}`, port: m.port, ask: (msg, key) => ask(c, msg, key) }));
     c.once("exit", (code) => reject(new Error(`${kind} exited with ${code} before listening`)));
   });
 }
@@ -234,7 +234,7 @@ function breakdownTable(profiled) {
 
 async function main() {
   const opts = parseArgs();
-  if (!existsSync(join(opts.root, "dist", "serve.js"))) {
+  if (!existsSync(distModule(join(opts.root, "dist"), "server/serve.js", "serve.js"))) {
     console.error(`${opts.root}/dist is not built: run \`npm run build\` first`);
     process.exit(1);
   }

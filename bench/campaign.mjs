@@ -17,16 +17,16 @@
 //
 //   node bench/campaign.mjs [--endpoints 100000] [--pg-endpoints 100000] [--pg postgres://…] [--skip-pg] [--rss-series a,b,…]
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { CreateCampaignCommand, PinpointClient, UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
 import { ROOT, createPicksEmail, writeAddTitles, machine, startChild } from "./lib.mjs";
-import { openStore } from "../dist/store/open.js";
-import { EndpointService } from "../dist/pinpoint/endpoints/service.js";
-import { SegmentImporter } from "../dist/pinpoint/segments/import.js";
+import { openStore } from "#dist/store/open.js";
+import { EndpointService } from "#dist/pinpoint/endpoints/service.js";
+import { SegmentImporter } from "#dist/pinpoint/segments/import.js";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -156,12 +156,12 @@ async function run(env, segmentId, expected) {
   let activity;
   for (;;) {
     const rows = await db.all("SELECT doc FROM campaign_activities WHERE app_id = ? AND campaign_id = ?", [env.appId, id]);
-    activity = rows[0] && JSON.parse(rows[0].doc);
+    activity = rows[0] && JSON.parse(/** @type {any} */ (rows[0]).doc);
     if (activity?.State === "COMPLETED") break;
     await new Promise((r) => setTimeout(r, 200));
   }
   clearInterval(sampler);
-  const [{ n }] = await db.all("SELECT COUNT(*) AS n FROM outbox_messages WHERE app_id = ? AND doc LIKE ?", [env.appId, `%"requestId":"${activity.Id}"%`]);
+  const [{ n }] = /** @type {any[]} */ (await db.all("SELECT COUNT(*) AS n FROM outbox_messages WHERE app_id = ? AND doc LIKE ?", [env.appId, `%"requestId":"${activity.Id}"%`]));
   await db.close();
   if (activity.SuccessfulEndpointCount !== expected || Number(n) !== expected) {
     throw new Error(`run of ${expected}: ${activity.SuccessfulEndpointCount} successful, ${n} in the outbox: ${JSON.stringify(activity)}`);

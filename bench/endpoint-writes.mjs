@@ -5,14 +5,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { distModule } from "./lib.mjs";
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 if (!args.baseline) throw new Error("pass --baseline=DIR: a checkout built with npm run build");
 const N = Number(args.endpoints ?? 5000);
 const TENANT = { accountId: "123456789012", region: "us-east-1" };
 async function run(dist) {
   const { openStore } = await import(`${dist}/store/open.js`);
-  const { AppService } = await import(`${dist}/apps/service.js`);
-  const { EndpointService } = await import(`${dist}/endpoints/service.js`);
+  const { AppService } = await import(distModule(dist, "pinpoint/apps/service.js", "apps/service.js"));
+  const { EndpointService } = await import(distModule(dist, "pinpoint/endpoints/service.js", "endpoints/service.js"));
   const dir = mkdtempSync(join(tmpdir(), "pinrec-writes-"));
   const store = await openStore({ dataDir: dir });
   const appId = (await new AppService(store).create(TENANT, { Name: "w" })).Id;

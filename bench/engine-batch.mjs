@@ -7,8 +7,8 @@
 // into a float64 array, seen items set to -Infinity, topN in JavaScript), rebuilt here from the
 // engine's public parts, so the figures say what the kernels bought for both paths.
 import { availableParallelism, loadavg } from "node:os";
-import { Model, Rng, topN } from "../dist/engine/index.js";
-import { BATCH_THREADS } from "../dist/engine/wasm/scorer.js";
+import { Model, Rng, topN } from "#dist/engine/index.js";
+import { BATCH_THREADS } from "#dist/engine/wasm/scorer.js";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const USERS = Number(args.users ?? 1000), ITEMS = Number(args.items ?? 10_000), K = Number(args.factors ?? 64);
@@ -85,7 +85,8 @@ const oneThread = (fn) => {
 };
 if (JSON.stringify(oneThread(() => model.recommendBatch(users, N))) !== JSON.stringify(batch)) throw new Error("one-thread batch differs");
 if (JSON.stringify(await model.recommendBatchAsync(users, N)) !== JSON.stringify(batch)) throw new Error("async batch differs");
-const threaded = model.recipeModel.scorer?.()?.splitsAt(USERS) ?? false;
+// `scorer` is the recipe model's private SIMD scorer: the bench reads whether this batch would split across threads.
+const threaded = /** @type {any} */ (model.recipeModel).scorer?.()?.splitsAt(USERS) ?? false;
 
 const single = [], batched = [], batched1 = [], batchedAsync = [], old = [];
 for (let r = 0; r < ROUNDS; r++) {

@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { statSync, mkdirSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { statSync, mkdirSync, existsSync } from "node:fs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const distPath = resolve(process.env.ENGINE_DIST ?? join(here, "..", "dist", "engine", "index.js"));

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { importDataset, tune, train, tuneCandidates, splitDataset, scoreModel } from "../dist/engine/index.js";
+import { importDataset, tune, train, tuneCandidates, splitDataset, scoreModel } from "#dist/engine/index.js";
 import { ROOT } from "./lib.mjs";
 
 const dir = join(ROOT, ".bench", "synth-943-1682-100000-7");
@@ -23,7 +23,7 @@ const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1
 console.log(`pinrec bench:tune — ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (machine shared), Node ${process.version}`);
 
 // 1. The campaign command's work: search on all the data, then the winner on all of it.
-let c0 = cpu(), t0 = performance.now();
+const c0 = cpu(), t0 = performance.now();
 const recipes = tuneCandidates(ds, "auto");
 const search = await tune(ds, { recipes, seed: 1, budgetSeconds: 60, wallLimitSeconds: Infinity });
 await train(ds, { recipe: search.recipe, params: { [search.recipe]: search.params }, seed: 1 });

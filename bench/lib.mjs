@@ -2,7 +2,7 @@
 // the server use separate cores), a hello-world baseline, SigV4-signed requests and autocannon.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -129,7 +129,23 @@ export async function recommendationRequests(url, credential, campaignArn, users
   return requests;
 }
 
-/** Runs autocannon; `requests` are replayed round-robin. Counts non-2xx so a benchmark of errors is noticed. */
+/**
+ * A module of a build (`dist` is its dist/ directory): at `path` in today's layout by service, or at
+ * `before` in a build of an older checkout (a baseline to compare with).
+ * @param {string} dist
+ * @param {string} path
+ * @param {string} before
+ */
+export function distModule(dist, path, before) {
+  const now = join(dist, path);
+  return existsSync(now) ? now : join(dist, before);
+}
+
+/**
+ * Runs autocannon; `requests` are replayed round-robin. Counts non-2xx so a benchmark of errors is noticed.
+ * @param {string} url
+ * @param {{ requests?: object[], connections?: number, duration?: number, title?: string }} options
+ */
 export async function load(url, { requests, connections = 32, duration = 10, title }) {
   let i = 0;
   const result = await autocannon({
@@ -171,6 +187,7 @@ export function table(rows, baseline) {
  * called from sigv4.js counts as SigV4, and a SQLite call from the store counts as handler/store).
  * Samples whose stack matches no stage are Node's own HTTP parsing, socket reads and event loop.
  */
+/** @type {[string, RegExp][]} */
 export const REQUEST_STAGES = [
   ["SigV4 verification", /\/server\/(sigv4|auth-metrics)\.js|@smithy\/(signature-v4|core)\//],
   ["request log (pino)", /\/(pino|pino-std-serializers|sonic-boom|thread-stream)\//],
@@ -257,6 +274,9 @@ export function topFunctions(profile, n = 25) {
  * The personalised email the send and campaign benchmarks both send: an app, a PINPOINT_USER_ID
  * recommender on `campaignArn` (5 items, the `add-titles` local transformer) and a `picks` email
  * template naming it, with the five items and two titles.
+ * @param {import("@aws-sdk/client-pinpoint").PinpointClient} client
+ * @param {string} campaignArn
+ * @param {{ subject?: string, defaultSubstitutions?: Record<string, string> }} [options]
  */
 export async function createPicksEmail(client, campaignArn, { subject, defaultSubstitutions } = {}) {
   const { CreateAppCommand, CreateEmailTemplateCommand, CreateRecommenderConfigurationCommand } = await import("@aws-sdk/client-pinpoint");

@@ -16,8 +16,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
-import { openStore } from "../dist/store/open.js";
-import { Delivery } from "../dist/pinpoint/messaging/delivery/index.js";
+import { openStore } from "#dist/store/open.js";
+import { Delivery } from "#dist/pinpoint/messaging/delivery/index.js";
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -82,8 +82,8 @@ async function startSmtp() {
       });
     },
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `smtp://127.0.0.1:${server.server.address().port}`, received: () => received, close: () => new Promise((r) => server.close(r)) };
+  await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
+  return { url: `smtp://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.server.address()).port}`, received: () => received, close: () => new Promise((r) => server.close(() => r(undefined))) };
 }
 
 async function bench(kind, database) {

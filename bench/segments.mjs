@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { machine } from "./lib.mjs";
-import { openStore } from "../dist/store/open.js";
-import { AppService } from "../dist/pinpoint/apps/service.js";
-import { EndpointService } from "../dist/pinpoint/endpoints/service.js";
-import { SegmentService } from "../dist/pinpoint/segments/service.js";
-import { SegmentImporter } from "../dist/pinpoint/segments/import.js";
+import { openStore } from "#dist/store/open.js";
+import { AppService } from "#dist/pinpoint/apps/service.js";
+import { EndpointService } from "#dist/pinpoint/endpoints/service.js";
+import { SegmentService } from "#dist/pinpoint/segments/service.js";
+import { SegmentImporter } from "#dist/pinpoint/segments/import.js";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const N = Number(args.endpoints ?? 100_000);
@@ -43,7 +43,7 @@ async function run(kind, open) {
     const rssBefore = process.memoryUsage().rss;
     peakRss = rssBefore;
     let t = performance.now();
-    let cpu = process.cpuUsage();
+    const cpu = process.cpuUsage();
     const imported = await new SegmentImporter(store, endpoints).import(TENANT, appId, { path: csv, format: "CSV", s3Url: `file://${csv}` }, "all");
     const importS = (performance.now() - t) / 1000;
     const importCpu = cpuS(process.cpuUsage(cpu));

@@ -73,7 +73,7 @@ try {
     t = Date.now();
     const ids = users.map((_, i) => `ep-${i}`);
     for (let i = 0; i < ENDPOINTS; i += 100) {
-      const Item = users.slice(i, i + 100).map((u, j) => ({ Id: ids[i + j], ChannelType: "EMAIL", Address: `user${i + j}@example.com`, User: { UserId: u } }));
+      const Item = users.slice(i, i + 100).map((u, j) => ({ Id: ids[i + j], ChannelType: /** @type {const} */ ("EMAIL"), Address: `user${i + j}@example.com`, User: { UserId: u } }));
       await client.send(new UpdateEndpointsBatchCommand({ ApplicationId: appId, EndpointBatchRequest: { Item } }));
     }
     console.log(`${ENDPOINTS} endpoints written in ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -127,8 +127,8 @@ try {
         });
       },
     });
-    await new Promise((r) => smtp.listen(0, "127.0.0.1", r));
-    const smtpUrl = `smtp://127.0.0.1:${smtp.server.address().port}`;
+    await new Promise((r) => smtp.listen(0, "127.0.0.1", () => r(undefined)));
+    const smtpUrl = `smtp://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (smtp.server.address()).port}`;
     const child2 = await startChild([...nodeFlags, "bin/pinrec.js", "serve", "--port", "0", ...serveArgs, "--smtp-url", smtpUrl], /pinrec listening on \S+/);
     const server2 = { ...child2, url: /pinrec listening on (\S+)/.exec(child2.output())[1] };
     let viaSmtp;
@@ -145,7 +145,7 @@ try {
       drained = { delivered, expected, seconds: (Date.now() - started) / 1000 };
     } finally {
       await server2.stop();
-      await new Promise((r) => smtp.close(r));
+      await new Promise((r) => smtp.close(() => r(undefined)));
     }
 
     const msgs = send.rps * PER_REQUEST;

@@ -6,10 +6,11 @@
 // the baseline; skipped for inputs that would stall it for many seconds).
 import Handlebars from "handlebars";
 import { machine } from "./lib.mjs";
-import { checkTemplateCost } from "../dist/pinpoint/templates/limits.js";
-import { TemplateCompiler } from "../dist/pinpoint/templates/compiler.js";
+import { checkTemplateCost } from "#dist/pinpoint/templates/limits.js";
+import { TemplateCompiler } from "#dist/pinpoint/templates/compiler.js";
 
 console.log(`pinrec template limits — ${machine()}`);
+/** @type {[string, string, boolean][]} */
 const inputs = [
   ["5,000-deep {{#if}}", "{{#if a}}".repeat(5_000) + "x" + "{{/if}}".repeat(5_000), false],
   ["7,000-deep {{#if}}/{{#each}}", "{{#if a}}{{#each b}}".repeat(3_500) + "x" + "{{/each}}{{/if}}".repeat(3_500), false],
@@ -48,7 +49,7 @@ for (const [, text] of inputs) {
 }
 const rows = [];
 for (const [label, text, baseline] of inputs) {
-  let t = performance.now();
+  const t = performance.now();
   let verdict = "accepted";
   try {
     checkTemplateCost(text, "HtmlPart");

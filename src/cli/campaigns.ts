@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TrainCampaignOptions, type TuneMode } from "../personalize/campaigns/training.js";
 import type { CampaignRecord } from "../store/personalize-campaigns.js";
-import type { Store, Tenant } from "../store/types.js";
+import type { Tenant } from "../store/types.js";
 import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";

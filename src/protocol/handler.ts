@@ -27,11 +27,26 @@ export interface ServiceModule {
   handlers: Record<string, Handler>;
 }
 
+/** Values the input parser hands over as they are: scalars, and the SDK's Date and blob types. */
+type Leaf = string | number | boolean | bigint | null | undefined | Date | Uint8Array;
+
+/**
+ * An SDK input type as parseInput delivers it. The SDK types a member the service model requires as
+ * `Member: T | undefined` (required key, optional value) and any other as `Member?: T`; parseInput
+ * (input.ts) refuses a request missing a required member, at every depth of the body, so here a
+ * required member's value is present, all the way down.
+ */
+export type Present<T> = T extends Leaf
+  ? T
+  : T extends readonly (infer E)[]
+    ? Present<E>[]
+    : { [K in keyof T]: Partial<Pick<T, K>> extends Pick<T, K> ? Present<T[K]> : Present<Exclude<T[K], undefined>> };
+
 /**
  * A module's handlers, each typed with its operation's SDK input (`Ops` maps operation name →
- * e.g. `GetSegmentRequest`), so handlers read members without casts. Required members are
- * present (parseInput refuses a request without them) though the SDK types them as optional.
+ * e.g. `GetSegmentRequest`) with the members the service model requires present (`Present`), so
+ * handlers read members without casts or non-null assertions.
  */
-export function handlersOf<Ops>(handlers: { [Op in keyof Ops]: (ctx: Omit<RequestContext, "input"> & { input: Ops[Op] }) => Promise<HandlerResult> }): Record<string, Handler> {
+export function handlersOf<Ops>(handlers: { [Op in keyof Ops]: (ctx: Omit<RequestContext, "input"> & { input: Present<Ops[Op]> }) => Promise<HandlerResult> }): Record<string, Handler> {
   return handlers as unknown as Record<string, Handler>;
 }

@@ -113,6 +113,7 @@ export function parseInput(
   for (const q of op.queries) {
     const raw = query.getAll(q.wireName);
     if (raw.length > 0) input[q.member] = parseQueryValue(q.schema, raw, q.wireName);
+    else if (q.required) throw badRequest(`Missing required query parameter '${q.wireName}'`);
   }
   const json = parseJsonBody(body);
   if (op.payload) {

@@ -20,6 +20,7 @@ export interface QueryBinding {
   member: string;
   wireName: string;
   schema: NormalizedSchema;
+  required: boolean;
 }
 
 export interface OperationModel {
@@ -73,7 +74,7 @@ function operationModel(op: StaticOperation, implemented: boolean): OperationMod
   for (const [member, schema] of members) {
     const t = schema.getMergedTraits() as Record<string, unknown>;
     if (t.httpLabel) labels.push(member);
-    else if (typeof t.httpQuery === "string") queries.push({ member, wireName: t.httpQuery, schema });
+    else if (typeof t.httpQuery === "string") queries.push({ member, wireName: t.httpQuery, schema, required: required.has(member) });
     else if (t.httpPayload) payload = { member, schema, required: required.has(member) };
     else if (t.httpHeader || t.httpQueryParams || t.httpPrefixHeaders) continue;
     else bodyMembers.set(member, schema);

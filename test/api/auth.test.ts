@@ -61,7 +61,7 @@ describe("SigV4", () => {
     expectPinpointError(await rawRequest(server, { ...sign, afterSign: (r) => (r.headers["x-amz-date"] = r.headers["x-amz-date"].replace(/(\d)Z$/, (_, d) => `${(Number(d) + 1) % 10}Z`)) }), 403, "InvalidSignatureException");
     const url = new URL(server.url);
     expectPinpointError(await rawRequest(server, { ...sign, afterSign: (r) => (r.headers.host = `localhost:${url.port}`) }), 403, "InvalidSignatureException");
-    expectPinpointError(await rawRequest(server, { ...sign, path: "/v1/recommenders/x", afterSign: (r) => (r.headers.authorization = r.headers.authorization) }), 404, "NotFoundException");
+    expectPinpointError(await rawRequest(server, { ...sign, path: "/v1/recommenders/x" }), 404, "NotFoundException");
   });
 
   test("X-Amz-Date more than 5 minutes off: 403", async () => {

@@ -16,7 +16,7 @@ describe("AWS CLI: a campaign run, as the README walks through it", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-campaign-run-");
 
-  const { aws, ok } = pinpointCli(() => server.url, dir.path, ACCOUNT_A);
+  const { ok } = pinpointCli(() => server.url, dir.path, ACCOUNT_A);
 
   beforeAll(async () => {
     server = await startTestServer("sqlite", { campaignRunPollMs: 100 });

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, CAMPAIGN, ROLE, startTestServer, tempDir, type TestServer } from "../helpers.js";
-import { AWS, pinpointCli } from "../aws-cli.js";
+import { pinpointCli } from "../aws-cli.js";
 
 
 describe("AWS CLI: apps, endpoints and a template that names a recommender", () => {

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, startTestServer, tempDir, type TestServer } from "../helpers.js";
-import { AWS, pinpointCli } from "../aws-cli.js";
+import { pinpointCli } from "../aws-cli.js";
 import { SegmentService } from "../../src/pinpoint/segments/service.js";
 
 describe("AWS CLI: segments, channels and import jobs", () => {

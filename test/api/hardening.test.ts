@@ -30,11 +30,9 @@ const today = () => new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{
 describe("request hardening", () => {
   let server: TestServer;
   let a: PinpointClient;
-  let b: PinpointClient;
   beforeAll(async () => {
     server = await startTestServer("sqlite", { campaignPollMs: 0 });
     a = pinpointClient(server, ACCOUNT_A);
-    b = pinpointClient(server, ACCOUNT_B);
   });
   afterAll(async () => {
     await server?.dispose();

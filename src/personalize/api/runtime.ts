@@ -100,7 +100,7 @@ export function runtimeHandlers(registry: CampaignRegistry) {
       refuseUnsupported(input);
       const { model } = await campaignFor(registry, tenant, input.campaignArn);
       const userId = checkId("userId", input.userId);
-      const list = input.inputList!;
+      const list = input.inputList;
       if (list.length === 0 || list.length > MAX_RESULTS) throw badRequest(`inputList must hold 1 to ${MAX_RESULTS} item ids`);
       for (const id of list) checkId("inputList item", id);
       const columns = metadataColumns(input);

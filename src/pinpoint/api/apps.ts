@@ -14,10 +14,10 @@ export function appHandlers(service: AppService): Record<string, Handler> {
     DeleteApp: DeleteAppRequest;
   }>({
     async CreateApp({ tenant, input }) {
-      return { body: await service.create(tenant, input.CreateApplicationRequest!) };
+      return { body: await service.create(tenant, input.CreateApplicationRequest) };
     },
     async GetApp({ tenant, input }) {
-      return { body: await service.getText(tenant, input.ApplicationId!) };
+      return { body: await service.getText(tenant, input.ApplicationId) };
     },
     async GetApps({ tenant, input }) {
       const limit = parsePageSize(input.PageSize);
@@ -27,7 +27,7 @@ export function appHandlers(service: AppService): Record<string, Handler> {
       return { body };
     },
     async DeleteApp({ tenant, input }) {
-      return { body: await service.delete(tenant, input.ApplicationId!) };
+      return { body: await service.delete(tenant, input.ApplicationId) };
     },
   });
 }

@@ -31,32 +31,32 @@ export function campaignHandlers(service: PinpointCampaignService): Record<strin
     GetCampaignActivities: GetCampaignActivitiesRequest;
   }>({
     CreateCampaign: async ({ tenant, input }) => ({
-      body: await service.create(tenant, input.ApplicationId!, input.WriteCampaignRequest!),
+      body: await service.create(tenant, input.ApplicationId, input.WriteCampaignRequest),
     }),
     GetCampaign: async ({ tenant, input }) => ({
-      body: await service.read(tenant, input.ApplicationId!, input.CampaignId!),
+      body: await service.read(tenant, input.ApplicationId, input.CampaignId),
     }),
     GetCampaigns: async ({ tenant, input }) => {
-      const page = await service.list(tenant, input.ApplicationId!, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
+      const page = await service.list(tenant, input.ApplicationId, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
       const body: CampaignsResponse = pageBody(LIST, page);
       return { body };
     },
     UpdateCampaign: async ({ tenant, input }) => ({
-      body: await service.update(tenant, input.ApplicationId!, input.CampaignId!, input.WriteCampaignRequest!),
+      body: await service.update(tenant, input.ApplicationId, input.CampaignId, input.WriteCampaignRequest),
     }),
     DeleteCampaign: async ({ tenant, input }) => ({
-      body: await service.delete(tenant, input.ApplicationId!, input.CampaignId!),
+      body: await service.delete(tenant, input.ApplicationId, input.CampaignId),
     }),
     GetCampaignVersion: async ({ tenant, input }) => ({
-      body: await service.read(tenant, input.ApplicationId!, input.CampaignId!, input.Version!),
+      body: await service.read(tenant, input.ApplicationId, input.CampaignId, input.Version),
     }),
     GetCampaignVersions: async ({ tenant, input }) => {
-      const page = await service.versions(tenant, input.ApplicationId!, input.CampaignId!, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
+      const page = await service.versions(tenant, input.ApplicationId, input.CampaignId, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
       const body: CampaignsResponse = pageBody(VERSIONS, page);
       return { body };
     },
     GetCampaignActivities: async ({ tenant, input }) => {
-      const page = await service.activities(tenant, input.ApplicationId!, input.CampaignId!, decodeToken(ACTIVITIES, input.Token), parsePageSize(input.PageSize));
+      const page = await service.activities(tenant, input.ApplicationId, input.CampaignId, decodeToken(ACTIVITIES, input.Token), parsePageSize(input.PageSize));
       const body: ActivitiesResponse = pageBody(ACTIVITIES, page);
       return { body };
     },

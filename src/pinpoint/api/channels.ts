@@ -14,25 +14,25 @@ export function channelHandlers(service: ChannelService): Record<string, Handler
     GetChannels: GetChannelsRequest;
   }>({
     async GetEmailChannel({ tenant, input }) {
-      return { body: await service.getEmail(tenant, input.ApplicationId!) };
+      return { body: await service.getEmail(tenant, input.ApplicationId) };
     },
     async UpdateEmailChannel({ tenant, input }) {
-      return { body: await service.updateEmail(tenant, input.ApplicationId!, input.EmailChannelRequest!) };
+      return { body: await service.updateEmail(tenant, input.ApplicationId, input.EmailChannelRequest) };
     },
     async DeleteEmailChannel({ tenant, input }) {
-      return { body: await service.delete<EmailChannelResponse>(tenant, input.ApplicationId!, "EMAIL") };
+      return { body: await service.delete<EmailChannelResponse>(tenant, input.ApplicationId, "EMAIL") };
     },
     async GetSmsChannel({ tenant, input }) {
-      return { body: await service.getSms(tenant, input.ApplicationId!) };
+      return { body: await service.getSms(tenant, input.ApplicationId) };
     },
     async UpdateSmsChannel({ tenant, input }) {
-      return { body: await service.updateSms(tenant, input.ApplicationId!, input.SMSChannelRequest!) };
+      return { body: await service.updateSms(tenant, input.ApplicationId, input.SMSChannelRequest) };
     },
     async DeleteSmsChannel({ tenant, input }) {
-      return { body: await service.delete<SMSChannelResponse>(tenant, input.ApplicationId!, "SMS") };
+      return { body: await service.delete<SMSChannelResponse>(tenant, input.ApplicationId, "SMS") };
     },
     async GetChannels({ tenant, input }) {
-      const body: ChannelsResponse = { Channels: await service.all(tenant, input.ApplicationId!) };
+      const body: ChannelsResponse = { Channels: await service.all(tenant, input.ApplicationId) };
       return { body };
     },
   });

@@ -13,28 +13,28 @@ export function endpointHandlers(service: EndpointService): Record<string, Handl
     DeleteUserEndpoints: DeleteUserEndpointsRequest;
   }>({
     async UpdateEndpoint({ tenant, input, requestId }) {
-      await service.update(tenant, input.ApplicationId!, input.EndpointId!, input.EndpointRequest!, requestId);
+      await service.update(tenant, input.ApplicationId, input.EndpointId, input.EndpointRequest, requestId);
       const body: MessageBody = { Message: "Accepted", RequestID: requestId };
       return { body };
     },
     async UpdateEndpointsBatch({ tenant, input, requestId }) {
-      const req = input.EndpointBatchRequest!;
-      await service.updateBatch(tenant, input.ApplicationId!, req.Item!, requestId);
+      const req = input.EndpointBatchRequest;
+      await service.updateBatch(tenant, input.ApplicationId, req.Item, requestId);
       const body: MessageBody = { Message: "Accepted", RequestID: requestId };
       return { body };
     },
     async GetEndpoint({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId!, input.EndpointId!) };
+      return { body: await service.get(tenant, input.ApplicationId, input.EndpointId) };
     },
     async DeleteEndpoint({ tenant, input }) {
-      return { body: await service.delete(tenant, input.ApplicationId!, input.EndpointId!) };
+      return { body: await service.delete(tenant, input.ApplicationId, input.EndpointId) };
     },
     async GetUserEndpoints({ tenant, input }) {
-      const body: EndpointsResponse = { Item: await service.userEndpoints(tenant, input.ApplicationId!, input.UserId!) };
+      const body: EndpointsResponse = { Item: await service.userEndpoints(tenant, input.ApplicationId, input.UserId) };
       return { body };
     },
     async DeleteUserEndpoints({ tenant, input }) {
-      const body: EndpointsResponse = { Item: await service.deleteUserEndpoints(tenant, input.ApplicationId!, input.UserId!) };
+      const body: EndpointsResponse = { Item: await service.deleteUserEndpoints(tenant, input.ApplicationId, input.UserId) };
       return { body };
     },
   });

@@ -8,7 +8,7 @@ export function eventHandlers(service: EventService): Record<string, Handler> {
     PutEvents: PutEventsRequest;
   }>({
     PutEvents: async ({ tenant, input, requestId, log }) => ({
-      body: await service.putEvents(tenant, input.ApplicationId!, input.EventsRequest!, requestId, log),
+      body: await service.putEvents(tenant, input.ApplicationId, input.EventsRequest, requestId, log),
     }),
   });
 }

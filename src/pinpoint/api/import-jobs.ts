@@ -13,13 +13,13 @@ export function importJobHandlers(service: ImportJobService): Record<string, Han
     GetImportJobs: GetImportJobsRequest;
   }>({
     async CreateImportJob({ tenant, input }) {
-      return { body: await service.create(tenant, input.ApplicationId!, input.ImportJobRequest!) };
+      return { body: await service.create(tenant, input.ApplicationId, input.ImportJobRequest) };
     },
     async GetImportJob({ tenant, input }) {
-      return { body: await service.get(tenant, input.ApplicationId!, input.JobId!) };
+      return { body: await service.get(tenant, input.ApplicationId, input.JobId) };
     },
     async GetImportJobs({ tenant, input }) {
-      const page = await service.list(tenant, input.ApplicationId!, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
+      const page = await service.list(tenant, input.ApplicationId, decodeToken(LIST, input.Token), parsePageSize(input.PageSize));
       const body: ImportJobsResponse = pageBody(LIST, page);
       return { body };
     },

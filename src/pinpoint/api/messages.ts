@@ -9,10 +9,10 @@ export function messageHandlers(service: MessageService): Record<string, Handler
     SendUsersMessages: SendUsersMessagesRequest;
   }>({
     SendMessages: async ({ tenant, input, requestId }) => ({
-      body: await service.sendMessages(tenant, input.ApplicationId!, input.MessageRequest!, requestId),
+      body: await service.sendMessages(tenant, input.ApplicationId, input.MessageRequest, requestId),
     }),
     SendUsersMessages: async ({ tenant, input, requestId }) => ({
-      body: await service.sendUsersMessages(tenant, input.ApplicationId!, input.SendUsersMessageRequest!, requestId),
+      body: await service.sendUsersMessages(tenant, input.ApplicationId, input.SendUsersMessageRequest, requestId),
     }),
   });
 }

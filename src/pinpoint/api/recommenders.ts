@@ -15,10 +15,10 @@ export function recommenderHandlers(service: RecommenderService): Record<string,
     DeleteRecommenderConfiguration: DeleteRecommenderConfigurationRequest;
   }>({
     async CreateRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.create(tenant, input.CreateRecommenderConfiguration!) };
+      return { body: await service.create(tenant, input.CreateRecommenderConfiguration) };
     },
     async GetRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.getText(tenant, input.RecommenderId!) };
+      return { body: await service.getText(tenant, input.RecommenderId) };
     },
     async GetRecommenderConfigurations({ tenant, input }) {
       const limit = parsePageSize(input.PageSize);
@@ -28,11 +28,11 @@ export function recommenderHandlers(service: RecommenderService): Record<string,
       return { body };
     },
     async UpdateRecommenderConfiguration({ tenant, input }) {
-      const req = input.UpdateRecommenderConfiguration!;
-      return { body: await service.update(tenant, input.RecommenderId!, req) };
+      const req = input.UpdateRecommenderConfiguration;
+      return { body: await service.update(tenant, input.RecommenderId, req) };
     },
     async DeleteRecommenderConfiguration({ tenant, input }) {
-      return { body: await service.delete(tenant, input.RecommenderId!) };
+      return { body: await service.delete(tenant, input.RecommenderId) };
     },
   });
 }

@@ -24,7 +24,7 @@ import type {
   UpdateSmsTemplateRequest,
   UpdateTemplateActiveVersionRequest,
 } from "@aws-sdk/client-pinpoint";
-import { handlersOf, type HandlerResult, type RequestContext } from "../../protocol/handler.js";
+import { handlersOf, type HandlerResult, type Present, type RequestContext } from "../../protocol/handler.js";
 import { decodeToken, pageBody, parsePageSize } from "../../shared/pagination.js";
 import type { TemplateService } from "../templates/service.js";
 import type { ServedType } from "../templates/validate.js";
@@ -39,28 +39,28 @@ type Payload = Record<string, unknown>;
 
 /**
  * Create, Get, Update and Delete for one template type: the operations differ only in the type and
- * the member that carries the template (parseInput has checked the required members are present).
+ * the member that carries the template.
  */
-function resourceHandlers<Create extends { TemplateName?: string }, Update extends Create & { CreateNewVersion?: boolean; Version?: string }>(
+function resourceHandlers<Create extends { TemplateName: string }, Update extends Create & { CreateNewVersion?: boolean; Version?: string }>(
   service: TemplateService,
   type: ServedType,
   payloadOf: (input: Create) => unknown,
 ) {
   const create: Operation<Create> = async ({ tenant, input, requestId }) => {
-    const arn = await service.create(tenant, type, input.TemplateName!, payloadOf(input) as Payload);
+    const arn = await service.create(tenant, type, input.TemplateName, payloadOf(input) as Payload);
     const body: CreateTemplateMessageBody = { Arn: arn, Message: "Created", RequestID: requestId };
     return { body };
   };
-  const get: Operation<{ TemplateName?: string; Version?: string }> = async ({ tenant, input }) => ({
-    body: await service.get(tenant, type, input.TemplateName!, input.Version),
+  const get: Operation<{ TemplateName: string; Version?: string }> = async ({ tenant, input }) => ({
+    body: await service.get(tenant, type, input.TemplateName, input.Version),
   });
   const update: Operation<Update> = async ({ tenant, input, requestId }) => {
-    await service.update(tenant, type, input.TemplateName!, payloadOf(input) as Payload, { createNewVersion: input.CreateNewVersion, version: input.Version });
+    await service.update(tenant, type, input.TemplateName, payloadOf(input) as Payload, { createNewVersion: input.CreateNewVersion, version: input.Version });
     const body: MessageBody = { Message: "Accepted", RequestID: requestId };
     return { body };
   };
-  const remove: Operation<{ TemplateName?: string; Version?: string }> = async ({ tenant, input, requestId }) => {
-    await service.delete(tenant, type, input.TemplateName!, input.Version);
+  const remove: Operation<{ TemplateName: string; Version?: string }> = async ({ tenant, input, requestId }) => {
+    await service.delete(tenant, type, input.TemplateName, input.Version);
     const body: MessageBody = { Message: "Accepted", RequestID: requestId };
     return { body };
   };
@@ -68,9 +68,9 @@ function resourceHandlers<Create extends { TemplateName?: string }, Update exten
 }
 
 export function templateHandlers(service: TemplateService) {
-  const email = resourceHandlers<CreateEmailTemplateRequest, UpdateEmailTemplateRequest>(service, "EMAIL", (i) => i.EmailTemplateRequest);
-  const sms = resourceHandlers<CreateSmsTemplateRequest, UpdateSmsTemplateRequest>(service, "SMS", (i) => i.SMSTemplateRequest);
-  const push = resourceHandlers<CreatePushTemplateRequest, UpdatePushTemplateRequest>(service, "PUSH", (i) => i.PushNotificationTemplateRequest);
+  const email = resourceHandlers<Present<CreateEmailTemplateRequest>, Present<UpdateEmailTemplateRequest>>(service, "EMAIL", (i) => i.EmailTemplateRequest);
+  const sms = resourceHandlers<Present<CreateSmsTemplateRequest>, Present<UpdateSmsTemplateRequest>>(service, "SMS", (i) => i.SMSTemplateRequest);
+  const push = resourceHandlers<Present<CreatePushTemplateRequest>, Present<UpdatePushTemplateRequest>>(service, "PUSH", (i) => i.PushNotificationTemplateRequest);
   return handlersOf<{
     CreateEmailTemplate: CreateEmailTemplateRequest;
     GetEmailTemplate: GetEmailTemplateRequest;
@@ -112,13 +112,13 @@ export function templateHandlers(service: TemplateService) {
     async ListTemplateVersions({ tenant, input, requestId }) {
       const limit = parsePageSize(input.PageSize);
       const after = decodeToken(VERSIONS, input.NextToken);
-      const page = await service.versions(tenant, input.TemplateType!, input.TemplateName!, after, limit);
+      const page = await service.versions(tenant, input.TemplateType, input.TemplateName, after, limit);
       const body: TemplateVersionsResponse = { ...pageBody(VERSIONS, page), RequestID: requestId };
       return { body };
     },
 
     async UpdateTemplateActiveVersion({ tenant, input, requestId }) {
-      await service.activate(tenant, input.TemplateType!, input.TemplateName!, input.TemplateActiveVersionRequest!.Version);
+      await service.activate(tenant, input.TemplateType, input.TemplateName, input.TemplateActiveVersionRequest.Version);
       const body: MessageBody = { Message: "Accepted", RequestID: requestId };
       return { body };
     },

@@ -40,7 +40,7 @@ const isContainer = (v: unknown): v is Container => typeof v === "object" && v !
 export function getVariable(context: unknown, segments: string[]): unknown {
   let v: unknown = context;
   for (const s of segments) {
-    if (!isContainer(v) || !Object.prototype.hasOwnProperty.call(v, s)) return undefined;
+    if (!isContainer(v) || !Object.hasOwn(v, s)) return undefined;
     v = (v as Record<string, unknown>)[s];
   }
   return v;
@@ -55,7 +55,7 @@ export function withVariable(context: Record<string, unknown>, segments: string[
     const copy: Container = Array.isArray(node) ? [...node] : isContainer(node) ? { ...(node as Record<string, unknown>) } : {};
     const key = segments[depth];
     const child = (copy as Record<string, unknown>)[key];
-    (copy as Record<string, unknown>)[key] = depth === segments.length - 1 ? value : set(Object.prototype.hasOwnProperty.call(copy, key) ? child : undefined, depth + 1);
+    (copy as Record<string, unknown>)[key] = depth === segments.length - 1 ? value : set(Object.hasOwn(copy, key) ? child : undefined, depth + 1);
     return copy;
   };
   return set(context, 0) as Record<string, unknown>;

@@ -75,7 +75,7 @@ export class CampaignRunnerService implements CampaignRunner {
 
   constructor(
     private readonly deps: RunnerDeps,
-    private readonly opts: RunnerOptions = {},
+    opts: RunnerOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
     this.onError = opts.onError ?? (() => {});
