@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 const dist = (p) => import(pathToFileURL(join(ROOT, "dist", p)).href);
-const [{ startServer }, { coverageMarkdown, withCoverage }] = await Promise.all([dist("serve.js"), dist("protocol/coverage.js")]);
+const [{ startServer }, { coverageMarkdown, withCoverage }] = await Promise.all([dist("server/serve.js"), dist("protocol/coverage.js")]);
 
 const dataDir = mkdtempSync(join(tmpdir(), "pinrec-compat-"));
 const server = await startServer({ host: "127.0.0.1", port: 0, dataDir, logger: false, campaignPollMs: 0, metrics: "off" });
