@@ -23,7 +23,7 @@
 //
 // --root DIR benchmarks the build in DIR/dist (e.g. an export of main) with this script, so a
 // before/after comparison runs the same load; alternate the two to share the machine's conditions.
-// --write-docs replaces the "API (issue: foundation)" section of docs/benchmarks.md with this run.
+// --write-docs replaces the "API (issue: foundation)" section of docs/benchmarks-history.md with this run.
 import { fork } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -330,7 +330,7 @@ async function main() {
 const MARKER = "<!-- bench/api.mjs: generated above, hand-written notes below -->";
 
 function writeDocs({ header, opts, lines, verdicts, profiled }) {
-  const file = join(ROOT, "docs", "benchmarks.md");
+  const file = join(ROOT, "docs", "benchmarks-history.md");
   const title = "## API (issue: foundation)";
   const section = [
     title,

@@ -166,7 +166,7 @@ try {
 }
 
 function writeDocs({ memLines, loadLines, costLines, targets }) {
-  const file = join(ROOT, "docs", "benchmarks.md");
+  const file = join(ROOT, "docs", "benchmarks-history.md");
   const title = "## Cluster";
   const section = [
     title,

@@ -2,7 +2,7 @@
 // npm run bench:engine — GetRecommendations over HTTP, SigV4-signed, numResults 25, on the default
 // recipe trained from `pinrec data synth --users 50000 --items 10000 --interactions 1000000 --seed 1`,
 // against a bare node:http hello-world measured in the same run. Also: training time and the
-// server's RSS with the model loaded. Targets (issue 10): one process ≥ 5,000 req/s with p99 ≤ 10 ms
+// server's RSS with the model loaded. Targets: one process ≥ 5,000 req/s with p99 ≤ 10 ms
 // at 32 connections, --workers 2 ≥ 1.7× one process; also training ≤ 30 s and RSS ≤ 300 MB.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -162,7 +162,7 @@ try {
     console.log(`outbox rows: ${stored} (requests answered incl. warm-up and sample: ≥ ${(send.total + 1) * PER_REQUEST})`);
     console.log(`sample message: ${JSON.stringify(first.email.subject)}`);
     if (args.includes("--write-docs")) {
-      const docs = join(ROOT, "docs/benchmarks.md");
+      const docs = join(ROOT, "docs/benchmarks-history.md");
       const text = readFileSync(docs, "utf8");
       const section = `## Personalised sends (issue: send pipeline)
 

@@ -104,7 +104,7 @@ describe("AWS CLI v2", () => {
     const updated = (await awsOk("update-recommender-configuration", ["--recommender-id", created.Id, "--update-recommender-configuration", JSON.stringify(update)]))
       .RecommenderConfigurationResponse;
     expect(updated).toMatchObject({ ...update, Id: created.Id, CreationDate: created.CreationDate, RecommendationsPerMessage: 5 });
-    expect(updated.Name).toBeUndefined(); // full replacement (spec §2.5)
+    expect(updated.Name).toBeUndefined(); // full replacement (UpdateRecommenderConfiguration is a PUT)
 
     const deleted = (await awsOk("delete-recommender-configuration", ["--recommender-id", created.Id])).RecommenderConfigurationResponse;
     expect(deleted).toEqual(updated);

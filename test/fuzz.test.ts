@@ -50,7 +50,7 @@ function describeResult(r: RawResult): string {
   return r.ok ? `${r.res.status} ${JSON.stringify(r.res.headers)} ${r.res.text.slice(0, 300)}` : `${r.error.code ?? ""} ${r.error.message}`;
 }
 
-/** The AWS error envelope (spec §1.4): header code, JSON {Message, RequestID}, no internals. */
+/** The AWS error envelope (the `x-amzn-ErrorType` header the SDKs read the error code from): header code, JSON {Message, RequestID}, no internals. */
 function expectAwsError(res: RawResponse, method: string, ctx: string) {
   const code = res.headers["x-amzn-errortype"];
   expect(typeof code === "string" && /^[A-Za-z]+$/.test(code), `x-amzn-ErrorType on ${ctx}`).toBe(true);
@@ -525,7 +525,7 @@ describe("(b) random methods, paths, queries and headers", () => {
     expect(r2.status, r2.text).toBe(200);
   });
 
-  // Spec §10 step 1: an unknown method on a known path is MethodNotAllowedException (405), and
+  // Routing comes first: an unknown method on a known path is MethodNotAllowedException (405), and
   // every error carries the envelope SDKs parse. Methods Fastify knows but the catch-all route does
   // not list fall through to Fastify's default 404 handler today.
   test.each(["TRACE", "PROPFIND", "SEARCH"])("%s on a known path is an AWS-shaped 405", async (method) => {

@@ -350,7 +350,7 @@ describe.each(STORE_KINDS)("(b) graceful shutdown (%s)", (kind) => {
     expect((await listAll(again.port, ACCOUNT_A)).map((i) => i.Name)).toEqual(["before-close"]);
     expect((await again.stop()).code).toBe(0);
 
-    // SDKs retry a 503 either way, but only the header names the error (spec §1.4).
+    // SDKs retry a 503 either way, but only the header names the error (`x-amzn-ErrorType`).
     const what = `503 during shutdown lacks the AWS error envelope (x-amzn-ErrorType, {Message, RequestID}): ${JSON.stringify(r2.headers)} ${r2.body}`;
     expect(/^[A-Za-z]+$/.test(r2.headers["x-amzn-errortype"] ?? ""), what).toBe(true);
     const body = JSON.parse(r2.body);

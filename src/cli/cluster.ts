@@ -6,7 +6,7 @@
  * workers, and on SIGTERM/SIGINT stops every worker gracefully.
  *
  * The primary loads none of the server (APIs, store, engine, SDKs, prom-client): whatever it loaded
- * would sit idle beside the workers' own copies (docs/benchmarks.md, "Cluster"; the module set is
+ * would sit idle beside the workers' own copies (docs/benchmarks-history.md, "Cluster"; the module set is
  * checked by test/cluster-process.test.ts).
  */
 import cluster, { type Worker } from "node:cluster";

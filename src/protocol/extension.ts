@@ -2,7 +2,7 @@
  * A pinrec extension outside the AWS APIs, under `/_pinrec/…` (a namespace no AWS API uses, as
  * LocalStack keeps `/_localstack/`): signed with SigV4 like the AWS operations (same credentials,
  * the given signing name), answered with JSON, errors in the Pinpoint error envelope. Declared by
- * the API modules (`pinpoint/preview.ts`, the outbox), served by `server/`.
+ * the API modules (`pinpoint/api/preview.ts`, the outbox), served by `server/`.
  */
 import type { Tenant } from "../store/types.js";
 

@@ -91,7 +91,8 @@ function parseQueryValue(schema: NormalizedSchema, raw: string[], name: string):
   return v;
 }
 
-/** Parses the body as JSON: an empty body on a payload-bearing operation counts as `{}` (spec §1.2). */
+/** Parses the body as JSON: an empty body on a payload-bearing operation counts as `{}` (the
+ * SDKs send `{}` for an empty `httpPayload` structure; the required-member checks still apply). */
 export function parseJsonBody(body: Buffer | undefined): unknown {
   if (!body || body.length === 0) return undefined;
   const text = body.toString("utf8");

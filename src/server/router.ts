@@ -1,6 +1,7 @@
 /**
  * Matches a raw request path against the operations of every served API. The raw path is split on
- * `/` before percent-decoding each segment (spec §1.2), so a label may carry an encoded `/`.
+ * `/` before percent-decoding each segment (Smithy's `httpLabel` binding percent-encodes each label,
+ * `/` as `%2F`), so a label may carry an encoded `/`.
  */
 import { badRequest } from "../shared/errors.js";
 import type { OperationModel, ServiceModel } from "../protocol/model.js";

@@ -8,7 +8,8 @@ import { badRequest } from "./errors.js";
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-/** `page-size` is a string on the wire (spec §1.6): digits only, at least 1. */
+/** `page-size` is a string on the wire (the `page-size` query parameter, type String, in the Amazon
+ * Pinpoint API Reference): digits only, at least 1. */
 export function parsePageSize(raw: unknown): number {
   if (raw === undefined) return DEFAULT_PAGE_SIZE;
   if (typeof raw !== "string" || !/^\d{1,9}$/.test(raw) || Number(raw) < 1) {

@@ -11,7 +11,7 @@ import type { Tenant } from "./tenant.js";
 
 type Doc = EndpointResponse;
 
-/** Endpoint ids are case-insensitive (spec §7); the stored `Id` keeps the case first given. */
+/** Endpoint ids are case-insensitive (`EndpointId` of GetEndpoint: "The case insensitive unique identifier for the endpoint"); the stored `Id` keeps the case first given. */
 export const endpointKey = (id: string): string => id.toLowerCase();
 
 export interface EndpointWritePlan {

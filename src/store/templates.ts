@@ -182,7 +182,8 @@ export class SqlTemplateRepository implements TemplateRepository {
       }
       if (version === head.activeVersion) return "active";
       await tx.run("DELETE FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ? AND version = ?", [...key, version]);
-      // The latest version number stays: version ids are never reused (spec §3.5).
+      // The latest version number stays: version ids are never reused (Amazon Pinpoint User Guide:
+      // Managing versions of message templates).
       await tx.run("UPDATE templates SET last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [now, ...key]);
       return "ok";
     });

@@ -1,5 +1,5 @@
 /**
- * Issue 9's "Done when", end to end through the real server and the real AWS SDK, on both stores:
+ * A Pinpoint campaign end to end through the real server and the real AWS SDK, on both stores:
  * endpoints with an attribute → a segment on that attribute → an email template naming a
  * recommender (with a local transformer) → an enabled email channel → CreateCampaign IMMEDIATE →
  * GetCampaignActivities COMPLETED with the counts → each endpoint's own items (as the engine's

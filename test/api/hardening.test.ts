@@ -1,5 +1,5 @@
 /**
- * Issue 7's request-side findings, each tried as an attacker would, against a real server with the
+ * Request-side hardening (docs/security.md), each case tried as an attacker would, against a real server with the
  * real AWS SDK clients (and raw HTTP where an SDK cannot send the bytes).
  */
 import http from "node:http";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateAppCommand, DeleteAppCommand, GetAppCommand, GetAppsCommand, PinpointClient } from "@aws-sdk/client-pinpoint";
 import { ACCOUNT_A, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
 
-/** Where moto (5.2.1) differs from AWS; pinrec follows AWS (spec §1.5, §6, CLI examples). */
+/** Where moto (5.2.1) differs from AWS; pinrec follows AWS (Amazon Pinpoint API Reference: Apps, App; AWS CLI examples). */
 const DEPARTURES = {
   /** AWS and pinrec: ISO 8601 string with Z; moto: a Unix timestamp number. */
   creationDateType: "moto returns CreationDate as a number",

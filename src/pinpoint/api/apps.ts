@@ -1,4 +1,4 @@
-/** The Apps and App resources (`/v1/apps`, spec §6). */
+/** The Apps and App resources (`/v1/apps`; Amazon Pinpoint API Reference: Apps, App). */
 import type { ApplicationsResponse, CreateAppRequest, DeleteAppRequest, GetAppRequest, GetAppsRequest } from "@aws-sdk/client-pinpoint";
 import type { AppService } from "../apps/service.js";
 import { handlersOf, type Handler } from "../../protocol/handler.js";

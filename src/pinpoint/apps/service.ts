@@ -1,5 +1,5 @@
 /**
- * Apps (Pinpoint projects, spec §6): the containers of endpoints. Account-and-region scoped like
+ * Apps (Pinpoint projects; Amazon Pinpoint API Reference: Apps, App): the containers of endpoints. Account-and-region scoped like
  * every resource; deleting an app deletes its endpoints.
  */
 import type { ApplicationResponse, CreateApplicationRequest } from "@aws-sdk/client-pinpoint";

@@ -1,5 +1,5 @@
 /**
- * Endpoints and users (spec §7): create-or-merge writes, reads by id and by user id. A write merges
+ * Endpoints and users (Amazon Pinpoint API Reference: Endpoint, Endpoints, User): create-or-merge writes, reads by id and by user id. A write merges
  * into the stored endpoint: a supplied member replaces the stored one, and a supplied custom
  * attribute (or metric, or user attribute) replaces that attribute's values while others are kept.
  */
@@ -52,7 +52,7 @@ export function mergeEndpoint(old: EndpointResponse | undefined, id: string, req
     CohortId: old?.CohortId ?? cohortOf(id),
     CreationDate: old?.CreationDate ?? ctx.now,
     EffectiveDate: req.EffectiveDate ?? ctx.now,
-    // Pinpoint sets ACTIVE on every create and update unless told otherwise (spec §7).
+    // Pinpoint sets ACTIVE on every create and update unless told otherwise (`EndpointStatus` in the Endpoint page).
     EndpointStatus: req.EndpointStatus ?? "ACTIVE",
     OptOut: req.OptOut ?? old?.OptOut ?? "NONE",
     RequestId: req.RequestId ?? ctx.requestId,
@@ -130,7 +130,9 @@ export class EndpointService {
             throw badRequest(`${where(itemOf.get(doc)!)}User '${user}' would have ${n} endpoints; a user id can be associated with at most ${perUser} endpoints`);
           }
         }
-        // Pinpoint marks other endpoints with the address just written INACTIVE (spec §7); within one
+        // Pinpoint marks other endpoints with the address just written INACTIVE (`EndpointStatus`:
+        // "Amazon Pinpoint automatically sets this value to INACTIVE if you update another endpoint that
+        // has the same address"); within one
         // batch the last item with an address wins.
         const lastWithAddress = new Map<string, EndpointResponse>();
         for (const doc of written) if (doc.Address !== undefined && doc.EndpointStatus === "ACTIVE") lastWithAddress.set(doc.Address, doc);

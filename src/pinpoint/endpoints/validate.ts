@@ -1,5 +1,5 @@
 /**
- * The documented rules for endpoints (spec §7). The service model carries no constraints for these
+ * The documented rules for endpoints (Amazon Pinpoint API Reference: Endpoint, Endpoints). The service model carries no constraints for these
  * members, so each rule here comes from the API reference and the Quotas page.
  */
 import type { EndpointBatchItem, EndpointRequest, EndpointResponse } from "@aws-sdk/client-pinpoint";
@@ -20,7 +20,8 @@ export const MAX_BATCH_ITEMS = 100;
 export const MAX_ENDPOINTS_PER_USER = 15;
 /**
  * Endpoint ids and user ids: Pinpoint documents no length, but each is sent to Amazon Personalize as
- * the `userId` of GetRecommendations (spec §3.3), which takes at most 256 characters; a longer id
+ * the `userId` of GetRecommendations (Amazon Personalize API Reference: GetRecommendations,
+ * `userId`), which takes at most 256 characters; a longer id
  * could never be given recommendations.
  */
 export const MAX_ID_CHARS = 256;

@@ -43,7 +43,8 @@ export class RecommenderService {
     return this.store.recommenders.list(tenant, after, limit);
   }
 
-  /** A full replacement: omitted optional members return to their defaults (spec §2.5). */
+  /** A full replacement: omitted optional members return to their defaults (PUT
+   * UpdateRecommenderConfiguration requires the provider members, as Create does). */
   async update(tenant: Tenant, id: string, req: ConfigurationRequest): Promise<RecommenderConfigurationResponse> {
     const content = validateConfiguration(req);
     const old = await this.get(tenant, id);

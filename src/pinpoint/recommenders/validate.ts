@@ -1,6 +1,8 @@
 /**
- * The documented rules for a recommender configuration (spec §2.6, §2.7). The service model has
- * no traits for these members, so every rule here comes from the API reference and User Guide.
+ * The documented rules for a recommender configuration (Amazon Pinpoint API Reference: Recommender
+ * Models, the `CreateRecommenderConfiguration` members; Amazon Personalize's campaign ARN format).
+ * The service model has no traits for these members, so every rule here comes from the API
+ * reference and the Amazon Pinpoint User Guide (Machine learning models).
  */
 import type { CreateRecommenderConfigurationShape } from "@aws-sdk/client-pinpoint";
 import { checkInput } from "../../shared/errors.js";
@@ -77,7 +79,7 @@ export function validateConfiguration(req: ConfigurationRequest): ConfigurationC
   checkInput((ID_TYPES as readonly string[]).includes(idType), `RecommendationProviderIdType must be one of ${ID_TYPES.join(", ")}`);
 
   let perMessage = req.RecommendationsPerMessage;
-  // Some generated SDKs send 0 for "unset" (spec §11); treat it as the default.
+  // Some generated SDKs (older Rust SDKs type it a plain i32) send 0 for "unset"; treat it as the default.
   if (perMessage === undefined || perMessage === 0) perMessage = DEFAULT_PER_MESSAGE;
   checkInput(Number.isInteger(perMessage) && perMessage >= 1 && perMessage <= 5, "RecommendationsPerMessage must be an integer between 1 and 5");
 

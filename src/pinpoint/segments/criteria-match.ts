@@ -1,5 +1,5 @@
 /**
- * Criteria (what segment dimensions compile to, `src/segments/dimensions.ts`) evaluated in memory
+ * Criteria (what segment dimensions compile to, `pinpoint/segments/dimensions.ts`) evaluated in memory
  * over one subject's facts, with the same meaning as the SQL that `compileCriteria` writes over
  * `endpoint_facts`: a fact probe holds when some fact of that kind and name matches. Used where
  * the subject is not in the database, such as a PutEvents event tested against a campaign's

@@ -1,5 +1,6 @@
 /**
- * Email, SMS and push message templates with versions (spec §3.5, §5). Content fields, including
+ * Email, SMS and push message templates with versions (Amazon Pinpoint API Reference: Templates,
+ * Template Versions; Amazon Pinpoint User Guide: Managing versions of message templates). Content fields, including
  * `RecommenderId`, are stored per version; the template head keeps the active and latest version.
  */
 import type { TemplateResponse, TemplateVersionResponse } from "@aws-sdk/client-pinpoint";
@@ -12,7 +13,7 @@ import type { Page, Store, Tenant } from "../../store/types.js";
 import { sharedTemplateCompiler, type TemplateCompiler } from "./compiler.js";
 import { templateType, validateContent, validateTemplateName, type ServedType, type TemplateType } from "./validate.js";
 
-/** AWS's documented quotas (spec §5.1); the template count is configurable for self-hosters. */
+/** AWS's documented quotas (Amazon Pinpoint Developer Guide: Quotas, message templates); the template count is configurable for self-hosters. */
 export const DEFAULT_TEMPLATE_QUOTA = 20_000;
 export const MAX_VERSIONS = 5_000;
 
@@ -114,7 +115,7 @@ export class TemplateService {
     if (opts.createNewVersion && opts.version !== undefined) {
       throw badRequest("Specify either create-new-version or version, not both");
     }
-    // `tags` on updates are deprecated and ignored (spec §5.1).
+    // `tags` on updates are deprecated and ignored (the `tags` member of EmailTemplateRequest et al.).
     const version = parseVersion(opts.version, name);
     await this.head(tenant, name, type);
     const content = await this.content(tenant, type, req);

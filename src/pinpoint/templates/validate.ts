@@ -1,5 +1,6 @@
 /**
- * The documented rules for message templates (spec §5.1, §5.3) and the Handlebars check: every
+ * The documented rules for message templates (Amazon Pinpoint API Reference: Email Template, SMS
+ * Template, Push Notification Template; Amazon Pinpoint Developer Guide: Quotas) and the Handlebars check: every
  * text part is bounded in cost, then parsed and compiled when the template is saved.
  */
 import { badRequest, checkInput, type ApiError } from "../../shared/errors.js";
@@ -9,7 +10,8 @@ import { checkTemplateCost } from "./limits.js";
 
 export const TEMPLATE_TYPES = ["EMAIL", "SMS", "VOICE", "PUSH", "INAPP"] as const;
 export type TemplateType = (typeof TEMPLATE_TYPES)[number];
-/** The types pinrec stores (those that can name a recommender, spec §3.1). */
+/** The types pinrec stores (those with a `RecommenderId` member: EmailTemplateRequest,
+ * SMSTemplateRequest, PushNotificationTemplateRequest). */
 export type ServedType = "EMAIL" | "SMS" | "PUSH";
 
 export const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -99,7 +101,8 @@ export function checkHandlebars(part: string, text: string): void {
   }
 }
 
-/** DefaultSubstitutions is a string holding a JSON object (spec §3.2). */
+/** `DefaultSubstitutions` is a string holding a JSON object (Amazon Pinpoint API Reference, Email
+ * Template: "A JSON object that specifies the default values to use for message variables"). */
 export function validateDefaultSubstitutions(value: string | undefined): void {
   if (value === undefined) return;
   let parsed: unknown;

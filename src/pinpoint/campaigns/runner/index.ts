@@ -1,6 +1,6 @@
 /**
  * The campaign runner every pinrec process runs: a scheduler that fires due campaign runs, and
- * batch workers that send them (see store/campaign-runs.ts for how both stay exact across
+ * batch workers that send them (see store/pinpoint-campaign-runs.ts for how both stay exact across
  * processes). With SQLite one process does everything; with PostgreSQL every process on the
  * database schedules and takes batches.
  *
