@@ -33,6 +33,8 @@ export interface ServerOptions extends ServiceOptions {
   rateLimit?: number;
   allowAnyRegion?: boolean;
   metrics?: MetricsMode;
+  /** Serve the web console at `/_pinrec/console/` (default true). */
+  console?: boolean;
 }
 
 export interface RunningServer {
@@ -89,6 +91,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       pinrec: { health, metrics: opts.metrics },
       outbox: delivery.outbox,
       allowAnyRegion: opts.allowAnyRegion,
+      console: opts.console === false ? undefined : {},
     });
     campaigns.log = app.log;
     delivery.drainer.log = app.log;
