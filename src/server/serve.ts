@@ -13,6 +13,7 @@ import { personalizeModules } from "../personalize/api/index.js";
 import { pinpointModule } from "../pinpoint/api/index.js";
 import { HealthMonitor } from "./health.js";
 import { previewRoute } from "../pinpoint/api/preview.js";
+import { segmentSizeRoute } from "../pinpoint/api/segment-size.js";
 import { buildApp } from "./app.js";
 import type { MetricsMode } from "./pinrec-routes.js";
 import type { ServiceModel } from "../protocol/model.js";
@@ -84,7 +85,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ];
     const app = buildApp({
       services: modules,
-      extensions: [previewRoute(messaging.service)],
+      extensions: [previewRoute(messaging.service), segmentSizeRoute(services.segments)],
       credentials,
       logger: opts.logger,
       rateLimit: opts.rateLimit,
