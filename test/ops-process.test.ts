@@ -151,6 +151,7 @@ describe("configuration", { timeout: 60_000 }, () => {
       assumeProviderRole: false,
       campaignRunLeaseMs: 30_000,
       campaignRuns: true,
+      console: true,
       deliveryAttempts: 10,
       deliveryLeaseMs: 30_000,
       functionMemoryMb: 256,

@@ -74,6 +74,7 @@ export const SERVE_SETTINGS = [
   setting({ key: "appQuota", flags: "--app-quota <n>", env: "PINREC_APP_QUOTA", help: "apps (projects) per account and region", parse: positiveInt, default: 100 }),
   setting({ key: "workers", flags: "--workers <n>", env: "PINREC_WORKERS", help: "server processes sharing the port, e.g. one per core", parse: positiveInt, default: 1 }),
   setting({ key: "metrics", flags: "--metrics <mode>", env: "PINREC_METRICS", help: "GET /metrics: on (unsigned), signed (SigV4, service name pinrec) or off", parse: choice(METRICS_MODES), default: "on", choices: METRICS_MODES }),
+  setting({ key: "console", flags: "--console [bool]", env: "PINREC_CONSOLE", help: "serve the web console at /_pinrec/console/ (on or off)", parse: bool, default: true }),
   setting({ key: "functionsDir", flags: "--functions-dir <dir>", env: "PINREC_FUNCTIONS_DIR", help: "local recommendation transformer functions (NAME.mjs or NAME/index.mjs)", parse: text, defaultHelp: "<data-dir>/functions", path: true }),
   setting({ key: "lambdaEndpoint", flags: "--lambda-endpoint <url>", env: "PINREC_LAMBDA_ENDPOINT", help: "AWS Lambda API endpoint for transformers (implies --transformer auto)", parse: httpUrl }),
   setting({ key: "transformer", flags: "--transformer <backend>", env: "PINREC_TRANSFORMER", help: "where transformers run: local functions, AWS Lambda, or auto (local when the function exists, else Lambda)", parse: choice(TRANSFORMER_BACKENDS), defaultHelp: "local; auto with --lambda-endpoint", choices: TRANSFORMER_BACKENDS }),

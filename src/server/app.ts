@@ -15,6 +15,7 @@ import { ApiError, badRequest, internalError, payloadTooLarge } from "../shared/
 import type { Credential } from "./credentials.js";
 import { codeFor, envelope } from "./envelope.js";
 import { registerPinrecRoutes, type PinrecRouteOptions } from "./pinrec-routes.js";
+import { registerConsoleRoutes, type ConsoleOptions } from "./console-routes.js";
 import { outboxRoutes } from "./outbox-routes.js";
 import { Authenticator } from "./authenticate.js";
 import { awsDispatcher } from "./dispatch.js";
@@ -44,6 +45,8 @@ export interface AppOptions {
   outbox?: OutboxReader;
   /** Accept any well-formed region in the SigV4 scope instead of AWS's published Regions only. */
   allowAnyRegion?: boolean;
+  /** Serves the web console at `/_pinrec/console/` when given. */
+  console?: ConsoleOptions;
 }
 
 declare module "fastify" {
@@ -74,6 +77,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   summarizeRequests(app, router);
 
   registerPinrecRoutes(app, opts.pinrec ?? {}, auth);
+  if (opts.console) registerConsoleRoutes(app, opts.console);
   registerExtensionRoutes(app, [...(opts.extensions ?? []), ...(opts.outbox ? outboxRoutes(opts.outbox) : [])], auth);
   const dispatch = awsDispatcher(router, moduleFor, auth);
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });

@@ -12,6 +12,7 @@ import { personalizeModules } from "../personalize/api/index.js";
 import { pinpointModule } from "../pinpoint/api/index.js";
 import { HealthMonitor } from "./health.js";
 import { previewRoute } from "../pinpoint/api/preview.js";
+import { segmentSizeRoute } from "../pinpoint/api/segment-size.js";
 import { buildApp } from "./app.js";
 import type { MetricsMode } from "./pinrec-routes.js";
 import type { ServiceModel } from "../protocol/model.js";
@@ -34,6 +35,8 @@ export interface ServerOptions extends Omit<ServiceOptions, "log"> {
   rateLimit?: number;
   allowAnyRegion?: boolean;
   metrics?: MetricsMode;
+  /** Serve the web console at `/_pinrec/console/` (default true). */
+  console?: boolean;
 }
 
 export interface RunningServer {
@@ -85,13 +88,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ];
     const app = buildApp({
       services: modules,
-      extensions: [previewRoute(messaging.service)],
+      extensions: [previewRoute(messaging.service), segmentSizeRoute(services.segments)],
       credentials,
       logger: log,
       rateLimit: opts.rateLimit,
       pinrec: { health, metrics: opts.metrics },
       outbox: delivery.outbox,
       allowAnyRegion: opts.allowAnyRegion,
+      console: opts.console === false ? undefined : {},
     });
     services.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });

@@ -1,0 +1,3 @@
+export function NoProject() {
+  return <p class="muted">Choose a project in the header. Projects are Pinpoint applications (CreateApp).</p>;
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// Screenshots of every console page for docs/console.md, taken the way the console's tests drive
+// it: a real `pinrec serve` (from this checkout, `npm run build` first) with a campaign trained by
+// the embedded engine on synthetic data, resources made with the AWS SDK, and Debian's Chromium
+// through playwright-core. Writes docs/console/*.png.
+//
+//   npm run build && node scripts/console-screenshots.mjs
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
+import { chromium } from "playwright-core";
+import {
+  CreateAppCommand,
+  CreateCampaignCommand,
+  CreateEmailTemplateCommand,
+  CreateRecommenderConfigurationCommand,
+  CreateSegmentCommand,
+  CreateSmsTemplateCommand,
+  GetCampaignCommand,
+  PinpointClient,
+  SendMessagesCommand,
+  UpdateEmailChannelCommand,
+  UpdateEmailTemplateCommand,
+  UpdateEndpointsBatchCommand,
+} from "@aws-sdk/client-pinpoint";
+
+const ROOT = join(fileURLToPath(new URL(".", import.meta.url)), "..");
+const BIN = join(ROOT, "bin", "pinrec.js");
+const OUT = join(ROOT, "docs", "console");
+const ACCOUNT = "111122223333";
+const credential = { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(20).toString("base64url"), accountId: ACCOUNT };
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
+
+const dir = mkdtempSync(join(tmpdir(), "pinrec-shots-"));
+const creds = join(dir, "credentials.json");
+writeFileSync(creds, JSON.stringify([credential]));
+const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PINREC_") && !k.startsWith("AWS_"))), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const pinrec = (...args) => execFileSync(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+const target = ["--data-dir", join(dir, "data"), "--credentials", creds];
+
+pinrec("data", "synth", "--users", "400", "--items", "150", "--interactions", "9000", "--out", join(dir, "synth"));
+pinrec("campaigns", "create", "--name", "movies", "--interactions", join(dir, "synth", "interactions.csv"), "--items", join(dir, "synth", "items.csv"), ...target);
+const campaignArn = `arn:aws:personalize:us-east-1:${ACCOUNT}:campaign/movies`;
+
+const server = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", ...target], { env, stdio: ["ignore", "inherit", "pipe"] });
+const url = await new Promise((resolve, reject) => {
+  let err = "";
+  server.stderr.on("data", (c) => {
+    err += c;
+    const m = /pinrec listening on (\S+)/.exec(err);
+    if (m) resolve(m[1]);
+  });
+  server.on("exit", (code) => reject(new Error(`pinrec serve exited with ${code}: ${err}`)));
+});
+
+let browser;
+try {
+  const client = new PinpointClient({ endpoint: url, region: "us-east-1", credentials: credential });
+  const appId = (await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "shop" } }))).ApplicationResponse.Id;
+  const people = [
+    ["ana", "u1", "Ana", "weekly"],
+    ["bo", "u2", "Bo", "weekly"],
+    ["cy", "u3", "Cy", "never"],
+    ["di", "u4", "Di", "weekly"],
+  ];
+  await client.send(
+    new UpdateEndpointsBatchCommand({
+      ApplicationId: appId,
+      EndpointBatchRequest: {
+        Item: people.map(([id, user, name, newsletter]) => ({
+          Id: `${id}-email`,
+          ChannelType: "EMAIL",
+          Address: `${id}@example.com`,
+          Attributes: { Newsletter: [newsletter] },
+          User: { UserId: user, UserAttributes: { FirstName: [name] } },
+        })),
+      },
+    }),
+  );
+  const recommenderId = (
+    await client.send(
+      new CreateRecommenderConfigurationCommand({
+        CreateRecommenderConfiguration: {
+          Name: "movie-picks",
+          Description: "Films for each user tonight",
+          RecommendationProviderUri: campaignArn,
+          RecommendationProviderRoleArn: `arn:aws:iam::${ACCOUNT}:role/pinrec`,
+          RecommendationProviderIdType: "PINPOINT_USER_ID",
+          RecommendationsPerMessage: 3,
+          RecommendationsDisplayName: "Top picks",
+        },
+      }),
+    )
+  ).RecommenderConfigurationResponse.Id;
+  const html =
+    '<h2 style="font-family:sans-serif">Hi {{User.UserAttributes.FirstName}},</h2>\n<p style="font-family:sans-serif">Tonight we picked for you:</p>\n<ol style="font-family:sans-serif">{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol>';
+  await client.send(
+    new CreateEmailTemplateCommand({
+      TemplateName: "picks",
+      EmailTemplateRequest: { RecommenderId: recommenderId, Subject: "Tonight: {{RecommendationItems.[0]}}", HtmlPart: html, TextPart: "Hi {{User.UserAttributes.FirstName}}, we picked {{RecommendationItems.[0]}}." },
+    }),
+  );
+  await client.send(new UpdateEmailTemplateCommand({ TemplateName: "picks", CreateNewVersion: true, EmailTemplateRequest: { RecommenderId: recommenderId, Subject: "Tonight: {{RecommendationItems.[0]}} and more", HtmlPart: html, TextPart: "Hi {{User.UserAttributes.FirstName}}, we picked {{RecommendationItems.[0]}}." } }));
+  await client.send(new CreateEmailTemplateCommand({ TemplateName: "welcome", EmailTemplateRequest: { Subject: "Welcome", HtmlPart: "<p>Welcome!</p>" } }));
+  await client.send(new CreateSmsTemplateCommand({ TemplateName: "picks-sms", SMSTemplateRequest: { RecommenderId: recommenderId, Body: "Tonight: {{RecommendationItems.[0]}}" } }));
+  await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "shop@example.com", Identity: `arn:aws:ses:us-east-1:${ACCOUNT}:identity/example.com`, Enabled: true } }));
+  const segmentId = (
+    await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "weekly", Dimensions: { Attributes: { Newsletter: { AttributeType: "INCLUSIVE", Values: ["weekly"] } } } } }))
+  ).SegmentResponse.Id;
+  await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "everyone" } }));
+  await client.send(
+    new SendMessagesCommand({
+      ApplicationId: appId,
+      MessageRequest: { MessageConfiguration: { EmailMessage: { FromAddress: "shop@example.com" } }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ana-email": {}, "cy-email": {} } },
+    }),
+  );
+  const campaignId = (
+    await client.send(
+      new CreateCampaignCommand({
+        ApplicationId: appId,
+        WriteCampaignRequest: { Name: "weekly-picks", SegmentId: segmentId, HoldoutPercent: 10, Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } } },
+      }),
+    )
+  ).CampaignResponse.Id;
+  for (let i = 0; i < 120; i++) {
+    const state = (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse.State.CampaignStatus;
+    if (state === "COMPLETED") break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  mkdirSync(OUT, { recursive: true });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS, headless: true });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
+  const origin = new URL(url).origin;
+  await context.route("**/*", (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort()));
+  const page = await context.newPage();
+  const shot = async (name, opts = {}) => {
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(OUT, `${name}.png`), ...opts });
+    console.log(`docs/console/${name}.png`);
+  };
+  const heading = (text) => page.getByRole("heading", { level: 1, name: text }).waitFor();
+
+  await page.goto(`${url}/_pinrec/console/`);
+  await page.getByLabel("Access key ID").fill(credential.accessKeyId);
+  await page.getByLabel("Secret access key").fill(credential.secretAccessKey);
+  await shot("sign-in");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await heading("Recommender models");
+  await page.getByRole("row").filter({ hasText: "movie-picks" }).waitFor();
+  await shot("recommenders");
+
+  await page.getByRole("link", { name: "movie-picks" }).click();
+  await heading("Recommender: movie-picks");
+  await page.getByLabel("Recommendations per message").fill("9");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.locator(".field-error").waitFor();
+  await shot("recommender-edit");
+
+  await page.getByRole("link", { name: "Models", exact: true }).click();
+  const user = page.getByRole("region", { name: "User explorer" });
+  await user.getByLabel("User ID", { exact: true }).fill("u1");
+  await user.getByLabel("Item metadata columns").fill("TITLE, GENRE");
+  await user.getByRole("button", { name: "Get recommendations" }).click();
+  await user.getByRole("table").waitFor();
+  const first = await user.getByRole("row").nth(1).getByRole("button").textContent();
+  await user.getByRole("button", { name: `${first}: show similar items` }).click();
+  const similar = page.getByRole("region", { name: "Similar items" });
+  await similar.getByLabel("Item metadata columns").fill("TITLE, GENRE");
+  await similar.getByRole("button", { name: "Find similar items" }).click();
+  await similar.getByRole("table").waitFor();
+  await shot("models", { fullPage: true });
+
+  await page.getByRole("link", { name: "Message templates", exact: true }).click();
+  await page.getByRole("row").filter({ hasText: "welcome" }).waitFor();
+  await shot("templates");
+  await page.getByRole("link", { name: "picks", exact: true }).click();
+  await heading("Email template: picks");
+  await page.getByText("Editing version 2").waitFor();
+  await page.getByRole("textbox", { name: "HTML part" }).click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\n<p>First pick: ");
+  await page.getByRole("button", { name: "Insert Top picks 1", exact: true }).click();
+  await page.keyboard.type("</p>");
+  await page.getByLabel("Endpoint ID", { exact: true }).fill("ana-email");
+  await page.getByRole("button", { name: "Preview", exact: true }).click();
+  await page.getByRole("article").waitFor();
+  await shot("template-editor", { fullPage: true });
+
+  await page.getByRole("link", { name: "Segments", exact: true }).click();
+  await page.getByRole("row").filter({ hasText: "weekly" }).waitFor();
+  await shot("segments");
+  await page.getByRole("link", { name: "Campaigns", exact: true }).click();
+  await page.getByRole("link", { name: "weekly-picks" }).click();
+  await page.getByRole("table", { name: "Activities (runs, per treatment)" }).getByRole("row").nth(1).waitFor();
+  await shot("campaign");
+  await page.getByRole("link", { name: "Outbox", exact: true }).click();
+  await page.getByRole("link", { name: /^Open message/ }).first().waitFor();
+  await shot("outbox");
+  await page.getByRole("link", { name: /^Open message/ }).first().click();
+  await page.locator("iframe.message-frame").waitFor();
+  await shot("outbox-message", { fullPage: true });
+} finally {
+  await browser?.close();
+  server.kill("SIGTERM");
+  await new Promise((r) => server.once("exit", r));
+  rmSync(dir, { recursive: true, force: true });
+}
