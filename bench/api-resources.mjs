@@ -51,7 +51,16 @@ if (process.argv[2] === "--child") {
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
       await c.end();
     }
-    const server = await startServer({ host: "127.0.0.1", port: 0, dataDir, credentials: [CREDENTIAL], logger: false, database, databaseSchema: schema, campaignPollMs: 0 });
+    const server = await startServer({
+      host: "127.0.0.1",
+      port: 0,
+      dataDir,
+      credentials: [CREDENTIAL],
+      logger: false,
+      database,
+      databaseSchema: schema,
+      campaignPollMs: 0,
+    });
     process.send({ port: server.port });
     process.on("message", async (m) => {
       if (m !== "stop") return;
@@ -103,8 +112,15 @@ async function signedHeaders(url, path) {
   const { HttpRequest } = await import("@smithy/protocol-http");
   const { Hash } = await import("@smithy/hash-node");
   const u = new URL(url);
-  const signer = new SignatureV4({ credentials: CREDENTIAL, region: "us-east-1", service: "mobiletargeting", sha256: Hash.bind(null, "sha256") });
-  const signed = await signer.sign(new HttpRequest({ method: "GET", protocol: "http:", hostname: u.hostname, port: Number(u.port), path, headers: { host: u.host } }));
+  const signer = new SignatureV4({
+    credentials: CREDENTIAL,
+    region: "us-east-1",
+    service: "mobiletargeting",
+    sha256: Hash.bind(null, "sha256"),
+  });
+  const signed = await signer.sign(
+    new HttpRequest({ method: "GET", protocol: "http:", hostname: u.hostname, port: Number(u.port), path, headers: { host: u.host } }),
+  );
   return signed.headers;
 }
 
@@ -151,7 +167,9 @@ async function benchStore(kind) {
     if (probe.EndpointResponse.Attributes.Round[0] !== "2") throw new Error("merge round not visible");
     const path = `/v1/apps/${appId}/endpoints/${probeId}`;
     const headers = await signedHeaders(url, path);
-    await autocannonRun(url, path, headers).then((r) => { if (r.non2xx) throw new Error(`${r.non2xx} non-2xx during warm-up`); }); // warm-up
+    await autocannonRun(url, path, headers).then((r) => {
+      if (r.non2xx) throw new Error(`${r.non2xx} non-2xx during warm-up`);
+    }); // warm-up
     const get = await autocannonRun(url, path, headers);
     if (get.non2xx || get.errors) throw new Error(`GetEndpoint run had ${get.non2xx} non-2xx and ${get.errors} errors`);
     return { create, merge, get };
@@ -161,9 +179,18 @@ async function benchStore(kind) {
 }
 
 async function main() {
-  console.log(`pinrec apps/endpoints API benchmark — node ${process.version}, os.availableParallelism() = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? "?"}`);
-  console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  console.log(`client: @aws-sdk/client-pinpoint for batches (${opt("concurrency", 4)} writers × ${opt("batches", 100)} batches of 100), autocannon ${opt("connections", 50)} connections × ${opt("duration", 10)} s for GETs\n`);
+  console.log(
+    `pinrec apps/endpoints API benchmark — node ${process.version}, os.availableParallelism() = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? "?"}`,
+  );
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
+  console.log(
+    `client: @aws-sdk/client-pinpoint for batches (${opt("concurrency", 4)} writers × ${opt("batches", 100)} batches of 100), autocannon ${opt("connections", 50)} connections × ${opt("duration", 10)} s for GETs\n`,
+  );
 
   const hello = await startChild("hello");
   let base;
@@ -178,9 +205,19 @@ async function main() {
   const kinds = onlyAt >= 0 ? [args[onlyAt + 1]] : ["sqlite", ...(process.env.PINREC_BENCH_DATABASE_URL ? ["postgres"] : [])];
   for (const kind of kinds) {
     const r = await benchStore(kind);
-    rows.push([`pinrec GetEndpoint (${kind})`, Math.round(r.create.perSecond), Math.round(r.merge.perSecond), r.get.requests.average, r.get.latency.p50, r.get.latency.p99, r.get.requests.average / base.requests.average]);
+    rows.push([
+      `pinrec GetEndpoint (${kind})`,
+      Math.round(r.create.perSecond),
+      Math.round(r.merge.perSecond),
+      r.get.requests.average,
+      r.get.latency.p50,
+      r.get.latency.p99,
+      r.get.requests.average / base.requests.average,
+    ]);
   }
-  console.log("| server | UpdateEndpointsBatch create (endpoints/s) | UpdateEndpointsBatch merge (endpoints/s) | GET req/s | p50 ms | p99 ms | ratio to hello-world |");
+  console.log(
+    "| server | UpdateEndpointsBatch create (endpoints/s) | UpdateEndpointsBatch merge (endpoints/s) | GET req/s | p50 ms | p99 ms | ratio to hello-world |",
+  );
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const [name, c, m, rps, p50, p99, ratio] of rows) {
     console.log(`| ${name} | ${c} | ${m} | ${Math.round(rps)} | ${p50} | ${p99} | ${ratio === 1 ? "1" : ratio.toFixed(2)} |`);

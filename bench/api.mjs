@@ -37,7 +37,12 @@ const ROOT = join(HERE, "..");
 const CREDENTIAL = { accessKeyId: "AKIABENCHAPI00000001", secretAccessKey: "bench-api-secret-0123456789abcdef", accountId: "111122223333" };
 const CAMPAIGN = "arn:aws:personalize:us-east-1:111122223333:campaign/bench";
 const ROLE = "arn:aws:iam::111122223333:role/PinpointRoleforPersonalize";
-const config = (name) => ({ Name: name, RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: "Top picks" });
+const config = (name) => ({
+  Name: name,
+  RecommendationProviderUri: CAMPAIGN,
+  RecommendationProviderRoleArn: ROLE,
+  RecommendationsDisplayName: "Top picks",
+});
 
 // ------------------------------------------------------------------------------------------------
 // Child: one server, reporting its port over IPC and stopping on "stop".
@@ -116,7 +121,9 @@ function startChild(kind) {
   const devnull = openSync("/dev/null", "w");
   return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), ["--child", kind], { stdio: ["ignore", devnull, "inherit", "ipc"] });
-    c.once("message", (/** @type {any} */ m) => resolve({ child: c, url: `http://127.0.0.1:${m.port}`, port: m.port, ask: (msg, key) => ask(c, msg, key) }));
+    c.once("message", (/** @type {any} */ m) =>
+      resolve({ child: c, url: `http://127.0.0.1:${m.port}`, port: m.port, ask: (msg, key) => ask(c, msg, key) }),
+    );
     c.once("exit", (code) => reject(new Error(`${kind} exited with ${code} before listening`)));
   });
 }
@@ -148,14 +155,22 @@ let signer;
 async function sign(url, method, path, body) {
   if (!signer) {
     const [{ SignatureV4 }, { Hash }] = await Promise.all([import("@smithy/signature-v4"), import("@smithy/hash-node")]);
-    signer = new SignatureV4({ credentials: CREDENTIAL, region: "us-east-1", service: "mobiletargeting", sha256: Hash.bind(null, "sha256"), uriEscapePath: true });
+    signer = new SignatureV4({
+      credentials: CREDENTIAL,
+      region: "us-east-1",
+      service: "mobiletargeting",
+      sha256: Hash.bind(null, "sha256"),
+      uriEscapePath: true,
+    });
   }
   const { HttpRequest } = await import("@smithy/protocol-http");
   const u = new URL(url);
   const [p, q] = path.split("?");
   const query = Object.fromEntries(new URLSearchParams(q ?? ""));
   const headers = { host: u.host, ...(body !== undefined && { "content-type": "application/json" }) };
-  const signed = await signer.sign(new HttpRequest({ method, protocol: "http:", hostname: u.hostname, port: Number(u.port), path: p, query, headers, body }));
+  const signed = await signer.sign(
+    new HttpRequest({ method, protocol: "http:", hostname: u.hostname, port: Number(u.port), path: p, query, headers, body }),
+  );
   return { method, path, headers: signed.headers, ...(body !== undefined && { body }) };
 }
 
@@ -240,10 +255,15 @@ async function main() {
   }
   const cores = os.availableParallelism();
   const date = new Date().toISOString().slice(0, 10);
-  const header = `${cores} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, ${os.platform()} ${os.release()}, ${date}, load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`;
+  const header = `${cores} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, ${os.platform()} ${os.release()}, ${date}, load average at start ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`;
   console.log(`pinrec API benchmark: ${header}`);
   console.log(`build: ${opts.root === ROOT ? "this checkout" : opts.root}`);
-  console.log(`autocannon ${opts.connections} connections × ${opts.duration} s per run (after a ${opts.warmup} s warm-up); servers in child processes\n`);
+  console.log(
+    `autocannon ${opts.connections} connections × ${opts.duration} s per run (after a ${opts.warmup} s warm-up); servers in child processes\n`,
+  );
 
   const results = [];
   const profiled = [];
@@ -265,10 +285,27 @@ async function main() {
       }
       const app = await check(server.url, await sign(server.url, "POST", "/v1/apps", JSON.stringify({ Name: "bench" })), 201);
       const all = {
-        get: { title: `GetRecommenderConfiguration (log ${level})`, method: "GET", path: `/v1/recommenders/${first.Id}`, expected: 200, target: true },
+        get: {
+          title: `GetRecommenderConfiguration (log ${level})`,
+          method: "GET",
+          path: `/v1/recommenders/${first.Id}`,
+          expected: 200,
+          target: true,
+        },
         app: { title: `GetApp (log ${level})`, method: "GET", path: `/v1/apps/${app.Id}`, expected: 200, target: true },
-        list: { title: `GetRecommenderConfigurations, 20 items (log ${level})`, method: "GET", path: "/v1/recommenders?page-size=20", expected: 200 },
-        create: { title: `CreateRecommenderConfiguration (log ${level})`, method: "POST", path: "/v1/recommenders", body: JSON.stringify(config("bench-create")), expected: 201 },
+        list: {
+          title: `GetRecommenderConfigurations, 20 items (log ${level})`,
+          method: "GET",
+          path: "/v1/recommenders?page-size=20",
+          expected: 200,
+        },
+        create: {
+          title: `CreateRecommenderConfiguration (log ${level})`,
+          method: "POST",
+          path: "/v1/recommenders",
+          body: JSON.stringify(config("bench-create")),
+          expected: 201,
+        },
       };
       for (const s of opts.scenarios.map((k) => all[k])) {
         // Signed just before its run, so the signature cannot expire mid-run.
@@ -282,7 +319,13 @@ async function main() {
         console.log(row(r, helloBefore.rps));
         // The profiled run is separate: the profiler's own cost must not touch the figures above.
         if (opts.profile && s.target && level === "info") {
-          const p = await measure(server, `${s.title.replace(/ \(log \w+\)$/, "")}`, await sign(server.url, s.method, s.path, s.body), opts, { profile: true });
+          const p = await measure(
+            server,
+            `${s.title.replace(/ \(log \w+\)$/, "")}`,
+            await sign(server.url, s.method, s.path, s.body),
+            opts,
+            { profile: true },
+          );
           if (p.non2xx + p.errors > 0) throw new Error(`profiled run of ${s.title}: ${p.non2xx} non-2xx`);
           p.unprofiledCpu = r.cpuMicros;
           profiled.push(p);
@@ -308,10 +351,14 @@ async function main() {
   console.log(`\n${lines.join("\n")}\n`);
   console.log(`baseline: mean of the two hello-world runs, ${Math.round(base).toLocaleString("en-US")} req/s`);
   const verdicts = results.filter((r) => r.target).map((r) => verdict(r, base));
-  console.log(`targets (≥ ${TARGET.share * 100}% of hello-world req/s, p99 ≤ ${TARGET.p99} ms, ${opts.connections} connections, one process, SQLite):`);
+  console.log(
+    `targets (≥ ${TARGET.share * 100}% of hello-world req/s, p99 ≤ ${TARGET.p99} ms, ${opts.connections} connections, one process, SQLite):`,
+  );
   for (const v of verdicts) console.log(`  ${v}`);
   if (profiled.length) {
-    console.log(`\nRequest path profile (log info; V8 sampling profiler at 200 µs in the server during a second run; each stage is its share of the samples times the server CPU per request of the unprofiled run):\n`);
+    console.log(
+      `\nRequest path profile (log info; V8 sampling profiler at 200 µs in the server during a second run; each stage is its share of the samples times the server CPU per request of the unprofiled run):\n`,
+    );
     console.log(breakdownTable(profiled));
     for (const p of profiled) {
       console.log(`\ntop functions by self time, ${p.title}:`);
@@ -322,7 +369,9 @@ async function main() {
   const bad = [helloBefore, helloAfter, ...results].filter((r) => r.non2xx + r.errors > 0);
   if (opts.writeDocs) writeDocs({ header, opts, lines, verdicts, profiled });
   if (bad.length) {
-    console.error(`\nNON-2xx RESPONSES: ${bad.map((r) => `${r.title}: ${r.non2xx} non-2xx ${JSON.stringify(r.statuses)}, ${r.errors} errors`).join("; ")}`);
+    console.error(
+      `\nNON-2xx RESPONSES: ${bad.map((r) => `${r.title}: ${r.non2xx} non-2xx ${JSON.stringify(r.statuses)}, ${r.errors} errors`).join("; ")}`,
+    );
     process.exit(1);
   }
 }
@@ -338,7 +387,7 @@ function writeDocs({ header, opts, lines, verdicts, profiled }) {
     `Measured with \`npm run bench:api\` (bench/api.mjs) on ${header}.`,
     "",
     `- Load: autocannon in the parent process, ${opts.connections} connections, ${opts.duration} s per run after a ${opts.warmup} s warm-up; each server runs in its own child process, so client and server use separate cores (${os.availableParallelism()} cores in total here).`,
-    "- Baseline: a bare `node:http` hello-world server (`{\"hello\":\"world\"}`) in a child process, measured before and after the pinrec runs; ratios are against the mean of the two.",
+    '- Baseline: a bare `node:http` hello-world server (`{"hello":"world"}`) in a child process, measured before and after the pinrec runs; ratios are against the mean of the two.',
     "- pinrec: `startServer` from dist/, SQLite in a temp dir (WAL, `synchronous=FULL`), one account; `log warn` writes nothing per request, `log info` writes one JSON line per request to /dev/null.",
     "- Requests: SigV4-signed once per run with `@smithy/signature-v4` and replayed; every response was checked to be 2xx (the table counts non-2xx). Get reads one configuration; the list returns a page of 20; Create inserts a new configuration per request (quota raised to 10,000,000).",
     "",
@@ -348,7 +397,14 @@ function writeDocs({ header, opts, lines, verdicts, profiled }) {
     "",
     ...verdicts.map((v) => `- ${v}`),
     "",
-    ...(profiled.length ? ["Request path profile of this run (log info, a separate profiled run; see \"Request path profile\" below for how it is taken):", "", breakdownTable(profiled), ""] : []),
+    ...(profiled.length
+      ? [
+          'Request path profile of this run (log info, a separate profiled run; see "Request path profile" below for how it is taken):',
+          "",
+          breakdownTable(profiled),
+          "",
+        ]
+      : []),
     MARKER,
   ].join("\n");
   let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n\n";

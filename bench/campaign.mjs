@@ -45,11 +45,16 @@ const SQLITE_SIZES = SERIES ? Object.fromEntries(SERIES.map((n) => [`s${n}`, n])
 // Segment import keeps at most 15 endpoints per user (Pinpoint's limit), so enough users for every endpoint.
 const USERS = Math.max(10_000, Math.ceil(Object.values(SQLITE_SIZES).reduce((a, b) => a + b, 0) / 15));
 const TARGETS = { sqlite: 3_000, ratio: 1.6 };
-const CREDENTIAL = { accessKeyId: "AKIABENCHCAMPAIGN001", secretAccessKey: "bench-campaign-secret-0123456789abc", accountId: "111122223333" };
+const CREDENTIAL = {
+  accessKeyId: "AKIABENCHCAMPAIGN001",
+  secretAccessKey: "bench-campaign-secret-0123456789abc",
+  accountId: "111122223333",
+};
 const TENANT = { accountId: CREDENTIAL.accountId, region: "us-east-1" };
 
 const dir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-campaign-"));
-const pinrec = (...a) => execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const pinrec = (...a) =>
+  execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
 const credentials = join(dir, "credentials.json");
 const functionsDir = join(dir, "functions");
 
@@ -76,12 +81,33 @@ async function setup(kind, sizes) {
     database = `${PG_URL}${PG_URL.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   }
   const common = ["--data-dir", dataDir, "--credentials", credentials, ...(database ? ["--database", database] : [])];
-  const engine = JSON.parse(pinrec("campaigns", "create", "--name", "bench", "--interactions", join(dir, "synth/interactions.csv"), "--items", join(dir, "synth/items.csv"), ...common));
+  const engine = JSON.parse(
+    pinrec(
+      "campaigns",
+      "create",
+      "--name",
+      "bench",
+      "--interactions",
+      join(dir, "synth/interactions.csv"),
+      "--items",
+      join(dir, "synth/items.csv"),
+      ...common,
+    ),
+  );
   const serveArgs = [...common, "--functions-dir", functionsDir, "--log-level", "warn"];
   const first = await server(serveArgs, SERIES ? ["--trace-gc"] : []);
   const client = clientOf(first);
   const { appId } = await createPicksEmail(client, engine.campaignArn);
-  await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "news@example.com", Identity: "arn:aws:ses:us-east-1:111122223333:identity/example.com", Enabled: true } }));
+  await client.send(
+    new UpdateEmailChannelCommand({
+      ApplicationId: appId,
+      EmailChannelRequest: {
+        FromAddress: "news@example.com",
+        Identity: "arn:aws:ses:us-east-1:111122223333:identity/example.com",
+        Enabled: true,
+      },
+    }),
+  );
   const store = await openStore({ dataDir, ...(database && { database: PG_URL, schema }) });
   const segments = {};
   let offset = 0;
@@ -89,7 +115,12 @@ async function setup(kind, sizes) {
     const t = Date.now();
     const csv = endpointsCsv(name, n, offset);
     offset += n;
-    const imported = await new SegmentImporter(store, new EndpointService(store)).import(TENANT, appId, { path: csv, format: "CSV", s3Url: `file://${csv}` }, name);
+    const imported = await new SegmentImporter(store, new EndpointService(store)).import(
+      TENANT,
+      appId,
+      { path: csv, format: "CSV", s3Url: `file://${csv}` },
+      name,
+    );
     segments[name] = imported.segment.Id;
     console.log(`${kind}: segment ${name} of ${n} endpoints imported in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
@@ -97,7 +128,12 @@ async function setup(kind, sizes) {
 }
 
 function clientOf(server) {
-  return new PinpointClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: CREDENTIAL.accessKeyId, secretAccessKey: CREDENTIAL.secretAccessKey }, maxAttempts: 1 });
+  return new PinpointClient({
+    endpoint: server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: CREDENTIAL.accessKeyId, secretAccessKey: CREDENTIAL.secretAccessKey },
+    maxAttempts: 1,
+  });
 }
 
 async function server(serveArgs, nodeArgs = []) {
@@ -111,7 +147,8 @@ let seq = 0;
 function traceGc(server) {
   const fullGcs = [];
   server.child.stdout.on("data", (d) => {
-    for (const m of String(d).matchAll(/Mark-Compact[^\n]*?([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/g)) fullGcs.push([Date.now(), Number(m[3])]);
+    for (const m of String(d).matchAll(/Mark-Compact[^\n]*?([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/g))
+      fullGcs.push([Date.now(), Number(m[3])]);
   });
   return fullGcs;
 }
@@ -121,7 +158,22 @@ async function reader(env) {
   if (env.kind === "postgres") {
     const db = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${env.schema}` });
     await db.connect();
-    return { all: async (sql, params) => (await db.query(sql.replace(/\?/g, ((i) => () => `$${++i}`)(0)), params)).rows, close: () => db.end() };
+    return {
+      all: async (sql, params) =>
+        (
+          await db.query(
+            sql.replace(
+              /\?/g,
+              (
+                (i) => () =>
+                  `$${++i}`
+              )(0),
+            ),
+            params,
+          )
+        ).rows,
+      close: () => db.end(),
+    };
   }
   const { default: Database } = await import("better-sqlite3");
   const sqlite = new Database(join(dir, "data-sqlite", "pinrec.db"), { readonly: true });
@@ -139,7 +191,12 @@ async function run(env, segmentId, expected) {
   const created = await client.send(
     new CreateCampaignCommand({
       ApplicationId: env.appId,
-      WriteCampaignRequest: { Name: `bench-${seq++}`, SegmentId: segmentId, Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } } },
+      WriteCampaignRequest: {
+        Name: `bench-${seq++}`,
+        SegmentId: segmentId,
+        Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" },
+        TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+      },
     }),
   );
   client.destroy();
@@ -161,7 +218,9 @@ async function run(env, segmentId, expected) {
     await new Promise((r) => setTimeout(r, 200));
   }
   clearInterval(sampler);
-  const [{ n }] = /** @type {any[]} */ (await db.all("SELECT COUNT(*) AS n FROM outbox_messages WHERE app_id = ? AND doc LIKE ?", [env.appId, `%"requestId":"${activity.Id}"%`]));
+  const [{ n }] = /** @type {any[]} */ (
+    await db.all("SELECT COUNT(*) AS n FROM outbox_messages WHERE app_id = ? AND doc LIKE ?", [env.appId, `%"requestId":"${activity.Id}"%`])
+  );
   await db.close();
   if (activity.SuccessfulEndpointCount !== expected || Number(n) !== expected) {
     throw new Error(`run of ${expected}: ${activity.SuccessfulEndpointCount} successful, ${n} in the outbox: ${JSON.stringify(activity)}`);
@@ -170,9 +229,19 @@ async function run(env, segmentId, expected) {
   const seconds = (to - from) / 1000;
   // RSS at each tenth of the run, to see whether it climbs with the endpoints sent or levels off.
   const during = samples.filter(([t]) => t >= from && t <= to);
-  const timeline = Array.from({ length: 10 }, (_, i) => during[Math.min(during.length - 1, Math.floor(((i + 1) * during.length) / 10) - 1)]?.[1] ?? NaN);
+  const timeline = Array.from(
+    { length: 10 },
+    (_, i) => during[Math.min(during.length - 1, Math.floor(((i + 1) * during.length) / 10) - 1)]?.[1] ?? NaN,
+  );
   const fullGcs = (env.fullGcs ?? []).filter(([t]) => t >= from && t <= to).map(([, mb]) => mb);
-  return { perSecond: expected / seconds, seconds, peakMb: Math.max(...samples.map(([, mb]) => mb)), timeline, heapAfterGcMb: fullGcs.length > 0 ? Math.max(...fullGcs) : undefined, fullGcCount: fullGcs.length };
+  return {
+    perSecond: expected / seconds,
+    seconds,
+    peakMb: Math.max(...samples.map(([, mb]) => mb)),
+    timeline,
+    heapAfterGcMb: fullGcs.length > 0 ? Math.max(...fullGcs) : undefined,
+    fullGcCount: fullGcs.length,
+  };
 }
 
 const fmt = (x) => Math.round(x).toLocaleString("en-US");
@@ -192,9 +261,12 @@ try {
   for (const [name, n] of Object.entries(SQLITE_SIZES)) {
     const r = await run(sqlite, sqlite.segments[name], n);
     results.push({ n, ...r });
-    console.log(`sqlite, 1 process, ${fmt(n)} endpoints: ${fmt(r.perSecond)} messages/s (${r.seconds.toFixed(1)} s), peak RSS ${fmt(r.peakMb)} MB`);
+    console.log(
+      `sqlite, 1 process, ${fmt(n)} endpoints: ${fmt(r.perSecond)} messages/s (${r.seconds.toFixed(1)} s), peak RSS ${fmt(r.peakMb)} MB`,
+    );
     console.log(`  RSS at each tenth of the run (MB): ${r.timeline.map(fmt).join(" ")}`);
-    if (r.heapAfterGcMb !== undefined) console.log(`  heap after full GC: at most ${r.heapAfterGcMb.toFixed(1)} MB over ${r.fullGcCount} full GCs`);
+    if (r.heapAfterGcMb !== undefined)
+      console.log(`  heap after full GC: at most ${r.heapAfterGcMb.toFixed(1)} MB over ${r.fullGcCount} full GCs`);
   }
   const [small, big] = [results[0], results[results.length - 1]];
 
@@ -207,18 +279,30 @@ try {
     pgEnv.servers.push(await server(pgEnv.serveArgs));
     const two = await run(pgEnv, pgEnv.segments.big, PG_N);
     ratio = two.perSecond / one.perSecond;
-    console.log(`postgres, 2 processes, ${fmt(PG_N)} endpoints: ${fmt(two.perSecond)} messages/s (${two.seconds.toFixed(1)} s): ${ratio.toFixed(2)}x one process`);
+    console.log(
+      `postgres, 2 processes, ${fmt(PG_N)} endpoints: ${fmt(two.perSecond)} messages/s (${two.seconds.toFixed(1)} s): ${ratio.toFixed(2)}x one process`,
+    );
   }
   console.log("\ntargets (2 cores):");
-  console.log(`  SQLite, one process, ${fmt(big.n)} endpoints >= ${fmt(TARGETS.sqlite)} messages/s: ${fmt(big.perSecond)} — ${met(big.perSecond >= TARGETS.sqlite)}`);
-  if (ratio !== undefined) console.log(`  PostgreSQL, two processes / one >= ${TARGETS.ratio}x: ${ratio.toFixed(2)}x — ${met(ratio >= TARGETS.ratio)}`);
-  console.log(`  RSS flat as the segment grows: ${fmt(small.peakMb)} MB at ${fmt(small.n)}, ${fmt(big.peakMb)} MB at ${fmt(big.n)} (${(big.peakMb / small.peakMb).toFixed(2)}x) — ${met(big.peakMb <= small.peakMb * 1.5)}`);
+  console.log(
+    `  SQLite, one process, ${fmt(big.n)} endpoints >= ${fmt(TARGETS.sqlite)} messages/s: ${fmt(big.perSecond)} — ${met(big.perSecond >= TARGETS.sqlite)}`,
+  );
+  if (ratio !== undefined)
+    console.log(`  PostgreSQL, two processes / one >= ${TARGETS.ratio}x: ${ratio.toFixed(2)}x — ${met(ratio >= TARGETS.ratio)}`);
+  console.log(
+    `  RSS flat as the segment grows: ${fmt(small.peakMb)} MB at ${fmt(small.n)}, ${fmt(big.peakMb)} MB at ${fmt(big.n)} (${(big.peakMb / small.peakMb).toFixed(2)}x) — ${met(big.peakMb <= small.peakMb * 1.5)}`,
+  );
   if (results.length > 2) {
     // The smallest run ends while the server is still warming up (its RSS climbs throughout): whether
     // memory follows the segment shows between the larger runs, and in the live heap.
     const prev = results[results.length - 2];
-    console.log(`  RSS levels off: ${fmt(prev.peakMb)} MB at ${fmt(prev.n)}, ${fmt(big.peakMb)} MB at ${fmt(big.n)} (${(big.peakMb / prev.peakMb).toFixed(2)}x for ${(big.n / prev.n).toFixed(1)}x the endpoints, bound 1.2x) — ${met(big.peakMb <= prev.peakMb * 1.2)}`);
-    if (big.heapAfterGcMb !== undefined) console.log(`  heap after full GC flat: ${small.heapAfterGcMb.toFixed(1)} MB at ${fmt(small.n)}, ${big.heapAfterGcMb.toFixed(1)} MB at ${fmt(big.n)} (bound 1.5x) — ${met(big.heapAfterGcMb <= small.heapAfterGcMb * 1.5)}`);
+    console.log(
+      `  RSS levels off: ${fmt(prev.peakMb)} MB at ${fmt(prev.n)}, ${fmt(big.peakMb)} MB at ${fmt(big.n)} (${(big.peakMb / prev.peakMb).toFixed(2)}x for ${(big.n / prev.n).toFixed(1)}x the endpoints, bound 1.2x) — ${met(big.peakMb <= prev.peakMb * 1.2)}`,
+    );
+    if (big.heapAfterGcMb !== undefined)
+      console.log(
+        `  heap after full GC flat: ${small.heapAfterGcMb.toFixed(1)} MB at ${fmt(small.n)}, ${big.heapAfterGcMb.toFixed(1)} MB at ${fmt(big.n)} (bound 1.5x) — ${met(big.heapAfterGcMb <= small.heapAfterGcMb * 1.5)}`,
+      );
   }
 } finally {
   for (const env of envs) {

@@ -20,8 +20,11 @@ import { ROOT, cpuSeconds, load, machine, processes, recommendationRequests, sta
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const DURATION = Number(args.duration ?? 10);
-const USERS = 50_000, ITEMS = 10_000, N = 1_000_000;
-const TARGET_RSS_MB = 280, TARGET_RATIO = 1.7;
+const USERS = 50_000,
+  ITEMS = 10_000,
+  N = 1_000_000;
+const TARGET_RSS_MB = 280,
+  TARGET_RATIO = 1.7;
 const CORES = os.availableParallelism();
 const header = machine();
 console.log(`pinrec bench:cluster — ${header}`);
@@ -50,7 +53,12 @@ function memoryRows(server) {
 // The model (the same data and command as bench/engine.mjs; the synthetic data is cached in .bench/).
 
 const dataDir = join(ROOT, ".bench", `synth-${USERS}-${ITEMS}-${N}`);
-const pinrec = (...a) => execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+const pinrec = (...a) =>
+  execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
 if (!existsSync(join(dataDir, "interactions.csv"))) {
   mkdirSync(dataDir, { recursive: true });
   pinrec("data", "synth", "--users", String(USERS), "--items", String(ITEMS), "--interactions", String(N), "--seed", "1", "--out", dataDir);
@@ -58,7 +66,22 @@ if (!existsSync(join(dataDir, "interactions.csv"))) {
 const home = mkdtempSync(join(os.tmpdir(), "pinrec-bench-cluster-"));
 const credential = { accessKeyId: "AKIABENCHMARK0000001", secretAccessKey: "bench-secret-0123456789abcdef", accountId: "123456789012" };
 writeFileSync(join(home, "credentials.json"), JSON.stringify([credential]), { mode: 0o600 });
-const created = JSON.parse(pinrec("campaigns", "create", "--name", "bench", "--interactions", join(dataDir, "interactions.csv"), "--items", join(dataDir, "items.csv"), "--data-dir", home, "--credentials", join(home, "credentials.json")));
+const created = JSON.parse(
+  pinrec(
+    "campaigns",
+    "create",
+    "--name",
+    "bench",
+    "--interactions",
+    join(dataDir, "interactions.csv"),
+    "--items",
+    join(dataDir, "items.csv"),
+    "--data-dir",
+    home,
+    "--credentials",
+    join(home, "credentials.json"),
+  ),
+);
 console.log(`campaign: recipe ${created.recipe}, ${created.stats.items} items, ${created.stats.users} users`);
 
 // ------------------------------------------------------------------------------------------------
@@ -78,7 +101,12 @@ async function measure(workers) {
     const selfCpu0 = process.cpuUsage();
     const machine0 = machineBusySeconds();
     const t0 = performance.now();
-    const r = await load(server.url, { requests, connections: 32, duration: DURATION, title: workers === 1 ? "one process" : `--workers ${workers}` });
+    const r = await load(server.url, {
+      requests,
+      connections: 32,
+      duration: DURATION,
+      title: workers === 1 ? "one process" : `--workers ${workers}`,
+    });
     const wall = (performance.now() - t0) / 1000;
     const selfCpu = process.cpuUsage(selfCpu0);
     const cpu = {
@@ -88,7 +116,15 @@ async function measure(workers) {
     };
     const loaded = memoryRows(server);
     if (r.non2xx) throw new Error(`${r.title}: ${r.non2xx} non-2xx responses or errors`);
-    return { workers, r, cpu, warm, loaded, serverCpuPerRequestUs: (cpu.server * wall * 1e6) / r.total, loadgenCpuPerRequestUs: (cpu.loadgen * wall * 1e6) / r.total };
+    return {
+      workers,
+      r,
+      cpu,
+      warm,
+      loaded,
+      serverCpuPerRequestUs: (cpu.server * wall * 1e6) / r.total,
+      loadgenCpuPerRequestUs: (cpu.loadgen * wall * 1e6) / r.total,
+    };
   } finally {
     await server.stop();
   }
@@ -129,19 +165,31 @@ try {
   const cluster = await measure(2);
   const costs = IMPORTS.map(([label, spec]) => ({ label, rss: importCost(spec) }));
 
-  const memLines = ["| configuration | process | RSS after warm-up MB | RSS after load MB | PSS after load MB |", "| --- | --- | ---: | ---: | ---: |"];
+  const memLines = [
+    "| configuration | process | RSS after warm-up MB | RSS after load MB | PSS after load MB |",
+    "| --- | --- | ---: | ---: | ---: |",
+  ];
   for (const m of [single, cluster]) {
     const name = m.workers === 1 ? "one process" : `--workers ${m.workers}`;
-    m.loaded.rows.forEach((row, i) => memLines.push(`| ${name} | ${row.role} | ${fmt(m.warm.rows[i]?.rss ?? 0)} | ${fmt(row.rss)} | ${fmt(row.pss)} |`));
+    m.loaded.rows.forEach((row, i) =>
+      memLines.push(`| ${name} | ${row.role} | ${fmt(m.warm.rows[i]?.rss ?? 0)} | ${fmt(row.rss)} | ${fmt(row.pss)} |`),
+    );
     memLines.push(`| ${name} | **total** | **${fmt(m.warm.rss)}** | **${fmt(m.loaded.rss)}** | **${fmt(m.loaded.pss)}** |`);
   }
   const loadLines = [
     "| configuration | req/s | p50 ms | p99 ms | server CPU (cores) | server CPU µs/request | load generator CPU (cores) | whole machine busy (cores) |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ...[single, cluster].map((m) => `| ${m.r.title} | ${fmt(m.r.rps)} | ${m.r.p50} | ${m.r.p99} | ${fmt(m.cpu.server, 2)} | ${fmt(m.serverCpuPerRequestUs)} | ${fmt(m.cpu.loadgen, 2)} | ${fmt(m.cpu.machine, 2)} |`),
+    ...[single, cluster].map(
+      (m) =>
+        `| ${m.r.title} | ${fmt(m.r.rps)} | ${m.r.p50} | ${m.r.p99} | ${fmt(m.cpu.server, 2)} | ${fmt(m.serverCpuPerRequestUs)} | ${fmt(m.cpu.loadgen, 2)} | ${fmt(m.cpu.machine, 2)} |`,
+    ),
   ];
   const base = costs[0].rss;
-  const costLines = ["| import (fresh node, after GC) | RSS MB | over node alone MB |", "| --- | ---: | ---: |", ...costs.map((c) => `| ${c.label} | ${fmt(c.rss, 1)} | ${c.label.startsWith("(") ? "-" : fmt(c.rss - base, 1)} |`)];
+  const costLines = [
+    "| import (fresh node, after GC) | RSS MB | over node alone MB |",
+    "| --- | ---: | ---: |",
+    ...costs.map((c) => `| ${c.label} | ${fmt(c.rss, 1)} | ${c.label.startsWith("(") ? "-" : fmt(c.rss - base, 1)} |`),
+  ];
 
   const ratio = cluster.r.rps / single.r.rps;
   // The most the cores allow when the server and the load generator share them: every core busy,
@@ -157,7 +205,10 @@ try {
       `(ceiling with autocannon on the same ${CORES} cores: ${CORES} cores / (${fmt(cluster.serverCpuPerRequestUs)} µs server + ${fmt(cluster.loadgenCpuPerRequestUs)} µs autocannon CPU per request) = ` +
       `${fmt((CORES * 1e6) / perRequestUs)} req/s = ${fmt(ceiling, 2)}× the one-process rate)`,
   ];
-  if (others > 0.3) targets.push(`other processes used up to ${fmt(others, 2)} cores during the loads: throughput figures and their ratio are not representative on this machine now`);
+  if (others > 0.3)
+    targets.push(
+      `other processes used up to ${fmt(others, 2)} cores during the loads: throughput figures and their ratio are not representative on this machine now`,
+    );
   console.log(`\n${memLines.join("\n")}\n\n${loadLines.join("\n")}\n\n${costLines.join("\n")}\n`);
   console.log(`targets: ${targets.join("; ")}`);
   if ("write-docs" in args) writeDocs({ memLines, loadLines, costLines, targets });

@@ -23,7 +23,16 @@ async function run(dist) {
   for (let b = 0; b < N / 100; b++) {
     const items = Array.from({ length: 100 }, (_, i) => {
       const n = b * 100 + i;
-      return { Id: `e${n}`, ChannelType: "EMAIL", Address: `u${n}@example.com`, Attributes: { Interests: ["a", `t${n % 7}`], Plan: ["pro"] }, Metrics: { visits: n % 50 }, Demographic: { Platform: "ios", Make: "apple" }, Location: { Country: "US" }, User: { UserId: `u${n}`, UserAttributes: { Tier: ["gold"] } } };
+      return {
+        Id: `e${n}`,
+        ChannelType: "EMAIL",
+        Address: `u${n}@example.com`,
+        Attributes: { Interests: ["a", `t${n % 7}`], Plan: ["pro"] },
+        Metrics: { visits: n % 50 },
+        Demographic: { Platform: "ios", Make: "apple" },
+        Location: { Country: "US" },
+        User: { UserId: `u${n}`, UserAttributes: { Tier: ["gold"] } },
+      };
     });
     await es.updateBatch(TENANT, appId, items, "r");
   }
@@ -39,5 +48,8 @@ for (let r = 0; r < 3; r++) {
   res.branch.push(await run(fileURLToPath(new URL("../dist", import.meta.url))));
 }
 const med = (xs, k) => xs.map((x) => x[k]).sort((a, b) => a - b)[1];
-for (const k of ["main", "branch"]) console.log(`${k}: ${N} endpoints, median wall ${med(res[k], "wall").toFixed(2)} s, median CPU ${med(res[k], "cpu").toFixed(2)} s`);
-console.log(`this/baseline: wall ${(med(res.branch, "wall") / med(res.main, "wall")).toFixed(2)}, CPU ${(med(res.branch, "cpu") / med(res.main, "cpu")).toFixed(2)}`);
+for (const k of ["main", "branch"])
+  console.log(`${k}: ${N} endpoints, median wall ${med(res[k], "wall").toFixed(2)} s, median CPU ${med(res[k], "cpu").toFixed(2)} s`);
+console.log(
+  `this/baseline: wall ${(med(res.branch, "wall") / med(res.main, "wall")).toFixed(2)}, CPU ${(med(res.branch, "cpu") / med(res.main, "cpu")).toFixed(2)}`,
+);

@@ -45,7 +45,11 @@ if (process.argv[2] === "--measure") {
     const recipes = E.tuneCandidates(ds, "auto");
     const search = await E.tune(ds, { recipes, seed: 1 });
     await E.train(ds, { recipe: search.recipe, params: { [search.recipe]: search.params }, seed: 1 });
-    out = { trials: search.trials.length, stoppedEarly: search.stoppedEarly, winner: `${search.recipe} ${search.bestNdcg.toFixed(4)} (default ${search.defaultNdcg.toFixed(4)})` };
+    out = {
+      trials: search.trials.length,
+      stoppedEarly: search.stoppedEarly,
+      winner: `${search.recipe} ${search.bestNdcg.toFixed(4)} (default ${search.defaultNdcg.toFixed(4)})`,
+    };
   }
   console.log(JSON.stringify({ ...out, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 }));
   process.exit(0);
@@ -56,24 +60,47 @@ function dataSet(users, items, interactions, seed) {
   const dir = join(root, ".bench", `synth-${users}-${items}-${interactions}${seed === 1 ? "" : `-${seed}`}`);
   if (!existsSync(join(dir, "interactions.csv"))) {
     mkdirSync(dir, { recursive: true });
-    execFileSync(process.execPath, [join(root, "bin/pinrec.js"), "data", "synth", "--users", String(users), "--items", String(items), "--interactions", String(interactions), "--seed", String(seed), "--out", dir]);
+    execFileSync(process.execPath, [
+      join(root, "bin/pinrec.js"),
+      "data",
+      "synth",
+      "--users",
+      String(users),
+      "--items",
+      String(items),
+      "--interactions",
+      String(interactions),
+      "--seed",
+      String(seed),
+      "--out",
+      dir,
+    ]);
   }
   return dir;
 }
 function measure(what, dir, recipe, env = {}) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--measure", what, dir, recipe ?? ""], { encoding: "utf8", env: { ...process.env, ...env } });
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--measure", what, dir, recipe ?? ""], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   return JSON.parse(out.trim().split("\n").pop());
 }
 const loadNow = () => os.loadavg()[0].toFixed(1);
 
-console.log(`pinrec training targets — node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), load average ${loadNow()}`);
-console.log("each row: a fresh process, import excluded; CPU-s = all its threads; JS = the JavaScript kernels (PINREC_TRAIN_KERNELS=js), measured in this run\n");
+console.log(
+  `pinrec training targets — node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), load average ${loadNow()}`,
+);
+console.log(
+  "each row: a fresh process, import excluded; CPU-s = all its threads; JS = the JavaScript kernels (PINREC_TRAIN_KERNELS=js), measured in this run\n",
+);
 const ml = dataSet(943, 1682, 100_000, 7);
 const mid = dataSet(20_000, 5000, 500_000, 1);
 const big = dataSet(50_000, 10_000, 1_000_000, 1);
 const rows = [];
 const target = (name, limit, r, baseline) => {
-  const ratio = baseline ? `, ${(baseline.wall / r.wall).toFixed(1)}× faster wall / ${(baseline.cpu / r.cpu).toFixed(1)}× less CPU than JS (${baseline.wall.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s)` : "";
+  const ratio = baseline
+    ? `, ${(baseline.wall / r.wall).toFixed(1)}× faster wall / ${(baseline.cpu / r.cpu).toFixed(1)}× less CPU than JS (${baseline.wall.toFixed(2)} s, ${baseline.cpu.toFixed(1)} CPU-s)`
+    : "";
   const extra = r.trials ? `, ${r.trials} trials${r.stoppedEarly ? ", stopped by the clock" : ""}, winner ${r.winner}` : "";
   const line = `${name.padEnd(34)} ${r.wall.toFixed(2).padStart(6)} s wall, ${r.cpu.toFixed(1).padStart(5)} CPU-s (target ≤ ${limit} s: ${r.wall <= limit ? "met" : "NOT met"})${ratio}${extra}  [load ${loadNow()}]`;
   rows.push(line);
@@ -86,7 +113,9 @@ target("EASE, 5,000 items", 20, measure("train", mid, "ease"));
 const ialsJs = measure("train", big, "ials", { PINREC_TRAIN_KERNELS: "js" });
 const ials = measure("train", big, "ials");
 target("iALS, 1M interactions", 8, ials, ialsJs);
-console.log(`  (same model bytes with the JS kernels: EASE ${ease.hash === easeJs.hash ? "yes" : "no (expected: Cholesky vs Gauss-Jordan round differently)"}, iALS ${ials.hash === ialsJs.hash ? "yes" : "NO"})`);
+console.log(
+  `  (same model bytes with the JS kernels: EASE ${ease.hash === easeJs.hash ? "yes" : "no (expected: Cholesky vs Gauss-Jordan round differently)"}, iALS ${ials.hash === ialsJs.hash ? "yes" : "NO"})`,
+);
 target("--tune, 1,682 items (60 s budget)", 60, measure("tune", ml));
 
 if (!process.argv.includes("--full")) process.exit(0);
@@ -109,8 +138,15 @@ const sec = (ms) => (ms / 1000).toFixed(2) + " s";
 const mb = (b) => (b / 2 ** 20).toFixed(0) + " MB";
 const now = () => performance.now();
 
-console.log(`pinrec engine benchmark — node ${process.version}, os.availableParallelism() = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? "?"}`);
-console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")} (other processes on this machine compete for the ${os.availableParallelism()} cores)`);
+console.log(
+  `pinrec engine benchmark — node ${process.version}, os.availableParallelism() = ${os.availableParallelism()}, ${os.cpus()[0]?.model ?? "?"}`,
+);
+console.log(
+  `load average at start: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")} (other processes on this machine compete for the ${os.availableParallelism()} cores)`,
+);
 console.log(`data: synth --users ${USERS} --items ${ITEMS} --interactions ${N} --seed ${SEED}\n`);
 
 let t = now();
@@ -145,8 +181,12 @@ for (const recipe of ["popularity", "ials", "ease"]) {
     const p = join(dir, `${recipe}.model`);
     const t2 = now();
     await E.saveModel(m, p);
-    const extra = epochTimes.length ? `, ${epochTimes.length} epochs, mean ${sec(epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length)}/epoch` : "";
-    console.log(`train ${recipe.padEnd(10)} ${sec(ms)} wall, ${cpuSec.toFixed(1)} CPU-s (all threads)${extra}; save ${sec(now() - t2)}, file ${mb(statSync(p).size)}`);
+    const extra = epochTimes.length
+      ? `, ${epochTimes.length} epochs, mean ${sec(epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length)}/epoch`
+      : "";
+    console.log(
+      `train ${recipe.padEnd(10)} ${sec(ms)} wall, ${cpuSec.toFixed(1)} CPU-s (all threads)${extra}; save ${sec(now() - t2)}, file ${mb(statSync(p).size)}`,
+    );
     modelPaths[recipe] = p;
   } catch (e) {
     console.log(`train ${recipe.padEnd(10)} refused: ${e.message.split(";")[0]}`);
@@ -179,18 +219,29 @@ console.log(JSON.stringify({ loadMs, rss, p50: lat[5000], p99: lat[9900], simP50
 `;
 console.log("\nserving (fresh process: loadModel, then 10,000 recommend(user, 10) calls on random known users)");
 for (const [recipe, p] of Object.entries(modelPaths)) {
-  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", child, p], { encoding: "utf8" }).trim().split("\n").pop());
+  const out = JSON.parse(
+    execFileSync(process.execPath, ["--input-type=module", "-e", child, p], { encoding: "utf8" }).trim().split("\n").pop(),
+  );
   console.log(
     `${recipe.padEnd(10)} load ${sec(out.loadMs)}, RSS after load ${mb(out.rss)}, recommend p50 ${out.p50.toFixed(3)} ms / p99 ${out.p99.toFixed(3)} ms, similarItems p50 ${out.simP50.toFixed(3)} ms / p99 ${out.simP99.toFixed(3)} ms`,
   );
 }
 
 if (!args.includes("--skip-eval")) {
-  console.log("\noffline evaluation on MovieLens-100K-shaped synthetic data (943 users × 1,682 items, 100k events, per-user random 75/25 split, seed 1)");
+  console.log(
+    "\noffline evaluation on MovieLens-100K-shaped synthetic data (943 users × 1,682 items, 100k events, per-user random 75/25 split, seed 1)",
+  );
   const ml = await E.synth({ users: 943, items: 1682, interactions: 100_000, seed: 7, minPerUser: 20, outDir: join(dir, "ml100k") });
   const mds = await E.importDataset(ml.interactionsPath, { itemsPath: ml.itemsPath });
   const rows = await E.evaluate(mds, { recipes: ["popularity", "ials", "ease", "auto"], seed: 1 });
   console.log(E.formatEvalTable(rows));
-  console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  console.log("reference: Microsoft Recommenders' best row on the real ML-100K is NDCG@10 0.475 / P@10 0.412 (not comparable 1:1: this is synthetic data).");
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
+  console.log(
+    "reference: Microsoft Recommenders' best row on the real ML-100K is NDCG@10 0.475 / P@10 0.412 (not comparable 1:1: this is synthetic data).",
+  );
 }

@@ -16,25 +16,51 @@ import { ROOT } from "./lib.mjs";
 const dir = join(ROOT, ".bench", "synth-943-1682-100000-7");
 if (!existsSync(join(dir, "interactions.csv"))) {
   mkdirSync(dir, { recursive: true });
-  execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), "data", "synth", "--users", "943", "--items", "1682", "--interactions", "100000", "--seed", "7", "--out", dir]);
+  execFileSync(process.execPath, [
+    join(ROOT, "bin/pinrec.js"),
+    "data",
+    "synth",
+    "--users",
+    "943",
+    "--items",
+    "1682",
+    "--interactions",
+    "100000",
+    "--seed",
+    "7",
+    "--out",
+    dir,
+  ]);
 }
 const ds = await importDataset(join(dir, "interactions.csv"));
-const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
-console.log(`pinrec bench:tune — ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (machine shared), Node ${process.version}`);
+const cpu = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+console.log(
+  `pinrec bench:tune — ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (machine shared), Node ${process.version}`,
+);
 
 // 1. The campaign command's work: search on all the data, then the winner on all of it.
-const c0 = cpu(), t0 = performance.now();
+const c0 = cpu(),
+  t0 = performance.now();
 const recipes = tuneCandidates(ds, "auto");
 const search = await tune(ds, { recipes, seed: 1, budgetSeconds: 60, wallLimitSeconds: Infinity });
 await train(ds, { recipe: search.recipe, params: { [search.recipe]: search.params }, seed: 1 });
-console.log(`--tune on ${ds.users.size} users × ${ds.items.size} items, ${ds.indices.length} interactions: ${search.trials.length} trials over ${recipes.join(", ")}; ` +
-  `${(cpu() - c0).toFixed(1)} CPU-s, ${((performance.now() - t0) / 1000).toFixed(1)} s wall (target ≤ 60 s)`);
+console.log(
+  `--tune on ${ds.users.size} users × ${ds.items.size} items, ${ds.indices.length} interactions: ${search.trials.length} trials over ${recipes.join(", ")}; ` +
+    `${(cpu() - c0).toFixed(1)} CPU-s, ${((performance.now() - t0) / 1000).toFixed(1)} s wall (target ≤ 60 s)`,
+);
 for (const t of search.trials) console.log(`  ${t.recipe.padEnd(5)} ${JSON.stringify(t.params)} val NDCG@10 ${t.ndcg.toFixed(4)}`);
-console.log(`winner: trial ${search.winner} (${search.recipe}), validation NDCG@10 ${search.bestNdcg.toFixed(4)} vs default ${search.defaultNdcg.toFixed(4)}`);
+console.log(
+  `winner: trial ${search.winner} (${search.recipe}), validation NDCG@10 ${search.bestNdcg.toFixed(4)} vs default ${search.defaultNdcg.toFixed(4)}`,
+);
 
 // 2. Held-out check: tune on the 75 % training part only, compare on the 25 % test part.
 const split = splitDataset(ds, 1, 0.25);
 const inner = await tune(split.train, { recipes, seed: 1, budgetSeconds: 60, wallLimitSeconds: Infinity });
 const untuned = scoreModel(await train(split.train, { recipe: "auto", seed: 1 }), split, 10);
 const tuned = scoreModel(await train(split.train, { recipe: inner.recipe, params: { [inner.recipe]: inner.params }, seed: 1 }), split, 10);
-console.log(`held-out test NDCG@10: untuned auto ${untuned.ndcg.toFixed(4)}, tuned ${tuned.ndcg.toFixed(4)} (${inner.recipe}, ${JSON.stringify(inner.params)})`);
+console.log(
+  `held-out test NDCG@10: untuned auto ${untuned.ndcg.toFixed(4)}, tuned ${tuned.ndcg.toFixed(4)} (${inner.recipe}, ${JSON.stringify(inner.params)})`,
+);

@@ -14,7 +14,10 @@ import { SignatureV4 } from "@smithy/signature-v4";
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export function machine() {
-  return `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`;
+  return `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`;
 }
 
 /** Starts `node <args>` and resolves once it prints a line matching `ready`. */
@@ -59,7 +62,10 @@ export function cpuSeconds(pid) {
 /** A server's processes: the primary and its cluster workers, or the single process. */
 export function processes(server) {
   const workers = childPids(server.child.pid);
-  return [{ role: workers.length ? "primary" : "single process", pid: server.child.pid }, ...workers.map((pid, i) => ({ role: `worker ${i + 1}`, pid }))];
+  return [
+    { role: workers.length ? "primary" : "single process", pid: server.child.pid },
+    ...workers.map((pid, i) => ({ role: `worker ${i + 1}`, pid })),
+  ];
 }
 
 /**
@@ -75,7 +81,8 @@ export async function warmEveryProcess(server, requests, workers) {
     await load(server.url, { requests, connections: 8, duration: 2, title: "warm-up" });
     const used = serving.map((p, i) => cpuSeconds(p.pid) - before[i]);
     if (serving.length === workers && used.every((s) => s >= 0.2)) return;
-    if (Date.now() > deadline) throw new Error(`not every process serving after 120 s (CPU s each during the last warm-up: ${used.join(", ")})`);
+    if (Date.now() > deadline)
+      throw new Error(`not every process serving after 120 s (CPU s each during the last warm-up: ${used.join(", ")})`);
   }
 }
 
@@ -112,7 +119,9 @@ export async function signedRequest(url, credential, { method, path, body, servi
   const u = new URL(url);
   const headers = { host: u.host, ...(body !== undefined && { "content-type": "application/json" }) };
   const signer = new SignatureV4({ credentials: credential, region, service, sha256: Hash.bind(null, "sha256") });
-  const signed = await signer.sign(new HttpRequest({ method, protocol: "http:", hostname: u.hostname, port: Number(u.port), path, headers, body }));
+  const signed = await signer.sign(
+    new HttpRequest({ method, protocol: "http:", hostname: u.hostname, port: Number(u.port), path, headers, body }),
+  );
   return { method, path, headers: signed.headers, ...(body !== undefined && { body }) };
 }
 
@@ -153,9 +162,7 @@ export async function load(url, { requests, connections = 32, duration = 10, tit
     connections,
     duration,
     title,
-    requests: requests
-      ? [{ setupRequest: (r) => Object.assign(r, requests[i++ % requests.length]) }]
-      : undefined,
+    requests: requests ? [{ setupRequest: (r) => Object.assign(r, requests[i++ % requests.length]) }] : undefined,
   });
   return {
     title,
@@ -168,12 +175,9 @@ export async function load(url, { requests, connections = 32, duration = 10, tit
 }
 
 export function table(rows, baseline) {
-  const lines = [
-    "| benchmark | req/s | p50 ms | p99 ms | vs hello-world | non-2xx |",
-    "| --- | ---: | ---: | ---: | ---: | ---: |",
-  ];
+  const lines = ["| benchmark | req/s | p50 ms | p99 ms | vs hello-world | non-2xx |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
   for (const r of rows) {
-    lines.push(`| ${r.title} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.rps / baseline.rps * 100).toFixed(0)}% | ${r.non2xx} |`);
+    lines.push(`| ${r.title} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${((r.rps / baseline.rps) * 100).toFixed(0)}% | ${r.non2xx} |`);
   }
   return lines.join("\n");
 }
@@ -204,7 +208,8 @@ export async function startProfiler(intervalMicros = 200) {
   const { Session } = await import("node:inspector");
   const session = new Session();
   session.connect();
-  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
   await post("Profiler.enable");
   await post("Profiler.setSamplingInterval", { interval: intervalMicros });
   await post("Profiler.start");
@@ -251,7 +256,9 @@ export function stageBreakdown(profile, requests, stages = REQUEST_STAGES) {
   totals.delete("idle");
   const busy = [...totals.values()].reduce((a, b) => a + b, 0);
   const order = [...stages.map(([s]) => s), "garbage collection", "Node HTTP, sockets, event loop"];
-  const rows = order.filter((s) => totals.has(s)).map((stage) => ({ stage, micros: totals.get(stage) / requests, share: totals.get(stage) / busy }));
+  const rows = order
+    .filter((s) => totals.has(s))
+    .map((stage) => ({ stage, micros: totals.get(stage) / requests, share: totals.get(stage) / busy }));
   return { rows, busyMicros: busy / requests, idleShare: idle / (idle + busy) };
 }
 
@@ -267,7 +274,10 @@ export function topFunctions(profile, n = 25) {
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
     total += profile.timeDeltas[i] ?? 0;
   }
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([fn, t]) => ({ fn, share: t / total }));
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([fn, t]) => ({ fn, share: t / total }));
 }
 
 /**
@@ -301,7 +311,8 @@ export async function createPicksEmail(client, campaignArn, { subject, defaultSu
       EmailTemplateRequest: {
         RecommenderId: recommender,
         Subject: subject ?? "{{Recommendations.Title.[0]}} and more, picked for you",
-        HtmlPart: "<h1>Picked for you</h1><ol>{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol><p>{{Recommendations.Title.[0]}}, {{Recommendations.Title.[1]}}</p>",
+        HtmlPart:
+          "<h1>Picked for you</h1><ol>{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol><p>{{Recommendations.Title.[0]}}, {{Recommendations.Title.[1]}}</p>",
         TextPart: "{{#each Recommendations.Title}}- {{this}}\n{{/each}}",
         ...(defaultSubstitutions && { DefaultSubstitutions: JSON.stringify(defaultSubstitutions) }),
       },

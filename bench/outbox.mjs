@@ -65,7 +65,11 @@ async function run(sender, total, perCall) {
   );
   const seconds = (performance.now() - began) / 1000;
   latencies.sort((a, b) => a - b);
-  return { perSecond: Math.round(total / seconds), p50: latencies[Math.floor(latencies.length * 0.5)], p99: latencies[Math.floor(latencies.length * 0.99)] };
+  return {
+    perSecond: Math.round(total / seconds),
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+  };
 }
 
 async function startSmtp() {
@@ -83,7 +87,11 @@ async function startSmtp() {
     },
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
-  return { url: `smtp://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.server.address()).port}`, received: () => received, close: () => new Promise((r) => server.close(() => r(undefined))) };
+  return {
+    url: `smtp://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (server.server.address()).port}`,
+    received: () => received,
+    close: () => new Promise((r) => server.close(() => r(undefined))),
+  };
 }
 
 async function bench(kind, database) {
@@ -124,13 +132,21 @@ async function bench(kind, database) {
         Array.from({ length: 16 }, async () => {
           while (next < SMTP) {
             const m = message(next++);
-            await direct.sendMail({ from: m.email.fromAddress, to: m.address, subject: m.email.subject, html: m.email.html, text: m.email.text });
+            await direct.sendMail({
+              from: m.email.fromAddress,
+              to: m.address,
+              subject: m.email.subject,
+              html: m.email.html,
+              text: m.email.text,
+            });
           }
         }),
       );
       const raw = Math.round((smtp.received() - start) / ((performance.now() - t) / 1000));
       direct.close();
-      console.log(`${kind}: accepted and delivered over SMTP (5 pooled connections): ${delivered} messages/s (${SMTP} messages); nodemailer straight to the same server: ${raw} messages/s; ratio ${(delivered / raw).toFixed(2)}`);
+      console.log(
+        `${kind}: accepted and delivered over SMTP (5 pooled connections): ${delivered} messages/s (${SMTP} messages); nodemailer straight to the same server: ${raw} messages/s; ratio ${(delivered / raw).toFixed(2)}`,
+      );
       await smtp.close();
     }
   } finally {
@@ -145,6 +161,11 @@ async function bench(kind, database) {
   }
 }
 
-console.log(`node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `node ${process.version}, ${os.cpus().length} cores, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 await bench("sqlite");
 if (process.env.PINREC_BENCH_DATABASE_URL) await bench("postgres", process.env.PINREC_BENCH_DATABASE_URL);

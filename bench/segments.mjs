@@ -27,7 +27,8 @@ const csv = join(dir, "endpoints.csv");
 const lines = ["ChannelType,Address,Id,User.UserId,Attributes.Plan,Attributes.Interests,Metrics.Visits,Location.Country"];
 const plans = ["free", "pro", "team"];
 const countries = ["US", "DE", "FR", "JP"];
-for (let i = 0; i < N; i++) lines.push(`EMAIL,user${i}@example.com,e${i},u${i},${plans[i % 3]},topic-${i % 10},${i % 50},${countries[i % 4]}`);
+for (let i = 0; i < N; i++)
+  lines.push(`EMAIL,user${i}@example.com,e${i},u${i},${plans[i % 3]},topic-${i % 10},${i % 50},${countries[i % 4]}`);
 writeFileSync(csv, lines.join("\n") + "\n");
 
 let peakRss = 0;
@@ -44,7 +45,12 @@ async function run(kind, open) {
     peakRss = rssBefore;
     let t = performance.now();
     const cpu = process.cpuUsage();
-    const imported = await new SegmentImporter(store, endpoints).import(TENANT, appId, { path: csv, format: "CSV", s3Url: `file://${csv}` }, "all");
+    const imported = await new SegmentImporter(store, endpoints).import(
+      TENANT,
+      appId,
+      { path: csv, format: "CSV", s3Url: `file://${csv}` },
+      "all",
+    );
     const importS = (performance.now() - t) / 1000;
     const importCpu = cpuS(process.cpuUsage(cpu));
     const importPeak = peakRss;
@@ -61,20 +67,41 @@ async function run(kind, open) {
     };
     const base = await iterate(everyone.Id);
     const dims = await segments.create(TENANT, appId, {
-      Dimensions: { Attributes: { Plan: { Values: ["pro", "team"] } }, Metrics: { Visits: { ComparisonOperator: "GREATER_THAN_OR_EQUAL", Value: 10 } }, Location: { Country: { DimensionType: "EXCLUSIVE", Values: ["JP"] } } },
+      Dimensions: {
+        Attributes: { Plan: { Values: ["pro", "team"] } },
+        Metrics: { Visits: { ComparisonOperator: "GREATER_THAN_OR_EQUAL", Value: 10 } },
+        Location: { Country: { DimensionType: "EXCLUSIVE", Values: ["JP"] } },
+      },
     });
     const filtered = await iterate(dims.Id);
-    const onImported = await segments.create(TENANT, appId, { SegmentGroups: { Groups: [{ SourceSegments: [{ Id: imported.segment.Id }], Dimensions: [{ Attributes: { Interests: { AttributeType: "CONTAINS", Values: ["-7"] } } }] }] } });
+    const onImported = await segments.create(TENANT, appId, {
+      SegmentGroups: {
+        Groups: [
+          {
+            SourceSegments: [{ Id: imported.segment.Id }],
+            Dimensions: [{ Attributes: { Interests: { AttributeType: "CONTAINS", Values: ["-7"] } } }],
+          },
+        ],
+      },
+    });
     const group = await iterate(onImported.Id);
     t = performance.now();
     const size = await segments.size(TENANT, appId, dims.Id);
     const countS = (performance.now() - t) / 1000;
     const mb = (b) => `${Math.round(b / 2 ** 20)} MB`;
     console.log(`\n${kind}`);
-    console.log(`  import ${imported.processed} rows into an IMPORT segment (one transaction): ${importS.toFixed(1)} s wall (${importCpu.toFixed(1)} s CPU in this process), ${Math.round(imported.processed / importS)} endpoints/s, peak RSS ${mb(importPeak)} (before ${mb(rssBefore)})`);
-    console.log(`  iterate every endpoint (baseline):      ${base.n} in ${base.s.toFixed(2)} s wall, ${base.cpu.toFixed(2)} s CPU, peak RSS ${mb(base.peak)}`);
-    console.log(`  iterate 3-dimension segment:            ${filtered.n} in ${filtered.s.toFixed(2)} s wall, ${filtered.cpu.toFixed(2)} s CPU (wall ratio to baseline ${(filtered.s / base.s).toFixed(2)}), peak RSS ${mb(filtered.peak)}`);
-    console.log(`  iterate group (imported ∩ CONTAINS):    ${group.n} in ${group.s.toFixed(2)} s wall, ${group.cpu.toFixed(2)} s CPU (wall ratio ${(group.s / base.s).toFixed(2)}), peak RSS ${mb(group.peak)}`);
+    console.log(
+      `  import ${imported.processed} rows into an IMPORT segment (one transaction): ${importS.toFixed(1)} s wall (${importCpu.toFixed(1)} s CPU in this process), ${Math.round(imported.processed / importS)} endpoints/s, peak RSS ${mb(importPeak)} (before ${mb(rssBefore)})`,
+    );
+    console.log(
+      `  iterate every endpoint (baseline):      ${base.n} in ${base.s.toFixed(2)} s wall, ${base.cpu.toFixed(2)} s CPU, peak RSS ${mb(base.peak)}`,
+    );
+    console.log(
+      `  iterate 3-dimension segment:            ${filtered.n} in ${filtered.s.toFixed(2)} s wall, ${filtered.cpu.toFixed(2)} s CPU (wall ratio to baseline ${(filtered.s / base.s).toFixed(2)}), peak RSS ${mb(filtered.peak)}`,
+    );
+    console.log(
+      `  iterate group (imported ∩ CONTAINS):    ${group.n} in ${group.s.toFixed(2)} s wall, ${group.cpu.toFixed(2)} s CPU (wall ratio ${(group.s / base.s).toFixed(2)}), peak RSS ${mb(group.peak)}`,
+    );
     console.log(`  GetSegment-size COUNT of the 3-dimension segment: ${size} in ${countS.toFixed(2)} s`);
   } finally {
     await store.close();

@@ -19,11 +19,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import {
-  PinpointClient,
-  SendMessagesCommand,
-  UpdateEndpointsBatchCommand,
-} from "@aws-sdk/client-pinpoint";
+import { PinpointClient, SendMessagesCommand, UpdateEndpointsBatchCommand } from "@aws-sdk/client-pinpoint";
 import { ROOT, createPicksEmail, writeAddTitles, load, machine, signedRequest, startChild, startHelloWorld } from "./lib.mjs";
 
 const args = process.argv.slice(2);
@@ -35,13 +31,18 @@ const DURATION = flag("duration", 15);
 const CONNECTIONS = flag("connections", 8);
 const ENDPOINTS = 10_000;
 const PER_REQUEST = 100;
-const CREDENTIAL = { accessKeyId: "AKIABENCHSEND0000001", secretAccessKey: "bench-send-secret-0123456789abcdef", accountId: "111122223333" };
+const CREDENTIAL = {
+  accessKeyId: "AKIABENCHSEND0000001",
+  secretAccessKey: "bench-send-secret-0123456789abcdef",
+  accountId: "111122223333",
+};
 const KEYS = { accessKeyId: CREDENTIAL.accessKeyId, secretAccessKey: CREDENTIAL.secretAccessKey };
 
 const dir = mkdtempSync(join(os.tmpdir(), "pinrec-bench-send-"));
 const dataDir = join(dir, "data");
 const functionsDir = join(dir, "functions");
-const pinrec = (...a) => execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const pinrec = (...a) =>
+  execFileSync(process.execPath, [join(ROOT, "bin/pinrec.js"), ...a], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }).toString();
 
 try {
   console.log(`machine: ${machine()} (shared with other work)`);
@@ -52,16 +53,42 @@ try {
   let t = Date.now();
   pinrec("data", "synth", "--users", String(ENDPOINTS), "--items", "500", "--interactions", "200000", "--out", join(dir, "synth"));
   const campaign = JSON.parse(
-    pinrec("campaigns", "create", "--name", "bench", "--interactions", join(dir, "synth/interactions.csv"), "--items", join(dir, "synth/items.csv"), "--data-dir", dataDir, "--credentials", join(dir, "credentials.json")),
+    pinrec(
+      "campaigns",
+      "create",
+      "--name",
+      "bench",
+      "--interactions",
+      join(dir, "synth/interactions.csv"),
+      "--items",
+      join(dir, "synth/items.csv"),
+      "--data-dir",
+      dataDir,
+      "--credentials",
+      join(dir, "credentials.json"),
+    ),
   );
   console.log(`trained ${campaign.campaignArn} (${campaign.recipe}) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  const userIds = readFileSync(join(dir, "synth/interactions.csv"), "utf8").split("\n").slice(1).map((l) => l.split(",")[0]).filter(Boolean);
+  const userIds = readFileSync(join(dir, "synth/interactions.csv"), "utf8")
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split(",")[0])
+    .filter(Boolean);
   const users = [...new Set(userIds)].slice(0, ENDPOINTS);
 
   const hello = await startHelloWorld();
   // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the server's node process only.
   const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-  const serveArgs = ["--data-dir", dataDir, "--credentials", join(dir, "credentials.json"), "--functions-dir", functionsDir, "--log-level", "warn"];
+  const serveArgs = [
+    "--data-dir",
+    dataDir,
+    "--credentials",
+    join(dir, "credentials.json"),
+    "--functions-dir",
+    functionsDir,
+    "--log-level",
+    "warn",
+  ];
   const child = await startChild([...nodeFlags, "bin/pinrec.js", "serve", "--port", "0", ...serveArgs], /pinrec listening on \S+/);
   const server = { ...child, url: /pinrec listening on (\S+)/.exec(child.output())[1] };
   try {
@@ -73,7 +100,14 @@ try {
     t = Date.now();
     const ids = users.map((_, i) => `ep-${i}`);
     for (let i = 0; i < ENDPOINTS; i += 100) {
-      const Item = users.slice(i, i + 100).map((u, j) => ({ Id: ids[i + j], ChannelType: /** @type {const} */ ("EMAIL"), Address: `user${i + j}@example.com`, User: { UserId: u } }));
+      const Item = users
+        .slice(i, i + 100)
+        .map((u, j) => ({
+          Id: ids[i + j],
+          ChannelType: /** @type {const} */ ("EMAIL"),
+          Address: `user${i + j}@example.com`,
+          User: { UserId: u },
+        }));
       await client.send(new UpdateEndpointsBatchCommand({ ApplicationId: appId, EndpointBatchRequest: { Item } }));
     }
     console.log(`${ENDPOINTS} endpoints written in ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -88,13 +122,22 @@ try {
     const sample = await client.send(new SendMessagesCommand({ ApplicationId: appId, MessageRequest: JSON.parse(body(0)) }));
     const results = Object.values(sample.MessageResponse.EndpointResult);
     const ok = results.filter((r) => r.DeliveryStatus === "SUCCESSFUL").length;
-    if (ok !== PER_REQUEST) throw new Error(`sample request: ${ok}/${PER_REQUEST} SUCCESSFUL: ${JSON.stringify(results.find((r) => r.DeliveryStatus !== "SUCCESSFUL"))}`);
+    if (ok !== PER_REQUEST)
+      throw new Error(
+        `sample request: ${ok}/${PER_REQUEST} SUCCESSFUL: ${JSON.stringify(results.find((r) => r.DeliveryStatus !== "SUCCESSFUL"))}`,
+      );
 
     const requests = [];
-    for (let i = 0; i < ENDPOINTS / PER_REQUEST; i++) requests.push(await signedRequest(server.url, KEYS, { method: "POST", path: `/v1/apps/${appId}/messages`, body: body(i) }));
+    for (let i = 0; i < ENDPOINTS / PER_REQUEST; i++)
+      requests.push(await signedRequest(server.url, KEYS, { method: "POST", path: `/v1/apps/${appId}/messages`, body: body(i) }));
     const base = await load(hello.url, { connections: CONNECTIONS, duration: 5, title: "hello-world (node:http)" });
     await load(server.url, { requests, connections: CONNECTIONS, duration: 3, title: "warm-up" });
-    const send = await load(server.url, { requests, connections: CONNECTIONS, duration: DURATION, title: `SendMessages, ${PER_REQUEST} endpoints/request` });
+    const send = await load(server.url, {
+      requests,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      title: `SendMessages, ${PER_REQUEST} endpoints/request`,
+    });
     if (send.non2xx > 0) throw new Error(`${send.non2xx} non-2xx responses`);
 
     const { openStore } = await import(pathToFileURL(join(ROOT, "dist/store/open.js")).href);
@@ -129,15 +172,24 @@ try {
     });
     await new Promise((r) => smtp.listen(0, "127.0.0.1", () => r(undefined)));
     const smtpUrl = `smtp://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (smtp.server.address()).port}`;
-    const child2 = await startChild([...nodeFlags, "bin/pinrec.js", "serve", "--port", "0", ...serveArgs, "--smtp-url", smtpUrl], /pinrec listening on \S+/);
+    const child2 = await startChild(
+      [...nodeFlags, "bin/pinrec.js", "serve", "--port", "0", ...serveArgs, "--smtp-url", smtpUrl],
+      /pinrec listening on \S+/,
+    );
     const server2 = { ...child2, url: /pinrec listening on (\S+)/.exec(child2.output())[1] };
     let viaSmtp;
     let drained;
     try {
       const requests2 = [];
-      for (let i = 0; i < ENDPOINTS / PER_REQUEST; i++) requests2.push(await signedRequest(server2.url, KEYS, { method: "POST", path: `/v1/apps/${appId}/messages`, body: body(i) }));
+      for (let i = 0; i < ENDPOINTS / PER_REQUEST; i++)
+        requests2.push(await signedRequest(server2.url, KEYS, { method: "POST", path: `/v1/apps/${appId}/messages`, body: body(i) }));
       const started = Date.now();
-      viaSmtp = await load(server2.url, { requests: requests2, connections: CONNECTIONS, duration: DURATION, title: `SendMessages with --smtp-url, ${PER_REQUEST} endpoints/request` });
+      viaSmtp = await load(server2.url, {
+        requests: requests2,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        title: `SendMessages with --smtp-url, ${PER_REQUEST} endpoints/request`,
+      });
       if (viaSmtp.non2xx > 0) throw new Error(`${viaSmtp.non2xx} non-2xx responses with --smtp-url`);
       const expected = viaSmtp.total * PER_REQUEST;
       const deadline = Date.now() + 180_000;

@@ -71,6 +71,10 @@ console.log(`idle for 3 s: longest stall ${idle.stallMs.toFixed(1)} ms`);
 console.log("| template | verdict | pre-scan | longest event-loop stall now (check total) | before: Handlebars on the event loop |");
 console.log("| --- | --- | --- | --- | --- |");
 for (const r of rows) {
-  const before = r.before ? `${r.before.stallMs.toFixed(0)} ms (${(r.before.stallMs / Math.max(r.now.stallMs, 1)).toFixed(0)}× now)` : "not run (seconds to minutes; see docs/security.md)";
-  console.log(`| ${r.label} | ${r.verdict} | ${r.scanMs.toFixed(2)} ms | ${r.now.stallMs.toFixed(1)} ms (${r.now.totalMs.toFixed(0)} ms) | ${before} |`);
+  const before = r.before
+    ? `${r.before.stallMs.toFixed(0)} ms (${(r.before.stallMs / Math.max(r.now.stallMs, 1)).toFixed(0)}× now)`
+    : "not run (seconds to minutes; see docs/security.md)";
+  console.log(
+    `| ${r.label} | ${r.verdict} | ${r.scanMs.toFixed(2)} ms | ${r.now.stallMs.toFixed(1)} ms (${r.now.totalMs.toFixed(0)} ms) | ${before} |`,
+  );
 }

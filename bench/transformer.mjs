@@ -14,7 +14,9 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const DURATION_MS = Number(args.duration ?? 3) * 1000;
 const CONCURRENCY = Number(args.concurrency ?? 16);
 const ENDPOINTS = 50;
-const { LocalFunctionInvoker, defaultFunctionWorkers } = await import(pathToFileURL(join(ROOT, "dist/pinpoint/messaging/transformer/local.js")).href);
+const { LocalFunctionInvoker, defaultFunctionWorkers } = await import(
+  pathToFileURL(join(ROOT, "dist/pinpoint/messaging/transformer/local.js")).href
+);
 const WORKERS = Number(args.workers ?? defaultFunctionWorkers());
 
 const dir = mkdtempSync(join(tmpdir(), "pinrec-bench-transformer-"));
@@ -78,7 +80,10 @@ console.log(`${ENDPOINTS} endpoints per event, ${DURATION_MS / 1000} s per row, 
 /** @type {[string, { perSecond: number, p50: number, p99: number }][]} */
 const rows = [
   ["in-process handler call (baseline)", await measure(1, (e) => handler(structuredClone(e), {}))],
-  ["in-process, JSON round trip", await measure(1, async (e) => JSON.parse(JSON.stringify(await handler(JSON.parse(JSON.stringify(e)), {}))))],
+  [
+    "in-process, JSON round trip",
+    await measure(1, async (e) => JSON.parse(JSON.stringify(await handler(JSON.parse(JSON.stringify(e)), {})))),
+  ],
   ["worker pool, 1 in flight", await measure(1, (e) => invoker.invoke(tenant, "add-titles", e))],
   [`worker pool, ${CONCURRENCY} in flight`, await measure(CONCURRENCY, (e) => invoker.invoke(tenant, "add-titles", e))],
 ];
@@ -90,5 +95,7 @@ console.log("| how | invocations/s | endpoints/s | p50 ms | p99 ms | ratio to ba
 console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
 for (const [name, r] of rows) {
   const f = (x, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
-  console.log(`| ${name} | ${f(r.perSecond)} | ${f(r.perSecond * ENDPOINTS)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${(r.perSecond / base).toFixed(2)} |`);
+  console.log(
+    `| ${name} | ${f(r.perSecond)} | ${f(r.perSecond * ENDPOINTS)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${(r.perSecond / base).toFixed(2)} |`,
+  );
 }

@@ -31,21 +31,49 @@ const ROOT = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "pinrec.js");
 const OUT = join(ROOT, "docs", "console");
 const ACCOUNT = "111122223333";
-const credential = { accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`, secretAccessKey: randomBytes(20).toString("base64url"), accountId: ACCOUNT };
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
+const credential = {
+  accessKeyId: `AKIA${randomBytes(8).toString("hex").toUpperCase()}`,
+  secretAccessKey: randomBytes(20).toString("base64url"),
+  accountId: ACCOUNT,
+};
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
 
 const dir = mkdtempSync(join(tmpdir(), "pinrec-shots-"));
 const creds = join(dir, "credentials.json");
 writeFileSync(creds, JSON.stringify([credential]));
-const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PINREC_") && !k.startsWith("AWS_"))), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PINREC_") && !k.startsWith("AWS_"))),
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
 const pinrec = (...args) => execFileSync(process.execPath, [BIN, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
 const target = ["--data-dir", join(dir, "data"), "--credentials", creds];
 
 pinrec("data", "synth", "--users", "400", "--items", "150", "--interactions", "9000", "--out", join(dir, "synth"));
-pinrec("campaigns", "create", "--name", "movies", "--interactions", join(dir, "synth", "interactions.csv"), "--items", join(dir, "synth", "items.csv"), ...target);
+pinrec(
+  "campaigns",
+  "create",
+  "--name",
+  "movies",
+  "--interactions",
+  join(dir, "synth", "interactions.csv"),
+  "--items",
+  join(dir, "synth", "items.csv"),
+  ...target,
+);
 const campaignArn = `arn:aws:personalize:us-east-1:${ACCOUNT}:campaign/movies`;
 
-const server = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", ...target], { env, stdio: ["ignore", "inherit", "pipe"] });
+const server = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", ...target], {
+  env,
+  stdio: ["ignore", "inherit", "pipe"],
+});
 const url = await new Promise((resolve, reject) => {
   let err = "";
   server.stderr.on("data", (c) => {
@@ -100,33 +128,84 @@ try {
   await client.send(
     new CreateEmailTemplateCommand({
       TemplateName: "picks",
-      EmailTemplateRequest: { RecommenderId: recommenderId, Subject: "Tonight: {{RecommendationItems.[0]}}", HtmlPart: html, TextPart: "Hi {{User.UserAttributes.FirstName}}, we picked {{RecommendationItems.[0]}}." },
+      EmailTemplateRequest: {
+        RecommenderId: recommenderId,
+        Subject: "Tonight: {{RecommendationItems.[0]}}",
+        HtmlPart: html,
+        TextPart: "Hi {{User.UserAttributes.FirstName}}, we picked {{RecommendationItems.[0]}}.",
+      },
     }),
   );
-  await client.send(new UpdateEmailTemplateCommand({ TemplateName: "picks", CreateNewVersion: true, EmailTemplateRequest: { RecommenderId: recommenderId, Subject: "Tonight: {{RecommendationItems.[0]}} and more", HtmlPart: html, TextPart: "Hi {{User.UserAttributes.FirstName}}, we picked {{RecommendationItems.[0]}}." } }));
-  await client.send(new CreateEmailTemplateCommand({ TemplateName: "welcome", EmailTemplateRequest: { Subject: "Welcome", HtmlPart: "<p>Welcome!</p>" } }));
-  await client.send(new CreateSmsTemplateCommand({ TemplateName: "picks-sms", SMSTemplateRequest: { RecommenderId: recommenderId, Body: "Tonight: {{RecommendationItems.[0]}}" } }));
-  await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "shop@example.com", Identity: `arn:aws:ses:us-east-1:${ACCOUNT}:identity/example.com`, Enabled: true } }));
+  await client.send(
+    new UpdateEmailTemplateCommand({
+      TemplateName: "picks",
+      CreateNewVersion: true,
+      EmailTemplateRequest: {
+        RecommenderId: recommenderId,
+        Subject: "Tonight: {{RecommendationItems.[0]}} and more",
+        HtmlPart: html,
+        TextPart: "Hi {{User.UserAttributes.FirstName}}, we picked {{RecommendationItems.[0]}}.",
+      },
+    }),
+  );
+  await client.send(
+    new CreateEmailTemplateCommand({ TemplateName: "welcome", EmailTemplateRequest: { Subject: "Welcome", HtmlPart: "<p>Welcome!</p>" } }),
+  );
+  await client.send(
+    new CreateSmsTemplateCommand({
+      TemplateName: "picks-sms",
+      SMSTemplateRequest: { RecommenderId: recommenderId, Body: "Tonight: {{RecommendationItems.[0]}}" },
+    }),
+  );
+  await client.send(
+    new UpdateEmailChannelCommand({
+      ApplicationId: appId,
+      EmailChannelRequest: {
+        FromAddress: "shop@example.com",
+        Identity: `arn:aws:ses:us-east-1:${ACCOUNT}:identity/example.com`,
+        Enabled: true,
+      },
+    }),
+  );
   const segmentId = (
-    await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "weekly", Dimensions: { Attributes: { Newsletter: { AttributeType: "INCLUSIVE", Values: ["weekly"] } } } } }))
+    await client.send(
+      new CreateSegmentCommand({
+        ApplicationId: appId,
+        WriteSegmentRequest: {
+          Name: "weekly",
+          Dimensions: { Attributes: { Newsletter: { AttributeType: "INCLUSIVE", Values: ["weekly"] } } },
+        },
+      }),
+    )
   ).SegmentResponse.Id;
   await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "everyone" } }));
   await client.send(
     new SendMessagesCommand({
       ApplicationId: appId,
-      MessageRequest: { MessageConfiguration: { EmailMessage: { FromAddress: "shop@example.com" } }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ana-email": {}, "cy-email": {} } },
+      MessageRequest: {
+        MessageConfiguration: { EmailMessage: { FromAddress: "shop@example.com" } },
+        TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+        Endpoints: { "ana-email": {}, "cy-email": {} },
+      },
     }),
   );
   const campaignId = (
     await client.send(
       new CreateCampaignCommand({
         ApplicationId: appId,
-        WriteCampaignRequest: { Name: "weekly-picks", SegmentId: segmentId, HoldoutPercent: 10, Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } } },
+        WriteCampaignRequest: {
+          Name: "weekly-picks",
+          SegmentId: segmentId,
+          HoldoutPercent: 10,
+          Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" },
+          TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+        },
       }),
     )
   ).CampaignResponse.Id;
   for (let i = 0; i < 120; i++) {
-    const state = (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse.State.CampaignStatus;
+    const state = (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse.State
+      .CampaignStatus;
     if (state === "COMPLETED") break;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -198,9 +277,15 @@ try {
   await page.getByRole("table", { name: "Activities (runs, per treatment)" }).getByRole("row").nth(1).waitFor();
   await shot("campaign");
   await page.getByRole("link", { name: "Outbox", exact: true }).click();
-  await page.getByRole("link", { name: /^Open message/ }).first().waitFor();
+  await page
+    .getByRole("link", { name: /^Open message/ })
+    .first()
+    .waitFor();
   await shot("outbox");
-  await page.getByRole("link", { name: /^Open message/ }).first().click();
+  await page
+    .getByRole("link", { name: /^Open message/ })
+    .first()
+    .click();
   await page.locator("iframe.message-frame").waitFor();
   await shot("outbox-message", { fullPage: true });
 } finally {

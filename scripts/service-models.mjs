@@ -24,5 +24,7 @@ for (const service of Object.keys(SERVICE_SDKS)) {
     if (existsSync(folder)) writeFileSync(join(folder, `${service}.json`), text);
   }
   const operations = snapshot.schemas.filter((s) => s[0] === 9).length;
-  console.log(`${service}: ${snapshot.sdk} ${snapshot.version}, ${operations} operations, ${snapshot.schemas.length - operations} input shapes (${(text.length / 1024).toFixed(0)} KiB)`);
+  console.log(
+    `${service}: ${snapshot.sdk} ${snapshot.version}, ${operations} operations, ${snapshot.schemas.length - operations} input shapes (${(text.length / 1024).toFixed(0)} KiB)`,
+  );
 }

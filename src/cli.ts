@@ -79,7 +79,8 @@ function checkUnknownOptionsFirst(program: Command): void {
   walk(program);
   program.hook("preAction", (_root, action) => {
     for (const o of required.get(action) ?? []) {
-      if (action.getOptionValue(o.attributeName()) === undefined) action.error(`error: required option '${o.flags}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+      if (action.getOptionValue(o.attributeName()) === undefined)
+        action.error(`error: required option '${o.flags}' not specified`, { code: "commander.missingMandatoryOptionValue" });
     }
   });
 }
@@ -93,8 +94,12 @@ function checkUnknownOptionsFirst(program: Command): void {
 async function explain(err: unknown): Promise<{ message: string; exitCode: 1 | 2 } | undefined> {
   const usage = (message: string) => ({ message, exitCode: 1 as const });
   const failure = (message: string) => ({ message, exitCode: 2 as const });
-  const [{ TenantError }, { CampaignConflictError, MissingInputFileError }] = await Promise.all([import("./cli/tenant.js"), import("./personalize/campaigns/training.js")]);
-  if (err instanceof CommanderError || err instanceof TenantError || err instanceof ConfigError || err instanceof CredentialsError) return usage(err.message);
+  const [{ TenantError }, { CampaignConflictError, MissingInputFileError }] = await Promise.all([
+    import("./cli/tenant.js"),
+    import("./personalize/campaigns/training.js"),
+  ]);
+  if (err instanceof CommanderError || err instanceof TenantError || err instanceof ConfigError || err instanceof CredentialsError)
+    return usage(err.message);
   if (err instanceof CampaignConflictError) return usage(err.message);
   if (err instanceof MissingInputFileError) {
     const flag = `--${err.input}`;

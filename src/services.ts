@@ -114,7 +114,11 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
   const endpoints = new EndpointService(store);
   const s3 = opts.s3Endpoint === undefined ? undefined : new S3ImportReader({ endpoint: opts.s3Endpoint, credentials: opts.s3Credentials });
-  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), { importDir: resolve(opts.importDir ?? join(dataDir, "imports")), s3, log });
+  const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), {
+    importDir: resolve(opts.importDir ?? join(dataDir, "imports")),
+    s3,
+    log,
+  });
   const delivery = new Delivery(store.outbox, {
     leaseMs: opts.deliveryLeaseMs,
     maxAttempts: opts.deliveryAttempts,
@@ -131,7 +135,13 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
   const pinpointCampaigns: PinpointCampaignService = new PinpointCampaignService(store, segments, templates, opts.campaignRunClock);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
-    { personalize: opts.personalize ?? { endpoint: opts.personalizeEndpoint, assumeRole: opts.assumeProviderRole === true, stsEndpoint: opts.stsEndpoint } },
+    {
+      personalize: opts.personalize ?? {
+        endpoint: opts.personalizeEndpoint,
+        assumeRole: opts.assumeProviderRole === true,
+        stsEndpoint: opts.stsEndpoint,
+      },
+    },
   );
   const channels = new ChannelService(store);
   const runner = new CampaignRunnerService(
@@ -153,7 +163,11 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     segments,
     channels,
     importJobs,
-    events: new EventService(store, endpoints, opts.eventTrigger ?? new CampaignEventTrigger(pinpointCampaigns, runner, opts.campaignRunClock)),
+    events: new EventService(
+      store,
+      endpoints,
+      opts.eventTrigger ?? new CampaignEventTrigger(pinpointCampaigns, runner, opts.campaignRunClock),
+    ),
     pinpointCampaigns,
     transformers,
     delivery,

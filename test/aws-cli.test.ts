@@ -11,11 +11,12 @@ import { ACCOUNT_A, ACCOUNT_B, CAMPAIGN, ROLE, TEST_CREDENTIALS, tempDir } from 
 import { REPO, killAll, spawnServer, writeCredentials, type ServerProcess } from "./server-process.js";
 import { AWS, INSTALL_HINT, PYTHON, awsEnv as sharedAwsEnv, run as runIn, type Result } from "./aws-cli.js";
 
-
 let dir: ReturnType<typeof tempDir>;
 let server: ServerProcess;
 /** Independent commands start together in beforeAll (each CLI start costs ~1 s of Python imports). */
-let background: { version: Promise<Result>; invalid: Promise<Result>; odd: Promise<Result>; wrongSecret: Promise<Result>; boto3: Promise<Result> } | undefined;
+let background:
+  | { version: Promise<Result>; invalid: Promise<Result>; odd: Promise<Result>; wrongSecret: Promise<Result>; boto3: Promise<Result> }
+  | undefined;
 
 const awsEnv = (credential = ACCOUNT_A) => sharedAwsEnv(dir.path, credential);
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs?: number) => runIn(cmd, args, env, dir.path, timeoutMs);
@@ -44,7 +45,12 @@ beforeAll(async () => {
     invalid: settle(
       aws("create-recommender-configuration", [
         "--create-recommender-configuration",
-        JSON.stringify({ RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsPerMessage: 9, RecommendationsDisplayName: "x" }),
+        JSON.stringify({
+          RecommendationProviderUri: CAMPAIGN,
+          RecommendationProviderRoleArn: ROLE,
+          RecommendationsPerMessage: 9,
+          RecommendationsDisplayName: "x",
+        }),
       ]),
     ),
     // A path label with a slash and a space round-trips through the CLI's encoding and SigV4.
@@ -101,8 +107,14 @@ describe("AWS CLI v2", () => {
       Attributes: { "Recommendations.Title": "Title" },
       RecommendationProviderIdType: "PINPOINT_USER_ID",
     };
-    const updated = (await awsOk("update-recommender-configuration", ["--recommender-id", created.Id, "--update-recommender-configuration", JSON.stringify(update)]))
-      .RecommenderConfigurationResponse;
+    const updated = (
+      await awsOk("update-recommender-configuration", [
+        "--recommender-id",
+        created.Id,
+        "--update-recommender-configuration",
+        JSON.stringify(update),
+      ])
+    ).RecommenderConfigurationResponse;
     expect(updated).toMatchObject({ ...update, Id: created.Id, CreationDate: created.CreationDate, RecommendationsPerMessage: 5 });
     expect(updated.Name).toBeUndefined(); // full replacement (UpdateRecommenderConfiguration is a PUT)
 
@@ -116,7 +128,9 @@ describe("AWS CLI v2", () => {
 
     const invalid = await background!.invalid;
     expect(invalid.code, invalid.stderr).toBe(254);
-    expect(invalid.stderr).toMatch(/\(BadRequestException\) when calling the CreateRecommenderConfiguration operation[^:]*: .*RecommendationsPerMessage/);
+    expect(invalid.stderr).toMatch(
+      /\(BadRequestException\) when calling the CreateRecommenderConfiguration operation[^:]*: .*RecommendationsPerMessage/,
+    );
 
     const odd = await background!.odd;
     expect(odd.code, odd.stderr).toBe(254);

@@ -62,7 +62,8 @@ export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: st
  * `url` is read per call, so the helpers can be made before the server starts.
  */
 export function pinpointCli(url: () => string, dir: string, credential: Credential) {
-  const aws = (...args: string[]): Promise<Result> => run(AWS, ["pinpoint", ...args, "--endpoint-url", url(), "--output", "json"], awsEnv(dir, credential), dir, 60_000);
+  const aws = (...args: string[]): Promise<Result> =>
+    run(AWS, ["pinpoint", ...args, "--endpoint-url", url(), "--output", "json"], awsEnv(dir, credential), dir, 60_000);
   async function ok(...args: string[]): Promise<any> {
     const r = await aws(...args);
     if (r.code !== 0) throw new Error(`aws pinpoint ${args.join(" ")} failed (${r.code}): ${r.stderr}`);

@@ -21,7 +21,14 @@ const TRACER = pathToFileURL(join(REPO, "test", "fixtures", "module-trace.mjs"))
 async function startCluster(kind: "sqlite" | "postgres", env: Record<string, string> = {}): Promise<ServerProcess> {
   const d = tempDir("pinrec-cluster-");
   cleanups.push(() => d.remove());
-  const args = ["--workers", "2", "--data-dir", join(d.path, "data"), "--credentials", writeCredentials(join(d.path, "credentials.json"), TEST_CREDENTIALS)];
+  const args = [
+    "--workers",
+    "2",
+    "--data-dir",
+    join(d.path, "data"),
+    "--credentials",
+    writeCredentials(join(d.path, "credentials.json"), TEST_CREDENTIALS),
+  ];
   if (kind === "postgres") {
     const s = await freshPgSchema();
     cleanups.push(() => s.drop());
@@ -36,7 +43,9 @@ async function startCluster(kind: "sqlite" | "postgres", env: Record<string, str
 }
 
 const createConfig = (port: number, name: string) =>
-  signedCall(port, ACCOUNT_A, "POST", "/v1/recommenders", { body: { Name: name, RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: "Top picks" } });
+  signedCall(port, ACCOUNT_A, "POST", "/v1/recommenders", {
+    body: { Name: name, RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: "Top picks" },
+  });
 
 /** The value of one sample in Prometheus text, e.g. `pinrec_requests_total{service="pinpoint",…}`. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -58,7 +67,15 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     expect((await createConfig(server.port, "traced")).status).toBe(201);
     expect((await server.stop()).code).toBe(0);
 
-    const traces = readdirSync(join(d.path, "modules")).map((f) => JSON.parse(readFileSync(join(d.path, "modules", f), "utf8")) as { pid: number; role: string; execArgv: string[]; modules: string[] });
+    const traces = readdirSync(join(d.path, "modules")).map(
+      (f) =>
+        JSON.parse(readFileSync(join(d.path, "modules", f), "utf8")) as {
+          pid: number;
+          role: string;
+          execArgv: string[];
+          modules: string[];
+        },
+    );
     const primary = traces.filter((t) => t.role === "primary");
     const workers = traces.filter((t) => t.role === "worker");
     expect(primary.map((t) => t.pid)).toEqual([server.pid]);
@@ -67,7 +84,15 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     const loaded = (t: { modules: string[] }, part: string) => t.modules.some((m) => m.includes(part));
     const dist = (path: string) => `/dist/${path}`;
     const pkg = (name: string) => `/node_modules/${name}/`;
-    const SERVER = [dist("server/serve.js"), dist("services.js"), dist("server/app.js"), dist("store/open.js"), dist("personalize/campaigns/registry.js"), dist("engine/model.js"), dist("engine/wasm/scorer.js")];
+    const SERVER = [
+      dist("server/serve.js"),
+      dist("services.js"),
+      dist("server/app.js"),
+      dist("store/open.js"),
+      dist("personalize/campaigns/registry.js"),
+      dist("engine/model.js"),
+      dist("engine/wasm/scorer.js"),
+    ];
     // The service models come from committed snapshots (src/protocol/service-models), not the SDK clients.
     const SDK_CLIENTS = ["pinpoint", "personalize-runtime", "personalize-events", "sts", "lambda"].map((c) => pkg(`@aws-sdk/client-${c}`));
     const PACKAGES = [pkg("fastify"), pkg("prom-client"), ...SDK_CLIENTS, pkg("handlebars"), pkg("better-sqlite3"), pkg("pg")];
@@ -97,7 +122,9 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
     // One connection per request: the primary hands connections to the workers in turn.
     const created = 10;
     for (let i = 0; i < created; i++) expect((await createConfig(server.port, `m${i}`)).status).toBe(201);
-    const answeredBy = new Set([...server.stdout().matchAll(/"pid":(\d+)[^\n]*"operation":"CreateRecommenderConfiguration"/g)].map((m) => m[1]));
+    const answeredBy = new Set(
+      [...server.stdout().matchAll(/"pid":(\d+)[^\n]*"operation":"CreateRecommenderConfiguration"/g)].map((m) => m[1]),
+    );
     expect(answeredBy.size).toBe(2); // so a single worker's own count would be short of the total
 
     const created201 = { service: "pinpoint", operation: "CreateRecommenderConfiguration", status: "201" };
@@ -109,7 +136,9 @@ describe.each(STORE_KINDS)("serve --workers 2 (%s)", (kind) => {
       expect(r.res.headers["content-type"]).toMatch(/^text\/plain/);
       const text = r.res.text;
       expect(sample(text, "pinrec_requests_total", created201)).toBe(created);
-      expect(sample(text, "pinrec_request_duration_seconds_count", { service: "pinpoint", operation: "CreateRecommenderConfiguration" })).toBe(created);
+      expect(
+        sample(text, "pinrec_request_duration_seconds_count", { service: "pinpoint", operation: "CreateRecommenderConfiguration" }),
+      ).toBe(created);
       // A gauge that says which version runs is the same in every worker: reported once, not summed.
       expect(sample(text, "pinrec_build_info")).toBe(1);
       // Earlier scrapes count too: /metrics requests are requests (the scrape in flight is not yet counted).

@@ -84,7 +84,25 @@ const jsonish: fc.Arbitrary<unknown> = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.integer(),
   fc.double(),
-  fc.constantFrom("", " ", "__proto__", "constructor", "PINPOINT_USER_ID", "arn:aws:lambda:us-east-1:111122223333:function:f", 1.5, -1, 0, 5, 6, 2 ** 53, 1e308, true, null, [], {}),
+  fc.constantFrom(
+    "",
+    " ",
+    "__proto__",
+    "constructor",
+    "PINPOINT_USER_ID",
+    "arn:aws:lambda:us-east-1:111122223333:function:f",
+    1.5,
+    -1,
+    0,
+    5,
+    6,
+    2 ** 53,
+    1e308,
+    true,
+    null,
+    [],
+    {},
+  ),
 );
 
 const nonLambda = fc.record(
@@ -127,20 +145,26 @@ const FIELDS = [
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant("set" as const), field: fc.constantFrom(...FIELDS), value: jsonish }),
   fc.record({ kind: fc.constant("delete" as const), field: fc.constantFrom(...FIELDS) }),
-  fc.record({ kind: fc.constant("attrs" as const), value: fc.dictionary(fc.oneof(validAttrKey, fc.string({ maxLength: 60 }), fc.constantFrom("__proto__", "Recommendations.", "")), jsonish, { maxKeys: 12 }) }),
+  fc.record({
+    kind: fc.constant("attrs" as const),
+    value: fc.dictionary(
+      fc.oneof(validAttrKey, fc.string({ maxLength: 60 }), fc.constantFrom("__proto__", "Recommendations.", "")),
+      jsonish,
+      { maxKeys: 12 },
+    ),
+  }),
 );
 /** A valid configuration with zero to two random mutations: roughly half are still valid. */
-const configuration = fc
-  .tuple(fc.oneof(nonLambda, lambda), fc.array(mutation, { maxLength: 2 }))
-  .map(([base, muts]) => {
-    const doc: Record<string, unknown> = { ...base };
-    for (const m of muts) {
-      if (m.kind === "delete") delete doc[m.field];
-      else if (m.kind === "set") Object.defineProperty(doc, m.field, { value: m.value, enumerable: true, writable: true, configurable: true });
-      else doc.Attributes = m.value;
-    }
-    return doc;
-  });
+const configuration = fc.tuple(fc.oneof(nonLambda, lambda), fc.array(mutation, { maxLength: 2 })).map(([base, muts]) => {
+  const doc: Record<string, unknown> = { ...base };
+  for (const m of muts) {
+    if (m.kind === "delete") delete doc[m.field];
+    else if (m.kind === "set")
+      Object.defineProperty(doc, m.field, { value: m.value, enumerable: true, writable: true, configurable: true });
+    else doc.Attributes = m.value;
+  }
+  return doc;
+});
 
 const bodyArb: fc.Arbitrary<{ label: string; bytes: Buffer }> = fc.oneof(
   { weight: 6, arbitrary: configuration.map((c) => ({ label: "config", bytes: Buffer.from(JSON.stringify(c)) })) },
@@ -152,17 +176,28 @@ const bodyArb: fc.Arbitrary<{ label: string; bytes: Buffer }> = fc.oneof(
     arbitrary: fc.tuple(configuration, fc.constantFrom("trunc", "trailing", "bom", "dup", "nest", "ws", "nul")).map(([c, how]) => {
       const j = JSON.stringify(c);
       const text =
-        how === "trunc" ? j.slice(0, Math.max(1, j.length - 3)) :
-        how === "trailing" ? `${j} x` :
-        how === "bom" ? `\uFEFF${j}` :
-        how === "dup" ? j.replace(/^\{/, '{"RecommendationsPerMessage":99,') :
-        how === "nest" ? `${"[".repeat(5000)}${"]".repeat(5000)}` :
-        how === "ws" ? " \n\t " :
-        `${j}\u0000`;
+        how === "trunc"
+          ? j.slice(0, Math.max(1, j.length - 3))
+          : how === "trailing"
+            ? `${j} x`
+            : how === "bom"
+              ? `\uFEFF${j}`
+              : how === "dup"
+                ? j.replace(/^\{/, '{"RecommendationsPerMessage":99,')
+                : how === "nest"
+                  ? `${"[".repeat(5000)}${"]".repeat(5000)}`
+                  : how === "ws"
+                    ? " \n\t "
+                    : `${j}\u0000`;
       return { label: how, bytes: Buffer.from(text) };
     }),
   },
-  { weight: 1, arbitrary: fc.constantFrom("", "null", "[]", '"x"', "0", "{}", "true", "{", '{"a":') .map((s) => ({ label: "literal", bytes: Buffer.from(s) })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom("", "null", "[]", '"x"', "0", "{}", "true", "{", '{"a":')
+      .map((s) => ({ label: "literal", bytes: Buffer.from(s) })),
+  },
 );
 const contentType = fc.constantFrom<string | undefined>(
   "application/json",
@@ -285,7 +320,14 @@ describe("(a) signed Create/Update with random bodies", () => {
 
   test("an oversized body is a 413 PayloadTooLargeException, not a crash", async () => {
     const big = Buffer.alloc(8 * 1024 * 1024, 0x20);
-    const s = await signRequest({ credential: ACCOUNT_A, host: host(), method: "POST", path: "/v1/recommenders", headers: { "content-type": "application/json" }, body: big });
+    const s = await signRequest({
+      credential: ACCOUNT_A,
+      host: host(),
+      method: "POST",
+      path: "/v1/recommenders",
+      headers: { "content-type": "application/json" },
+      body: big,
+    });
     const r = await rawRequest({ port: server.port, method: "POST", path: s.path, headers: s.headers, body: big });
     // The server may answer before the whole body is sent; the client may then see EPIPE/ECONNRESET.
     if (r.ok) {
@@ -306,12 +348,58 @@ describe("(a) signed Create/Update with random bodies", () => {
 const STANDARD_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
 const methodArb = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...STANDARD_METHODS) },
-  { weight: 2, arbitrary: fc.constantFrom("TRACE", "PROPFIND", "SEARCH", "MKCOL", "COPY", "LOCK", "UNLOCK", "PURGE", "REPORT", "QUERY", "FOO", "get", "M-SEARCH") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "TRACE",
+      "PROPFIND",
+      "SEARCH",
+      "MKCOL",
+      "COPY",
+      "LOCK",
+      "UNLOCK",
+      "PURGE",
+      "REPORT",
+      "QUERY",
+      "FOO",
+      "get",
+      "M-SEARCH",
+    ),
+  },
 );
 
 const specialSegment = fc.constantFrom(
-  "..", ".", "", "%", "%2", "%2F", "%2f", "%00", "%ZZ", "%E0%A4%A", "%C3%A9", "%F0%9F%98%80", "%FF", "%C0%AF", "a%20b", "a+b", "~", "%25", "%252F",
-  "__proto__", "constructor", "prototype", "*", ";", "a;b=c", ":", "@", "recommenders", "v1", "\u00e9", "\u00ff",
+  "..",
+  ".",
+  "",
+  "%",
+  "%2",
+  "%2F",
+  "%2f",
+  "%00",
+  "%ZZ",
+  "%E0%A4%A",
+  "%C3%A9",
+  "%F0%9F%98%80",
+  "%FF",
+  "%C0%AF",
+  "a%20b",
+  "a+b",
+  "~",
+  "%25",
+  "%252F",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "*",
+  ";",
+  "a;b=c",
+  ":",
+  "@",
+  "recommenders",
+  "v1",
+  "\u00e9",
+  "\u00ff",
 );
 const segmentArb = fc.oneof(
   { weight: 4, arbitrary: specialSegment },
@@ -329,14 +417,21 @@ const pathArb = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(fc.constantFrom("", "/v1", "/v1/recommenders", "/v2", "//v1/recommenders", "/v1/recommenders/x"), fc.array(segmentArb, { maxLength: 3 }), fc.boolean())
+      .tuple(
+        fc.constantFrom("", "/v1", "/v1/recommenders", "/v2", "//v1/recommenders", "/v1/recommenders/x"),
+        fc.array(segmentArb, { maxLength: 3 }),
+        fc.boolean(),
+      )
       .map(([prefix, segs, trailing]) => `${prefix}${segs.map((s) => `/${s}`).join("")}${trailing ? "/" : ""}` || "/"),
   },
 );
 
 const queryPairs = fc.array(
   fc.tuple(
-    fc.oneof(fc.constantFrom("page-size", "token", "page-size", "next-token", "__proto__", "", "a b", "x"), fc.string({ unit: "grapheme", maxLength: 8 })),
+    fc.oneof(
+      fc.constantFrom("page-size", "token", "page-size", "next-token", "__proto__", "", "a b", "x"),
+      fc.string({ unit: "grapheme", maxLength: 8 }),
+    ),
     fc.oneof(
       fc.constantFrom("10", "0", "-1", "1e3", "999999999999", "eyJ2IjoxLCJsIjoicmVjb21tZW5kZXJzIiwiYSI6MH0", "eyJ2IjoxfQ", "", "%", "true"),
       fc.string({ unit: "grapheme", maxLength: 40 }),
@@ -351,17 +446,54 @@ const rawQuery = fc.oneof(
 );
 
 const HEADER_NAMES = [
-  "content-type", "accept", "accept-encoding", "content-encoding", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token", "x-amz-user-agent",
-  "amz-sdk-invocation-id", "amz-sdk-request", "origin", "access-control-request-method", "range", "if-none-match", "cookie", "x-forwarded-for",
-  "x-amzn-errortype", "x-http-method-override", "x-amz-target", "content-md5", "authorization", "date",
+  "content-type",
+  "accept",
+  "accept-encoding",
+  "content-encoding",
+  "x-amz-date",
+  "x-amz-content-sha256",
+  "x-amz-security-token",
+  "x-amz-user-agent",
+  "amz-sdk-invocation-id",
+  "amz-sdk-request",
+  "origin",
+  "access-control-request-method",
+  "range",
+  "if-none-match",
+  "cookie",
+  "x-forwarded-for",
+  "x-amzn-errortype",
+  "x-http-method-override",
+  "x-amz-target",
+  "content-md5",
+  "authorization",
+  "date",
 ];
 const headerName = fc.oneof(fc.constantFrom(...HEADER_NAMES), fc.stringMatching(/^x-[a-z0-9-]{1,20}$/));
 const headerValue = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom("application/json", "gzip", "*/*", "text/plain", "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "UNSIGNED-PAYLOAD", "bytes=0-1", "20240301T101530Z", "20241399T256099Z") },
+  {
+    weight: 5,
+    arbitrary: fc.constantFrom(
+      "application/json",
+      "gzip",
+      "*/*",
+      "text/plain",
+      "",
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      "UNSIGNED-PAYLOAD",
+      "bytes=0-1",
+      "20240301T101530Z",
+      "20241399T256099Z",
+    ),
+  },
   { weight: 5, arbitrary: fc.string({ unit: "grapheme-ascii", maxLength: 60 }).map((s) => s.trim()) },
   { weight: 1, arbitrary: fc.integer({ min: 100, max: 20_000 }).map((n) => `<long:${n}>`) },
 );
-const today = () => new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+const today = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 /** A structurally plausible but wrong AWS4 Authorization header, to reach deep into the verifier. */
 const authArb = fc
   .record({
@@ -369,7 +501,17 @@ const authArb = fc
     date: fc.constantFrom("today", "20000101", "2024", "99999999"),
     region: fc.constantFrom("us-east-1", "eu-west-1", "", "US_EAST_1", "a".repeat(40)),
     service: fc.constantFrom("mobiletargeting", "pinpoint", "s3", ""),
-    signed: fc.constantFrom("host;x-amz-date", "host", "x-amz-date", "content-type;host;x-amz-date", "authorization;host;x-amz-date", "host;x-amz-date;x-missing", "HOST;X-AMZ-DATE", "", "host;host;x-amz-date"),
+    signed: fc.constantFrom(
+      "host;x-amz-date",
+      "host",
+      "x-amz-date",
+      "content-type;host;x-amz-date",
+      "authorization;host;x-amz-date",
+      "host;x-amz-date;x-missing",
+      "HOST;X-AMZ-DATE",
+      "",
+      "host;host;x-amz-date",
+    ),
     sig: fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.constantFrom("", "zz", "0".repeat(63))),
     amzDate: fc.constantFrom("now", "20000101T000000Z", "garbage", "20241399T256099Z", undefined),
   })
@@ -383,7 +525,17 @@ const authArb = fc
     return headers;
   });
 
-const FORBIDDEN_RANDOM_HEADERS = new Set(["content-length", "transfer-encoding", "host", "connection", "expect", "upgrade", "te", "trailer", "keep-alive"]);
+const FORBIDDEN_RANDOM_HEADERS = new Set([
+  "content-length",
+  "transfer-encoding",
+  "host",
+  "connection",
+  "expect",
+  "upgrade",
+  "te",
+  "trailer",
+  "keep-alive",
+]);
 
 const requestArb = fc.record({
   method: methodArb,
@@ -423,7 +575,13 @@ function socketRequest(port: number, head: string, body?: Buffer): Promise<{ sta
   });
 }
 
-const CLIENT_SIDE_REFUSALS = new Set(["ERR_INVALID_CHAR", "ERR_UNESCAPED_CHARACTERS", "ERR_INVALID_HTTP_TOKEN", "ERR_HTTP_INVALID_HEADER_VALUE", "ERR_INVALID_ARG_VALUE"]);
+const CLIENT_SIDE_REFUSALS = new Set([
+  "ERR_INVALID_CHAR",
+  "ERR_UNESCAPED_CHARACTERS",
+  "ERR_INVALID_HTTP_TOKEN",
+  "ERR_HTTP_INVALID_HEADER_VALUE",
+  "ERR_INVALID_ARG_VALUE",
+]);
 
 describe("(b) random methods, paths, queries and headers", () => {
   test("never 5xx; well-formed requests always get the AWS envelope on errors; the server keeps answering", async () => {
@@ -445,14 +603,19 @@ describe("(b) random methods, paths, queries and headers", () => {
           rawPathQuery = s.path;
           finalHeaders = s.headers;
         } else {
-          rawPathQuery = q.useRawQuery ? path + q.raw : path + (q.pairs.length ? `?${q.pairs.map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`).join("&")}` : "");
+          rawPathQuery = q.useRawQuery
+            ? path + q.raw
+            : path + (q.pairs.length ? `?${q.pairs.map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`).join("&")}` : "");
           finalHeaders = headers;
         }
         const headerBytes = Object.entries(finalHeaders).reduce((n, [k, v]) => n + k.length + v.length + 4, rawPathQuery.length);
         // Node's parser rejects non-ASCII request targets and over-long heads itself (plain 400/431
         // without the AWS envelope); everything else is answered by the application.
         const wellFormed =
-          STANDARD_METHODS.includes(q.method) && /^[\x21-\x7e]*$/.test(rawPathQuery) && headerBytes < 15_000 && rawPathQuery.startsWith("/");
+          STANDARD_METHODS.includes(q.method) &&
+          /^[\x21-\x7e]*$/.test(rawPathQuery) &&
+          headerBytes < 15_000 &&
+          rawPathQuery.startsWith("/");
         const ctx = `${q.signed ? "signed " : ""}${q.method} ${rawPathQuery.slice(0, 200)} ${JSON.stringify(finalHeaders).slice(0, 400)}`;
         sent++;
 
@@ -461,22 +624,44 @@ describe("(b) random methods, paths, queries and headers", () => {
         // `Connection: close`; they go over a plain socket so that cannot poison a pooled one.
         if (q.transport !== "http" || !wellFormed) {
           // Raw bytes: UTF-8 straight in the request line, lower-case methods, absolute-form targets.
-          const target = q.transport === "utf8" ? `/v1/recommenders/${q.utf8Path}` : q.transport === "absolute" ? `http://example.com${rawPathQuery}` : rawPathQuery;
+          const target =
+            q.transport === "utf8"
+              ? `/v1/recommenders/${q.utf8Path}`
+              : q.transport === "absolute"
+                ? `http://example.com${rawPathQuery}`
+                : rawPathQuery;
           const head =
             `${q.method} ${target} HTTP/1.1\r\nHost: ${host()}\r\nConnection: close\r\n` +
-            Object.entries(finalHeaders).filter(([k]) => k !== "host").map(([k, v]) => `${k}: ${v}\r\n`).join("") +
+            Object.entries(finalHeaders)
+              .filter(([k]) => k !== "host")
+              .map(([k, v]) => `${k}: ${v}\r\n`)
+              .join("") +
             (body ? `Content-Length: ${body.length}\r\n` : "") +
             "\r\n";
           const r = await socketRequest(server.port, head, body);
           const c = `${ctx} (socket ${target.slice(0, 80)}) -> ${r.status} ${r.error ?? ""} ${r.text.slice(0, 300)}`;
           expect(r.status, c).toBeDefined();
-          expect(isServerFault(r.status!, /\r\nx-amzn-ErrorType: NotImplementedException\r\n/i.test(r.text) ? "NotImplementedException" : undefined), c).toBe(false);
+          expect(
+            isServerFault(
+              r.status!,
+              /\r\nx-amzn-ErrorType: NotImplementedException\r\n/i.test(r.text) ? "NotImplementedException" : undefined,
+            ),
+            c,
+          ).toBe(false);
           expect(LEAK.test(r.text), c).toBe(false);
           statuses.set(r.status!, (statuses.get(r.status!) ?? 0) + 1);
           return;
         }
 
-        const r = await rawRequest({ port: server.port, method: q.method, path: rawPathQuery, headers: finalHeaders, body, agent, timeoutMs: 10_000 });
+        const r = await rawRequest({
+          port: server.port,
+          method: q.method,
+          path: rawPathQuery,
+          headers: finalHeaders,
+          body,
+          agent,
+          timeoutMs: 10_000,
+        });
         if (!r.ok && !r.gotResponse && CLIENT_SIDE_REFUSALS.has(String(r.error.code))) return; // node:http would not send it
         expect(r.ok, `${ctx} -> ${describeResult(r)}`).toBe(true);
         if (!r.ok) return;
@@ -490,10 +675,13 @@ describe("(b) random methods, paths, queries and headers", () => {
           // (`__proto__` as a query key is a known verifier bug with its own test below.)
           // Fastify never reads a GET/HEAD body, so the verifier hashes an empty one: such requests
           // are refused (safely) even when signed over their body. No SDK sends one.
-          const knownBug = q.pairs.some(([k]) => k === "__proto__") || ((q.method === "GET" || q.method === "HEAD") && body !== undefined && body.length > 0);
+          const knownBug =
+            q.pairs.some(([k]) => k === "__proto__") ||
+            ((q.method === "GET" || q.method === "HEAD") && body !== undefined && body.length > 0);
           const badHash = "x-amz-content-sha256" in finalHeaders && /does not match the request body/.test(r.res.text);
           // pinrec issues no session tokens, so any X-Amz-Security-Token is an unknown one.
-          const sessionToken = "x-amz-security-token" in finalHeaders && r.res.headers["x-amzn-errortype"] === "UnrecognizedClientException";
+          const sessionToken =
+            "x-amz-security-token" in finalHeaders && r.res.headers["x-amzn-errortype"] === "UnrecognizedClientException";
           if (!knownBug && !badHash && !sessionToken) expect.fail(`a correctly signed request was rejected: ${c}`);
         }
         if (r.res.status >= 400 && wellFormed) expectAwsError(r.res, q.method, c);
@@ -521,7 +709,12 @@ describe("(b) random methods, paths, queries and headers", () => {
   test("a correctly signed request with a `__proto__` query parameter verifies", async () => {
     const r = await signedCall(server.port, ACCOUNT_A, "GET", "/v1/recommenders", { query: [["__proto__", "x"]] });
     expect(r.status, r.text).toBe(200);
-    const r2 = await signedCall(server.port, ACCOUNT_A, "GET", "/v1/recommenders", { query: [["__proto__", "x"], ["__proto__", "y"]] });
+    const r2 = await signedCall(server.port, ACCOUNT_A, "GET", "/v1/recommenders", {
+      query: [
+        ["__proto__", "x"],
+        ["__proto__", "y"],
+      ],
+    });
     expect(r2.status, r2.text).toBe(200);
   });
 
@@ -550,7 +743,18 @@ describe("(b) random methods, paths, queries and headers", () => {
 // (c) header names, path segments and dates
 
 /** Names on Object.prototype (lower case, as SigV4 lists them) plus ordinary and random ones. */
-const PROTOTYPE_NAMES = ["constructor", "__proto__", "tostring", "valueof", "hasownproperty", "isprototypeof", "propertyisenumerable", "__definegetter__", "__lookupgetter__", "tolocalestring"];
+const PROTOTYPE_NAMES = [
+  "constructor",
+  "__proto__",
+  "tostring",
+  "valueof",
+  "hasownproperty",
+  "isprototypeof",
+  "propertyisenumerable",
+  "__definegetter__",
+  "__lookupgetter__",
+  "tolocalestring",
+];
 const signedHeaderName = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...PROTOTYPE_NAMES) },
   { weight: 2, arbitrary: fc.constantFrom("host", "x-amz-date", "content-type", "x-amz-content-sha256", "x-missing") },
@@ -563,7 +767,10 @@ describe("(c) header names, path segments and dates", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(signedHeaderName, { minLength: 1, maxLength: 6 }), fc.boolean(), async (names, withBase) => {
         const list = (withBase ? [...names, "host", "x-amz-date"] : names).join(";");
-        const now = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+        const now = new Date()
+          .toISOString()
+          .replace(/[-:]/g, "")
+          .replace(/\.\d{3}/, "");
         const r = await rawRequest({
           port: server.port,
           method: "GET",
@@ -589,12 +796,18 @@ describe("(c) header names, path segments and dates", () => {
 
   test("correctly signed requests carrying headers named after prototype members verify", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.subarray(PROTOTYPE_NAMES.filter((n) => n !== "__proto__"), { minLength: 1 }), async (names) => {
-        const headers = Object.fromEntries(names.map((n) => [n, `v-${n}`]));
-        const s = await signRequest({ credential: ACCOUNT_A, host: host(), method: "GET", path: "/v1/recommenders", headers });
-        const r = await rawRequest({ port: server.port, method: "GET", path: s.path, headers: s.headers, agent });
-        expect(r.ok && r.res.status, `${names.join(",")} -> ${describeResult(r)}`).toBe(200);
-      }),
+      fc.asyncProperty(
+        fc.subarray(
+          PROTOTYPE_NAMES.filter((n) => n !== "__proto__"),
+          { minLength: 1 },
+        ),
+        async (names) => {
+          const headers = Object.fromEntries(names.map((n) => [n, `v-${n}`]));
+          const s = await signRequest({ credential: ACCOUNT_A, host: host(), method: "GET", path: "/v1/recommenders", headers });
+          const r = await rawRequest({ port: server.port, method: "GET", path: s.path, headers: s.headers, agent });
+          expect(r.ok && r.res.status, `${names.join(",")} -> ${describeResult(r)}`).toBe(200);
+        },
+      ),
       { numRuns: RUNS ? Math.min(RUNS, 100) : 60, seed: SEED },
     );
   }, 120_000);
@@ -635,7 +848,12 @@ describe("(c) header names, path segments and dates", () => {
 
   test("X-Amz-Date values of every shape are typed 403s unless they are now", async () => {
     const amzDate = fc.oneof(
-      fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")),
+      fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) =>
+        d
+          .toISOString()
+          .replace(/[-:]/g, "")
+          .replace(/\.\d{3}/, ""),
+      ),
       fc.stringMatching(/^\d{8}T\d{6}Z$/),
       fc.constantFrom("99999999T999999Z", "00000000T000000Z", "20240230T250000Z", "", "garbage", "1e13"),
     );
@@ -684,7 +902,20 @@ describe("(c) header names, path segments and dates", () => {
     const sentAt = fc.oneof(
       fc.double({ noNaN: true }),
       fc.integer({ min: -1e10, max: 1e13 }),
-      fc.constantFrom(0, -0, 1e13, -1e13, 8.64e12, 8.64e12 + 1, MAX_SECONDS, MAX_SECONDS + 0.001, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 5e-324),
+      fc.constantFrom(
+        0,
+        -0,
+        1e13,
+        -1e13,
+        8.64e12,
+        8.64e12 + 1,
+        MAX_SECONDS,
+        MAX_SECONDS + 0.001,
+        1e308,
+        -1e308,
+        Number.MAX_SAFE_INTEGER,
+        5e-324,
+      ),
       fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
       fc.constantFrom("", "now", "2024-02-30", "+275760-09-13T00:00:00.000Z", "-271821-04-20T00:00:00.000Z", "1e13", "0"),
     );
@@ -692,8 +923,21 @@ describe("(c) header names, path segments and dates", () => {
     test("PutEvents sentAt: 200 exactly when it is an instant from 1970 to 9999, else 400 InvalidInputException", async () => {
       await fc.assert(
         fc.asyncProperty(sentAt, async (value) => {
-          const body = JSON.stringify({ trackingId, sessionId: "s", userId: "fuzz-user", eventList: [{ eventType: "click", itemId: "i1", sentAt: value }] });
-          const s = await signRequest({ credential: ACCOUNT_A, host: host(), method: "POST", path: "/events", service: "personalize", headers: { "content-type": "application/json" }, body });
+          const body = JSON.stringify({
+            trackingId,
+            sessionId: "s",
+            userId: "fuzz-user",
+            eventList: [{ eventType: "click", itemId: "i1", sentAt: value }],
+          });
+          const s = await signRequest({
+            credential: ACCOUNT_A,
+            host: host(),
+            method: "POST",
+            path: "/events",
+            service: "personalize",
+            headers: { "content-type": "application/json" },
+            body,
+          });
           const r = await rawRequest({ port: server.port, method: "POST", path: s.path, headers: s.headers, body: s.body, agent });
           const c = `sentAt ${JSON.stringify(value)} -> ${describeResult(r)}`;
           expect(r.ok, c).toBe(true);

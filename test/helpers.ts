@@ -13,11 +13,18 @@ import type { Credential } from "../src/server/credentials.js";
 export const PG_URL = process.env.PINREC_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Set PINREC_TEST_POSTGRES=skip to run without PostgreSQL (CI never does). */
-export const STORE_KINDS: ("sqlite" | "postgres")[] =
-  process.env.PINREC_TEST_POSTGRES === "skip" ? ["sqlite"] : ["sqlite", "postgres"];
+export const STORE_KINDS: ("sqlite" | "postgres")[] = process.env.PINREC_TEST_POSTGRES === "skip" ? ["sqlite"] : ["sqlite", "postgres"];
 
-export const ACCOUNT_A: Credential = { accessKeyId: "AKIATESTACCOUNTA0001", secretAccessKey: "secret-a-0123456789abcdefghijkl", accountId: "111122223333" };
-export const ACCOUNT_B: Credential = { accessKeyId: "AKIATESTACCOUNTB0002", secretAccessKey: "secret-b-0123456789abcdefghijkl", accountId: "444455556666" };
+export const ACCOUNT_A: Credential = {
+  accessKeyId: "AKIATESTACCOUNTA0001",
+  secretAccessKey: "secret-a-0123456789abcdefghijkl",
+  accountId: "111122223333",
+};
+export const ACCOUNT_B: Credential = {
+  accessKeyId: "AKIATESTACCOUNTB0002",
+  secretAccessKey: "secret-b-0123456789abcdefghijkl",
+  accountId: "444455556666",
+};
 export const TEST_CREDENTIALS = [ACCOUNT_A, ACCOUNT_B];
 
 export function tempDir(prefix = "pinrec-test-"): { path: string; remove(): void } {
@@ -117,7 +124,9 @@ export function pinpointClient(server: { url: string }, credential: Credential =
 }
 
 /** Runs `fn` and returns the typed error it throws (fails the test if it does not throw). */
-export async function errorOf(fn: () => Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+export async function errorOf(
+  fn: () => Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await fn();
   } catch (err) {

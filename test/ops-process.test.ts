@@ -68,13 +68,19 @@ describe("health, metrics and PINREC_PORT on a real process", { timeout: 60_000 
   test("PINREC_PORT chooses the port; health answers 200 when up and 503 'draining' during a SIGTERM drain", async () => {
     const { dir, creds } = workspace();
     const port = await freePort();
-    const child = spawnPinrec(["serve", "--data-dir", join(dir, "data"), "--credentials", creds], { PINREC_PORT: String(port), PINREC_HOST: "127.0.0.1" });
+    const child = spawnPinrec(["serve", "--data-dir", join(dir, "data"), "--credentials", creds], {
+      PINREC_PORT: String(port),
+      PINREC_HOST: "127.0.0.1",
+    });
     let out = "";
     let err = "";
     child.stdout!.on("data", (c) => (out += c));
     child.stderr!.on("data", (c) => (err += c));
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    await waitFor(() => out, (t) => listeningUrl(t, "json") !== undefined);
+    await waitFor(
+      () => out,
+      (t) => listeningUrl(t, "json") !== undefined,
+    );
     expect(listeningUrl(out, "json")).toBe(`http://127.0.0.1:${port}`);
 
     const up = await fetch(`http://127.0.0.1:${port}/_pinrec/health`);
@@ -86,7 +92,10 @@ describe("health, metrics and PINREC_PORT on a real process", { timeout: 60_000 
     const probe = splitRequest(port, "GET /_pinrec/health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     await probe.ready;
     child.kill("SIGTERM");
-    await waitFor(() => out, (t) => t.includes("shutting down"));
+    await waitFor(
+      () => out,
+      (t) => t.includes("shutting down"),
+    );
     const response = await probe.finish("\r\n");
     expect(response).toMatch(/^HTTP\/1\.1 503 /);
     expect(response.toLowerCase()).toContain("connection: close");
@@ -100,7 +109,9 @@ describe("health, metrics and PINREC_PORT on a real process", { timeout: 60_000 
     const server = await spawnServer(["--data-dir", join(dir, "data"), "--credentials", creds]);
     const count = async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      const line = text.split("\n").find((l) => l.startsWith('pinrec_requests_total{service="pinpoint",operation="GetRecommenderConfigurations",status="200"}'));
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith('pinrec_requests_total{service="pinpoint",operation="GetRecommenderConfigurations",status="200"}'));
       return line ? Number(line.split(" ").pop()) : 0;
     };
     const before = await count();
@@ -131,8 +142,14 @@ describe("configuration", { timeout: 60_000 }, () => {
     const { dir } = workspace();
     mkdirSync(join(dir, "etc"));
     const config = join(dir, "etc", "pinrec.json");
-    writeFileSync(config, JSON.stringify({ port: 4700, host: "127.0.0.2", dataDir: "data", rateLimit: 50, logLevel: "debug", metrics: "signed" }));
-    const r = await runCli(["serve", "--config", config, "--print-config", "--log-level", "warn"], { env: { PINREC_PORT: "4590", PINREC_APP_QUOTA: "7" }, cwd: dir });
+    writeFileSync(
+      config,
+      JSON.stringify({ port: 4700, host: "127.0.0.2", dataDir: "data", rateLimit: 50, logLevel: "debug", metrics: "signed" }),
+    );
+    const r = await runCli(["serve", "--config", config, "--print-config", "--log-level", "warn"], {
+      env: { PINREC_PORT: "4590", PINREC_APP_QUOTA: "7" },
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       host: "127.0.0.2", // file
@@ -204,25 +221,51 @@ describe("configuration", { timeout: 60_000 }, () => {
     expect(text).not.toMatch(/\(default [^:]/);
     expect(text).toContain("(default: 1, env: PINREC_WORKERS)");
     expect(text).toContain("(default: unlimited, env: PINREC_RATE_LIMIT)");
-    for (const env of ["PINREC_HOST", "PINREC_PORT", "PINREC_DATA_DIR", "PINREC_DATABASE_URL", "PINREC_LOG_LEVEL", "PINREC_METRICS", "PINREC_CONFIG"]) expect(text).toContain(env);
+    for (const env of [
+      "PINREC_HOST",
+      "PINREC_PORT",
+      "PINREC_DATA_DIR",
+      "PINREC_DATABASE_URL",
+      "PINREC_LOG_LEVEL",
+      "PINREC_METRICS",
+      "PINREC_CONFIG",
+    ])
+      expect(text).toContain(env);
   });
 });
 
 describe("the AWS CLI and an unimplemented operation", { timeout: 90_000 }, () => {
-  test.skipIf(!existsSync(AWS))("aws pinpoint create-journey prints a 501 naming the operation; aws personalize list-campaigns too", async () => {
-    const { dir, creds } = workspace();
-    const server = await spawnServer(["--data-dir", join(dir, "data"), "--credentials", creds]);
-    const env = awsEnv(dir, ACCOUNT_A);
-    const journey = await run(AWS, ["pinpoint", "create-journey", "--endpoint-url", server.url, "--application-id", "a".repeat(32), "--write-journey-request", "Name=j"], env, dir);
-    expect(journey.code).not.toBe(0);
-    expect(journey.stderr).toContain("An error occurred (NotImplementedException) when calling the CreateJourney operation");
-    expect(journey.stderr).toContain("pinrec does not implement CreateJourney of Amazon Pinpoint");
-    // The Personalize control plane is a JSON-protocol API pinrec does not serve at all.
-    const campaigns = await run(AWS, ["personalize", "list-campaigns", "--endpoint-url", server.url], env, dir);
-    expect(campaigns.code).not.toBe(0);
-    expect(campaigns.stderr).toContain("(NotImplementedException) when calling the ListCampaigns operation");
-    expect((await server.stop()).code).toBe(0);
-  });
+  test.skipIf(!existsSync(AWS))(
+    "aws pinpoint create-journey prints a 501 naming the operation; aws personalize list-campaigns too",
+    async () => {
+      const { dir, creds } = workspace();
+      const server = await spawnServer(["--data-dir", join(dir, "data"), "--credentials", creds]);
+      const env = awsEnv(dir, ACCOUNT_A);
+      const journey = await run(
+        AWS,
+        [
+          "pinpoint",
+          "create-journey",
+          "--endpoint-url",
+          server.url,
+          "--application-id",
+          "a".repeat(32),
+          "--write-journey-request",
+          "Name=j",
+        ],
+        env,
+        dir,
+      );
+      expect(journey.code).not.toBe(0);
+      expect(journey.stderr).toContain("An error occurred (NotImplementedException) when calling the CreateJourney operation");
+      expect(journey.stderr).toContain("pinrec does not implement CreateJourney of Amazon Pinpoint");
+      // The Personalize control plane is a JSON-protocol API pinrec does not serve at all.
+      const campaigns = await run(AWS, ["personalize", "list-campaigns", "--endpoint-url", server.url], env, dir);
+      expect(campaigns.code).not.toBe(0);
+      expect(campaigns.stderr).toContain("(NotImplementedException) when calling the ListCampaigns operation");
+      expect((await server.stop()).code).toBe(0);
+    },
+  );
 });
 
 // Each test runs several CLI processes, which take seconds each on a loaded machine.
@@ -246,7 +289,18 @@ describe("a CLI that finds its server's tenant", { timeout: 120_000 }, () => {
   test("campaigns create --account 999999999999 fails with a clear message and exit code 1", async () => {
     const { dir } = workspace();
     const dataDir = await startedDataDir(dir);
-    const r = await runCli(["campaigns", "create", "--data-dir", dataDir, "--account", "999999999999", "--name", "m", "--interactions", interactions]);
+    const r = await runCli([
+      "campaigns",
+      "create",
+      "--data-dir",
+      dataDir,
+      "--account",
+      "999999999999",
+      "--name",
+      "m",
+      "--interactions",
+      interactions,
+    ]);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/^pinrec: account 999999999999 has no key in .*credentials\.json \(accounts there: \d{12}\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -264,7 +318,10 @@ describe("a CLI that finds its server's tenant", { timeout: 120_000 }, () => {
     expect(readdirSync(empty)).toEqual([]);
 
     const dataDir = await startedDataDir(dir);
-    const created = await runCli(["campaigns", "create", "--name", "movies", "--interactions", interactions], { env: { PINREC_DATA_DIR: dataDir }, cwd: empty });
+    const created = await runCli(["campaigns", "create", "--name", "movies", "--interactions", interactions], {
+      env: { PINREC_DATA_DIR: dataDir },
+      cwd: empty,
+    });
     expect(created.code, created.stderr).toBe(0);
     const config = join(dir, "pinrec.json");
     writeFileSync(config, JSON.stringify({ dataDir: "data" }));
@@ -305,24 +362,48 @@ describe("a CLI that finds its server's tenant", { timeout: 120_000 }, () => {
     expect(none.stderr).toContain("required option '--name <name>' not specified");
   });
 
-  test.skipIf(!STORE_KINDS.includes("postgres"))("with --database and no --data-dir: refuses to guess from ./.pinrec, uses the --credentials given", async () => {
-    const { dir, creds } = workspace();
-    const schema = await freshPgSchema();
-    cleanups.push(() => schema.drop());
-    const database = pgUrlWithSchema(PG_URL, schema.schema);
-    // An unrelated installation's data dir where the command runs.
-    await startedDataDir(dir);
-    renameSync(join(dir, "data"), join(dir, ".pinrec"));
-    const guess = await runCli(["campaigns", "create", "--database", database, "--name", "m", "--interactions", interactions], { cwd: dir });
-    expect(guess.code).toBe(1);
-    expect(guess.stderr).toMatch(/with --database and no --data-dir, pass --credentials FILE/);
+  test.skipIf(!STORE_KINDS.includes("postgres"))(
+    "with --database and no --data-dir: refuses to guess from ./.pinrec, uses the --credentials given",
+    async () => {
+      const { dir, creds } = workspace();
+      const schema = await freshPgSchema();
+      cleanups.push(() => schema.drop());
+      const database = pgUrlWithSchema(PG_URL, schema.schema);
+      // An unrelated installation's data dir where the command runs.
+      await startedDataDir(dir);
+      renameSync(join(dir, "data"), join(dir, ".pinrec"));
+      const guess = await runCli(["campaigns", "create", "--database", database, "--name", "m", "--interactions", interactions], {
+        cwd: dir,
+      });
+      expect(guess.code).toBe(1);
+      expect(guess.stderr).toMatch(/with --database and no --data-dir, pass --credentials FILE/);
 
-    const several = await runCli(["campaigns", "create", "--database", database, "--credentials", creds, "--name", "m", "--interactions", interactions], { cwd: dir });
-    expect(several.code).toBe(1);
-    expect(several.stderr).toContain(`holds several accounts (${ACCOUNT_A.accountId}, ${ACCOUNT_B.accountId}): pass --account`);
+      const several = await runCli(
+        ["campaigns", "create", "--database", database, "--credentials", creds, "--name", "m", "--interactions", interactions],
+        { cwd: dir },
+      );
+      expect(several.code).toBe(1);
+      expect(several.stderr).toContain(`holds several accounts (${ACCOUNT_A.accountId}, ${ACCOUNT_B.accountId}): pass --account`);
 
-    const ok = await runCli(["campaigns", "create", "--database", database, "--credentials", creds, "--account", ACCOUNT_B.accountId, "--name", "m", "--interactions", interactions], { cwd: dir });
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout).campaignArn).toBe(`arn:aws:personalize:us-east-1:${ACCOUNT_B.accountId}:campaign/m`);
-  });
+      const ok = await runCli(
+        [
+          "campaigns",
+          "create",
+          "--database",
+          database,
+          "--credentials",
+          creds,
+          "--account",
+          ACCOUNT_B.accountId,
+          "--name",
+          "m",
+          "--interactions",
+          interactions,
+        ],
+        { cwd: dir },
+      );
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(JSON.parse(ok.stdout).campaignArn).toBe(`arn:aws:personalize:us-east-1:${ACCOUNT_B.accountId}:campaign/m`);
+    },
+  );
 });

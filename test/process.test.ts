@@ -15,7 +15,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, ACCOUNT_B, CAMPAIGN, PG_URL, ROLE, STORE_KINDS, TEST_CREDENTIALS, freshPgSchema, tempDir } from "./helpers.js";
 import { listAll, rawRequest, signRequest, signedCall } from "./raw-http.js";
 import type { Credential } from "../src/server/credentials.js";
-import { assertBuilt, killAll, pgUrlWithSchema, runCli, spawnPinrec, spawnServer, writeCredentials, type ServerProcess } from "./server-process.js";
+import {
+  assertBuilt,
+  killAll,
+  pgUrlWithSchema,
+  runCli,
+  spawnPinrec,
+  spawnServer,
+  writeCredentials,
+  type ServerProcess,
+} from "./server-process.js";
 
 const cleanups: (() => unknown)[] = [];
 beforeAll(() => assertBuilt());
@@ -69,7 +78,9 @@ describe.each(STORE_KINDS)("(a) restart after SIGKILL (%s)", (kind) => {
     const a = [];
     for (let i = 0; i < 5; i++) a.push(await create(first.port, `a-${i}`));
     const b = await create(first.port, "b-0", ACCOUNT_B);
-    const upd = await signedCall(first.port, ACCOUNT_A, "PUT", `/v1/recommenders/${a[1].Id}`, { body: config("a-1-renamed", { RecommendationsPerMessage: 2 }) });
+    const upd = await signedCall(first.port, ACCOUNT_A, "PUT", `/v1/recommenders/${a[1].Id}`, {
+      body: config("a-1-renamed", { RecommendationsPerMessage: 2 }),
+    });
     expect(upd.status, upd.text).toBe(200);
     const del = await signedCall(first.port, ACCOUNT_A, "DELETE", `/v1/recommenders/${a[2].Id}`);
     expect(del.status, del.text).toBe(200);
@@ -93,7 +104,9 @@ describe.each(STORE_KINDS)("(a) restart after SIGKILL (%s)", (kind) => {
         expect(inSchema.rows.map((r) => r.id)).toEqual([a[0].Id, a[1].Id, a[3].Id, a[4].Id, b.Id]);
         const pub = await c.query(`SELECT to_regclass('public.recommenders') AS t`);
         if (pub.rows[0].t) {
-          const leaked = await c.query(`SELECT count(*)::int AS n FROM public.recommenders WHERE id = ANY($1)`, [[...a.map((d) => d.Id), b.Id]]);
+          const leaked = await c.query(`SELECT count(*)::int AS n FROM public.recommenders WHERE id = ANY($1)`, [
+            [...a.map((d) => d.Id), b.Id],
+          ]);
           expect(leaked.rows[0].n).toBe(0);
         }
       } finally {
@@ -120,11 +133,19 @@ class RawConnection {
       this.buf = Buffer.concat([this.buf, c]);
       this.waiters.splice(0).forEach((w) => w());
     });
-    this.closed = new Promise((r) => this.sock.on("close", () => { this.waiters.splice(0).forEach((w) => w()); r(); }));
+    this.closed = new Promise((r) =>
+      this.sock.on("close", () => {
+        this.waiters.splice(0).forEach((w) => w());
+        r();
+      }),
+    );
     this.sock.on("error", () => {});
   }
   connected() {
-    return new Promise<void>((r, j) => { this.sock.once("connect", () => r()); this.sock.once("error", j); });
+    return new Promise<void>((r, j) => {
+      this.sock.once("connect", () => r());
+      this.sock.once("error", j);
+    });
   }
   write(b: Buffer | string) {
     this.sock.write(b);
@@ -158,16 +179,28 @@ class RawConnection {
     for (;;) {
       const got = this.parse();
       if (got.length >= n || this.sock.destroyed || Date.now() > deadline) return got;
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 100);
+      });
     }
   }
 }
 
 /** Signed create as raw bytes: request head and body separately, to hold a request in flight. */
 async function rawCreate(port: number, name: string): Promise<{ head: string; body: Buffer }> {
-  const s = await signRequest({ credential: ACCOUNT_A, host: `127.0.0.1:${port}`, method: "POST", path: "/v1/recommenders", headers: { "content-type": "application/json" }, body: JSON.stringify(config(name)) });
+  const s = await signRequest({
+    credential: ACCOUNT_A,
+    host: `127.0.0.1:${port}`,
+    method: "POST",
+    path: "/v1/recommenders",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(config(name)),
+  });
   const headers = { ...s.headers, "content-length": String(s.body!.length) };
-  const head = `POST ${s.path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`;
+  const head = `POST ${s.path} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\r\n")}\r\n\r\n`;
   return { head, body: s.body! };
 }
 
@@ -202,7 +235,16 @@ describe.each(STORE_KINDS)("(b) graceful shutdown (%s)", (kind) => {
   async function start(extra: string[] = []) {
     const { dir, creds } = workspace();
     const db = kind === "postgres" ? await pgDatabase() : undefined;
-    const args = ["--data-dir", join(dir, "data"), "--credentials", creds, "--recommender-quota", "100000", ...(db ? ["--database", db.url] : []), ...extra];
+    const args = [
+      "--data-dir",
+      join(dir, "data"),
+      "--credentials",
+      creds,
+      "--recommender-quota",
+      "100000",
+      ...(db ? ["--database", db.url] : []),
+      ...extra,
+    ];
     return { args, server: await spawnServer(args) };
   }
 
@@ -212,15 +254,24 @@ describe.each(STORE_KINDS)("(b) graceful shutdown (%s)", (kind) => {
     const SIGTERM_AFTER = 40;
     const host = `127.0.0.1:${server.port}`;
     const sign = (name: string) =>
-      signRequest({ credential: ACCOUNT_A, host, method: "POST", path: "/v1/recommenders", headers: { "content-type": "application/json" }, body: JSON.stringify(config(name)) });
+      signRequest({
+        credential: ACCOUNT_A,
+        host,
+        method: "POST",
+        path: "/v1/recommenders",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(config(name)),
+      });
     const signed = await Promise.all(Array.from({ length: N }, (_, i) => sign(`burst-${i}`)));
     // Like an SDK: a warm pool of keep-alive connections.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
     cleanups.push(() => agent.destroy());
-    const warm = await Promise.all(Array.from({ length: 32 }, async (_, i) => {
-      const s = await sign(`warm-${i}`);
-      return rawRequest({ port: server.port, method: "POST", path: s.path, headers: s.headers, body: s.body, agent });
-    }));
+    const warm = await Promise.all(
+      Array.from({ length: 32 }, async (_, i) => {
+        const s = await sign(`warm-${i}`);
+        return rawRequest({ port: server.port, method: "POST", path: s.path, headers: s.headers, body: s.body, agent });
+      }),
+    );
     const warmIds = new Set(warm.map((r) => (r.ok && r.res.status === 201 ? JSON.parse(r.res.text).Id : expect.fail("warm-up failed"))));
 
     let responses = 0;
@@ -228,7 +279,15 @@ describe.each(STORE_KINDS)("(b) graceful shutdown (%s)", (kind) => {
     let exitP: ReturnType<typeof exitWithin> | undefined;
     const results = await Promise.all(
       signed.map(async (s, i) => {
-        const r = await rawRequest({ port: server.port, method: "POST", path: s.path, headers: s.headers, body: s.body, agent, timeoutMs: 15_000 });
+        const r = await rawRequest({
+          port: server.port,
+          method: "POST",
+          path: s.path,
+          headers: s.headers,
+          body: s.body,
+          agent,
+          timeoutMs: 15_000,
+        });
         const n = ++responses;
         if (n === SIGTERM_AFTER) {
           termAt = n;
@@ -381,7 +440,11 @@ describe("(b) graceful shutdown: signals", () => {
           resolve({ code, signal });
         });
       });
-      exits.push(exit.code === 0 ? "exit 0" : `code ${exit.code}, signal ${exit.signal}${out.includes("shutting down") ? "" : " (no graceful shutdown logged)"}`);
+      exits.push(
+        exit.code === 0
+          ? "exit 0"
+          : `code ${exit.code}, signal ${exit.signal}${out.includes("shutting down") ? "" : " (no graceful shutdown logged)"}`,
+      );
     }
     expect(exits, "every start must end in a graceful exit 0").toEqual(Array(6).fill("exit 0"));
   }, 30_000);
@@ -416,7 +479,9 @@ describe("(c) credentials", () => {
     // `pinrec credentials show` prints the exports a shell can eval.
     const shown = await runCli(["credentials", "show", "--data-dir", dataDir], { env: { AWS_REGION: "eu-west-1" } });
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stdout).toBe(`export AWS_ACCESS_KEY_ID=${cred.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${cred.secretAccessKey}\nexport AWS_DEFAULT_REGION=eu-west-1\n`);
+    expect(shown.stdout).toBe(
+      `export AWS_ACCESS_KEY_ID=${cred.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${cred.secretAccessKey}\nexport AWS_DEFAULT_REGION=eu-west-1\n`,
+    );
     // Everything in the data dir is private to the user running pinrec.
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     for (const f of ["pinrec.db", "pinrec.db-wal", "pinrec.db-shm"]) expect(statSync(join(dataDir, f)).mode & 0o777, f).toBe(0o600);
@@ -447,8 +512,16 @@ describe("(c) credentials", () => {
     ["a missing file", undefined, /cannot read credentials file .*nope\.json/],
     ["invalid JSON", "{not json", /not valid JSON/],
     ["an empty array", "[]", /non-empty JSON array/],
-    ["a bad account id", JSON.stringify([{ accessKeyId: "AKIAGOODKEY0001", secretAccessKey: "0123456789abcdef0123", accountId: "12" }]), /accountId: 12 digits/],
-    ["a short secret", JSON.stringify([{ accessKeyId: "AKIAGOODKEY0001", secretAccessKey: "short", accountId: "111122223333" }]), /secretAccessKey/],
+    [
+      "a bad account id",
+      JSON.stringify([{ accessKeyId: "AKIAGOODKEY0001", secretAccessKey: "0123456789abcdef0123", accountId: "12" }]),
+      /accountId: 12 digits/,
+    ],
+    [
+      "a short secret",
+      JSON.stringify([{ accessKeyId: "AKIAGOODKEY0001", secretAccessKey: "short", accountId: "111122223333" }]),
+      /secretAccessKey/,
+    ],
   ];
   test.each(BAD)("--credentials with %s exits non-zero with a clear message", async (_what, content, message) => {
     const { dir } = workspace();
@@ -485,7 +558,19 @@ describe.skipIf(!STORE_KINDS.includes("postgres"))("(c) database start-up errors
     ["a schema that does not exist", () => pgUrlWithSchema(PG_URL, "pinrec_no_such_schema")],
   ])("--database with %s exits 2 with one clear line", async (_what, url) => {
     const { dir, creds } = workspace();
-    const r = await runCli(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", join(dir, "data"), "--credentials", creds, "--database", url()]);
+    const r = await runCli([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      join(dir, "data"),
+      "--credentials",
+      creds,
+      "--database",
+      url(),
+    ]);
     expect(r.stdout).not.toContain("pinrec listening");
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^pinrec: cannot open the database: /);
@@ -500,7 +585,10 @@ describe.skipIf(!STORE_KINDS.includes("postgres"))("(d) two processes on one Pos
     const { dir, creds } = workspace();
     const db = await pgDatabase();
     const common = ["--credentials", creds, "--database", db.url, "--recommender-quota", String(quota)];
-    const [p1, p2] = await Promise.all([spawnServer([...common, "--data-dir", join(dir, "d1")]), spawnServer([...common, "--data-dir", join(dir, "d2")])]);
+    const [p1, p2] = await Promise.all([
+      spawnServer([...common, "--data-dir", join(dir, "d1")]),
+      spawnServer([...common, "--data-dir", join(dir, "d2")]),
+    ]);
     return { p1, p2 };
   }
 
@@ -535,7 +623,9 @@ describe.skipIf(!STORE_KINDS.includes("postgres"))("(d) two processes on one Pos
       const port = i % 2 ? p2.port : p1.port; // the other process than the one that created it
       if (i < 10) {
         ops.push(
-          signedCall(port, ACCOUNT_A, "PUT", `/v1/recommenders/${doc.Id}`, { body: config(`pre-${i}-updated`, { RecommendationsPerMessage: 1 }) }).then((r) => {
+          signedCall(port, ACCOUNT_A, "PUT", `/v1/recommenders/${doc.Id}`, {
+            body: config(`pre-${i}-updated`, { RecommendationsPerMessage: 1 }),
+          }).then((r) => {
             expect(r.status, r.text).toBe(200);
             expected.set(doc.Id, r.json);
           }),
@@ -562,7 +652,12 @@ describe.skipIf(!STORE_KINDS.includes("postgres"))("(d) two processes on one Pos
     }
     // A token issued by one process continues the list on the other.
     const page1 = await signedCall(p1.port, ACCOUNT_A, "GET", "/v1/recommenders", { query: [["page-size", "60"]] });
-    const page2 = await signedCall(p2.port, ACCOUNT_A, "GET", "/v1/recommenders", { query: [["page-size", "60"], ["token", page1.json.NextToken]] });
+    const page2 = await signedCall(p2.port, ACCOUNT_A, "GET", "/v1/recommenders", {
+      query: [
+        ["page-size", "60"],
+        ["token", page1.json.NextToken],
+      ],
+    });
     expect(page2.status, page2.text).toBe(200);
     expect([...page1.json.Item, ...page2.json.Item].map((i: { Id: string }) => i.Id).sort()).toEqual([...expected.keys()].sort());
     expect(page2.json.NextToken ?? undefined).toBeUndefined();
@@ -574,7 +669,9 @@ describe.skipIf(!STORE_KINDS.includes("postgres"))("(d) two processes on one Pos
   test("--recommender-quota 10 holds exactly across both processes under 40 concurrent creates", async () => {
     const { p1, p2 } = await pair(10);
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => signedCall(i % 2 ? p1.port : p2.port, ACCOUNT_A, "POST", "/v1/recommenders", { body: config(`q-${i}`) })),
+      Array.from({ length: 40 }, (_, i) =>
+        signedCall(i % 2 ? p1.port : p2.port, ACCOUNT_A, "POST", "/v1/recommenders", { body: config(`q-${i}`) }),
+      ),
     );
     const ok = results.filter((r) => r.status === 201);
     const rejected = results.filter((r) => r.status !== 201);
@@ -601,21 +698,40 @@ describe("(e) --workers", () => {
     const server = await spawnServer(["--workers", "2", "--data-dir", join(dir, "data"), "--credentials", creds]);
     // The primary announces once the first worker is up; wait for both workers' own start lines too.
     const workersUp = () => new Set([...server.stdout().matchAll(/"pid":(\d+)[^\n]*"msg":"pinrec listening"/g)].map((m) => m[1])).size;
-    for (let i = 0; i < 200 && (!/\(2 workers\)/.test(server.stderr()) || workersUp() < 2); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (!/\(2 workers\)/.test(server.stderr()) || workersUp() < 2); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(workersUp()).toBe(2);
     expect(server.stderr()).toMatch(/pinrec listening on http:\/\/\S+ \(2 workers\)/);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = await signedCall(server.port, ACCOUNT_A, "POST", "/v1/recommenders", { body: { RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: `w${i}` } });
+      const r = await signedCall(server.port, ACCOUNT_A, "POST", "/v1/recommenders", {
+        body: { RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: `w${i}` },
+      });
       expect(r.status).toBe(201);
       ids.push(r.json.Id);
     }
     // Every request is one structured log line carrying the id the client saw.
     const last = await signedCall(server.port, ACCOUNT_A, "GET", `/v1/recommenders/${ids[0]}`);
-    for (let i = 0; i < 50 && !server.stdout().includes(String(last.headers["x-amzn-requestid"])); i++) await new Promise((r) => setTimeout(r, 20));
-    const line = JSON.parse(server.stdout().split("\n").find((l) => l.includes(String(last.headers["x-amzn-requestid"])))!);
-    expect(line).toMatchObject({ msg: "request", method: "GET", operation: "GetRecommenderConfiguration", status: 200, account: ACCOUNT_A.accountId, requestId: last.headers["x-amzn-requestid"] });
-    const logged = server.stdout().split("\n").filter((l) => l.includes('"msg":"request"'));
+    for (let i = 0; i < 50 && !server.stdout().includes(String(last.headers["x-amzn-requestid"])); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const line = JSON.parse(
+      server
+        .stdout()
+        .split("\n")
+        .find((l) => l.includes(String(last.headers["x-amzn-requestid"])))!,
+    );
+    expect(line).toMatchObject({
+      msg: "request",
+      method: "GET",
+      operation: "GetRecommenderConfiguration",
+      status: 200,
+      account: ACCOUNT_A.accountId,
+      requestId: last.headers["x-amzn-requestid"],
+    });
+    const logged = server
+      .stdout()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"request"'));
     expect(logged.length).toBeGreaterThanOrEqual(13);
     // Every write is visible through whichever worker answers the list.
     expect((await listAll(server.port, ACCOUNT_A)).map((c) => c.Id).sort()).toEqual([...ids].sort());
@@ -628,7 +744,19 @@ describe("(e) --workers", () => {
   test("a worker that cannot start stops the whole server with a non-zero exit", async () => {
     const { dir, creds } = workspace();
     const first = await spawnServer(["--data-dir", join(dir, "a"), "--credentials", creds]);
-    const child = spawnPinrec(["serve", "--host", "127.0.0.1", "--port", String(first.port), "--workers", "2", "--data-dir", join(dir, "b"), "--credentials", creds]);
+    const child = spawnPinrec([
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(first.port),
+      "--workers",
+      "2",
+      "--data-dir",
+      join(dir, "b"),
+      "--credentials",
+      creds,
+    ]);
     let err = "";
     child.stderr!.on("data", (c) => (err += c));
     const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));

@@ -69,7 +69,15 @@ export async function signRequest(o: SignOptions): Promise<SignedRequest> {
   }
   const headers: Record<string, string> = { ...(o.headers ?? {}), host: o.host };
   const signed = await signer.sign(
-    new HttpRequest({ method: o.method, protocol: "http:", hostname: "127.0.0.1", path: o.path, query, headers, body: body && body.length > 0 ? body : undefined }),
+    new HttpRequest({
+      method: o.method,
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      path: o.path,
+      query,
+      headers,
+      body: body && body.length > 0 ? body : undefined,
+    }),
     { signingDate: o.signingDate ?? new Date(), signingRegion: o.region ?? "us-east-1", signingService: o.service ?? "mobiletargeting" },
   );
   const qs = o.query && o.query.length > 0 ? `?${buildQuery(o.query)}` : "";
@@ -117,13 +125,23 @@ export function rawRequest(o: RawRequestOptions): Promise<RawResult> {
     let req: http.ClientRequest;
     try {
       req = http.request(
-        { host: o.host ?? "127.0.0.1", port: o.port, method: o.method, path: o.path, headers, agent: o.agent ?? false, setHost: !("host" in headers) },
+        {
+          host: o.host ?? "127.0.0.1",
+          port: o.port,
+          method: o.method,
+          path: o.path,
+          headers,
+          agent: o.agent ?? false,
+          setHost: !("host" in headers),
+        },
         (res) => {
           gotResponse = true;
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("error", (error) => done({ ok: false, error, gotResponse }));
-          res.on("aborted", () => done({ ok: false, error: Object.assign(new Error("response aborted"), { code: "ABORTED" }), gotResponse }));
+          res.on("aborted", () =>
+            done({ ok: false, error: Object.assign(new Error("response aborted"), { code: "ABORTED" }), gotResponse }),
+          );
           res.on("end", () => {
             if (!res.complete) {
               done({ ok: false, error: Object.assign(new Error("response incomplete"), { code: "INCOMPLETE" }), gotResponse });

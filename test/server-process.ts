@@ -62,10 +62,17 @@ export function spawnPinrec(args: string[], env: Record<string, string> = {}): C
 }
 
 /** Runs `pinrec <args>` to completion (for commands expected to exit on their own). */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Exit & { stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): Promise<Exit & { stdout: string; stderr: string }> {
   assertBuilt();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env: cleanEnv(opts.env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: cleanEnv(opts.env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     live.add(child);
     let stdout = "";
     let stderr = "";
@@ -73,7 +80,9 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; tim
     child.stderr!.on("data", (c) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`pinrec ${args.join(" ")} did not exit within ${opts.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(`pinrec ${args.join(" ")} did not exit within ${opts.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`),
+      );
     }, opts.timeoutMs ?? 15_000);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
@@ -162,7 +171,10 @@ export function spawnServer(args: string[], opts: { env?: Record<string, string>
     exited.then(({ code, signal }) => {
       if (started) return;
       clearTimeout(timer);
-      setTimeout(() => reject(new Error(`pinrec serve exited before listening (code ${code}, signal ${signal})\nstdout: ${out}\nstderr: ${err}`)), 20);
+      setTimeout(
+        () => reject(new Error(`pinrec serve exited before listening (code ${code}, signal ${signal})\nstdout: ${out}\nstderr: ${err}`)),
+        20,
+      );
     });
   });
 }

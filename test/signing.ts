@@ -29,7 +29,8 @@ export interface RawOptions {
 export async function rawRequest(server: { url: string }, o: RawOptions): Promise<RawResponse> {
   const url = new URL(server.url);
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
-  if (o.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type")) headers["content-type"] = "application/json";
+  if (o.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-type"))
+    headers["content-type"] = "application/json";
   const query = Object.entries(o.query ?? {});
   let out: { headers: Record<string, string>; body?: string | Buffer; path: string };
   if (o.credential === false) {

@@ -117,7 +117,8 @@ export async function startSmtpCatcher(opts: SmtpCatcherOptions = {}): Promise<S
     async waitFor(pred, timeoutMs = 15_000) {
       const end = Date.now() + timeoutMs;
       while (!pred()) {
-        if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms (${mails.length} mails caught, ${received} received)`);
+        if (Date.now() > end)
+          throw new Error(`condition not met within ${timeoutMs} ms (${mails.length} mails caught, ${received} received)`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

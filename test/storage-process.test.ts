@@ -22,55 +22,79 @@ function workspace() {
 }
 
 /** Whether this machine lets us mount a small tmpfs in a private mount namespace (root in a container or VM). */
-const CAN_FILL_A_DISK = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", "d=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs $d"], { stdio: "ignore" }).status === 0;
+const CAN_FILL_A_DISK =
+  spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", "d=$(mktemp -d) && mount -t tmpfs -o size=64k tmpfs $d"], {
+    stdio: "ignore",
+  }).status === 0;
 
 const noStack = (stderr: string) => expect(stderr, "a stack trace was printed").not.toMatch(/\n\s+at /);
 
 describe("a full disk", () => {
-  test.skipIf(!CAN_FILL_A_DISK)("`campaigns create` on a 1 MiB file system: one line, exit 2, no temporary or empty model files left", async () => {
-    const w = workspace();
-    const files = await synth({ users: 1200, items: 600, interactions: 15_000, seed: 1, outDir: join(w.dir, "csv") });
-    const mnt = join(w.dir, "mnt");
-    mkdirSync(mnt);
-    const script = [
-      `mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`,
-      `"${process.execPath}" "${BIN}" campaigns create --name big --recipe ease --interactions "${files.interactionsPath}" --data-dir "${mnt}/data" ${w.tenant.join(" ")}`,
-      'echo "EXIT=$?"',
-      `echo "LEFT:"; find "${mnt}/data/models" -mindepth 1 2>/dev/null`,
-      `echo "LIST:"; "${process.execPath}" "${BIN}" campaigns list --data-dir "${mnt}/data" ${w.tenant.join(" ")}`,
-    ].join("\n");
-    const child = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { cwd: REPO, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c) => (out += c));
-    child.stderr.on("data", (c) => (err += c));
-    await new Promise((r) => child.on("exit", r));
-    expect(out, err).toMatch(/EXIT=2\n/);
-    const lines = err.split("\n").filter((l) => l.startsWith("pinrec:"));
-    expect(lines, err).toHaveLength(1);
-    expect(lines[0]).toMatch(/^pinrec: no space left on the device \(write .*\/models\/.*\.bin\); nothing was changed/);
-    noStack(err);
-    const left = out.slice(out.indexOf("LEFT:\n") + 6, out.indexOf("LIST:"));
-    expect(left.trim(), "files left under models/").toBe("");
-    expect(JSON.parse(out.slice(out.indexOf("LIST:\n") + 6)).campaigns).toEqual([]);
-  }, 120_000);
+  test.skipIf(!CAN_FILL_A_DISK)(
+    "`campaigns create` on a 1 MiB file system: one line, exit 2, no temporary or empty model files left",
+    async () => {
+      const w = workspace();
+      const files = await synth({ users: 1200, items: 600, interactions: 15_000, seed: 1, outDir: join(w.dir, "csv") });
+      const mnt = join(w.dir, "mnt");
+      mkdirSync(mnt);
+      const script = [
+        `mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`,
+        `"${process.execPath}" "${BIN}" campaigns create --name big --recipe ease --interactions "${files.interactionsPath}" --data-dir "${mnt}/data" ${w.tenant.join(" ")}`,
+        'echo "EXIT=$?"',
+        `echo "LEFT:"; find "${mnt}/data/models" -mindepth 1 2>/dev/null`,
+        `echo "LIST:"; "${process.execPath}" "${BIN}" campaigns list --data-dir "${mnt}/data" ${w.tenant.join(" ")}`,
+      ].join("\n");
+      const child = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
+        cwd: REPO,
+        env: cleanEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (c) => (out += c));
+      child.stderr.on("data", (c) => (err += c));
+      await new Promise((r) => child.on("exit", r));
+      expect(out, err).toMatch(/EXIT=2\n/);
+      const lines = err.split("\n").filter((l) => l.startsWith("pinrec:"));
+      expect(lines, err).toHaveLength(1);
+      expect(lines[0]).toMatch(/^pinrec: no space left on the device \(write .*\/models\/.*\.bin\); nothing was changed/);
+      noStack(err);
+      const left = out.slice(out.indexOf("LEFT:\n") + 6, out.indexOf("LIST:"));
+      expect(left.trim(), "files left under models/").toBe("");
+      expect(JSON.parse(out.slice(out.indexOf("LIST:\n") + 6)).campaigns).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe("a read-only file system", () => {
-  test.skipIf(!CAN_FILL_A_DISK)("`campaigns list` on a data dir remounted read-only: one line naming the database, exit 2", async () => {
-    const w = workspace();
-    const mnt = join(w.dir, "ro");
-    mkdirSync(mnt);
-    const files = await synth({ users: 40, items: 20, interactions: 400, seed: 1, outDir: join(w.dir, "csv") });
-    const list = `"${process.execPath}" "${BIN}" campaigns list --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
-    // Only `create` brings a database into being (read-only commands never do), so one is made first.
-    const create = `"${process.execPath}" "${BIN}" campaigns create --name small --recipe popularity --interactions "${files.interactionsPath}" --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
-    const script = [`mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`, `${create} >/dev/null 2>&1 || exit 98`, `mount -o remount,ro "${mnt}" || exit 99`, list].join("\n");
-    const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], { cwd: REPO, env: cleanEnv(), encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^pinrec: cannot open the database file \\(${mnt}/data/pinrec\\.db\\); nothing was changed`));
-    noStack(r.stderr);
-  }, 60_000);
+  test.skipIf(!CAN_FILL_A_DISK)(
+    "`campaigns list` on a data dir remounted read-only: one line naming the database, exit 2",
+    async () => {
+      const w = workspace();
+      const mnt = join(w.dir, "ro");
+      mkdirSync(mnt);
+      const files = await synth({ users: 40, items: 20, interactions: 400, seed: 1, outDir: join(w.dir, "csv") });
+      const list = `"${process.execPath}" "${BIN}" campaigns list --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
+      // Only `create` brings a database into being (read-only commands never do), so one is made first.
+      const create = `"${process.execPath}" "${BIN}" campaigns create --name small --recipe popularity --interactions "${files.interactionsPath}" --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
+      const script = [
+        `mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`,
+        `${create} >/dev/null 2>&1 || exit 98`,
+        `mount -o remount,ro "${mnt}" || exit 99`,
+        list,
+      ].join("\n");
+      const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
+        cwd: REPO,
+        env: cleanEnv(),
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^pinrec: cannot open the database file \\(${mnt}/data/pinrec\\.db\\); nothing was changed`));
+      noStack(r.stderr);
+    },
+    60_000,
+  );
 });
 
 describe("a damaged SQLite file", () => {
@@ -86,7 +110,11 @@ describe("a damaged SQLite file", () => {
     damage(db);
     const r = await runCli(["serve", "--port", "0", "--data-dir", data, "--credentials", w.creds]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^pinrec: the SQLite database ${db.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is damaged \\(.+\\); pinrec will not start on it\\. Restore it from a backup`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^pinrec: the SQLite database ${db.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is damaged \\(.+\\); pinrec will not start on it\\. Restore it from a backup`,
+      ),
+    );
     noStack(r.stderr);
   });
 });
@@ -108,7 +136,9 @@ describe("an import with no rows", () => {
     const data = join(w.dir, "data");
     const r = await runCli(["campaigns", "create", "--name", "empty", "--interactions", csv, "--data-dir", data, ...w.tenant]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/^pinrec: .*empty\.csv: no interactions \(the file has a header but no rows\); nothing to train on\nNothing was changed/m);
+    expect(r.stderr).toMatch(
+      /^pinrec: .*empty\.csv: no interactions \(the file has a header but no rows\); nothing to train on\nNothing was changed/m,
+    );
     const list = await runCli(["campaigns", "list", "--data-dir", data, ...w.tenant]);
     expect(JSON.parse(list.stdout).campaigns).toEqual([]);
   });
@@ -127,8 +157,16 @@ describe("secrets at rest", () => {
     expect(statSync(data).mode & 0o777).toBe(0o700);
     expect(statSync(join(data, "pinrec.db")).mode & 0o777).toBe(0o600);
     expect(statSync(join(data, "notes.txt")).mode & 0o777).toBe(0o644);
-    const said = server.stdout().split("\n").filter((l) => l.includes("tightened permissions"));
-    expect(said.map((l) => JSON.parse(l).msg).sort()).toEqual([`tightened permissions of ${data} from 0755 to 0700`, `tightened permissions of ${join(data, "pinrec.db")} from 0644 to 0600`].sort());
+    const said = server
+      .stdout()
+      .split("\n")
+      .filter((l) => l.includes("tightened permissions"));
+    expect(said.map((l) => JSON.parse(l).msg).sort()).toEqual(
+      [
+        `tightened permissions of ${data} from 0755 to 0700`,
+        `tightened permissions of ${join(data, "pinrec.db")} from 0644 to 0600`,
+      ].sort(),
+    );
     expect((await server.stop()).code).toBe(0);
   }, 30_000);
 

@@ -20,7 +20,12 @@ const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
 const cleanups = processSuite();
 
 function runtimeClient(url: string) {
-  const config = { endpoint: url, region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey }, maxAttempts: 1 };
+  const config = {
+    endpoint: url,
+    region: "us-east-1",
+    credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
+    maxAttempts: 1,
+  };
   return { runtime: new PersonalizeRuntimeClient(config), events: new PersonalizeEventsClient(config) };
 }
 
@@ -103,7 +108,8 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     // A server starting now finds the deployed model damaged and serves the one before it.
     const second = await start();
     const fresh = second;
-    const ask2 = () => runtimeClient(second.url).runtime.send(new GetRecommendationsCommand({ campaignArn: v1.arn, userId: "u1", numResults: 3 }));
+    const ask2 = () =>
+      runtimeClient(second.url).runtime.send(new GetRecommendationsCommand({ campaignArn: v1.arn, userId: "u1", numResults: 3 }));
     expect((await ask2()).itemList).toHaveLength(3);
     expect(fresh.said(/serving the model deployed before it/)).toHaveLength(1);
 
@@ -112,7 +118,9 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     const third = await start();
     const last = third;
     for (let i = 0; i < 3; i++) {
-      const err = await errorOf(() => runtimeClient(third.url).runtime.send(new GetRecommendationsCommand({ campaignArn: v1.arn, userId: "u1" })));
+      const err = await errorOf(() =>
+        runtimeClient(third.url).runtime.send(new GetRecommendationsCommand({ campaignArn: v1.arn, userId: "u1" })),
+      );
       expect(err.$metadata.httpStatusCode).toBe(404);
       expect(err.name).toBe("ResourceNotFoundException");
       expect(err.message).toMatch(/not active: its model file failed its integrity check/);
@@ -128,12 +136,25 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     const cap = capturedLog();
     const server = await startTestServer(kind, { campaignPollMs: 0, maxFoldedUsers: 3, logger: cap.log });
     cleanups.push(() => server.dispose());
-    const rec = await new CampaignTrainer(server.store).create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath, recipe: "ials" });
+    const rec = await new CampaignTrainer(server.store).create({
+      tenant: TENANT,
+      name: "shop",
+      interactionsFile: files.interactionsPath,
+      recipe: "ials",
+    });
     const { runtime, events } = runtimeClient(server.url);
-    const recommend = async (userId: string) => (await runtime.send(new GetRecommendationsCommand({ campaignArn: rec.arn, userId, numResults: 5 }))).itemList!.map((i) => i.itemId);
+    const recommend = async (userId: string) =>
+      (await runtime.send(new GetRecommendationsCommand({ campaignArn: rec.arn, userId, numResults: 5 }))).itemList!.map((i) => i.itemId);
     const popular = await recommend("never-seen");
     for (let k = 0; k < 5; k++) {
-      await events.send(new PutEventsCommand({ trackingId: rec.trackingId, userId: `new-${k}`, sessionId: `s${k}`, eventList: [{ eventType: "click", itemId: popular[0], sentAt: new Date() }] }));
+      await events.send(
+        new PutEventsCommand({
+          trackingId: rec.trackingId,
+          userId: `new-${k}`,
+          sessionId: `s${k}`,
+          eventList: [{ eventType: "click", itemId: popular[0], sentAt: new Date() }],
+        }),
+      );
     }
     expect(server.personalizeCampaigns.foldedUsers).toBe(3);
     expect(cap.said(/fold-in cap reached/)).toHaveLength(1);
@@ -163,4 +184,3 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     }
   }, 60_000);
 });
-

@@ -38,7 +38,10 @@ function Console({ session, onSignOut }: { session: Session; onSignOut(): void }
   const route = useRoute();
   const page = PAGES.find((p) => p.path === route[0]) ?? PAGES[0];
   const [projectId, setProjectId] = useState<string | undefined>(loadProject);
-  const apps = useLoad(async () => (await clients.pinpoint.send(new GetAppsCommand({ PageSize: "100" }))).ApplicationsResponse?.Item ?? [], [clients]);
+  const apps = useLoad(
+    async () => (await clients.pinpoint.send(new GetAppsCommand({ PageSize: "100" }))).ApplicationsResponse?.Item ?? [],
+    [clients],
+  );
   useEffect(() => {
     // The first project is chosen until the user picks one; a deleted one is forgotten.
     if (!apps.data) return;

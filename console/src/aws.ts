@@ -57,7 +57,12 @@ export function clientsFor(session: Session): Clients {
       const res = await fetch(`${path}${search ? `?${search}` : ""}`, { method, headers, body, credentials: "omit", cache: "no-store" });
       const text = await res.text();
       const json = text ? JSON.parse(text) : {};
-      if (!res.ok) throw new ApiCallError(res.headers.get("x-amzn-ErrorType") ?? `HTTP ${res.status}`, json.Message ?? json.message ?? text, res.status);
+      if (!res.ok)
+        throw new ApiCallError(
+          res.headers.get("x-amzn-ErrorType") ?? `HTTP ${res.status}`,
+          json.Message ?? json.message ?? text,
+          res.status,
+        );
       return json as T;
     },
   };

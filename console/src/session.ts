@@ -17,7 +17,9 @@ export function loadSession(): Session | undefined {
     const raw = sessionStorage.getItem(KEY);
     if (!raw) return undefined;
     const s = JSON.parse(raw) as Partial<Session>;
-    return s.accessKeyId && s.secretAccessKey && s.region ? { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, region: s.region } : undefined;
+    return s.accessKeyId && s.secretAccessKey && s.region
+      ? { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, region: s.region }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -37,7 +37,17 @@ export interface TemplateContent {
   pushBody: string;
 }
 
-export const EMPTY_CONTENT: TemplateContent = { description: "", recommenderId: "", defaultSubstitutions: "", subject: "", html: "", text: "", smsBody: "", pushTitle: "", pushBody: "" };
+export const EMPTY_CONTENT: TemplateContent = {
+  description: "",
+  recommenderId: "",
+  defaultSubstitutions: "",
+  subject: "",
+  html: "",
+  text: "",
+  smsBody: "",
+  pushTitle: "",
+  pushBody: "",
+};
 
 export interface LoadedTemplate {
   content: TemplateContent;
@@ -48,7 +58,11 @@ export interface LoadedTemplate {
 const opt = (v: string) => (v === "" ? undefined : v);
 
 function common(c: TemplateContent) {
-  return { TemplateDescription: opt(c.description), RecommenderId: opt(c.recommenderId), DefaultSubstitutions: opt(c.defaultSubstitutions) };
+  return {
+    TemplateDescription: opt(c.description),
+    RecommenderId: opt(c.recommenderId),
+    DefaultSubstitutions: opt(c.defaultSubstitutions),
+  };
 }
 
 export async function listTemplates(client: PinpointClient, type: TemplateType): Promise<TemplateResponse[]> {
@@ -69,7 +83,15 @@ export async function getTemplate(client: PinpointClient, type: TemplateType, na
     return {
       version: t.Version!,
       lastModified: t.LastModifiedDate,
-      content: { ...EMPTY_CONTENT, description: t.TemplateDescription ?? "", recommenderId: t.RecommenderId ?? "", defaultSubstitutions: t.DefaultSubstitutions ?? "", subject: t.Subject ?? "", html: t.HtmlPart ?? "", text: t.TextPart ?? "" },
+      content: {
+        ...EMPTY_CONTENT,
+        description: t.TemplateDescription ?? "",
+        recommenderId: t.RecommenderId ?? "",
+        defaultSubstitutions: t.DefaultSubstitutions ?? "",
+        subject: t.Subject ?? "",
+        html: t.HtmlPart ?? "",
+        text: t.TextPart ?? "",
+      },
     };
   }
   if (type === "SMS") {
@@ -77,19 +99,38 @@ export async function getTemplate(client: PinpointClient, type: TemplateType, na
     return {
       version: t.Version!,
       lastModified: t.LastModifiedDate,
-      content: { ...EMPTY_CONTENT, description: t.TemplateDescription ?? "", recommenderId: t.RecommenderId ?? "", defaultSubstitutions: t.DefaultSubstitutions ?? "", smsBody: t.Body ?? "" },
+      content: {
+        ...EMPTY_CONTENT,
+        description: t.TemplateDescription ?? "",
+        recommenderId: t.RecommenderId ?? "",
+        defaultSubstitutions: t.DefaultSubstitutions ?? "",
+        smsBody: t.Body ?? "",
+      },
     };
   }
   const t = (await client.send(new GetPushTemplateCommand(base))).PushNotificationTemplateResponse!;
   return {
     version: t.Version!,
     lastModified: t.LastModifiedDate,
-    content: { ...EMPTY_CONTENT, description: t.TemplateDescription ?? "", recommenderId: t.RecommenderId ?? "", defaultSubstitutions: t.DefaultSubstitutions ?? "", pushTitle: t.Default?.Title ?? "", pushBody: t.Default?.Body ?? "" },
+    content: {
+      ...EMPTY_CONTENT,
+      description: t.TemplateDescription ?? "",
+      recommenderId: t.RecommenderId ?? "",
+      defaultSubstitutions: t.DefaultSubstitutions ?? "",
+      pushTitle: t.Default?.Title ?? "",
+      pushBody: t.Default?.Body ?? "",
+    },
   };
 }
 
 /** Creates the template, or saves the content as a new version of it (the active version stays until another is made active). */
-export async function saveTemplate(client: PinpointClient, type: TemplateType, name: string, c: TemplateContent, create: boolean): Promise<void> {
+export async function saveTemplate(
+  client: PinpointClient,
+  type: TemplateType,
+  name: string,
+  c: TemplateContent,
+  create: boolean,
+): Promise<void> {
   const update = { TemplateName: name, CreateNewVersion: true };
   if (type === "EMAIL") {
     const EmailTemplateRequest = { ...common(c), Subject: opt(c.subject), HtmlPart: opt(c.html), TextPart: opt(c.text) };
@@ -116,7 +157,9 @@ export async function templateVersions(client: PinpointClient, type: TemplateTyp
   const out: TemplateVersionResponse[] = [];
   let token: string | undefined;
   do {
-    const res = await client.send(new ListTemplateVersionsCommand({ TemplateName: name, TemplateType: type, PageSize: "100", NextToken: token }));
+    const res = await client.send(
+      new ListTemplateVersionsCommand({ TemplateName: name, TemplateType: type, PageSize: "100", NextToken: token }),
+    );
     out.push(...(res.TemplateVersionsResponse?.Item ?? []));
     token = res.TemplateVersionsResponse?.NextToken;
   } while (token);
@@ -124,5 +167,7 @@ export async function templateVersions(client: PinpointClient, type: TemplateTyp
 }
 
 export async function activateVersion(client: PinpointClient, type: TemplateType, name: string, version: string): Promise<void> {
-  await client.send(new UpdateTemplateActiveVersionCommand({ TemplateName: name, TemplateType: type, TemplateActiveVersionRequest: { Version: version } }));
+  await client.send(
+    new UpdateTemplateActiveVersionCommand({ TemplateName: name, TemplateType: type, TemplateActiveVersionRequest: { Version: version } }),
+  );
 }

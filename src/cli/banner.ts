@@ -5,7 +5,11 @@ import { dirname } from "node:path";
  * Announces a freshly generated key: its id and where the secret is, never the secret itself, since
  * a server's output usually ends up in captured logs.
  */
-export function printGeneratedCredentials(server: { url: string; credentials: { accessKeyId: string; accountId: string }[]; generatedCredentials?: string }) {
+export function printGeneratedCredentials(server: {
+  url: string;
+  credentials: { accessKeyId: string; accountId: string }[];
+  generatedCredentials?: string;
+}) {
   const c = server.credentials[0];
   const file = server.generatedCredentials!;
   process.stderr.write(

@@ -1,7 +1,14 @@
 /** `pinrec campaigns …`: train, deploy, inspect and remove the embedded engine's campaigns. */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
-import { CampaignError, CampaignTrainer, RECIPES, TUNE_MODES, type TrainCampaignOptions, type TuneMode } from "../personalize/campaigns/training.js";
+import {
+  CampaignError,
+  CampaignTrainer,
+  RECIPES,
+  TUNE_MODES,
+  type TrainCampaignOptions,
+  type TuneMode,
+} from "../personalize/campaigns/training.js";
 import type { CampaignRecord } from "../store/personalize-campaigns.js";
 import type { Tenant } from "../store/types.js";
 import { positiveInt, seed } from "./args.js";
@@ -30,7 +37,14 @@ function eventWeightsOf(o: { eventWeights?: EventWeights; eventValue?: boolean }
 
 /** The training flags `create` and `retrain` share, as the trainer's options. */
 function trainingSettings(
-  o: { recipe?: TrainCampaignOptions["recipe"]; seed?: number; eventWeights?: EventWeights; eventValue?: boolean; tune?: TuneMode; tuneBudget?: number },
+  o: {
+    recipe?: TrainCampaignOptions["recipe"];
+    seed?: number;
+    eventWeights?: EventWeights;
+    eventValue?: boolean;
+    tune?: TuneMode;
+    tuneBudget?: number;
+  },
   onProgress: ProgressCallback,
 ): Partial<TrainCampaignOptions> {
   return { recipe: o.recipe, seed: o.seed, eventWeights: eventWeightsOf(o), tune: o.tune, tuneBudgetSeconds: o.tuneBudget, onProgress };
@@ -44,15 +58,21 @@ function tuneOption(value: string): TuneMode {
 function withTrainingOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option("--tune [when]", "tune hyper-parameters on a validation split of the data: always (the bare flag), auto (only when the search fits the budget), never")
+      new Option(
+        "--tune [when]",
+        "tune hyper-parameters on a validation split of the data: always (the bare flag), auto (only when the search fits the budget), never",
+      )
         .preset("always")
         .argParser(tuneOption),
     )
     .option("--tune-budget <seconds>", "seconds for the search and the final training", positiveInt)
-    .option("--event-weights <spec>", "weight per EVENT_TYPE for training and PutEvents alike, e.g. purchase=5,click=1 (*=W for other types)", eventWeightsOption)
+    .option(
+      "--event-weights <spec>",
+      "weight per EVENT_TYPE for training and PutEvents alike, e.g. purchase=5,click=1 (*=W for other types)",
+      eventWeightsOption,
+    )
     .option("--event-value", "also multiply each event's weight by its EVENT_VALUE where it has one");
 }
-
 
 function describe(c: CampaignRecord) {
   return {
@@ -84,14 +104,18 @@ async function training(
   const target = resolveTarget(cmd);
   const tenant = resolveTenant(target);
   const progress = progressReporter();
-  const rec = await withTargetStore(target, mode, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(progress.done);
+  const rec = await withTargetStore(target, mode, (store) => run(new CampaignTrainer(store), tenant, progress.onProgress)).finally(
+    progress.done,
+  );
   print(describe(rec));
 }
 
 export function campaignsCommand(): Command {
   const cmd = new Command("campaigns").description("train and deploy recommender campaigns (Amazon Personalize-compatible)");
 
-  withTrainingOptions(addTargetOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign")))
+  withTrainingOptions(
+    addTargetOptions(cmd.command("create").description("train a model from interaction data and deploy it as a campaign")),
+  )
     .requiredOption("--name <name>", "campaign name (the ARN ends in campaign/NAME)")
     .requiredOption("--interactions <file>", "interactions CSV: USER_ID,ITEM_ID,TIMESTAMP[,EVENT_TYPE,EVENT_VALUE]")
     .option("--items <file>", "items CSV: ITEM_ID plus metadata columns")
@@ -109,7 +133,11 @@ export function campaignsCommand(): Command {
       ),
     );
 
-  withTrainingOptions(addTargetOptions(cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in")))
+  withTrainingOptions(
+    addTargetOptions(
+      cmd.command("retrain").description("retrain a campaign on its data plus the events recorded since; servers swap the model in"),
+    ),
+  )
     .requiredOption("--name <name>", "campaign name")
     .option("--interactions <file>", "a new interactions CSV (default: the campaign's)")
     .option("--items <file>", "a new items CSV (default: the campaign's)")
@@ -125,12 +153,14 @@ export function campaignsCommand(): Command {
       ),
     );
 
-  addTargetOptions(cmd.command("list").description("list campaigns (of every account, unless --account or --region is given)")).action(async (o, command: Command) => {
-    const target = resolveTarget(command);
-    const tenant = o.account || o.region ? resolveTenant(target) : undefined;
-    const all = await withTargetStore(target, { create: false }, (store) => store.personalizeCampaigns.list(tenant));
-    print({ campaigns: all.map(({ tenant: t, campaign }) => ({ ...describe(campaign), accountId: t.accountId, region: t.region })) });
-  });
+  addTargetOptions(cmd.command("list").description("list campaigns (of every account, unless --account or --region is given)")).action(
+    async (o, command: Command) => {
+      const target = resolveTarget(command);
+      const tenant = o.account || o.region ? resolveTenant(target) : undefined;
+      const all = await withTargetStore(target, { create: false }, (store) => store.personalizeCampaigns.list(tenant));
+      print({ campaigns: all.map(({ tenant: t, campaign }) => ({ ...describe(campaign), accountId: t.accountId, region: t.region })) });
+    },
+  );
 
   addTargetOptions(cmd.command("describe").description("show one campaign"))
     .requiredOption("--name <name>", "campaign name")

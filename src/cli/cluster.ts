@@ -111,7 +111,11 @@ function metricsRelay(ready: Set<Worker>) {
         collections.delete(id);
         if (asker.isConnected()) asker.send({ type: "pinrec:metrics-result", id: askId, reports, error } satisfies MetricsResult);
       };
-      const timer = setTimeout(() => finish(`${workers.length - reports.length} of ${workers.length} workers did not answer within ${METRICS_COLLECT_MS / 1000} s`), METRICS_COLLECT_MS);
+      const timer = setTimeout(
+        () =>
+          finish(`${workers.length - reports.length} of ${workers.length} workers did not answer within ${METRICS_COLLECT_MS / 1000} s`),
+        METRICS_COLLECT_MS,
+      );
       if (workers.length === 0) return finish("no worker is serving");
       collections.set(id, (report) => {
         reports.push(report.metrics);

@@ -30,7 +30,10 @@ export function evaluateCommand(): Command {
     .requiredOption("--interactions <file>", "interactions CSV")
     .option("--recipe <recipes...>", "recipes to compare (default: popularity ials ease; ease only up to its item limit)")
     .option("--seed <n>", "split and training seed", seed, 1)
-    .option("--tune", "also tune each personalised recipe on the training part (a validation split of it) and show tuned rows beside the untuned ones")
+    .option(
+      "--tune",
+      "also tune each personalised recipe on the training part (a validation split of it) and show tuned rows beside the untuned ones",
+    )
     .option("--tune-budget <seconds>", "seconds per recipe's search", positiveInt)
     .option("--json", "print rows as JSON")
     .action(async (o) => {
@@ -43,7 +46,13 @@ export function evaluateCommand(): Command {
         recipes = recipes.filter((r) => r !== "ease");
         process.stderr.write(`ease skipped: ${ds.items.size} items is over its limit of ${DEFAULT_EASE.maxItems}\n`);
       }
-      const rows = await evaluate(ds, { recipes, seed: o.seed, tune: o.tune, tuneBudgetSeconds: o.tuneBudget, onProgress: progress.onProgress }).finally(progress.done);
+      const rows = await evaluate(ds, {
+        recipes,
+        seed: o.seed,
+        tune: o.tune,
+        tuneBudgetSeconds: o.tuneBudget,
+        onProgress: progress.onProgress,
+      }).finally(progress.done);
       process.stdout.write(o.json ? JSON.stringify(rows, null, 2) + "\n" : formatEvalTable(rows) + "\n");
     });
 }

@@ -17,18 +17,18 @@ function substitutions(value: string): Record<string, string[]> {
 export function messagesCommand(): Command {
   const messages = new Command("messages").description("personalised messages");
   const preview = addTargetOptions(
-      new Command("preview")
-        .description("render a template for one endpoint (or every endpoint of a user) with real recommendations, without sending")
-        .requiredOption("--app <id>", "application (project) id")
-        .requiredOption("--template <name>", "template name (the endpoint's channel picks the EMAIL, SMS or PUSH template)")
-        .option("--template-version <n>", "template version (default: the active one)")
-        .option("--substitutions <json>", "per-recipient Substitutions, e.g. '{\"Name\":[\"Ana\"]}'", substitutions)
-        .option("--functions-dir <dir>", "local transformer functions (default: DATA_DIR/functions)")
-        .option("--lambda-endpoint <url>", "AWS Lambda API endpoint for transformers that are not local functions")
-        .option("--personalize-endpoint <url>", "Amazon Personalize runtime endpoint for campaigns pinrec does not serve")
-        .option("--assume-provider-role", "assume RecommendationProviderRoleArn through STS before calling Personalize")
-        .addOption(new Option("--endpoint <id>", "endpoint id").conflicts("user"))
-        .addOption(new Option("--user <id>", "user id: every endpoint of the user").conflicts("endpoint")),
+    new Command("preview")
+      .description("render a template for one endpoint (or every endpoint of a user) with real recommendations, without sending")
+      .requiredOption("--app <id>", "application (project) id")
+      .requiredOption("--template <name>", "template name (the endpoint's channel picks the EMAIL, SMS or PUSH template)")
+      .option("--template-version <n>", "template version (default: the active one)")
+      .option("--substitutions <json>", 'per-recipient Substitutions, e.g. \'{"Name":["Ana"]}\'', substitutions)
+      .option("--functions-dir <dir>", "local transformer functions (default: DATA_DIR/functions)")
+      .option("--lambda-endpoint <url>", "AWS Lambda API endpoint for transformers that are not local functions")
+      .option("--personalize-endpoint <url>", "Amazon Personalize runtime endpoint for campaigns pinrec does not serve")
+      .option("--assume-provider-role", "assume RecommendationProviderRoleArn through STS before calling Personalize")
+      .addOption(new Option("--endpoint <id>", "endpoint id").conflicts("user"))
+      .addOption(new Option("--user <id>", "user id: every endpoint of the user").conflicts("endpoint")),
   );
   messages.addCommand(
     preview.action(async (o) => {

@@ -21,7 +21,9 @@ async function reading<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function outboxCommand(): Command {
-  const cmd = new Command("outbox").description("read the messages accepted for delivery (SendMessages, SendUsersMessages) and what became of them");
+  const cmd = new Command("outbox").description(
+    "read the messages accepted for delivery (SendMessages, SendUsersMessages) and what became of them",
+  );
 
   const list = addTargetOptions(cmd.command("list").description("list messages, oldest first, with their delivery status"));
   list
@@ -50,13 +52,13 @@ export function outboxCommand(): Command {
     });
 
   const show = addTargetOptions(cmd.command("show").description("print one message in full: its rendered content and its delivery record"));
-  show
-    .argument("<message-id>", "the MessageId SendMessages returned")
-    .action(async (messageId: string) => {
-      const target = resolveTarget(show);
-      const tenant = resolveTenant(target);
-      print(await withTargetStore(target, { create: false }, (store) => reading(() => new OutboxReader(store.outbox).get(tenant, messageId))));
-    });
+  show.argument("<message-id>", "the MessageId SendMessages returned").action(async (messageId: string) => {
+    const target = resolveTarget(show);
+    const tenant = resolveTenant(target);
+    print(
+      await withTargetStore(target, { create: false }, (store) => reading(() => new OutboxReader(store.outbox).get(tenant, messageId))),
+    );
+  });
 
   return cmd;
 }

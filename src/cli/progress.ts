@@ -24,7 +24,9 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
       const filled = Math.round(frac * width);
       const elapsed = (now - started) / 1000;
       const eta = frac > 0 && frac < 1 ? ` ETA ${Math.ceil((elapsed * (1 - frac)) / frac)}s` : "";
-      stream.write(`\r${phase.padEnd(20)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%${eta}   `);
+      stream.write(
+        `\r${phase.padEnd(20)} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%${eta}   `,
+      );
       drawn = true;
     },
     done() {

@@ -23,7 +23,9 @@ function formatOf(file: string): ImportFormat {
 
 export function segmentsCommand(): Command {
   const cmd = new Command("segments").description("Amazon Pinpoint segments");
-  const importing = addTargetOptions(cmd.command("import").description("import endpoint definitions (CSV or JSON lines) as endpoints and a segment of them; all or nothing"));
+  const importing = addTargetOptions(
+    cmd.command("import").description("import endpoint definitions (CSV or JSON lines) as endpoints and a segment of them; all or nothing"),
+  );
   importing
     .requiredOption("--app <id>", "application (project) id")
     .requiredOption("--name <name>", "name of the new segment")
@@ -35,7 +37,12 @@ export function segmentsCommand(): Command {
       const path = resolve(o.file);
       const fmt: ImportFormat = o.format ?? formatOf(path);
       const result = await withTargetStore(target, { create: false }, (store) =>
-        new SegmentImporter(store, new EndpointService(store)).import(tenant, o.app, { path, format: fmt, s3Url: pathToFileURL(path).href }, o.name),
+        new SegmentImporter(store, new EndpointService(store)).import(
+          tenant,
+          o.app,
+          { path, format: fmt, s3Url: pathToFileURL(path).href },
+          o.name,
+        ),
       );
       process.stdout.write(JSON.stringify({ imported: result.processed, segment: result.segment }, null, 2) + "\n");
     });

@@ -25,7 +25,8 @@ export function serveCommand(): Command {
     const resolved = resolveSettings(cmd, SERVE_SETTINGS);
     if (cmd.opts().printConfig) return printConfig(resolved);
     const o = resolved.values;
-    if (o.webhookUrl && !o.webhookSecret) throw new InvalidArgumentError("--webhook-url needs --webhook-secret (or PINREC_WEBHOOK_SECRET): webhooks are always signed");
+    if (o.webhookUrl && !o.webhookSecret)
+      throw new InvalidArgumentError("--webhook-url needs --webhook-secret (or PINREC_WEBHOOK_SECRET): webhooks are always signed");
     if (o.workers > 1 && cluster.isPrimary) return runPrimary(o);
     // Signal handlers come first: a supervisor may stop the server the moment it starts.
     let server: RunningServer | undefined;
@@ -48,7 +49,14 @@ export function serveCommand(): Command {
     // Loaded only here: the --workers primary returned above and never loads the server.
     const { startServer } = await import("../server/serve.js");
     server = await startServer(serverOptions(o));
-    server.app.log.info({ url: server.url, database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }), transformers: server.transformers.describe() }, "pinrec listening");
+    server.app.log.info(
+      {
+        url: server.url,
+        database: describeDatabase({ database: o.database, dataDir: resolve(o.dataDir) }),
+        transformers: server.transformers.describe(),
+      },
+      "pinrec listening",
+    );
     if (cluster.isWorker) {
       (await import("../observability/cluster-metrics.js")).answerMetricsCollection();
       process.send!({ type: "pinrec:listening", url: server.url } satisfies ListeningMessage);

@@ -66,7 +66,8 @@ export function resolveRegion(t: CliTarget): string {
 /** The account and region to act for: `--account` must have a key in the credentials; without it, their only account. */
 export function resolveTenant(t: CliTarget): Tenant {
   const region = resolveRegion(t);
-  if (t.account !== undefined && !/^\d{12}$/.test(t.account)) throw new TenantError(`--account must be a 12-digit account id, not '${t.account}'`);
+  if (t.account !== undefined && !/^\d{12}$/.test(t.account))
+    throw new TenantError(`--account must be a 12-digit account id, not '${t.account}'`);
   const file = credentialsFileOf(t);
   const accounts = [...new Set(loadCredentialsFile(file).map((c) => c.accountId))];
   if (t.account !== undefined) {

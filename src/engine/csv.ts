@@ -25,7 +25,9 @@ export class CsvRecordTooLongError extends Error {
     readonly line: number,
     readonly maxChars: number,
   ) {
-    super(`record starting on line ${line} is longer than ${maxChars} characters (an unterminated quoted field or a missing line break?); reading stopped`);
+    super(
+      `record starting on line ${line} is longer than ${maxChars} characters (an unterminated quoted field or a missing line break?); reading stopped`,
+    );
     this.name = "CsvRecordTooLongError";
   }
 }
@@ -217,7 +219,10 @@ export class CsvParser {
         const long = fields.findIndex((f) => f.length > this.maxField);
         this.opts.onSyntaxError({
           line: startLine,
-          reason: long >= 0 ? `field ${long + 1} is longer than ${this.maxField} characters` : `record is longer than ${this.maxRecord} characters`,
+          reason:
+            long >= 0
+              ? `field ${long + 1} is longer than ${this.maxField} characters`
+              : `record is longer than ${this.maxRecord} characters`,
         });
         continue;
       }

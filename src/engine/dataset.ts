@@ -174,13 +174,22 @@ function eventValue(raw: string): number | string {
 }
 
 /** Reads a CSV, turning a runaway record into an ImportError that names the file and line. */
-async function readBounded(path: string, opts: CsvReadOptions, errorsSoFar: () => { errors: RowError[]; errorCount: number }): Promise<void> {
+async function readBounded(
+  path: string,
+  opts: CsvReadOptions,
+  errorsSoFar: () => { errors: RowError[]; errorCount: number },
+): Promise<void> {
   try {
     await readCsvFile(path, opts);
   } catch (err) {
     if (!(err instanceof CsvRecordTooLongError)) throw err;
     const { errors, errorCount } = errorsSoFar();
-    throw new ImportError(`${path}:${err.line}: ${err.message}`, path, [...errors, { line: err.line, reason: err.message }], errorCount + 1);
+    throw new ImportError(
+      `${path}:${err.line}: ${err.message}`,
+      path,
+      [...errors, { line: err.line, reason: err.message }],
+      errorCount + 1,
+    );
   }
 }
 
@@ -250,10 +259,7 @@ function headerIndex(header: string[]): Map<string, number> {
  * and optionally an items CSV (ITEM_ID + metadata columns).
  * Rejects with ImportError if any row is bad; nothing partial is returned.
  */
-export async function importDataset(
-  interactionsPath: string,
-  opts: ImportOptions & { itemsPath?: string } = {},
-): Promise<Dataset> {
+export async function importDataset(interactionsPath: string, opts: ImportOptions & { itemsPath?: string } = {}): Promise<Dataset> {
   const maxErrors = opts.maxErrors ?? 100;
   const users = new IdMap();
   const items = new IdMap();
@@ -277,80 +283,85 @@ export async function importDataset(
   const useValue = opts.weight === "eventValue";
   const total = safeSize(interactionsPath);
 
-  await readBounded(interactionsPath, {
-    onSyntaxError: (e) => fail(e.line, e.reason),
-    onBytes: (b) => opts.onProgress?.({ phase: "import-interactions", done: b, total }),
-    onRecord: ({ line, fields }) => {
-      if (!header) {
-        header = headerIndex(fields);
-        ncols = fields.length;
-        const missing = ["USER_ID", "ITEM_ID", "TIMESTAMP"].filter((c) => !header!.has(c));
-        if (missing.length) {
-          throw new ImportError(
-            `${interactionsPath}: header is missing required column(s) ${missing.join(", ")}`,
-            interactionsPath,
-            [{ line, reason: `missing column(s) ${missing.join(", ")}` }],
-            1,
-          );
+  await readBounded(
+    interactionsPath,
+    {
+      onSyntaxError: (e) => fail(e.line, e.reason),
+      onBytes: (b) => opts.onProgress?.({ phase: "import-interactions", done: b, total }),
+      onRecord: ({ line, fields }) => {
+        if (!header) {
+          header = headerIndex(fields);
+          ncols = fields.length;
+          const missing = ["USER_ID", "ITEM_ID", "TIMESTAMP"].filter((c) => !header!.has(c));
+          if (missing.length) {
+            throw new ImportError(
+              `${interactionsPath}: header is missing required column(s) ${missing.join(", ")}`,
+              interactionsPath,
+              [{ line, reason: `missing column(s) ${missing.join(", ")}` }],
+              1,
+            );
+          }
+          cu = header.get("USER_ID")!;
+          ci = header.get("ITEM_ID")!;
+          ct = header.get("TIMESTAMP")!;
+          cet = header.get("EVENT_TYPE") ?? -1;
+          cev = header.get("EVENT_VALUE") ?? -1;
+          const needed = opts.eventWeights ? ["EVENT_TYPE", ...(opts.eventWeights.eventValue ? ["EVENT_VALUE"] : [])] : [];
+          const absent = needed.filter((c) => !header!.has(c));
+          if (absent.length) {
+            throw new ImportError(
+              `${interactionsPath}: event weights need column(s) ${absent.join(", ")}`,
+              interactionsPath,
+              [{ line, reason: `missing column(s) ${absent.join(", ")}` }],
+              1,
+            );
+          }
+          if (useValue && cev < 0) {
+            throw new ImportError(
+              `${interactionsPath}: weight "eventValue" needs an EVENT_VALUE column`,
+              interactionsPath,
+              [{ line, reason: "missing column EVENT_VALUE" }],
+              1,
+            );
+          }
+          return;
         }
-        cu = header.get("USER_ID")!;
-        ci = header.get("ITEM_ID")!;
-        ct = header.get("TIMESTAMP")!;
-        cet = header.get("EVENT_TYPE") ?? -1;
-        cev = header.get("EVENT_VALUE") ?? -1;
-        const needed = opts.eventWeights ? ["EVENT_TYPE", ...(opts.eventWeights.eventValue ? ["EVENT_VALUE"] : [])] : [];
-        const absent = needed.filter((c) => !header!.has(c));
-        if (absent.length) {
-          throw new ImportError(
-            `${interactionsPath}: event weights need column(s) ${absent.join(", ")}`,
-            interactionsPath,
-            [{ line, reason: `missing column(s) ${absent.join(", ")}` }],
-            1,
-          );
+        rows++;
+        if (fields.length !== ncols) return fail(line, `expected ${ncols} columns, got ${fields.length}`);
+        const uid = fields[cu].trim();
+        const iid = fields[ci].trim();
+        const problem = badId("USER_ID", uid) ?? badId("ITEM_ID", iid) ?? badTimestamp(fields[ct]);
+        if (problem) return fail(line, problem);
+        if (cet >= 0 && fields[cet].trim().length > MAX_ID_LENGTH)
+          return fail(line, `EVENT_TYPE ${shown(fields[cet].trim())} is longer than ${MAX_ID_LENGTH} characters`);
+        let w = 1;
+        let value: number | null = null;
+        if (cev >= 0) {
+          const raw = fields[cev].trim();
+          if (raw !== "") {
+            const v = eventValue(raw);
+            if (typeof v === "string") return fail(line, v);
+            value = v;
+            if (useValue) w = v;
+          } else if (useValue) return fail(line, "empty EVENT_VALUE");
         }
-        if (useValue && cev < 0) {
-          throw new ImportError(
-            `${interactionsPath}: weight "eventValue" needs an EVENT_VALUE column`,
-            interactionsPath,
-            [{ line, reason: "missing column EVENT_VALUE" }],
-            1,
-          );
-        }
-        return;
-      }
-      rows++;
-      if (fields.length !== ncols) return fail(line, `expected ${ncols} columns, got ${fields.length}`);
-      const uid = fields[cu].trim();
-      const iid = fields[ci].trim();
-      const problem = badId("USER_ID", uid) ?? badId("ITEM_ID", iid) ?? badTimestamp(fields[ct]);
-      if (problem) return fail(line, problem);
-      if (cet >= 0 && fields[cet].trim().length > MAX_ID_LENGTH) return fail(line, `EVENT_TYPE ${shown(fields[cet].trim())} is longer than ${MAX_ID_LENGTH} characters`);
-      let w = 1;
-      let value: number | null = null;
-      if (cev >= 0) {
-        const raw = fields[cev].trim();
-        if (raw !== "") {
-          const v = eventValue(raw);
-          if (typeof v === "string") return fail(line, v);
-          value = v;
-          if (useValue) w = v;
-        } else if (useValue) return fail(line, "empty EVENT_VALUE");
-      }
-      if (typeFilter && cet >= 0 && !typeFilter.has(fields[cet].trim())) {
-        skipped++;
-        return;
-      }
-      if (opts.eventWeights) {
-        w = eventWeight(opts.eventWeights, fields[cet].trim(), value);
-        if (!(w > 0)) {
+        if (typeFilter && cet >= 0 && !typeFilter.has(fields[cet].trim())) {
           skipped++;
           return;
         }
-      }
-      if (errorCount) return; // no point building structures we will discard
-      triples.push(users.intern(uid), items.intern(iid), w);
+        if (opts.eventWeights) {
+          w = eventWeight(opts.eventWeights, fields[cet].trim(), value);
+          if (!(w > 0)) {
+            skipped++;
+            return;
+          }
+        }
+        if (errorCount) return; // no point building structures we will discard
+        triples.push(users.intern(uid), items.intern(iid), w);
+      },
     },
-  }, () => ({ errors, errorCount }));
+    () => ({ errors, errorCount }),
+  );
   if (!header) {
     throw new ImportError(`${interactionsPath}: file is empty (no header row)`, interactionsPath, [{ line: 1, reason: "empty file" }], 1);
   }
@@ -387,12 +398,7 @@ export async function importDataset(
  * interactions are still added to the catalogue (cold items can be ranked and
  * returned by popularity/similarity, and their metadata is served).
  */
-export async function importItems(
-  path: string,
-  items: IdMap,
-  maxErrors = 100,
-  onProgress?: ProgressCallback,
-): Promise<ItemMetadata> {
+export async function importItems(path: string, items: IdMap, maxErrors = 100, onProgress?: ProgressCallback): Promise<ItemMetadata> {
   const errors: RowError[] = [];
   let errorCount = 0;
   const fail = (line: number, reason: string) => {
@@ -403,28 +409,38 @@ export async function importItems(
   let idCol = -1;
   const rows: (string[] | null)[] = [];
   const total = safeSize(path);
-  await readBounded(path, {
-    onSyntaxError: (e) => fail(e.line, e.reason),
-    onBytes: (b) => onProgress?.({ phase: "import-items", done: b, total }),
-    onRecord: ({ line, fields }) => {
-      if (!header) {
-        header = fields.map((h) => h.trim());
-        idCol = header.findIndex((h) => h.toUpperCase() === "ITEM_ID");
-        if (idCol < 0) throw new ImportError(`${path}: header has no ITEM_ID column`, path, [{ line, reason: "missing column ITEM_ID" }], 1);
-        return;
-      }
-      if (fields.length !== header.length) return fail(line, `expected ${header.length} columns, got ${fields.length}`);
-      const id = fields[idCol].trim();
-      const problem = badId("ITEM_ID", id);
-      if (problem) return fail(line, problem);
-      const k = items.intern(id);
-      while (rows.length <= k) rows.push(null);
-      rows[k] = fields.filter((_, c) => c !== idCol);
+  await readBounded(
+    path,
+    {
+      onSyntaxError: (e) => fail(e.line, e.reason),
+      onBytes: (b) => onProgress?.({ phase: "import-items", done: b, total }),
+      onRecord: ({ line, fields }) => {
+        if (!header) {
+          header = fields.map((h) => h.trim());
+          idCol = header.findIndex((h) => h.toUpperCase() === "ITEM_ID");
+          if (idCol < 0)
+            throw new ImportError(`${path}: header has no ITEM_ID column`, path, [{ line, reason: "missing column ITEM_ID" }], 1);
+          return;
+        }
+        if (fields.length !== header.length) return fail(line, `expected ${header.length} columns, got ${fields.length}`);
+        const id = fields[idCol].trim();
+        const problem = badId("ITEM_ID", id);
+        if (problem) return fail(line, problem);
+        const k = items.intern(id);
+        while (rows.length <= k) rows.push(null);
+        rows[k] = fields.filter((_, c) => c !== idCol);
+      },
     },
-  }, () => ({ errors, errorCount }));
+    () => ({ errors, errorCount }),
+  );
   if (!header) throw new ImportError(`${path}: file is empty (no header row)`, path, [{ line: 1, reason: "empty file" }], 1);
   if (errorCount) {
-    throw new ImportError(`${path}: ${errorCount} bad row(s); first at line ${errors[0].line}: ${errors[0].reason}`, path, errors, errorCount);
+    throw new ImportError(
+      `${path}: ${errorCount} bad row(s); first at line ${errors[0].line}: ${errors[0].reason}`,
+      path,
+      errors,
+      errorCount,
+    );
   }
   const columns = (header as string[]).filter((_, c) => c !== idCol);
   return { columns, rows };
@@ -439,10 +455,7 @@ function safeSize(path: string): number {
 }
 
 /** Build a Dataset directly from in-memory events (tests, evaluation splits, embedding callers). */
-export function datasetFromEvents(
-  events: Iterable<{ userId: string; itemId: string; weight?: number }>,
-  catalog: string[] = [],
-): Dataset {
+export function datasetFromEvents(events: Iterable<{ userId: string; itemId: string; weight?: number }>, catalog: string[] = []): Dataset {
   const users = new IdMap();
   const items = IdMap.from(catalog);
   const t = new TripleBuffer();

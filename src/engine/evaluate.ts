@@ -51,12 +51,30 @@ export async function evaluate(ds: Dataset, opts: EvaluateOptions = {}): Promise
   for (const spec of specs) {
     const recipes = opts.tune ? tuneCandidates(split.train, (spec.recipe ?? "auto") as RecipeChoice) : [];
     let search: TuneResult | undefined;
-    if (recipes.length > 0) search = await tune(split.train, { recipes, seed, budgetSeconds: opts.tuneBudgetSeconds, threads: opts.threads, onProgress: opts.onProgress });
+    if (recipes.length > 0)
+      search = await tune(split.train, {
+        recipes,
+        seed,
+        budgetSeconds: opts.tuneBudgetSeconds,
+        threads: opts.threads,
+        onProgress: opts.onProgress,
+      });
     const model = await train(split.train, { seed, threads: opts.threads, ...spec, onProgress: opts.onProgress });
     const m = scoreModel(model, split, k);
-    rows.push({ name: spec.name, recipe: resolveRecipe(split.train, spec), ...m, trainMs: model.trainingMs, ...(search && { validationNdcg: search.defaultNdcg }) });
+    rows.push({
+      name: spec.name,
+      recipe: resolveRecipe(split.train, spec),
+      ...m,
+      trainMs: model.trainingMs,
+      ...(search && { validationNdcg: search.defaultNdcg }),
+    });
     if (search) {
-      const tuned = await train(split.train, { seed, threads: opts.threads, recipe: search.recipe, params: { [search.recipe]: search.params } });
+      const tuned = await train(split.train, {
+        seed,
+        threads: opts.threads,
+        recipe: search.recipe,
+        params: { [search.recipe]: search.params },
+      });
       rows.push({
         name: `${spec.name} (tuned)`,
         recipe: search.recipe,

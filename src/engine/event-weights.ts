@@ -26,7 +26,10 @@ export function eventWeight(weights: EventWeights | undefined, eventType: string
  */
 export function parseEventWeights(spec: string): EventWeights {
   const out: EventWeights = { types: {} };
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.lastIndexOf("=");
     const type = eq > 0 ? part.slice(0, eq).trim() : "";
     const raw = eq > 0 ? part.slice(eq + 1).trim() : "";

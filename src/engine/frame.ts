@@ -41,10 +41,13 @@ export function unframeModel(file: Buffer): Buffer {
   const expected = file.readBigUInt64LE(8);
   const actual = BigInt(file.length - FRAME_BYTES);
   if (actual !== expected) {
-    throw new ModelIntegrityError(`model file is ${actual < expected ? "truncated" : "too long"}: ${actual} payload bytes where the header says ${expected}`);
+    throw new ModelIntegrityError(
+      `model file is ${actual < expected ? "truncated" : "too long"}: ${actual} payload bytes where the header says ${expected}`,
+    );
   }
   const payload = file.subarray(FRAME_BYTES);
   const sum = createHash("sha256").update(payload).digest();
-  if (!sum.equals(file.subarray(16, FRAME_BYTES))) throw new ModelIntegrityError("model file is damaged: its SHA-256 checksum does not match");
+  if (!sum.equals(file.subarray(16, FRAME_BYTES)))
+    throw new ModelIntegrityError("model file is damaged: its SHA-256 checksum does not match");
   return payload;
 }

@@ -290,10 +290,11 @@ export class Model {
   private popularTop(n: number, opts: RecommendOptions): TopK {
     const scores = this.scratch;
     scores.set(this.data.popularity);
-    if (opts.exclude) for (const id of opts.exclude) {
-      const i = this.itemIndex.get(id);
-      if (i !== undefined) scores[i] = -Infinity;
-    }
+    if (opts.exclude)
+      for (const id of opts.exclude) {
+        const i = this.itemIndex.get(id);
+        if (i !== undefined) scores[i] = -Infinity;
+      }
     return topNItems(scores, n);
   }
 

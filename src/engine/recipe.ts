@@ -100,9 +100,7 @@ export interface TrainedRecipe {
 }
 
 /** One hyper-parameter dimension for tuning. */
-export type SearchDimension =
-  | { kind: "choice"; values: number[] }
-  | { kind: "log"; min: number; max: number; integer?: boolean };
+export type SearchDimension = { kind: "choice"; values: number[] } | { kind: "log"; min: number; max: number; integer?: boolean };
 
 export interface RecipeDefinition<P extends object = Record<string, unknown>> {
   readonly name: string;

@@ -111,7 +111,11 @@ export function deserializeModel(file: Buffer): Model {
     seenWeights: view("seenWeights"),
     popularity: view("popularity"),
     // Every other section belongs to the recipe, in file order.
-    arrays: Object.fromEntries(Object.keys(sec).filter((name) => !SHARED_SECTIONS.has(name)).map((name) => [name, view(name)])),
+    arrays: Object.fromEntries(
+      Object.keys(sec)
+        .filter((name) => !SHARED_SECTIONS.has(name))
+        .map((name) => [name, view(name)]),
+    ),
   };
   return new Model(data);
 }

@@ -38,8 +38,24 @@ export interface SynthResult {
 }
 
 const GENRE_NAMES = [
-  "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
-  "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+  "Action",
+  "Adventure",
+  "Animation",
+  "Children",
+  "Comedy",
+  "Crime",
+  "Documentary",
+  "Drama",
+  "Fantasy",
+  "Film-Noir",
+  "Horror",
+  "Musical",
+  "Mystery",
+  "Romance",
+  "Sci-Fi",
+  "Thriller",
+  "War",
+  "Western",
 ];
 const genreName = (g: number) => GENRE_NAMES[g] ?? `Genre${g}`;
 
@@ -125,8 +141,8 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
   for (let changed = true; total !== N && changed; ) {
     changed = false;
     for (let u = 0; u < nU && total !== N; u++) {
-      if (total < N && counts[u] < maxPer) (counts[u]++, total++, (changed = true));
-      else if (total > N && counts[u] > minPer) (counts[u]--, total--, (changed = true));
+      if (total < N && counts[u] < maxPer) counts[u]++, total++, (changed = true);
+      else if (total > N && counts[u] > minPer) counts[u]--, total--, (changed = true);
     }
   }
 

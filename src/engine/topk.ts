@@ -79,4 +79,3 @@ export function topN(scores: ArrayLike<number>, n: number): { idx: Int32Array; s
   }
   return { idx, score };
 }
-

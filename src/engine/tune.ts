@@ -137,7 +137,11 @@ export async function tune(ds: Dataset, opts: TuneOptions): Promise<TuneResult> 
   for (let attempt = 0; attempt < maxTrials * 20 && trials.length < maxTrials; attempt++) {
     // Next trial: each recipe's defaults first, then the recipe with the least estimated time spent.
     const untried = opts.recipes.find((r) => !trials.some((t) => t.recipe === r) && !exhausted.has(r));
-    const recipe = untried ?? [...opts.recipes].filter((r) => !exhausted.has(r) && defs[opts.recipes.indexOf(r)].searchSpace).sort((a, b) => spent.get(a)! - spent.get(b)!)[0];
+    const recipe =
+      untried ??
+      [...opts.recipes]
+        .filter((r) => !exhausted.has(r) && defs[opts.recipes.indexOf(r)].searchSpace)
+        .sort((a, b) => spent.get(a)! - spent.get(b)!)[0];
     if (!recipe) break;
     const def = defs[opts.recipes.indexOf(recipe)];
     let params: Record<string, unknown> = { ...def.defaults };
@@ -166,7 +170,13 @@ export async function tune(ds: Dataset, opts: TuneOptions): Promise<TuneResult> 
     const t0 = performance.now();
     const model = await train(split.train, { recipe, seed: opts.seed, threads: opts.threads, params: { [recipe]: params } });
     const ndcg = scoreModel(model, split, K).ndcg;
-    trials.push({ recipe, params: model.data.params, ndcg, estimatedSeconds: round(estimate, 2), seconds: round((performance.now() - t0) / 1000, 2) });
+    trials.push({
+      recipe,
+      params: model.data.params,
+      ndcg,
+      estimatedSeconds: round(estimate, 2),
+      seconds: round((performance.now() - t0) / 1000, 2),
+    });
   }
   opts.onProgress?.({ phase: "tune", done: 1, total: 1 });
   let winner = 0;

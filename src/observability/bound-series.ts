@@ -78,7 +78,10 @@ export function bindCounter<L extends string>(metric: Counter<L>, labels: Record
 type Found<R> = { key: string; record: R };
 
 /** The record whose labels are exactly `labels` (once per series, not per update). */
-function find<R extends { labels: Record<string, string> }>(hashMap: Record<string, R>, labels: Record<string, string>): Found<R> | undefined {
+function find<R extends { labels: Record<string, string> }>(
+  hashMap: Record<string, R>,
+  labels: Record<string, string>,
+): Found<R> | undefined {
   const names = Object.keys(labels);
   for (const [key, record] of Object.entries(hashMap)) {
     const l = record.labels;

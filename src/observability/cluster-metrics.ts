@@ -56,7 +56,9 @@ export function answerMetricsCollection(): void {
   listening = true;
   process.on("message", (msg: MetricsCollect | MetricsResult) => {
     if (msg?.type === "pinrec:metrics-collect") {
-      void registry.getMetricsAsJSON().then((metrics) => process.send?.({ type: "pinrec:metrics-report", id: msg.id, metrics } satisfies MetricsReport));
+      void registry
+        .getMetricsAsJSON()
+        .then((metrics) => process.send?.({ type: "pinrec:metrics-report", id: msg.id, metrics } satisfies MetricsReport));
     } else if (msg?.type === "pinrec:metrics-result") {
       pending.get(msg.id)?.(msg);
     }
@@ -68,7 +70,10 @@ export async function metricsText(): Promise<string> {
   if (!listening) return registry.metrics();
   const id = nextId++;
   const result = await new Promise<MetricsResult>((resolve) => {
-    const timer = setTimeout(() => resolve({ type: "pinrec:metrics-result", id, reports: [], error: "the primary process did not answer" }), RESULT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => resolve({ type: "pinrec:metrics-result", id, reports: [], error: "the primary process did not answer" }),
+      RESULT_TIMEOUT_MS,
+    );
     pending.set(id, (r) => {
       clearTimeout(timer);
       resolve(r);
@@ -76,6 +81,11 @@ export async function metricsText(): Promise<string> {
     process.send!({ type: "pinrec:metrics-request", id } satisfies MetricsRequest);
   }).finally(() => pending.delete(id));
   // Figures missing a worker would look like a counter reset to Prometheus: a failed scrape is honest.
-  if (result.error) throw new ApiError("ServiceUnavailableException", 503, `metrics could not be gathered from every worker: ${result.error}; retry the scrape`);
+  if (result.error)
+    throw new ApiError(
+      "ServiceUnavailableException",
+      503,
+      `metrics could not be gathered from every worker: ${result.error}; retry the scrape`,
+    );
   return AggregatorRegistry.aggregate(result.reports).metrics();
 }

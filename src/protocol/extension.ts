@@ -13,5 +13,11 @@ export interface ExtensionRoute {
   signingName: string;
   /** The name metrics and logs give it; default `pinrec:METHOD PATH`. */
   operation?: string;
-  handler(ctx: { tenant: Tenant; requestId: string; params: Record<string, string>; query: URLSearchParams; body: unknown }): Promise<{ status?: number; body: unknown }>;
+  handler(ctx: {
+    tenant: Tenant;
+    requestId: string;
+    params: Record<string, string>;
+    query: URLSearchParams;
+    body: unknown;
+  }): Promise<{ status?: number; body: unknown }>;
 }

@@ -47,6 +47,8 @@ export type Present<T> = T extends Leaf
  * e.g. `GetSegmentRequest`) with the members the service model requires present (`Present`), so
  * handlers read members without casts or non-null assertions.
  */
-export function handlersOf<Ops>(handlers: { [Op in keyof Ops]: (ctx: Omit<RequestContext, "input"> & { input: Present<Ops[Op]> }) => Promise<HandlerResult> }): Record<string, Handler> {
+export function handlersOf<Ops>(
+  handlers: { [Op in keyof Ops]: (ctx: Omit<RequestContext, "input"> & { input: Present<Ops[Op]> }) => Promise<HandlerResult> },
+): Record<string, Handler> {
   return handlers as unknown as Record<string, Handler>;
 }

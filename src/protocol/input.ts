@@ -14,8 +14,7 @@ function describe(path: string): string {
   return path === "" ? "the request body" : `'${path}'`;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Checks `value` against `schema`, returning it with unknown struct members and nulls dropped. */
 export function conform(schema: NormalizedSchema, value: unknown, path: string): unknown {
@@ -104,12 +103,7 @@ export function parseJsonBody(body: Buffer | undefined): unknown {
   }
 }
 
-export function parseInput(
-  op: OperationModel,
-  labels: Record<string, string>,
-  query: URLSearchParams,
-  body: Buffer | undefined,
-): Input {
+export function parseInput(op: OperationModel, labels: Record<string, string>, query: URLSearchParams, body: Buffer | undefined): Input {
   const input: Input = { ...labels };
   for (const q of op.queries) {
     const raw = query.getAll(q.wireName);

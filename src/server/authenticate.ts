@@ -14,7 +14,9 @@ import type { SigV4Verifier } from "./sigv4.js";
 /** The request target split as SigV4 signs it: the raw (still encoded) path and the query. */
 export function splitTarget(url: string): { rawPath: string; query: URLSearchParams } {
   const q = url.indexOf("?");
-  return q === -1 ? { rawPath: url, query: new URLSearchParams() } : { rawPath: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+  return q === -1
+    ? { rawPath: url, query: new URLSearchParams() }
+    : { rawPath: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
 }
 
 export class Authenticator {
@@ -24,9 +26,18 @@ export class Authenticator {
   ) {}
 
   /** The signer's tenant (account and the credential scope's region); throws the AWS error otherwise. */
-  tenantOf(req: FastifyRequest, target: { rawPath: string; query: URLSearchParams }, signingName: string, { rateLimited = true } = {}): Tenant {
+  tenantOf(
+    req: FastifyRequest,
+    target: { rawPath: string; query: URLSearchParams },
+    signingName: string,
+    { rateLimited = true } = {},
+  ): Tenant {
     const body = req.body as Buffer | undefined;
-    const principal = verifyCounted(this.verifier, { method: req.method, rawPath: target.rawPath, query: target.query, headers: req.headers, body }, signingName);
+    const principal = verifyCounted(
+      this.verifier,
+      { method: req.method, rawPath: target.rawPath, query: target.query, headers: req.headers, body },
+      signingName,
+    );
     req.accountId = principal.accountId;
     if (rateLimited && this.limiter && !this.limiter.take(principal.accountId)) throw tooManyRequests();
     return { accountId: principal.accountId, region: principal.region };

@@ -6,7 +6,6 @@
 import type { ErrorStyle } from "../protocol/handler.js";
 import type { ApiError } from "../shared/errors.js";
 
-
 /**
  * Translates the generic client-side failures of the shared pipeline (bad input, unknown route)
  * into the error codes the answering service models.

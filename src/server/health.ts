@@ -47,7 +47,13 @@ export class HealthMonitor {
     } catch (err) {
       store.error = (err as Error).message || String(err);
     }
-    const status: HealthStatus = this.draining ? "draining" : !store.reachable ? "unavailable" : this.campaigns.ready ? "ready" : "starting";
+    const status: HealthStatus = this.draining
+      ? "draining"
+      : !store.reachable
+        ? "unavailable"
+        : this.campaigns.ready
+          ? "ready"
+          : "starting";
     return {
       status,
       version: VERSION,

@@ -73,10 +73,14 @@ export class SigV4Verifier {
   verify(req: RawRequest, signingName: string): Principal {
     const auth = header(req.headers, "authorization");
     if (!auth) {
-      throw forbidden("MissingAuthenticationTokenException", "Missing Authentication Token: requests must be signed with AWS Signature Version 4");
+      throw forbidden(
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token: requests must be signed with AWS Signature Version 4",
+      );
     }
     const m = AUTH_RE.exec(auth);
-    if (!m) throw new ApiError("IncompleteSignatureException", 403, "The Authorization header is not a well-formed AWS4-HMAC-SHA256 signature");
+    if (!m)
+      throw new ApiError("IncompleteSignatureException", 403, "The Authorization header is not a well-formed AWS4-HMAC-SHA256 signature");
     const [, accessKeyId, scopeDate, region, service, signedHeaderList, signature] = m;
 
     const credential = this.byKey.get(accessKeyId);
@@ -96,7 +100,8 @@ export class SigV4Verifier {
 
     const amzDate = header(req.headers, "x-amz-date");
     const d = amzDate ? DATE_RE.exec(amzDate) : null;
-    if (!amzDate || !d) throw new ApiError("IncompleteSignatureException", 403, "Requests must carry an X-Amz-Date header in the form YYYYMMDDTHHMMSSZ");
+    if (!amzDate || !d)
+      throw new ApiError("IncompleteSignatureException", 403, "Requests must carry an X-Amz-Date header in the form YYYYMMDDTHHMMSSZ");
     const signingDate = new Date(Date.UTC(+d[1], +d[2] - 1, +d[3], +d[4], +d[5], +d[6]));
     if (Number.isNaN(signingDate.getTime())) throw invalidSignature("X-Amz-Date is not a valid date");
     if (amzDate.slice(0, 8) !== scopeDate) throw invalidSignature("Credential scope date does not match X-Amz-Date");
@@ -207,4 +212,3 @@ function header(headers: RawRequest["headers"], name: string): string | undefine
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
-

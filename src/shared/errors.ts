@@ -29,8 +29,7 @@ export const methodNotAllowed = (allowed: string[]) =>
   });
 export const payloadTooLarge = (limit: number) =>
   new ApiError("PayloadTooLargeException", 413, `The request body exceeds the limit of ${limit} bytes`);
-export const tooManyRequests = () =>
-  new ApiError("TooManyRequestsException", 429, "Too many requests; slow down and retry");
+export const tooManyRequests = () => new ApiError("TooManyRequestsException", 429, "Too many requests; slow down and retry");
 /**
  * An operation of a served API that pinrec does not implement (yet): 501, naming the operation and
  * the service, so SDKs and the AWS CLI print what is missing instead of a misleading 404.
@@ -41,6 +40,4 @@ export const notImplemented = (operation: string, service: string) =>
     501,
     `pinrec does not implement ${operation} of ${service}; docs/compatibility.md lists every operation and whether pinrec serves it`,
   );
-export const internalError = () =>
-  new ApiError("InternalServerErrorException", 500, "Internal server error");
-
+export const internalError = () => new ApiError("InternalServerErrorException", 500, "Internal server error");

@@ -24,7 +24,9 @@ export function appLockKey(t: Tenant, appId: string): string {
 
 /** Whether the app exists; writes to an app's resources check it under the app's lock (appLockKey). */
 export async function appExists(tx: SqlExecutor, t: Tenant, appId: string): Promise<boolean> {
-  return (await tx.get("SELECT 1 AS x FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, appId])) !== undefined;
+  return (
+    (await tx.get("SELECT 1 AS x FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, appId])) !== undefined
+  );
 }
 
 export class SqlAppRepository implements AppRepository {
@@ -32,9 +34,17 @@ export class SqlAppRepository implements AppRepository {
 
   async insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
     return this.db.transaction(tenantLockKey("apps", t), async (tx) => {
-      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM apps WHERE account_id = ? AND region = ?", [t.accountId, t.region]);
+      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM apps WHERE account_id = ? AND region = ?", [
+        t.accountId,
+        t.region,
+      ]);
       if (Number(row?.n ?? 0) >= quota) return false;
-      await tx.run("INSERT INTO apps (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [t.accountId, t.region, doc.Id, JSON.stringify(doc)]);
+      await tx.run("INSERT INTO apps (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [
+        t.accountId,
+        t.region,
+        doc.Id,
+        JSON.stringify(doc),
+      ]);
       return true;
     });
   }
@@ -44,7 +54,11 @@ export class SqlAppRepository implements AppRepository {
   }
 
   async getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
-    const row = await this.db.get<{ doc: string }>("SELECT doc FROM apps WHERE account_id = ? AND region = ? AND id = ?", [t.accountId, t.region, id]);
+    const row = await this.db.get<{ doc: string }>("SELECT doc FROM apps WHERE account_id = ? AND region = ? AND id = ?", [
+      t.accountId,
+      t.region,
+      id,
+    ]);
     return row ? new JsonText<Doc>(row.doc) : undefined;
   }
 
@@ -58,7 +72,11 @@ export class SqlAppRepository implements AppRepository {
 
   async delete(t: Tenant, id: string): Promise<Doc | undefined> {
     return this.db.transaction(appLockKey(t, id), async (tx) => {
-      const row = await tx.get<{ doc: string }>("DELETE FROM apps WHERE account_id = ? AND region = ? AND id = ? RETURNING doc", [t.accountId, t.region, id]);
+      const row = await tx.get<{ doc: string }>("DELETE FROM apps WHERE account_id = ? AND region = ? AND id = ? RETURNING doc", [
+        t.accountId,
+        t.region,
+        id,
+      ]);
       if (!row) return undefined;
       await tx.run("DELETE FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ?", [t.accountId, t.region, id]);
       return JSON.parse(row.doc) as Doc;

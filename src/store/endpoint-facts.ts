@@ -48,7 +48,7 @@ export function endpointFacts(doc: EndpointResponse): Fact[] {
   }
   if (doc.ChannelType !== undefined) facts.push({ kind: "demo", name: "Channel", value: doc.ChannelType, num: null });
   if (doc.Location?.Country !== undefined) facts.push({ kind: "country", name: "", value: doc.Location.Country, num: null });
-  const effective = doc.EffectiveDate === undefined ? undefined : parseInstant(doc.EffectiveDate) ?? Date.parse(doc.EffectiveDate);
+  const effective = doc.EffectiveDate === undefined ? undefined : (parseInstant(doc.EffectiveDate) ?? Date.parse(doc.EffectiveDate));
   if (effective !== undefined && Number.isFinite(effective)) facts.push({ kind: "recency", name: "", value: "", num: effective });
   return facts;
 }
@@ -59,7 +59,13 @@ const ROWS_PER_INSERT = 200;
  * Replaces the facts of the given endpoints (by key) within the caller's transaction; `created`
  * names keys that are new in this transaction, which have no facts to delete.
  */
-export async function writeFacts(tx: SqlExecutor, t: Tenant, appId: string, docs: [key: string, doc: EndpointResponse][], created: Set<string> = new Set()): Promise<void> {
+export async function writeFacts(
+  tx: SqlExecutor,
+  t: Tenant,
+  appId: string,
+  docs: [key: string, doc: EndpointResponse][],
+  created: Set<string> = new Set(),
+): Promise<void> {
   const replaced = docs.map(([key]) => key).filter((key) => !created.has(key));
   if (replaced.length > 0) {
     await tx.run(
@@ -68,7 +74,8 @@ export async function writeFacts(tx: SqlExecutor, t: Tenant, appId: string, docs
     );
   }
   const rows: unknown[][] = [];
-  for (const [key, doc] of docs) for (const f of endpointFacts(doc)) rows.push([t.accountId, t.region, appId, key, f.kind, f.name, f.value, f.num]);
+  for (const [key, doc] of docs)
+    for (const f of endpointFacts(doc)) rows.push([t.accountId, t.region, appId, key, f.kind, f.name, f.value, f.num]);
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const part = rows.slice(i, i + ROWS_PER_INSERT);
     await tx.run(
@@ -95,7 +102,12 @@ export async function backfillFacts(db: SqlDb, batch = 500): Promise<number> {
       );
       for (const r of rows) {
         await writeFacts(tx, { accountId: r.account_id, region: r.region }, r.app_id, [[r.id_key, JSON.parse(r.doc) as EndpointResponse]]);
-        await tx.run("UPDATE endpoints SET has_facts = 1 WHERE account_id = ? AND region = ? AND app_id = ? AND id_key = ?", [r.account_id, r.region, r.app_id, r.id_key]);
+        await tx.run("UPDATE endpoints SET has_facts = 1 WHERE account_id = ? AND region = ? AND app_id = ? AND id_key = ?", [
+          r.account_id,
+          r.region,
+          r.app_id,
+          r.id_key,
+        ]);
       }
       return rows.length;
     });

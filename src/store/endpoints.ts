@@ -175,7 +175,16 @@ async function upsert(tx: SqlExecutor, t: Tenant, appId: string, docs: Doc[], cr
   for (const part of chunks([...byKey.entries()])) {
     const params: unknown[] = [];
     for (const [key, d] of part) {
-      params.push(t.accountId, t.region, appId, key, d.User?.UserId ?? null, d.Address ?? null, d.EndpointStatus === "ACTIVE" ? 1 : 0, JSON.stringify(d));
+      params.push(
+        t.accountId,
+        t.region,
+        appId,
+        key,
+        d.User?.UserId ?? null,
+        d.Address ?? null,
+        d.EndpointStatus === "ACTIVE" ? 1 : 0,
+        JSON.stringify(d),
+      );
     }
     await tx.run(
       `INSERT INTO endpoints (account_id, region, app_id, id_key, user_id, address, active, doc, has_facts) VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, 1)").join(", ")}

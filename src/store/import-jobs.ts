@@ -17,15 +17,30 @@ export class SqlImportJobRepository implements ImportJobRepository {
   constructor(private readonly db: SqlDb) {}
 
   async insert(t: Tenant, doc: Doc): Promise<void> {
-    await this.db.run("INSERT INTO import_jobs (account_id, region, app_id, id, doc) VALUES (?, ?, ?, ?, ?)", [t.accountId, t.region, doc.ApplicationId, doc.Id, JSON.stringify(doc)]);
+    await this.db.run("INSERT INTO import_jobs (account_id, region, app_id, id, doc) VALUES (?, ?, ?, ?, ?)", [
+      t.accountId,
+      t.region,
+      doc.ApplicationId,
+      doc.Id,
+      JSON.stringify(doc),
+    ]);
   }
 
   async replace(t: Tenant, doc: Doc): Promise<void> {
-    await this.db.run("UPDATE import_jobs SET doc = ? WHERE account_id = ? AND region = ? AND app_id = ? AND id = ?", [JSON.stringify(doc), t.accountId, t.region, doc.ApplicationId, doc.Id]);
+    await this.db.run("UPDATE import_jobs SET doc = ? WHERE account_id = ? AND region = ? AND app_id = ? AND id = ?", [
+      JSON.stringify(doc),
+      t.accountId,
+      t.region,
+      doc.ApplicationId,
+      doc.Id,
+    ]);
   }
 
   async get(t: Tenant, appId: string, id: string): Promise<Doc | undefined> {
-    const row = await this.db.get<{ doc: string }>("SELECT doc FROM import_jobs WHERE account_id = ? AND region = ? AND app_id = ? AND id = ?", [t.accountId, t.region, appId, id]);
+    const row = await this.db.get<{ doc: string }>(
+      "SELECT doc FROM import_jobs WHERE account_id = ? AND region = ? AND app_id = ? AND id = ?",
+      [t.accountId, t.region, appId, id],
+    );
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
   }
 

@@ -23,7 +23,8 @@ export function sqliteFile(opts: StoreOptions): string | undefined {
   return isPostgres(opts.database) ? undefined : sqlitePath(opts);
 }
 
-export const isPostgres = (database: string | undefined): database is string => database !== undefined && /^postgres(ql)?:\/\//.test(database);
+export const isPostgres = (database: string | undefined): database is string =>
+  database !== undefined && /^postgres(ql)?:\/\//.test(database);
 
 export function sqlitePath(opts: StoreOptions): string {
   const db = opts.database;

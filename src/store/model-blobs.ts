@@ -70,7 +70,11 @@ export class FileModelBlobStore implements ModelBlobStore {
     checkKey(prefix);
     await rm(join(this.root, prefix), { recursive: true, force: true });
     // Parents left empty (the tenant's region and account directories) go too.
-    for (let dir = dirname(join(this.root, prefix)); relative(this.root, dir) !== "" && !relative(this.root, dir).startsWith(".."); dir = dirname(dir)) {
+    for (
+      let dir = dirname(join(this.root, prefix));
+      relative(this.root, dir) !== "" && !relative(this.root, dir).startsWith("..");
+      dir = dirname(dir)
+    ) {
       try {
         await rmdir(dir);
       } catch {
@@ -85,7 +89,10 @@ export class SqlModelBlobStore implements ModelBlobStore {
 
   async put(key: string, bytes: Buffer): Promise<void> {
     checkKey(key);
-    await this.db.run("INSERT INTO model_blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes", [key, bytes]);
+    await this.db.run("INSERT INTO model_blobs (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = excluded.bytes", [
+      key,
+      bytes,
+    ]);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -102,7 +109,10 @@ export class SqlModelBlobStore implements ModelBlobStore {
   async list(prefix: string): Promise<string[]> {
     checkKey(prefix);
     // substr rather than LIKE: names may contain '_', which LIKE reads as a wildcard.
-    const rows = await this.db.all<{ key: string }>("SELECT key FROM model_blobs WHERE substr(key, 1, ?) = ? ORDER BY key", [prefix.length + 1, `${prefix}/`]);
+    const rows = await this.db.all<{ key: string }>("SELECT key FROM model_blobs WHERE substr(key, 1, ?) = ? ORDER BY key", [
+      prefix.length + 1,
+      `${prefix}/`,
+    ]);
     return rows.map((r) => r.key);
   }
 

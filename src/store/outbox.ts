@@ -102,7 +102,8 @@ interface Row {
   doc: string;
 }
 
-const COLUMNS = "seq, account_id, region, message_id, idempotency_key, app_id, channel, address, status, attempts, due_at, last_error, created_at, sent_at, doc";
+const COLUMNS =
+  "seq, account_id, region, message_id, idempotency_key, app_id, channel, address, status, attempts, due_at, last_error, created_at, sent_at, doc";
 
 function record(r: Row): OutboxRecord {
   return {
@@ -146,7 +147,20 @@ export class SqlOutboxRepository implements OutboxRepository {
       for (const part of chunks(writes)) {
         const params: unknown[] = [];
         for (const r of part) {
-          params.push(r.tenant.accountId, r.tenant.region, r.messageId, r.idempotencyKey ?? null, r.appId, r.channel, r.address, r.status, 0, r.dueAt, r.createdAt, r.doc);
+          params.push(
+            r.tenant.accountId,
+            r.tenant.region,
+            r.messageId,
+            r.idempotencyKey ?? null,
+            r.appId,
+            r.channel,
+            r.address,
+            r.status,
+            0,
+            r.dueAt,
+            r.createdAt,
+            r.doc,
+          );
         }
         const returned = await tx.all<{ message_id: string }>(
           `INSERT INTO outbox_messages (account_id, region, message_id, idempotency_key, app_id, channel, address, status, attempts, due_at, created_at, doc)
@@ -185,7 +199,9 @@ export class SqlOutboxRepository implements OutboxRepository {
       // drainer just claimed (its due_at moved on) is not taken twice.
       const rows = await this.db.all<Row>(
         `WITH due AS (${due} FOR UPDATE SKIP LOCKED)
-         UPDATE outbox_messages SET ${set} FROM due WHERE outbox_messages.seq = due.seq RETURNING ${COLUMNS.split(", ").map((col) => `outbox_messages.${col}`).join(", ")}`,
+         UPDATE outbox_messages SET ${set} FROM due WHERE outbox_messages.seq = due.seq RETURNING ${COLUMNS.split(", ")
+           .map((col) => `outbox_messages.${col}`)
+           .join(", ")}`,
         [c.now, ...c.channels, c.limit, c.token, c.leaseUntil],
       );
       return rows.map(record);
@@ -228,11 +244,10 @@ export class SqlOutboxRepository implements OutboxRepository {
   }
 
   private async finish(messageId: string, token: string, set: string, params: unknown[]): Promise<boolean> {
-    const r = await this.db.run(`UPDATE outbox_messages SET ${set}, claim_token = NULL WHERE message_id = ? AND claim_token = ? AND status = 'SENDING'`, [
-      ...params,
-      messageId,
-      token,
-    ]);
+    const r = await this.db.run(
+      `UPDATE outbox_messages SET ${set}, claim_token = NULL WHERE message_id = ? AND claim_token = ? AND status = 'SENDING'`,
+      [...params, messageId, token],
+    );
     return r.changes === 1;
   }
 
@@ -259,7 +274,10 @@ export class SqlOutboxRepository implements OutboxRepository {
       where.push(`${column} = ?`);
       params.push(filter[key]);
     }
-    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM outbox_messages WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`, [...params, limit + 1]);
+    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM outbox_messages WHERE ${where.join(" AND ")} ORDER BY seq LIMIT ?`, [
+      ...params,
+      limit + 1,
+    ]);
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return { items: page.map(record), after: more ? Number(page[page.length - 1].seq) : undefined };

@@ -106,7 +106,13 @@ export interface PersonalizeCampaignRepository {
    * which case that holder is returned. Create, retrain and delete each hold it for their whole run,
    * so they happen one at a time per campaign across every process on the database.
    */
-  acquireLease(tenant: Tenant, name: string, owner: string, operation: LeaseOperation, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }>;
+  acquireLease(
+    tenant: Tenant,
+    name: string,
+    owner: string,
+    operation: LeaseOperation,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }>;
   /** Extends a lease this owner still holds; false once another owner has taken it over. */
   renewLease(tenant: Tenant, name: string, owner: string, ttlMs: number): Promise<boolean>;
   releaseLease(tenant: Tenant, name: string, owner: string): Promise<void>;
@@ -152,7 +158,13 @@ export class SqlPersonalizeCampaignRepository implements PersonalizeCampaignRepo
     this.nowMs = NOW_MS[db.dialect];
   }
 
-  async acquireLease(t: Tenant, name: string, owner: string, operation: LeaseOperation, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }> {
+  async acquireLease(
+    t: Tenant,
+    name: string,
+    owner: string,
+    operation: LeaseOperation,
+    ttlMs: number,
+  ): Promise<{ acquired: true } | { acquired: false; holder: CampaignLease }> {
     return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
       const row = await tx.get<{ owner: string; operation: LeaseOperation; expires_at: number | string; now: number | string }>(
         `SELECT owner, operation, expires_at, ${this.nowMs} AS now FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?`,
@@ -162,52 +174,53 @@ export class SqlPersonalizeCampaignRepository implements PersonalizeCampaignRepo
         return { acquired: false as const, holder: { owner: row.owner, operation: row.operation, expiresAt: Number(row.expires_at) } };
       }
       if (row) {
-        await tx.run(`UPDATE campaign_leases SET owner = ?, operation = ?, expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ?`, [
-          owner,
-          operation,
-          ttlMs,
-          t.accountId,
-          t.region,
-          name,
-        ]);
+        await tx.run(
+          `UPDATE campaign_leases SET owner = ?, operation = ?, expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ?`,
+          [owner, operation, ttlMs, t.accountId, t.region, name],
+        );
       } else {
-        await tx.run(`INSERT INTO campaign_leases (account_id, region, name, owner, operation, expires_at) VALUES (?, ?, ?, ?, ?, ${this.nowMs} + ?)`, [
-          t.accountId,
-          t.region,
-          name,
-          owner,
-          operation,
-          ttlMs,
-        ]);
+        await tx.run(
+          `INSERT INTO campaign_leases (account_id, region, name, owner, operation, expires_at) VALUES (?, ?, ?, ?, ?, ${this.nowMs} + ?)`,
+          [t.accountId, t.region, name, owner, operation, ttlMs],
+        );
       }
       return { acquired: true as const };
     });
   }
 
   async renewLease(t: Tenant, name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const { changes } = await this.db.run(`UPDATE campaign_leases SET expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ? AND owner = ?`, [
-      ttlMs,
+    const { changes } = await this.db.run(
+      `UPDATE campaign_leases SET expires_at = ${this.nowMs} + ? WHERE account_id = ? AND region = ? AND name = ? AND owner = ?`,
+      [ttlMs, t.accountId, t.region, name, owner],
+    );
+    return changes === 1;
+  }
+
+  async releaseLease(t: Tenant, name: string, owner: string): Promise<void> {
+    await this.db.run("DELETE FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ? AND owner = ?", [
       t.accountId,
       t.region,
       name,
       owner,
     ]);
-    return changes === 1;
-  }
-
-  async releaseLease(t: Tenant, name: string, owner: string): Promise<void> {
-    await this.db.run("DELETE FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ? AND owner = ?", [t.accountId, t.region, name, owner]);
   }
 
   private async holds(tx: SqlExecutor, t: Tenant, name: string, owner: string): Promise<boolean> {
-    const row = await tx.get<{ owner: string }>("SELECT owner FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, name]);
+    const row = await tx.get<{ owner: string }>("SELECT owner FROM campaign_leases WHERE account_id = ? AND region = ? AND name = ?", [
+      t.accountId,
+      t.region,
+      name,
+    ]);
     return row?.owner === owner;
   }
 
   async commit(t: Tenant, rec: CampaignRecord, owner: string, expectedVersion: number): Promise<CommitOutcome> {
     return this.db.transaction(tenantLockKey("campaigns", t, rec.name), async (tx) => {
       if (!(await this.holds(tx, t, rec.name, owner))) return "lease-lost";
-      const current = await tx.get<{ version: number | string }>("SELECT version FROM campaigns WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, rec.name]);
+      const current = await tx.get<{ version: number | string }>(
+        "SELECT version FROM campaigns WHERE account_id = ? AND region = ? AND name = ?",
+        [t.accountId, t.region, rec.name],
+      );
       if (expectedVersion === 0) {
         if (current) return "exists";
         await tx.run("INSERT INTO campaigns (account_id, region, name, tracking_id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
@@ -235,7 +248,11 @@ export class SqlPersonalizeCampaignRepository implements PersonalizeCampaignRepo
   }
 
   async get(t: Tenant, name: string): Promise<CampaignRecord | undefined> {
-    const row = await this.db.get<{ doc: string }>("SELECT doc FROM campaigns WHERE account_id = ? AND region = ? AND name = ?", [t.accountId, t.region, name]);
+    const row = await this.db.get<{ doc: string }>("SELECT doc FROM campaigns WHERE account_id = ? AND region = ? AND name = ?", [
+      t.accountId,
+      t.region,
+      name,
+    ]);
     return row ? (JSON.parse(row.doc) as CampaignRecord) : undefined;
   }
 
@@ -249,20 +266,31 @@ export class SqlPersonalizeCampaignRepository implements PersonalizeCampaignRepo
 
   async list(t?: Tenant): Promise<{ tenant: Tenant; campaign: CampaignRecord }[]> {
     const rows = t
-      ? await this.db.all<{ account_id: string; region: string; doc: string }>("SELECT account_id, region, doc FROM campaigns WHERE account_id = ? AND region = ? ORDER BY seq", [t.accountId, t.region])
-      : await this.db.all<{ account_id: string; region: string; doc: string }>("SELECT account_id, region, doc FROM campaigns ORDER BY seq");
+      ? await this.db.all<{ account_id: string; region: string; doc: string }>(
+          "SELECT account_id, region, doc FROM campaigns WHERE account_id = ? AND region = ? ORDER BY seq",
+          [t.accountId, t.region],
+        )
+      : await this.db.all<{ account_id: string; region: string; doc: string }>(
+          "SELECT account_id, region, doc FROM campaigns ORDER BY seq",
+        );
     return rows.map((r) => ({ tenant: { accountId: r.account_id, region: r.region }, campaign: JSON.parse(r.doc) }));
   }
 
   async versions(): Promise<CampaignVersion[]> {
-    const rows = await this.db.all<{ account_id: string; region: string; name: string; version: number | string }>("SELECT account_id, region, name, version FROM campaigns");
+    const rows = await this.db.all<{ account_id: string; region: string; name: string; version: number | string }>(
+      "SELECT account_id, region, name, version FROM campaigns",
+    );
     return rows.map((r) => ({ accountId: r.account_id, region: r.region, name: r.name, version: Number(r.version) }));
   }
 
   async delete(t: Tenant, name: string, owner: string): Promise<CampaignRecord | "lease-lost" | undefined> {
     return this.db.transaction(tenantLockKey("campaigns", t, name), async (tx) => {
       if (!(await this.holds(tx, t, name, owner))) return "lease-lost";
-      const row = await tx.get<{ doc: string }>("DELETE FROM campaigns WHERE account_id = ? AND region = ? AND name = ? RETURNING doc", [t.accountId, t.region, name]);
+      const row = await tx.get<{ doc: string }>("DELETE FROM campaigns WHERE account_id = ? AND region = ? AND name = ? RETURNING doc", [
+        t.accountId,
+        t.region,
+        name,
+      ]);
       await tx.run("DELETE FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?", [t.accountId, t.region, name]);
       return row ? (JSON.parse(row.doc) as CampaignRecord) : undefined;
     });
@@ -271,30 +299,41 @@ export class SqlPersonalizeCampaignRepository implements PersonalizeCampaignRepo
   async addEvents(t: Tenant, name: string, events: Omit<CampaignEvent, "seq">[]): Promise<void> {
     await this.db.transaction(tenantLockKey("campaign-events", t, name), async (tx) => {
       for (const e of events) {
-        await tx.run("INSERT INTO campaign_events (account_id, region, campaign, user_id, item_id, event_type, event_value, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-          t.accountId,
-          t.region,
-          name,
-          e.userId,
-          e.itemId,
-          e.eventType,
-          e.eventValue,
-          e.sentAt,
-        ]);
+        await tx.run(
+          "INSERT INTO campaign_events (account_id, region, campaign, user_id, item_id, event_type, event_value, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          [t.accountId, t.region, name, e.userId, e.itemId, e.eventType, e.eventValue, e.sentAt],
+        );
       }
     });
   }
 
   async eventsAfter(t: Tenant, name: string, seq: number, limit = 10_000): Promise<CampaignEvent[]> {
-    const rows = await this.db.all<{ seq: number | string; user_id: string; item_id: string | null; event_type: string; event_value: number | null; sent_at: string }>(
+    const rows = await this.db.all<{
+      seq: number | string;
+      user_id: string;
+      item_id: string | null;
+      event_type: string;
+      event_value: number | null;
+      sent_at: string;
+    }>(
       "SELECT seq, user_id, item_id, event_type, event_value, sent_at FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ? AND seq > ? ORDER BY seq LIMIT ?",
       [t.accountId, t.region, name, seq, limit],
     );
-    return rows.map((r) => ({ seq: Number(r.seq), userId: r.user_id, itemId: r.item_id, eventType: r.event_type, eventValue: r.event_value === null ? null : Number(r.event_value), sentAt: r.sent_at }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      userId: r.user_id,
+      itemId: r.item_id,
+      eventType: r.event_type,
+      eventValue: r.event_value === null ? null : Number(r.event_value),
+      sentAt: r.sent_at,
+    }));
   }
 
   async lastEventSeq(t: Tenant, name: string): Promise<number> {
-    const row = await this.db.get<{ s: number | string | null }>("SELECT MAX(seq) AS s FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?", [t.accountId, t.region, name]);
+    const row = await this.db.get<{ s: number | string | null }>(
+      "SELECT MAX(seq) AS s FROM campaign_events WHERE account_id = ? AND region = ? AND campaign = ?",
+      [t.accountId, t.region, name],
+    );
     return Number(row?.s ?? 0);
   }
 }

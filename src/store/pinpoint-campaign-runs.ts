@@ -147,7 +147,13 @@ export interface PinpointCampaignRunRepository {
    * `token` still holds it (false otherwise: the batch is another process's now, and counts
    * there). When it was the run's last open batch, the activities become COMPLETED at `endIso`.
    */
-  finish(batch: ClaimedBatch, run: CampaignRun, tallies: Map<string, ActivityTally>, endIso: string, output?: BatchOutput): Promise<boolean>;
+  finish(
+    batch: ClaimedBatch,
+    run: CampaignRun,
+    tallies: Map<string, ActivityTally>,
+    endIso: string,
+    output?: BatchOutput,
+  ): Promise<boolean>;
   /** One activity of the campaign, as its runs have left it. */
   activity(tenant: Tenant, appId: string, campaignId: string, activityId: string): Promise<ActivityResponse | undefined>;
   /**
@@ -159,9 +165,23 @@ export interface PinpointCampaignRunRepository {
    * Messages this campaign sent each endpoint, other than through `activityId`: in all (`total`)
    * and since `dayStart` (`daily`), for Limits.Total and Limits.Daily.
    */
-  endpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], dayStart: number): Promise<Map<string, { total: number; daily: number }>>;
+  endpointSends(
+    tenant: Tenant,
+    appId: string,
+    campaignId: string,
+    activityId: string,
+    endpointIds: string[],
+    dayStart: number,
+  ): Promise<Map<string, { total: number; daily: number }>>;
   /** Records that `activityId` sent each endpoint a message at `at` (ms since the epoch); once per endpoint and activity. */
-  recordEndpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], at: number): Promise<void>;
+  recordEndpointSends(
+    tenant: Tenant,
+    appId: string,
+    campaignId: string,
+    activityId: string,
+    endpointIds: string[],
+    at: number,
+  ): Promise<void>;
 }
 
 /** At most this many distinct failure reasons are kept on an activity. */
@@ -196,7 +216,15 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
   constructor(private readonly db: SqlDb) {}
 
   async due(now: number, limit: number): Promise<DueCampaign[]> {
-    const rows = await this.db.all<{ account_id: string; region: string; app_id: string; id: string; version: number | string; next_run_at: number | string; doc: string }>(
+    const rows = await this.db.all<{
+      account_id: string;
+      region: string;
+      app_id: string;
+      id: string;
+      version: number | string;
+      next_run_at: number | string;
+      doc: string;
+    }>(
       "SELECT account_id, region, app_id, id, version, next_run_at, doc FROM message_campaigns WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at LIMIT ?",
       [now, limit],
     );
@@ -212,15 +240,10 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
 
   async fire(due: DueCampaign, next: number | undefined, run: NewRun): Promise<boolean> {
     return this.db.transaction(null, async (tx) => {
-      const { changes } = await tx.run(`UPDATE message_campaigns SET next_run_at = ? WHERE ${APP_SCOPE} AND id = ? AND next_run_at = ? AND version = ?`, [
-        next ?? null,
-        due.tenant.accountId,
-        due.tenant.region,
-        due.appId,
-        due.campaignId,
-        due.nextRunAt,
-        due.version,
-      ]);
+      const { changes } = await tx.run(
+        `UPDATE message_campaigns SET next_run_at = ? WHERE ${APP_SCOPE} AND id = ? AND next_run_at = ? AND version = ?`,
+        [next ?? null, due.tenant.accountId, due.tenant.region, due.appId, due.campaignId, due.nextRunAt, due.version],
+      );
       if (changes !== 1) return false;
       return this.insertRun(tx, run);
     });
@@ -236,18 +259,41 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
     const inserted = await tx.all<{ seq: number | string }>(
       `INSERT INTO campaign_runs (account_id, region, app_id, campaign_id, run_key, scheduled_at, deadline_at, campaign, activities)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, region, app_id, campaign_id, run_key) DO NOTHING RETURNING seq`,
-      [t.accountId, t.region, run.appId, run.campaignId, run.runKey, run.scheduledAt, run.deadlineAt ?? null, JSON.stringify(run.campaign), JSON.stringify(activities)],
+      [
+        t.accountId,
+        t.region,
+        run.appId,
+        run.campaignId,
+        run.runKey,
+        run.scheduledAt,
+        run.deadlineAt ?? null,
+        JSON.stringify(run.campaign),
+        JSON.stringify(activities),
+      ],
     );
     if (inserted.length === 0) return false;
     const runSeq = Number(inserted[0].seq);
     for (const a of run.activities) {
       await tx.run(
         `INSERT INTO campaign_activities (account_id, region, app_id, campaign_id, id, run_key, scheduled_at, state, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [t.accountId, t.region, run.appId, run.campaignId, a.activityId, `${run.runKey}#${a.treatmentId}`, run.scheduledAt, a.doc.State, JSON.stringify(a.doc)],
+        [
+          t.accountId,
+          t.region,
+          run.appId,
+          run.campaignId,
+          a.activityId,
+          `${run.runKey}#${a.treatmentId}`,
+          run.scheduledAt,
+          a.doc.State,
+          JSON.stringify(a.doc),
+        ],
       );
     }
     const batches = run.endpointBatches ?? [undefined];
-    for (const part of chunks(batches.map((ids, ordinal) => ({ ids, ordinal })), 100)) {
+    for (const part of chunks(
+      batches.map((ids, ordinal) => ({ ids, ordinal })),
+      100,
+    )) {
       const params: unknown[] = [];
       for (const b of part) params.push(runSeq, b.ordinal, b.ids ? null : "", b.ids ? JSON.stringify(b.ids) : null, run.startAt);
       await tx.run(
@@ -268,12 +314,19 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
       rows = await this.db.all<BatchRow>(
         `WITH due AS (${due} FOR UPDATE SKIP LOCKED)
          UPDATE campaign_batches SET ${set} FROM due WHERE campaign_batches.seq = due.seq
-         RETURNING ${BATCH_COLUMNS.split(", ").map((c) => `campaign_batches.${c}`).join(", ")}`,
+         RETURNING ${BATCH_COLUMNS.split(", ")
+           .map((c) => `campaign_batches.${c}`)
+           .join(", ")}`,
         [now, limit, token, leaseUntil],
       );
     } else {
       // SQLite: one statement is one write transaction, and writers are serialised.
-      rows = await this.db.all<BatchRow>(`UPDATE campaign_batches SET ${set} WHERE seq IN (${due}) RETURNING ${BATCH_COLUMNS}`, [token, leaseUntil, now, limit]);
+      rows = await this.db.all<BatchRow>(`UPDATE campaign_batches SET ${set} WHERE seq IN (${due}) RETURNING ${BATCH_COLUMNS}`, [
+        token,
+        leaseUntil,
+        now,
+        limit,
+      ]);
     }
     return rows.map((r) => ({
       seq: Number(r.seq),
@@ -288,11 +341,15 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
   }
 
   async renew(token: string, leaseUntil: number): Promise<number> {
-    return (await this.db.run("UPDATE campaign_batches SET due_at = ? WHERE claim_token = ? AND status = 'RUNNING'", [leaseUntil, token])).changes;
+    return (await this.db.run("UPDATE campaign_batches SET due_at = ? WHERE claim_token = ? AND status = 'RUNNING'", [leaseUntil, token]))
+      .changes;
   }
 
   async release(batch: ClaimedBatch, dueAt: number): Promise<boolean> {
-    const r = await this.db.run("UPDATE campaign_batches SET status = 'QUEUED', claim_token = NULL, due_at = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [dueAt, batch.seq, batch.token]);
+    const r = await this.db.run(
+      "UPDATE campaign_batches SET status = 'QUEUED', claim_token = NULL, due_at = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'",
+      [dueAt, batch.seq, batch.token],
+    );
     return r.changes === 1;
   }
 
@@ -323,7 +380,10 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
 
   async fixRanges(batch: ClaimedBatch, untils: string[], more: boolean, now: number): Promise<boolean> {
     return this.db.transaction(null, async (tx) => {
-      const { changes } = await tx.run("UPDATE campaign_batches SET until_key = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [untils[0], batch.seq, batch.token]);
+      const { changes } = await tx.run(
+        "UPDATE campaign_batches SET until_key = ? WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'",
+        [untils[0], batch.seq, batch.token],
+      );
       if (changes !== 1) return false;
       const next = untils.slice(1).map((until, i) => ({ after: untils[i], until }));
       if (more) next.push({ after: untils[untils.length - 1], until: null as unknown as string });
@@ -341,17 +401,31 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
   async markRunning(run: CampaignRun, startIso: string): Promise<void> {
     await this.db.transaction(runLockKey(run.seq), async (tx) => {
       for (const a of run.activities) {
-        await this.editActivity(tx, run, a.activityId, (doc) => (doc.State === "PENDING" ? { ...doc, State: "RUNNING", Start: startIso } : undefined));
+        await this.editActivity(tx, run, a.activityId, (doc) =>
+          doc.State === "PENDING" ? { ...doc, State: "RUNNING", Start: startIso } : undefined,
+        );
       }
     });
   }
 
-  async finish(batch: ClaimedBatch, run: CampaignRun, tallies: Map<string, ActivityTally>, endIso: string, output?: BatchOutput): Promise<boolean> {
+  async finish(
+    batch: ClaimedBatch,
+    run: CampaignRun,
+    tallies: Map<string, ActivityTally>,
+    endIso: string,
+    output?: BatchOutput,
+  ): Promise<boolean> {
     return this.db.transaction(runLockKey(run.seq), async (tx) => {
-      const { changes } = await tx.run("UPDATE campaign_batches SET status = 'DONE', claim_token = NULL WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'", [batch.seq, batch.token]);
+      const { changes } = await tx.run(
+        "UPDATE campaign_batches SET status = 'DONE', claim_token = NULL WHERE seq = ? AND claim_token = ? AND status = 'RUNNING'",
+        [batch.seq, batch.token],
+      );
       if (changes !== 1) return false;
       if (output && output.held.length > 0) await this.queueHeld(tx, run.seq, output.held);
-      const open = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM campaign_batches WHERE run_seq = ? AND status <> 'DONE'", [run.seq]);
+      const open = await tx.get<{ n: number | string }>(
+        "SELECT COUNT(*) AS n FROM campaign_batches WHERE run_seq = ? AND status <> 'DONE'",
+        [run.seq],
+      );
       const last = Number(open?.n ?? 0) === 0;
       for (const a of run.activities) {
         await this.editActivity(tx, run, a.activityId, (doc) => {
@@ -375,33 +449,56 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
     let ordinal = Math.min(0, Number(low?.n ?? 0));
     for (const part of chunks(held, 100)) {
       const params = part.flatMap((h) => [runSeq, --ordinal, JSON.stringify(h.endpointIds), h.dueAt]);
-      await tx.run(`INSERT INTO campaign_batches (run_seq, ordinal, endpoint_ids, status, due_at, attempts) VALUES ${part.map(() => "(?, ?, ?, 'QUEUED', ?, 0)").join(", ")}`, params);
+      await tx.run(
+        `INSERT INTO campaign_batches (run_seq, ordinal, endpoint_ids, status, due_at, attempts) VALUES ${part.map(() => "(?, ?, ?, 'QUEUED', ?, 0)").join(", ")}`,
+        params,
+      );
     }
   }
 
-  private async editActivity(tx: SqlExecutor, run: CampaignRun, activityId: string, edit: (doc: ActivityResponse) => ActivityResponse | undefined): Promise<void> {
+  private async editActivity(
+    tx: SqlExecutor,
+    run: CampaignRun,
+    activityId: string,
+    edit: (doc: ActivityResponse) => ActivityResponse | undefined,
+  ): Promise<void> {
     const scope = [run.tenant.accountId, run.tenant.region, run.appId, run.campaignId, activityId];
-    const row = await tx.get<{ doc: string }>(`SELECT doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, scope);
+    const row = await tx.get<{ doc: string }>(
+      `SELECT doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`,
+      scope,
+    );
     if (!row) return;
     const doc = edit(JSON.parse(row.doc) as ActivityResponse);
-    if (doc) await tx.run(`UPDATE campaign_activities SET state = ?, doc = ? WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, [doc.State, JSON.stringify(doc), ...scope]);
+    if (doc)
+      await tx.run(`UPDATE campaign_activities SET state = ?, doc = ? WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, [
+        doc.State,
+        JSON.stringify(doc),
+        ...scope,
+      ]);
   }
 
   async activity(tenant: Tenant, appId: string, campaignId: string, activityId: string): Promise<ActivityResponse | undefined> {
-    const row = await this.db.get<{ doc: string }>(`SELECT doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`, [
-      tenant.accountId,
-      tenant.region,
-      appId,
-      campaignId,
-      activityId,
-    ]);
+    const row = await this.db.get<{ doc: string }>(
+      `SELECT doc FROM campaign_activities WHERE ${APP_SCOPE} AND campaign_id = ? AND id = ?`,
+      [tenant.accountId, tenant.region, appId, campaignId, activityId],
+    );
     return row ? (JSON.parse(row.doc) as ActivityResponse) : undefined;
   }
 
-  async takeRate(tenant: Tenant, appId: string, campaignId: string, perSecond: number, windowStart: number, wanted: number): Promise<number> {
+  async takeRate(
+    tenant: Tenant,
+    appId: string,
+    campaignId: string,
+    perSecond: number,
+    windowStart: number,
+    wanted: number,
+  ): Promise<number> {
     const key = [tenant.accountId, tenant.region, appId, campaignId];
     return this.db.transaction(`campaign_send_rates:${key.join(":")}`, async (tx) => {
-      const row = await tx.get<{ window_start: number | string; used: number | string }>(`SELECT window_start, used FROM campaign_send_rates WHERE ${APP_SCOPE} AND campaign_id = ?`, key);
+      const row = await tx.get<{ window_start: number | string; used: number | string }>(
+        `SELECT window_start, used FROM campaign_send_rates WHERE ${APP_SCOPE} AND campaign_id = ?`,
+        key,
+      );
       const used = row && Number(row.window_start) === windowStart ? Number(row.used) : 0;
       const grant = Math.max(0, Math.min(wanted, perSecond - used));
       if (grant === 0) return 0;
@@ -414,7 +511,14 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
     });
   }
 
-  async endpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], dayStart: number): Promise<Map<string, { total: number; daily: number }>> {
+  async endpointSends(
+    tenant: Tenant,
+    appId: string,
+    campaignId: string,
+    activityId: string,
+    endpointIds: string[],
+    dayStart: number,
+  ): Promise<Map<string, { total: number; daily: number }>> {
     const out = new Map<string, { total: number; daily: number }>();
     for (const part of chunks(endpointIds, 200)) {
       const rows = await this.db.all<{ endpoint_id: string; total: number | string; daily: number | string }>(
@@ -427,7 +531,14 @@ export class SqlPinpointCampaignRunRepository implements PinpointCampaignRunRepo
     return out;
   }
 
-  async recordEndpointSends(tenant: Tenant, appId: string, campaignId: string, activityId: string, endpointIds: string[], at: number): Promise<void> {
+  async recordEndpointSends(
+    tenant: Tenant,
+    appId: string,
+    campaignId: string,
+    activityId: string,
+    endpointIds: string[],
+    at: number,
+  ): Promise<void> {
     for (const part of chunks(endpointIds, 100)) {
       const params = part.flatMap((id) => [tenant.accountId, tenant.region, appId, campaignId, id, activityId, at]);
       await this.db.run(
@@ -498,5 +609,6 @@ function complete(doc: ActivityResponse, endIso: string): void {
   doc.TimezonesCompletedCount = doc.TimezonesTotalCount ?? 0;
   if (doc.ExecutionMetrics) delete doc.ExecutionMetrics.PendingTimezones;
   doc.TimezonesTotalCount ??= 0;
-  doc.Result = doc.SuccessfulEndpointCount === doc.TotalEndpointCount && doc.ExecutionMetrics?.FailureReasons === undefined ? "SUCCESS" : "FAIL";
+  doc.Result =
+    doc.SuccessfulEndpointCount === doc.TotalEndpointCount && doc.ExecutionMetrics?.FailureReasons === undefined ? "SUCCESS" : "FAIL";
 }

@@ -112,15 +112,10 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
       if (!(await appExists(tx, t, appId))) return false;
       const json = JSON.stringify(doc);
-      await tx.run("INSERT INTO message_campaigns (account_id, region, app_id, id, version, next_run_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)", [
-        t.accountId,
-        t.region,
-        appId,
-        doc.Id,
-        doc.Version,
-        nextRunAt ?? null,
-        json,
-      ]);
+      await tx.run(
+        "INSERT INTO message_campaigns (account_id, region, app_id, id, version, next_run_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [t.accountId, t.region, appId, doc.Id, doc.Version, nextRunAt ?? null, json],
+      );
       await insertVersion(tx, t, doc, json);
       return true;
     });
@@ -129,25 +124,38 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
   async get(t: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined> {
     const row =
       version === undefined
-        ? await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
-        : await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaign_versions WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
+        ? await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [
+            t.accountId,
+            t.region,
+            appId,
+            id,
+          ])
+        : await this.db.get<{ doc: string }>(`SELECT doc FROM message_campaign_versions WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [
+            t.accountId,
+            t.region,
+            appId,
+            id,
+            version,
+          ]);
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
   }
 
   async head(t: Tenant, appId: string, id: string): Promise<StoredCampaign | undefined> {
-    const row = await this.db.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+    const row = await this.db.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [
+      t.accountId,
+      t.region,
+      appId,
+      id,
+    ]);
     if (!row) return undefined;
     return (await this.withRuns(this.db, t, appId, [row]))[0];
   }
 
   async list(t: Tenant, appId: string, after: number, limit: number): Promise<Page<StoredCampaign>> {
-    const rows = await this.db.all<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`, [
-      t.accountId,
-      t.region,
-      appId,
-      after,
-      limit + 1,
-    ]);
+    const rows = await this.db.all<HeadRow>(
+      `SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`,
+      [t.accountId, t.region, appId, after, limit + 1],
+    );
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return { items: await this.withRuns(this.db, t, appId, page), after: more ? Number(page[page.length - 1].seq) : undefined };
@@ -161,7 +169,12 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
     if (rows.length === 0) return [];
     const docs = rows.map((r) => JSON.parse(r.doc) as Doc);
     const segmentIds = [...new Set(docs.map((d) => d.SegmentId!))];
-    const segments = await db.all<{ id: string }>(`SELECT id FROM segments WHERE ${APP_SCOPE} AND id IN (${marks(segmentIds.length)})`, [t.accountId, t.region, appId, ...segmentIds]);
+    const segments = await db.all<{ id: string }>(`SELECT id FROM segments WHERE ${APP_SCOPE} AND id IN (${marks(segmentIds.length)})`, [
+      t.accountId,
+      t.region,
+      appId,
+      ...segmentIds,
+    ]);
     const existing = new Set(segments.map((s) => s.id));
     const states = UNFINISHED_ACTIVITY_STATES;
     const summaries = await db.all<RunRow>(
@@ -202,12 +215,24 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
   async appendVersion(t: Tenant, doc: Doc, expectedVersion: number, next: NextRun): Promise<"ok" | "not-found" | "stale"> {
     const appId = doc.ApplicationId!;
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const head = await tx.get<{ version: number | string }>(`SELECT version FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
+      const head = await tx.get<{ version: number | string }>(`SELECT version FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [
+        t.accountId,
+        t.region,
+        appId,
+        doc.Id,
+      ]);
       if (!head) return "not-found";
       if (Number(head.version) !== expectedVersion) return "stale";
       const json = JSON.stringify(doc);
       if (next === "unchanged") {
-        await tx.run(`UPDATE message_campaigns SET version = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
+        await tx.run(`UPDATE message_campaigns SET version = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [
+          doc.Version,
+          json,
+          t.accountId,
+          t.region,
+          appId,
+          doc.Id,
+        ]);
       } else {
         await tx.run(`UPDATE message_campaigns SET version = ?, next_run_at = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [
           doc.Version,
@@ -226,7 +251,12 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
 
   async delete(t: Tenant, appId: string, id: string): Promise<StoredCampaign | undefined> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const row = await tx.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      const row = await tx.get<HeadRow>(`SELECT ${HEAD_COLUMNS}, id FROM message_campaigns WHERE ${APP_SCOPE} AND id = ?`, [
+        t.accountId,
+        t.region,
+        appId,
+        id,
+      ]);
       if (!row) return undefined;
       const [stored] = await this.withRuns(tx, t, appId, [row]);
       // Versions and activities go with the head (ON DELETE CASCADE).
@@ -247,7 +277,17 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
     const r = await this.db.run(
       `INSERT INTO campaign_activities (account_id, region, app_id, campaign_id, id, run_key, scheduled_at, state, doc)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [t.accountId, t.region, a.doc.ApplicationId, a.doc.CampaignId, a.doc.Id, a.runKey, a.scheduledAt, a.doc.State ?? "PENDING", JSON.stringify(a.doc)],
+      [
+        t.accountId,
+        t.region,
+        a.doc.ApplicationId,
+        a.doc.CampaignId,
+        a.doc.Id,
+        a.runKey,
+        a.scheduledAt,
+        a.doc.State ?? "PENDING",
+        JSON.stringify(a.doc),
+      ],
     );
     return r.changes === 1;
   }
@@ -265,13 +305,10 @@ export class SqlPinpointCampaignRepository implements PinpointCampaignRepository
     const out: Doc[] = [];
     let after = 0;
     for (;;) {
-      const rows = await this.db.all<{ seq: number | string; doc: string }>(`SELECT seq, doc FROM message_campaigns WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`, [
-        t.accountId,
-        t.region,
-        appId,
-        after,
-        SCAN_BATCH,
-      ]);
+      const rows = await this.db.all<{ seq: number | string; doc: string }>(
+        `SELECT seq, doc FROM message_campaigns WHERE ${APP_SCOPE} AND seq > ? ORDER BY seq LIMIT ?`,
+        [t.accountId, t.region, appId, after, SCAN_BATCH],
+      );
       for (const r of rows) {
         const d = JSON.parse(r.doc) as Doc;
         if (keep(d)) out.push(d);

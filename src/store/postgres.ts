@@ -72,14 +72,20 @@ export class PostgresDb implements SqlDb {
     try {
       await client.query("SELECT pg_advisory_lock(hashtext('pinrec:migrations'))");
       try {
-        await client.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        await client.query(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        );
         const applied = new Set((await client.query("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)));
         for (const m of migrations) {
           if (applied.has(m.version)) continue;
           await client.query("BEGIN");
           try {
             await client.query(m.postgres);
-            await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [m.version, m.name, new Date().toISOString()]);
+            await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+              m.version,
+              m.name,
+              new Date().toISOString(),
+            ]);
             await client.query("COMMIT");
           } catch (err) {
             await client.query("ROLLBACK").catch(() => {});

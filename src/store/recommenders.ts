@@ -22,10 +22,10 @@ export class SqlRecommenderRepository implements RecommenderRepository {
 
   async insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
     return this.db.transaction(tenantLockKey("recommenders", t), async (tx) => {
-      const row = await tx.get<{ n: number | string }>(
-        "SELECT COUNT(*) AS n FROM recommenders WHERE account_id = ? AND region = ?",
-        [t.accountId, t.region],
-      );
+      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM recommenders WHERE account_id = ? AND region = ?", [
+        t.accountId,
+        t.region,
+      ]);
       if (Number(row?.n ?? 0) >= quota) return false;
       await tx.run("INSERT INTO recommenders (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [
         t.accountId,
@@ -42,10 +42,11 @@ export class SqlRecommenderRepository implements RecommenderRepository {
   }
 
   async getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
-    const row = await this.db.get<{ doc: string }>(
-      "SELECT doc FROM recommenders WHERE account_id = ? AND region = ? AND id = ?",
-      [t.accountId, t.region, id],
-    );
+    const row = await this.db.get<{ doc: string }>("SELECT doc FROM recommenders WHERE account_id = ? AND region = ? AND id = ?", [
+      t.accountId,
+      t.region,
+      id,
+    ]);
     return row ? new JsonText<Doc>(row.doc) : undefined;
   }
 
@@ -58,10 +59,12 @@ export class SqlRecommenderRepository implements RecommenderRepository {
   }
 
   async replace(t: Tenant, doc: Doc): Promise<boolean> {
-    const { changes } = await this.db.run(
-      "UPDATE recommenders SET doc = ? WHERE account_id = ? AND region = ? AND id = ?",
-      [JSON.stringify(doc), t.accountId, t.region, doc.Id],
-    );
+    const { changes } = await this.db.run("UPDATE recommenders SET doc = ? WHERE account_id = ? AND region = ? AND id = ?", [
+      JSON.stringify(doc),
+      t.accountId,
+      t.region,
+      doc.Id,
+    ]);
     return changes > 0;
   }
 

@@ -36,7 +36,12 @@ export interface SegmentRepository {
    * members; `finish` gives the document to store once the members are known. False when the app
    * does not exist; otherwise the stored segment document, if any.
    */
-  importEndpoints(tenant: Tenant, appId: string, plans: ImportPlans, segment?: { doc: Doc; finish: (members: MemberCounts) => Doc }): Promise<false | { segment?: Doc }>;
+  importEndpoints(
+    tenant: Tenant,
+    appId: string,
+    plans: ImportPlans,
+    segment?: { doc: Doc; finish: (members: MemberCounts) => Doc },
+  ): Promise<false | { segment?: Doc }>;
   /** The latest version, or the given one. */
   get(tenant: Tenant, appId: string, id: string, version?: number): Promise<Doc | undefined>;
   list(tenant: Tenant, appId: string, after: number, limit: number): Promise<Page<Doc>>;
@@ -67,7 +72,12 @@ export class SqlSegmentRepository implements SegmentRepository {
     });
   }
 
-  async importEndpoints(t: Tenant, appId: string, plans: ImportPlans, segment?: { doc: Doc; finish: (members: MemberCounts) => Doc }): Promise<false | { segment?: Doc }> {
+  async importEndpoints(
+    t: Tenant,
+    appId: string,
+    plans: ImportPlans,
+    segment?: { doc: Doc; finish: (members: MemberCounts) => Doc },
+  ): Promise<false | { segment?: Doc }> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
       if (!(await appExists(tx, t, appId))) return false;
       if (segment) await insertDoc(tx, t, segment.doc);
@@ -101,7 +111,14 @@ export class SqlSegmentRepository implements SegmentRepository {
       const final = segment.finish(counts);
       const json = JSON.stringify(final);
       await tx.run(`UPDATE segments SET doc = ? WHERE ${APP_SCOPE} AND id = ?`, [json, t.accountId, t.region, appId, final.Id]);
-      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [json, t.accountId, t.region, appId, final.Id, final.Version]);
+      await tx.run(`UPDATE segment_versions SET doc = ? WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [
+        json,
+        t.accountId,
+        t.region,
+        appId,
+        final.Id,
+        final.Version,
+      ]);
       return { segment: final };
     });
   }
@@ -110,7 +127,13 @@ export class SqlSegmentRepository implements SegmentRepository {
     const row =
       version === undefined
         ? await this.db.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id])
-        : await this.db.get<{ doc: string }>(`SELECT doc FROM segment_versions WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [t.accountId, t.region, appId, id, version]);
+        : await this.db.get<{ doc: string }>(`SELECT doc FROM segment_versions WHERE ${APP_SCOPE} AND id = ? AND version = ?`, [
+            t.accountId,
+            t.region,
+            appId,
+            id,
+            version,
+          ]);
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
   }
 
@@ -133,19 +156,43 @@ export class SqlSegmentRepository implements SegmentRepository {
   async appendVersion(t: Tenant, doc: Doc, expectedVersion: number): Promise<"ok" | "not-found" | "stale"> {
     const appId = doc.ApplicationId!;
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const head = await tx.get<{ version: number | string }>(`SELECT version FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, doc.Id]);
+      const head = await tx.get<{ version: number | string }>(`SELECT version FROM segments WHERE ${APP_SCOPE} AND id = ?`, [
+        t.accountId,
+        t.region,
+        appId,
+        doc.Id,
+      ]);
       if (!head) return "not-found";
       if (Number(head.version) !== expectedVersion) return "stale";
       const json = JSON.stringify(doc);
-      await tx.run(`UPDATE segments SET version = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [doc.Version, json, t.accountId, t.region, appId, doc.Id]);
-      await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, appId, doc.Id, doc.Version, json]);
+      await tx.run(`UPDATE segments SET version = ?, doc = ? WHERE ${APP_SCOPE} AND id = ?`, [
+        doc.Version,
+        json,
+        t.accountId,
+        t.region,
+        appId,
+        doc.Id,
+      ]);
+      await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
+        t.accountId,
+        t.region,
+        appId,
+        doc.Id,
+        doc.Version,
+        json,
+      ]);
       return "ok";
     });
   }
 
   async delete(t: Tenant, appId: string, id: string): Promise<Doc | undefined> {
     return this.db.transaction(appLockKey(t, appId), async (tx) => {
-      const row = await tx.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
+      const row = await tx.get<{ doc: string }>(`SELECT doc FROM segments WHERE ${APP_SCOPE} AND id = ?`, [
+        t.accountId,
+        t.region,
+        appId,
+        id,
+      ]);
       if (!row) return undefined;
       // Versions and members go with the head (ON DELETE CASCADE).
       await tx.run(`DELETE FROM segments WHERE ${APP_SCOPE} AND id = ?`, [t.accountId, t.region, appId, id]);
@@ -192,6 +239,20 @@ export class SqlSegmentRepository implements SegmentRepository {
 
 async function insertDoc(tx: SqlExecutor, t: Tenant, doc: Doc): Promise<void> {
   const json = JSON.stringify(doc);
-  await tx.run("INSERT INTO segments (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, doc.ApplicationId, doc.Id, doc.Version, json]);
-  await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, doc.ApplicationId, doc.Id, doc.Version, json]);
+  await tx.run("INSERT INTO segments (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
+    t.accountId,
+    t.region,
+    doc.ApplicationId,
+    doc.Id,
+    doc.Version,
+    json,
+  ]);
+  await tx.run("INSERT INTO segment_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
+    t.accountId,
+    t.region,
+    doc.ApplicationId,
+    doc.Id,
+    doc.Version,
+    json,
+  ]);
 }

@@ -31,11 +31,24 @@ export type ActivateOutcome = "ok" | "not-found" | "version-not-found";
 
 export interface TemplateRepository {
   /** Creates version 1 (active). "exists" when the name is taken for this type, "quota" at the tenant's quota. */
-  create(tenant: Tenant, head: { name: string; type: string; tags: Record<string, string> }, content: TemplateContent, now: string, quota: number): Promise<"ok" | "exists" | "quota">;
+  create(
+    tenant: Tenant,
+    head: { name: string; type: string; tags: Record<string, string> },
+    content: TemplateContent,
+    now: string,
+    quota: number,
+  ): Promise<"ok" | "exists" | "quota">;
   head(tenant: Tenant, name: string, type: string): Promise<TemplateHead | undefined>;
   version(tenant: Tenant, name: string, type: string, version: number): Promise<TemplateVersion | undefined>;
   /** Appends a version (`newVersion`) or overwrites the latest one (`version`, if given, must be it). */
-  update(tenant: Tenant, name: string, type: string, content: TemplateContent, now: string, mode: { newVersion: boolean; version?: number; maxVersions: number }): Promise<UpdateOutcome>;
+  update(
+    tenant: Tenant,
+    name: string,
+    type: string,
+    content: TemplateContent,
+    now: string,
+    mode: { newVersion: boolean; version?: number; maxVersions: number },
+  ): Promise<UpdateOutcome>;
   /** Deletes the template with every version. */
   delete(tenant: Tenant, name: string, type: string): Promise<boolean>;
   /** Deletes one version; the last remaining version takes the template with it; the active one is refused while others remain. */
@@ -91,19 +104,34 @@ export class SqlTemplateRepository implements TemplateRepository {
   }
 
   private async headIn(tx: SqlExecutor, t: Tenant, name: string, type: string): Promise<TemplateHead | undefined> {
-    const row = await tx.get<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM templates WHERE account_id = ? AND region = ? AND name = ? AND type = ?`, [t.accountId, t.region, name, type]);
+    const row = await tx.get<HeadRow>(
+      `SELECT ${HEAD_COLUMNS} FROM templates WHERE account_id = ? AND region = ? AND name = ? AND type = ?`,
+      [t.accountId, t.region, name, type],
+    );
     return row ? toHead(row) : undefined;
   }
 
   private async hasVersion(tx: SqlExecutor, t: Tenant, name: string, type: string, version: number): Promise<boolean> {
-    const row = await tx.get("SELECT 1 AS x FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ? AND version = ?", [t.accountId, t.region, name, type, version]);
+    const row = await tx.get(
+      "SELECT 1 AS x FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ? AND version = ?",
+      [t.accountId, t.region, name, type, version],
+    );
     return row !== undefined;
   }
 
-  async create(t: Tenant, head: { name: string; type: string; tags: Record<string, string> }, content: TemplateContent, now: string, quota: number) {
+  async create(
+    t: Tenant,
+    head: { name: string; type: string; tags: Record<string, string> },
+    content: TemplateContent,
+    now: string,
+    quota: number,
+  ) {
     return this.db.transaction(this.lock(t), async (tx) => {
       if (await this.headIn(tx, t, head.name, head.type)) return "exists" as const;
-      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM templates WHERE account_id = ? AND region = ?", [t.accountId, t.region]);
+      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM templates WHERE account_id = ? AND region = ?", [
+        t.accountId,
+        t.region,
+      ]);
       if (Number(row?.n ?? 0) >= quota) return "quota" as const;
       await tx.run(
         "INSERT INTO templates (account_id, region, name, type, active_version, latest_version, creation_date, last_modified_date, tags) VALUES (?, ?, ?, ?, 1, 1, ?, ?, ?)",
@@ -129,7 +157,14 @@ export class SqlTemplateRepository implements TemplateRepository {
     return row ? toVersion(row) : undefined;
   }
 
-  async update(t: Tenant, name: string, type: string, content: TemplateContent, now: string, mode: { newVersion: boolean; version?: number; maxVersions: number }): Promise<UpdateOutcome> {
+  async update(
+    t: Tenant,
+    name: string,
+    type: string,
+    content: TemplateContent,
+    now: string,
+    mode: { newVersion: boolean; version?: number; maxVersions: number },
+  ): Promise<UpdateOutcome> {
     return this.db.transaction(this.lock(t), async (tx) => {
       const head = await this.headIn(tx, t, name, type);
       if (!head) return "not-found";
@@ -139,21 +174,30 @@ export class SqlTemplateRepository implements TemplateRepository {
         if (mode.version !== head.latestVersion) return "not-latest";
       }
       if (mode.newVersion) {
-        const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?", key);
+        const row = await tx.get<{ n: number | string }>(
+          "SELECT COUNT(*) AS n FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?",
+          key,
+        );
         if (Number(row?.n ?? 0) >= mode.maxVersions) return "too-many-versions";
         const next = head.latestVersion + 1;
         await tx.run(
           "INSERT INTO template_versions (account_id, region, name, type, version, creation_date, last_modified_date, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           [...key, next, now, now, JSON.stringify(content)],
         );
-        await tx.run("UPDATE templates SET latest_version = ?, last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [next, now, ...key]);
+        await tx.run(
+          "UPDATE templates SET latest_version = ?, last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?",
+          [next, now, ...key],
+        );
       } else {
         const { changes } = await tx.run(
           "UPDATE template_versions SET content = ?, last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ? AND version = ?",
           [JSON.stringify(content), now, ...key, head.latestVersion],
         );
         if (changes === 0) return "version-not-found";
-        await tx.run("UPDATE templates SET last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [now, ...key]);
+        await tx.run("UPDATE templates SET last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [
+          now,
+          ...key,
+        ]);
       }
       return "ok";
     });
@@ -174,17 +218,26 @@ export class SqlTemplateRepository implements TemplateRepository {
       if (!head) return "not-found";
       const key = [t.accountId, t.region, name, type];
       if (!(await this.hasVersion(tx, t, name, type, version))) return "version-not-found";
-      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?", key);
+      const row = await tx.get<{ n: number | string }>(
+        "SELECT COUNT(*) AS n FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?",
+        key,
+      );
       if (Number(row?.n ?? 0) <= 1) {
         await tx.run("DELETE FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?", key);
         await tx.run("DELETE FROM templates WHERE account_id = ? AND region = ? AND name = ? AND type = ?", key);
         return "ok";
       }
       if (version === head.activeVersion) return "active";
-      await tx.run("DELETE FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ? AND version = ?", [...key, version]);
+      await tx.run("DELETE FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ? AND version = ?", [
+        ...key,
+        version,
+      ]);
       // The latest version number stays: version ids are never reused (Amazon Pinpoint User Guide:
       // Managing versions of message templates).
-      await tx.run("UPDATE templates SET last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [now, ...key]);
+      await tx.run("UPDATE templates SET last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [
+        now,
+        ...key,
+      ]);
       return "ok";
     });
   }
@@ -195,13 +248,19 @@ export class SqlTemplateRepository implements TemplateRepository {
       if (!head) return "not-found";
       let target: number;
       if (version === "latest") {
-        const row = await tx.get<{ v: number | string | null }>("SELECT MAX(version) AS v FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [t.accountId, t.region, name, type]);
+        const row = await tx.get<{ v: number | string | null }>(
+          "SELECT MAX(version) AS v FROM template_versions WHERE account_id = ? AND region = ? AND name = ? AND type = ?",
+          [t.accountId, t.region, name, type],
+        );
         target = Number(row?.v);
       } else {
         if (!(await this.hasVersion(tx, t, name, type, version))) return "version-not-found";
         target = version;
       }
-      await tx.run("UPDATE templates SET active_version = ?, last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?", [target, now, t.accountId, t.region, name, type]);
+      await tx.run(
+        "UPDATE templates SET active_version = ?, last_modified_date = ? WHERE account_id = ? AND region = ? AND name = ? AND type = ?",
+        [target, now, t.accountId, t.region, name, type],
+      );
       return "ok";
     });
   }

@@ -53,7 +53,10 @@ describe.each(STORE_KINDS)("apps on %s", (kind) => {
     const d = await a.send(new DeleteAppCommand({ ApplicationId: app.Id }));
     expect(d.$metadata.httpStatusCode).toBe(200);
     expect(d.ApplicationResponse).toEqual(app);
-    for (const call of [() => a.send(new GetAppCommand({ ApplicationId: app.Id })), () => a.send(new DeleteAppCommand({ ApplicationId: app.Id }))]) {
+    for (const call of [
+      () => a.send(new GetAppCommand({ ApplicationId: app.Id })),
+      () => a.send(new DeleteAppCommand({ ApplicationId: app.Id })),
+    ]) {
       const err = await errorOf(call);
       expect([err.name, err.$metadata.httpStatusCode]).toEqual(["NotFoundException", 404]);
     }
@@ -83,16 +86,25 @@ describe.each(STORE_KINDS)("apps on %s", (kind) => {
     const created = await rawRequest(server, { method: "POST", path: "/v1/apps", body: JSON.stringify({ Name: "wire" }) });
     expect(created.status).toBe(201);
     expect(Object.keys(created.json).sort()).toEqual(["Arn", "CreationDate", "Id", "Name", "tags"]);
-    expectPinpointError(await rawRequest(server, { method: "GET", path: "/v1/apps/0123456789abcdef0123456789abcdef" }), 404, "NotFoundException");
+    expectPinpointError(
+      await rawRequest(server, { method: "GET", path: "/v1/apps/0123456789abcdef0123456789abcdef" }),
+      404,
+      "NotFoundException",
+    );
     expectPinpointError(await rawRequest(server, { method: "POST", path: "/v1/apps", body: "{nope" }), 400, "BadRequestException");
-    expectPinpointError(await rawRequest(server, { method: "POST", path: "/v1/apps", body: JSON.stringify({ Name: 5 }) }), 400, "BadRequestException");
+    expectPinpointError(
+      await rawRequest(server, { method: "POST", path: "/v1/apps", body: JSON.stringify({ Name: 5 }) }),
+      400,
+      "BadRequestException",
+    );
     expectPinpointError(await rawRequest(server, { method: "PUT", path: "/v1/apps" }), 405, "MethodNotAllowedException");
     await a.send(new DeleteAppCommand({ ApplicationId: created.json.Id }));
   });
 
   test("pagination walks every app once in creation order; bad page-size and tokens are 400s", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push((await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: `p${i}` } }))).ApplicationResponse!.Id!);
+    for (let i = 0; i < 7; i++)
+      ids.push((await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: `p${i}` } }))).ApplicationResponse!.Id!);
     const { items, pages } = await listAll(a, "3");
     expect(items.map((i) => i.Id)).toEqual(ids);
     expect(pages).toBe(3);
@@ -115,9 +127,13 @@ describe.each(STORE_KINDS)("apps on %s", (kind) => {
       expect((await other.send(new GetAppsCommand({}))).ApplicationsResponse!.Item).toEqual([]);
       expect((await errorOf(() => other.send(new GetAppCommand({ ApplicationId: app.Id })))).name).toBe("NotFoundException");
       expect((await errorOf(() => other.send(new DeleteAppCommand({ ApplicationId: app.Id })))).name).toBe("NotFoundException");
-      expect((await errorOf(() => other.send(new UpdateEndpointCommand({ ApplicationId: app.Id, EndpointId: "e", EndpointRequest: {} })))).name).toBe("NotFoundException");
+      expect(
+        (await errorOf(() => other.send(new UpdateEndpointCommand({ ApplicationId: app.Id, EndpointId: "e", EndpointRequest: {} })))).name,
+      ).toBe("NotFoundException");
     }
-    const eu = (await pinpointClient(server, ACCOUNT_A, "eu-west-1").send(new CreateAppCommand({ CreateApplicationRequest: { Name: "eu" } }))).ApplicationResponse!;
+    const eu = (
+      await pinpointClient(server, ACCOUNT_A, "eu-west-1").send(new CreateAppCommand({ CreateApplicationRequest: { Name: "eu" } }))
+    ).ApplicationResponse!;
     expect(eu.Arn).toBe(`arn:aws:mobiletargeting:eu-west-1:${ACCOUNT_A.accountId}:apps/${eu.Id}`);
     await pinpointClient(server, ACCOUNT_A, "eu-west-1").send(new DeleteAppCommand({ ApplicationId: eu.Id }));
     expect((await a.send(new GetAppCommand({ ApplicationId: app.Id }))).ApplicationResponse).toEqual(app);
@@ -126,15 +142,25 @@ describe.each(STORE_KINDS)("apps on %s", (kind) => {
 
   test("deleting an app deletes its endpoints; a new app with endpoints of the same id starts empty", async () => {
     const app = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "cascade" } }))).ApplicationResponse!;
-    await a.send(new UpdateEndpointCommand({ ApplicationId: app.Id, EndpointId: "e1", EndpointRequest: { ChannelType: "EMAIL", Address: "a@example.com" } }));
+    await a.send(
+      new UpdateEndpointCommand({
+        ApplicationId: app.Id,
+        EndpointId: "e1",
+        EndpointRequest: { ChannelType: "EMAIL", Address: "a@example.com" },
+      }),
+    );
     await a.send(new DeleteAppCommand({ ApplicationId: app.Id }));
-    expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: app.Id, EndpointId: "e1" })))).name).toBe("NotFoundException");
+    expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: app.Id, EndpointId: "e1" })))).name).toBe(
+      "NotFoundException",
+    );
     // GetEndpoint reads the endpoint row directly, so the 404 above already proves the row is gone.
     expect(await server.store.endpoints.get({ accountId: ACCOUNT_A.accountId, region: "us-east-1" }, app.Id!, "e1")).toBeUndefined();
   });
 
   test("the per-tenant quota holds under concurrency with a BadRequestException", async () => {
-    const results = await Promise.allSettled(Array.from({ length: 14 }, (_, i) => a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: `q${i}` } }))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 14 }, (_, i) => a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: `q${i}` } }))),
+    );
     const ok = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<{ ApplicationResponse?: { Id?: string } }>[];
     expect(ok).toHaveLength(10);
     const rejected = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];

@@ -4,7 +4,11 @@ import { GetRecommenderConfigurationsCommand, PinpointClient } from "@aws-sdk/cl
 import { ACCOUNT_A, CAMPAIGN, ROLE, errorOf, startTestServer, type TestServer } from "../helpers.js";
 import { expectPinpointError, rawRequest } from "../signing.js";
 
-const body = JSON.stringify({ RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: "Top" });
+const body = JSON.stringify({
+  RecommendationProviderUri: CAMPAIGN,
+  RecommendationProviderRoleArn: ROLE,
+  RecommendationsDisplayName: "Top",
+});
 
 describe("SigV4", () => {
   let server: TestServer;
@@ -24,16 +28,29 @@ describe("SigV4", () => {
   });
 
   test("no signature: 403 MissingAuthenticationTokenException", async () => {
-    expectPinpointError(await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: false }), 403, "MissingAuthenticationTokenException");
+    expectPinpointError(
+      await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: false }),
+      403,
+      "MissingAuthenticationTokenException",
+    );
   });
 
   test("unknown access key: 403 UnrecognizedClientException", async () => {
-    const res = await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: { ...ACCOUNT_A, accessKeyId: "AKIAUNKNOWN000000000" } });
+    const res = await rawRequest(server, {
+      method: "GET",
+      path: "/v1/recommenders",
+      credential: { ...ACCOUNT_A, accessKeyId: "AKIAUNKNOWN000000000" },
+    });
     expectPinpointError(res, 403, "UnrecognizedClientException");
   });
 
   test("wrong secret: 403 InvalidSignatureException", async () => {
-    const res = await rawRequest(server, { method: "POST", path: "/v1/recommenders", body, credential: { ...ACCOUNT_A, secretAccessKey: "wrong-secret-0123456789" } });
+    const res = await rawRequest(server, {
+      method: "POST",
+      path: "/v1/recommenders",
+      body,
+      credential: { ...ACCOUNT_A, secretAccessKey: "wrong-secret-0123456789" },
+    });
     expectPinpointError(res, 403, "InvalidSignatureException");
     expect(await list()).toBe(0);
   });
@@ -58,9 +75,20 @@ describe("SigV4", () => {
 
   test("a changed path, query or signed header is refused", async () => {
     const sign = { method: "GET", path: "/v1/recommenders", query: { "page-size": "1" } };
-    expectPinpointError(await rawRequest(server, { ...sign, afterSign: (r) => (r.headers["x-amz-date"] = r.headers["x-amz-date"].replace(/(\d)Z$/, (_, d) => `${(Number(d) + 1) % 10}Z`)) }), 403, "InvalidSignatureException");
+    expectPinpointError(
+      await rawRequest(server, {
+        ...sign,
+        afterSign: (r) => (r.headers["x-amz-date"] = r.headers["x-amz-date"].replace(/(\d)Z$/, (_, d) => `${(Number(d) + 1) % 10}Z`)),
+      }),
+      403,
+      "InvalidSignatureException",
+    );
     const url = new URL(server.url);
-    expectPinpointError(await rawRequest(server, { ...sign, afterSign: (r) => (r.headers.host = `localhost:${url.port}`) }), 403, "InvalidSignatureException");
+    expectPinpointError(
+      await rawRequest(server, { ...sign, afterSign: (r) => (r.headers.host = `localhost:${url.port}`) }),
+      403,
+      "InvalidSignatureException",
+    );
     expectPinpointError(await rawRequest(server, { ...sign, path: "/v1/recommenders/x" }), 404, "NotFoundException");
   });
 
@@ -81,15 +109,29 @@ describe("SigV4", () => {
   });
 
   test("malformed Authorization headers are typed 403s", async () => {
-    for (const auth of ["Bearer x", "AWS4-HMAC-SHA256 Credential=foo", "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/mobiletargeting/aws4_request, SignedHeaders=host, Signature=zz"]) {
-      const res = await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: false, headers: { authorization: auth } });
+    for (const auth of [
+      "Bearer x",
+      "AWS4-HMAC-SHA256 Credential=foo",
+      "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/mobiletargeting/aws4_request, SignedHeaders=host, Signature=zz",
+    ]) {
+      const res = await rawRequest(server, {
+        method: "GET",
+        path: "/v1/recommenders",
+        credential: false,
+        headers: { authorization: auth },
+      });
       expect(res.status).toBe(403);
       expectPinpointError(res, 403, String(res.headers["x-amzn-errortype"]));
     }
   });
 
   test("the JS SDK surfaces auth failures as typed exceptions", async () => {
-    const client = new PinpointClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: "nope-nope-nope-nope" }, maxAttempts: 1 });
+    const client = new PinpointClient({
+      endpoint: server.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: "nope-nope-nope-nope" },
+      maxAttempts: 1,
+    });
     const err = await errorOf(() => client.send(new GetRecommenderConfigurationsCommand({})));
     expect(err.name).toBe("InvalidSignatureException");
     expect(err.$metadata.httpStatusCode).toBe(403);

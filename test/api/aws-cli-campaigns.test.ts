@@ -26,7 +26,15 @@ describe("AWS CLI: campaigns", () => {
 
   test("create-campaign, get-campaign, update-campaign and the lists answer as AWS would", { timeout: 240_000 }, async () => {
     const appId = (await ok("create-app", "--create-application-request", "Name=Campaigns")).ApplicationResponse.Id;
-    const segmentId = (await ok("create-segment", "--application-id", appId, "--write-segment-request", "Name=Readers,Dimensions={Attributes={Interests={Values=[books]}}}")).SegmentResponse.Id;
+    const segmentId = (
+      await ok(
+        "create-segment",
+        "--application-id",
+        appId,
+        "--write-segment-request",
+        "Name=Readers,Dimensions={Attributes={Interests={Values=[books]}}}",
+      )
+    ).SegmentResponse.Id;
     await ok("create-email-template", "--template-name", "picks", "--email-template-request", "Subject=Your picks,TextPart=Hello");
 
     const created = (
@@ -55,14 +63,32 @@ describe("AWS CLI: campaigns", () => {
     });
     expect((await ok("get-campaign", "--application-id", appId, "--campaign-id", created.Id)).CampaignResponse).toEqual(created);
 
-    const updated = (await ok("update-campaign", "--application-id", appId, "--campaign-id", created.Id, "--write-campaign-request", "Description=Weekly,IsPaused=true")).CampaignResponse;
+    const updated = (
+      await ok(
+        "update-campaign",
+        "--application-id",
+        appId,
+        "--campaign-id",
+        created.Id,
+        "--write-campaign-request",
+        "Description=Weekly,IsPaused=true",
+      )
+    ).CampaignResponse;
     expect(updated).toMatchObject({ Version: 2, Description: "Weekly", IsPaused: true, State: { CampaignStatus: "PAUSED" } });
     const versions = (await ok("get-campaign-versions", "--application-id", appId, "--campaign-id", created.Id)).CampaignsResponse.Item;
     expect(versions.map((v: { Version: number }) => v.Version)).toEqual([1, 2]);
     expect((await ok("get-campaigns", "--application-id", appId)).CampaignsResponse.Item).toEqual([updated]);
-    expect((await ok("get-campaign-activities", "--application-id", appId, "--campaign-id", created.Id)).ActivitiesResponse).toEqual({ Item: [] });
+    expect((await ok("get-campaign-activities", "--application-id", appId, "--campaign-id", created.Id)).ActivitiesResponse).toEqual({
+      Item: [],
+    });
 
-    const bad = await aws("create-campaign", "--application-id", appId, "--write-campaign-request", `SegmentId=${segmentId},Schedule={StartTime=2020-01-01T00:00:00Z}`);
+    const bad = await aws(
+      "create-campaign",
+      "--application-id",
+      appId,
+      "--write-campaign-request",
+      `SegmentId=${segmentId},Schedule={StartTime=2020-01-01T00:00:00Z}`,
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("BadRequestException");
     expect(bad.stderr).toContain("Schedule.StartTime must be at least current time");

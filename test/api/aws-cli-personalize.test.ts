@@ -23,7 +23,8 @@ describe("AWS CLI: recommendations from a campaign trained with the pinrec CLI",
     expect(r.code, `pinrec ${args.join(" ")}:\n${r.stderr}`).toBe(0);
     return r.stdout;
   };
-  const aws = (...args: string[]) => run(AWS, [...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path);
+  const aws = (...args: string[]) =>
+    run(AWS, [...args, "--endpoint-url", server.url, "--output", "json"], awsEnv(dir.path, ACCOUNT_A), dir.path);
   const recommend = async (userId: string) => {
     const r = await aws("personalize-runtime", "get-recommendations", "--campaign-arn", arn, "--user-id", userId, "--num-results", "5");
     expect(r.code, r.stderr).toBe(0);
@@ -33,9 +34,37 @@ describe("AWS CLI: recommendations from a campaign trained with the pinrec CLI",
   beforeAll(async () => {
     creds = writeCredentials(join(dir.path, "credentials.json"), TEST_CREDENTIALS);
     server = await spawnServer(["--data-dir", dataDir, "--credentials", creds]);
-    await cli("data", "synth", "--users", "400", "--items", "150", "--interactions", "8000", "--seed", "3", "--out", join(dir.path, "synth"));
+    await cli(
+      "data",
+      "synth",
+      "--users",
+      "400",
+      "--items",
+      "150",
+      "--interactions",
+      "8000",
+      "--seed",
+      "3",
+      "--out",
+      join(dir.path, "synth"),
+    );
     const created = JSON.parse(
-      await cli("campaigns", "create", "--name", "movies", "--interactions", join(dir.path, "synth", "interactions.csv"), "--items", join(dir.path, "synth", "items.csv"), "--data-dir", dataDir, "--credentials", creds, "--account", ACCOUNT_A.accountId),
+      await cli(
+        "campaigns",
+        "create",
+        "--name",
+        "movies",
+        "--interactions",
+        join(dir.path, "synth", "interactions.csv"),
+        "--items",
+        join(dir.path, "synth", "items.csv"),
+        "--data-dir",
+        dataDir,
+        "--credentials",
+        creds,
+        "--account",
+        ACCOUNT_A.accountId,
+      ),
     );
     arn = created.campaignArn;
     trackingId = created.trackingId;
@@ -59,7 +88,18 @@ describe("AWS CLI: recommendations from a campaign trained with the pinrec CLI",
     for (const id of before) expect(seen.has(id)).toBe(false);
 
     const events = JSON.stringify(before.slice(0, 2).map((itemId, i) => ({ eventType: "click", itemId, sentAt: 1_700_000_000 + i })));
-    const put = await aws("personalize-events", "put-events", "--tracking-id", trackingId, "--user-id", "u0", "--session-id", "s1", "--event-list", events);
+    const put = await aws(
+      "personalize-events",
+      "put-events",
+      "--tracking-id",
+      trackingId,
+      "--user-id",
+      "u0",
+      "--session-id",
+      "s1",
+      "--event-list",
+      events,
+    );
     expect(put.code, put.stderr).toBe(0);
     const after = await recommend("u0");
     expect(after).not.toEqual(before);
@@ -68,10 +108,26 @@ describe("AWS CLI: recommendations from a campaign trained with the pinrec CLI",
   }, 60_000);
 
   test("an unknown campaign is ResourceNotFoundException; a filter is InvalidInputException", async () => {
-    const missing = await aws("personalize-runtime", "get-recommendations", "--campaign-arn", arn.replace("movies", "nope"), "--user-id", "u0");
+    const missing = await aws(
+      "personalize-runtime",
+      "get-recommendations",
+      "--campaign-arn",
+      arn.replace("movies", "nope"),
+      "--user-id",
+      "u0",
+    );
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/ResourceNotFoundException/);
-    const filtered = await aws("personalize-runtime", "get-recommendations", "--campaign-arn", arn, "--user-id", "u0", "--filter-arn", `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:filter/f`);
+    const filtered = await aws(
+      "personalize-runtime",
+      "get-recommendations",
+      "--campaign-arn",
+      arn,
+      "--user-id",
+      "u0",
+      "--filter-arn",
+      `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:filter/f`,
+    );
     expect(filtered.code).not.toBe(0);
     expect(filtered.stderr).toMatch(/InvalidInputException/);
   }, 60_000);

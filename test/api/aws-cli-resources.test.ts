@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT_A, CAMPAIGN, ROLE, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { pinpointCli } from "../aws-cli.js";
 
-
 describe("AWS CLI: apps, endpoints and a template that names a recommender", () => {
   let server: TestServer;
   const dir = tempDir("pinrec-cli-");
@@ -52,17 +51,34 @@ describe("AWS CLI: apps, endpoints and a template that names a recommender", () 
         };
       }),
     }));
-    const results = await Promise.all(batches.map((b, i) => ok("update-endpoints-batch", "--application-id", app.Id, "--endpoint-batch-request", file(`batch-${i}.json`, b))));
+    const results = await Promise.all(
+      batches.map((b, i) =>
+        ok("update-endpoints-batch", "--application-id", app.Id, "--endpoint-batch-request", file(`batch-${i}.json`, b)),
+      ),
+    );
     for (const r of results) expect(r.MessageBody).toMatchObject({ Message: "Accepted" });
 
     const user = (await ok("get-user-endpoints", "--application-id", app.Id, "--user-id", "u-7")).EndpointsResponse.Item;
     expect(user.map((e: { Id: string }) => e.Id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `endpoint-${i * 100 + 7}`).sort());
     expect(user[0]).toMatchObject({ ApplicationId: app.Id, EndpointStatus: "ACTIVE", OptOut: "NONE", User: { UserId: "u-7" } });
     const one = (await ok("get-endpoint", "--application-id", app.Id, "--endpoint-id", "ENDPOINT-7")).EndpointResponse;
-    expect(one).toMatchObject({ Id: "endpoint-7", ChannelType: "EMAIL", Address: "user7@example.com", Attributes: { Interests: ["books", "topic-2"] } });
+    expect(one).toMatchObject({
+      Id: "endpoint-7",
+      ChannelType: "EMAIL",
+      Address: "user7@example.com",
+      Attributes: { Interests: ["books", "topic-2"] },
+    });
 
     // A documented error surfaces with its code and message.
-    const bad = await aws("update-endpoint", "--application-id", app.Id, "--endpoint-id", "x", "--endpoint-request", "ChannelType=SMS,Address=12345");
+    const bad = await aws(
+      "update-endpoint",
+      "--application-id",
+      app.Id,
+      "--endpoint-id",
+      "x",
+      "--endpoint-request",
+      "ChannelType=SMS,Address=12345",
+    );
     expect(bad.code).toBe(254);
     expect(bad.stderr).toMatch(/BadRequestException.*E\.164/);
 
@@ -70,7 +86,12 @@ describe("AWS CLI: apps, endpoints and a template that names a recommender", () 
       await ok(
         "create-recommender-configuration",
         "--create-recommender-configuration",
-        file("rec.json", { RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: "Picks", RecommendationsPerMessage: 3 }),
+        file("rec.json", {
+          RecommendationProviderUri: CAMPAIGN,
+          RecommendationProviderRoleArn: ROLE,
+          RecommendationsDisplayName: "Picks",
+          RecommendationsPerMessage: 3,
+        }),
       )
     ).RecommenderConfigurationResponse;
     const v1 = {
@@ -79,18 +100,52 @@ describe("AWS CLI: apps, endpoints and a template that names a recommender", () 
       RecommenderId: rec.Id,
       DefaultSubstitutions: JSON.stringify({ "User.UserAttributes.FirstName": "there" }),
     };
-    const created = (await ok("create-email-template", "--template-name", "WeeklyPicks", "--email-template-request", file("t1.json", v1))).CreateTemplateMessageBody;
-    expect(created).toMatchObject({ Arn: `arn:aws:mobiletargeting:us-east-1:${ACCOUNT_A.accountId}:templates/WeeklyPicks/EMAIL`, Message: "Created" });
-    const brokenHbs = await aws("create-email-template", "--template-name", "Broken", "--email-template-request", file("t-bad.json", { HtmlPart: "{{#each x}}" }));
+    const created = (await ok("create-email-template", "--template-name", "WeeklyPicks", "--email-template-request", file("t1.json", v1)))
+      .CreateTemplateMessageBody;
+    expect(created).toMatchObject({
+      Arn: `arn:aws:mobiletargeting:us-east-1:${ACCOUNT_A.accountId}:templates/WeeklyPicks/EMAIL`,
+      Message: "Created",
+    });
+    const brokenHbs = await aws(
+      "create-email-template",
+      "--template-name",
+      "Broken",
+      "--email-template-request",
+      file("t-bad.json", { HtmlPart: "{{#each x}}" }),
+    );
     expect(brokenHbs.stderr).toMatch(/BadRequestException.*HtmlPart.*line 1/);
 
-    const upd = await ok("update-email-template", "--template-name", "WeeklyPicks", "--create-new-version", "--email-template-request", file("t2.json", { ...v1, Subject: "v2: {{RecommendationItems.[0]}}" }));
+    const upd = await ok(
+      "update-email-template",
+      "--template-name",
+      "WeeklyPicks",
+      "--create-new-version",
+      "--email-template-request",
+      file("t2.json", { ...v1, Subject: "v2: {{RecommendationItems.[0]}}" }),
+    );
     expect(upd.MessageBody).toMatchObject({ Message: "Accepted" });
-    expect((await ok("get-email-template", "--template-name", "WeeklyPicks")).EmailTemplateResponse).toMatchObject({ Version: "1", RecommenderId: rec.Id });
-    await ok("update-template-active-version", "--template-name", "WeeklyPicks", "--template-type", "EMAIL", "--template-active-version-request", "Version=2");
+    expect((await ok("get-email-template", "--template-name", "WeeklyPicks")).EmailTemplateResponse).toMatchObject({
+      Version: "1",
+      RecommenderId: rec.Id,
+    });
+    await ok(
+      "update-template-active-version",
+      "--template-name",
+      "WeeklyPicks",
+      "--template-type",
+      "EMAIL",
+      "--template-active-version-request",
+      "Version=2",
+    );
     const active = (await ok("get-email-template", "--template-name", "WeeklyPicks")).EmailTemplateResponse;
-    expect(active).toMatchObject({ Version: "2", Subject: "v2: {{RecommendationItems.[0]}}", TemplateType: "EMAIL", RecommenderId: rec.Id });
-    const versions = (await ok("list-template-versions", "--template-name", "WeeklyPicks", "--template-type", "EMAIL")).TemplateVersionsResponse.Item;
+    expect(active).toMatchObject({
+      Version: "2",
+      Subject: "v2: {{RecommendationItems.[0]}}",
+      TemplateType: "EMAIL",
+      RecommenderId: rec.Id,
+    });
+    const versions = (await ok("list-template-versions", "--template-name", "WeeklyPicks", "--template-type", "EMAIL"))
+      .TemplateVersionsResponse.Item;
     expect(versions.map((v: { Version: string }) => v.Version)).toEqual(["1", "2"]);
     const list = (await ok("list-templates")).TemplatesResponse.Item;
     expect(list).toEqual([expect.objectContaining({ TemplateName: "WeeklyPicks", TemplateType: "EMAIL", Version: "2" })]);

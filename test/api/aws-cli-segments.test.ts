@@ -37,10 +37,22 @@ describe("AWS CLI: segments, channels and import jobs", () => {
       { Id: "e2", ChannelType: "EMAIL", Address: "two@example.com", Attributes: { Interests: ["films"] } },
       { Id: "e3", ChannelType: "EMAIL", Address: "three@example.com", Attributes: { Interests: ["books"] } },
     ];
-    await ok("update-endpoints-batch", "--application-id", appId, "--endpoint-batch-request", `file://${file("batch.json", JSON.stringify({ Item: items }))}`);
+    await ok(
+      "update-endpoints-batch",
+      "--application-id",
+      appId,
+      "--endpoint-batch-request",
+      `file://${file("batch.json", JSON.stringify({ Item: items }))}`,
+    );
 
     const created = (
-      await ok("create-segment", "--application-id", appId, "--write-segment-request", "Name=Readers,Dimensions={Attributes={Interests={AttributeType=INCLUSIVE,Values=[books]}}}")
+      await ok(
+        "create-segment",
+        "--application-id",
+        appId,
+        "--write-segment-request",
+        "Name=Readers,Dimensions={Attributes={Interests={AttributeType=INCLUSIVE,Values=[books]}}}",
+      )
     ).SegmentResponse;
     expect(created).toMatchObject({
       ApplicationId: appId,
@@ -52,26 +64,52 @@ describe("AWS CLI: segments, channels and import jobs", () => {
     });
     expect((await ok("get-segment", "--application-id", appId, "--segment-id", created.Id)).SegmentResponse).toEqual(created);
     const ids: string[] = [];
-    for await (const batch of new SegmentService(server.store).endpointsOf({ accountId: ACCOUNT_A.accountId, region: "us-east-1" }, appId, created.Id)) ids.push(...batch.map((e) => e.Id!));
+    for await (const batch of new SegmentService(server.store).endpointsOf(
+      { accountId: ACCOUNT_A.accountId, region: "us-east-1" },
+      appId,
+      created.Id,
+    ))
+      ids.push(...batch.map((e) => e.Id!));
     expect(ids).toEqual(["e1", "e3"]);
 
-    const bad = await aws("create-segment", "--application-id", appId, "--write-segment-request", "Name=Bad,Dimensions={Attributes={Signup={AttributeType=BEFORE,Values=[soon]}}}");
+    const bad = await aws(
+      "create-segment",
+      "--application-id",
+      appId,
+      "--write-segment-request",
+      "Name=Bad,Dimensions={Attributes={Signup={AttributeType=BEFORE,Values=[soon]}}}",
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("BadRequestException");
     expect(bad.stderr).toContain("Dimensions.Attributes.Signup.Values[0]");
 
-    const channel = (await ok("update-email-channel", "--application-id", appId, "--email-channel-request", "FromAddress=news@example.com,Identity=arn:aws:ses:us-east-1:111122223333:identity/example.com,Enabled=true")).EmailChannelResponse;
+    const channel = (
+      await ok(
+        "update-email-channel",
+        "--application-id",
+        appId,
+        "--email-channel-request",
+        "FromAddress=news@example.com,Identity=arn:aws:ses:us-east-1:111122223333:identity/example.com,Enabled=true",
+      )
+    ).EmailChannelResponse;
     expect(channel).toMatchObject({ FromAddress: "news@example.com", Enabled: true, Platform: "EMAIL" });
 
     const csv = file("import.csv", "ChannelType,Address,Id,Attributes.Interests\nEMAIL,four@example.com,e4,books\n");
-    const job = (await ok("create-import-job", "--application-id", appId, "--import-job-request", `Format=CSV,S3Url=file://${csv},RoleArn=arn:aws:iam::111122223333:role/Import,DefineSegment=true,SegmentName=Imported`)).ImportJobResponse;
+    const job = (
+      await ok(
+        "create-import-job",
+        "--application-id",
+        appId,
+        "--import-job-request",
+        `Format=CSV,S3Url=file://${csv},RoleArn=arn:aws:iam::111122223333:role/Import,DefineSegment=true,SegmentName=Imported`,
+      )
+    ).ImportJobResponse;
     expect(job).toMatchObject({ JobStatus: "CREATED", Type: "IMPORT" });
     let status = job.JobStatus;
     for (let i = 0; i < 100 && status !== "COMPLETED" && status !== "FAILED"; i++) {
       status = (await ok("get-import-job", "--application-id", appId, "--job-id", job.Id)).ImportJobResponse.JobStatus;
     }
     expect(status).toBe("COMPLETED");
-
   });
 });
 
@@ -96,7 +134,10 @@ describe("AWS CLI: put-events", () => {
       BatchItem: {
         "reader-1": {
           Endpoint: { ChannelType: "EMAIL", Address: "reader@example.com" },
-          Events: { "view-1": { EventType: "product.viewed", Timestamp: new Date().toISOString(), Attributes: { item: "42" } }, "view-2": { EventType: "", Timestamp: new Date().toISOString() } },
+          Events: {
+            "view-1": { EventType: "product.viewed", Timestamp: new Date().toISOString(), Attributes: { item: "42" } },
+            "view-2": { EventType: "", Timestamp: new Date().toISOString() },
+          },
         },
       },
     };
@@ -105,7 +146,10 @@ describe("AWS CLI: put-events", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).EventsResponse.Results["reader-1"]).toEqual({
       EndpointItemResponse: { StatusCode: 202, Message: "Accepted" },
-      EventsItemResponse: { "view-1": { StatusCode: 202, Message: "Accepted" }, "view-2": { StatusCode: 400, Message: "EventType must not be empty" } },
+      EventsItemResponse: {
+        "view-1": { StatusCode: 202, Message: "Accepted" },
+        "view-2": { StatusCode: 400, Message: "EventType must not be empty" },
+      },
     });
     const endpoint = await aws("get-endpoint", "--application-id", appId, "--endpoint-id", "reader-1");
     expect(JSON.parse(endpoint.stdout).EndpointResponse.Address).toBe("reader@example.com");

@@ -26,7 +26,15 @@ import {
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { rawRequest } from "../signing.js";
-import { TENANT_A, createApp, createRecommender, putEndpoints, recommendationsOf, runtimeClient, trainCampaign } from "../pinpoint/messaging/send-fixtures.js";
+import {
+  TENANT_A,
+  createApp,
+  createRecommender,
+  putEndpoints,
+  recommendationsOf,
+  runtimeClient,
+  trainCampaign,
+} from "../pinpoint/messaging/send-fixtures.js";
 import { IDENTITY, writeFunctions } from "../pinpoint/campaigns/runner-fixtures.js";
 
 const HOUR = 3_600_000;
@@ -59,12 +67,20 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     Attributes: { plan: [plan] },
   });
   const segmentOn = async (name: string, plans: string[]) =>
-    (await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: name, Dimensions: { Attributes: { plan: { AttributeType: "INCLUSIVE", Values: plans } } } } })))
-      .SegmentResponse!.Id!;
-  const createCampaign = async (req: WriteCampaignRequest) => (await client.send(new CreateCampaignCommand({ ApplicationId: appId, WriteCampaignRequest: req }))).CampaignResponse!;
+    (
+      await client.send(
+        new CreateSegmentCommand({
+          ApplicationId: appId,
+          WriteSegmentRequest: { Name: name, Dimensions: { Attributes: { plan: { AttributeType: "INCLUSIVE", Values: plans } } } },
+        }),
+      )
+    ).SegmentResponse!.Id!;
+  const createCampaign = async (req: WriteCampaignRequest) =>
+    (await client.send(new CreateCampaignCommand({ ApplicationId: appId, WriteCampaignRequest: req }))).CampaignResponse!;
   const activities = async (campaignId: string): Promise<ActivityResponse[]> =>
     (await client.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: campaignId }))).ActivitiesResponse!.Item!;
-  const stateOf = async (campaignId: string) => (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse!.State?.CampaignStatus;
+  const stateOf = async (campaignId: string) =>
+    (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse!.State?.CampaignStatus;
 
   /** Polls GetCampaignActivities until `count` activities are COMPLETED. */
   async function completed(campaignId: string, count: number, timeoutMs = 60_000): Promise<ActivityResponse[]> {
@@ -82,7 +98,11 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     const out: OutboxSummary[] = [];
     let token: string | undefined;
     do {
-      const res = await rawRequest(server, { method: "GET", path: "/_pinrec/outbox", query: { "application-id": appId, "page-size": "100", ...(token && { token }) } });
+      const res = await rawRequest(server, {
+        method: "GET",
+        path: "/_pinrec/outbox",
+        query: { "application-id": appId, "page-size": "100", ...(token && { token }) },
+      });
       expect(res.status).toBe(200);
       out.push(...res.json.Messages);
       token = res.json.NextToken;
@@ -118,18 +138,35 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     await client.send(
       new CreateEmailTemplateCommand({
         TemplateName: "e2e-picks",
-        EmailTemplateRequest: { RecommenderId: recommenderId, Subject: "Picks for {{User.UserId}}", TextPart: "{{#each RecommendationItems}}{{this}};{{/each}}|{{#each Recommendations.Title}}{{this}}{{#unless @last}},{{/unless}}{{/each}}" },
+        EmailTemplateRequest: {
+          RecommenderId: recommenderId,
+          Subject: "Picks for {{User.UserId}}",
+          TextPart:
+            "{{#each RecommendationItems}}{{this}};{{/each}}|{{#each Recommendations.Title}}{{this}}{{#unless @last}},{{/unless}}{{/each}}",
+        },
       }),
     );
-    await client.send(new CreateEmailTemplateCommand({ TemplateName: "e2e-plain", EmailTemplateRequest: { Subject: "Variant B", TextPart: "B for {{User.UserId}}" } }));
-    await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "shop@example.com", Identity: IDENTITY, Enabled: true } }));
+    await client.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "e2e-plain",
+        EmailTemplateRequest: { Subject: "Variant B", TextPart: "B for {{User.UserId}}" },
+      }),
+    );
+    await client.send(
+      new UpdateEmailChannelCommand({
+        ApplicationId: appId,
+        EmailChannelRequest: { FromAddress: "shop@example.com", Identity: IDENTITY, Enabled: true },
+      }),
+    );
   }, 120_000);
   afterAll(async () => {
     await server?.dispose();
     dir.remove();
   });
 
-  test("CreateCampaign IMMEDIATE: the activity COMPLETES with the counts, each segment endpoint gets its own items once", { timeout: 120_000 }, async () => {
+  test("CreateCampaign IMMEDIATE: the activity COMPLETES with the counts, each segment endpoint gets its own items once", {
+    timeout: 120_000,
+  }, async () => {
     const gold = Array.from({ length: 7 }, (_, i) => endpoint(`gold-${i}`, `u${i * 11}`, "gold"));
     const basic = Array.from({ length: 5 }, (_, i) => endpoint(`basic-${i}`, `u${i * 13 + 1}`, "basic"));
     await putEndpoints(client, appId, [...gold, ...basic]);
@@ -142,7 +179,14 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     });
 
     const [activity] = await completed(campaign.Id!, 1);
-    expect(activity).toMatchObject({ CampaignId: campaign.Id, TreatmentId: "0", State: "COMPLETED", Result: "SUCCESS", TotalEndpointCount: gold.length, SuccessfulEndpointCount: gold.length });
+    expect(activity).toMatchObject({
+      CampaignId: campaign.Id,
+      TreatmentId: "0",
+      State: "COMPLETED",
+      Result: "SUCCESS",
+      TotalEndpointCount: gold.length,
+      SuccessfulEndpointCount: gold.length,
+    });
     expect(await activities(campaign.Id!)).toHaveLength(1);
     expect(await stateOf(campaign.Id!)).toBe("COMPLETED");
 
@@ -161,23 +205,40 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     expect(refused.message).toContain(campaign.Id!);
   });
 
-  test("an EVENT campaign: PutEvents with a matching event type messages that endpoint within seconds; another event type sends nothing", { timeout: 120_000 }, async () => {
+  test("an EVENT campaign: PutEvents with a matching event type messages that endpoint within seconds; another event type sends nothing", {
+    timeout: 120_000,
+  }, async () => {
     const viewers = [endpoint("viewer-0", "u50", "viewer"), endpoint("viewer-1", "u51", "viewer")];
     await putEndpoints(client, appId, viewers);
     const segmentId = await segmentOn("viewers", ["viewer"]);
     const campaign = await createCampaign({
       Name: "viewed a product",
       SegmentId: segmentId,
-      Schedule: { StartTime: "IMMEDIATE", EndTime: new Date(Date.now() + 24 * HOUR).toISOString(), Frequency: "EVENT", EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { DimensionType: "INCLUSIVE", Values: ["product.viewed"] } } } },
+      Schedule: {
+        StartTime: "IMMEDIATE",
+        EndTime: new Date(Date.now() + 24 * HOUR).toISOString(),
+        Frequency: "EVENT",
+        EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { DimensionType: "INCLUSIVE", Values: ["product.viewed"] } } },
+      },
       TemplateConfiguration: { EmailTemplate: { Name: "e2e-picks" } },
     });
     const event = (type: string) => ({ EventType: type, Timestamp: new Date().toISOString() });
     const before = (await outbox()).length;
 
-    const other = await client.send(new PutEventsCommand({ ApplicationId: appId, EventsRequest: { BatchItem: { "viewer-1": { Endpoint: {}, Events: { "e-1": event("cart.opened") } } } } }));
+    const other = await client.send(
+      new PutEventsCommand({
+        ApplicationId: appId,
+        EventsRequest: { BatchItem: { "viewer-1": { Endpoint: {}, Events: { "e-1": event("cart.opened") } } } },
+      }),
+    );
     expect(other.EventsResponse!.Results!["viewer-1"].EventsItemResponse!["e-1"].StatusCode).toBe(202);
     const fired = Date.now();
-    await client.send(new PutEventsCommand({ ApplicationId: appId, EventsRequest: { BatchItem: { "viewer-0": { Endpoint: {}, Events: { "e-2": event("product.viewed") } } } } }));
+    await client.send(
+      new PutEventsCommand({
+        ApplicationId: appId,
+        EventsRequest: { BatchItem: { "viewer-0": { Endpoint: {}, Events: { "e-2": event("product.viewed") } } } },
+      }),
+    );
 
     const [activity] = await completed(campaign.Id!, 1, 10_000);
     expect(Date.now() - fired).toBeLessThan(10_000);
@@ -190,7 +251,12 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
 
     // A matching event from an endpoint outside the campaign's segment starts a run that reaches nobody.
     await putEndpoints(client, appId, [endpoint("passer-by", "u52", "not-a-viewer")]);
-    await client.send(new PutEventsCommand({ ApplicationId: appId, EventsRequest: { BatchItem: { "passer-by": { Endpoint: {}, Events: { "e-3": event("product.viewed") } } } } }));
+    await client.send(
+      new PutEventsCommand({
+        ApplicationId: appId,
+        EventsRequest: { BatchItem: { "passer-by": { Endpoint: {}, Events: { "e-3": event("product.viewed") } } } },
+      }),
+    );
     const runs = await completed(campaign.Id!, 2, 10_000);
     expect(runs.map((a) => a.TotalEndpointCount).sort()).toEqual([0, 1]);
     expect((await outbox()).slice(before).map((m) => m.EndpointId)).toEqual(["viewer-0"]);
@@ -236,7 +302,9 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
   });
 
   // Last: it moves the server's clock an hour on.
-  test("an HOURLY campaign on a fake clock fires now and again an hour later, each run to the whole segment", { timeout: 120_000 }, async () => {
+  test("an HOURLY campaign on a fake clock fires now and again an hour later, each run to the whole segment", {
+    timeout: 120_000,
+  }, async () => {
     const hourly = [endpoint("hourly-0", "u70", "hourly"), endpoint("hourly-1", "u71", "hourly"), endpoint("hourly-2", "u72", "hourly")];
     await putEndpoints(client, appId, hourly);
     const segmentId = await segmentOn("hourly readers", ["hourly"]);
@@ -268,7 +336,13 @@ describe.each(STORE_KINDS)("campaigns end to end on %s", (kind) => {
     expect(await activities(campaign.Id!)).toHaveLength(2);
     expect(await stateOf(campaign.Id!)).toBe("COMPLETED");
     // The campaign API reads the same clock: an hour before the fake now is in the past for it too.
-    const past = await errorOf(() => createCampaign({ SegmentId: segmentId, Schedule: { StartTime: new Date(clock() - HOUR).toISOString(), Frequency: "ONCE" }, TemplateConfiguration: { EmailTemplate: { Name: "e2e-picks" } } }));
+    const past = await errorOf(() =>
+      createCampaign({
+        SegmentId: segmentId,
+        Schedule: { StartTime: new Date(clock() - HOUR).toISOString(), Frequency: "ONCE" },
+        TemplateConfiguration: { EmailTemplate: { Name: "e2e-picks" } },
+      }),
+    );
     expect(past.name).toBe("BadRequestException");
     expect(past.message).toContain("StartTime must be at least current time");
   });

@@ -56,10 +56,18 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect(r.$metadata.httpStatusCode).toBe(201);
     return r.CampaignResponse!;
   };
-  const get = async (id: string, app = appId) => (await a.send(new GetCampaignCommand({ ApplicationId: app, CampaignId: id }))).CampaignResponse!;
-  const update = async (id: string, req: WriteCampaignRequest) => (await a.send(new UpdateCampaignCommand({ ApplicationId: appId, CampaignId: id, WriteCampaignRequest: req }))).CampaignResponse!;
+  const get = async (id: string, app = appId) =>
+    (await a.send(new GetCampaignCommand({ ApplicationId: app, CampaignId: id }))).CampaignResponse!;
+  const update = async (id: string, req: WriteCampaignRequest) =>
+    (await a.send(new UpdateCampaignCommand({ ApplicationId: appId, CampaignId: id, WriteCampaignRequest: req }))).CampaignResponse!;
   /** A domain service over the server's store, reading with its own clock. */
-  const serviceAt = (now: () => number) => new PinpointCampaignService(server.store, new SegmentService(server.store), new TemplateService(server.store, new RecommenderService(server.store)), now);
+  const serviceAt = (now: () => number) =>
+    new PinpointCampaignService(
+      server.store,
+      new SegmentService(server.store),
+      new TemplateService(server.store, new RecommenderService(server.store)),
+      now,
+    );
 
   beforeAll(async () => {
     // The API's rules and shapes: this server fires no runs, so a due campaign reads as stored and
@@ -67,8 +75,12 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     server = await startTestServer(kind, { campaignRuns: false });
     a = pinpointClient(server);
     appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "campaigns" } }))).ApplicationResponse!.Id!;
-    segmentId = (await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "everyone", Dimensions: {} } }))).SegmentResponse!.Id!;
-    await a.send(new CreateEmailTemplateCommand({ TemplateName: "news", EmailTemplateRequest: { Subject: "News", HtmlPart: "<p>Hi</p>" } }));
+    segmentId = (
+      await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "everyone", Dimensions: {} } }))
+    ).SegmentResponse!.Id!;
+    await a.send(
+      new CreateEmailTemplateCommand({ TemplateName: "news", EmailTemplateRequest: { Subject: "News", HtmlPart: "<p>Hi</p>" } }),
+    );
     await a.send(new CreateEmailTemplateCommand({ TemplateName: "variant", EmailTemplateRequest: { Subject: "Variant", TextPart: "Hi" } }));
   });
   afterAll(async () => {
@@ -81,7 +93,14 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
       Description: "five picks a week",
       HoldoutPercent: 10,
       Limits: { Daily: 1, Total: 10, MessagesPerSecond: 200, MaximumDuration: 600, Session: 0 },
-      Schedule: { StartTime: inHours(2), EndTime: inHours(48), Frequency: "DAILY", IsLocalTime: true, Timezone: "UTC+05:30", QuietTime: { Start: "22:00", End: "07:30" } },
+      Schedule: {
+        StartTime: inHours(2),
+        EndTime: inHours(48),
+        Frequency: "DAILY",
+        IsLocalTime: true,
+        Timezone: "UTC+05:30",
+        QuietTime: { Start: "22:00", End: "07:30" },
+      },
       TreatmentName: "control",
       TreatmentDescription: "the usual",
       AdditionalTreatments: [
@@ -93,8 +112,20 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     const c = await create(req);
     expect(c).toEqual({
       AdditionalTreatments: [
-        { Id: "1", SizePercent: 30, TreatmentName: "variant", TemplateConfiguration: { EmailTemplate: { Name: "variant", Version: "1" } }, State: { CampaignStatus: "SCHEDULED" } },
-        { Id: "2", SizePercent: 20, TreatmentName: "later", Schedule: req.AdditionalTreatments![1].Schedule, State: { CampaignStatus: "SCHEDULED" } },
+        {
+          Id: "1",
+          SizePercent: 30,
+          TreatmentName: "variant",
+          TemplateConfiguration: { EmailTemplate: { Name: "variant", Version: "1" } },
+          State: { CampaignStatus: "SCHEDULED" },
+        },
+        {
+          Id: "2",
+          SizePercent: 20,
+          TreatmentName: "later",
+          Schedule: req.AdditionalTreatments![1].Schedule,
+          State: { CampaignStatus: "SCHEDULED" },
+        },
       ],
       ApplicationId: appId,
       Arn: `arn:aws:mobiletargeting:us-east-1:111122223333:apps/${appId}/campaigns/${c.Id}`,
@@ -128,7 +159,15 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
   test("UpdateCampaign makes a new version and keeps the old; GetCampaignVersion(s) page through them", async () => {
     const c = await create(base());
     const v2 = await update(c.Id!, { Name: "renamed", tags: { ignored: "yes" } });
-    expect(v2).toMatchObject({ Id: c.Id, Version: 2, Name: "renamed", Schedule: c.Schedule, SegmentId: segmentId, CreationDate: c.CreationDate, tags: {} });
+    expect(v2).toMatchObject({
+      Id: c.Id,
+      Version: 2,
+      Name: "renamed",
+      Schedule: c.Schedule,
+      SegmentId: segmentId,
+      CreationDate: c.CreationDate,
+      tags: {},
+    });
     await a.send(new UpdateSegmentCommand({ ApplicationId: appId, SegmentId: segmentId, WriteSegmentRequest: { Name: "everyone, v2" } }));
     const v3 = await update(c.Id!, { IsPaused: true, SegmentVersion: 2 });
     expect(v3).toMatchObject({ Version: 3, Name: "renamed", IsPaused: true, SegmentVersion: 2, State: { CampaignStatus: "PAUSED" } });
@@ -139,7 +178,8 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     const seen: number[] = [];
     let token: string | undefined;
     do {
-      const page = (await a.send(new GetCampaignVersionsCommand({ ApplicationId: appId, CampaignId: c.Id, PageSize: "2", Token: token }))).CampaignsResponse!;
+      const page = (await a.send(new GetCampaignVersionsCommand({ ApplicationId: appId, CampaignId: c.Id, PageSize: "2", Token: token })))
+        .CampaignsResponse!;
       expect(page.Item!.length).toBeLessThanOrEqual(2);
       seen.push(...page.Item!.map((v) => v.Version!));
       token = page.NextToken;
@@ -150,10 +190,15 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
       expect([e.name, e.message]).toEqual(["NotFoundException", `Version '${version}' of campaign '${c.Id}' was not found`]);
     }
     // A new template version pinned by an update; and a version that does not exist is refused.
-    await a.send(new UpdateEmailTemplateCommand({ TemplateName: "news", CreateNewVersion: true, EmailTemplateRequest: { Subject: "News 2" } }));
+    await a.send(
+      new UpdateEmailTemplateCommand({ TemplateName: "news", CreateNewVersion: true, EmailTemplateRequest: { Subject: "News 2" } }),
+    );
     expect((await update(c.Id!, { TemplateConfiguration: { EmailTemplate: { Name: "news", Version: "2" } } })).Version).toBe(4);
     const e = await errorOf(() => update(c.Id!, { TemplateConfiguration: { EmailTemplate: { Name: "news", Version: "3" } } }));
-    expect([e.name, e.message]).toEqual(["NotFoundException", "TemplateConfiguration.EmailTemplate: Version '3' of template 'news' was not found"]);
+    expect([e.name, e.message]).toEqual([
+      "NotFoundException",
+      "TemplateConfiguration.EmailTemplate: Version '3' of template 'news' was not found",
+    ]);
     expect((await get(c.Id!)).Version).toBe(4);
   });
 
@@ -172,7 +217,8 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
 
   test("GetCampaigns pages in creation order; a bad token is a 400", async () => {
     const app = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "paged" } }))).ApplicationResponse!.Id!;
-    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: { Name: "all", Dimensions: {} } }))).SegmentResponse!.Id!;
+    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: { Name: "all", Dimensions: {} } })))
+      .SegmentResponse!.Id!;
     const made: string[] = [];
     for (let i = 0; i < 5; i++) made.push((await create({ ...base(), SegmentId: seg, Name: `c${i}` }, app)).Id!);
     const seen: CampaignResponse[] = [];
@@ -210,18 +256,31 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     });
     const runs = [activity("EXECUTING", "0"), activity("COMPLETED", "1")];
     for (const [i, doc] of runs.entries()) {
-      expect(await server.store.pinpointCampaigns.insertActivity(TENANT, { runKey: `run-${i}`, scheduledAt: Date.now(), doc: JSON.parse(JSON.stringify(doc)) })).toBe(true);
+      expect(
+        await server.store.pinpointCampaigns.insertActivity(TENANT, {
+          runKey: `run-${i}`,
+          scheduledAt: Date.now(),
+          doc: JSON.parse(JSON.stringify(doc)),
+        }),
+      ).toBe(true);
     }
     const executing = await get(c.Id!);
     expect(executing.State).toEqual({ CampaignStatus: "EXECUTING" });
     expect(executing.DefaultState).toEqual({ CampaignStatus: "EXECUTING" });
     expect(executing.AdditionalTreatments![0].State).toEqual({ CampaignStatus: "PENDING_NEXT_RUN" });
-    const page1 = (await a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: c.Id, PageSize: "1" }))).ActivitiesResponse!;
-    const page2 = (await a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: c.Id, PageSize: "1", Token: page1.NextToken }))).ActivitiesResponse!;
+    const page1 = (await a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: c.Id, PageSize: "1" })))
+      .ActivitiesResponse!;
+    const page2 = (
+      await a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: c.Id, PageSize: "1", Token: page1.NextToken }))
+    ).ActivitiesResponse!;
     expect([...page1.Item!, ...page2.Item!]).toEqual(JSON.parse(JSON.stringify(runs)));
     expect(page2.NextToken).toBeUndefined();
     // The default treatment's run finishes (a second run key): the recurring campaign waits for its next run.
-    await server.store.pinpointCampaigns.insertActivity(TENANT, { runKey: "run-0-done", scheduledAt: Date.now(), doc: { ...activity("COMPLETED", "0"), Id: newResourceId() } });
+    await server.store.pinpointCampaigns.insertActivity(TENANT, {
+      runKey: "run-0-done",
+      scheduledAt: Date.now(),
+      doc: { ...activity("COMPLETED", "0"), Id: newResourceId() },
+    });
     const all = (await a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: c.Id }))).ActivitiesResponse!.Item!;
     expect(all.map((x) => x.State)).toEqual(["EXECUTING", "COMPLETED", "COMPLETED"]);
     const e = await errorOf(() => a.send(new GetCampaignActivitiesCommand({ ApplicationId: appId, CampaignId: newResourceId() })));
@@ -238,7 +297,12 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect((await get(weekly.Id!)).State).toEqual({ CampaignStatus: "PENDING_NEXT_RUN" });
     const event = await create({
       ...base(),
-      Schedule: { StartTime: inHours(0), EndTime: inHours(2), Frequency: "EVENT", EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { DimensionType: "INCLUSIVE", Values: ["product.viewed"] } } } },
+      Schedule: {
+        StartTime: inHours(0),
+        EndTime: inHours(2),
+        Frequency: "EVENT",
+        EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { DimensionType: "INCLUSIVE", Values: ["product.viewed"] } } },
+      },
     });
     expect(event.State).toEqual({ CampaignStatus: "SCHEDULED" });
     const service = serviceAt(Date.now);
@@ -267,25 +331,38 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     const later = inHours(5);
     await update(c.Id!, { Schedule: { StartTime: later, Frequency: "ONCE" } });
     expect(await nextRun(c.Id!)).toBe(Date.parse(later));
-    const event = await update(c.Id!, { Schedule: { StartTime: later, Frequency: "EVENT", EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { Values: ["x"] } } } } });
+    const event = await update(c.Id!, {
+      Schedule: {
+        StartTime: later,
+        Frequency: "EVENT",
+        EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { Values: ["x"] } } },
+      },
+    });
     expect(event.Version).toBe(6);
     expect(await nextRun(c.Id!)).toBeUndefined();
   });
 
   test("a campaign whose segment is gone reports DELETED, as AWS documents", async () => {
-    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "short-lived", Dimensions: {} } }))).SegmentResponse!.Id!;
+    const seg = (
+      await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "short-lived", Dimensions: {} } }))
+    ).SegmentResponse!.Id!;
     const c = await create({ ...base(), SegmentId: seg });
     // Past DeleteSegment's guard, as a delete racing the campaign's creation would be.
     await server.store.segments.delete(TENANT, appId, seg);
     expect((await get(c.Id!)).State).toEqual({ CampaignStatus: "DELETED" });
-    const listed = (await a.send(new GetCampaignsCommand({ ApplicationId: appId, PageSize: "1000" }))).CampaignsResponse!.Item!.find((x) => x.Id === c.Id)!;
+    const listed = (await a.send(new GetCampaignsCommand({ ApplicationId: appId, PageSize: "1000" }))).CampaignsResponse!.Item!.find(
+      (x) => x.Id === c.Id,
+    )!;
     expect(listed.State).toEqual({ CampaignStatus: "DELETED" });
   });
 
   test.each<[string, Partial<WriteCampaignRequest>]>([
     ["IMMEDIATE", { Schedule: { StartTime: "IMMEDIATE" } }],
     ["a start a minute ago (clock skew)", { Schedule: { StartTime: new Date(Date.now() - 60_000).toISOString() } }],
-    ["Timezone in lower case, as the AWS CLI example sends it", { Schedule: { StartTime: "IMMEDIATE", IsLocalTime: false, Timezone: "utc" } }],
+    [
+      "Timezone in lower case, as the AWS CLI example sends it",
+      { Schedule: { StartTime: "IMMEDIATE", IsLocalTime: false, Timezone: "utc" } },
+    ],
     ["an IANA Timezone", { Schedule: { StartTime: inHours(1), IsLocalTime: true, Timezone: "America/New_York" } }],
     ["UTC-03:30", { Schedule: { StartTime: inHours(1), IsLocalTime: true, Timezone: "UTC-03:30" } }],
     ["treatments and holdout adding up to 100", { HoldoutPercent: 20, AdditionalTreatments: [{ SizePercent: 40 }, { SizePercent: 40 }] }],
@@ -302,56 +379,226 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     ["an unknown segment", () => ({ SegmentId: "nope" }), "NotFoundException", "SegmentId: Segment 'nope' was not found"],
     ["an unknown segment version", () => ({ SegmentVersion: 9 }), "NotFoundException", "SegmentVersion: Version '9' of segment"],
     ["SegmentVersion 0", () => ({ SegmentVersion: 0 }), "BadRequestException", "SegmentVersion must be an integer of at least 1"],
-    ["an unknown email template", () => ({ TemplateConfiguration: { EmailTemplate: { Name: "missing" } } }), "NotFoundException", "TemplateConfiguration.EmailTemplate: Template missing of type EMAIL"],
-    ["an unknown template version", () => ({ TemplateConfiguration: { EmailTemplate: { Name: "variant", Version: "5" } } }), "NotFoundException", "TemplateConfiguration.EmailTemplate: Version '5'"],
-    ["an unknown SMS template", () => ({ TemplateConfiguration: { SMSTemplate: { Name: "news" } } }), "NotFoundException", "TemplateConfiguration.SMSTemplate"],
-    ["a template without a name", () => ({ TemplateConfiguration: { PushTemplate: {} } }), "BadRequestException", "TemplateConfiguration.PushTemplate.Name is required"],
-    ["a voice template", () => ({ TemplateConfiguration: { VoiceTemplate: { Name: "news" } } }), "BadRequestException", "TemplateConfiguration.VoiceTemplate is not supported for campaigns"],
-    ["a treatment's unknown template", () => ({ AdditionalTreatments: [{ SizePercent: 10, TemplateConfiguration: { EmailTemplate: { Name: "gone" } } }] }), "NotFoundException", "AdditionalTreatments[0].TemplateConfiguration.EmailTemplate"],
+    [
+      "an unknown email template",
+      () => ({ TemplateConfiguration: { EmailTemplate: { Name: "missing" } } }),
+      "NotFoundException",
+      "TemplateConfiguration.EmailTemplate: Template missing of type EMAIL",
+    ],
+    [
+      "an unknown template version",
+      () => ({ TemplateConfiguration: { EmailTemplate: { Name: "variant", Version: "5" } } }),
+      "NotFoundException",
+      "TemplateConfiguration.EmailTemplate: Version '5'",
+    ],
+    [
+      "an unknown SMS template",
+      () => ({ TemplateConfiguration: { SMSTemplate: { Name: "news" } } }),
+      "NotFoundException",
+      "TemplateConfiguration.SMSTemplate",
+    ],
+    [
+      "a template without a name",
+      () => ({ TemplateConfiguration: { PushTemplate: {} } }),
+      "BadRequestException",
+      "TemplateConfiguration.PushTemplate.Name is required",
+    ],
+    [
+      "a voice template",
+      () => ({ TemplateConfiguration: { VoiceTemplate: { Name: "news" } } }),
+      "BadRequestException",
+      "TemplateConfiguration.VoiceTemplate is not supported for campaigns",
+    ],
+    [
+      "a treatment's unknown template",
+      () => ({ AdditionalTreatments: [{ SizePercent: 10, TemplateConfiguration: { EmailTemplate: { Name: "gone" } } }] }),
+      "NotFoundException",
+      "AdditionalTreatments[0].TemplateConfiguration.EmailTemplate",
+    ],
     ["Schedule missing", () => ({ Schedule: undefined }), "BadRequestException", "Schedule is required"],
     ["StartTime missing", () => ({ Schedule: {} as never }), "BadRequestException", "Schedule.StartTime"],
-    ["StartTime not a time", () => ({ Schedule: { StartTime: "tomorrow" } }), "BadRequestException", "Schedule.StartTime must be IMMEDIATE or an ISO 8601 date-time"],
-    ["StartTime in the past", () => ({ Schedule: { StartTime: inHours(-1) } }), "BadRequestException", "Schedule.StartTime must be at least current time"],
-    ["EndTime before StartTime", () => ({ Schedule: { StartTime: inHours(2), EndTime: inHours(1) } }), "BadRequestException", "Schedule.EndTime must be after Schedule.StartTime"],
-    ["EndTime equal to an IMMEDIATE start's now", () => ({ Schedule: { StartTime: "IMMEDIATE", EndTime: inHours(-0.5) } }), "BadRequestException", "Schedule.EndTime must be after"],
-    ["EndTime not a time", () => ({ Schedule: { StartTime: inHours(1), EndTime: "never" } }), "BadRequestException", "Schedule.EndTime must be an ISO 8601 date-time"],
-    ["an unknown Frequency", () => ({ Schedule: { StartTime: inHours(1), Frequency: "YEARLY" as never } }), "BadRequestException", "Schedule.Frequency must be one of ONCE, HOURLY, DAILY, WEEKLY, MONTHLY, EVENT"],
-    ["EVENT without EventFilter", () => ({ Schedule: { StartTime: inHours(1), Frequency: "EVENT" } }), "BadRequestException", "Schedule.EventFilter is required when Schedule.Frequency is EVENT"],
-    ["EventFilter without EVENT", () => ({ Schedule: { StartTime: inHours(1), Frequency: "DAILY", EventFilter: { FilterType: "ENDPOINT", Dimensions: {} } } }), "BadRequestException", "Schedule.EventFilter applies only when"],
-    ["an unknown FilterType", () => ({ Schedule: { StartTime: inHours(1), Frequency: "EVENT", EventFilter: { FilterType: "USER" as never, Dimensions: {} } } }), "BadRequestException", "Schedule.EventFilter.FilterType"],
-    ["an EventType without values", () => ({ Schedule: { StartTime: inHours(1), Frequency: "EVENT", EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { Values: [] } } } } }), "BadRequestException", "Schedule.EventFilter.Dimensions.EventType.Values"],
-    ["IsLocalTime without Timezone", () => ({ Schedule: { StartTime: inHours(1), IsLocalTime: true } }), "BadRequestException", "Schedule.Timezone is required when Schedule.IsLocalTime is true"],
-    ["a Timezone offset beyond 14 hours", () => ({ Schedule: { StartTime: inHours(1), Timezone: "UTC+15" } }), "BadRequestException", "Schedule.Timezone must be"],
-    ["an unknown Timezone name", () => ({ Schedule: { StartTime: inHours(1), Timezone: "Mars/Olympus_Mons" } }), "BadRequestException", "Schedule.Timezone must be"],
-    ["QuietTime.Start out of range", () => ({ Schedule: { StartTime: inHours(1), QuietTime: { Start: "24:00", End: "07:00" } } }), "BadRequestException", "Schedule.QuietTime.Start must be a 24-hour time in HH:MM form"],
-    ["QuietTime.End without a leading zero", () => ({ Schedule: { StartTime: inHours(1), QuietTime: { Start: "22:00", End: "7:00" } } }), "BadRequestException", "Schedule.QuietTime.End must be"],
-    ["QuietTime without End", () => ({ Schedule: { StartTime: inHours(1), QuietTime: { Start: "22:00" } } }), "BadRequestException", "Schedule.QuietTime.End is required"],
-    ["MessagesPerSecond 0", () => ({ Limits: { MessagesPerSecond: 0 } }), "BadRequestException", "Limits.MessagesPerSecond must be an integer from 1 to 20000"],
+    [
+      "StartTime not a time",
+      () => ({ Schedule: { StartTime: "tomorrow" } }),
+      "BadRequestException",
+      "Schedule.StartTime must be IMMEDIATE or an ISO 8601 date-time",
+    ],
+    [
+      "StartTime in the past",
+      () => ({ Schedule: { StartTime: inHours(-1) } }),
+      "BadRequestException",
+      "Schedule.StartTime must be at least current time",
+    ],
+    [
+      "EndTime before StartTime",
+      () => ({ Schedule: { StartTime: inHours(2), EndTime: inHours(1) } }),
+      "BadRequestException",
+      "Schedule.EndTime must be after Schedule.StartTime",
+    ],
+    [
+      "EndTime equal to an IMMEDIATE start's now",
+      () => ({ Schedule: { StartTime: "IMMEDIATE", EndTime: inHours(-0.5) } }),
+      "BadRequestException",
+      "Schedule.EndTime must be after",
+    ],
+    [
+      "EndTime not a time",
+      () => ({ Schedule: { StartTime: inHours(1), EndTime: "never" } }),
+      "BadRequestException",
+      "Schedule.EndTime must be an ISO 8601 date-time",
+    ],
+    [
+      "an unknown Frequency",
+      () => ({ Schedule: { StartTime: inHours(1), Frequency: "YEARLY" as never } }),
+      "BadRequestException",
+      "Schedule.Frequency must be one of ONCE, HOURLY, DAILY, WEEKLY, MONTHLY, EVENT",
+    ],
+    [
+      "EVENT without EventFilter",
+      () => ({ Schedule: { StartTime: inHours(1), Frequency: "EVENT" } }),
+      "BadRequestException",
+      "Schedule.EventFilter is required when Schedule.Frequency is EVENT",
+    ],
+    [
+      "EventFilter without EVENT",
+      () => ({ Schedule: { StartTime: inHours(1), Frequency: "DAILY", EventFilter: { FilterType: "ENDPOINT", Dimensions: {} } } }),
+      "BadRequestException",
+      "Schedule.EventFilter applies only when",
+    ],
+    [
+      "an unknown FilterType",
+      () => ({ Schedule: { StartTime: inHours(1), Frequency: "EVENT", EventFilter: { FilterType: "USER" as never, Dimensions: {} } } }),
+      "BadRequestException",
+      "Schedule.EventFilter.FilterType",
+    ],
+    [
+      "an EventType without values",
+      () => ({
+        Schedule: {
+          StartTime: inHours(1),
+          Frequency: "EVENT",
+          EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { Values: [] } } },
+        },
+      }),
+      "BadRequestException",
+      "Schedule.EventFilter.Dimensions.EventType.Values",
+    ],
+    [
+      "IsLocalTime without Timezone",
+      () => ({ Schedule: { StartTime: inHours(1), IsLocalTime: true } }),
+      "BadRequestException",
+      "Schedule.Timezone is required when Schedule.IsLocalTime is true",
+    ],
+    [
+      "a Timezone offset beyond 14 hours",
+      () => ({ Schedule: { StartTime: inHours(1), Timezone: "UTC+15" } }),
+      "BadRequestException",
+      "Schedule.Timezone must be",
+    ],
+    [
+      "an unknown Timezone name",
+      () => ({ Schedule: { StartTime: inHours(1), Timezone: "Mars/Olympus_Mons" } }),
+      "BadRequestException",
+      "Schedule.Timezone must be",
+    ],
+    [
+      "QuietTime.Start out of range",
+      () => ({ Schedule: { StartTime: inHours(1), QuietTime: { Start: "24:00", End: "07:00" } } }),
+      "BadRequestException",
+      "Schedule.QuietTime.Start must be a 24-hour time in HH:MM form",
+    ],
+    [
+      "QuietTime.End without a leading zero",
+      () => ({ Schedule: { StartTime: inHours(1), QuietTime: { Start: "22:00", End: "7:00" } } }),
+      "BadRequestException",
+      "Schedule.QuietTime.End must be",
+    ],
+    [
+      "QuietTime without End",
+      () => ({ Schedule: { StartTime: inHours(1), QuietTime: { Start: "22:00" } } }),
+      "BadRequestException",
+      "Schedule.QuietTime.End is required",
+    ],
+    [
+      "MessagesPerSecond 0",
+      () => ({ Limits: { MessagesPerSecond: 0 } }),
+      "BadRequestException",
+      "Limits.MessagesPerSecond must be an integer from 1 to 20000",
+    ],
     ["MessagesPerSecond 20,001", () => ({ Limits: { MessagesPerSecond: 20_001 } }), "BadRequestException", "Limits.MessagesPerSecond"],
     ["Daily 101", () => ({ Limits: { Daily: 101 } }), "BadRequestException", "Limits.Daily must be an integer from 0 to 100"],
     ["Total 101", () => ({ Limits: { Total: 101 } }), "BadRequestException", "Limits.Total"],
-    ["MaximumDuration 59", () => ({ Limits: { MaximumDuration: 59 } }), "BadRequestException", "Limits.MaximumDuration must be an integer of at least 60"],
+    [
+      "MaximumDuration 59",
+      () => ({ Limits: { MaximumDuration: 59 } }),
+      "BadRequestException",
+      "Limits.MaximumDuration must be an integer of at least 60",
+    ],
     ["Session -1", () => ({ Limits: { Session: -1 } }), "BadRequestException", "Limits.Session"],
     ["Daily 1.5", () => ({ Limits: { Daily: 1.5 } }), "BadRequestException", "Limits.Daily"],
     ["HoldoutPercent 101", () => ({ HoldoutPercent: 101 }), "BadRequestException", "HoldoutPercent must be an integer from 0 to 100"],
     ["Priority 1.5", () => ({ Priority: 1.5 }), "BadRequestException", "Priority must be an integer of at least 0"],
-    ["five additional treatments", () => ({ AdditionalTreatments: Array.from({ length: 5 }, () => ({ SizePercent: 10 })) }), "BadRequestException", "AdditionalTreatments can hold at most 4"],
-    ["a treatment of 0 percent", () => ({ AdditionalTreatments: [{ SizePercent: 0 }] }), "BadRequestException", "AdditionalTreatments[0].SizePercent must be an integer from 1 to 100"],
-    ["treatments and holdout over 100", () => ({ HoldoutPercent: 30, AdditionalTreatments: [{ SizePercent: 40 }, { SizePercent: 31 }] }), "BadRequestException", "add up to 101"],
-    ["a treatment missing SizePercent", () => ({ AdditionalTreatments: [{} as never] }), "BadRequestException", "AdditionalTreatments[0].SizePercent"],
-    ["a treatment's schedule in the past", () => ({ AdditionalTreatments: [{ SizePercent: 10, Schedule: { StartTime: inHours(-2) } }] }), "BadRequestException", "AdditionalTreatments[0].Schedule.StartTime must be at least current time"],
+    [
+      "five additional treatments",
+      () => ({ AdditionalTreatments: Array.from({ length: 5 }, () => ({ SizePercent: 10 })) }),
+      "BadRequestException",
+      "AdditionalTreatments can hold at most 4",
+    ],
+    [
+      "a treatment of 0 percent",
+      () => ({ AdditionalTreatments: [{ SizePercent: 0 }] }),
+      "BadRequestException",
+      "AdditionalTreatments[0].SizePercent must be an integer from 1 to 100",
+    ],
+    [
+      "treatments and holdout over 100",
+      () => ({ HoldoutPercent: 30, AdditionalTreatments: [{ SizePercent: 40 }, { SizePercent: 31 }] }),
+      "BadRequestException",
+      "add up to 101",
+    ],
+    [
+      "a treatment missing SizePercent",
+      () => ({ AdditionalTreatments: [{} as never] }),
+      "BadRequestException",
+      "AdditionalTreatments[0].SizePercent",
+    ],
+    [
+      "a treatment's schedule in the past",
+      () => ({ AdditionalTreatments: [{ SizePercent: 10, Schedule: { StartTime: inHours(-2) } }] }),
+      "BadRequestException",
+      "AdditionalTreatments[0].Schedule.StartTime must be at least current time",
+    ],
     ["a name of 257 characters", () => ({ Name: "n".repeat(257) }), "BadRequestException", "Name must be at most 256 characters"],
-    ["a TreatmentName of 257 characters", () => ({ TreatmentName: "n".repeat(257) }), "BadRequestException", "TreatmentName must be at most 256"],
+    [
+      "a TreatmentName of 257 characters",
+      () => ({ TreatmentName: "n".repeat(257) }),
+      "BadRequestException",
+      "TreatmentName must be at most 256",
+    ],
     ["51 tags", () => ({ tags: tooMany }), "BadRequestException", "at most 50 tags"],
-    ["a CustomMessage without CustomDeliveryConfiguration", () => ({ MessageConfiguration: { CustomMessage: { Data: "x" } } }), "BadRequestException", "CustomDeliveryConfiguration is required"],
+    [
+      "a CustomMessage without CustomDeliveryConfiguration",
+      () => ({ MessageConfiguration: { CustomMessage: { Data: "x" } } }),
+      "BadRequestException",
+      "CustomDeliveryConfiguration is required",
+    ],
     ["a Hook", () => ({ Hook: { LambdaFunctionName: "f", Mode: "FILTER" } }), "BadRequestException", "Hook is not supported"],
-    ["HoldoutPercent as a string", () => ({ HoldoutPercent: "ten" as never }), "BadRequestException", "Invalid value for 'HoldoutPercent': expected a number"],
+    [
+      "HoldoutPercent as a string",
+      () => ({ HoldoutPercent: "ten" as never }),
+      "BadRequestException",
+      "Invalid value for 'HoldoutPercent': expected a number",
+    ],
   ])("refused: %s", async (_name, change, name, message) => {
     const before = (await a.send(new GetCampaignsCommand({ ApplicationId: appId, PageSize: "1000" }))).CampaignsResponse!.Item!.length;
-    const e = await errorOf(() => a.send(new CreateCampaignCommand({ ApplicationId: appId, WriteCampaignRequest: { ...base(), ...change() } })));
+    const e = await errorOf(() =>
+      a.send(new CreateCampaignCommand({ ApplicationId: appId, WriteCampaignRequest: { ...base(), ...change() } })),
+    );
     expect([e.name, e.$metadata.httpStatusCode]).toEqual([name, name === "NotFoundException" ? 404 : 400]);
     expect(e.message).toContain(message);
-    expect((await a.send(new GetCampaignsCommand({ ApplicationId: appId, PageSize: "1000" }))).CampaignsResponse!.Item!.length).toBe(before);
+    expect((await a.send(new GetCampaignsCommand({ ApplicationId: appId, PageSize: "1000" }))).CampaignsResponse!.Item!.length).toBe(
+      before,
+    );
   });
 
   test("UpdateCampaign: the same rules, an unknown campaign or app is a 404, and a refused update writes nothing", async () => {
@@ -367,12 +614,15 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     expect(await get(c.Id!)).toEqual(c);
     const missing = await errorOf(() => update(newResourceId(), { Name: "x" }));
     expect([missing.name, missing.message]).toEqual(["NotFoundException", expect.stringContaining("was not found in application")]);
-    const noApp = await errorOf(() => a.send(new UpdateCampaignCommand({ ApplicationId: newResourceId(), CampaignId: c.Id, WriteCampaignRequest: { Name: "x" } })));
+    const noApp = await errorOf(() =>
+      a.send(new UpdateCampaignCommand({ ApplicationId: newResourceId(), CampaignId: c.Id, WriteCampaignRequest: { Name: "x" } })),
+    );
     expect([noApp.name, noApp.message]).toEqual(["NotFoundException", expect.stringContaining("Application")]);
   });
 
   test("DeleteCampaign returns the campaign and removes its versions; DeleteSegment is refused while a campaign uses the segment", async () => {
-    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "used", Dimensions: {} } }))).SegmentResponse!.Id!;
+    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "used", Dimensions: {} } })))
+      .SegmentResponse!.Id!;
     const c = await create({ ...base(), Name: "newsletter", SegmentId: seg });
     await update(c.Id!, { Description: "v2" });
     const refused = await errorOf(() => a.send(new DeleteSegmentCommand({ ApplicationId: appId, SegmentId: seg })));
@@ -396,11 +646,23 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     try {
       const csv = join(dir.path, "members.csv");
       writeFileSync(csv, "ChannelType,Address,Id\nEMAIL,imported@example.com,imported-1\n");
-      const imported = await new SegmentImporter(server.store, new EndpointService(server.store)).import(TENANT, appId, { path: csv, format: "CSV", s3Url: `file://${csv}` }, "imported");
+      const imported = await new SegmentImporter(server.store, new EndpointService(server.store)).import(
+        TENANT,
+        appId,
+        { path: csv, format: "CSV", s3Url: `file://${csv}` },
+        "imported",
+      );
       const segment = imported.segment!;
-      const event = { StartTime: inHours(1), Frequency: "EVENT" as const, EventFilter: { FilterType: "ENDPOINT" as const, Dimensions: { EventType: { Values: ["signup"] } } } };
+      const event = {
+        StartTime: inHours(1),
+        Frequency: "EVENT" as const,
+        EventFilter: { FilterType: "ENDPOINT" as const, Dimensions: { EventType: { Values: ["signup"] } } },
+      };
       const e = await errorOf(() => create({ ...base(), SegmentId: segment.Id, Schedule: event }));
-      expect([e.name, e.message]).toEqual(["BadRequestException", `SegmentId: segment '${segment.Id}' is an imported segment; an EVENT campaign needs a dynamic segment`]);
+      expect([e.name, e.message]).toEqual([
+        "BadRequestException",
+        `SegmentId: segment '${segment.Id}' is an imported segment; an EVENT campaign needs a dynamic segment`,
+      ]);
       // A scheduled campaign may send to it.
       expect((await create({ ...base(), SegmentId: segment.Id })).SegmentId).toBe(segment.Id);
     } finally {
@@ -410,7 +672,8 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
 
   test("tenants are isolated; an unknown app is a 404; deleting the app deletes its campaigns", async () => {
     const app = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "doomed" } }))).ApplicationResponse!.Id!;
-    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: { Dimensions: {} } }))).SegmentResponse!.Id!;
+    const seg = (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: { Dimensions: {} } }))).SegmentResponse!
+      .Id!;
     const c = await create({ ...base(), SegmentId: seg }, app);
     const other = pinpointClient(server, ACCOUNT_B);
     for (const call of [
@@ -432,13 +695,54 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
 
   test("random WriteCampaignRequests: every answer is a 201/200 or a typed 4xx, never a 5xx", { timeout: 120_000 }, async () => {
     const c = await create(base());
-    const value = fc.oneof(fc.constantFrom<unknown>("IMMEDIATE", inHours(1), inHours(-5), "EVENT", "DAILY", "UTC+05:30", "25:61", -1, 0, 1.5, 100, 101, 20_001, true, null, [], {}), fc.anything());
+    const value = fc.oneof(
+      fc.constantFrom<unknown>(
+        "IMMEDIATE",
+        inHours(1),
+        inHours(-5),
+        "EVENT",
+        "DAILY",
+        "UTC+05:30",
+        "25:61",
+        -1,
+        0,
+        1.5,
+        100,
+        101,
+        20_001,
+        true,
+        null,
+        [],
+        {},
+      ),
+      fc.anything(),
+    );
     const schedule = fc.record(
-      { StartTime: value, EndTime: value, Frequency: value, IsLocalTime: value, Timezone: value, QuietTime: fc.record({ Start: value, End: value }, { requiredKeys: [] }), EventFilter: fc.record({ FilterType: value, Dimensions: fc.record({ EventType: fc.record({ DimensionType: value, Values: value }) }) }, { requiredKeys: [] }) },
+      {
+        StartTime: value,
+        EndTime: value,
+        Frequency: value,
+        IsLocalTime: value,
+        Timezone: value,
+        QuietTime: fc.record({ Start: value, End: value }, { requiredKeys: [] }),
+        EventFilter: fc.record(
+          { FilterType: value, Dimensions: fc.record({ EventType: fc.record({ DimensionType: value, Values: value }) }) },
+          { requiredKeys: [] },
+        ),
+      },
       { requiredKeys: [] },
     );
-    const limits = fc.record({ Daily: value, Total: value, MessagesPerSecond: value, MaximumDuration: value, Session: value }, { requiredKeys: [] });
-    const templates = fc.record({ EmailTemplate: fc.record({ Name: fc.constantFrom<unknown>("news", "nope", 3), Version: value }, { requiredKeys: [] }), VoiceTemplate: value }, { requiredKeys: [] });
+    const limits = fc.record(
+      { Daily: value, Total: value, MessagesPerSecond: value, MaximumDuration: value, Session: value },
+      { requiredKeys: [] },
+    );
+    const templates = fc.record(
+      {
+        EmailTemplate: fc.record({ Name: fc.constantFrom<unknown>("news", "nope", 3), Version: value }, { requiredKeys: [] }),
+        VoiceTemplate: value,
+      },
+      { requiredKeys: [] },
+    );
     const request = fc.record(
       {
         Name: value,
@@ -449,7 +753,12 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
         HoldoutPercent: value,
         IsPaused: value,
         TemplateConfiguration: fc.oneof(templates, value),
-        AdditionalTreatments: fc.oneof(fc.array(fc.record({ SizePercent: value, Schedule: schedule, TemplateConfiguration: templates }, { requiredKeys: [] }), { maxLength: 6 }), value),
+        AdditionalTreatments: fc.oneof(
+          fc.array(fc.record({ SizePercent: value, Schedule: schedule, TemplateConfiguration: templates }, { requiredKeys: [] }), {
+            maxLength: 6,
+          }),
+          value,
+        ),
         tags: value,
       },
       { requiredKeys: [] },

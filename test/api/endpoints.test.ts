@@ -22,9 +22,11 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
   let server: TestServer;
   let a: PinpointClient;
   let appId: string;
-  const put = (id: string, req: EndpointRequest, app = appId) => a.send(new UpdateEndpointCommand({ ApplicationId: app, EndpointId: id, EndpointRequest: req }));
+  const put = (id: string, req: EndpointRequest, app = appId) =>
+    a.send(new UpdateEndpointCommand({ ApplicationId: app, EndpointId: id, EndpointRequest: req }));
   const get = async (id: string) => (await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: id }))).EndpointResponse!;
-  const batch = (items: EndpointBatchItem[]) => a.send(new UpdateEndpointsBatchCommand({ ApplicationId: appId, EndpointBatchRequest: { Item: items } }));
+  const batch = (items: EndpointBatchItem[]) =>
+    a.send(new UpdateEndpointsBatchCommand({ ApplicationId: appId, EndpointBatchRequest: { Item: items } }));
 
   beforeAll(async () => {
     server = await startTestServer(kind);
@@ -71,10 +73,22 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
   });
 
   test("an update merges: supplied attributes replace their values, others are kept; CreationDate and CohortId stay", async () => {
-    await put("merge", { ChannelType: "EMAIL", Address: "m@example.com", Attributes: { A: ["1"], B: ["2"] }, Metrics: { x: 1 }, User: { UserId: "u-merge", UserAttributes: { P: ["p"], Q: ["q"] } }, OptOut: "ALL" });
+    await put("merge", {
+      ChannelType: "EMAIL",
+      Address: "m@example.com",
+      Attributes: { A: ["1"], B: ["2"] },
+      Metrics: { x: 1 },
+      User: { UserId: "u-merge", UserAttributes: { P: ["p"], Q: ["q"] } },
+      OptOut: "ALL",
+    });
     const before = await get("merge");
     await new Promise((r) => setTimeout(r, 5));
-    await put("MERGE", { Attributes: { B: ["3", "4"], C: ["5"] }, Metrics: { y: 2 }, User: { UserAttributes: { Q: ["q2"] } }, Demographic: { Locale: "en_US" } });
+    await put("MERGE", {
+      Attributes: { B: ["3", "4"], C: ["5"] },
+      Metrics: { y: 2 },
+      User: { UserAttributes: { Q: ["q2"] } },
+      Demographic: { Locale: "en_US" },
+    });
     const after = await get("merge");
     expect(after.Id).toBe("merge");
     expect(after.Address).toBe("m@example.com");
@@ -132,14 +146,29 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
     expect(r.MessageBody).toEqual({ Message: "Accepted", RequestID: r.$metadata.requestId });
     const u = await a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "bu-3" }));
     expect(u.$metadata.httpStatusCode).toBe(200);
-    expect(u.EndpointsResponse!.Item!.map((e) => e.Id).sort()).toEqual(["b-13", "b-23", "b-3", "b-33", "b-43", "b-53", "b-63", "b-73", "b-83", "b-93"]);
+    expect(u.EndpointsResponse!.Item!.map((e) => e.Id).sort()).toEqual([
+      "b-13",
+      "b-23",
+      "b-3",
+      "b-33",
+      "b-43",
+      "b-53",
+      "b-63",
+      "b-73",
+      "b-83",
+      "b-93",
+    ]);
     expect(u.EndpointsResponse!.Item!.every((e) => e.User!.UserId === "bu-3")).toBe(true);
     const d = await a.send(new DeleteUserEndpointsCommand({ ApplicationId: appId, UserId: "bu-3" }));
     expect(d.$metadata.httpStatusCode).toBe(202);
     expect(d.EndpointsResponse!.Item).toHaveLength(10);
     expect((await errorOf(() => get("b-13"))).name).toBe("NotFoundException");
-    expect((await errorOf(() => a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "bu-3" })))).name).toBe("NotFoundException");
-    expect((await errorOf(() => a.send(new DeleteUserEndpointsCommand({ ApplicationId: appId, UserId: "bu-3" })))).name).toBe("NotFoundException");
+    expect((await errorOf(() => a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "bu-3" })))).name).toBe(
+      "NotFoundException",
+    );
+    expect((await errorOf(() => a.send(new DeleteUserEndpointsCommand({ ApplicationId: appId, UserId: "bu-3" })))).name).toBe(
+      "NotFoundException",
+    );
     expect((await get("b-14")).User!.UserId).toBe("bu-4");
   });
 
@@ -154,7 +183,12 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
     expect((await errorOf(() => get("all-or-none-1"))).name).toBe("NotFoundException");
     // A merged-state failure (checked inside the transaction) also rolls back the earlier items.
     await put("existing-email", { ChannelType: "EMAIL", Address: "e@example.com" });
-    const err2 = await errorOf(() => batch([{ Id: "all-or-none-3", ChannelType: "EMAIL", Address: "x@example.com" }, { Id: "existing-email", ChannelType: "SMS" }]));
+    const err2 = await errorOf(() =>
+      batch([
+        { Id: "all-or-none-3", ChannelType: "EMAIL", Address: "x@example.com" },
+        { Id: "existing-email", ChannelType: "SMS" },
+      ]),
+    );
     expect(err2.name).toBe("BadRequestException");
     expect((await errorOf(() => get("all-or-none-3"))).name).toBe("NotFoundException");
     expect((await get("existing-email")).ChannelType).toBe("EMAIL");
@@ -171,7 +205,9 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
     expect(err.name).toBe("BadRequestException");
     expect(err.message).toMatch(/15/);
     await put("q-3", { User: { UserId: "quota-user" }, Attributes: { again: ["1"] } }); // an existing one may be rewritten
-    expect((await a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "quota-user" }))).EndpointsResponse!.Item).toHaveLength(15);
+    expect(
+      (await a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "quota-user" }))).EndpointsResponse!.Item,
+    ).toHaveLength(15);
   });
 
   const invalid: [string, string, EndpointRequest][] = [
@@ -187,7 +223,11 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
     ["attribute value 101 chars", "v10", { Attributes: { n: ["v".repeat(101)] } }],
     ["51 values", "v11", { Attributes: { n: Array.from({ length: 51 }, (_, i) => `v${i}`) } }],
     ["user attribute value 101 chars", "v12", { User: { UserAttributes: { n: ["v".repeat(101)] } } }],
-    ["over 15 KB", "v13", { Attributes: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`a${i}`, Array.from({ length: 5 }, () => "v".repeat(100))])) }],
+    [
+      "over 15 KB",
+      "v13",
+      { Attributes: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`a${i}`, Array.from({ length: 5 }, () => "v".repeat(100))])) },
+    ],
     ["latitude out of range", "v14", { Location: { Latitude: 91 } }],
     ["bad EffectiveDate", "v15", { EffectiveDate: "yesterday" }],
     ["id with $", "bad$id", {}],
@@ -205,9 +245,21 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
 
   test("wire: type errors are 400s in the Pinpoint envelope; an unknown app is a 404", async () => {
     const path = `/v1/apps/${appId}/endpoints/wire`;
-    expectPinpointError(await rawRequest(server, { method: "PUT", path, body: JSON.stringify({ Attributes: { a: "not-a-list" } }) }), 400, "BadRequestException");
-    expectPinpointError(await rawRequest(server, { method: "PUT", path, body: JSON.stringify({ Metrics: { a: "1" } }) }), 400, "BadRequestException");
-    expectPinpointError(await rawRequest(server, { method: "PUT", path: `/v1/apps/${appId}/endpoints`, body: JSON.stringify({}) }), 400, "BadRequestException");
+    expectPinpointError(
+      await rawRequest(server, { method: "PUT", path, body: JSON.stringify({ Attributes: { a: "not-a-list" } }) }),
+      400,
+      "BadRequestException",
+    );
+    expectPinpointError(
+      await rawRequest(server, { method: "PUT", path, body: JSON.stringify({ Metrics: { a: "1" } }) }),
+      400,
+      "BadRequestException",
+    );
+    expectPinpointError(
+      await rawRequest(server, { method: "PUT", path: `/v1/apps/${appId}/endpoints`, body: JSON.stringify({}) }),
+      400,
+      "BadRequestException",
+    );
     const missing = "0123456789abcdef0123456789abcdef";
     for (const [method, p, body] of [
       ["PUT", `/v1/apps/${missing}/endpoints/e`, "{}"],
@@ -257,6 +309,8 @@ describe.each(STORE_KINDS)("endpoints on %s", (kind) => {
   test("concurrent writers to one user id cannot exceed the per-user quota", async () => {
     const results = await Promise.allSettled(Array.from({ length: 25 }, (_, i) => put(`conc-${i}`, { User: { UserId: "conc-user" } })));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(15);
-    expect((await a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "conc-user" }))).EndpointsResponse!.Item).toHaveLength(15);
+    expect((await a.send(new GetUserEndpointsCommand({ ApplicationId: appId, UserId: "conc-user" }))).EndpointsResponse!.Item).toHaveLength(
+      15,
+    );
   });
 });

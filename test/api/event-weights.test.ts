@@ -27,10 +27,25 @@ describe.each(STORE_KINDS)("event weights through PutEvents on %s", (kind) => {
     const files = await synth({ users: 300, items: 120, interactions: 6000, seed: 7, outDir: data.path });
     const lines = readFileSync(files.interactionsPath, "utf8").trim().split("\n");
     const typed = join(data.path, "typed.csv");
-    writeFileSync(typed, [lines[0], ...lines.slice(1).map((l, n) => (n % 3 === 0 ? l.replace(/,click$/, ",purchase") : l))].join("\n") + "\n");
+    writeFileSync(
+      typed,
+      [lines[0], ...lines.slice(1).map((l, n) => (n % 3 === 0 ? l.replace(/,click$/, ",purchase") : l))].join("\n") + "\n",
+    );
     server = await startTestServer(kind, { campaignPollMs: 0 });
-    campaign = await new CampaignTrainer(server.store).create({ tenant: TENANT, name: "shop", interactionsFile: typed, recipe: "ials", seed: 1, eventWeights: WEIGHTS });
-    const config = { endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey }, maxAttempts: 1 };
+    campaign = await new CampaignTrainer(server.store).create({
+      tenant: TENANT,
+      name: "shop",
+      interactionsFile: typed,
+      recipe: "ials",
+      seed: 1,
+      eventWeights: WEIGHTS,
+    });
+    const config = {
+      endpoint: server.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
+      maxAttempts: 1,
+    };
     runtime = new PersonalizeRuntimeClient(config);
     events = new PersonalizeEventsClient(config);
   });
@@ -48,15 +63,27 @@ describe.each(STORE_KINDS)("event weights through PutEvents on %s", (kind) => {
       { eventType: "view", itemId: "i41" }, // not listed: weight 1
     ];
     await events.send(
-      new PutEventsCommand({ trackingId: campaign.trackingId, userId: "newcomer", sessionId: "s1", eventList: sent.map((e, k) => ({ ...e, sentAt: new Date(Date.now() + k) })) }),
+      new PutEventsCommand({
+        trackingId: campaign.trackingId,
+        userId: "newcomer",
+        sessionId: "s1",
+        eventList: sent.map((e, k) => ({ ...e, sentAt: new Date(Date.now() + k) })),
+      }),
     );
-    const served = (await runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "newcomer", numResults: 20 }))).itemList!;
+    const served = (await runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "newcomer", numResults: 20 })))
+      .itemList!;
 
     const bytes = (await server.store.models.get(campaign.modelKey))!;
     const weighted = deserializeModel(bytes);
-    weighted.foldIn("newcomer", sent.map((e) => ({ itemId: e.itemId, weight: e.eventType === "purchase" ? 8 : 1 })));
+    weighted.foldIn(
+      "newcomer",
+      sent.map((e) => ({ itemId: e.itemId, weight: e.eventType === "purchase" ? 8 : 1 })),
+    );
     const unweighted = deserializeModel(bytes);
-    unweighted.foldIn("newcomer", sent.map((e) => ({ itemId: e.itemId })));
+    unweighted.foldIn(
+      "newcomer",
+      sent.map((e) => ({ itemId: e.itemId })),
+    );
     const want = weighted.recommend("newcomer", 20);
     expect(served.map((i) => i.itemId)).toEqual(want.map((r) => r.itemId));
     served.forEach((item, j) => expect(item.score).toBeCloseTo(want[j].score, 4)); // the API rounds scores

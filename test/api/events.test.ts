@@ -53,8 +53,10 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
   let appId: string;
   const campaigns = new Campaigns();
   const runner = new Runner();
-  const put = (items: Record<string, EventsBatch>, app = appId) => a.send(new PutEventsCommand({ ApplicationId: app, EventsRequest: { BatchItem: items } }));
-  const getEndpoint = async (id: string) => (await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: id }))).EndpointResponse!;
+  const put = (items: Record<string, EventsBatch>, app = appId) =>
+    a.send(new PutEventsCommand({ ApplicationId: app, EventsRequest: { BatchItem: items } }));
+  const getEndpoint = async (id: string) =>
+    (await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: id }))).EndpointResponse!;
 
   beforeAll(async () => {
     server = await startTestServer(kind, { eventTrigger: new CampaignEventTrigger(campaigns, runner) });
@@ -69,8 +71,17 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
   test("accepts events and the endpoint update of the same call: 202 per endpoint and per event", async () => {
     const r = await put({
       "reader-1": {
-        Endpoint: { ChannelType: "EMAIL", Address: "reader1@example.com", Attributes: { Plan: ["free"] }, User: { UserId: "u1" }, Demographic: { Timezone: "Europe/Berlin" } },
-        Events: { "ev-1": ev("product.viewed", { Attributes: { item: "42" }, Metrics: { price: 9.5 } }), "ev-2": ev("_session.start", { Session: { Id: "s1", StartTimestamp: NOW } }) },
+        Endpoint: {
+          ChannelType: "EMAIL",
+          Address: "reader1@example.com",
+          Attributes: { Plan: ["free"] },
+          User: { UserId: "u1" },
+          Demographic: { Timezone: "Europe/Berlin" },
+        },
+        Events: {
+          "ev-1": ev("product.viewed", { Attributes: { item: "42" }, Metrics: { price: 9.5 } }),
+          "ev-2": ev("_session.start", { Session: { Id: "s1", StartTimestamp: NOW } }),
+        },
       },
     });
     expect(r.$metadata.httpStatusCode).toBe(202);
@@ -82,30 +93,59 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
         },
       },
     });
-    expect(await getEndpoint("reader-1")).toMatchObject({ ChannelType: "EMAIL", Address: "reader1@example.com", Attributes: { Plan: ["free"] }, User: { UserId: "u1" }, EndpointStatus: "ACTIVE" });
+    expect(await getEndpoint("reader-1")).toMatchObject({
+      ChannelType: "EMAIL",
+      Address: "reader1@example.com",
+      Attributes: { Plan: ["free"] },
+      User: { UserId: "u1" },
+      EndpointStatus: "ACTIVE",
+    });
     // A later call merges into the endpoint, as UpdateEndpoint does.
     await put({ "reader-1": { Endpoint: { Attributes: { Plan: ["paid"] } }, Events: {} } });
-    expect(await getEndpoint("reader-1")).toMatchObject({ Address: "reader1@example.com", Attributes: { Plan: ["paid"] }, User: { UserId: "u1" } });
+    expect(await getEndpoint("reader-1")).toMatchObject({
+      Address: "reader1@example.com",
+      Attributes: { Plan: ["paid"] },
+      User: { UserId: "u1" },
+    });
   });
 
   test("refuses a bad event or endpoint on its own, with a 400 item result naming the rule, and accepts the rest", async () => {
     const attrs = Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`a${i}`, "x"]));
     const r = await put({
-      good: { Endpoint: { ChannelType: "EMAIL", Address: "good@example.com" }, Events: { ok: ev("click"), late: ev("click", { Timestamp: "yesterday" }), wide: ev("click", { Attributes: attrs }) } },
+      good: {
+        Endpoint: { ChannelType: "EMAIL", Address: "good@example.com" },
+        Events: { ok: ev("click"), late: ev("click", { Timestamp: "yesterday" }), wide: ev("click", { Attributes: attrs }) },
+      },
       bad: { Endpoint: { ChannelType: "EMAIL", Address: "not-an-address" }, Events: { fine: ev("click"), long: ev("x".repeat(51)) } },
       more: {
         Endpoint: {},
-        Events: { key: ev("click", { Attributes: { ["k".repeat(51)]: "v" } }), value: ev("click", { Attributes: { k: "v".repeat(201) } }), metric: ev("click", { Metrics: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`m${i}`, i])) }) },
+        Events: {
+          key: ev("click", { Attributes: { ["k".repeat(51)]: "v" } }),
+          value: ev("click", { Attributes: { k: "v".repeat(201) } }),
+          metric: ev("click", { Metrics: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`m${i}`, i])) }),
+        },
       },
     });
     const results = r.EventsResponse!.Results!;
     expect(results.good.EndpointItemResponse).toEqual({ StatusCode: 202, Message: "Accepted" });
     expect(results.good.EventsItemResponse!.ok).toEqual({ StatusCode: 202, Message: "Accepted" });
-    expect(results.good.EventsItemResponse!.late).toMatchObject({ StatusCode: 400, Message: expect.stringContaining("Timestamp 'yesterday'") });
-    expect(results.good.EventsItemResponse!.wide).toMatchObject({ StatusCode: 400, Message: expect.stringContaining("at most 40 attributes") });
-    expect(results.bad.EndpointItemResponse).toMatchObject({ StatusCode: 400, Message: expect.stringContaining("not a valid email address") });
+    expect(results.good.EventsItemResponse!.late).toMatchObject({
+      StatusCode: 400,
+      Message: expect.stringContaining("Timestamp 'yesterday'"),
+    });
+    expect(results.good.EventsItemResponse!.wide).toMatchObject({
+      StatusCode: 400,
+      Message: expect.stringContaining("at most 40 attributes"),
+    });
+    expect(results.bad.EndpointItemResponse).toMatchObject({
+      StatusCode: 400,
+      Message: expect.stringContaining("not a valid email address"),
+    });
     expect(results.bad.EventsItemResponse!.fine).toEqual({ StatusCode: 202, Message: "Accepted" });
-    expect(results.bad.EventsItemResponse!.long).toMatchObject({ StatusCode: 400, Message: expect.stringContaining("EventType must be at most 50 characters") });
+    expect(results.bad.EventsItemResponse!.long).toMatchObject({
+      StatusCode: 400,
+      Message: expect.stringContaining("EventType must be at most 50 characters"),
+    });
     expect(results.more.EventsItemResponse!.key.Message).toContain("Attribute key");
     expect(results.more.EventsItemResponse!.value.Message).toContain("at most 200 characters");
     expect(results.more.EventsItemResponse!.metric.Message).toContain("at most 40 metrics");
@@ -122,7 +162,11 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
     expect(tooMany.name).toBe("BadRequestException");
     expect(tooMany.message).toContain("at most 100 events");
     expect((await errorOf(() => getEndpoint("big"))).name).toBe("NotFoundException");
-    const missing = await rawRequest(server, { method: "POST", path: `/v1/apps/${appId}/events`, body: JSON.stringify({ BatchItem: { x: { Endpoint: {}, Events: { e: { Timestamp: NOW } } } } }) });
+    const missing = await rawRequest(server, {
+      method: "POST",
+      path: `/v1/apps/${appId}/events`,
+      body: JSON.stringify({ BatchItem: { x: { Endpoint: {}, Events: { e: { Timestamp: NOW } } } } }),
+    });
     expectPinpointError(missing, 400, "BadRequestException");
     expect(missing.json.Message).toContain("EventType");
     const notJson = await rawRequest(server, { method: "POST", path: `/v1/apps/${appId}/events`, body: "{" });
@@ -133,14 +177,35 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
 
   test("starts the EVENT campaigns whose filter matches, after the endpoint update, once per event id", async () => {
     const campaign = (Id: string, EventType: string): CampaignResponse =>
-      ({ Id, ApplicationId: appId, Arn: `arn:${Id}`, CreationDate: NOW, LastModifiedDate: NOW, SegmentId: "s", SegmentVersion: 1, Version: 1, Schedule: { StartTime: "IMMEDIATE", Frequency: "EVENT", EventFilter: { FilterType: "ENDPOINT", Dimensions: { EventType: { Values: [EventType] }, Attributes: { category: { Values: ["books"] } } } } } }) as CampaignResponse;
+      ({
+        Id,
+        ApplicationId: appId,
+        Arn: `arn:${Id}`,
+        CreationDate: NOW,
+        LastModifiedDate: NOW,
+        SegmentId: "s",
+        SegmentVersion: 1,
+        Version: 1,
+        Schedule: {
+          StartTime: "IMMEDIATE",
+          Frequency: "EVENT",
+          EventFilter: {
+            FilterType: "ENDPOINT",
+            Dimensions: { EventType: { Values: [EventType] }, Attributes: { category: { Values: ["books"] } } },
+          },
+        },
+      }) as CampaignResponse;
     campaigns.list = [campaign("viewed-books", "product.viewed"), campaign("bought-books", "product.bought")];
     runner.runs = [];
     const call = () =>
       put({
         "reader-2": {
           Endpoint: { ChannelType: "EMAIL", Address: "reader2@example.com", User: { UserId: "u2" } },
-          Events: { "view-1": ev("product.viewed", { Attributes: { category: "books" } }), "view-2": ev("product.viewed", { Attributes: { category: "films" } }), bad: ev("product.viewed", { Timestamp: "never", Attributes: { category: "books" } }) },
+          Events: {
+            "view-1": ev("product.viewed", { Attributes: { category: "books" } }),
+            "view-2": ev("product.viewed", { Attributes: { category: "films" } }),
+            bad: ev("product.viewed", { Timestamp: "never", Attributes: { category: "books" } }),
+          },
         },
       });
     await call();
@@ -156,7 +221,12 @@ describe.each(STORE_KINDS)("PutEvents on %s", (kind) => {
   test("a failing trigger never fails PutEvents: the events are still accepted", async () => {
     runner.fail = true;
     try {
-      const r = await put({ "reader-3": { Endpoint: { ChannelType: "EMAIL", Address: "reader3@example.com" }, Events: { v: ev("product.viewed", { Attributes: { category: "books" } }) } } });
+      const r = await put({
+        "reader-3": {
+          Endpoint: { ChannelType: "EMAIL", Address: "reader3@example.com" },
+          Events: { v: ev("product.viewed", { Attributes: { category: "books" } }) },
+        },
+      });
       expect(r.EventsResponse!.Results!["reader-3"].EventsItemResponse!.v).toEqual({ StatusCode: 202, Message: "Accepted" });
       expect((await getEndpoint("reader-3")).Address).toBe("reader3@example.com");
     } finally {
@@ -186,6 +256,8 @@ describe("PutEvents with awkward ids", () => {
       EndpointItemResponse: accepted,
       EventsItemResponse: JSON.parse(`{"constructor":${JSON.stringify(accepted)},"__proto__":${JSON.stringify(accepted)}}`),
     });
-    expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "__proto__" }))).EndpointResponse!.Id).toBe("__proto__");
+    expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "__proto__" }))).EndpointResponse!.Id).toBe(
+      "__proto__",
+    );
   });
 });

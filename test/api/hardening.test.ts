@@ -25,7 +25,11 @@ import { rawRequest as sendRaw, signRequest } from "../raw-http.js";
 import { expectPinpointError, rawRequest } from "../signing.js";
 
 const nested = (depth: number) => "{{#if a}}{{#each b}}".repeat(depth / 2) + "x" + "{{/each}}{{/if}}".repeat(depth / 2);
-const today = () => new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+const today = () =>
+  new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 
 describe("request hardening", () => {
   let server: TestServer;
@@ -100,7 +104,12 @@ describe("request hardening", () => {
   test("finding 1: 5,000- and 7,000-deep templates are refused quickly with a 400, and another account is answered within 100 ms meanwhile", async () => {
     for (const depth of [5_000, 7_000]) {
       const { outcome, hostileMs, probes, idle } = await probeDuring(() =>
-        a.send(new CreateEmailTemplateCommand({ TemplateName: `deep-${depth}`, EmailTemplateRequest: { Subject: "s", HtmlPart: nested(depth) } })),
+        a.send(
+          new CreateEmailTemplateCommand({
+            TemplateName: `deep-${depth}`,
+            EmailTemplateRequest: { Subject: "s", HtmlPart: nested(depth) },
+          }),
+        ),
       );
       expect(outcome.status).toBe("rejected");
       const err = (outcome as PromiseRejectedResult).reason;
@@ -111,7 +120,9 @@ describe("request hardening", () => {
       expectAnsweredMeanwhile(probes, idle, hostileMs);
     }
     const plainIfs = "{{#if a}}".repeat(5_000) + "x" + "{{/if}}".repeat(5_000);
-    const err = await errorOf(() => a.send(new CreateEmailTemplateCommand({ TemplateName: "deep-ifs", EmailTemplateRequest: { TextPart: plainIfs } })));
+    const err = await errorOf(() =>
+      a.send(new CreateEmailTemplateCommand({ TemplateName: "deep-ifs", EmailTemplateRequest: { TextPart: plainIfs } })),
+    );
     expect(err.name).toBe("BadRequestException");
     expect(err.message).toBe("TextPart is refused as a message template: its blocks nest more than 30 deep");
   });
@@ -173,11 +184,20 @@ describe("request hardening", () => {
     expect((await a.send(new GetAppCommand({ ApplicationId: app }))).ApplicationResponse!.Id).toBe(app);
     // Ids that merely contain dots are ordinary ids.
     for (const id of ["...", ".hidden", "a..b", "v1.2"]) {
-      await a.send(new UpdateEndpointCommand({ ApplicationId: app, EndpointId: id, EndpointRequest: { ChannelType: "CUSTOM", Address: "x" } }));
+      await a.send(
+        new UpdateEndpointCommand({ ApplicationId: app, EndpointId: id, EndpointRequest: { ChannelType: "CUSTOM", Address: "x" } }),
+      );
       expect((await a.send(new GetEndpointCommand({ ApplicationId: app, EndpointId: id }))).EndpointResponse!.Id).toBe(id);
     }
     // An endpoint that no path could ever name is refused in a batch too.
-    const batch = await errorOf(() => a.send(new UpdateEndpointsBatchCommand({ ApplicationId: app, EndpointBatchRequest: { Item: [{ Id: "..", ChannelType: "CUSTOM", Address: "x" }] } })));
+    const batch = await errorOf(() =>
+      a.send(
+        new UpdateEndpointsBatchCommand({
+          ApplicationId: app,
+          EndpointBatchRequest: { Item: [{ Id: "..", ChannelType: "CUSTOM", Address: "x" }] },
+        }),
+      ),
+    );
     expect(batch.name).toBe("BadRequestException");
     expect(batch.message).toBe("Item[0]: The endpoint Id must not be '.' or '..'");
   });
@@ -185,7 +205,13 @@ describe("request hardening", () => {
   test("finding 7: endpoint ids and user ids are at most 256 characters", async () => {
     const app = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "ids" } }))).ApplicationResponse!.Id!;
     const put = (id: string, userId?: string) =>
-      a.send(new UpdateEndpointCommand({ ApplicationId: app, EndpointId: id, EndpointRequest: { ChannelType: "CUSTOM", Address: "x", ...(userId && { User: { UserId: userId } }) } }));
+      a.send(
+        new UpdateEndpointCommand({
+          ApplicationId: app,
+          EndpointId: id,
+          EndpointRequest: { ChannelType: "CUSTOM", Address: "x", ...(userId && { User: { UserId: userId } }) },
+        }),
+      );
     await put("e".repeat(256), "u".repeat(256));
     for (const n of [257, 3_000]) {
       const err = await errorOf(() => put("e".repeat(n)));
@@ -194,7 +220,14 @@ describe("request hardening", () => {
     }
     const user = await errorOf(() => put("short", "u".repeat(257)));
     expect(user.message).toBe("User.UserId must be at most 256 characters; this one has 257");
-    const batch = await errorOf(() => a.send(new UpdateEndpointsBatchCommand({ ApplicationId: app, EndpointBatchRequest: { Item: [{ Id: "x".repeat(3_000), ChannelType: "CUSTOM", Address: "x" }] } })));
+    const batch = await errorOf(() =>
+      a.send(
+        new UpdateEndpointsBatchCommand({
+          ApplicationId: app,
+          EndpointBatchRequest: { Item: [{ Id: "x".repeat(3_000), ChannelType: "CUSTOM", Address: "x" }] },
+        }),
+      ),
+    );
     expect(batch.message).toBe("Item[0]: The endpoint Id must be at most 256 characters; this one has 3000");
   });
 
@@ -202,7 +235,11 @@ describe("request hardening", () => {
     const withToken = new PinpointClient({
       endpoint: server.url,
       region: "us-east-1",
-      credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey, sessionToken: "FwoGZXIvYXdzEBYaDInvented" },
+      credentials: {
+        accessKeyId: ACCOUNT_A.accessKeyId,
+        secretAccessKey: ACCOUNT_A.secretAccessKey,
+        sessionToken: "FwoGZXIvYXdzEBYaDInvented",
+      },
       maxAttempts: 1,
     });
     const err = await errorOf(() => withToken.send(new GetRecommenderConfigurationsCommand({})));
@@ -292,16 +329,33 @@ describe("request hardening: PutEvents timestamps (finding 5)", () => {
       method: "POST",
       path: "/events",
       service: "personalize",
-      body: JSON.stringify({ trackingId: campaign.trackingId, sessionId: "s1", userId: "u1", eventList: [{ eventType: "click", itemId: "i1", sentAt }] }),
+      body: JSON.stringify({
+        trackingId: campaign.trackingId,
+        sessionId: "s1",
+        userId: "u1",
+        eventList: [{ eventType: "click", itemId: "i1", sentAt }],
+      }),
     });
 
   test("sentAt outside 1970..9999 is a 400 InvalidInputException, never a 500", async () => {
-    for (const sentAt of [1e13, -1e13, -1, 253_402_300_800, 8.64e12, 1e308, "+275760-09-13T00:00:00.000Z", "-000001-01-01T00:00:00Z", "not a date"]) {
+    for (const sentAt of [
+      1e13,
+      -1e13,
+      -1,
+      253_402_300_800,
+      8.64e12,
+      1e308,
+      "+275760-09-13T00:00:00.000Z",
+      "-000001-01-01T00:00:00Z",
+      "not a date",
+    ]) {
       const res = await putEvents(sentAt);
       expect(res.status, `${sentAt}: ${res.text}`).toBe(400);
       expect(res.headers["x-amzn-errortype"]).toBe("InvalidInputException");
       expect(res.json.__type).toBe("InvalidInputException");
-      expect(res.json.message).toMatch(/^Invalid value for 'eventList\[0\]\.sentAt': expected a timestamp from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z/);
+      expect(res.json.message).toMatch(
+        /^Invalid value for 'eventList\[0\]\.sentAt': expected a timestamp from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z/,
+      );
     }
     for (const sentAt of [0, 1_700_000_000, 1_700_000_000.5, 253_402_300_799]) {
       const res = await putEvents(sentAt);
@@ -312,7 +366,12 @@ describe("request hardening: PutEvents timestamps (finding 5)", () => {
       method: "POST",
       path: "/events",
       service: "personalize",
-      body: JSON.stringify({ trackingId: campaign.trackingId, sessionId: "s1", userId: "u".repeat(257), eventList: [{ eventType: "click", itemId: "i1", sentAt: 1_700_000_000 }] }),
+      body: JSON.stringify({
+        trackingId: campaign.trackingId,
+        sessionId: "s1",
+        userId: "u".repeat(257),
+        eventList: [{ eventType: "click", itemId: "i1", sentAt: 1_700_000_000 }],
+      }),
     });
     expect(longUser.status).toBe(400);
     expect(longUser.json).toEqual({ __type: "InvalidInputException", message: "userId must be 1 to 256 characters" });
@@ -323,7 +382,15 @@ describe("request hardening: PutEvents timestamps (finding 5)", () => {
       credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
       maxAttempts: 1,
     });
-    const err = await errorOf(() => events.send(new PutEventsCommand({ trackingId: campaign.trackingId, sessionId: "s", eventList: [{ eventType: "click", sentAt: new Date(-86_400_000) }] })));
+    const err = await errorOf(() =>
+      events.send(
+        new PutEventsCommand({
+          trackingId: campaign.trackingId,
+          sessionId: "s",
+          eventList: [{ eventType: "click", sentAt: new Date(-86_400_000) }],
+        }),
+      ),
+    );
     expect(err.name).toBe("InvalidInputException");
     expect(err.$metadata.httpStatusCode).toBe(400);
   });

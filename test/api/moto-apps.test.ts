@@ -77,7 +77,12 @@ describe("apps: pinrec against moto_server", () => {
     moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
     const url = `http://127.0.0.1:${port}`;
     await waitUntilUp(url, moto);
-    motoClient = new PinpointClient({ endpoint: url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" }, maxAttempts: 1 });
+    motoClient = new PinpointClient({
+      endpoint: url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      maxAttempts: 1,
+    });
     server = await startTestServer("sqlite");
     ours = pinpointClient(server, ACCOUNT_A);
   }, 60_000);
@@ -92,7 +97,10 @@ describe("apps: pinrec against moto_server", () => {
 
   test("CreateApp, GetApp, GetApps, DeleteApp: same status codes and members", async () => {
     const results: Record<string, Record<string, unknown>> = {};
-    for (const [name, client] of [["moto", motoClient], ["pinrec", ours]] as const) {
+    for (const [name, client] of [
+      ["moto", motoClient],
+      ["pinrec", ours],
+    ] as const) {
       const created = await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "diff", tags: { k: "v" } } }));
       const id = created.ApplicationResponse!.Id!;
       const got = await client.send(new GetAppCommand({ ApplicationId: id }));
@@ -106,7 +114,10 @@ describe("apps: pinrec against moto_server", () => {
         created: shape(created.ApplicationResponse, name),
         got: shape(got.ApplicationResponse, name),
         listKeys: Object.keys(list.ApplicationsResponse!).sort(),
-        item: shape(list.ApplicationsResponse!.Item!.find((a) => a.Id === id), name),
+        item: shape(
+          list.ApplicationsResponse!.Item!.find((a) => a.Id === id),
+          name,
+        ),
         deleted: shape(deleted.ApplicationResponse, name),
         id: /^[0-9a-f]{32}$/.test(id),
         arn: created.ApplicationResponse!.Arn!.replace(/:\d{12}:/, ":ACCOUNT:").replace(id, "ID"),
@@ -115,7 +126,10 @@ describe("apps: pinrec against moto_server", () => {
     }
     expect(results.pinrec).toEqual(results.moto);
     expect(results.pinrec.statuses).toEqual([201, 200, 200, 200]);
-    expect(results.pinrec.errors).toEqual([["NotFoundException", 404], ["NotFoundException", 404]]);
+    expect(results.pinrec.errors).toEqual([
+      ["NotFoundException", 404],
+      ["NotFoundException", 404],
+    ]);
     expect(results.pinrec.arn).toBe("arn:aws:mobiletargeting:us-east-1:ACCOUNT:apps/ID");
   });
 
@@ -134,8 +148,12 @@ describe("apps: pinrec against moto_server", () => {
 
   test("named departures: pagination and an empty Name", async () => {
     const ids: Record<string, string[]> = { moto: [], pinrec: [] };
-    for (const [name, client] of [["moto", motoClient], ["pinrec", ours]] as const) {
-      for (let i = 0; i < 3; i++) ids[name].push((await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: `p${i}` } }))).ApplicationResponse!.Id!);
+    for (const [name, client] of [
+      ["moto", motoClient],
+      ["pinrec", ours],
+    ] as const) {
+      for (let i = 0; i < 3; i++)
+        ids[name].push((await client.send(new CreateAppCommand({ CreateApplicationRequest: { Name: `p${i}` } }))).ApplicationResponse!.Id!);
     }
     const motoPage = (await motoClient.send(new GetAppsCommand({ PageSize: "2" }))).ApplicationsResponse!;
     const ourPage = (await ours.send(new GetAppsCommand({ PageSize: "2" }))).ApplicationsResponse!;
@@ -146,7 +164,9 @@ describe("apps: pinrec against moto_server", () => {
 
     const motoEmpty = await motoClient.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "" } }));
     expect(motoEmpty.$metadata.httpStatusCode, DEPARTURES.emptyName).toBe(201);
-    expect((await errorOf(() => ours.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "" } })))).name).toBe("BadRequestException");
+    expect((await errorOf(() => ours.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "" } })))).name).toBe(
+      "BadRequestException",
+    );
     await motoClient.send(new DeleteAppCommand({ ApplicationId: motoEmpty.ApplicationResponse!.Id }));
     for (const id of ids.moto) await motoClient.send(new DeleteAppCommand({ ApplicationId: id }));
     for (const id of ids.pinrec) await ours.send(new DeleteAppCommand({ ApplicationId: id }));

@@ -13,7 +13,17 @@ import { CampaignRegistry } from "../../src/personalize/campaigns/registry.js";
 import { synth } from "../../src/engine/index.js";
 import { HealthMonitor } from "../../src/server/health.js";
 import { VERSION } from "../../src/version.js";
-import { ACCOUNT_A, PG_URL, STORE_KINDS, errorOf, freshPgSchema, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
+import {
+  ACCOUNT_A,
+  PG_URL,
+  STORE_KINDS,
+  errorOf,
+  freshPgSchema,
+  pinpointClient,
+  startTestServer,
+  tempDir,
+  type TestServer,
+} from "../helpers.js";
 import { rawRequest } from "../signing.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
@@ -69,7 +79,9 @@ describe.each(STORE_KINDS)("GET /_pinrec/health (%s)", (kind) => {
       status: "ready",
       version: VERSION,
       store: { kind, reachable: true },
-      campaigns: [{ campaignArn: `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/health`, deployedVersion: 1, servingVersion: 1 }],
+      campaigns: [
+        { campaignArn: `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/health`, deployedVersion: 1, servingVersion: 1 },
+      ],
     });
     expect(body.uptimeSeconds).toBeGreaterThanOrEqual(0);
     const head = await fetch(`${server.url}/_pinrec/health`, { method: "HEAD" });
@@ -157,7 +169,9 @@ describe("GET /metrics", () => {
     const after = await metrics(server);
     expect(sample(after, "pinrec_requests_total", labels) - sample(before, "pinrec_requests_total", labels)).toBe(3);
     const hist = { service: "pinpoint", operation: "GetRecommenderConfigurations" };
-    expect(sample(after, "pinrec_request_duration_seconds_count", hist) - sample(before, "pinrec_request_duration_seconds_count", hist)).toBe(3);
+    expect(
+      sample(after, "pinrec_request_duration_seconds_count", hist) - sample(before, "pinrec_request_duration_seconds_count", hist),
+    ).toBe(3);
     expect(after).toMatch(/^pinrec_build_info\{version="[^"]+",node="v\d+/m);
     expect(after).toContain("process_cpu_seconds_total");
     // Instruments for the send pipeline are declared even before anything is sent.
@@ -167,11 +181,24 @@ describe("GET /metrics", () => {
 
   test("SigV4 failures are counted by reason", async () => {
     const count = async (reason: string) => sample(await metrics(server), "pinrec_sigv4_failures_total", { reason });
-    const before = { missing: await count("missing_authorization"), key: await count("unknown_access_key"), skew: await count("clock_skew"), mismatch: await count("signature_mismatch") };
+    const before = {
+      missing: await count("missing_authorization"),
+      key: await count("unknown_access_key"),
+      skew: await count("clock_skew"),
+      mismatch: await count("signature_mismatch"),
+    };
     await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: false });
-    await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: { ...ACCOUNT_A, accessKeyId: "AKIANOSUCHKEY0000000" } });
+    await rawRequest(server, {
+      method: "GET",
+      path: "/v1/recommenders",
+      credential: { ...ACCOUNT_A, accessKeyId: "AKIANOSUCHKEY0000000" },
+    });
     await rawRequest(server, { method: "GET", path: "/v1/recommenders", signingDate: new Date(Date.now() - 3_600_000) });
-    await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: { ...ACCOUNT_A, secretAccessKey: "not-the-secret-0123456789" } });
+    await rawRequest(server, {
+      method: "GET",
+      path: "/v1/recommenders",
+      credential: { ...ACCOUNT_A, secretAccessKey: "not-the-secret-0123456789" },
+    });
     expect(await count("missing_authorization")).toBe(before.missing + 1);
     expect(await count("unknown_access_key")).toBe(before.key + 1);
     expect(await count("clock_skew")).toBe(before.skew + 1);
@@ -204,7 +231,11 @@ describe("AWS_ENDPOINT_URL, as the README sets it up", () => {
     const saved = process.env.AWS_ENDPOINT_URL;
     process.env.AWS_ENDPOINT_URL = server.url;
     cleanups.push(() => (saved === undefined ? delete process.env.AWS_ENDPOINT_URL : (process.env.AWS_ENDPOINT_URL = saved)));
-    const client = new PinpointClient({ region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey }, maxAttempts: 1 });
+    const client = new PinpointClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
+      maxAttempts: 1,
+    });
     const r = await client.send(new GetRecommenderConfigurationsCommand({}));
     expect(r.$metadata.httpStatusCode).toBe(200);
     expect(r.ListRecommenderConfigurationsResponse?.Item).toEqual([]);
@@ -224,8 +255,14 @@ describe("operations pinrec does not implement", () => {
     const labels = { service: "pinpoint", operation: "CreateJourney", status: "501" };
     const before = sample(await metrics(server), "pinrec_requests_total", labels);
     // The SDK's default retry policy (3 attempts): a 501 must not be retried.
-    const client = new PinpointClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey } });
-    const err = await errorOf(() => client.send(new CreateJourneyCommand({ ApplicationId: "a".repeat(32), WriteJourneyRequest: { Name: "j" } })));
+    const client = new PinpointClient({
+      endpoint: server.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
+    });
+    const err = await errorOf(() =>
+      client.send(new CreateJourneyCommand({ ApplicationId: "a".repeat(32), WriteJourneyRequest: { Name: "j" } })),
+    );
     expect(err.name).toBe("NotImplementedException");
     expect(err.$metadata.httpStatusCode).toBe(501);
     expect(err.message).toContain("CreateJourney");
@@ -235,14 +272,23 @@ describe("operations pinrec does not implement", () => {
 
   test("Personalize Runtime GetActionRecommendations: 501 in Personalize's error shape", async () => {
     const runtime = new PersonalizeRuntimeClient({ endpoint: server.url, region: "us-east-1", credentials: ACCOUNT_A, maxAttempts: 1 });
-    const err = await errorOf(() => runtime.send(new GetActionRecommendationsCommand({ campaignArn: "arn:aws:personalize:us-east-1:111122223333:campaign/x", userId: "u" })));
+    const err = await errorOf(() =>
+      runtime.send(
+        new GetActionRecommendationsCommand({ campaignArn: "arn:aws:personalize:us-east-1:111122223333:campaign/x", userId: "u" }),
+      ),
+    );
     expect(err.name).toBe("NotImplementedException");
     expect(err.$metadata.httpStatusCode).toBe(501);
     expect(err.message).toContain("GetActionRecommendations of Amazon Personalize Runtime");
   });
 
   test("the signature is still checked first; unknown paths stay 404", async () => {
-    const unsigned = await rawRequest(server, { method: "POST", path: `/v1/apps/${"a".repeat(32)}/journeys`, body: "{}", credential: false });
+    const unsigned = await rawRequest(server, {
+      method: "POST",
+      path: `/v1/apps/${"a".repeat(32)}/journeys`,
+      body: "{}",
+      credential: false,
+    });
     expect(unsigned.status).toBe(403);
     const unknown = await rawRequest(server, { method: "GET", path: "/v1/no-such-thing" });
     expect(unknown.status).toBe(404);
@@ -259,9 +305,17 @@ describe("operations pinrec does not implement", () => {
     });
     expect(r.status).toBe(501);
     expect(r.headers["x-amzn-errortype"]).toBe("NotImplementedException");
-    expect(r.json).toEqual({ __type: "NotImplementedException", message: expect.stringContaining("ListCampaigns of the AmazonPersonalize API") });
+    expect(r.json).toEqual({
+      __type: "NotImplementedException",
+      message: expect.stringContaining("ListCampaigns of the AmazonPersonalize API"),
+    });
     // The header alone does not change how a Pinpoint route answers.
-    const pinpoint = await rawRequest(server, { method: "GET", path: "/v1/recommenders", credential: false, headers: { "x-amz-target": "application/json" } });
+    const pinpoint = await rawRequest(server, {
+      method: "GET",
+      path: "/v1/recommenders",
+      credential: false,
+      headers: { "x-amz-target": "application/json" },
+    });
     expect(pinpoint.status).toBe(403);
     expect(Object.keys(pinpoint.json).sort()).toEqual(["Message", "RequestID"]);
   });

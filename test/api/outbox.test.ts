@@ -22,7 +22,14 @@ describe.each(STORE_KINDS)("outbox over HTTP: %s", (kind) => {
   beforeAll(async () => {
     server = await startTestServer(kind);
     batch = [
-      emailMessage({ tenant: A, applicationId: "app1", address: "ada@example.com", idempotencyKey: "k1", traceId: "t-1", context: { c: "1" } }),
+      emailMessage({
+        tenant: A,
+        applicationId: "app1",
+        address: "ada@example.com",
+        idempotencyKey: "k1",
+        traceId: "t-1",
+        context: { c: "1" },
+      }),
       smsMessage({ tenant: A, applicationId: "app1" }),
       emailMessage({ tenant: A, applicationId: "app2", address: "bob@example.com" }),
       emailMessage({ tenant: A, applicationId: "app2", address: "ada@example.com" }),
@@ -62,7 +69,8 @@ describe.each(STORE_KINDS)("outbox over HTTP: %s", (kind) => {
   });
 
   test("list: filters by app, channel, address and status; pages with page-size and token", async () => {
-    const ids = async (query: Record<string, string>) => (await get("/_pinrec/outbox", query)).json.Messages.map((m: { MessageId: string }) => m.MessageId);
+    const ids = async (query: Record<string, string>) =>
+      (await get("/_pinrec/outbox", query)).json.Messages.map((m: { MessageId: string }) => m.MessageId);
     expect(await ids({ "application-id": "app2" })).toEqual([mine[2].messageId, mine[3].messageId]);
     expect(await ids({ channel: "SMS" })).toEqual([mine[1].messageId]);
     expect(await ids({ address: "ada@example.com" })).toEqual([mine[0].messageId, mine[3].messageId]);
@@ -119,10 +127,22 @@ describe.each(STORE_KINDS)("outbox over HTTP: %s", (kind) => {
   });
 
   test("unsigned or wrongly signed requests are refused", async () => {
-    expectPinpointError(await rawRequest(server, { method: "GET", path: "/_pinrec/outbox", credential: false }), 403, "MissingAuthenticationTokenException");
-    expectPinpointError(await rawRequest(server, { method: "GET", path: "/_pinrec/outbox", service: "personalize" }), 403, "InvalidSignatureException");
     expectPinpointError(
-      await rawRequest(server, { method: "GET", path: `/_pinrec/outbox/${mine[0].messageId}`, credential: { ...ACCOUNT_A, secretAccessKey: "wrong-secret-0123456789abcdefgh" } }),
+      await rawRequest(server, { method: "GET", path: "/_pinrec/outbox", credential: false }),
+      403,
+      "MissingAuthenticationTokenException",
+    );
+    expectPinpointError(
+      await rawRequest(server, { method: "GET", path: "/_pinrec/outbox", service: "personalize" }),
+      403,
+      "InvalidSignatureException",
+    );
+    expectPinpointError(
+      await rawRequest(server, {
+        method: "GET",
+        path: `/_pinrec/outbox/${mine[0].messageId}`,
+        credential: { ...ACCOUNT_A, secretAccessKey: "wrong-secret-0123456789abcdefgh" },
+      }),
       403,
       "InvalidSignatureException",
     );

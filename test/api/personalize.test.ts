@@ -16,7 +16,12 @@ import type { Credential } from "../../src/server/credentials.js";
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
 
 function clients(server: { url: string }, c: Credential = ACCOUNT_A) {
-  const config = { endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, maxAttempts: 1 };
+  const config = {
+    endpoint: server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+    maxAttempts: 1,
+  };
   return { runtime: new PersonalizeRuntimeClient(config), events: new PersonalizeEventsClient(config) };
 }
 
@@ -47,7 +52,13 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
     items = files.itemsPath;
     seen = readInteractions(interactions);
     server = await startTestServer(kind, { campaignPollMs: 0 });
-    campaign = await new CampaignTrainer(server.store).create({ tenant: TENANT, name: "movies", interactionsFile: interactions, itemsFile: items, seed: 1 });
+    campaign = await new CampaignTrainer(server.store).create({
+      tenant: TENANT,
+      name: "movies",
+      interactionsFile: interactions,
+      itemsFile: items,
+      seed: 1,
+    });
     ({ runtime, events } = clients(server));
   });
   afterAll(async () => {
@@ -91,7 +102,14 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
   });
 
   test("metadataColumns returns the items' metadata", async () => {
-    const r = await runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "nobody", numResults: 3, metadataColumns: { ITEMS: ["TITLE", "GENRES"] } }));
+    const r = await runtime.send(
+      new GetRecommendationsCommand({
+        campaignArn: campaign.arn,
+        userId: "nobody",
+        numResults: 3,
+        metadataColumns: { ITEMS: ["TITLE", "GENRES"] },
+      }),
+    );
     const csv = readFileSync(items, "utf8");
     for (const item of r.itemList!) {
       expect(item.metadata!.TITLE).toBeTruthy();
@@ -102,7 +120,9 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
   test("GetPersonalizedRanking orders the given items; unknown items come last", async () => {
     const user = [...seen.keys()][1];
     const candidates = (await recommend(user, 6)).reverse();
-    const r = await runtime.send(new GetPersonalizedRankingCommand({ campaignArn: campaign.arn, userId: user, inputList: [...candidates, "no-such-item"] }));
+    const r = await runtime.send(
+      new GetPersonalizedRankingCommand({ campaignArn: campaign.arn, userId: user, inputList: [...candidates, "no-such-item"] }),
+    );
     const ranked = r.personalizedRanking!.map((i) => i.itemId);
     expect(ranked.slice(0, 6)).toEqual([...candidates].reverse());
     expect(ranked[6]).toBe("no-such-item");
@@ -110,18 +130,80 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
 
   test("bad input is InvalidInputException; unknown or foreign campaigns ResourceNotFoundException", async () => {
     const cases: [() => Promise<unknown>, string][] = [
-      [() => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "u", numResults: 501 })), "InvalidInputException"],
+      [
+        () => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "u", numResults: 501 })),
+        "InvalidInputException",
+      ],
       [() => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn })), "InvalidInputException"],
       [() => runtime.send(new GetRecommendationsCommand({ campaignArn: "not-an-arn", userId: "u" })), "InvalidInputException"],
-      [() => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "u", filterArn: "arn:aws:personalize:us-east-1:111122223333:filter/f" })), "InvalidInputException"],
+      [
+        () =>
+          runtime.send(
+            new GetRecommendationsCommand({
+              campaignArn: campaign.arn,
+              userId: "u",
+              filterArn: "arn:aws:personalize:us-east-1:111122223333:filter/f",
+            }),
+          ),
+        "InvalidInputException",
+      ],
       [() => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, itemId: "no-such-item" })), "InvalidInputException"],
-      [() => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn.replace("movies", "other"), userId: "u" })), "ResourceNotFoundException"],
-      [() => clients(server, ACCOUNT_B).runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "u" })), "ResourceNotFoundException"],
-      [() => runtime.send(new GetPersonalizedRankingCommand({ campaignArn: campaign.arn, userId: "u", inputList: [] })), "InvalidInputException"],
-      [() => events.send(new PutEventsCommand({ trackingId: "no-such-tracker", sessionId: "s", eventList: [{ eventType: "click", itemId: "i1", sentAt: new Date() }] })), "ResourceNotFoundException"],
-      [() => clients(server, ACCOUNT_B).events.send(new PutEventsCommand({ trackingId: campaign.trackingId, sessionId: "s", eventList: [{ eventType: "click", itemId: "i1", sentAt: new Date() }] })), "ResourceNotFoundException"],
-      [() => events.send(new PutEventsCommand({ trackingId: campaign.trackingId, sessionId: "s", eventList: Array.from({ length: 11 }, () => ({ eventType: "click", itemId: "i1", sentAt: new Date() })) })), "InvalidInputException"],
-      [() => events.send(new PutEventsCommand({ trackingId: campaign.trackingId, sessionId: "s", eventList: [{ eventType: "click", itemId: "i1", sentAt: new Date(), properties: "{not json" }] })), "InvalidInputException"],
+      [
+        () => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn.replace("movies", "other"), userId: "u" })),
+        "ResourceNotFoundException",
+      ],
+      [
+        () => clients(server, ACCOUNT_B).runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, userId: "u" })),
+        "ResourceNotFoundException",
+      ],
+      [
+        () => runtime.send(new GetPersonalizedRankingCommand({ campaignArn: campaign.arn, userId: "u", inputList: [] })),
+        "InvalidInputException",
+      ],
+      [
+        () =>
+          events.send(
+            new PutEventsCommand({
+              trackingId: "no-such-tracker",
+              sessionId: "s",
+              eventList: [{ eventType: "click", itemId: "i1", sentAt: new Date() }],
+            }),
+          ),
+        "ResourceNotFoundException",
+      ],
+      [
+        () =>
+          clients(server, ACCOUNT_B).events.send(
+            new PutEventsCommand({
+              trackingId: campaign.trackingId,
+              sessionId: "s",
+              eventList: [{ eventType: "click", itemId: "i1", sentAt: new Date() }],
+            }),
+          ),
+        "ResourceNotFoundException",
+      ],
+      [
+        () =>
+          events.send(
+            new PutEventsCommand({
+              trackingId: campaign.trackingId,
+              sessionId: "s",
+              eventList: Array.from({ length: 11 }, () => ({ eventType: "click", itemId: "i1", sentAt: new Date() })),
+            }),
+          ),
+        "InvalidInputException",
+      ],
+      [
+        () =>
+          events.send(
+            new PutEventsCommand({
+              trackingId: campaign.trackingId,
+              sessionId: "s",
+              eventList: [{ eventType: "click", itemId: "i1", sentAt: new Date(), properties: "{not json" }],
+            }),
+          ),
+        "InvalidInputException",
+      ],
     ];
     for (const [call, name] of cases) {
       const err = await errorOf(call);
@@ -135,7 +217,12 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
     const otherBefore = await recommend(other, 10);
     const clicked = before.slice(0, 3);
     const r = await events.send(
-      new PutEventsCommand({ trackingId: campaign.trackingId, userId: user, sessionId: "session-1", eventList: clicked.map((itemId, k) => ({ eventType: "click", itemId, sentAt: new Date(Date.now() + k) })) }),
+      new PutEventsCommand({
+        trackingId: campaign.trackingId,
+        userId: user,
+        sessionId: "session-1",
+        eventList: clicked.map((itemId, k) => ({ eventType: "click", itemId, sentAt: new Date(Date.now() + k) })),
+      }),
     );
     expect(r.$metadata.httpStatusCode).toBe(200);
     const after = await recommend(user, 10);
@@ -203,18 +290,25 @@ describe("a running server and the campaigns CLI share one data dir", () => {
       await trainer.retrain(TENANT, "shop", { seed: 9 });
       await until("swapped after retrain", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === 2);
       // Model files: the deployed one and the one before it are kept, older ones removed.
-      const stored = async () => (await cliStore.models.list(`${TENANT.accountId}/${TENANT.region}/shop`)).map((k) => Number(/\/v(\d+)-[0-9a-f]{8}$/.exec(k)![1])).sort();
+      const stored = async () =>
+        (await cliStore.models.list(`${TENANT.accountId}/${TENANT.region}/shop`))
+          .map((k) => Number(/\/v(\d+)-[0-9a-f]{8}$/.exec(k)![1]))
+          .sort();
       expect(await stored()).toEqual([1, 2]);
       await trainer.retrain(TENANT, "shop", { seed: 10 });
       await until("swapped after a second retrain", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === 3);
       expect(await stored()).toEqual([2, 3]);
       const { runtime } = clients(server);
       const arn = `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:campaign/shop`;
-      expect((await runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1", numResults: 3 }))).itemList).toHaveLength(3);
+      expect((await runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1", numResults: 3 }))).itemList).toHaveLength(
+        3,
+      );
       await trainer.delete(TENANT, "shop");
       expect(await stored()).toEqual([]);
       await until("unloaded after delete", () => server.personalizeCampaigns.loadedVersion(TENANT, "shop") === undefined);
-      expect((await errorOf(() => runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1" })))).name).toBe("ResourceNotFoundException");
+      expect((await errorOf(() => runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId: "u1" })))).name).toBe(
+        "ResourceNotFoundException",
+      );
     } finally {
       await cliStore.close();
       await server.dispose();

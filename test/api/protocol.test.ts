@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CAMPAIGN, ROLE, startTestServer, type TestServer } from "../helpers.js";
 import { expectPinpointError, rawRequest } from "../signing.js";
 
-const valid = JSON.stringify({ RecommendationProviderUri: CAMPAIGN, RecommendationProviderRoleArn: ROLE, RecommendationsDisplayName: "Top" });
+const valid = JSON.stringify({
+  RecommendationProviderUri: CAMPAIGN,
+  RecommendationProviderRoleArn: ROLE,
+  RecommendationsDisplayName: "Top",
+});
 
 describe("protocol", () => {
   let server: TestServer;
@@ -66,7 +70,12 @@ describe("protocol", () => {
       ["/v1/recommenders", ["GET", "OPTIONS", "POST"]],
       ["/v1/recommenders/some-id", ["DELETE", "GET", "OPTIONS", "PUT"]],
     ] as const) {
-      const res = await rawRequest(server, { method: "OPTIONS", path, credential: false, headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
+      const res = await rawRequest(server, {
+        method: "OPTIONS",
+        path,
+        credential: false,
+        headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+      });
       expect(res.status).toBe(200);
       expect(res.text).toBe("");
       expect(res.headers["access-control-allow-origin"]).toBe("*");
@@ -106,7 +115,9 @@ describe("throttling", () => {
     const server = await startTestServer("sqlite", { rateLimit: 5 });
     try {
       // All at once, so the bucket's refill (5 a second) cannot hide the limit on a slow machine.
-      const responses = await Promise.all(Array.from({ length: 12 }, () => rawRequest(server, { method: "GET", path: "/v1/recommenders" })));
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, () => rawRequest(server, { method: "GET", path: "/v1/recommenders" })),
+      );
       const ok = responses.filter((r) => r.status === 200).length;
       expect(ok).toBeGreaterThanOrEqual(5);
       expect(ok).toBeLessThan(9);

@@ -9,7 +9,17 @@ import {
   type CreateRecommenderConfigurationShape,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
-import { ACCOUNT_A, ACCOUNT_B, CAMPAIGN, ROLE, STORE_KINDS, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  CAMPAIGN,
+  ROLE,
+  STORE_KINDS,
+  errorOf,
+  pinpointClient,
+  startTestServer,
+  type TestServer,
+} from "../helpers.js";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const minimal: CreateRecommenderConfigurationShape = {
@@ -75,23 +85,34 @@ describe.each(STORE_KINDS)("recommender configurations on %s", (kind) => {
   });
 
   test("update replaces the configuration, keeping Id and CreationDate", async () => {
-    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: withLambda }))).RecommenderConfigurationResponse!;
+    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: withLambda })))
+      .RecommenderConfigurationResponse!;
     await new Promise((r) => setTimeout(r, 5));
-    const u = await a.send(new UpdateRecommenderConfigurationCommand({ RecommenderId: created.Id, UpdateRecommenderConfiguration: minimal }));
+    const u = await a.send(
+      new UpdateRecommenderConfigurationCommand({ RecommenderId: created.Id, UpdateRecommenderConfiguration: minimal }),
+    );
     expect(u.$metadata.httpStatusCode).toBe(200);
     const doc = u.RecommenderConfigurationResponse!;
     expect(doc.Id).toBe(created.Id);
     expect(doc.CreationDate).toBe(created.CreationDate);
     expect(doc.LastModifiedDate! > created.LastModifiedDate!).toBe(true);
     // Omitted optional members return to their defaults: a full replacement.
-    expect(doc).toEqual({ ...minimal, Id: created.Id, CreationDate: created.CreationDate, LastModifiedDate: doc.LastModifiedDate, RecommendationProviderIdType: "PINPOINT_ENDPOINT_ID", RecommendationsPerMessage: 5 });
+    expect(doc).toEqual({
+      ...minimal,
+      Id: created.Id,
+      CreationDate: created.CreationDate,
+      LastModifiedDate: doc.LastModifiedDate,
+      RecommendationProviderIdType: "PINPOINT_ENDPOINT_ID",
+      RecommendationsPerMessage: 5,
+    });
     const got = await a.send(new GetRecommenderConfigurationCommand({ RecommenderId: created.Id }));
     expect(got.RecommenderConfigurationResponse).toEqual(doc);
     await a.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: created.Id }));
   });
 
   test("delete answers 200 with the deleted object; then it is gone", async () => {
-    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal }))).RecommenderConfigurationResponse!;
+    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal })))
+      .RecommenderConfigurationResponse!;
     const d = await a.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: created.Id }));
     expect(d.$metadata.httpStatusCode).toBe(200);
     expect(d.RecommenderConfigurationResponse).toEqual(created);
@@ -115,7 +136,9 @@ describe.each(STORE_KINDS)("recommender configurations on %s", (kind) => {
   test("pagination: opaque tokens walk every page exactly once, in creation order", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const r = await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: { ...minimal, Name: `page-${i}` } }));
+      const r = await a.send(
+        new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: { ...minimal, Name: `page-${i}` } }),
+      );
       ids.push(r.RecommenderConfigurationResponse!.Id!);
     }
     const { items, pages } = await listAll(a, "3");
@@ -136,13 +159,15 @@ describe.each(STORE_KINDS)("recommender configurations on %s", (kind) => {
   });
 
   test("tenants: another account, or another region, sees and changes nothing", async () => {
-    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal }))).RecommenderConfigurationResponse!;
+    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal })))
+      .RecommenderConfigurationResponse!;
     for (const other of [pinpointClient(server, ACCOUNT_B), pinpointClient(server, ACCOUNT_A, "eu-west-1")]) {
       const list = await other.send(new GetRecommenderConfigurationsCommand({}));
       expect(list.ListRecommenderConfigurationsResponse!.Item).toEqual([]);
       for (const call of [
         () => other.send(new GetRecommenderConfigurationCommand({ RecommenderId: created.Id })),
-        () => other.send(new UpdateRecommenderConfigurationCommand({ RecommenderId: created.Id, UpdateRecommenderConfiguration: withLambda })),
+        () =>
+          other.send(new UpdateRecommenderConfigurationCommand({ RecommenderId: created.Id, UpdateRecommenderConfiguration: withLambda })),
         () => other.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: created.Id })),
       ]) {
         expect((await errorOf(call)).name).toBe("NotFoundException");
@@ -175,7 +200,10 @@ describe.each(STORE_KINDS)("recommender configurations on %s", (kind) => {
     ["attributes without transformer", { Attributes: { Title: "Title" } }],
     ["transformer without attributes", { RecommendationTransformerUri: "enrich" }],
     ["transformer with 0 attributes", { RecommendationTransformerUri: "enrich", Attributes: {} }],
-    ["transformer with 11 attributes", { RecommendationTransformerUri: "enrich", Attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, `A${i}`])) }],
+    [
+      "transformer with 11 attributes",
+      { RecommendationTransformerUri: "enrich", Attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, `A${i}`])) },
+    ],
     ["attribute name too long", { RecommendationTransformerUri: "enrich", Attributes: { ["n".repeat(51)]: "N" } }],
     ["attribute name bad char", { RecommendationTransformerUri: "enrich", Attributes: { "Recommendations.Na me": "N" } }],
     ["attribute name twice", { RecommendationTransformerUri: "enrich", Attributes: { "Recommendations.Name": "N", Name: "M" } }],
@@ -192,10 +220,15 @@ describe.each(STORE_KINDS)("recommender configurations on %s", (kind) => {
     expect(err.message.length).toBeGreaterThan(10);
     expect((await listAll(a)).items.length).toBe(before);
     // Update applies the same rules and leaves the stored configuration untouched.
-    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal }))).RecommenderConfigurationResponse!;
-    const uerr = await errorOf(() => a.send(new UpdateRecommenderConfigurationCommand({ RecommenderId: created.Id, UpdateRecommenderConfiguration: body })));
+    const created = (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal })))
+      .RecommenderConfigurationResponse!;
+    const uerr = await errorOf(() =>
+      a.send(new UpdateRecommenderConfigurationCommand({ RecommenderId: created.Id, UpdateRecommenderConfiguration: body })),
+    );
     expect(uerr.name).toBe("BadRequestException");
-    expect((await a.send(new GetRecommenderConfigurationCommand({ RecommenderId: created.Id }))).RecommenderConfigurationResponse).toEqual(created);
+    expect((await a.send(new GetRecommenderConfigurationCommand({ RecommenderId: created.Id }))).RecommenderConfigurationResponse).toEqual(
+      created,
+    );
     await a.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: created.Id }));
   });
 
@@ -233,7 +266,10 @@ describe.each(STORE_KINDS)("recommender configurations on %s", (kind) => {
     await b.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: rb.RecommenderConfigurationResponse!.Id }));
     // Deleting frees a slot.
     await a.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: ids.pop() }));
-    ids.push((await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal }))).RecommenderConfigurationResponse!.Id!);
+    ids.push(
+      (await a.send(new CreateRecommenderConfigurationCommand({ CreateRecommenderConfiguration: minimal })))
+        .RecommenderConfigurationResponse!.Id!,
+    );
     for (const id of ids) await a.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: id }));
   });
 });

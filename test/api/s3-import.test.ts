@@ -36,7 +36,12 @@ class FakeS3 {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const u = new URL(req.url!, "http://s3");
-      this.requests.push({ method: req.method!, path: u.pathname, query: u.search, authorization: String(req.headers.authorization ?? "") });
+      this.requests.push({
+        method: req.method!,
+        path: u.pathname,
+        query: u.search,
+        authorization: String(req.headers.authorization ?? ""),
+      });
       const [, bucketName, ...rest] = u.pathname.split("/");
       const key = decodeURIComponent(rest.join("/"));
       const bucket = this.buckets.get(bucketName);
@@ -44,12 +49,24 @@ class FakeS3 {
         res.writeHead(status, { "content-type": "application/xml" });
         res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
       };
-      if (!bucket) return req.method === "HEAD" ? res.writeHead(404).end() : xml(404, `<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>`);
+      if (!bucket)
+        return req.method === "HEAD"
+          ? res.writeHead(404).end()
+          : xml(404, `<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message></Error>`);
       if (key === "" && req.method === "HEAD") return res.writeHead(200).end();
-      if (key === "" && req.method === "GET" && u.searchParams.get("list-type") === "2") return xml(200, this.list(bucketName, bucket, u.searchParams));
+      if (key === "" && req.method === "GET" && u.searchParams.get("list-type") === "2")
+        return xml(200, this.list(bucketName, bucket, u.searchParams));
       const body = bucket.get(key);
-      if (body === undefined) return req.method === "HEAD" ? res.writeHead(404).end() : xml(404, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${key}</Key></Error>`);
-      const headers = { "content-type": "text/csv", "content-length": String(Buffer.byteLength(body)), etag: '"0123"', "last-modified": new Date(0).toUTCString() };
+      if (body === undefined)
+        return req.method === "HEAD"
+          ? res.writeHead(404).end()
+          : xml(404, `<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${key}</Key></Error>`);
+      const headers = {
+        "content-type": "text/csv",
+        "content-length": String(Buffer.byteLength(body)),
+        etag: '"0123"',
+        "last-modified": new Date(0).toUTCString(),
+      };
       if (req.method === "HEAD") return res.writeHead(200, headers).end();
       drain(req).then(() => res.writeHead(200, headers).end(body));
     });
@@ -64,7 +81,12 @@ class FakeS3 {
     const from = Number(q.get("continuation-token") ?? "0");
     const page = keys.slice(from, from + PAGE);
     const more = from + PAGE < keys.length;
-    const contents = page.map((k) => `<Contents><Key>${k}</Key><LastModified>1970-01-01T00:00:00.000Z</LastModified><ETag>"0123"</ETag><Size>${Buffer.byteLength(bucket.get(k)!)}</Size><StorageClass>STANDARD</StorageClass></Contents>`).join("");
+    const contents = page
+      .map(
+        (k) =>
+          `<Contents><Key>${k}</Key><LastModified>1970-01-01T00:00:00.000Z</LastModified><ETag>"0123"</ETag><Size>${Buffer.byteLength(bucket.get(k)!)}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      )
+      .join("");
     return `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${name}</Name><Prefix>${prefix}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${PAGE}</MaxKeys><IsTruncated>${more}</IsTruncated>${contents}${more ? `<NextContinuationToken>${from + PAGE}</NextContinuationToken>` : ""}</ListBucketResult>`;
   }
 
@@ -80,9 +102,15 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
   const s3 = new FakeS3();
   let server: TestServer;
   let a: PinpointClient;
-  const newApp = async () => (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "s3-imports" } }))).ApplicationResponse!.Id!;
+  const newApp = async () =>
+    (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "s3-imports" } }))).ApplicationResponse!.Id!;
   const start = (appId: string, req: Partial<ImportJobRequest>, client = a) =>
-    client.send(new CreateImportJobCommand({ ApplicationId: appId, ImportJobRequest: { Format: "CSV", RoleArn: ROLE, S3Url: "", ...req } as ImportJobRequest }));
+    client.send(
+      new CreateImportJobCommand({
+        ApplicationId: appId,
+        ImportJobRequest: { Format: "CSV", RoleArn: ROLE, S3Url: "", ...req } as ImportJobRequest,
+      }),
+    );
   const finished = async (appId: string, id: string): Promise<ImportJobResponse> => {
     for (let i = 0; i < 400; i++) {
       const job = (await a.send(new GetImportJobCommand({ ApplicationId: appId, JobId: id }))).ImportJobResponse!;
@@ -94,15 +122,24 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
 
   beforeAll(async () => {
     await s3.start();
-    s3.buckets.set("newsletter-data", new Map([
-      ["imports/endpoints.csv", "ChannelType,Address,Id,User.UserId,Attributes.Interests\nEMAIL,ana@example.com,ana,u-ana,Science\nEMAIL,bo@example.com,bo,u-bo,Cooking\n"],
-      ["parts/1.csv", "ChannelType,Address,Id,Attributes.Source\nEMAIL,p1@example.com,p1,first\n"],
-      ["parts/2.csv", "ChannelType,Address,Id\nEMAIL,p2@example.com,p2\n"],
-      ["parts/3.csv", "ChannelType,Address,Id,Attributes.Source\nEMAIL,p3@example.com,p3,last\nEMAIL,p4@example.com,p4,last\nEMAIL,p1@example.com,p1,last\n"],
-      ["parts/.keep", "not an import file"],
-      ["parts/deeper/9.csv", "ChannelType,Address,Id\nEMAIL,deep@example.com,deep\n"],
-      ["bad/endpoints.csv", "ChannelType,Address,Id\nEMAIL,ok@example.com,ok\nEMAIL,not-an-address,nope\n"],
-    ]));
+    s3.buckets.set(
+      "newsletter-data",
+      new Map([
+        [
+          "imports/endpoints.csv",
+          "ChannelType,Address,Id,User.UserId,Attributes.Interests\nEMAIL,ana@example.com,ana,u-ana,Science\nEMAIL,bo@example.com,bo,u-bo,Cooking\n",
+        ],
+        ["parts/1.csv", "ChannelType,Address,Id,Attributes.Source\nEMAIL,p1@example.com,p1,first\n"],
+        ["parts/2.csv", "ChannelType,Address,Id\nEMAIL,p2@example.com,p2\n"],
+        [
+          "parts/3.csv",
+          "ChannelType,Address,Id,Attributes.Source\nEMAIL,p3@example.com,p3,last\nEMAIL,p4@example.com,p4,last\nEMAIL,p1@example.com,p1,last\n",
+        ],
+        ["parts/.keep", "not an import file"],
+        ["parts/deeper/9.csv", "ChannelType,Address,Id\nEMAIL,deep@example.com,deep\n"],
+        ["bad/endpoints.csv", "ChannelType,Address,Id\nEMAIL,ok@example.com,ok\nEMAIL,not-an-address,nope\n"],
+      ]),
+    );
     server = await startTestServer(kind, { s3Endpoint: s3.url, s3Credentials: S3_KEY });
     a = pinpointClient(server);
   });
@@ -120,24 +157,41 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
     const job = await finished(appId, r.ImportJobResponse!.Id!);
     expect(job).toMatchObject({ JobStatus: "COMPLETED", TotalProcessed: 2, TotalFailures: 0 });
     const seg = (await a.send(new GetSegmentCommand({ ApplicationId: appId, SegmentId: job.Definition!.SegmentId! }))).SegmentResponse!;
-    expect(seg).toMatchObject({ Name: "from-s3", SegmentType: "IMPORT", ImportDefinition: { S3Url: url, RoleArn: ROLE, Size: 2, Format: "CSV" } });
+    expect(seg).toMatchObject({
+      Name: "from-s3",
+      SegmentType: "IMPORT",
+      ImportDefinition: { S3Url: url, RoleArn: ROLE, Size: 2, Format: "CSV" },
+    });
     const ana = (await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "ana" }))).EndpointResponse!;
     expect(ana).toMatchObject({ Address: "ana@example.com", User: { UserId: "u-ana" }, Attributes: { Interests: ["Science"] } });
     const reads = s3.requests.filter((q) => q.path === "/newsletter-data/imports/endpoints.csv");
     expect(reads.map((q) => q.method)).toEqual(expect.arrayContaining(["HEAD", "GET"]));
-    for (const q of reads) expect(q.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${S3_KEY.accessKeyId}/\\d{8}/us-east-1/s3/aws4_request`));
+    for (const q of reads)
+      expect(q.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${S3_KEY.accessKeyId}/\\d{8}/us-east-1/s3/aws4_request`));
     expect(downloadsLeft(), "the downloaded copy is removed").toBe(before);
   });
 
   test("an s3://bucket/prefix/ import reads every object directly under it, in key order, across list pages", async () => {
     const appId = await newApp();
-    const job = await finished(appId, (await start(appId, { S3Url: "s3://newsletter-data/parts/", DefineSegment: true })).ImportJobResponse!.Id!);
+    const job = await finished(
+      appId,
+      (await start(appId, { S3Url: "s3://newsletter-data/parts/", DefineSegment: true })).ImportJobResponse!.Id!,
+    );
     expect(job).toMatchObject({ JobStatus: "COMPLETED", TotalProcessed: 5 });
     // p1 is in the first and the last object: the last one read (in key order) wins.
-    expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "p1" }))).EndpointResponse!.Attributes).toEqual({ Source: ["last"] });
-    for (const id of ["p1", "p2", "p3", "p4"]) expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: id }))).EndpointResponse!.Address).toBe(`${id}@example.com`);
-    expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "deep" })))).name).toBe("NotFoundException");
-    expect(s3.requests.filter((q) => /^\/newsletter-data\/?$/.test(q.path) && q.query.includes("continuation-token")).length).toBeGreaterThan(0);
+    expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "p1" }))).EndpointResponse!.Attributes).toEqual({
+      Source: ["last"],
+    });
+    for (const id of ["p1", "p2", "p3", "p4"])
+      expect((await a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: id }))).EndpointResponse!.Address).toBe(
+        `${id}@example.com`,
+      );
+    expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "deep" })))).name).toBe(
+      "NotFoundException",
+    );
+    expect(
+      s3.requests.filter((q) => /^\/newsletter-data\/?$/.test(q.path) && q.query.includes("continuation-token")).length,
+    ).toBeGreaterThan(0);
   });
 
   test("a bad row in an S3 object fails the job at its line, and nothing is imported", async () => {
@@ -145,7 +199,9 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
     const job = await finished(appId, (await start(appId, { S3Url: "s3://newsletter-data/bad/endpoints.csv" })).ImportJobResponse!.Id!);
     expect(job).toMatchObject({ JobStatus: "FAILED", TotalFailures: 1 });
     expect(job.Failures![0]).toMatch(/line 3: .*not a valid email address/);
-    expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "ok" })))).name).toBe("NotFoundException");
+    expect((await errorOf(() => a.send(new GetEndpointCommand({ ApplicationId: appId, EndpointId: "ok" })))).name).toBe(
+      "NotFoundException",
+    );
   });
 
   test.each([
@@ -193,7 +249,14 @@ describe("pinrec serve --s3-endpoint (a real process)", () => {
     });
     const a = pinpointClient(server);
     const appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "s3-env" } }))).ApplicationResponse!.Id!;
-    let job = (await a.send(new CreateImportJobCommand({ ApplicationId: appId, ImportJobRequest: { Format: "CSV", RoleArn: ROLE, S3Url: "s3://env-bucket/e.csv" } }))).ImportJobResponse!;
+    let job = (
+      await a.send(
+        new CreateImportJobCommand({
+          ApplicationId: appId,
+          ImportJobRequest: { Format: "CSV", RoleArn: ROLE, S3Url: "s3://env-bucket/e.csv" },
+        }),
+      )
+    ).ImportJobResponse!;
     for (let i = 0; i < 400 && job.JobStatus !== "COMPLETED" && job.JobStatus !== "FAILED"; i++) {
       await new Promise((r) => setTimeout(r, 25));
       job = (await a.send(new GetImportJobCommand({ ApplicationId: appId, JobId: job.Id! }))).ImportJobResponse!;

@@ -30,13 +30,22 @@ describe.each(STORE_KINDS)("segment sizes on %s", (kind) => {
 
   test("counts the latest version's endpoints, and follows an update", async () => {
     const created = await client.send(
-      new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "gold", Dimensions: { Attributes: { Plan: { AttributeType: "INCLUSIVE", Values: ["gold"] } } } } }),
+      new CreateSegmentCommand({
+        ApplicationId: appId,
+        WriteSegmentRequest: { Name: "gold", Dimensions: { Attributes: { Plan: { AttributeType: "INCLUSIVE", Values: ["gold"] } } } },
+      }),
     );
     const id = created.SegmentResponse!.Id!;
     const first = await size(id);
     expect(first.status).toBe(200);
     expect(first.json).toEqual({ SegmentId: id, Version: 1, Size: 2 });
-    await client.send(new UpdateSegmentCommand({ ApplicationId: appId, SegmentId: id, WriteSegmentRequest: { Dimensions: { Attributes: { Plan: { AttributeType: "EXCLUSIVE", Values: ["gold"] } } } } }));
+    await client.send(
+      new UpdateSegmentCommand({
+        ApplicationId: appId,
+        SegmentId: id,
+        WriteSegmentRequest: { Dimensions: { Attributes: { Plan: { AttributeType: "EXCLUSIVE", Values: ["gold"] } } } },
+      }),
+    );
     expect((await size(id)).json).toEqual({ SegmentId: id, Version: 2, Size: 1 });
     const all = await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "everyone" } }));
     expect((await size(all.SegmentResponse!.Id!)).json.Size).toBe(3);
@@ -46,6 +55,14 @@ describe.each(STORE_KINDS)("segment sizes on %s", (kind) => {
     expectPinpointError(await size("0123456789abcdef0123456789abcdef"), 404, "NotFoundException");
     const everyone = await client.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "all" } }));
     expectPinpointError(await size(everyone.SegmentResponse!.Id!, ACCOUNT_B), 404, "NotFoundException");
-    expectPinpointError(await rawRequest(server, { method: "GET", path: `/_pinrec/apps/${appId}/segments/${everyone.SegmentResponse!.Id}/size`, credential: false }), 403, "MissingAuthenticationTokenException");
+    expectPinpointError(
+      await rawRequest(server, {
+        method: "GET",
+        path: `/_pinrec/apps/${appId}/segments/${everyone.SegmentResponse!.Id}/size`,
+        credential: false,
+      }),
+      403,
+      "MissingAuthenticationTokenException",
+    );
   });
 });

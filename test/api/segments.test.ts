@@ -27,7 +27,8 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
   let a: PinpointClient;
   let appId: string;
   let service: SegmentService;
-  const create = async (req: WriteSegmentRequest, app = appId) => (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: req }))).SegmentResponse!;
+  const create = async (req: WriteSegmentRequest, app = appId) =>
+    (await a.send(new CreateSegmentCommand({ ApplicationId: app, WriteSegmentRequest: req }))).SegmentResponse!;
   /** Endpoint ids of a segment, through the domain function campaigns use, in small batches. */
   const members = async (id: string, version?: number) => {
     const ids: string[] = [];
@@ -44,9 +45,34 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
     a = pinpointClient(server);
     appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "segments" } }))).ApplicationResponse!.Id!;
     const items: EndpointBatchItem[] = [
-      { Id: "ana", ChannelType: "EMAIL", Address: "ana@example.com", Attributes: { Interests: ["Science", "Music"], Signup: ["2024-03-05T10:00:00Z"] }, Metrics: { Visits: 3 }, Demographic: { Platform: "ios" }, Location: { Country: "US" }, User: { UserId: "u-ana", UserAttributes: { Tier: ["gold"] } } },
-      { Id: "bo", ChannelType: "EMAIL", Address: "bo@example.com", Attributes: { Interests: ["Cooking"], Signup: ["2024-03-06T23:59:59Z"] }, Metrics: { Visits: 10 }, Demographic: { Platform: "android" }, Location: { Country: "DE" }, User: { UserId: "u-bo", UserAttributes: { Tier: ["silver"] } } },
-      { Id: "cy", ChannelType: "SMS", Address: "+12065550100", Attributes: { Interests: ["Science fiction"] }, Metrics: { Visits: 1 }, Location: { Country: "US" } },
+      {
+        Id: "ana",
+        ChannelType: "EMAIL",
+        Address: "ana@example.com",
+        Attributes: { Interests: ["Science", "Music"], Signup: ["2024-03-05T10:00:00Z"] },
+        Metrics: { Visits: 3 },
+        Demographic: { Platform: "ios" },
+        Location: { Country: "US" },
+        User: { UserId: "u-ana", UserAttributes: { Tier: ["gold"] } },
+      },
+      {
+        Id: "bo",
+        ChannelType: "EMAIL",
+        Address: "bo@example.com",
+        Attributes: { Interests: ["Cooking"], Signup: ["2024-03-06T23:59:59Z"] },
+        Metrics: { Visits: 10 },
+        Demographic: { Platform: "android" },
+        Location: { Country: "DE" },
+        User: { UserId: "u-bo", UserAttributes: { Tier: ["silver"] } },
+      },
+      {
+        Id: "cy",
+        ChannelType: "SMS",
+        Address: "+12065550100",
+        Attributes: { Interests: ["Science fiction"] },
+        Metrics: { Visits: 1 },
+        Location: { Country: "US" },
+      },
       { Id: "di", ChannelType: "EMAIL", Address: "di@example.com" },
     ];
     await a.send(new UpdateEndpointsBatchCommand({ ApplicationId: appId, EndpointBatchRequest: { Item: items } }));
@@ -59,7 +85,11 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
     const r = await a.send(
       new CreateSegmentCommand({
         ApplicationId: appId,
-        WriteSegmentRequest: { Name: "science", Dimensions: { Attributes: { Interests: { AttributeType: "INCLUSIVE", Values: ["Science"] } } }, tags: { team: "growth" } },
+        WriteSegmentRequest: {
+          Name: "science",
+          Dimensions: { Attributes: { Interests: { AttributeType: "INCLUSIVE", Values: ["Science"] } } },
+          tags: { team: "growth" },
+        },
       }),
     );
     expect(r.$metadata.httpStatusCode).toBe(201);
@@ -83,21 +113,37 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
 
   test.each<[string, WriteSegmentRequest["Dimensions"], string[]]>([
     ["no dimensions: every endpoint", {}, ["ana", "bo", "cy", "di"]],
-    ["EXCLUSIVE keeps endpoints without the attribute", { Attributes: { Interests: { AttributeType: "EXCLUSIVE", Values: ["Science", "Cooking"] } } }, ["cy", "di"]],
+    [
+      "EXCLUSIVE keeps endpoints without the attribute",
+      { Attributes: { Interests: { AttributeType: "EXCLUSIVE", Values: ["Science", "Cooking"] } } },
+      ["cy", "di"],
+    ],
     ["CONTAINS matches substrings", { Attributes: { Interests: { AttributeType: "CONTAINS", Values: ["cien"] } } }, ["ana", "cy"]],
     ["BEFORE", { Attributes: { Signup: { AttributeType: "BEFORE", Values: ["2024-03-06T00:00:00Z"] } } }, ["ana"]],
     ["AFTER", { Attributes: { Signup: { AttributeType: "AFTER", Values: ["2024-03-05T10:00:00Z"] } } }, ["bo"]],
     ["ON ignores the time", { Attributes: { Signup: { AttributeType: "ON", Values: ["2024-03-06T08:00:00Z"] } } }, ["bo"]],
-    ["BETWEEN is inclusive", { Attributes: { Signup: { AttributeType: "BETWEEN", Values: ["2024-03-05T10:00:00Z", "2024-03-06T23:59:59Z"] } } }, ["ana", "bo"]],
+    [
+      "BETWEEN is inclusive",
+      { Attributes: { Signup: { AttributeType: "BETWEEN", Values: ["2024-03-05T10:00:00Z", "2024-03-06T23:59:59Z"] } } },
+      ["ana", "bo"],
+    ],
     ["UserAttributes", { UserAttributes: { Tier: { Values: ["gold"] } } }, ["ana"]],
     ["Metrics GREATER_THAN_OR_EQUAL", { Metrics: { Visits: { ComparisonOperator: "GREATER_THAN_OR_EQUAL", Value: 3 } } }, ["ana", "bo"]],
     ["Metrics EQUAL", { Metrics: { Visits: { ComparisonOperator: "EQUAL", Value: 1 } } }, ["cy"]],
     ["Demographic.Platform", { Demographic: { Platform: { Values: ["ios", "android"] } } }, ["ana", "bo"]],
     ["Demographic.Channel EXCLUSIVE", { Demographic: { Channel: { DimensionType: "EXCLUSIVE", Values: ["EMAIL"] } } }, ["cy"]],
     ["Location.Country", { Location: { Country: { Values: ["US"] } } }, ["ana", "cy"]],
-    ["Behavior.Recency ACTIVE over 24 hours: every endpoint was just written", { Behavior: { Recency: { Duration: "HR_24", RecencyType: "ACTIVE" } } }, ["ana", "bo", "cy", "di"]],
+    [
+      "Behavior.Recency ACTIVE over 24 hours: every endpoint was just written",
+      { Behavior: { Recency: { Duration: "HR_24", RecencyType: "ACTIVE" } } },
+      ["ana", "bo", "cy", "di"],
+    ],
     ["Behavior.Recency INACTIVE", { Behavior: { Recency: { Duration: "DAY_7", RecencyType: "INACTIVE" } } }, []],
-    ["all criteria of one Dimensions must hold", { Location: { Country: { Values: ["US"] } }, Metrics: { Visits: { ComparisonOperator: "GREATER_THAN", Value: 2 } } }, ["ana"]],
+    [
+      "all criteria of one Dimensions must hold",
+      { Location: { Country: { Values: ["US"] } }, Metrics: { Visits: { ComparisonOperator: "GREATER_THAN", Value: 2 } } },
+      ["ana"],
+    ],
   ])("dimension: %s", async (_name, dims, expected) => {
     const s = await create({ Name: "d", Dimensions: dims });
     expect(await members(s.Id!)).toEqual(expected);
@@ -106,24 +152,53 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
   test("SegmentGroups: source segments, Type, SourceType and Include", async () => {
     const us = await create({ Name: "us", Dimensions: { Location: { Country: { Values: ["US"] } } } });
     const email = await create({ Name: "email", Dimensions: { Demographic: { Channel: { Values: ["EMAIL"] } } } });
-    const both = await create({ Name: "us-email", SegmentGroups: { Include: "ALL", Groups: [{ SourceSegments: [{ Id: us.Id }, { Id: email.Id }], SourceType: "ALL" }] } });
+    const both = await create({
+      Name: "us-email",
+      SegmentGroups: { Include: "ALL", Groups: [{ SourceSegments: [{ Id: us.Id }, { Id: email.Id }], SourceType: "ALL" }] },
+    });
     expect(await members(both.Id!)).toEqual(["ana"]);
     const either = await create({ SegmentGroups: { Groups: [{ SourceSegments: [{ Id: us.Id }, { Id: email.Id }], SourceType: "ANY" }] } });
     expect(await members(either.Id!)).toEqual(["ana", "bo", "cy", "di"]);
     const filtered = await create({
-      SegmentGroups: { Groups: [{ SourceSegments: [{ Id: us.Id }], Dimensions: [{ Metrics: { Visits: { ComparisonOperator: "LESS_THAN", Value: 2 } } }, { Attributes: { Interests: { Values: ["Music"] } } }], Type: "ANY" }] },
+      SegmentGroups: {
+        Groups: [
+          {
+            SourceSegments: [{ Id: us.Id }],
+            Dimensions: [
+              { Metrics: { Visits: { ComparisonOperator: "LESS_THAN", Value: 2 } } },
+              { Attributes: { Interests: { Values: ["Music"] } } },
+            ],
+            Type: "ANY",
+          },
+        ],
+      },
     });
     expect(await members(filtered.Id!)).toEqual(["ana", "cy"]);
     const none = await create({ SegmentGroups: { Include: "NONE", Groups: [{ SourceSegments: [{ Id: us.Id }] }] } });
     expect(await members(none.Id!)).toEqual(["bo", "di"]);
-    const dimsNone = await create({ SegmentGroups: { Groups: [{ Dimensions: [{ Location: { Country: { Values: ["US"] } } }, { Demographic: { Platform: { Values: ["android"] } } }], Type: "NONE" }] } });
+    const dimsNone = await create({
+      SegmentGroups: {
+        Groups: [
+          {
+            Dimensions: [{ Location: { Country: { Values: ["US"] } } }, { Demographic: { Platform: { Values: ["android"] } } }],
+            Type: "NONE",
+          },
+        ],
+      },
+    });
     expect(await members(dimsNone.Id!)).toEqual(["di"]);
   });
 
   test("UpdateSegment makes a new version; GetSegmentVersion(s) return each; a source pinned to a version keeps it", async () => {
     const s = await create({ Name: "v", Dimensions: { Location: { Country: { Values: ["DE"] } } }, tags: { a: "b" } });
     const pinned = await create({ SegmentGroups: { Groups: [{ SourceSegments: [{ Id: s.Id, Version: 1 }] }] } });
-    const r = await a.send(new UpdateSegmentCommand({ ApplicationId: appId, SegmentId: s.Id, WriteSegmentRequest: { Name: "v2", Dimensions: { Location: { Country: { Values: ["US"] } } }, tags: { ignored: "yes" } } }));
+    const r = await a.send(
+      new UpdateSegmentCommand({
+        ApplicationId: appId,
+        SegmentId: s.Id,
+        WriteSegmentRequest: { Name: "v2", Dimensions: { Location: { Country: { Values: ["US"] } } }, tags: { ignored: "yes" } },
+      }),
+    );
     expect(r.$metadata.httpStatusCode).toBe(200);
     expect(r.SegmentResponse).toMatchObject({ Id: s.Id, Name: "v2", Version: 2, CreationDate: s.CreationDate, tags: { a: "b" } });
     expect((await a.send(new GetSegmentCommand({ ApplicationId: appId, SegmentId: s.Id }))).SegmentResponse!.Version).toBe(2);
@@ -131,7 +206,9 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
     expect(v1).toEqual(s);
     const versions = await a.send(new GetSegmentVersionsCommand({ ApplicationId: appId, SegmentId: s.Id, PageSize: "1" }));
     expect(versions.SegmentsResponse!.Item!.map((v) => v.Version)).toEqual([1]);
-    const rest = await a.send(new GetSegmentVersionsCommand({ ApplicationId: appId, SegmentId: s.Id, Token: versions.SegmentsResponse!.NextToken }));
+    const rest = await a.send(
+      new GetSegmentVersionsCommand({ ApplicationId: appId, SegmentId: s.Id, Token: versions.SegmentsResponse!.NextToken }),
+    );
     expect(rest.SegmentsResponse!.Item!.map((v) => v.Version)).toEqual([2]);
     expect(rest.SegmentsResponse!.NextToken).toBeUndefined();
     expect(await members(s.Id!)).toEqual(["ana", "cy"]);
@@ -184,19 +261,51 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
 
   test.each<[string, WriteSegmentRequest, string]>([
     ["both Dimensions and SegmentGroups", { Dimensions: {}, SegmentGroups: {} }, "not both"],
-    ["an unknown AttributeType", { Dimensions: { Attributes: { A: { AttributeType: "NOT_BETWEEN" as never, Values: ["x"] } } } }, "Dimensions.Attributes.A.AttributeType"],
+    [
+      "an unknown AttributeType",
+      { Dimensions: { Attributes: { A: { AttributeType: "NOT_BETWEEN" as never, Values: ["x"] } } } },
+      "Dimensions.Attributes.A.AttributeType",
+    ],
     ["INCLUSIVE without values", { Dimensions: { Attributes: { A: { Values: [] } } } }, "Dimensions.Attributes.A.Values"],
-    ["BEFORE with a non-date", { Dimensions: { Attributes: { A: { AttributeType: "BEFORE", Values: ["yesterday"] } } } }, "Dimensions.Attributes.A.Values[0]"],
-    ["BETWEEN with one value", { Dimensions: { UserAttributes: { A: { AttributeType: "BETWEEN", Values: ["2024-01-01T00:00:00Z"] } } } }, "Dimensions.UserAttributes.A.Values must hold exactly 2"],
-    ["BETWEEN reversed", { Dimensions: { Attributes: { A: { AttributeType: "BETWEEN", Values: ["2024-02-01T00:00:00Z", "2024-01-01T00:00:00Z"] } } } }, "must not be after"],
-    ["a bad ComparisonOperator", { Dimensions: { Metrics: { m: { ComparisonOperator: "BIGGER", Value: 1 } } } }, "Dimensions.Metrics.m.ComparisonOperator"],
-    ["a bad DimensionType", { Dimensions: { Location: { Country: { DimensionType: "MAYBE" as never, Values: ["US"] } } } }, "Dimensions.Location.Country.DimensionType"],
-    ["a bad Duration", { Dimensions: { Behavior: { Recency: { Duration: "DAY_99" as never, RecencyType: "ACTIVE" } } } }, "Dimensions.Behavior.Recency.Duration"],
+    [
+      "BEFORE with a non-date",
+      { Dimensions: { Attributes: { A: { AttributeType: "BEFORE", Values: ["yesterday"] } } } },
+      "Dimensions.Attributes.A.Values[0]",
+    ],
+    [
+      "BETWEEN with one value",
+      { Dimensions: { UserAttributes: { A: { AttributeType: "BETWEEN", Values: ["2024-01-01T00:00:00Z"] } } } },
+      "Dimensions.UserAttributes.A.Values must hold exactly 2",
+    ],
+    [
+      "BETWEEN reversed",
+      { Dimensions: { Attributes: { A: { AttributeType: "BETWEEN", Values: ["2024-02-01T00:00:00Z", "2024-01-01T00:00:00Z"] } } } },
+      "must not be after",
+    ],
+    [
+      "a bad ComparisonOperator",
+      { Dimensions: { Metrics: { m: { ComparisonOperator: "BIGGER", Value: 1 } } } },
+      "Dimensions.Metrics.m.ComparisonOperator",
+    ],
+    [
+      "a bad DimensionType",
+      { Dimensions: { Location: { Country: { DimensionType: "MAYBE" as never, Values: ["US"] } } } },
+      "Dimensions.Location.Country.DimensionType",
+    ],
+    [
+      "a bad Duration",
+      { Dimensions: { Behavior: { Recency: { Duration: "DAY_99" as never, RecencyType: "ACTIVE" } } } },
+      "Dimensions.Behavior.Recency.Duration",
+    ],
     ["GPSPoint", { Dimensions: { Location: { GPSPoint: { Coordinates: { Latitude: 1, Longitude: 2 } } } } }, "GPSPoint is not supported"],
     ["DeviceType", { Dimensions: { Demographic: { DeviceType: { Values: ["phone"] } } } }, "DeviceType is not supported"],
     ["a bad Include", { SegmentGroups: { Include: "SOME" as never } }, "SegmentGroups.Include"],
     ["a bad group Type", { SegmentGroups: { Groups: [{ Type: "SOME" as never }] } }, "SegmentGroups.Groups[0].Type"],
-    ["a bad dimension in a group", { SegmentGroups: { Groups: [{ Dimensions: [{}, { Metrics: { m: { ComparisonOperator: "X", Value: 1 } } }] }] } }, "SegmentGroups.Groups[0].Dimensions[1].Metrics.m.ComparisonOperator"],
+    [
+      "a bad dimension in a group",
+      { SegmentGroups: { Groups: [{ Dimensions: [{}, { Metrics: { m: { ComparisonOperator: "X", Value: 1 } } }] }] } },
+      "SegmentGroups.Groups[0].Dimensions[1].Metrics.m.ComparisonOperator",
+    ],
     ["bad tags", { tags: { "aws:x": "y" } }, "reserved prefix"],
   ])("CreateSegment with %s is a BadRequestException naming the field", async (_name, req, message) => {
     const e = await errorOf(() => a.send(new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: req })));
@@ -225,7 +334,10 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
   test("a segment cannot be built on itself, directly or through another", async () => {
     const s = await create({ Name: "loop" });
     const t = await create({ SegmentGroups: { Groups: [{ SourceSegments: [{ Id: s.Id }] }] } });
-    for (const req of [{ SegmentGroups: { Groups: [{ SourceSegments: [{ Id: s.Id }] }] } }, { SegmentGroups: { Groups: [{ SourceSegments: [{ Id: t.Id }] }] } }]) {
+    for (const req of [
+      { SegmentGroups: { Groups: [{ SourceSegments: [{ Id: s.Id }] }] } },
+      { SegmentGroups: { Groups: [{ SourceSegments: [{ Id: t.Id }] }] } },
+    ]) {
       const e = await errorOf(() => a.send(new UpdateSegmentCommand({ ApplicationId: appId, SegmentId: s.Id, WriteSegmentRequest: req })));
       expect([e.name, e.message]).toEqual(["BadRequestException", expect.stringContaining("built on itself")]);
     }
@@ -240,14 +352,36 @@ describe.each(STORE_KINDS)("segments on %s", (kind) => {
       for await (const b of service.endpointsOf(tenant, app, s.Id!)) out.push(...b.map((e) => e.Id!));
       return out;
     };
-    await a.send(new UpdateEndpointsBatchCommand({ ApplicationId: app, EndpointBatchRequest: { Item: [{ Id: "x", Attributes: { Plan: ["pro"] } }, { Id: "y", Attributes: { Plan: ["free"] } }] } }));
+    await a.send(
+      new UpdateEndpointsBatchCommand({
+        ApplicationId: app,
+        EndpointBatchRequest: {
+          Item: [
+            { Id: "x", Attributes: { Plan: ["pro"] } },
+            { Id: "y", Attributes: { Plan: ["free"] } },
+          ],
+        },
+      }),
+    );
     expect(await ids()).toEqual(["x"]);
-    await a.send(new UpdateEndpointsBatchCommand({ ApplicationId: app, EndpointBatchRequest: { Item: [{ Id: "x", Attributes: { Plan: ["free"] } }, { Id: "y", Attributes: { Plan: ["pro"] } }] } }));
+    await a.send(
+      new UpdateEndpointsBatchCommand({
+        ApplicationId: app,
+        EndpointBatchRequest: {
+          Item: [
+            { Id: "x", Attributes: { Plan: ["free"] } },
+            { Id: "y", Attributes: { Plan: ["pro"] } },
+          ],
+        },
+      }),
+    );
     expect(await ids()).toEqual(["y"]);
     await a.send(new DeleteEndpointCommand({ ApplicationId: app, EndpointId: "y" }));
     expect(await ids()).toEqual([]);
     const other = pinpointClient(server, ACCOUNT_B);
-    expect((await errorOf(() => other.send(new GetSegmentCommand({ ApplicationId: app, SegmentId: s.Id })))).name).toBe("NotFoundException");
+    expect((await errorOf(() => other.send(new GetSegmentCommand({ ApplicationId: app, SegmentId: s.Id })))).name).toBe(
+      "NotFoundException",
+    );
     await a.send(new DeleteAppCommand({ ApplicationId: app }));
     expect((await errorOf(() => a.send(new GetSegmentCommand({ ApplicationId: app, SegmentId: s.Id })))).name).toBe("NotFoundException");
   });

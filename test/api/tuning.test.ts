@@ -26,7 +26,15 @@ describe.each(STORE_KINDS)("campaign tuning on %s", (kind) => {
 
   test("create --tune records the search and deploys its winner; retrain without --tune keeps it", { timeout: 120_000 }, async () => {
     const trainer = new CampaignTrainer(server.store);
-    const rec = await trainer.create({ tenant: TENANT, name: "tuned", interactionsFile: interactions, recipe: "ials", seed: 1, tune: "always", tuneBudgetSeconds: 8 });
+    const rec = await trainer.create({
+      tenant: TENANT,
+      name: "tuned",
+      interactionsFile: interactions,
+      recipe: "ials",
+      seed: 1,
+      tune: "always",
+      tuneBudgetSeconds: 8,
+    });
     const t = rec.tuning!;
     expect(t.trials.length).toBeGreaterThan(1);
     expect(t.trials[t.winner].ndcg).toBe(Math.max(...t.trials.map((x) => x.ndcg)));
@@ -48,9 +56,23 @@ describe.each(STORE_KINDS)("campaign tuning on %s", (kind) => {
 
   test("--tune auto skips the search when it cannot fit the budget, and popularity has nothing to tune", { timeout: 60_000 }, async () => {
     const trainer = new CampaignTrainer(server.store);
-    const tight = await trainer.create({ tenant: TENANT, name: "tight", interactionsFile: interactions, recipe: "ials", tune: "auto", tuneBudgetSeconds: 1e-6 });
+    const tight = await trainer.create({
+      tenant: TENANT,
+      name: "tight",
+      interactionsFile: interactions,
+      recipe: "ials",
+      tune: "auto",
+      tuneBudgetSeconds: 1e-6,
+    });
     expect(tight.tuning).toBeUndefined();
-    const roomy = await trainer.create({ tenant: TENANT, name: "roomy", interactionsFile: interactions, recipe: "ease", tune: "auto", tuneBudgetSeconds: 5 });
+    const roomy = await trainer.create({
+      tenant: TENANT,
+      name: "roomy",
+      interactionsFile: interactions,
+      recipe: "ease",
+      tune: "auto",
+      tuneBudgetSeconds: 5,
+    });
     expect(roomy.tuning?.trials.length).toBeGreaterThan(1);
     const pop = await trainer.create({ tenant: TENANT, name: "pop", interactionsFile: interactions, recipe: "popularity", tune: "always" });
     expect(pop.tuning).toBeUndefined();

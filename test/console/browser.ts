@@ -24,7 +24,8 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function assertConsoleBuilt(): void {
-  if (!existsSync(join(REPO, "dist", "console", "index.html"))) throw new Error("dist/console/ is not built: run `npm run build` (npm test does it first)");
+  if (!existsSync(join(REPO, "dist", "console", "index.html")))
+    throw new Error("dist/console/ is not built: run `npm run build` (npm test does it first)");
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
 }
 
@@ -87,7 +88,16 @@ export async function openWatchedPage(browser: Browser, origin: string, viewport
 }
 
 /** Rules that make every control's name: none of these may fail at any impact. */
-const NAMING_RULES = new Set(["label", "button-name", "select-name", "link-name", "aria-input-field-name", "frame-title", "input-button-name", "aria-command-name"]);
+const NAMING_RULES = new Set([
+  "label",
+  "button-name",
+  "select-name",
+  "link-name",
+  "aria-input-field-name",
+  "frame-title",
+  "input-button-name",
+  "aria-command-name",
+]);
 
 /**
  * axe-core on the page as it is now: no serious or critical violation, and no unnamed control at

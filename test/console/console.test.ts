@@ -61,7 +61,13 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     runtime = runtimeClient(server);
     appId = await createApp(client, "shop");
     await putEndpoints(client, appId, [
-      { Id: "ana-email", ChannelType: "EMAIL", Address: "ana@example.com", Attributes: { Newsletter: ["weekly"] }, User: { UserId: "u1", UserAttributes: { FirstName: ["Ana"] } } },
+      {
+        Id: "ana-email",
+        ChannelType: "EMAIL",
+        Address: "ana@example.com",
+        Attributes: { Newsletter: ["weekly"] },
+        User: { UserId: "u1", UserAttributes: { FirstName: ["Ana"] } },
+      },
       { Id: "bo-email", ChannelType: "EMAIL", Address: "bo@example.com", Attributes: { Newsletter: ["weekly"] }, User: { UserId: "u2" } },
       { Id: "cy-email", ChannelType: "EMAIL", Address: "cy@example.com", Attributes: { Newsletter: ["never"] }, User: { UserId: "u3" } },
     ]);
@@ -98,7 +104,9 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     await page.keyboard.press("Enter");
     await poll(() => heading().textContent()).toBe("Recommender models");
     // Page code as text: this file is type-checked for Node, without the DOM's globals.
-    const storage = await page.evaluate<{ session: string; local: number; cookie: string }>("({ session: JSON.stringify(sessionStorage), local: localStorage.length, cookie: document.cookie })");
+    const storage = await page.evaluate<{ session: string; local: number; cookie: string }>(
+      "({ session: JSON.stringify(sessionStorage), local: localStorage.length, cookie: document.cookie })",
+    );
     expect(storage.session).toContain(ACCOUNT_A.secretAccessKey);
     expect(storage).toMatchObject({ local: 0, cookie: "" });
     expect(watched.requests.filter((u) => u.includes(ACCOUNT_A.secretAccessKey))).toEqual([]);
@@ -176,7 +184,9 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     await page.keyboard.type("<p>Hi {{User.UserAttributes.FirstName}}: ");
     await page.getByRole("button", { name: "Insert all Picks for you", exact: true }).click();
     await page.keyboard.type("</p>");
-    expect(await editorText("HTML part")).toBe("<p>Hi {{User.UserAttributes.FirstName}}: {{#each RecommendationItems}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}</p>");
+    expect(await editorText("HTML part")).toBe(
+      "<p>Hi {{User.UserAttributes.FirstName}}: {{#each RecommendationItems}}{{this}}{{#unless @last}}, {{/unless}}{{/each}}</p>",
+    );
     await page.getByRole("textbox", { name: "Text part" }).click();
     await page.getByRole("button", { name: "Insert Picks for you 2", exact: true }).click();
     expect(await editorText("Text part")).toBe("{{RecommendationItems.[1]}}");
@@ -184,7 +194,11 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Create template" }).click();
     await poll(() => heading().textContent()).toBe("Email template: picks");
     const stored = (await client.send(new GetEmailTemplateCommand({ TemplateName: "picks" }))).EmailTemplateResponse!;
-    expect(stored).toMatchObject({ RecommenderId: recommenderId, Subject: "Tonight for {{RecommendationItems.[0]}}", TextPart: "{{RecommendationItems.[1]}}" });
+    expect(stored).toMatchObject({
+      RecommenderId: recommenderId,
+      Subject: "Tonight for {{RecommendationItems.[0]}}",
+      TextPart: "{{RecommendationItems.[1]}}",
+    });
 
     for (const [endpointId, userId, name] of [
       ["ana-email", "u1", "Ana"],
@@ -201,7 +215,9 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
       const frame = preview.locator("iframe.message-frame");
       expect(await frame.getAttribute("sandbox")).toBe("");
       expect(await frame.getAttribute("srcdoc")).toBe(`<p>Hi ${name}: ${expected.join(", ")}</p>`);
-      expect(await page.frameLocator(`article[aria-label="Preview for endpoint ${endpointId}"] iframe`).locator("p").textContent()).toBe(`Hi ${name}: ${expected.join(", ")}`);
+      expect(await page.frameLocator(`article[aria-label="Preview for endpoint ${endpointId}"] iframe`).locator("p").textContent()).toBe(
+        `Hi ${name}: ${expected.join(", ")}`,
+      );
     }
     // The previewed recipient's own attributes join the finder.
     await poll(() => page.getByRole("button", { name: "Insert Attributes.Newsletter", exact: true }).count()).toBe(1);
@@ -215,10 +231,17 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Save as new version" }).click();
     await poll(() => page.getByRole("status").filter({ hasText: "Saved as version 2." }).count()).toBe(1);
     const rows = page.getByRole("table", { name: "Version history" }).getByRole("row");
-    await poll(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/^Version/), expect.stringMatching(/^2\t.*\tOpen in editor/), expect.stringMatching(/^1\t.*\tActive/)]);
+    await poll(() => rows.allInnerTexts()).toEqual([
+      expect.stringMatching(/^Version/),
+      expect.stringMatching(/^2\t.*\tOpen in editor/),
+      expect.stringMatching(/^1\t.*\tActive/),
+    ]);
     await page.getByRole("button", { name: "Make version 2 active" }).click();
     await poll(() => rows.nth(1).innerText()).toMatch(/Active, Open in editor/);
-    expect((await client.send(new GetEmailTemplateCommand({ TemplateName: "picks" }))).EmailTemplateResponse).toMatchObject({ Version: "2", TemplateDescription: "Tonight's picks" });
+    expect((await client.send(new GetEmailTemplateCommand({ TemplateName: "picks" }))).EmailTemplateResponse).toMatchObject({
+      Version: "2",
+      TemplateDescription: "Tonight's picks",
+    });
     await page.getByRole("button", { name: "Open version 1" }).click();
     await poll(() => page.getByLabel("Description", { exact: true }).inputValue()).toBe("");
     await page.getByRole("link", { name: "All Email templates" }).click();
@@ -231,7 +254,11 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     const sent = await client.send(
       new SendMessagesCommand({
         ApplicationId: appId,
-        MessageRequest: { MessageConfiguration: { EmailMessage: { FromAddress: "shop@example.com" } }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ana-email": {}, "bo-email": {} } },
+        MessageRequest: {
+          MessageConfiguration: { EmailMessage: { FromAddress: "shop@example.com" } },
+          TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+          Endpoints: { "ana-email": {}, "bo-email": {} },
+        },
       }),
     );
     const messageId = sent.MessageResponse!.EndpointResult!["ana-email"].MessageId!;
@@ -260,9 +287,20 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
   });
 
   test("segments with their sizes, and a campaign's activities with their counts", async () => {
-    await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "shop@example.com", Identity: IDENTITY, Enabled: true } }));
+    await client.send(
+      new UpdateEmailChannelCommand({
+        ApplicationId: appId,
+        EmailChannelRequest: { FromAddress: "shop@example.com", Identity: IDENTITY, Enabled: true },
+      }),
+    );
     const segment = await client.send(
-      new CreateSegmentCommand({ ApplicationId: appId, WriteSegmentRequest: { Name: "weekly", Dimensions: { Attributes: { Newsletter: { AttributeType: "INCLUSIVE", Values: ["weekly"] } } } } }),
+      new CreateSegmentCommand({
+        ApplicationId: appId,
+        WriteSegmentRequest: {
+          Name: "weekly",
+          Dimensions: { Attributes: { Newsletter: { AttributeType: "INCLUSIVE", Values: ["weekly"] } } },
+        },
+      }),
     );
     await page.getByRole("link", { name: "Segments", exact: true }).click();
     const row = page.getByRole("row").filter({ hasText: "weekly" });
@@ -272,12 +310,21 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     const campaign = await client.send(
       new CreateCampaignCommand({
         ApplicationId: appId,
-        WriteCampaignRequest: { Name: "weekly-picks", SegmentId: segment.SegmentResponse!.Id, Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } } },
+        WriteCampaignRequest: {
+          Name: "weekly-picks",
+          SegmentId: segment.SegmentResponse!.Id,
+          Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" },
+          TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+        },
       }),
     );
     const campaignId = campaign.CampaignResponse!.Id!;
-    await poll(async () => (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse!.State!.CampaignStatus, { timeout: 30_000 })
-      .toBe("COMPLETED");
+    await poll(
+      async () =>
+        (await client.send(new GetCampaignCommand({ ApplicationId: appId, CampaignId: campaignId }))).CampaignResponse!.State!
+          .CampaignStatus,
+      { timeout: 30_000 },
+    ).toBe("COMPLETED");
     await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     await page.getByRole("link", { name: "weekly-picks" }).click();
     await poll(() => heading().textContent()).toBe("Campaign: weekly-picks");
@@ -309,7 +356,12 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     const rows = user.getByRole("table", { name: "Recommendations for user u1" }).getByRole("row");
     await poll(() => rows.count()).toBe(6);
     for (const [i, item] of expected.entries()) {
-      expect(await rows.nth(i + 1).getByRole("cell").allTextContents()).toEqual([String(i + 1), item.itemId, String(item.score)]);
+      expect(
+        await rows
+          .nth(i + 1)
+          .getByRole("cell")
+          .allTextContents(),
+      ).toEqual([String(i + 1), item.itemId, String(item.score)]);
     }
     await auditAccessibility(page, "models");
     // An item of the list opens its neighbours.
@@ -317,9 +369,15 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     const similar = page.getByRole("region", { name: "Similar items" });
     expect(await similar.getByLabel("Item ID", { exact: true }).inputValue()).toBe(expected[0].itemId);
     await similar.getByRole("button", { name: "Find similar items" }).click();
-    const neighbours = (await runtime.send(new GetRecommendationsCommand({ campaignArn, itemId: expected[0].itemId, numResults: 10 }))).itemList!.map((i) => i.itemId);
-    await poll(() => similar.getByRole("table", { name: `Items similar to ${expected[0].itemId}` }).getByRole("row").evaluateAll((rs) => rs.slice(1).map((r) => r.children[1].textContent)))
-      .toEqual(neighbours);
+    const neighbours = (
+      await runtime.send(new GetRecommendationsCommand({ campaignArn, itemId: expected[0].itemId, numResults: 10 }))
+    ).itemList!.map((i) => i.itemId);
+    await poll(() =>
+      similar
+        .getByRole("table", { name: `Items similar to ${expected[0].itemId}` })
+        .getByRole("row")
+        .evaluateAll((rs) => rs.slice(1).map((r) => r.children[1].textContent)),
+    ).toEqual(neighbours);
     watched.assertClean();
   });
 

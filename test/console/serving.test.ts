@@ -13,7 +13,10 @@ import { startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { REPO, runCli } from "../server-process.js";
 
 /** A raw GET (fetch would decompress and hide Content-Encoding). */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -30,7 +33,8 @@ describe("serving the console", () => {
   const built = () => readFileSync(join(REPO, "dist", "console", "index.html"), "utf8");
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO, "dist", "console", "index.html"))) throw new Error("dist/console/ is not built: run `npm run build` (npm test does it first)");
+    if (!existsSync(join(REPO, "dist", "console", "index.html")))
+      throw new Error("dist/console/ is not built: run `npm run build` (npm test does it first)");
     server = await startTestServer("sqlite");
   });
   afterAll(() => server.dispose());
@@ -86,7 +90,13 @@ describe("serving the console", () => {
     const bare = await get(`${server.url}/_pinrec/console`);
     expect(bare.status).toBe(308);
     expect(bare.headers.location).toBe("/_pinrec/console/");
-    for (const path of ["/_pinrec/console/nope.js", "/_pinrec/console/assets/", "/_pinrec/console/%2e%2e/%2e%2e/package.json", "/_pinrec/console/..%2f..%2fpackage.json", "/_pinrec/console/src/main.tsx"]) {
+    for (const path of [
+      "/_pinrec/console/nope.js",
+      "/_pinrec/console/assets/",
+      "/_pinrec/console/%2e%2e/%2e%2e/package.json",
+      "/_pinrec/console/..%2f..%2fpackage.json",
+      "/_pinrec/console/src/main.tsx",
+    ]) {
       const res = await get(`${server.url}${path}`);
       expect([400, 404], path).toContain(res.status);
       expect(res.headers["x-amzn-errortype"], path).toMatch(/NotFoundException|BadRequestException/);
@@ -107,7 +117,7 @@ describe("serving the console", () => {
     }
   });
 
-  test("--console off, PINREC_CONSOLE=off and a config file's \"console\": false all turn it off", async () => {
+  test('--console off, PINREC_CONSOLE=off and a config file\'s "console": false all turn it off', async () => {
     const flag = await runCli(["serve", "--print-config", "--console", "off"]);
     expect(flag.code, flag.stderr).toBe(0);
     expect(JSON.parse(flag.stdout).console).toBe(false);

@@ -29,7 +29,10 @@ beforeAll(async () => {
     return { user, item, type: n % 3 === 0 ? "purchase" : "click" };
   });
   csv = join(tmp.dir, "typed.csv");
-  writeFileSync(csv, "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n" + rows.map((x, n) => `${x.user},${x.item},${1_600_000_000 + n},${x.type}`).join("\n") + "\n");
+  writeFileSync(
+    csv,
+    "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n" + rows.map((x, n) => `${x.user},${x.item},${1_600_000_000 + n},${x.type}`).join("\n") + "\n",
+  );
   ds = await importDataset(csv, { eventWeights: WEIGHTS });
   model = await train(ds, { recipe: "ials", seed: 2, threads: 1, ials: { epochs: 15 } });
 });
@@ -41,7 +44,8 @@ function scoresOf(m: Model, userId: string): number[] {
   return m.data.itemIds.map((id) => byId.get(id)!);
 }
 function relativeDistance(a: number[], b: number[]): number {
-  let d = 0, n = 0;
+  let d = 0,
+    n = 0;
   for (let j = 0; j < a.length; j++) {
     d += (a[j] - b[j]) ** 2;
     n += b[j] ** 2;
@@ -63,7 +67,9 @@ describe("event weights", () => {
   it("training sums each interaction's event weights; weight-0 types are left out", async () => {
     const u = ds.users.get(rows[0].user)!;
     const i = ds.items.get(rows[0].item)!;
-    const expected = rows.filter((x) => x.user === rows[0].user && x.item === rows[0].item).reduce((s, x) => s + eventWeight(WEIGHTS, x.type, null), 0);
+    const expected = rows
+      .filter((x) => x.user === rows[0].user && x.item === rows[0].item)
+      .reduce((s, x) => s + eventWeight(WEIGHTS, x.type, null), 0);
     const e = Array.from(ds.indices.subarray(ds.indptr[u], ds.indptr[u + 1])).indexOf(i);
     expect(ds.weights[ds.indptr[u] + e]).toBe(expected);
     const purchasesOnly = await importDataset(csv, { eventWeights: parseEventWeights("purchase=1,*=0") });
@@ -75,11 +81,18 @@ describe("event weights", () => {
   it("iALS: folding a user's events in with the weights puts them where training did; unit weights do not", () => {
     const served = model; // a fresh user id gets the same events the trained user had
     const users = [...new Set(rows.map((x) => x.user))].slice(0, 25);
-    let weighted = 0, unit = 0;
+    let weighted = 0,
+      unit = 0;
     for (const user of users) {
       const events = rows.filter((x) => x.user === user);
-      served.foldIn(`w-${user}`, events.map((x) => ({ itemId: x.item, weight: eventWeight(WEIGHTS, x.type, null) })));
-      served.foldIn(`u-${user}`, events.map((x) => ({ itemId: x.item })));
+      served.foldIn(
+        `w-${user}`,
+        events.map((x) => ({ itemId: x.item, weight: eventWeight(WEIGHTS, x.type, null) })),
+      );
+      served.foldIn(
+        `u-${user}`,
+        events.map((x) => ({ itemId: x.item })),
+      );
       const trained = scoresOf(served, user);
       weighted += relativeDistance(scoresOf(served, `w-${user}`), trained);
       unit += relativeDistance(scoresOf(served, `u-${user}`), trained);

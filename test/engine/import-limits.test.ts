@@ -76,7 +76,12 @@ describe("bounded CSV reading", () => {
 describe("Personalize's limits on interaction data", () => {
   it("ids of 256 characters pass; 257 do not; huge timestamps and event values are out of range", async () => {
     const id256 = "a".repeat(256);
-    const ok = await importDataset(tmp.file("ok.csv", `USER_ID,ITEM_ID,TIMESTAMP,EVENT_VALUE\n${id256},${id256},9223372036854775807,3.4e38\nu,i,-9223372036854775808,-1.5\n`));
+    const ok = await importDataset(
+      tmp.file(
+        "ok.csv",
+        `USER_ID,ITEM_ID,TIMESTAMP,EVENT_VALUE\n${id256},${id256},9223372036854775807,3.4e38\nu,i,-9223372036854775808,-1.5\n`,
+      ),
+    );
     expect(ok.users.ids[0]).toBe(id256);
     const lines = [
       "USER_ID,ITEM_ID,TIMESTAMP,EVENT_VALUE,EVENT_TYPE",
@@ -114,7 +119,9 @@ describe("Personalize's limits on interaction data", () => {
     const err = await importDataset(tmp.file("empty.csv", HEADER)).catch((e) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect(err.message).toMatch(/no interactions \(the file has a header but no rows\)/);
-    const filtered = await importDataset(tmp.file("typed.csv", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu,i,1,click\n"), { eventTypes: ["buy"] }).catch((e) => e);
+    const filtered = await importDataset(tmp.file("typed.csv", "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu,i,1,click\n"), {
+      eventTypes: ["buy"],
+    }).catch((e) => e);
     expect(filtered.message).toMatch(/no interactions \(all 1 rows were skipped by the event type filter\)/);
   });
 });

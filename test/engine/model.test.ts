@@ -67,7 +67,9 @@ describe.each(["popularity", "ials", "ease"] as const)("%s model", (recipe) => {
 
   it("rank() orders known items by score and puts unknown items last", () => {
     const u = ds.users.ids[3];
-    const top = m().recommend(u, 3).map((r) => r.itemId);
+    const top = m()
+      .recommend(u, 3)
+      .map((r) => r.itemId);
     const ranked = m().rank(u, ["ghost-1", top[2], top[0], "ghost-2", top[1]]);
     expect(ranked.map((r) => r.itemId)).toEqual([top[0], top[1], top[2], "ghost-1", "ghost-2"]);
     expect(ranked[3].score).toBeNull();
@@ -90,7 +92,13 @@ describe.each(["popularity", "ials", "ease"] as const)("%s model", (recipe) => {
     await saveModel(m(), path);
     const file = readFileSync(path);
     const loaded = deserializeModel(file);
-    const arrays = [loaded.data.seenIndptr, loaded.data.seenIndices, loaded.data.seenWeights, loaded.data.popularity, ...Object.values(loaded.data.arrays)];
+    const arrays = [
+      loaded.data.seenIndptr,
+      loaded.data.seenIndices,
+      loaded.data.seenWeights,
+      loaded.data.popularity,
+      ...Object.values(loaded.data.arrays),
+    ];
     for (const a of arrays) {
       expect(a.buffer).not.toBe(file.buffer);
       expect(a.byteLength).toBe(a.buffer.byteLength);
@@ -106,7 +114,10 @@ describe.each(["popularity", "ials", "ease"] as const)("%s model", (recipe) => {
     const u = ds.users.ids[7];
     const before = model.recommend(u, 10).map((r) => r.itemId);
     // Feed the user a burst of events on a block of items it has not seen.
-    const fresh = model.recommend(u, 60).slice(20).map((r) => r.itemId);
+    const fresh = model
+      .recommend(u, 60)
+      .slice(20)
+      .map((r) => r.itemId);
     const res = model.foldIn(u, [...fresh.map((itemId) => ({ itemId, weight: 3 })), { itemId: "brand-new-item" }]);
     expect(res).toEqual({ applied: fresh.length, unknownItems: ["brand-new-item"] });
     const after = model.recommend(u, 10).map((r) => r.itemId);
@@ -188,12 +199,18 @@ describe("foldIn quality", () => {
     const pop = models.popularity!.recommend("nobody", ds.items.size).map((r) => r.itemId);
     const history = pop.filter((id) => genreOf(id).join() === g).slice(0, 8);
     expect(history.length).toBe(8);
-    model.foldIn(`fan-of-${recipe}`, history.map((itemId) => ({ itemId })));
+    model.foldIn(
+      `fan-of-${recipe}`,
+      history.map((itemId) => ({ itemId })),
+    );
     const recs = model.recommend(`fan-of-${recipe}`, 10);
     const inGenre = recs.filter((r) => genreOf(r.itemId).includes(g)).length;
     // A genre holds ~1/18 of the catalogue, so chance level is < 1 of 10; fans of
     // one genre often like others too, so we ask for a clear majority signal only.
-    const popInGenre = pop.filter((id) => !history.includes(id)).slice(0, 10).filter((id) => genreOf(id).includes(g)).length;
+    const popInGenre = pop
+      .filter((id) => !history.includes(id))
+      .slice(0, 10)
+      .filter((id) => genreOf(id).includes(g)).length;
     expect(inGenre).toBeGreaterThanOrEqual(4);
     expect(inGenre).toBeGreaterThan(popInGenre + 2);
   });

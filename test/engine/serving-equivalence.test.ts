@@ -50,13 +50,20 @@ function randomModel(s: Shape): Model {
   }
   const arrays: ModelData["arrays"] =
     s.recipe === "ials"
-      ? { userFactors: floats(s.users * s.factors), itemFactors: floats(s.items * s.factors), itemGram: new Float64Array(s.factors * s.factors) }
+      ? {
+          userFactors: floats(s.users * s.factors),
+          itemFactors: floats(s.items * s.factors),
+          itemGram: new Float64Array(s.factors * s.factors),
+        }
       : s.recipe === "ease"
         ? { easeB: floats(s.items * s.items) }
         : {};
   return new Model({
     recipe: s.recipe,
-    params: s.recipe === "ials" ? { factors: s.factors, epochs: 1, regularization: 0.05, unobservedWeight: 0.3, alpha: 1, initStd: 0.1, cgSteps: 3 } : {},
+    params:
+      s.recipe === "ials"
+        ? { factors: s.factors, epochs: 1, regularization: 0.05, unobservedWeight: 0.3, alpha: 1, initStd: 0.1, cgSteps: 3 }
+        : {},
     seed: s.seed,
     stats: { users: s.users, items: s.items, interactions: indices.length },
     userIds: Array.from({ length: s.users }, (_, u) => `u${u}`),
@@ -107,7 +114,10 @@ describe("serving: kernel top-k equals score + topN", () => {
           const opts: RecommendOptions = { excludeSeen, ...(extra.length && { exclude: extra.map((i) => (i < 0 ? "ghost" : `i${i}`)) }) };
           const batch = m.recommendBatch(m.data.userIds, n, opts);
           // The same batch split with the worker thread, blocking and not (the send pipeline's path).
-          const [split, splitAsync] = await threaded(async () => [m.recommendBatch(m.data.userIds, n, opts), await m.recommendBatchAsync(m.data.userIds, n, opts)]);
+          const [split, splitAsync] = await threaded(async () => [
+            m.recommendBatch(m.data.userIds, n, opts),
+            await m.recommendBatchAsync(m.data.userIds, n, opts),
+          ]);
           for (let u = 0; u < s.users; u++) {
             const want = reference(m, u, n, opts);
             const single = m.recommend(`u${u}`, n, opts);
@@ -151,7 +161,12 @@ describe("serving: kernel top-k equals score + topN", () => {
 describe("SIMD top-k kernels", () => {
   test("one user and a block of users select exactly what topN selects over the kernel's own scores", async () => {
     const rng = new Rng(8);
-    for (const [n, k, users, want] of [[1, 16, 1, 5], [37, 32, 5, 37], [1000, 64, 3 * BATCH_USERS + 3, 25], [333, 128, 3, 1]]) {
+    for (const [n, k, users, want] of [
+      [1, 16, 1, 5],
+      [37, 32, 5, 37],
+      [1000, 64, 3 * BATCH_USERS + 3, 25],
+      [333, 128, 3, 1],
+    ]) {
       const Y = Float32Array.from({ length: n * k }, () => Math.round(rng.next() * 8 - 4) / 4);
       const X = Array.from({ length: users }, () => Float32Array.from({ length: k }, () => Math.round(rng.next() * 8 - 4) / 4));
       const exclusions = X.map(() => Int32Array.from(new Set(Array.from({ length: 6 }, () => Math.floor(rng.next() * n)))).sort());
@@ -183,7 +198,8 @@ describe("SIMD top-k kernels", () => {
 
   test("overlapping batches: async ones queue, a blocking one meanwhile serves user by user, all agree", async () => {
     const rng = new Rng(10);
-    const n = 500, k = 32;
+    const n = 500,
+      k = 32;
     const Y = Float32Array.from({ length: n * k }, () => rng.next() * 2 - 1);
     const X = Array.from({ length: 150 }, () => Float32Array.from({ length: k }, () => rng.next() * 2 - 1));
     const none = new Int32Array(0);
@@ -194,7 +210,9 @@ describe("SIMD top-k kernels", () => {
       return { got, visit: (u: number, t: TopK) => (got[u] = answer(t)) };
     };
     await threaded(async () => {
-      const a = collect(), b = collect(), c = collect();
+      const a = collect(),
+        b = collect(),
+        c = collect();
       const first = scorer.topKManyAsync(X, 7, () => none, a.visit);
       const second = scorer.topKManyAsync(X.slice().reverse(), 7, () => none, b.visit);
       scorer.topKMany(X, 7, () => none, c.visit);
@@ -206,7 +224,11 @@ describe("SIMD top-k kernels", () => {
   });
 
   test("recommendBatchAsync leaves the event loop free between passes (one thread, two threads, a recipe without a kernel)", async () => {
-    for (const [recipe, split] of [["ials", false], ["ials", true], ["ease", false]] as const) {
+    for (const [recipe, split] of [
+      ["ials", false],
+      ["ials", true],
+      ["ease", false],
+    ] as const) {
       const m = randomModel({ recipe, users: 3 * BATCH_USERS, items: 200, factors: 16, ties: false, seed: 3 });
       let ticks = 0;
       let running = true;
@@ -233,7 +255,8 @@ describe("SIMD top-k kernels", () => {
 
   test("vectors and factors the integer pass cannot bound (Infinity, NaN) fall back to the float32 kernels and still agree", async () => {
     const rng = new Rng(9);
-    const n = 200, k = 32;
+    const n = 200,
+      k = 32;
     const Y = Float32Array.from({ length: n * k }, () => rng.next() * 2 - 1);
     const X = Array.from({ length: 9 }, () => Float32Array.from({ length: k }, () => rng.next() * 2 - 1));
     X[2][5] = Infinity;

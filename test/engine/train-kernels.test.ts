@@ -93,7 +93,9 @@ describe("iALS kernels in WebAssembly SIMD give the JavaScript kernels' bits", (
       bytes += Math.ceil(a.byteLength / 16) * 16;
     }
     const kernels = TrainKernels.create(bytes)!;
-    arrays.forEach((a, j) => new Uint8Array(kernels.buffer, offsets[j], a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    arrays.forEach((a, j) =>
+      new Uint8Array(kernels.buffer, offsets[j], a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)),
+    );
     return { kernels, offsets };
   }
 
@@ -120,14 +122,19 @@ describe("iALS kernels in WebAssembly SIMD give the JavaScript kernels' bits", (
     try {
       // Gram matrix of Y, rows of G split in two as two threads would.
       const mid = Math.floor(k / 3) | 1;
-      kernels.run([["ials_gram", 0, mid, offsets[4], nY, k, offsets[5]], ["ials_gram", mid, k, offsets[4], nY, k, offsets[5]]]);
+      kernels.run([
+        ["ials_gram", 0, mid, offsets[4], nY, k, offsets[5]],
+        ["ials_gram", mid, k, offsets[4], nY, k, offsets[5]],
+      ]);
       const got = new Float64Array(kernels.buffer, offsets[5], k * k);
       for (let a = 0; a < k; a++) for (let b = a; b < k; b++) expect(got[a * k + b], `G[${a}][${b}]`).toBe(G[a * k + b]);
       got.set(G);
 
       const want = Float32Array.from(X);
       ialsSolveRows(0, nX, indptr, indices, conf, want, Y, G, k, nY, 0.3, 0.02, 3);
-      kernels.run([["ials_solve", 0, nX, offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], k, nY, 0.3, 0.02, 3, offsets[6]]]);
+      kernels.run([
+        ["ials_solve", 0, nX, offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5], k, nY, 0.3, 0.02, 3, offsets[6]],
+      ]);
       const solved = new Float32Array(kernels.buffer, offsets[3], nX * k);
       expect(Buffer.from(solved.slice().buffer).equals(Buffer.from(want.buffer))).toBe(true);
       expect(want).not.toEqual(X); // the solve did move the rows

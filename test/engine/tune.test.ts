@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { DEFAULT_IALS, importDataset, serializeModel, synth, train, tune, tuningFits, type Dataset, type TuneResult } from "../../src/engine/index.js";
+import {
+  DEFAULT_IALS,
+  importDataset,
+  serializeModel,
+  synth,
+  train,
+  tune,
+  tuningFits,
+  type Dataset,
+  type TuneResult,
+} from "../../src/engine/index.js";
 import { tempDir } from "./helpers.js";
 
 const tmp = tempDir();

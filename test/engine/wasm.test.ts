@@ -5,7 +5,12 @@ import { Rng } from "../../src/engine/prng.js";
 describe("WebAssembly SIMD scoring kernel", () => {
   test("matches a float64 dot product for every item, across model shapes", () => {
     const rng = new Rng(3);
-    for (const [n, k] of [[1, 16], [7, 32], [1000, 64], [333, 128]]) {
+    for (const [n, k] of [
+      [1, 16],
+      [7, 32],
+      [1000, 64],
+      [333, 128],
+    ]) {
       const Y = Float32Array.from({ length: n * k }, () => rng.next() * 2 - 1);
       const x = Float32Array.from({ length: k }, () => rng.next() * 2 - 1);
       const scorer = DotScorer.create(Y, k)!;

@@ -6,7 +6,13 @@ import { bindCounter, bindHistogram } from "../../src/observability/bound-series
 function pair() {
   const make = () => {
     const registry = new Registry();
-    const histogram = new Histogram({ name: "t_seconds", help: "t", labelNames: ["a", "b"] as const, buckets: [0.001, 0.01, 0.1, 1], registers: [registry] });
+    const histogram = new Histogram({
+      name: "t_seconds",
+      help: "t",
+      labelNames: ["a", "b"] as const,
+      buckets: [0.001, 0.01, 0.1, 1],
+      registers: [registry],
+    });
     const counter = new Counter({ name: "t_total", help: "t", labelNames: ["a"] as const, registers: [registry] });
     return { registry, histogram, counter };
   };

@@ -3,7 +3,17 @@ import { describe, expect, test } from "vitest";
 import type { Model } from "../../src/engine/index.js";
 import { recommendationsText, wireScore } from "../../src/personalize/api/recommendations-text.js";
 
-const IDS = ["plain", 'with "quotes"', "back\\slash", "tab\tand\nnewline", "ünïcødé ✓", "\u0000\u001f", "emoji 🎬", "\ud800 lone surrogate", ""];
+const IDS = [
+  "plain",
+  'with "quotes"',
+  "back\\slash",
+  "tab\tand\nnewline",
+  "ünïcødé ✓",
+  "\u0000\u001f",
+  "emoji 🎬",
+  "\ud800 lone surrogate",
+  "",
+];
 
 function modelWith(ids: string[]): Model {
   return { itemId: (i: number) => ids[i], nItems: ids.length } as unknown as Model;

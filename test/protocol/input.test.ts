@@ -34,12 +34,17 @@ describe("parseInput and required members", () => {
       status: 400,
       message: "Missing required query parameter 'tagKeys'",
     });
-    expect(parseInput(untag, { ResourceArn: "arn" }, new URLSearchParams("tagKeys=a&tagKeys=b"), undefined)).toEqual({ ResourceArn: "arn", TagKeys: ["a", "b"] });
+    expect(parseInput(untag, { ResourceArn: "arn" }, new URLSearchParams("tagKeys=a&tagKeys=b"), undefined)).toEqual({
+      ResourceArn: "arn",
+      TagKeys: ["a", "b"],
+    });
   });
 
   it("refuses a payload without a required member, at the top and nested", () => {
     const batch = op("UpdateEndpointsBatch");
-    expect(refusal(() => parseInput(batch, { ApplicationId: "app" }, new URLSearchParams(), body({})))?.message).toBe("Missing required member 'Item'");
+    expect(refusal(() => parseInput(batch, { ApplicationId: "app" }, new URLSearchParams(), body({})))?.message).toBe(
+      "Missing required member 'Item'",
+    );
     expect(parseInput(batch, { ApplicationId: "app" }, new URLSearchParams(), body({ Item: [{ Id: "e1" }] }))).toEqual({
       ApplicationId: "app",
       EndpointBatchRequest: { Item: [{ Id: "e1" }] },

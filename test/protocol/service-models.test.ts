@@ -10,7 +10,13 @@ import type { NormalizedSchema } from "@smithy/core/schema";
 import { isDeepStrictEqual } from "node:util";
 import { describe, expect, it } from "vitest";
 import { requiredMembers, serviceModel, type OperationModel, type StaticOperation } from "../../src/protocol/model.js";
-import { OPERATION, REGENERATE_COMMAND, SERVICE_SDKS, refPositions, type SnapshotService } from "../../src/protocol/service-models/format.js";
+import {
+  OPERATION,
+  REGENERATE_COMMAND,
+  SERVICE_SDKS,
+  refPositions,
+  type SnapshotService,
+} from "../../src/protocol/service-models/format.js";
 import { decodeSnapshot, loadServiceModel } from "../../src/protocol/service-models/load.js";
 import { installedSnapshot, operationsOf, renderSnapshot, snapshotOf } from "../../src/protocol/service-models/snapshot.js";
 
@@ -39,7 +45,8 @@ function expectSameRef(sdk: unknown, loaded: unknown, pairs: Map<unknown, unknow
   sdk.forEach((value, p) => {
     if (sdk[0] === OPERATION && p === 5) return; // outputs are stored as unit: the server reads inputs only
     if (single.includes(p)) expectSameRef(value, other[p], pairs, `${at}[${p}]`);
-    else if (p === list) (value as unknown[]).forEach((ref, i) => expectSameRef(ref, (other[p] as unknown[])[i], pairs, `${at}.${(sdk[4] as string[])[i]}`));
+    else if (p === list)
+      (value as unknown[]).forEach((ref, i) => expectSameRef(ref, (other[p] as unknown[])[i], pairs, `${at}.${(sdk[4] as string[])[i]}`));
     else expect(other[p], `${at}[${p}]`).toEqual(value);
   });
 }
@@ -51,7 +58,21 @@ function shapeOf(schema: NormalizedSchema, shapes: Map<string, unknown>): unknow
   const ref = { shape: named ? id : undefined, memberTraits: schema.getMemberTraits() };
   if (named && shapes.has(id)) return ref;
   if (named) shapes.set(id, "(being described)");
-  const kinds = ["Struct", "Union", "List", "Map", "String", "Blob", "Boolean", "Numeric", "BigInteger", "BigDecimal", "Timestamp", "Document", "Unit"] as const;
+  const kinds = [
+    "Struct",
+    "Union",
+    "List",
+    "Map",
+    "String",
+    "Blob",
+    "Boolean",
+    "Numeric",
+    "BigInteger",
+    "BigDecimal",
+    "Timestamp",
+    "Document",
+    "Unit",
+  ] as const;
   const kind = kinds.filter((k) => (schema[`is${k}Schema`] as () => boolean).call(schema));
   const own: Record<string, unknown> = { kind, traits: schema.getOwnTraits() };
   if (schema.isStructSchema()) {

@@ -14,7 +14,12 @@ import { ApiError } from "../../src/shared/errors.js";
 import { SigV4Verifier, type RawRequest } from "../../src/server/sigv4.js";
 
 const CREDENTIAL = { accessKeyId: "AKIACANONICALTEST001", secretAccessKey: "canonical-test-secret-0123456789", accountId: "111122223333" };
-const signer = new SignatureV4({ credentials: CREDENTIAL, region: "eu-west-1", service: "mobiletargeting", sha256: Hash.bind(null, "sha256") });
+const signer = new SignatureV4({
+  credentials: CREDENTIAL,
+  region: "eu-west-1",
+  service: "mobiletargeting",
+  sha256: Hash.bind(null, "sha256"),
+});
 
 const segment = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,12}$/),
@@ -22,7 +27,10 @@ const segment = fc.oneof(
   fc.constantFrom(".hidden", "a b", "x%2Fy", "ü", "+plus", "*"),
 );
 const queryKey = fc.oneof(fc.stringMatching(/^[a-z-]{1,10}$/), fc.constantFrom("__proto__", "constructor", "a b", "x=y", "ü"));
-const headerValue = fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,12}$/), fc.constantFrom(" padded ", "inner   spaces", "tab\there", "a  b  c"));
+const headerValue = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9]{1,12}$/),
+  fc.constantFrom(" padded ", "inner   spaces", "tab\there", "a  b  c"),
+);
 
 /** The request as the server sees it: Node lowercases header names and keeps the raw (encoded) path. */
 async function signedRequest(segments: string[], query: [string, string][], extra: [string, string][]): Promise<RawRequest> {
@@ -35,7 +43,9 @@ async function signedRequest(segments: string[], query: [string, string][], extr
     const prev = q[k];
     q[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  const signed = await signer.sign(new HttpRequest({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: 4580, path, query: q, headers }));
+  const signed = await signer.sign(
+    new HttpRequest({ method: "GET", protocol: "http:", hostname: "127.0.0.1", port: 4580, path, query: q, headers }),
+  );
   // What reaches the server: that path as it is, the query as URLSearchParams serialises it.
   const search = new URLSearchParams();
   for (const [k, v] of query) search.append(k, v);

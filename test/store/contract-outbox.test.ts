@@ -60,7 +60,15 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     expect(results).toEqual(batch.map((b) => ({ messageId: b.messageId, inserted: true })));
 
     const got = await store.outbox.get(T1, batch[0].messageId);
-    expect(got).toMatchObject({ tenant: T1, messageId: batch[0].messageId, appId: "appA", channel: "EMAIL", status: "QUEUED", attempts: 0, doc: batch[0].doc });
+    expect(got).toMatchObject({
+      tenant: T1,
+      messageId: batch[0].messageId,
+      appId: "appA",
+      channel: "EMAIL",
+      status: "QUEUED",
+      attempts: 0,
+      doc: batch[0].doc,
+    });
     expect(got!.idempotencyKey).toBeUndefined();
     expect(await store.outbox.get(T2, batch[0].messageId)).toBeUndefined();
 
@@ -122,14 +130,20 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     // The longest due first.
     const first = await store.outbox.claim({ token: a, channels: ["EMAIL"], now: clock, leaseUntil: clock + 1_000, limit: 1 });
     expect(first.map((m) => m.messageId)).toEqual([due[0].messageId]);
-    const claimed = [...first, ...(await store.outbox.claim({ token: a, channels: ["EMAIL"], now: clock, leaseUntil: clock + 1_000, limit: 10 }))];
+    const claimed = [
+      ...first,
+      ...(await store.outbox.claim({ token: a, channels: ["EMAIL"], now: clock, leaseUntil: clock + 1_000, limit: 10 })),
+    ];
     expect(claimed.map((m) => m.messageId).sort()).toEqual([due[0].messageId, due[1].messageId].sort());
     expect(claimed.every((m) => m.status === "SENDING" && m.attempts === 1 && m.dueAt === clock + 1_000)).toBe(true);
     // Nothing else is due for EMAIL while the lease holds.
-    expect(await store.outbox.claim({ token: randomUUID(), channels: ["EMAIL"], now: clock + 999, leaseUntil: clock + 5_000, limit: 10 })).toEqual([]);
+    expect(
+      await store.outbox.claim({ token: randomUUID(), channels: ["EMAIL"], now: clock + 999, leaseUntil: clock + 5_000, limit: 10 }),
+    ).toEqual([]);
 
     expect(await store.outbox.renew(a, clock + 3_000)).toBe(2);
-    const sent = (messageId: string, token: string, at = new Date(clock).toISOString()) => store.outbox.markSent([{ messageId, token }], at);
+    const sent = (messageId: string, token: string, at = new Date(clock).toISOString()) =>
+      store.outbox.markSent([{ messageId, token }], at);
     expect(await sent(due[0].messageId, a)).toEqual(new Set([due[0].messageId]));
     expect(await sent(due[0].messageId, a)).toEqual(new Set());
     expect(await sent(due[1].messageId, "not-the-token", "x")).toEqual(new Set());
@@ -140,10 +154,21 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     expect(reclaimed.map((m) => [m.messageId, m.attempts])).toEqual([[due[1].messageId, 2]]);
     expect(await sent(due[1].messageId, a, "x")).toEqual(new Set());
     expect(await store.outbox.reschedule(due[1].messageId, b, clock + 8_000, "421 try later")).toBe(true);
-    expect(await store.outbox.get(T1, due[1].messageId)).toMatchObject({ status: "QUEUED", dueAt: clock + 8_000, lastError: "421 try later", attempts: 2 });
+    expect(await store.outbox.get(T1, due[1].messageId)).toMatchObject({
+      status: "QUEUED",
+      dueAt: clock + 8_000,
+      lastError: "421 try later",
+      attempts: 2,
+    });
 
     const c = randomUUID();
-    const next = await store.outbox.claim({ token: c, channels: ["EMAIL", "SMS"], now: clock + 8_000, leaseUntil: clock + 9_000, limit: 10 });
+    const next = await store.outbox.claim({
+      token: c,
+      channels: ["EMAIL", "SMS"],
+      now: clock + 8_000,
+      leaseUntil: clock + 9_000,
+      limit: 10,
+    });
     expect(next.map((m) => m.messageId).sort()).toEqual([due[2].messageId, later.messageId, due[1].messageId].sort());
     expect(await store.outbox.markFailed(due[2].messageId, c, "550 no such user")).toBe(true);
     expect(await store.outbox.get(T1, due[2].messageId)).toMatchObject({ status: "FAILED", lastError: "550 no such user" });
@@ -178,7 +203,10 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
       // Each drainer got work: the claims interleaved rather than one taking everything.
       expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
       // Many claims (of many tokens) finish in one call; a wrong token finishes nothing.
-      const done = await store.outbox.markSent([{ messageId: rows[0].messageId, token: "wrong" }, ...claims], new Date(clock).toISOString());
+      const done = await store.outbox.markSent(
+        [{ messageId: rows[0].messageId, token: "wrong" }, ...claims],
+        new Date(clock).toISOString(),
+      );
       expect(done).toEqual(new Set(rows.map((r) => r.messageId)));
       for (const r of [rows[0], rows[150], rows[299]]) expect((await store.outbox.get(T1, r.messageId))!.status).toBe("SENT");
     } finally {

@@ -98,7 +98,13 @@ describe.each(STORE_KINDS)("store contract (Personalize campaigns, model blobs):
     await repo.acquireLease(T1, "events", "a", "create", HOUR);
     expect(await repo.commit(T1, record(T1, "events", 1), "a", 0)).toBe("committed");
     expect(await repo.lastEventSeq(T1, "events")).toBe(0);
-    const event = (userId: string, itemId: string | null, eventValue: number | null) => ({ userId, itemId, eventType: "click", eventValue, sentAt: NOW });
+    const event = (userId: string, itemId: string | null, eventValue: number | null) => ({
+      userId,
+      itemId,
+      eventType: "click",
+      eventValue,
+      sentAt: NOW,
+    });
     await repo.addEvents(T1, "events", [event("u1", "i1", null), event("u2", null, 2.5)]);
     await repo.addEvents(T1, "events", [event("u3", "i3", null)]);
     await repo.addEvents(T2, "events", [event("other", "x", null)]);
@@ -137,6 +143,7 @@ describe.each(STORE_KINDS)("store contract (Personalize campaigns, model blobs):
     expect(await models.list("acct/region/m_1")).toEqual([]);
     expect((await models.get("acct/region/mX1/v1"))?.toString()).toBe("x");
 
-    for (const bad of ["../outside", "acct/../../x", "/abs", "a//b", "a b"]) await expect(models.put(bad, Buffer.from("no"))).rejects.toThrow(/invalid model key/);
+    for (const bad of ["../outside", "acct/../../x", "/abs", "a//b", "a b"])
+      await expect(models.put(bad, Buffer.from("no"))).rejects.toThrow(/invalid model key/);
   });
 });

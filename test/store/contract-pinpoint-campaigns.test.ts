@@ -36,7 +36,16 @@ function campaign(appId: string, extra: Partial<CampaignResponse> = {}): Campaig
 }
 
 function activity(c: CampaignResponse, state: string, treatmentId = "0"): ActivityResponse {
-  return { ApplicationId: c.ApplicationId, CampaignId: c.Id, Id: newResourceId(), State: state, TreatmentId: treatmentId, ScheduledStart: NOW, TotalEndpointCount: 3, SuccessfulEndpointCount: 2 };
+  return {
+    ApplicationId: c.ApplicationId,
+    CampaignId: c.Id,
+    Id: newResourceId(),
+    State: state,
+    TreatmentId: treatmentId,
+    ScheduledStart: NOW,
+    TotalEndpointCount: 3,
+    SuccessfulEndpointCount: 2,
+  };
 }
 
 describe.each(STORE_KINDS)("store contract (message campaigns): %s", (kind) => {

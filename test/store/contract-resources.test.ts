@@ -17,7 +17,13 @@ const NOW = "2024-01-01T00:00:00.000Z";
 
 function app(t: Tenant, name = "x"): ApplicationResponse {
   const id = newResourceId();
-  return { Id: id, Arn: `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${id}`, Name: `${name} ünïcødé`, tags: {}, CreationDate: NOW };
+  return {
+    Id: id,
+    Arn: `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${id}`,
+    Name: `${name} ünïcødé`,
+    tags: {},
+    CreationDate: NOW,
+  };
 }
 
 function ep(id: string, extra: Partial<EndpointResponse> = {}): EndpointResponse {
@@ -73,7 +79,16 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
     const a = app(T1);
     await store.apps.insert(T1, a, 100);
     expect(
-      await store.endpoints.write(T1, a.Id!, plain([ep("Alpha", { User: { UserId: "u1" } }), ep("beta", { User: { UserId: "u1" } }), ep("gamma", { User: { UserId: "u2" } }), ep("delta")])),
+      await store.endpoints.write(
+        T1,
+        a.Id!,
+        plain([
+          ep("Alpha", { User: { UserId: "u1" } }),
+          ep("beta", { User: { UserId: "u1" } }),
+          ep("gamma", { User: { UserId: "u2" } }),
+          ep("delta"),
+        ]),
+      ),
     ).toBe(true);
     expect((await store.endpoints.get(T1, a.Id!, "ALPHA"))!.Id).toBe("Alpha");
     expect((await store.endpoints.byUser(T1, a.Id!, "u1")).map((d) => d.Id)).toEqual(["Alpha", "beta"]);
@@ -106,23 +121,38 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
   test("endpoints: settle sees other users' counts and ACTIVE endpoints sharing an address", async () => {
     const a = app(T1);
     await store.apps.insert(T1, a, 100);
-    await store.endpoints.write(T1, a.Id!, plain([
-      ep("e1", { User: { UserId: "u" }, Address: "x@example.com", ChannelType: "EMAIL" }),
-      ep("e2", { User: { UserId: "u" }, Address: "x@example.com", ChannelType: "EMAIL", EndpointStatus: "INACTIVE" }),
-      ep("e3", { User: { UserId: "v" }, Address: "y@example.com", ChannelType: "EMAIL" }),
-    ]));
+    await store.endpoints.write(
+      T1,
+      a.Id!,
+      plain([
+        ep("e1", { User: { UserId: "u" }, Address: "x@example.com", ChannelType: "EMAIL" }),
+        ep("e2", { User: { UserId: "u" }, Address: "x@example.com", ChannelType: "EMAIL", EndpointStatus: "INACTIVE" }),
+        ep("e3", { User: { UserId: "v" }, Address: "y@example.com", ChannelType: "EMAIL" }),
+      ]),
+    );
     let context: Parameters<EndpointWritePlan["settle"]>[0] | undefined;
-    await store.endpoints.write(T1, a.Id!, plain([ep("e4", { User: { UserId: "u" }, Address: "x@example.com", ChannelType: "EMAIL" }), ep("e1", { User: { UserId: "u" } })], (c) => {
-      context = c;
-      return c.sameAddress.map((d) => ({ ...d, EndpointStatus: "INACTIVE" }));
-    }));
+    await store.endpoints.write(
+      T1,
+      a.Id!,
+      plain(
+        [ep("e4", { User: { UserId: "u" }, Address: "x@example.com", ChannelType: "EMAIL" }), ep("e1", { User: { UserId: "u" } })],
+        (c) => {
+          context = c;
+          return c.sameAddress.map((d) => ({ ...d, EndpointStatus: "INACTIVE" }));
+        },
+      ),
+    );
     // e1 is being written, so it is not counted; e2 is INACTIVE, so it does not share the address.
     expect(Object.fromEntries(context!.userCounts)).toEqual({ u: 1 });
     expect(context!.sameAddress.map((d) => d.Id)).toEqual([]);
-    await store.endpoints.write(T1, a.Id!, plain([ep("e5", { Address: "y@example.com", ChannelType: "EMAIL" })], (c) => {
-      context = c;
-      return c.sameAddress.map((d) => ({ ...d, EndpointStatus: "INACTIVE" }));
-    }));
+    await store.endpoints.write(
+      T1,
+      a.Id!,
+      plain([ep("e5", { Address: "y@example.com", ChannelType: "EMAIL" })], (c) => {
+        context = c;
+        return c.sameAddress.map((d) => ({ ...d, EndpointStatus: "INACTIVE" }));
+      }),
+    );
     expect(context!.sameAddress.map((d) => d.Id)).toEqual(["e3"]);
     expect((await store.endpoints.get(T1, a.Id!, "e3"))!.EndpointStatus).toBe("INACTIVE");
     await store.apps.delete(T1, a.Id!);
@@ -134,9 +164,13 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
     await store.apps.insert(T1, a, 100);
     await store.apps.insert(T1, b, 100);
     await expect(
-      store.endpoints.write(T1, a.Id!, plain([ep("doomed")], () => {
-        throw new Error("refused");
-      })),
+      store.endpoints.write(
+        T1,
+        a.Id!,
+        plain([ep("doomed")], () => {
+          throw new Error("refused");
+        }),
+      ),
     ).rejects.toThrow("refused");
     expect(await store.endpoints.get(T1, a.Id!, "doomed")).toBeUndefined();
     const many = Array.from({ length: 250 }, (_, i) => ep(`m${i}`, { User: { UserId: `u${i % 3}` } }));
@@ -184,17 +218,35 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
     const a = app(T1);
     await store.apps.insert(T1, a, 100);
     for (let i = 0; i < 20; i++) {
-      await store.endpoints.write(T1, a.Id!, plain(Array.from({ length: 100 }, (_, j) => ep(`s${i * 100 + j}`, { User: { UserId: `u${(i * 100 + j) % 700}` }, Address: `a${i * 100 + j}@example.com`, ChannelType: "EMAIL" }))));
+      await store.endpoints.write(
+        T1,
+        a.Id!,
+        plain(
+          Array.from({ length: 100 }, (_, j) =>
+            ep(`s${i * 100 + j}`, {
+              User: { UserId: `u${(i * 100 + j) % 700}` },
+              Address: `a${i * 100 + j}@example.com`,
+              ChannelType: "EMAIL",
+            }),
+          ),
+        ),
+      );
     }
     const scope = [T1.accountId, T1.region, a.Id!];
     const byId = "SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND id_key = ?";
     // Without statistics PostgreSQL once chose the user index here and scanned the whole app.
     const primary = kind === "sqlite" ? "sqlite_autoindex_endpoints_1" : "endpoints_pkey";
     expect(await explain(byId, [...scope, "s42"], false)).toContain(primary);
-    expect(await explain("SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND user_id = ?", [...scope, "u7"], true)).toContain("endpoints_by_user");
-    expect(await explain("SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND address IN (?, ?) AND active = 1", [...scope, "a1@example.com", "a2@example.com"], true)).toContain(
-      "endpoints_by_address",
-    );
+    expect(
+      await explain("SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND user_id = ?", [...scope, "u7"], true),
+    ).toContain("endpoints_by_user");
+    expect(
+      await explain(
+        "SELECT doc FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ? AND address IN (?, ?) AND active = 1",
+        [...scope, "a1@example.com", "a2@example.com"],
+        true,
+      ),
+    ).toContain("endpoints_by_address");
     expect(await explain(byId, [...scope, "s42"], true)).toContain(primary);
     expect((await store.endpoints.byUser(T1, a.Id!, "u7")).map((d) => d.Id)).toEqual(["s1407", "s7", "s707"]);
     await store.apps.delete(T1, a.Id!);
@@ -205,7 +257,15 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
     expect(await store.templates.create(T1, { name: "t_1", type: "EMAIL", tags: { k: "v" } }, content, NOW, 100)).toBe("ok");
     expect(await store.templates.create(T1, { name: "t_1", type: "EMAIL", tags: {} }, {}, NOW, 100)).toBe("exists");
     expect(await store.templates.create(T1, { name: "t_1", type: "SMS", tags: {} }, { Body: "b" }, NOW, 100)).toBe("ok");
-    expect(await store.templates.head(T1, "t_1", "EMAIL")).toEqual({ name: "t_1", type: "EMAIL", activeVersion: 1, latestVersion: 1, creationDate: NOW, lastModifiedDate: NOW, tags: { k: "v" } });
+    expect(await store.templates.head(T1, "t_1", "EMAIL")).toEqual({
+      name: "t_1",
+      type: "EMAIL",
+      activeVersion: 1,
+      latestVersion: 1,
+      creationDate: NOW,
+      lastModifiedDate: NOW,
+      tags: { k: "v" },
+    });
     expect(await store.templates.version(T1, "t_1", "EMAIL", 1)).toEqual({ version: 1, creationDate: NOW, lastModifiedDate: NOW, content });
     const later = "2024-01-02T00:00:00.000Z";
     const opts = { newVersion: false, maxVersions: 3 };
@@ -215,9 +275,15 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
     expect(await store.templates.update(T1, "t_1", "EMAIL", { Subject: "x" }, later, { ...opts, version: 1 })).toBe("not-latest");
     expect(await store.templates.update(T1, "t_1", "EMAIL", { Subject: "x" }, later, { ...opts, version: 9 })).toBe("version-not-found");
     expect(await store.templates.update(T1, "t_1", "EMAIL", { Subject: "v3" }, later, { ...opts, newVersion: true })).toBe("ok");
-    expect(await store.templates.update(T1, "t_1", "EMAIL", { Subject: "v4" }, later, { ...opts, newVersion: true })).toBe("too-many-versions");
+    expect(await store.templates.update(T1, "t_1", "EMAIL", { Subject: "v4" }, later, { ...opts, newVersion: true })).toBe(
+      "too-many-versions",
+    );
     expect(await store.templates.update(T1, "nope", "EMAIL", {}, later, opts)).toBe("not-found");
-    expect((await store.templates.head(T1, "t_1", "EMAIL"))!).toMatchObject({ activeVersion: 1, latestVersion: 3, lastModifiedDate: later });
+    expect((await store.templates.head(T1, "t_1", "EMAIL"))!).toMatchObject({
+      activeVersion: 1,
+      latestVersion: 3,
+      lastModifiedDate: later,
+    });
     expect(await store.templates.activate(T1, "t_1", "EMAIL", "latest", later)).toBe("ok");
     expect((await store.templates.head(T1, "t_1", "EMAIL"))!.activeVersion).toBe(3);
     expect(await store.templates.activate(T1, "t_1", "EMAIL", 7, later)).toBe("version-not-found");
@@ -232,7 +298,8 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
     expect((await store.templates.head(T1, "t_1", "EMAIL"))!.latestVersion).toBe(4);
     await store.templates.create(T1, { name: "t%2", type: "PUSH", tags: {} }, {}, NOW, 100);
     await store.templates.create(T1, { name: "tX3", type: "EMAIL", tags: {} }, {}, NOW, 100);
-    const names = async (filter: { prefix?: string; type?: string }) => (await store.templates.list(T1, filter, 0, 10)).items.map((h) => `${h.name}/${h.type}`);
+    const names = async (filter: { prefix?: string; type?: string }) =>
+      (await store.templates.list(T1, filter, 0, 10)).items.map((h) => `${h.name}/${h.type}`);
     expect(await names({})).toEqual(["t_1/EMAIL", "t_1/SMS", "t%2/PUSH", "tX3/EMAIL"]);
     expect(await names({ prefix: "t_" })).toEqual(["t_1/EMAIL", "t_1/SMS"]);
     expect(await names({ prefix: "t%" })).toEqual(["t%2/PUSH"]);
@@ -254,13 +321,21 @@ describe.each(STORE_KINDS)("store contract (apps, endpoints, templates): %s", (k
   });
 
   test("templates: the quota and version numbering hold under concurrency", async () => {
-    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => store.templates.create(T3, { name: `c${i}`, type: "SMS", tags: {} }, {}, NOW, 5)));
+    const created = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => store.templates.create(T3, { name: `c${i}`, type: "SMS", tags: {} }, {}, NOW, 5)),
+    );
     expect(created.filter((r) => r === "ok")).toHaveLength(5);
     expect(created.filter((r) => r === "quota")).toHaveLength(7);
     const name = (await store.templates.list(T3, {}, 0, 10)).items[0].name;
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.templates.update(T3, name, "SMS", { Body: `${i}` }, NOW, { newVersion: true, maxVersions: 100 })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.templates.update(T3, name, "SMS", { Body: `${i}` }, NOW, { newVersion: true, maxVersions: 100 }),
+      ),
+    );
     expect(results.every((r) => r === "ok")).toBe(true);
-    expect((await store.templates.versions(T3, name, "SMS", 0, 100)).items.map((v) => v.version)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+    expect((await store.templates.versions(T3, name, "SMS", 0, 100)).items.map((v) => v.version)).toEqual(
+      Array.from({ length: 11 }, (_, i) => i + 1),
+    );
     for (const h of (await store.templates.list(T3, {}, 0, 10)).items) await store.templates.delete(T3, h.name, h.type);
   });
 });

@@ -36,7 +36,9 @@ export interface RecommendedAttribute {
 
 /** `RecommendationItems` and each transformer attribute, with their display names. */
 export function recommendedAttributes(r: RecommenderConfigurationResponse): RecommendedAttribute[] {
-  const out: RecommendedAttribute[] = [{ variable: "RecommendationItems", displayName: r.RecommendationsDisplayName || "Recommended items" }];
+  const out: RecommendedAttribute[] = [
+    { variable: "RecommendationItems", displayName: r.RecommendationsDisplayName || "Recommended items" },
+  ];
   for (const [key, displayName] of Object.entries(r.Attributes ?? {})) {
     out.push({ variable: key.startsWith("Recommendations.") ? key : `Recommendations.${key}`, displayName });
   }
@@ -81,11 +83,24 @@ export function AttributeFinder({ target, recommender, custom, customFrom }: Pro
               <code class="small">{a.variable}</code>
               <span class="attr-buttons" role="group" aria-label={`Insert ${a.displayName}`}>
                 {Array.from({ length: perMessage }, (_, i) => (
-                  <button type="button" class="chip" disabled={!target} onClick={() => insert(`{{${a.variable}.[${i}]}}`)} aria-label={`Insert ${a.displayName} ${i + 1}`} key={i}>
+                  <button
+                    type="button"
+                    class="chip"
+                    disabled={!target}
+                    onClick={() => insert(`{{${a.variable}.[${i}]}}`)}
+                    aria-label={`Insert ${a.displayName} ${i + 1}`}
+                    key={i}
+                  >
                     {i + 1}
                   </button>
                 ))}
-                <button type="button" class="chip" disabled={!target} onClick={() => insert(each(a.variable))} aria-label={`Insert all ${a.displayName}`}>
+                <button
+                  type="button"
+                  class="chip"
+                  disabled={!target}
+                  onClick={() => insert(each(a.variable))}
+                  aria-label={`Insert all ${a.displayName}`}
+                >
                   All
                 </button>
               </span>

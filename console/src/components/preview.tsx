@@ -48,14 +48,19 @@ export function Preview({ clients, projectId, templateName, version, unsaved, on
     setBusy(true);
     setError(undefined);
     try {
-      const res = await clients.pinrec<{ Endpoints: PreviewEndpoint[] }>("POST", `/_pinrec/apps/${encodeURIComponent(projectId)}/messages/preview`, {
-        body: { TemplateName: templateName, Version: version, [kind]: id.trim() },
-      });
+      const res = await clients.pinrec<{ Endpoints: PreviewEndpoint[] }>(
+        "POST",
+        `/_pinrec/apps/${encodeURIComponent(projectId)}/messages/preview`,
+        {
+          body: { TemplateName: templateName, Version: version, [kind]: id.trim() },
+        },
+      );
       setResult(res.Endpoints);
       const endpoints =
         kind === "EndpointId"
           ? [(await clients.pinpoint.send(new GetEndpointCommand({ ApplicationId: projectId, EndpointId: id.trim() }))).EndpointResponse!]
-          : ((await clients.pinpoint.send(new GetUserEndpointsCommand({ ApplicationId: projectId, UserId: id.trim() }))).EndpointsResponse?.Item ?? []);
+          : ((await clients.pinpoint.send(new GetUserEndpointsCommand({ ApplicationId: projectId, UserId: id.trim() }))).EndpointsResponse
+              ?.Item ?? []);
       onRecipient(endpoints, `${label.toLowerCase()} ${id.trim()}`);
     } catch (err) {
       setResult(undefined);
@@ -89,7 +94,10 @@ export function Preview({ clients, projectId, templateName, version, unsaved, on
       {result?.map((ep) => (
         <article class="preview" key={ep.EndpointId} aria-label={`Preview for endpoint ${ep.EndpointId}`}>
           <h3>
-            Endpoint {ep.EndpointId} <span class="muted small">{[ep.ChannelType, ep.Address, ep.TemplateVersion && `version ${ep.TemplateVersion}`].filter(Boolean).join(" · ")}</span>
+            Endpoint {ep.EndpointId}{" "}
+            <span class="muted small">
+              {[ep.ChannelType, ep.Address, ep.TemplateVersion && `version ${ep.TemplateVersion}`].filter(Boolean).join(" · ")}
+            </span>
           </h3>
           {ep.RecommendationItems && ep.RecommendationItems.length > 0 && (
             <div>

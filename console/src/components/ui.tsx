@@ -40,7 +40,15 @@ export function Field({ label, value, onInput, error, hint, type = "text", ...re
   return (
     <div class={`field${error ? " invalid" : ""}`}>
       <label for={id}>{label}</label>
-      <input id={id} type={type as "text"} value={value} onInput={(e) => onInput((e.target as HTMLInputElement).value)} aria-invalid={error ? "true" : undefined} aria-describedby={described} {...rest} />
+      <input
+        id={id}
+        type={type as "text"}
+        value={value}
+        onInput={(e) => onInput((e.target as HTMLInputElement).value)}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={described}
+        {...rest}
+      />
       {hint && (
         <span class="hint" id={`${id}-hint`}>
           {hint}
@@ -55,12 +63,30 @@ export function Field({ label, value, onInput, error, hint, type = "text", ...re
   );
 }
 
-export function Select({ label, value, onChange, options, error }: { label: string; value: string; onChange(v: string): void; options: { value: string; label: string }[]; error?: string }) {
+export function Select({
+  label,
+  value,
+  onChange,
+  options,
+  error,
+}: {
+  label: string;
+  value: string;
+  onChange(v: string): void;
+  options: { value: string; label: string }[];
+  error?: string;
+}) {
   const id = useId();
   return (
     <div class={`field${error ? " invalid" : ""}`}>
       <label for={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)} aria-invalid={error ? "true" : undefined} aria-describedby={error ? `${id}-error` : undefined}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange((e.target as HTMLSelectElement).value)}
+        aria-invalid={error ? "true" : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
@@ -76,7 +102,17 @@ export function Select({ label, value, onChange, options, error }: { label: stri
   );
 }
 
-export function Table({ caption, head, children, empty }: { caption: string; head: string[]; children: ComponentChildren; empty?: string | false }) {
+export function Table({
+  caption,
+  head,
+  children,
+  empty,
+}: {
+  caption: string;
+  head: string[];
+  children: ComponentChildren;
+  empty?: string | false;
+}) {
   return (
     <div class="table-wrap">
       <table>

@@ -3,7 +3,13 @@
  * and activities (each run per treatment: state, endpoint counts, and why endpoints were not sent
  * in ExecutionMetrics). KPI charts per campaign and treatment join this page with the analytics API.
  */
-import { GetCampaignActivitiesCommand, GetCampaignCommand, GetCampaignVersionsCommand, GetCampaignsCommand, type CampaignResponse } from "@aws-sdk/client-pinpoint";
+import {
+  GetCampaignActivitiesCommand,
+  GetCampaignCommand,
+  GetCampaignVersionsCommand,
+  GetCampaignsCommand,
+  type CampaignResponse,
+} from "@aws-sdk/client-pinpoint";
 import type { PageProps } from "../pages";
 import { href } from "../router";
 import { useLoad } from "../use-load";
@@ -15,7 +21,10 @@ export function CampaignsPage(props: PageProps) {
   return id ? <CampaignDetail {...props} id={id} /> : <CampaignList {...props} />;
 }
 
-const schedule = (c: CampaignResponse) => [c.Schedule?.Frequency, c.Schedule?.StartTime && `from ${c.Schedule.StartTime}`, c.Schedule?.EndTime && `to ${c.Schedule.EndTime}`].filter(Boolean).join(" ");
+const schedule = (c: CampaignResponse) =>
+  [c.Schedule?.Frequency, c.Schedule?.StartTime && `from ${c.Schedule.StartTime}`, c.Schedule?.EndTime && `to ${c.Schedule.EndTime}`]
+    .filter(Boolean)
+    .join(" ");
 
 function CampaignList({ clients, projectId }: PageProps) {
   const campaigns = useLoad(async () => {
@@ -35,7 +44,11 @@ function CampaignList({ clients, projectId }: PageProps) {
       <ErrorMessage error={campaigns.error} />
       <Loading when={campaigns.loading && !campaigns.data} />
       {projectId && campaigns.data && (
-        <Table caption="Campaigns of the project" head={["Name", "State", "Schedule", "Segment", "Version", "Last modified"]} empty={campaigns.data.length === 0 && "No campaigns in this project yet."}>
+        <Table
+          caption="Campaigns of the project"
+          head={["Name", "State", "Schedule", "Segment", "Version", "Last modified"]}
+          empty={campaigns.data.length === 0 && "No campaigns in this project yet."}
+        >
           {campaigns.data.map((c) => (
             <tr key={c.Id}>
               <td>
@@ -63,7 +76,11 @@ function CampaignDetail({ clients, projectId, id }: PageProps & { id: string }) 
       clients.pinpoint.send(new GetCampaignVersionsCommand({ ...key, PageSize: "100" })),
       clients.pinpoint.send(new GetCampaignActivitiesCommand({ ...key, PageSize: "100" })),
     ]);
-    return { campaign: campaign.CampaignResponse!, versions: versions.CampaignsResponse?.Item ?? [], activities: activities.ActivitiesResponse?.Item ?? [] };
+    return {
+      campaign: campaign.CampaignResponse!,
+      versions: versions.CampaignsResponse?.Item ?? [],
+      activities: activities.ActivitiesResponse?.Item ?? [],
+    };
   }, [clients, projectId, id]);
   const c = data.data?.campaign;
   return (
@@ -86,11 +103,20 @@ function CampaignDetail({ clients, projectId, id }: PageProps & { id: string }) 
               {c.SegmentId} (version {c.SegmentVersion})
             </dd>
             <dt>Treatments</dt>
-            <dd>{[`default (${c.TreatmentName || "0"})`, ...(c.AdditionalTreatments ?? []).map((t) => `${t.TreatmentName || t.Id} ${t.SizePercent}%`)].join(", ")}</dd>
+            <dd>
+              {[
+                `default (${c.TreatmentName || "0"})`,
+                ...(c.AdditionalTreatments ?? []).map((t) => `${t.TreatmentName || t.Id} ${t.SizePercent}%`),
+              ].join(", ")}
+            </dd>
             <dt>Holdout</dt>
             <dd>{c.HoldoutPercent ?? 0}%</dd>
           </dl>
-          <Table caption="Activities (runs, per treatment)" head={["Activity", "Treatment", "State", "Result", "Scheduled", "Started", "Ended", "Endpoints", "Sent", "Not sent (reasons)"]} empty={data.data.activities.length === 0 && "No runs yet."}>
+          <Table
+            caption="Activities (runs, per treatment)"
+            head={["Activity", "Treatment", "State", "Result", "Scheduled", "Started", "Ended", "Endpoints", "Sent", "Not sent (reasons)"]}
+            empty={data.data.activities.length === 0 && "No runs yet."}
+          >
             {data.data.activities.map((a) => (
               <tr key={a.Id}>
                 <td class="mono small">{a.Id}</td>

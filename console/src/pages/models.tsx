@@ -33,7 +33,12 @@ export function ModelsPage({ clients }: PageProps) {
       .map((c) => c.trim())
       .filter(Boolean);
     const res = await (await clients.personalize()).send(
-      new GetRecommendationsCommand({ campaignArn: arn, ...input, numResults: Number(numResults) || undefined, ...(cols.length && { metadataColumns: { ITEMS: cols } }) }),
+      new GetRecommendationsCommand({
+        campaignArn: arn,
+        ...input,
+        numResults: Number(numResults) || undefined,
+        ...(cols.length && { metadataColumns: { ITEMS: cols } }),
+      }),
     );
     return { items: res.itemList ?? [], recommendationId: res.recommendationId, columns: cols };
   };
@@ -43,14 +48,22 @@ export function ModelsPage({ clients }: PageProps) {
       <ErrorMessage error={recommenders.error} />
       <div class="field">
         <label for={`${listId}-arn`}>Campaign ARN</label>
-        <input id={`${listId}-arn`} list={listId} value={arn} onInput={(e) => setCampaignArn((e.target as HTMLInputElement).value)} class="mono" aria-describedby={`${listId}-hint`} />
+        <input
+          id={`${listId}-arn`}
+          list={listId}
+          value={arn}
+          onInput={(e) => setCampaignArn((e.target as HTMLInputElement).value)}
+          class="mono"
+          aria-describedby={`${listId}-hint`}
+        />
         <datalist id={listId}>
           {arns.map((a) => (
             <option key={a} value={a} />
           ))}
         </datalist>
         <span class="hint" id={`${listId}-hint`}>
-          Campaigns your recommender models use are suggested. Recipe, training and offline metrics will show here when the server serves Personalize's control plane.
+          Campaigns your recommender models use are suggested. Recipe, training and offline metrics will show here when the server serves
+          Personalize's control plane.
         </span>
       </div>
       <div class="columns">
@@ -117,7 +130,13 @@ function Explorer({ title, idLabel, button, caption, ask, onItem, value, onValue
         <Field label={idLabel} value={id} onInput={setId} required />
         <div class="row">
           <Field label="Number of results" type="number" value={numResults} onInput={setNumResults} />
-          <Field label="Item metadata columns" value={columns} onInput={setColumns} placeholder="TITLE, GENRE" hint="Comma-separated columns of the items data set" />
+          <Field
+            label="Item metadata columns"
+            value={columns}
+            onInput={setColumns}
+            placeholder="TITLE, GENRE"
+            hint="Comma-separated columns of the items data set"
+          />
         </div>
         <button type="submit" disabled={disabled || !id.trim()}>
           {button}
@@ -125,12 +144,22 @@ function Explorer({ title, idLabel, button, caption, ask, onItem, value, onValue
       </form>
       <ErrorMessage error={error} />
       {answer && (
-        <Table caption={caption(answer.id)} head={["#", "Item", "Score", ...answer.answer.columns]} empty={answer.answer.items.length === 0 && "No items."}>
+        <Table
+          caption={caption(answer.id)}
+          head={["#", "Item", "Score", ...answer.answer.columns]}
+          empty={answer.answer.items.length === 0 && "No items."}
+        >
           {answer.answer.items.map((item, i) => (
             <tr key={item.itemId}>
               <td>{i + 1}</td>
               <td>
-                <button type="button" class="link" onClick={() => onItem(item.itemId!)} title="Show similar items" aria-label={`${item.itemId}: show similar items`}>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => onItem(item.itemId!)}
+                  title="Show similar items"
+                  aria-label={`${item.itemId}: show similar items`}
+                >
                   {item.itemId}
                 </button>
               </td>

@@ -66,18 +66,37 @@ function MessageList({ clients, projectId }: PageProps) {
     <Page title="Outbox">
       <form class="filters row" onSubmit={apply} aria-label="Filter messages">
         <div class="field checkbox">
-          <input id="only-project" type="checkbox" checked={filters.onlyProject} onChange={(e) => setFilters({ ...filters, onlyProject: (e.target as HTMLInputElement).checked })} />
+          <input
+            id="only-project"
+            type="checkbox"
+            checked={filters.onlyProject}
+            onChange={(e) => setFilters({ ...filters, onlyProject: (e.target as HTMLInputElement).checked })}
+          />
           <label for="only-project">This project only</label>
         </div>
-        <Select label="Channel" value={filters.channel} onChange={(channel) => setFilters({ ...filters, channel })} options={CHANNELS.map((c) => ({ value: c, label: c || "Any" }))} />
+        <Select
+          label="Channel"
+          value={filters.channel}
+          onChange={(channel) => setFilters({ ...filters, channel })}
+          options={CHANNELS.map((c) => ({ value: c, label: c || "Any" }))}
+        />
         <Field label="Address" value={filters.address} onInput={(address) => setFilters({ ...filters, address })} />
-        <Select label="Status" value={filters.status} onChange={(status) => setFilters({ ...filters, status })} options={STATUSES.map((s) => ({ value: s, label: s || "Any" }))} />
+        <Select
+          label="Status"
+          value={filters.status}
+          onChange={(status) => setFilters({ ...filters, status })}
+          options={STATUSES.map((s) => ({ value: s, label: s || "Any" }))}
+        />
         <button type="submit">Apply filters</button>
       </form>
       <ErrorMessage error={list.error} />
       <Loading when={list.loading && !list.data} />
       {list.data && (
-        <Table caption="Messages" head={["Created", "Channel", "Address", "Subject", "Status", "Endpoint", "Message"]} empty={list.data.Messages.length === 0 && "No messages match."}>
+        <Table
+          caption="Messages"
+          head={["Created", "Channel", "Address", "Subject", "Status", "Endpoint", "Message"]}
+          empty={list.data.Messages.length === 0 && "No messages match."}
+        >
           {list.data.Messages.map((m) => (
             <tr key={m.MessageId}>
               <td>{formatDate(m.CreationDate)}</td>

@@ -40,7 +40,12 @@ function RecommenderList({ clients }: PageProps) {
   const list = useLoad(() => listRecommenders(clients), [clients]);
   const [error, setError] = useState<string>();
   const remove = async (r: RecommenderConfigurationResponse) => {
-    if (!window.confirm(`Delete the recommender model configuration "${r.Name ?? r.Id}"? Templates that name it stop getting recommendations.`)) return;
+    if (
+      !window.confirm(
+        `Delete the recommender model configuration "${r.Name ?? r.Id}"? Templates that name it stop getting recommendations.`,
+      )
+    )
+      return;
     try {
       await clients.pinpoint.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: r.Id! }));
       list.reload();
@@ -60,7 +65,11 @@ function RecommenderList({ clients }: PageProps) {
       <ErrorMessage error={list.error ?? error} />
       <Loading when={list.loading && !list.data} />
       {list.data && (
-        <Table caption="Recommender model configurations" head={["Name", "Recommender model", "ID type", "Per message", "Last modified", "Actions"]} empty={list.data.length === 0 && "No recommender model configurations yet."}>
+        <Table
+          caption="Recommender model configurations"
+          head={["Name", "Recommender model", "ID type", "Per message", "Last modified", "Actions"]}
+          empty={list.data.length === 0 && "No recommender model configurations yet."}
+        >
           {list.data.map((r) => (
             <tr key={r.Id}>
               <td>
@@ -172,13 +181,20 @@ function RecommenderForm({ clients, id }: PageProps & { id?: string }) {
   const [error, setError] = useState<string>();
   const [saved, setSaved] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const existing = useLoad(async () => (id ? (await clients.pinpoint.send(new GetRecommenderConfigurationCommand({ RecommenderId: id }))).RecommenderConfigurationResponse : undefined), [clients, id]);
+  const existing = useLoad(
+    async () =>
+      id
+        ? (await clients.pinpoint.send(new GetRecommenderConfigurationCommand({ RecommenderId: id }))).RecommenderConfigurationResponse
+        : undefined,
+    [clients, id],
+  );
   useEffect(() => {
     if (existing.data) setState(stateOf(existing.data));
   }, [existing.data]);
 
   const set = (k: keyof FormState) => (v: string) => setState((s) => ({ ...s, [k]: v }));
-  const setAttr = (i: number, patch: Partial<AttributeRow>) => setState((s) => ({ ...s, attributes: s.attributes.map((a, j) => (j === i ? { ...a, ...patch } : a)) }));
+  const setAttr = (i: number, patch: Partial<AttributeRow>) =>
+    setState((s) => ({ ...s, attributes: s.attributes.map((a, j) => (j === i ? { ...a, ...patch } : a)) }));
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -189,7 +205,9 @@ function RecommenderForm({ clients, id }: PageProps & { id?: string }) {
     try {
       const req = requestOf(state);
       if (id) {
-        const res = await clients.pinpoint.send(new UpdateRecommenderConfigurationCommand({ RecommenderId: id, UpdateRecommenderConfiguration: req }));
+        const res = await clients.pinpoint.send(
+          new UpdateRecommenderConfigurationCommand({ RecommenderId: id, UpdateRecommenderConfiguration: req }),
+        );
         setState(stateOf(res.RecommenderConfigurationResponse!));
         setSaved("Saved.");
       } else {
@@ -243,7 +261,14 @@ function RecommenderForm({ clients, id }: PageProps & { id?: string }) {
               { value: "PINPOINT_USER_ID", label: "User ID" },
             ]}
           />
-          <Field label="Recommendations per message" type="number" value={state.RecommendationsPerMessage} onInput={set("RecommendationsPerMessage")} error={errors.RecommendationsPerMessage} hint="1 to 5" />
+          <Field
+            label="Recommendations per message"
+            type="number"
+            value={state.RecommendationsPerMessage}
+            onInput={set("RecommendationsPerMessage")}
+            error={errors.RecommendationsPerMessage}
+            hint="1 to 5"
+          />
           <Field
             label="Display name of the recommended items"
             value={state.RecommendationsDisplayName}
@@ -262,14 +287,33 @@ function RecommenderForm({ clients, id }: PageProps & { id?: string }) {
             <legend>Recommended attributes (set by the transformer)</legend>
             {state.attributes.map((a, i) => (
               <div class="row" key={i}>
-                <Field label={`Attribute ${i + 1} name`} value={a.name} onInput={(v) => setAttr(i, { name: v })} placeholder="Recommendations.Title" />
-                <Field label={`Attribute ${i + 1} display name`} value={a.display} onInput={(v) => setAttr(i, { display: v })} placeholder="Title" />
-                <button type="button" class="secondary" onClick={() => setState((s) => ({ ...s, attributes: s.attributes.filter((_, j) => j !== i) }))} aria-label={`Remove attribute ${i + 1}`}>
+                <Field
+                  label={`Attribute ${i + 1} name`}
+                  value={a.name}
+                  onInput={(v) => setAttr(i, { name: v })}
+                  placeholder="Recommendations.Title"
+                />
+                <Field
+                  label={`Attribute ${i + 1} display name`}
+                  value={a.display}
+                  onInput={(v) => setAttr(i, { display: v })}
+                  placeholder="Title"
+                />
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => setState((s) => ({ ...s, attributes: s.attributes.filter((_, j) => j !== i) }))}
+                  aria-label={`Remove attribute ${i + 1}`}
+                >
                   Remove
                 </button>
               </div>
             ))}
-            <button type="button" class="secondary" onClick={() => setState((s) => ({ ...s, attributes: [...s.attributes, { name: "", display: "" }] }))}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => setState((s) => ({ ...s, attributes: [...s.attributes, { name: "", display: "" }] }))}
+            >
               Add attribute
             </button>
             {errors.Attributes && (

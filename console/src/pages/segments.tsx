@@ -24,7 +24,10 @@ export function SegmentsPage({ clients, projectId }: PageProps) {
     return Promise.all(
       items.map(async (segment) => {
         try {
-          const { Size } = await clients.pinrec<{ Size: number }>("GET", `/_pinrec/apps/${encodeURIComponent(projectId)}/segments/${encodeURIComponent(segment.Id!)}/size`);
+          const { Size } = await clients.pinrec<{ Size: number }>(
+            "GET",
+            `/_pinrec/apps/${encodeURIComponent(projectId)}/segments/${encodeURIComponent(segment.Id!)}/size`,
+          );
           return { segment, size: Size };
         } catch (err) {
           return { segment, sizeError: (err as Error).message };
@@ -39,7 +42,11 @@ export function SegmentsPage({ clients, projectId }: PageProps) {
       <ErrorMessage error={segments.error} />
       <Loading when={segments.loading && !segments.data} />
       {projectId && segments.data && (
-        <Table caption="Segments of the project" head={["Name", "Type", "Size (endpoints)", "Version", "Last modified", "Criteria"]} empty={segments.data.length === 0 && "No segments in this project yet."}>
+        <Table
+          caption="Segments of the project"
+          head={["Name", "Type", "Size (endpoints)", "Version", "Last modified", "Criteria"]}
+          empty={segments.data.length === 0 && "No segments in this project yet."}
+        >
           {segments.data.map(({ segment: s, size, sizeError }) => (
             <tr key={s.Id}>
               <td>

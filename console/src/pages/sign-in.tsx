@@ -36,11 +36,27 @@ export function SignIn({ onSignedIn }: { onSignedIn(s: Session): void }) {
       <form onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to pinrec</h1>
         <p class="muted">
-          Use an access key from the server's credentials (<code>pinrec credentials show</code>). Every request is signed in this browser; the secret stays in this tab only.
+          Use an access key from the server's credentials (<code>pinrec credentials show</code>). Every request is signed in this browser;
+          the secret stays in this tab only.
         </p>
         <Field label="Access key ID" value={accessKeyId} onInput={setAccessKeyId} required autoComplete="username" name="accessKeyId" />
-        <Field label="Secret access key" type="password" value={secretAccessKey} onInput={setSecret} required autoComplete="current-password" name="secretAccessKey" />
-        <Field label="Region" value={region} onInput={setRegion} required name="region" hint="The AWS Region your resources are in, e.g. us-east-1" />
+        <Field
+          label="Secret access key"
+          type="password"
+          value={secretAccessKey}
+          onInput={setSecret}
+          required
+          autoComplete="current-password"
+          name="secretAccessKey"
+        />
+        <Field
+          label="Region"
+          value={region}
+          onInput={setRegion}
+          required
+          name="region"
+          hint="The AWS Region your resources are in, e.g. us-east-1"
+        />
         <ErrorMessage error={error} />
         <button type="submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}

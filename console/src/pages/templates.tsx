@@ -69,7 +69,11 @@ function TemplateList({ clients, type }: PageProps & { type: TemplateType }) {
       <ErrorMessage error={list.error ?? error} />
       <Loading when={list.loading && !list.data} />
       {list.data && (
-        <Table caption={`${TYPE_TITLES[type]} templates`} head={["Name", "Active version", "Last modified", "Actions"]} empty={list.data.length === 0 && `No ${TYPE_TITLES[type]} templates yet.`}>
+        <Table
+          caption={`${TYPE_TITLES[type]} templates`}
+          head={["Name", "Active version", "Last modified", "Actions"]}
+          empty={list.data.length === 0 && `No ${TYPE_TITLES[type]} templates yet.`}
+        >
           {list.data.map((t) => (
             <tr key={t.TemplateName}>
               <td>
@@ -105,9 +109,16 @@ function TemplateEditor({ clients, type, name, projectId }: PageProps & { type: 
 
   const recommenders = useLoad(() => listRecommenders(clients), [clients]);
   const versions = useLoad(async () => (name ? await templateVersions(clients.pinpoint, type, name) : []), [clients, type, name]);
-  const active = useLoad(async () => (name ? (await getTemplate(clients.pinpoint, type, name)).version : undefined), [clients, type, name, versions.data]);
+  const active = useLoad(
+    async () => (name ? (await getTemplate(clients.pinpoint, type, name)).version : undefined),
+    [clients, type, name, versions.data],
+  );
   const recommender = useLoad(
-    async () => (content.recommenderId ? (await clients.pinpoint.send(new GetRecommenderConfigurationCommand({ RecommenderId: content.recommenderId }))).RecommenderConfigurationResponse : undefined),
+    async () =>
+      content.recommenderId
+        ? (await clients.pinpoint.send(new GetRecommenderConfigurationCommand({ RecommenderId: content.recommenderId })))
+            .RecommenderConfigurationResponse
+        : undefined,
     [clients, content.recommenderId],
   );
 
@@ -164,12 +175,21 @@ function TemplateEditor({ clients, type, name, projectId }: PageProps & { type: 
   const plain = (label: string, k: keyof TemplateContent) => (
     <div class="field">
       <label for={`part-${k}`}>{label}</label>
-      <input id={`part-${k}`} value={content[k]} onInput={(e) => set(k)((e.target as HTMLInputElement).value)} onFocus={(e) => setTarget(inputTarget(label, e.target as HTMLInputElement, set(k)))} />
+      <input
+        id={`part-${k}`}
+        value={content[k]}
+        onInput={(e) => set(k)((e.target as HTMLInputElement).value)}
+        onFocus={(e) => setTarget(inputTarget(label, e.target as HTMLInputElement, set(k)))}
+      />
     </div>
   );
 
-  const recommenderOptions = [{ value: "", label: "(none)" }, ...(recommenders.data ?? []).map((r) => ({ value: r.Id!, label: `${r.Name || r.Id} (${r.Id})` }))];
-  if (content.recommenderId && !recommenderOptions.some((o) => o.value === content.recommenderId)) recommenderOptions.push({ value: content.recommenderId, label: content.recommenderId });
+  const recommenderOptions = [
+    { value: "", label: "(none)" },
+    ...(recommenders.data ?? []).map((r) => ({ value: r.Id!, label: `${r.Name || r.Id} (${r.Id})` })),
+  ];
+  if (content.recommenderId && !recommenderOptions.some((o) => o.value === content.recommenderId))
+    recommenderOptions.push({ value: content.recommenderId, label: content.recommenderId });
 
   return (
     <Page title={creating ? `New ${TYPE_TITLES[type]} template` : `${TYPE_TITLES[type]} template: ${name}`}>
@@ -179,7 +199,9 @@ function TemplateEditor({ clients, type, name, projectId }: PageProps & { type: 
       <div class="editor-layout">
         <div class="editor-main">
           <form class="form" onSubmit={save}>
-            {creating && <Field label="Template name" value={newName} onInput={setNewName} required hint="Letters, numbers, hyphens and underscores" />}
+            {creating && (
+              <Field label="Template name" value={newName} onInput={setNewName} required hint="Letters, numbers, hyphens and underscores" />
+            )}
             {!creating && (
               <p class="muted" role="status">
                 Editing version {openVersion ?? "…"}
@@ -188,7 +210,13 @@ function TemplateEditor({ clients, type, name, projectId }: PageProps & { type: 
               </p>
             )}
             <Field label="Description" value={content.description} onInput={set("description")} />
-            <Select label="Recommender model" value={content.recommenderId} onChange={set("recommenderId")} options={recommenderOptions} error={recommender.error} />
+            <Select
+              label="Recommender model"
+              value={content.recommenderId}
+              onChange={set("recommenderId")}
+              options={recommenderOptions}
+              error={recommender.error}
+            />
             {type === "EMAIL" && (
               <>
                 {plain("Subject", "subject")}
@@ -196,7 +224,9 @@ function TemplateEditor({ clients, type, name, projectId }: PageProps & { type: 
                 <CodeEditor label="Text part" value={content.text} onChange={set("text")} onTarget={setTarget} resetKey={loads} />
               </>
             )}
-            {type === "SMS" && <CodeEditor label="SMS body" value={content.smsBody} onChange={set("smsBody")} onTarget={setTarget} resetKey={loads} />}
+            {type === "SMS" && (
+              <CodeEditor label="SMS body" value={content.smsBody} onChange={set("smsBody")} onTarget={setTarget} resetKey={loads} />
+            )}
             {type === "PUSH" && (
               <>
                 {plain("Title", "pushTitle")}
@@ -244,13 +274,20 @@ function TemplateEditor({ clients, type, name, projectId }: PageProps & { type: 
                   <tr key={v.Version}>
                     <td>{v.Version}</td>
                     <td>{formatDate(v.LastModifiedDate)}</td>
-                    <td>{[v.Version === active.data && "Active", v.Version === openVersion && "Open in editor"].filter(Boolean).join(", ")}</td>
+                    <td>
+                      {[v.Version === active.data && "Active", v.Version === openVersion && "Open in editor"].filter(Boolean).join(", ")}
+                    </td>
                     <td class="actions">
                       <button type="button" class="secondary" onClick={() => open(v.Version)} aria-label={`Open version ${v.Version}`}>
                         Open
                       </button>
                       {v.Version !== active.data && (
-                        <button type="button" class="secondary" onClick={() => makeActive(v.Version!)} aria-label={`Make version ${v.Version} active`}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => makeActive(v.Version!)}
+                          aria-label={`Make version ${v.Version} active`}
+                        >
                           Make active
                         </button>
                       )}

@@ -49,7 +49,10 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
     const xd = this.xScratch.length === k ? this.xScratch : (this.xScratch = new Float64Array(k));
     for (let f = 0; f < k; f++) xd[f] = x[f];
     for (let j = 0, q = 0; j < nI; j++, q += k) {
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let f = 0; f < k; f += 4) {
         s0 += xd[f] * V[q + f];
         s1 += xd[f + 1] * V[q + f + 1];
@@ -77,7 +80,12 @@ export abstract class MatrixFactorizationModel extends BaseRecipeModel<Float32Ar
   }
 
   /** As topKMany; the kernel's batch shares a large one with a worker thread, awaited without blocking. */
-  override topKManyAsync(users: Float32Array[], n: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): Promise<void> {
+  override topKManyAsync(
+    users: Float32Array[],
+    n: number,
+    exclude: (b: number) => Int32Array,
+    visit: (b: number, top: TopK) => void,
+  ): Promise<void> {
     const simd = this.scorer();
     return simd ? simd.topKManyAsync(users, n, exclude, visit) : super.topKManyAsync(users, n, exclude, visit);
   }

@@ -20,13 +20,76 @@ function wasmModule(): object | null {
   return compiled;
 }
 
-
 type ScoresFn = (vt: number, x: number, out: number, n: number, k: number) => void;
-type TopkFn = (vt: number, x: number, out: number, n: number, nPad: number, k: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
-type TopkQFn = (vq: number, vt: number, xq: number, n: number, nPad: number, k: number, st: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
-type TopkBatchQFn = (vq: number, vt: number, xq: number, n: number, nPad: number, k: number, b: number, meta: number, ah: number, sc: number, hs: number, hi: number, cap: number) => void;
-type TopkBatchFn = (vt: number, xs: number, n: number, nPad: number, k: number, b: number, meta: number, hs: number, hi: number, cap: number, sc: number) => void;
-type EaseTopkFn = (b: number, items: number, m: number, out: number, n: number, ex: number, exn: number, cur: number, hs: number, hi: number, cap: number) => number;
+type TopkFn = (
+  vt: number,
+  x: number,
+  out: number,
+  n: number,
+  nPad: number,
+  k: number,
+  ex: number,
+  exn: number,
+  cur: number,
+  hs: number,
+  hi: number,
+  cap: number,
+) => number;
+type TopkQFn = (
+  vq: number,
+  vt: number,
+  xq: number,
+  n: number,
+  nPad: number,
+  k: number,
+  st: number,
+  ah: number,
+  sc: number,
+  hs: number,
+  hi: number,
+  cap: number,
+) => void;
+type TopkBatchQFn = (
+  vq: number,
+  vt: number,
+  xq: number,
+  n: number,
+  nPad: number,
+  k: number,
+  b: number,
+  meta: number,
+  ah: number,
+  sc: number,
+  hs: number,
+  hi: number,
+  cap: number,
+) => void;
+type TopkBatchFn = (
+  vt: number,
+  xs: number,
+  n: number,
+  nPad: number,
+  k: number,
+  b: number,
+  meta: number,
+  hs: number,
+  hi: number,
+  cap: number,
+  sc: number,
+) => void;
+type EaseTopkFn = (
+  b: number,
+  items: number,
+  m: number,
+  out: number,
+  n: number,
+  ex: number,
+  exn: number,
+  cur: number,
+  hs: number,
+  hi: number,
+  cap: number,
+) => number;
 
 interface Exports {
   scores_t: ScoresFn;
@@ -124,7 +187,6 @@ abstract class KernelInstance {
     this.result.count = count;
     return this.result;
   }
-
 }
 
 /** What the integer pass needs to know about the item factors (see score.wat, "Two-stage top-k"). */
@@ -166,11 +228,23 @@ export class DotScorer extends KernelInstance {
   private readonly statusAt: number;
   private readonly statusEnd: number;
 
-  private constructor(module: object, n: number, private readonly k: number) {
+  private constructor(
+    module: object,
+    n: number,
+    private readonly k: number,
+  ) {
     super(module, n);
     const nPad = (this.nPad = padItems(n));
     [this.xAt, this.outAt, this.vqAt, this.xqAt, this.stAt, this.ahAt, this.scAt, this.candAt] = layout(nPad * k * 4, [
-      k * 4, nPad * 4, nPad * k * 2, k * 2, 32, n * 4, 64, n * 8, 0,
+      k * 4,
+      nPad * 4,
+      nPad * k * 2,
+      k * 2,
+      32,
+      n * 4,
+      64,
+      n * 8,
+      0,
     ]);
     this.placeSingle(this.candAt + n * 8);
     [this.statusAt, this.statusEnd] = layout(this.fixedEnd, [16]);
@@ -263,7 +337,12 @@ export class DotScorer extends KernelInstance {
    * until the worker's share is done. While a `topKManyAsync` is in flight its regions are taken:
    * a call here then serves each user with `topK`.
    */
-  topKMany(vectors: readonly ArrayLike<number>[], want: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): void {
+  topKMany(
+    vectors: readonly ArrayLike<number>[],
+    want: number,
+    exclude: (b: number) => Int32Array,
+    visit: (b: number, top: TopK) => void,
+  ): void {
     if (this.batchBusy) {
       for (let b = 0; b < vectors.length; b++) visit(b, this.topK(vectors[b], want, exclude(b)));
       return;
@@ -276,7 +355,12 @@ export class DotScorer extends KernelInstance {
    * holds the loop longer than BATCH_USERS users' share of the batch) and awaits the worker's
    * share. Calls run one after another.
    */
-  topKManyAsync(vectors: readonly ArrayLike<number>[], want: number, exclude: (b: number) => Int32Array, visit: (b: number, top: TopK) => void): Promise<void> {
+  topKManyAsync(
+    vectors: readonly ArrayLike<number>[],
+    want: number,
+    exclude: (b: number) => Int32Array,
+    visit: (b: number, top: TopK) => void,
+  ): Promise<void> {
     const run = this.batchQueue.then(async () => {
       this.batchBusy = true;
       try {
@@ -307,8 +391,12 @@ export class DotScorer extends KernelInstance {
    * the last), users [h, count) by the worker, started first ("wait": the caller waits for it,
    * then their answers are visited).
    */
-  private *passes(vectors: readonly ArrayLike<number>[], want: number, exclude: (b: number) => Int32Array,
-    visit: (b: number, top: TopK) => void): Generator<"pause" | "wait"> {
+  private *passes(
+    vectors: readonly ArrayLike<number>[],
+    want: number,
+    exclude: (b: number) => Int32Array,
+    visit: (b: number, top: TopK) => void,
+  ): Generator<"pause" | "wait"> {
     const cap = Math.min(want, this.n);
     if (!(cap > 0)) {
       for (let b = 0; b < vectors.length; b++) visit(b, EMPTY);
@@ -373,8 +461,16 @@ export class DotScorer extends KernelInstance {
     const rows = passes * BATCH_USERS;
     const k = this.k;
     const [xs, xq, meta, meta16, ah, sc, hs, hi, ex, cand, end] = layout(at, [
-      rows * k * 4, rows * k * 2, rows * 32, rows * 16, rows * cap * 4, 64,
-      rows * cap * 8, rows * cap * 4, exTotal * 4, this.quant ? BATCH_USERS * this.n * 8 : 0,
+      rows * k * 4,
+      rows * k * 2,
+      rows * 32,
+      rows * 16,
+      rows * cap * 4,
+      64,
+      rows * cap * 8,
+      rows * cap * 4,
+      exTotal * 4,
+      this.quant ? BATCH_USERS * this.n * 8 : 0,
     ]);
     return { xs, xq, meta, meta16, ah, sc, hs, hi, ex, cand, end };
   }
@@ -384,8 +480,16 @@ export class DotScorer extends KernelInstance {
    * of its exclusion region on) and returns the kernel call that serves them: the two-stage
    * kernel, or the float32 one when a vector has no integer bound (a non-finite value).
    */
-  private preparePass(lane: Lane, p: number, vectors: readonly ArrayLike<number>[], start: number, count: number,
-    lists: Int32Array[], e: number, cap: number): Pass {
+  private preparePass(
+    lane: Lane,
+    p: number,
+    vectors: readonly ArrayLike<number>[],
+    start: number,
+    count: number,
+    lists: Int32Array[],
+    e: number,
+    cap: number,
+  ): Pass {
     const { k, n, quant } = this;
     const buffer = this.memory.buffer;
     const row = p * BATCH_USERS;
@@ -413,7 +517,11 @@ export class DotScorer extends KernelInstance {
     const hi = lane.hi + row * cap * 4;
     if (exact) {
       interleaveFours(xq, padded, k);
-      return { call: ["topk_batch_q", this.vqAt, 0, xqAt, n, this.nPad, k, padded, metaAt, lane.ah + row * cap * 4, lane.sc, hs, hi, cap], counts: meta, stride: 8 };
+      return {
+        call: ["topk_batch_q", this.vqAt, 0, xqAt, n, this.nPad, k, padded, metaAt, lane.ah + row * cap * 4, lane.sc, hs, hi, cap],
+        counts: meta,
+        stride: 8,
+      };
     }
     const meta16At = lane.meta16 + row * 16;
     const meta16 = new Int32Array(buffer, meta16At, padded * 4);
@@ -424,7 +532,15 @@ export class DotScorer extends KernelInstance {
     return { call: ["topk_batch_t", 0, xsAt, n, this.nPad, k, padded, meta16At, hs, hi, cap, lane.sc], counts: meta16, stride: 4 };
   }
 
-  private visitPass(lane: Lane, p: number, pass: Pass, start: number, count: number, cap: number, visit: (b: number, top: TopK) => void): void {
+  private visitPass(
+    lane: Lane,
+    p: number,
+    pass: Pass,
+    start: number,
+    count: number,
+    cap: number,
+    visit: (b: number, top: TopK) => void,
+  ): void {
     const buffer = this.memory.buffer;
     const row = p * BATCH_USERS;
     const top: TopK = { count: 0, items: EMPTY.items, scores: EMPTY.scores };

@@ -8,7 +8,9 @@ export const resourceNotFound = (message: string) => new ApiError("ResourceNotFo
 
 /** Personalize answers a campaign that is not ACTIVE with ResourceNotFoundException; so does pinrec for one whose model cannot be loaded. */
 const campaignUnavailable = (arn: string) =>
-  resourceNotFound(`Resource ${arn} is not active: its model file failed its integrity check or is missing. Retrain the campaign (pinrec campaigns retrain).`);
+  resourceNotFound(
+    `Resource ${arn} is not active: its model file failed its integrity check or is missing. Retrain the campaign (pinrec campaigns retrain).`,
+  );
 
 /** Resolves a campaign ARN for the calling tenant, as Personalize's runtime API reports a bad or unknown one. */
 export async function campaignFor(registry: CampaignRegistry, tenant: Tenant, arn: unknown): Promise<LoadedCampaign> {

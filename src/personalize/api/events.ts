@@ -36,7 +36,8 @@ export function eventHandlers(store: Store, registry: CampaignRegistry): Record<
         const eventType = e.eventType;
         if (eventType.length < 1 || eventType.length > 256) throw badRequest(`eventList[${i}].eventType must be 1 to 256 characters`);
         const itemId = e.itemId ?? null;
-        if (itemId !== null && (itemId.length < 1 || itemId.length > 256)) throw badRequest(`eventList[${i}].itemId must be 1 to 256 characters`);
+        if (itemId !== null && (itemId.length < 1 || itemId.length > 256))
+          throw badRequest(`eventList[${i}].itemId must be 1 to 256 characters`);
         if (e.properties !== undefined) {
           try {
             JSON.parse(e.properties);

@@ -12,12 +12,20 @@ export function personalizeModules(store: Store, registry: CampaignRegistry): Se
   const events = eventHandlers(store, registry);
   return [
     {
-      model: serviceModel(loadServiceModel("personalize-runtime"), { name: "personalize-runtime", title: "Amazon Personalize Runtime", signingName: "personalize" }, Object.keys(runtime)),
+      model: serviceModel(
+        loadServiceModel("personalize-runtime"),
+        { name: "personalize-runtime", title: "Amazon Personalize Runtime", signingName: "personalize" },
+        Object.keys(runtime),
+      ),
       errorStyle: "personalize",
       handlers: runtime,
     },
     {
-      model: serviceModel(loadServiceModel("personalize-events"), { name: "personalize-events", title: "Amazon Personalize Events", signingName: "personalize" }, Object.keys(events)),
+      model: serviceModel(
+        loadServiceModel("personalize-events"),
+        { name: "personalize-events", title: "Amazon Personalize Events", signingName: "personalize" },
+        Object.keys(events),
+      ),
       errorStyle: "personalize",
       handlers: events,
     },

@@ -9,7 +9,8 @@ import type { Model, TopK } from "../../engine/index.js";
 import { JsonText } from "../../shared/json-text.js";
 
 /** Scores are rounded as Personalize rounds them (four decimals); NaN or ±Infinity never reaches the wire. */
-export const wireScore = (s: number | null): number | undefined => (s === null || !Number.isFinite(s) ? undefined : Math.round(s * 1e4) / 1e4);
+export const wireScore = (s: number | null): number | undefined =>
+  s === null || !Number.isFinite(s) ? undefined : Math.round(s * 1e4) / 1e4;
 
 /** Each model's item ids as JSON string literals, filled on first use (a retrained model is a new Model). */
 const quotedIds = new WeakMap<Model, (string | undefined)[]>();

@@ -83,7 +83,13 @@ export class CampaignRegistry {
 
   /** Deployed campaigns and the model version this server answers from (undefined: not loaded yet). */
   loadedCampaigns(): { tenant: Tenant; name: string; arn: string; version: number; recipe: string }[] {
-    return [...this.loaded.values()].map((c) => ({ tenant: c.tenant, name: c.record.name, arn: c.record.arn, version: c.record.version, recipe: c.record.recipe }));
+    return [...this.loaded.values()].map((c) => ({
+      tenant: c.tenant,
+      name: c.record.name,
+      arn: c.record.arn,
+      version: c.record.version,
+      recipe: c.record.recipe,
+    }));
   }
 
   start(): void {
@@ -138,15 +144,24 @@ export class CampaignRegistry {
           const error = err;
           this.failed.set(key, { version: rec.version, error });
           if (current) {
-            this.log?.error({ campaign: rec.arn, version: rec.version, serving: current.record.version, reason: error.message }, "campaign model failed to load; the model in service stays");
+            this.log?.error(
+              { campaign: rec.arn, version: rec.version, serving: current.record.version, reason: error.message },
+              "campaign model failed to load; the model in service stays",
+            );
             return current;
           }
           const previous = rec.previousModelKey ? await this.readModel(rec.previousModelKey, rec.arn).catch(() => undefined) : undefined;
           if (!previous) {
-            this.log?.error({ campaign: rec.arn, version: rec.version, reason: error.message }, "campaign model failed to load and no earlier model is intact; requests are refused until a retrain");
+            this.log?.error(
+              { campaign: rec.arn, version: rec.version, reason: error.message },
+              "campaign model failed to load and no earlier model is intact; requests are refused until a retrain",
+            );
             throw error;
           }
-          this.log?.error({ campaign: rec.arn, version: rec.version, serving: rec.previousModelKey, reason: error.message }, "campaign model failed to load; serving the model deployed before it");
+          this.log?.error(
+            { campaign: rec.arn, version: rec.version, serving: rec.previousModelKey, reason: error.message },
+            "campaign model failed to load; serving the model deployed before it",
+          );
           model = previous;
         }
         const fresh: LoadedCampaign = { tenant, record: rec, model, eventsSeq: rec.eventsSeq };

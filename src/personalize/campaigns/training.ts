@@ -82,7 +82,6 @@ export interface TrainCampaignOptions {
 export type TuneMode = "always" | "auto" | "never";
 export const TUNE_MODES: TuneMode[] = ["always", "auto", "never"];
 
-
 export const RECIPES: RecipeChoice[] = ["auto", "ials", "ease", "popularity"];
 
 /** Where a campaign's models are stored; each deploy adds `v<version>-<run>` below it. */
@@ -166,16 +165,26 @@ export class CampaignTrainer {
     if (!existsSync(opts.interactionsFile)) {
       throw new MissingInputFileError("interactions", opts.interactionsFile, opts.interactionsFile === existing?.interactionsFile);
     }
-    if (opts.itemsFile !== undefined && !existsSync(opts.itemsFile)) throw new MissingInputFileError("items", opts.itemsFile, opts.itemsFile === existing?.itemsFile);
+    if (opts.itemsFile !== undefined && !existsSync(opts.itemsFile))
+      throw new MissingInputFileError("items", opts.itemsFile, opts.itemsFile === existing?.itemsFile);
     // Events recorded so far join the training data; later ones are folded in by the servers.
     const eventsSeq = existing ? await this.store.personalizeCampaigns.lastEventSeq(tenant, name) : 0;
     const events = existing ? await this.allEvents(tenant, name, eventsSeq) : [];
     const source = await withRecordedEvents(opts.interactionsFile, events);
     try {
-      const dataset = await importDataset(source.path, { itemsPath: opts.itemsFile, eventWeights: opts.eventWeights, onProgress: opts.onProgress }).catch((err) => {
+      const dataset = await importDataset(source.path, {
+        itemsPath: opts.itemsFile,
+        eventWeights: opts.eventWeights,
+        onProgress: opts.onProgress,
+      }).catch((err) => {
         // Bad rows can only come from the user's file (copied first, so line numbers match): name it.
         if (err instanceof ImportError && err.file === source.path && source.path !== opts.interactionsFile) {
-          throw new ImportError(err.message.split(source.path).join(opts.interactionsFile), opts.interactionsFile, err.errors, err.errorCount);
+          throw new ImportError(
+            err.message.split(source.path).join(opts.interactionsFile),
+            opts.interactionsFile,
+            err.errors,
+            err.errorCount,
+          );
         }
         throw err;
       });
@@ -233,7 +242,13 @@ export class CampaignTrainer {
    * a new search when asked (or, for "auto", when it fits the budget), else the campaign's last
    * search when a retrain keeps its recipe choice.
    */
-  private async search(ds: Dataset, choice: RecipeChoice, seed: number, opts: TrainCampaignOptions, existing?: CampaignRecord): Promise<TuneResult | undefined> {
+  private async search(
+    ds: Dataset,
+    choice: RecipeChoice,
+    seed: number,
+    opts: TrainCampaignOptions,
+    existing?: CampaignRecord,
+  ): Promise<TuneResult | undefined> {
     const mode = opts.tune ?? "never";
     const budget = opts.tuneBudgetSeconds ?? DEFAULT_TUNE_BUDGET_SECONDS;
     const recipes = tuneCandidates(ds, choice);
@@ -252,7 +267,9 @@ export class CampaignTrainer {
       case "missing":
         return new CampaignConflictError(`campaign '${name}' was deleted in ${where} while this run was training; nothing was deployed`);
       case "changed":
-        return new CampaignConflictError(`campaign '${name}' in ${where} was changed by another process while this run was training; nothing was deployed`);
+        return new CampaignConflictError(
+          `campaign '${name}' in ${where} was changed by another process while this run was training; nothing was deployed`,
+        );
       case "lease-lost":
         return new CampaignConflictError(
           `this run lost campaign '${name}''s lease in ${where} (it was not renewed within ${this.leaseMs} ms) and another process took it over; nothing was deployed`,
@@ -277,7 +294,10 @@ export class CampaignTrainer {
       );
     }
     // A failed renewal is noticed at commit, which then deploys nothing.
-    const timer = setInterval(() => void this.store.personalizeCampaigns.renewLease(tenant, name, owner, this.leaseMs).catch(() => {}), Math.max(10, Math.floor(this.leaseMs / 3)));
+    const timer = setInterval(
+      () => void this.store.personalizeCampaigns.renewLease(tenant, name, owner, this.leaseMs).catch(() => {}),
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
     timer.unref();
     try {
       return await fn(owner);
@@ -289,7 +309,8 @@ export class CampaignTrainer {
 
   async create(opts: TrainCampaignOptions): Promise<CampaignRecord> {
     const { tenant, name } = opts;
-    if (!CAMPAIGN_NAME.test(name)) throw new CampaignError("campaign names are 1-63 letters, digits, '-' or '_', starting with a letter or digit");
+    if (!CAMPAIGN_NAME.test(name))
+      throw new CampaignError("campaign names are 1-63 letters, digits, '-' or '_', starting with a letter or digit");
     if (await this.store.personalizeCampaigns.get(tenant, name)) throw this.exists(tenant, name);
     return this.withLease(tenant, name, "create", async (owner) => {
       // Another process may have finished creating it between the check above and the lease.
@@ -299,14 +320,16 @@ export class CampaignTrainer {
       } catch (err) {
         // A failed first deploy leaves no empty model directory behind.
         const prefix = modelPrefix(tenant, name);
-        if ((await this.store.models.list(prefix).catch(() => ["?"])).length === 0) await this.store.models.deleteAll(prefix).catch(() => {});
+        if ((await this.store.models.list(prefix).catch(() => ["?"])).length === 0)
+          await this.store.models.deleteAll(prefix).catch(() => {});
         throw err;
       }
     });
   }
 
   async retrain(tenant: Tenant, name: string, changes: Partial<TrainCampaignOptions> = {}): Promise<CampaignRecord> {
-    if (!(await this.store.personalizeCampaigns.get(tenant, name))) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
+    if (!(await this.store.personalizeCampaigns.get(tenant, name)))
+      throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
     return this.withLease(tenant, name, "retrain", async (owner) => {
       // Read under the lease: the version this run replaces cannot change until it commits.
       const existing = await this.store.personalizeCampaigns.get(tenant, name);
@@ -333,7 +356,8 @@ export class CampaignTrainer {
 
   /** Deletes the campaign, its recorded events and every model file, leaving no directory behind. */
   async delete(tenant: Tenant, name: string): Promise<CampaignRecord> {
-    if (!(await this.store.personalizeCampaigns.get(tenant, name))) throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
+    if (!(await this.store.personalizeCampaigns.get(tenant, name)))
+      throw new CampaignError(`no campaign ${name} in ${tenant.accountId}/${tenant.region}`);
     return this.withLease(tenant, name, "delete", async (owner) => {
       const rec = await this.store.personalizeCampaigns.delete(tenant, name, owner);
       if (rec === "lease-lost") throw this.refused(tenant, name, rec);

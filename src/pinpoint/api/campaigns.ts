@@ -51,12 +51,24 @@ export function campaignHandlers(service: PinpointCampaignService): Record<strin
       body: await service.read(tenant, input.ApplicationId, input.CampaignId, input.Version),
     }),
     GetCampaignVersions: async ({ tenant, input }) => {
-      const page = await service.versions(tenant, input.ApplicationId, input.CampaignId, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
+      const page = await service.versions(
+        tenant,
+        input.ApplicationId,
+        input.CampaignId,
+        decodeToken(VERSIONS, input.Token),
+        parsePageSize(input.PageSize),
+      );
       const body: CampaignsResponse = pageBody(VERSIONS, page);
       return { body };
     },
     GetCampaignActivities: async ({ tenant, input }) => {
-      const page = await service.activities(tenant, input.ApplicationId, input.CampaignId, decodeToken(ACTIVITIES, input.Token), parsePageSize(input.PageSize));
+      const page = await service.activities(
+        tenant,
+        input.ApplicationId,
+        input.CampaignId,
+        decodeToken(ACTIVITIES, input.Token),
+        parsePageSize(input.PageSize),
+      );
       const body: ActivitiesResponse = pageBody(ACTIVITIES, page);
       return { body };
     },

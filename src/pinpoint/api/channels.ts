@@ -1,5 +1,16 @@
 /** The Email Channel, SMS Channel and Channels resources (`/v1/apps/{id}/channels…`). */
-import type { ChannelsResponse, DeleteEmailChannelRequest, DeleteSmsChannelRequest, EmailChannelResponse, GetChannelsRequest, GetEmailChannelRequest, GetSmsChannelRequest, SMSChannelResponse, UpdateEmailChannelRequest, UpdateSmsChannelRequest } from "@aws-sdk/client-pinpoint";
+import type {
+  ChannelsResponse,
+  DeleteEmailChannelRequest,
+  DeleteSmsChannelRequest,
+  EmailChannelResponse,
+  GetChannelsRequest,
+  GetEmailChannelRequest,
+  GetSmsChannelRequest,
+  SMSChannelResponse,
+  UpdateEmailChannelRequest,
+  UpdateSmsChannelRequest,
+} from "@aws-sdk/client-pinpoint";
 import type { ChannelService } from "../channels/service.js";
 import { handlersOf, type Handler } from "../../protocol/handler.js";
 

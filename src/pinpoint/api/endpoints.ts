@@ -1,6 +1,15 @@
 /** The Endpoint, Endpoints and User resources (`/v1/apps/{id}/endpoints`, `/users`; Amazon Pinpoint API
  * Reference: Endpoints, Endpoint, User). */
-import type { DeleteEndpointRequest, DeleteUserEndpointsRequest, EndpointsResponse, GetEndpointRequest, GetUserEndpointsRequest, MessageBody, UpdateEndpointRequest, UpdateEndpointsBatchRequest } from "@aws-sdk/client-pinpoint";
+import type {
+  DeleteEndpointRequest,
+  DeleteUserEndpointsRequest,
+  EndpointsResponse,
+  GetEndpointRequest,
+  GetUserEndpointsRequest,
+  MessageBody,
+  UpdateEndpointRequest,
+  UpdateEndpointsBatchRequest,
+} from "@aws-sdk/client-pinpoint";
 import type { EndpointService } from "../endpoints/service.js";
 import { handlersOf, type Handler } from "../../protocol/handler.js";
 

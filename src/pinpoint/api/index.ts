@@ -50,7 +50,11 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...(domain.pinpointCampaigns && campaignHandlers(domain.pinpointCampaigns)),
   };
   return {
-    model: serviceModel(loadServiceModel("pinpoint"), { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" }, Object.keys(handlers)),
+    model: serviceModel(
+      loadServiceModel("pinpoint"),
+      { name: "pinpoint", title: "Amazon Pinpoint", signingName: "mobiletargeting" },
+      Object.keys(handlers),
+    ),
     errorStyle: "pinpoint",
     handlers,
   };

@@ -1,6 +1,13 @@
 /** The Recommender Models and Recommender Model resources (`/v1/recommenders`; Amazon Pinpoint
  * API Reference: Recommender Models, Recommender Model). */
-import type { CreateRecommenderConfigurationRequest, DeleteRecommenderConfigurationRequest, GetRecommenderConfigurationRequest, GetRecommenderConfigurationsRequest, ListRecommenderConfigurationsResponse, UpdateRecommenderConfigurationRequest } from "@aws-sdk/client-pinpoint";
+import type {
+  CreateRecommenderConfigurationRequest,
+  DeleteRecommenderConfigurationRequest,
+  GetRecommenderConfigurationRequest,
+  GetRecommenderConfigurationsRequest,
+  ListRecommenderConfigurationsResponse,
+  UpdateRecommenderConfigurationRequest,
+} from "@aws-sdk/client-pinpoint";
 import { handlersOf, type Handler } from "../../protocol/handler.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import { decodeToken, pageBody, parsePageSize } from "../../shared/pagination.js";

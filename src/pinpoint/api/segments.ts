@@ -1,5 +1,14 @@
 /** The Segments, Segment and Segment Versions resources (`/v1/apps/{id}/segments…`). */
-import type { CreateSegmentRequest, DeleteSegmentRequest, GetSegmentRequest, GetSegmentVersionRequest, GetSegmentVersionsRequest, GetSegmentsRequest, SegmentsResponse, UpdateSegmentRequest } from "@aws-sdk/client-pinpoint";
+import type {
+  CreateSegmentRequest,
+  DeleteSegmentRequest,
+  GetSegmentRequest,
+  GetSegmentVersionRequest,
+  GetSegmentVersionsRequest,
+  GetSegmentsRequest,
+  SegmentsResponse,
+  UpdateSegmentRequest,
+} from "@aws-sdk/client-pinpoint";
 import { handlersOf, type Handler } from "../../protocol/handler.js";
 import type { SegmentService } from "../segments/service.js";
 import { decodeToken, pageBody, parsePageSize } from "../../shared/pagination.js";
@@ -38,7 +47,13 @@ export function segmentHandlers(service: SegmentService): Record<string, Handler
       return { body: await service.get(tenant, input.ApplicationId, input.SegmentId, input.Version) };
     },
     async GetSegmentVersions({ tenant, input }) {
-      const page = await service.versions(tenant, input.ApplicationId, input.SegmentId, decodeToken(VERSIONS, input.Token), parsePageSize(input.PageSize));
+      const page = await service.versions(
+        tenant,
+        input.ApplicationId,
+        input.SegmentId,
+        decodeToken(VERSIONS, input.Token),
+        parsePageSize(input.PageSize),
+      );
       const body: SegmentsResponse = pageBody(VERSIONS, page);
       return { body };
     },

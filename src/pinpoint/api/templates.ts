@@ -41,11 +41,10 @@ type Payload = Record<string, unknown>;
  * Create, Get, Update and Delete for one template type: the operations differ only in the type and
  * the member that carries the template.
  */
-function resourceHandlers<Create extends { TemplateName: string }, Update extends Create & { CreateNewVersion?: boolean; Version?: string }>(
-  service: TemplateService,
-  type: ServedType,
-  payloadOf: (input: Create) => unknown,
-) {
+function resourceHandlers<
+  Create extends { TemplateName: string },
+  Update extends Create & { CreateNewVersion?: boolean; Version?: string },
+>(service: TemplateService, type: ServedType, payloadOf: (input: Create) => unknown) {
   const create: Operation<Create> = async ({ tenant, input, requestId }) => {
     const arn = await service.create(tenant, type, input.TemplateName, payloadOf(input) as Payload);
     const body: CreateTemplateMessageBody = { Arn: arn, Message: "Created", RequestID: requestId };
@@ -55,7 +54,10 @@ function resourceHandlers<Create extends { TemplateName: string }, Update extend
     body: await service.get(tenant, type, input.TemplateName, input.Version),
   });
   const update: Operation<Update> = async ({ tenant, input, requestId }) => {
-    await service.update(tenant, type, input.TemplateName, payloadOf(input) as Payload, { createNewVersion: input.CreateNewVersion, version: input.Version });
+    await service.update(tenant, type, input.TemplateName, payloadOf(input) as Payload, {
+      createNewVersion: input.CreateNewVersion,
+      version: input.Version,
+    });
     const body: MessageBody = { Message: "Accepted", RequestID: requestId };
     return { body };
   };
@@ -68,9 +70,21 @@ function resourceHandlers<Create extends { TemplateName: string }, Update extend
 }
 
 export function templateHandlers(service: TemplateService) {
-  const email = resourceHandlers<Present<CreateEmailTemplateRequest>, Present<UpdateEmailTemplateRequest>>(service, "EMAIL", (i) => i.EmailTemplateRequest);
-  const sms = resourceHandlers<Present<CreateSmsTemplateRequest>, Present<UpdateSmsTemplateRequest>>(service, "SMS", (i) => i.SMSTemplateRequest);
-  const push = resourceHandlers<Present<CreatePushTemplateRequest>, Present<UpdatePushTemplateRequest>>(service, "PUSH", (i) => i.PushNotificationTemplateRequest);
+  const email = resourceHandlers<Present<CreateEmailTemplateRequest>, Present<UpdateEmailTemplateRequest>>(
+    service,
+    "EMAIL",
+    (i) => i.EmailTemplateRequest,
+  );
+  const sms = resourceHandlers<Present<CreateSmsTemplateRequest>, Present<UpdateSmsTemplateRequest>>(
+    service,
+    "SMS",
+    (i) => i.SMSTemplateRequest,
+  );
+  const push = resourceHandlers<Present<CreatePushTemplateRequest>, Present<UpdatePushTemplateRequest>>(
+    service,
+    "PUSH",
+    (i) => i.PushNotificationTemplateRequest,
+  );
   return handlersOf<{
     CreateEmailTemplate: CreateEmailTemplateRequest;
     GetEmailTemplate: GetEmailTemplateRequest;

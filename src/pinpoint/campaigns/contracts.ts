@@ -27,7 +27,14 @@ export interface CampaignRunner {
    * `runKey` names the run: a second call with the same key starts nothing. Resolves once the
    * activity and its batches are stored durably, not when the messages are sent.
    */
-  runForEndpoints(tenant: Tenant, appId: string, campaign: CampaignResponse, endpointIds: string[], runKey: string, scheduledTime: string): Promise<void>;
+  runForEndpoints(
+    tenant: Tenant,
+    appId: string,
+    campaign: CampaignResponse,
+    endpointIds: string[],
+    runKey: string,
+    scheduledTime: string,
+  ): Promise<void>;
   /** Stops this process's scheduler and batch workers; unfinished batches return to the others after their lease. */
   close(): Promise<void>;
 }

@@ -20,7 +20,8 @@ import type { Fact } from "../../store/endpoint-facts.js";
 export function eventFacts(event: Event): Fact[] {
   const facts: Fact[] = [];
   if (event.EventType !== undefined) facts.push({ kind: "event", name: "EventType", value: event.EventType, num: null });
-  for (const [name, value] of Object.entries(event.Attributes ?? {})) facts.push({ kind: "attr", name, value, num: parseInstant(value) ?? null });
+  for (const [name, value] of Object.entries(event.Attributes ?? {}))
+    facts.push({ kind: "attr", name, value, num: parseInstant(value) ?? null });
   for (const [name, value] of Object.entries(event.Metrics ?? {})) facts.push({ kind: "metric", name, value: String(value), num: value });
   return facts;
 }

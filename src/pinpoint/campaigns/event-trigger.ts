@@ -40,7 +40,9 @@ export class CampaignEventTrigger implements EventCampaignTrigger {
       }
     }
     // One run's failure must not keep the others from starting; the failures are reported after.
-    const failed = (await Promise.allSettled(starts)).filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as unknown);
+    const failed = (await Promise.allSettled(starts))
+      .filter((r): r is PromiseRejectedResult => r.status === "rejected")
+      .map((r) => r.reason as unknown);
     if (failed.length === 1) throw failed[0];
     if (failed.length > 1) throw new AggregateError(failed, `${failed.length} event campaign runs could not be started`);
   }

@@ -61,7 +61,11 @@ export function runLeadMs(campaign: CampaignResponse): number {
  * (undefined: none). Runs whose start passed while every process was down are not caught up:
  * the next is the first that starts after `now`.
  */
-export function nextFiring(campaign: CampaignResponse, firesAt: number, now: number): { scheduledAt: number; nextFiresAt: number | undefined } {
+export function nextFiring(
+  campaign: CampaignResponse,
+  firesAt: number,
+  now: number,
+): { scheduledAt: number; nextFiresAt: number | undefined } {
   const lead = runLeadMs(campaign);
   const scheduledAt = firesAt + lead;
   const next = nextRunAt(campaign, Math.max(scheduledAt, now + lead));
@@ -144,7 +148,8 @@ export function normalizeTimezone(value: string): string {
 function referenceOffsetMs(campaign: CampaignResponse): number {
   const schedule = campaign.Schedule;
   const start = Date.parse(schedule?.StartTime === "IMMEDIATE" ? (campaign.LastModifiedDate ?? "") : (schedule?.StartTime ?? ""));
-  const fromTimezone = schedule?.Timezone === undefined ? undefined : zoneOffsetMs(normalizeTimezone(schedule.Timezone), Number.isNaN(start) ? 0 : start);
+  const fromTimezone =
+    schedule?.Timezone === undefined ? undefined : zoneOffsetMs(normalizeTimezone(schedule.Timezone), Number.isNaN(start) ? 0 : start);
   if (fromTimezone !== undefined) return fromTimezone;
   const written = /([+-])(\d{2}):?(\d{2})$/.exec(schedule?.StartTime ?? "");
   if (!written) return 0;
@@ -158,7 +163,16 @@ function formatterFor(zone: string): Intl.DateTimeFormat | null {
   let f = formatters.get(zone);
   if (f === undefined) {
     try {
-      f = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+      f = new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      });
     } catch {
       f = null;
     }
@@ -217,7 +231,8 @@ export function localRunAt(campaign: CampaignResponse, scheduledUtc: number, end
  * Whether runs reach endpoints at their own local time: an `IsLocalTime` schedule, other than an
  * `EVENT` one (an event's message answers the event; IsLocalTime only places its StartTime/EndTime).
  */
-export const sendsAtLocalTime = (campaign: CampaignResponse): boolean => campaign.Schedule?.IsLocalTime === true && campaign.Schedule.Frequency !== "EVENT";
+export const sendsAtLocalTime = (campaign: CampaignResponse): boolean =>
+  campaign.Schedule?.IsLocalTime === true && campaign.Schedule.Frequency !== "EVENT";
 
 /** Local times span UTC-12 to UTC+14. */
 const EARLIEST_OFFSET_MS = 14 * HOUR_MS;

@@ -4,7 +4,16 @@
  * through `CampaignSource`. Stored documents carry no status; `State`, `DefaultState` and each
  * treatment's `State` are derived on every read (see status.ts).
  */
-import type { ActivityResponse, CampaignResponse, CampaignState, Schedule, Template, TemplateConfiguration, TreatmentResource, WriteCampaignRequest } from "@aws-sdk/client-pinpoint";
+import type {
+  ActivityResponse,
+  CampaignResponse,
+  CampaignState,
+  Schedule,
+  Template,
+  TemplateConfiguration,
+  TreatmentResource,
+  WriteCampaignRequest,
+} from "@aws-sdk/client-pinpoint";
 import { ApiError, badRequest, notFound } from "../../shared/errors.js";
 import { newResourceId } from "../../shared/ids.js";
 import { validateTags } from "../../shared/tags.js";
@@ -18,7 +27,8 @@ import { firstRunAt } from "./schedule.js";
 import { campaignStatus, hasTreatments } from "./status.js";
 import { checkCampaign } from "./validate.js";
 
-export const campaignArn = (t: Tenant, appId: string, id: string) => `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${appId}/campaigns/${id}`;
+export const campaignArn = (t: Tenant, appId: string, id: string) =>
+  `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${appId}/campaigns/${id}`;
 
 /**
  * The default treatment's id (ActivityResponse.TreatmentId of its runs); additional treatments are
@@ -95,7 +105,8 @@ export class PinpointCampaignService implements CampaignSource {
     const doc = await this.get(tenant, appId, id, version);
     if (doc) return doc;
     await this.requireApp(tenant, appId);
-    if (version !== undefined && (await this.store.pinpointCampaigns.head(tenant, appId, id))) throw notFound(`Version '${rawVersion}' of campaign '${id}' was not found`);
+    if (version !== undefined && (await this.store.pinpointCampaigns.head(tenant, appId, id)))
+      throw notFound(`Version '${rawVersion}' of campaign '${id}' was not found`);
     throw this.missing(id, appId);
   }
 
@@ -128,7 +139,16 @@ export class PinpointCampaignService implements CampaignSource {
     const segmentVersion = await this.checkReferences(tenant, appId, req);
     const id = newResourceId();
     const stamp = new Date(now).toISOString();
-    const doc = this.compose(req, { ApplicationId: appId, Arn: campaignArn(tenant, appId, id), CreationDate: stamp, Id: id, LastModifiedDate: stamp, SegmentVersion: segmentVersion, tags, Version: 1 });
+    const doc = this.compose(req, {
+      ApplicationId: appId,
+      Arn: campaignArn(tenant, appId, id),
+      CreationDate: stamp,
+      Id: id,
+      LastModifiedDate: stamp,
+      SegmentVersion: segmentVersion,
+      tags,
+      Version: 1,
+    });
     const nextRunAt = firstRunAt(doc, now);
     if (!(await this.store.pinpointCampaigns.insert(tenant, doc, nextRunAt))) throw notFound(`Application '${appId}' was not found`);
     return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt, segmentExists: true });
@@ -151,7 +171,8 @@ export class PinpointCampaignService implements CampaignSource {
     const { tags: _ignored, ...given } = req;
     const merged: WriteCampaignRequest = { ...this.definitionOf(current), ...given };
     // A new segment without a version means that segment's latest version, not the old number.
-    if (given.SegmentId !== undefined && given.SegmentVersion === undefined && given.SegmentId !== current.SegmentId) delete merged.SegmentVersion;
+    if (given.SegmentId !== undefined && given.SegmentVersion === undefined && given.SegmentId !== current.SegmentId)
+      delete merged.SegmentVersion;
     checkCampaign(merged, now, { campaign: given.Schedule !== undefined, treatments: given.AdditionalTreatments !== undefined });
     const segmentVersion = await this.checkReferences(tenant, appId, merged);
     const doc = this.compose(merged, {
@@ -189,13 +210,16 @@ export class PinpointCampaignService implements CampaignSource {
    */
   private async checkReferences(tenant: Tenant, appId: string, req: WriteCampaignRequest): Promise<number> {
     const field = req.SegmentVersion === undefined ? "SegmentId" : "SegmentVersion";
-    const segment = await naming(field, () => this.segments.get(tenant, appId, req.SegmentId!, req.SegmentVersion === undefined ? undefined : String(req.SegmentVersion)));
+    const segment = await naming(field, () =>
+      this.segments.get(tenant, appId, req.SegmentId!, req.SegmentVersion === undefined ? undefined : String(req.SegmentVersion)),
+    );
     // "If you want to send your campaign when certain events occur … you have to use a dynamic segment" (campaigns-segment, User Guide).
     if (req.Schedule?.Frequency === "EVENT" && segment.SegmentType === "IMPORT") {
       throw badRequest(`SegmentId: segment '${req.SegmentId}' is an imported segment; an EVENT campaign needs a dynamic segment`);
     }
     await this.checkTemplates(tenant, req.TemplateConfiguration, "TemplateConfiguration");
-    for (const [i, t] of (req.AdditionalTreatments ?? []).entries()) await this.checkTemplates(tenant, t.TemplateConfiguration, `AdditionalTreatments[${i}].TemplateConfiguration`);
+    for (const [i, t] of (req.AdditionalTreatments ?? []).entries())
+      await this.checkTemplates(tenant, t.TemplateConfiguration, `AdditionalTreatments[${i}].TemplateConfiguration`);
     return segment.Version!;
   }
 
@@ -214,7 +238,20 @@ export class PinpointCampaignService implements CampaignSource {
 
   /** The definition members of a stored version, as a request would give them. */
   private definitionOf(doc: CampaignResponse): Definition {
-    const { AdditionalTreatments, CustomDeliveryConfiguration, Description, HoldoutPercent, IsPaused, Limits, MessageConfiguration, Name, Priority, Schedule, SegmentId, SegmentVersion } = doc;
+    const {
+      AdditionalTreatments,
+      CustomDeliveryConfiguration,
+      Description,
+      HoldoutPercent,
+      IsPaused,
+      Limits,
+      MessageConfiguration,
+      Name,
+      Priority,
+      Schedule,
+      SegmentId,
+      SegmentVersion,
+    } = doc;
     const { TemplateConfiguration, TreatmentDescription, TreatmentName } = doc;
     return {
       AdditionalTreatments: (AdditionalTreatments ?? []).map(({ Id: _id, State: _state, ...t }) => t),
@@ -238,7 +275,10 @@ export class PinpointCampaignService implements CampaignSource {
   /** The stored document of a version (no status members: those are derived on read). */
   private compose(
     req: WriteCampaignRequest,
-    fixed: Pick<CampaignResponse, "ApplicationId" | "Arn" | "CreationDate" | "Id" | "LastModifiedDate" | "SegmentVersion" | "tags" | "Version">,
+    fixed: Pick<
+      CampaignResponse,
+      "ApplicationId" | "Arn" | "CreationDate" | "Id" | "LastModifiedDate" | "SegmentVersion" | "tags" | "Version"
+    >,
   ): CampaignResponse {
     const treatments: TreatmentResource[] = (req.AdditionalTreatments ?? []).map((t, i) => ({
       ...(t.CustomDeliveryConfiguration && { CustomDeliveryConfiguration: t.CustomDeliveryConfiguration }),
@@ -286,7 +326,14 @@ export class PinpointCampaignService implements CampaignSource {
     const isPaused = head.doc.IsPaused === true;
     const latestTreatments = new Map((head.doc.AdditionalTreatments ?? []).map((t) => [t.Id!, t]));
     const state = (summary: RunSummary, schedule: Schedule | undefined): CampaignState => ({
-      CampaignStatus: campaignStatus({ segmentExists: head.segmentExists, isPaused, schedule, runs: summary, nextRunAt: head.nextRunAt, now }),
+      CampaignStatus: campaignStatus({
+        segmentExists: head.segmentExists,
+        isPaused,
+        schedule,
+        runs: summary,
+        nextRunAt: head.nextRunAt,
+        now,
+      }),
     });
     const none = { runs: 0, unfinished: 0 };
     return {

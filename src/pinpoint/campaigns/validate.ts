@@ -35,7 +35,6 @@ const LIMIT_RANGES: [keyof CampaignLimits, number, number | undefined][] = [
   ["Session", 0, undefined],
 ];
 
-
 function integerIn(value: number | undefined, field: string, min: number, max: number | undefined): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
@@ -66,8 +65,12 @@ export function checkSchedule(s: Schedule, field: string, now: number): void {
     throw badRequest(`${field}.Frequency must be one of ${FREQUENCIES.join(", ")}; got '${s.Frequency}'`);
   }
   const start = s.StartTime === "IMMEDIATE" ? now : parseInstant(s.StartTime ?? "");
-  if (start === undefined) throw badRequest(`${field}.StartTime must be IMMEDIATE or an ISO 8601 date-time (for example 2030-01-01T09:00:00Z); got '${s.StartTime}'`);
-  if (start < now - START_TOLERANCE_MS) throw badRequest(`${field}.StartTime must be at least current time; '${s.StartTime}' is in the past`);
+  if (start === undefined)
+    throw badRequest(
+      `${field}.StartTime must be IMMEDIATE or an ISO 8601 date-time (for example 2030-01-01T09:00:00Z); got '${s.StartTime}'`,
+    );
+  if (start < now - START_TOLERANCE_MS)
+    throw badRequest(`${field}.StartTime must be at least current time; '${s.StartTime}' is in the past`);
   if (s.EndTime !== undefined) {
     const end = parseInstant(s.EndTime);
     if (end === undefined) throw badRequest(`${field}.EndTime must be an ISO 8601 date-time; got '${s.EndTime}'`);
@@ -80,7 +83,9 @@ export function checkSchedule(s: Schedule, field: string, now: number): void {
     throw badRequest(`${field}.EventFilter applies only when ${field}.Frequency is EVENT`);
   }
   if (s.Timezone !== undefined && !isTimezone(s.Timezone)) {
-    throw badRequest(`${field}.Timezone must be UTC, a UTC offset such as UTC+05:30 or UTC-08, or an IANA time zone name; got '${s.Timezone}'`);
+    throw badRequest(
+      `${field}.Timezone must be UTC, a UTC offset such as UTC+05:30 or UTC-08, or an IANA time zone name; got '${s.Timezone}'`,
+    );
   }
   if (s.IsLocalTime && s.Timezone === undefined) throw badRequest(`${field}.Timezone is required when ${field}.IsLocalTime is true`);
   const quiet = s.QuietTime;
@@ -88,7 +93,8 @@ export function checkSchedule(s: Schedule, field: string, now: number): void {
     for (const part of ["Start", "End"] as const) {
       const v = quiet[part];
       if (v === undefined) throw badRequest(`${field}.QuietTime.${part} is required when QuietTime is given`);
-      if (parseClock(v) === undefined) throw badRequest(`${field}.QuietTime.${part} must be a 24-hour time in HH:MM form (for example 02:30 or 14:30); got '${v}'`);
+      if (parseClock(v) === undefined)
+        throw badRequest(`${field}.QuietTime.${part} must be a 24-hour time in HH:MM form (for example 02:30 or 14:30); got '${v}'`);
     }
   }
 }
@@ -99,7 +105,9 @@ function checkLimits(limits: CampaignLimits): void {
 
 function checkTreatments(treatments: WriteTreatmentResource[], holdout: number, now: number, newSchedules: boolean): void {
   if (treatments.length > MAX_ADDITIONAL_TREATMENTS) {
-    throw badRequest(`AdditionalTreatments can hold at most ${MAX_ADDITIONAL_TREATMENTS} treatments (five with the default treatment); it has ${treatments.length}`);
+    throw badRequest(
+      `AdditionalTreatments can hold at most ${MAX_ADDITIONAL_TREATMENTS} treatments (five with the default treatment); it has ${treatments.length}`,
+    );
   }
   let total = holdout;
   for (const [i, t] of treatments.entries()) {
@@ -141,7 +149,8 @@ export function checkCampaign(req: WriteCampaignRequest, now: number, newSchedul
   if (req.MessageConfiguration?.CustomMessage && !req.CustomDeliveryConfiguration) {
     throw badRequest("CustomDeliveryConfiguration is required when MessageConfiguration has a CustomMessage");
   }
-  if (req.MessageConfiguration?.InAppMessage) throw badRequest("MessageConfiguration.InAppMessage is not supported: pinrec does not serve in-app messaging");
+  if (req.MessageConfiguration?.InAppMessage)
+    throw badRequest("MessageConfiguration.InAppMessage is not supported: pinrec does not serve in-app messaging");
   if (req.Hook && (req.Hook.LambdaFunctionName || req.Hook.WebUrl || req.Hook.Mode)) {
     throw badRequest("Hook is not supported: pinrec does not invoke campaign hooks; filter the audience with the segment instead");
   }

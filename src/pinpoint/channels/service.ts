@@ -3,7 +3,13 @@
  * Pinpoint REST API): the settings a campaign sends with, and whether it may send at all. pinrec
  * keeps them per app exactly as given; it does not verify SES identities or SMS registrations.
  */
-import type { ChannelResponse, EmailChannelRequest, EmailChannelResponse, SMSChannelRequest, SMSChannelResponse } from "@aws-sdk/client-pinpoint";
+import type {
+  ChannelResponse,
+  EmailChannelRequest,
+  EmailChannelResponse,
+  SMSChannelRequest,
+  SMSChannelResponse,
+} from "@aws-sdk/client-pinpoint";
 import { isEmailAddress } from "../endpoints/validate.js";
 import { badRequest, notFound } from "../../shared/errors.js";
 import { isoNow } from "../../shared/ids.js";
@@ -79,12 +85,17 @@ export class ChannelService {
     if (req.SenderId !== undefined && !SENDER_ID.test(req.SenderId)) {
       throw badRequest(`SenderId '${req.SenderId}' must be 1 to 11 letters and digits with at least one letter`);
     }
-    if (req.ShortCode !== undefined && !SHORT_CODE.test(req.ShortCode)) throw badRequest(`ShortCode '${req.ShortCode}' must be 3 to 10 digits`);
+    if (req.ShortCode !== undefined && !SHORT_CODE.test(req.ShortCode))
+      throw badRequest(`ShortCode '${req.ShortCode}' must be 3 to 10 digits`);
     const doc = await this.store.channels.upsert<SMSChannelResponse>(tenant, appId, "SMS", (current) => {
       // Members not given keep their stored value: an update that only disables keeps the sender.
       const senderId = req.SenderId ?? current?.SenderId;
       const shortCode = req.ShortCode ?? current?.ShortCode;
-      return { ...base(tenant, appId, "SMS", current, req.Enabled), ...(senderId !== undefined && { SenderId: senderId }), ...(shortCode !== undefined && { ShortCode: shortCode }) };
+      return {
+        ...base(tenant, appId, "SMS", current, req.Enabled),
+        ...(senderId !== undefined && { SenderId: senderId }),
+        ...(shortCode !== undefined && { ShortCode: shortCode }),
+      };
     });
     if (!doc) throw notFound(`Application '${appId}' was not found`);
     return doc;
@@ -101,7 +112,8 @@ export class ChannelService {
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
     const out: Record<string, ChannelResponse> = {};
     for (const [type, doc] of await this.store.channels.all(tenant, appId)) {
-      const { ApplicationId, CreationDate, Enabled, HasCredential, Id, IsArchived, LastModifiedBy, LastModifiedDate, Version } = doc as ChannelResponse;
+      const { ApplicationId, CreationDate, Enabled, HasCredential, Id, IsArchived, LastModifiedBy, LastModifiedDate, Version } =
+        doc as ChannelResponse;
       out[type] = { ApplicationId, CreationDate, Enabled, HasCredential, Id, IsArchived, LastModifiedBy, LastModifiedDate, Version };
     }
     return out;

@@ -36,7 +36,10 @@ export function mergeEndpoint(old: EndpointResponse | undefined, id: string, req
   const demographic = req.Demographic || old?.Demographic ? { ...old?.Demographic, ...req.Demographic } : undefined;
   const location = req.Location || old?.Location ? { ...old?.Location, ...req.Location } : undefined;
   const userId = req.User?.UserId ?? old?.User?.UserId;
-  const user = req.User || old?.User ? { ...(userId !== undefined && { UserId: userId }), UserAttributes: mergeLists(old?.User?.UserAttributes, req.User?.UserAttributes) } : undefined;
+  const user =
+    req.User || old?.User
+      ? { ...(userId !== undefined && { UserId: userId }), UserAttributes: mergeLists(old?.User?.UserAttributes, req.User?.UserAttributes) }
+      : undefined;
   const address = req.Address ?? old?.Address;
   const channel = req.ChannelType ?? old?.ChannelType;
   return {
@@ -127,7 +130,9 @@ export class EndpointService {
           const n = (perUserNow.get(user) ?? 0) + 1;
           perUserNow.set(user, n);
           if (n > perUser) {
-            throw badRequest(`${where(itemOf.get(doc)!)}User '${user}' would have ${n} endpoints; a user id can be associated with at most ${perUser} endpoints`);
+            throw badRequest(
+              `${where(itemOf.get(doc)!)}User '${user}' would have ${n} endpoints; a user id can be associated with at most ${perUser} endpoints`,
+            );
           }
         }
         // Pinpoint marks other endpoints with the address just written INACTIVE (`EndpointStatus`:
@@ -137,7 +142,8 @@ export class EndpointService {
         const lastWithAddress = new Map<string, EndpointResponse>();
         for (const doc of written) if (doc.Address !== undefined && doc.EndpointStatus === "ACTIVE") lastWithAddress.set(doc.Address, doc);
         for (const doc of written) {
-          if (doc.Address !== undefined && doc.EndpointStatus === "ACTIVE" && lastWithAddress.get(doc.Address) !== doc) doc.EndpointStatus = "INACTIVE";
+          if (doc.Address !== undefined && doc.EndpointStatus === "ACTIVE" && lastWithAddress.get(doc.Address) !== doc)
+            doc.EndpointStatus = "INACTIVE";
         }
         return sameAddress.filter((d) => lastWithAddress.has(d.Address!)).map((d) => ({ ...d, EndpointStatus: "INACTIVE" }));
       },

@@ -6,7 +6,21 @@ import type { EndpointBatchItem, EndpointRequest, EndpointResponse } from "@aws-
 import { checkInput } from "../../shared/errors.js";
 import { TIMESTAMP_RANGE, timestampMs } from "../../shared/timestamps.js";
 
-export const CHANNEL_TYPES = ["PUSH", "GCM", "APNS", "APNS_SANDBOX", "APNS_VOIP", "APNS_VOIP_SANDBOX", "ADM", "SMS", "VOICE", "EMAIL", "BAIDU", "CUSTOM", "IN_APP"] as const;
+export const CHANNEL_TYPES = [
+  "PUSH",
+  "GCM",
+  "APNS",
+  "APNS_SANDBOX",
+  "APNS_VOIP",
+  "APNS_VOIP_SANDBOX",
+  "ADM",
+  "SMS",
+  "VOICE",
+  "EMAIL",
+  "BAIDU",
+  "CUSTOM",
+  "IN_APP",
+] as const;
 export const OPT_OUT = ["ALL", "NONE"] as const;
 export const ENDPOINT_STATUS = ["ACTIVE", "INACTIVE"] as const;
 
@@ -49,7 +63,10 @@ export function validateEndpointId(id: string | undefined, where = ""): string {
 function validateAttributeMap(map: Record<string, string[]> | undefined, name: string, where: string): void {
   if (!map) return;
   for (const [key, values] of Object.entries(map)) {
-    checkInput(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}${name} name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
+    checkInput(
+      key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME,
+      `${where}${name} name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`,
+    );
     checkInput(values.length <= MAX_ATTRIBUTE_VALUES, `${where}${name} '${key}' can have at most ${MAX_ATTRIBUTE_VALUES} values`);
     for (const v of values) {
       checkInput(v.length <= MAX_ATTRIBUTE_VALUE, `${where}A value of ${name} '${key}' is longer than ${MAX_ATTRIBUTE_VALUE} characters`);
@@ -66,16 +83,24 @@ export function validateEndpointRequest(req: EndpointRequest | EndpointBatchItem
   validateAttributeMap(req.User?.UserAttributes, "User attribute", where);
   if (req.Metrics) {
     for (const key of Object.keys(req.Metrics)) {
-      checkInput(key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME, `${where}Metric name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`);
+      checkInput(
+        key.length > 0 && key.length <= MAX_ATTRIBUTE_NAME,
+        `${where}Metric name '${key}' must be between 1 and ${MAX_ATTRIBUTE_NAME} characters`,
+      );
     }
   }
   if (req.User?.UserId !== undefined) {
     checkInput(req.User.UserId.length > 0, `${where}User.UserId must not be empty`);
-    checkInput(req.User.UserId.length <= MAX_ID_CHARS, `${where}User.UserId must be at most ${MAX_ID_CHARS} characters; this one has ${req.User.UserId.length}`);
+    checkInput(
+      req.User.UserId.length <= MAX_ID_CHARS,
+      `${where}User.UserId must be at most ${MAX_ID_CHARS} characters; this one has ${req.User.UserId.length}`,
+    );
   }
   const loc = req.Location;
-  if (loc?.Latitude !== undefined) checkInput(loc.Latitude >= -90 && loc.Latitude <= 90, `${where}Location.Latitude must be between -90 and 90`);
-  if (loc?.Longitude !== undefined) checkInput(loc.Longitude >= -180 && loc.Longitude <= 180, `${where}Location.Longitude must be between -180 and 180`);
+  if (loc?.Latitude !== undefined)
+    checkInput(loc.Latitude >= -90 && loc.Latitude <= 90, `${where}Location.Latitude must be between -90 and 90`);
+  if (loc?.Longitude !== undefined)
+    checkInput(loc.Longitude >= -180 && loc.Longitude <= 180, `${where}Location.Longitude must be between -180 and 180`);
   if (req.EffectiveDate !== undefined) {
     checkInput(timestampMs(req.EffectiveDate) !== undefined, `${where}EffectiveDate must be an ISO 8601 date from ${TIMESTAMP_RANGE}`);
   }
@@ -90,8 +115,12 @@ export function validateMerged(doc: EndpointResponse, where = ""): void {
   if (channel === "SMS" || channel === "VOICE") {
     checkInput(E164.test(address!), `${where}Address '${address}' is not a phone number in E.164 format (for example +12065550100)`);
   }
-  const count = Object.keys(doc.Attributes ?? {}).length + Object.keys(doc.Metrics ?? {}).length + Object.keys(doc.User?.UserAttributes ?? {}).length;
-  checkInput(count <= MAX_ATTRIBUTES, `${where}An endpoint can have at most ${MAX_ATTRIBUTES} attributes, metrics and user attributes together`);
+  const count =
+    Object.keys(doc.Attributes ?? {}).length + Object.keys(doc.Metrics ?? {}).length + Object.keys(doc.User?.UserAttributes ?? {}).length;
+  checkInput(
+    count <= MAX_ATTRIBUTES,
+    `${where}An endpoint can have at most ${MAX_ATTRIBUTES} attributes, metrics and user attributes together`,
+  );
   const bytes = Buffer.byteLength(JSON.stringify(doc));
   checkInput(bytes <= MAX_ENDPOINT_BYTES, `${where}The endpoint is ${bytes} bytes; the limit is ${MAX_ENDPOINT_BYTES} bytes (15 KB)`);
 }

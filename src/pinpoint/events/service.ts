@@ -11,7 +11,14 @@
  * pinrec keeps no event history (Pinpoint's analytics and event streams are not served); events
  * exist to fire campaigns.
  */
-import type { EndpointItemResponse, EventItemResponse, EventsRequest, EventsResponse, ItemResponse, PublicEndpoint } from "@aws-sdk/client-pinpoint";
+import type {
+  EndpointItemResponse,
+  EventItemResponse,
+  EventsRequest,
+  EventsResponse,
+  ItemResponse,
+  PublicEndpoint,
+} from "@aws-sdk/client-pinpoint";
 import type { FastifyBaseLogger } from "fastify";
 import type { EndpointService } from "../endpoints/service.js";
 import type { EndpointEvent, EventCampaignTrigger } from "../campaigns/contracts.js";
@@ -56,7 +63,13 @@ export class EventService {
   }
 
   /** The endpoint's update, as UpdateEndpoint would apply it; a 400 (bad endpoint) is its own result. */
-  private async applyEndpoint(tenant: Tenant, appId: string, id: string, endpoint: PublicEndpoint | undefined, requestId: string): Promise<EndpointItemResponse> {
+  private async applyEndpoint(
+    tenant: Tenant,
+    appId: string,
+    id: string,
+    endpoint: PublicEndpoint | undefined,
+    requestId: string,
+  ): Promise<EndpointItemResponse> {
     try {
       await this.endpoints.update(tenant, appId, id, endpoint ?? {}, requestId);
       return { ...ACCEPTED };

@@ -24,9 +24,11 @@ export const MAX_EVENT_BYTES = 1000 * 1024;
 export function checkEventsRequest(req: EventsRequest): void {
   const items = Object.entries(req.BatchItem ?? {});
   if (items.length === 0) throw badRequest("BatchItem must contain at least one endpoint");
-  if (items.length > MAX_ENDPOINTS_PER_REQUEST) throw badRequest(`BatchItem can contain at most ${MAX_ENDPOINTS_PER_REQUEST} endpoints; it has ${items.length}`);
+  if (items.length > MAX_ENDPOINTS_PER_REQUEST)
+    throw badRequest(`BatchItem can contain at most ${MAX_ENDPOINTS_PER_REQUEST} endpoints; it has ${items.length}`);
   const events = items.reduce((n, [, batch]) => n + Object.keys(batch.Events ?? {}).length, 0);
-  if (events > MAX_EVENTS_PER_REQUEST) throw badRequest(`A PutEvents request can contain at most ${MAX_EVENTS_PER_REQUEST} events; this one has ${events}`);
+  if (events > MAX_EVENTS_PER_REQUEST)
+    throw badRequest(`A PutEvents request can contain at most ${MAX_EVENTS_PER_REQUEST} events; this one has ${events}`);
 }
 
 /** Why one event cannot be accepted, or undefined when it can. */
@@ -35,20 +37,26 @@ export function eventProblem(id: string, event: Event): string | undefined {
   const type = event.EventType ?? "";
   if (type.length === 0) return "EventType must not be empty";
   if (type.length > MAX_EVENT_TYPE_CHARS) return `EventType must be at most ${MAX_EVENT_TYPE_CHARS} characters; it has ${type.length}`;
-  if (timestampMs(event.Timestamp) === undefined) return `Timestamp '${event.Timestamp}' is not an ISO 8601 date-time from ${TIMESTAMP_RANGE}`;
+  if (timestampMs(event.Timestamp) === undefined)
+    return `Timestamp '${event.Timestamp}' is not an ISO 8601 date-time from ${TIMESTAMP_RANGE}`;
   const attributes = Object.entries(event.Attributes ?? {});
-  if (attributes.length > MAX_EVENT_ATTRIBUTES) return `An event can have at most ${MAX_EVENT_ATTRIBUTES} attributes; it has ${attributes.length}`;
+  if (attributes.length > MAX_EVENT_ATTRIBUTES)
+    return `An event can have at most ${MAX_EVENT_ATTRIBUTES} attributes; it has ${attributes.length}`;
   for (const [key, value] of attributes) {
-    if (key.length === 0 || key.length > MAX_EVENT_KEY_CHARS) return `Attribute key '${key}' must be between 1 and ${MAX_EVENT_KEY_CHARS} characters`;
-    if (value.length > MAX_EVENT_ATTRIBUTE_VALUE_CHARS) return `The value of attribute '${key}' must be at most ${MAX_EVENT_ATTRIBUTE_VALUE_CHARS} characters; it has ${value.length}`;
+    if (key.length === 0 || key.length > MAX_EVENT_KEY_CHARS)
+      return `Attribute key '${key}' must be between 1 and ${MAX_EVENT_KEY_CHARS} characters`;
+    if (value.length > MAX_EVENT_ATTRIBUTE_VALUE_CHARS)
+      return `The value of attribute '${key}' must be at most ${MAX_EVENT_ATTRIBUTE_VALUE_CHARS} characters; it has ${value.length}`;
   }
   const metrics = Object.entries(event.Metrics ?? {});
   if (metrics.length > MAX_EVENT_METRICS) return `An event can have at most ${MAX_EVENT_METRICS} metrics; it has ${metrics.length}`;
   for (const [key, value] of metrics) {
-    if (key.length === 0 || key.length > MAX_EVENT_KEY_CHARS) return `Metric key '${key}' must be between 1 and ${MAX_EVENT_KEY_CHARS} characters`;
+    if (key.length === 0 || key.length > MAX_EVENT_KEY_CHARS)
+      return `Metric key '${key}' must be between 1 and ${MAX_EVENT_KEY_CHARS} characters`;
     if (!Number.isFinite(value)) return `Metric '${key}' must be a number`;
   }
-  if (event.Session && timestampMs(event.Session.StartTimestamp) === undefined) return `Session.StartTimestamp '${event.Session.StartTimestamp}' is not an ISO 8601 date-time from ${TIMESTAMP_RANGE}`;
+  if (event.Session && timestampMs(event.Session.StartTimestamp) === undefined)
+    return `Session.StartTimestamp '${event.Session.StartTimestamp}' is not an ISO 8601 date-time from ${TIMESTAMP_RANGE}`;
   if (event.Session?.StopTimestamp !== undefined && timestampMs(event.Session.StopTimestamp) === undefined) {
     return `Session.StopTimestamp '${event.Session.StopTimestamp}' is not an ISO 8601 date-time from ${TIMESTAMP_RANGE}`;
   }

@@ -49,9 +49,15 @@ function checkDirectContent(direct: DirectMessageConfiguration): void {
   ];
   for (const member of ["APNSMessage", "GCMMessage", "ADMMessage", "BaiduMessage"] as const) {
     const m = direct[member] as { Title?: string; Body?: string; Url?: string } | undefined;
-    parts.push([`MessageConfiguration.${member}.Title`, m?.Title], [`MessageConfiguration.${member}.Body`, m?.Body], [`MessageConfiguration.${member}.Url`, m?.Url]);
+    parts.push(
+      [`MessageConfiguration.${member}.Title`, m?.Title],
+      [`MessageConfiguration.${member}.Body`, m?.Body],
+      [`MessageConfiguration.${member}.Url`, m?.Url],
+    );
   }
-  (direct.EmailMessage?.SimpleEmail?.Headers ?? []).forEach((h, i) => parts.push([`MessageConfiguration.EmailMessage.SimpleEmail.Headers[${i}].Value`, h.Value]));
+  (direct.EmailMessage?.SimpleEmail?.Headers ?? []).forEach((h, i) =>
+    parts.push([`MessageConfiguration.EmailMessage.SimpleEmail.Headers[${i}].Value`, h.Value]),
+  );
   for (const [name, text] of parts) if (text !== undefined) checkHandlebars(name, text);
 }
 

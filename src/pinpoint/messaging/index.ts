@@ -24,7 +24,14 @@ export interface Messaging {
 }
 
 export function createMessaging(
-  deps: { store: Store; personalizeCampaigns: CampaignRegistry; recommenders: RecommenderService; templates: TemplateService; transformer: TransformerInvoker; sender?: MessageSender },
+  deps: {
+    store: Store;
+    personalizeCampaigns: CampaignRegistry;
+    recommenders: RecommenderService;
+    templates: TemplateService;
+    transformer: TransformerInvoker;
+    sender?: MessageSender;
+  },
   opts: MessagingOptions = {},
 ): Messaging {
   const personalize = new PersonalizeRecommendationProvider(opts.personalize);

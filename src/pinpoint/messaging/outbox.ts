@@ -36,7 +36,14 @@ export class OutboxStage {
     return recipients.map((r) => (r.state === "decided" ? r : (outcomes.get(r) ?? unreachable(r))));
   }
 
-  private async accept(tenant: Tenant, appId: string, spec: MessageSpec, sending: Rendered[], options: OutboxOptions, out: Map<Rendered, Decided>): Promise<void> {
+  private async accept(
+    tenant: Tenant,
+    appId: string,
+    spec: MessageSpec,
+    sending: Rendered[],
+    options: OutboxOptions,
+    out: Map<Rendered, Decided>,
+  ): Promise<void> {
     const messages: RenderedMessage[] = sending.map((r) => {
       const context = { ...spec.Context, ...r.config.Context };
       return {
@@ -57,7 +64,15 @@ export class OutboxStage {
     const accepted = await this.sender.accept(messages);
     sending.forEach((r, i) => {
       const o = accepted[i];
-      out.set(r, decide(r, { DeliveryStatus: o.deliveryStatus, StatusCode: o.statusCode, StatusMessage: o.statusMessage, ...(o.messageId && { MessageId: o.messageId }) }));
+      out.set(
+        r,
+        decide(r, {
+          DeliveryStatus: o.deliveryStatus,
+          StatusCode: o.statusCode,
+          StatusMessage: o.statusMessage,
+          ...(o.messageId && { MessageId: o.messageId }),
+        }),
+      );
     });
   }
 }

@@ -65,7 +65,11 @@ export class MessagePipeline {
   constructor(deps: PipelineDeps) {
     this.contents = new ContentLoader(deps.templates, deps.cache ?? new CompiledTemplateCache());
     this.recipients = new RecipientStage({ apps: deps.apps, endpoints: deps.endpoints });
-    this.recommendations = new RecommendationStage({ recommenders: deps.recommenders, provider: deps.provider, timeoutMs: deps.recommendationTimeoutMs });
+    this.recommendations = new RecommendationStage({
+      recommenders: deps.recommenders,
+      provider: deps.provider,
+      timeoutMs: deps.recommendationTimeoutMs,
+    });
     this.transformer = new TransformerStage(deps.transformer);
     this.outbox = new OutboxStage(deps.sender);
   }

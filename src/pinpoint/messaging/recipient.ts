@@ -5,10 +5,19 @@
  * `Rendered` (the message). A recipient whose fate is settled becomes `Decided` at whichever stage
  * settles it, and later stages pass it through unchanged, so the list keeps the request's order.
  */
-import type { DeliveryStatus, EndpointMessageResult, EndpointResponse, EndpointSendConfiguration, RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
+import type {
+  DeliveryStatus,
+  EndpointMessageResult,
+  EndpointResponse,
+  EndpointSendConfiguration,
+  RecommenderConfigurationResponse,
+} from "@aws-sdk/client-pinpoint";
 import type { ChannelContent, LoadedTemplate, PushPlatform, RenderedContent } from "./content/channel-content.js";
 
-export type RecipientRef = { kind: "address"; address: string } | { kind: "endpoint"; endpointId: string } | { kind: "user"; userId: string; endpointId: string };
+export type RecipientRef =
+  | { kind: "address"; address: string }
+  | { kind: "endpoint"; endpointId: string }
+  | { kind: "user"; userId: string; endpointId: string };
 
 /** Who a message goes to: how the request named them, the endpoint, and its per-recipient settings. */
 export interface Target {

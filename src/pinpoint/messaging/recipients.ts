@@ -23,7 +23,11 @@ export const MAX_RECIPIENTS = 100;
 /** Who a send goes to. */
 export type Audience =
   /** SendMessages: raw addresses, then endpoint ids, each with its own settings. */
-  | { kind: "messages"; addresses?: Record<string, { ChannelType?: string } & EndpointSendConfiguration>; endpoints?: Record<string, EndpointSendConfiguration> }
+  | {
+      kind: "messages";
+      addresses?: Record<string, { ChannelType?: string } & EndpointSendConfiguration>;
+      endpoints?: Record<string, EndpointSendConfiguration>;
+    }
   /** SendUsersMessages: every endpoint of each user, in user order. */
   | { kind: "users"; users?: Record<string, EndpointSendConfiguration> }
   /**
@@ -44,7 +48,11 @@ function checkOverrides(where: string, config: EndpointSendConfiguration): void 
   if (config.BodyOverride !== undefined) checkHandlebars(`${where}.BodyOverride`, config.BodyOverride);
 }
 
-const endpointTarget = (doc: EndpointResponse, id: string, config: EndpointSendConfiguration = {}): Target => ({ ref: { kind: "endpoint", endpointId: id }, endpoint: doc, config });
+const endpointTarget = (doc: EndpointResponse, id: string, config: EndpointSendConfiguration = {}): Target => ({
+  ref: { kind: "endpoint", endpointId: id },
+  endpoint: doc,
+  config,
+});
 
 export class RecipientStage {
   constructor(private readonly data: RecipientRepositories) {}
@@ -78,7 +86,8 @@ export class RecipientStage {
     const endpointIds = Object.keys(endpoints);
     const count = addressKeys.length + endpointIds.length;
     if (count === 0) throw badRequest("The request has no recipients: specify Addresses or Endpoints");
-    if (count > MAX_RECIPIENTS) throw badRequest(`A request can have at most ${MAX_RECIPIENTS} recipients (Addresses and Endpoints together); this one has ${count}`);
+    if (count > MAX_RECIPIENTS)
+      throw badRequest(`A request can have at most ${MAX_RECIPIENTS} recipients (Addresses and Endpoints together); this one has ${count}`);
     const recipients: (Target | Resolved | Decided)[] = [];
     for (const address of addressKeys) {
       const { ChannelType, ...config } = addresses[address];
@@ -88,32 +97,51 @@ export class RecipientStage {
       if (!sc) throw badRequest(`Addresses.${address}: pinrec does not send ${ChannelType} messages; use EMAIL, SMS or a push channel`);
       const content = contents[sc.channel];
       if (!content.hasContent(sc.platform)) {
-        throw badRequest(`Addresses.${address}: the request has no ${ChannelType} content: give a ${templateMemberOf(sc.channel)} or a message for that channel`);
+        throw badRequest(
+          `Addresses.${address}: the request has no ${ChannelType} content: give a ${templateMemberOf(sc.channel)} or a message for that channel`,
+        );
       }
       const endpoint = { Address: address, ChannelType: ChannelType as EndpointResponse["ChannelType"] };
-      recipients.push({ state: "pending", ref: { kind: "address", address }, endpoint, config, content, ...(sc.platform && { platform: sc.platform }) });
+      recipients.push({
+        state: "pending",
+        ref: { kind: "address", address },
+        endpoint,
+        config,
+        content,
+        ...(sc.platform && { platform: sc.platform }),
+      });
     }
     await this.requireApp(tenant, appId);
-    const stored = endpointIds.length > 0 ? await this.data.endpoints.getMany(tenant, appId, endpointIds) : new Map<string, EndpointResponse>();
+    const stored =
+      endpointIds.length > 0 ? await this.data.endpoints.getMany(tenant, appId, endpointIds) : new Map<string, EndpointResponse>();
     for (const id of endpointIds) checkOverrides(`Endpoints.${id}`, endpoints[id]);
     for (const id of endpointIds) {
       const doc = stored.get(endpointKey(id));
       const target = endpointTarget(doc ?? { Id: id }, id, endpoints[id]);
-      recipients.push(doc ? target : decide(target, failure("PERMANENT_FAILURE", 404, `Endpoint '${id}' was not found in application '${appId}'`)));
+      recipients.push(
+        doc ? target : decide(target, failure("PERMANENT_FAILURE", 404, `Endpoint '${id}' was not found in application '${appId}'`)),
+      );
     }
     return screen(recipients, contents);
   }
 
-  private async userRecipients(tenant: Tenant, appId: string, users: Record<string, EndpointSendConfiguration> = {}, contents: MessageContents): Promise<Stage<Resolved>> {
+  private async userRecipients(
+    tenant: Tenant,
+    appId: string,
+    users: Record<string, EndpointSendConfiguration> = {},
+    contents: MessageContents,
+  ): Promise<Stage<Resolved>> {
     const userIds = Object.keys(users);
     if (userIds.length === 0) throw badRequest("The request has no recipients: specify Users");
-    if (userIds.length > MAX_RECIPIENTS) throw badRequest(`A request can have at most ${MAX_RECIPIENTS} users; this one has ${userIds.length}`);
+    if (userIds.length > MAX_RECIPIENTS)
+      throw badRequest(`A request can have at most ${MAX_RECIPIENTS} users; this one has ${userIds.length}`);
     for (const id of userIds) checkOverrides(`Users.${id}`, users[id]);
     await this.requireApp(tenant, appId);
     const byUser = await this.data.endpoints.byUsers(tenant, appId, userIds);
     const recipients: Target[] = [];
     for (const userId of userIds) {
-      for (const doc of byUser.get(userId) ?? []) recipients.push({ ref: { kind: "user", userId, endpointId: doc.Id ?? "" }, endpoint: doc, config: users[userId] });
+      for (const doc of byUser.get(userId) ?? [])
+        recipients.push({ ref: { kind: "user", userId, endpointId: doc.Id ?? "" }, endpoint: doc, config: users[userId] });
     }
     return screen(recipients, contents);
   }
@@ -131,15 +159,31 @@ function screen(recipients: (Target | Resolved | Decided)[], contents: MessageCo
     }
     const e = r.endpoint;
     if (e.OptOut === "ALL") return decide(r, failure("OPT_OUT", 400, `Endpoint '${e.Id}' has opted out of all messages (OptOut: ALL)`));
-    if (e.EndpointStatus === "INACTIVE") return decide(r, failure("PERMANENT_FAILURE", 400, `Endpoint '${e.Id}' is INACTIVE; messages are sent to ACTIVE endpoints only`));
+    if (e.EndpointStatus === "INACTIVE")
+      return decide(r, failure("PERMANENT_FAILURE", 400, `Endpoint '${e.Id}' is INACTIVE; messages are sent to ACTIVE endpoints only`));
     if (!e.Address) return decide(r, failure("PERMANENT_FAILURE", 400, `Endpoint '${e.Id}' has no Address`));
     const sc = sendChannelOf(e.ChannelType);
-    if (!sc) return decide(r, failure("PERMANENT_FAILURE", 400, `Endpoint '${e.Id}' has ChannelType ${e.ChannelType ?? "(none)"}, which pinrec does not send`));
+    if (!sc)
+      return decide(
+        r,
+        failure("PERMANENT_FAILURE", 400, `Endpoint '${e.Id}' has ChannelType ${e.ChannelType ?? "(none)"}, which pinrec does not send`),
+      );
     const content = contents[sc.channel];
     if (!content.hasContent(sc.platform)) {
-      return decide(r, failure("PERMANENT_FAILURE", 400, `The request has no ${e.ChannelType} content for endpoint '${e.Id}': give a template or a message for that channel`));
+      return decide(
+        r,
+        failure(
+          "PERMANENT_FAILURE",
+          400,
+          `The request has no ${e.ChannelType} content for endpoint '${e.Id}': give a template or a message for that channel`,
+        ),
+      );
     }
-    if (seen.has(e.Address)) return decide(r, failure("DUPLICATE", 400, `Address ${e.Address} of endpoint '${e.Id}' duplicates an earlier recipient of this request`));
+    if (seen.has(e.Address))
+      return decide(
+        r,
+        failure("DUPLICATE", 400, `Address ${e.Address} of endpoint '${e.Id}' duplicates an earlier recipient of this request`),
+      );
     seen.add(e.Address);
     return { ...r, state: "pending", content, ...(sc.platform && { platform: sc.platform }) };
   });

@@ -28,7 +28,8 @@ const withoutAddress = ({ Address: _a, ...rest }: EndpointMessageResult): Messag
 
 /** `pinrec_messages_total`: one per recipient, by its channel and delivery status. */
 function countOutcomes(recipients: Decided[]): void {
-  for (const r of recipients) messages.inc({ channel: r.endpoint.ChannelType ?? "UNKNOWN", status: r.outcome.DeliveryStatus ?? "UNKNOWN_FAILURE" });
+  for (const r of recipients)
+    messages.inc({ channel: r.endpoint.ChannelType ?? "UNKNOWN", status: r.outcome.DeliveryStatus ?? "UNKNOWN_FAILURE" });
 }
 
 function resultOf(r: Decided): EndpointMessageResult {
@@ -53,11 +54,23 @@ export class MessageService {
     return response;
   }
 
-  async sendUsersMessages(tenant: Tenant, appId: string, request: SendUsersMessageRequest, requestId: string): Promise<SendUsersMessageResponse> {
-    const recipients = await this.pipeline.send({ tenant, appId }, request, { kind: "users", users: request.Users }, { mode: "deliver", requestId });
+  async sendUsersMessages(
+    tenant: Tenant,
+    appId: string,
+    request: SendUsersMessageRequest,
+    requestId: string,
+  ): Promise<SendUsersMessageResponse> {
+    const recipients = await this.pipeline.send(
+      { tenant, appId },
+      request,
+      { kind: "users", users: request.Users },
+      { mode: "deliver", requestId },
+    );
     countOutcomes(recipients);
     // A user with no endpoints gets an empty map: there was nothing to send to.
-    const result: Record<string, Record<string, EndpointMessageResult>> = Object.fromEntries(Object.keys(request.Users ?? {}).map((u) => [u, {}]));
+    const result: Record<string, Record<string, EndpointMessageResult>> = Object.fromEntries(
+      Object.keys(request.Users ?? {}).map((u) => [u, {}]),
+    );
     for (const r of recipients) if (r.ref.kind === "user") result[r.ref.userId][r.ref.endpointId] = resultOf(r);
     return { ApplicationId: appId, RequestId: requestId, Result: result };
   }
@@ -68,23 +81,31 @@ export class MessageService {
    * channel type; the endpoint's channel picks which one renders.
    */
   async preview(tenant: Tenant, appId: string, target: PreviewTarget): Promise<PreviewResult> {
-    if ((target.endpointId === undefined) === (target.userId === undefined)) throw badRequest("Give exactly one of an endpoint id or a user id to preview for");
+    if ((target.endpointId === undefined) === (target.userId === undefined))
+      throw badRequest("Give exactly one of an endpoint id or a user id to preview for");
     const spec = { TemplateConfiguration: await this.templatesNamed(tenant, target.template, target.version) };
     const config = target.substitutions ? { Substitutions: target.substitutions } : {};
     const audience =
-      target.endpointId !== undefined ? ({ kind: "messages", endpoints: { [target.endpointId]: config } } as const) : ({ kind: "users", users: { [target.userId ?? ""]: config } } as const);
+      target.endpointId !== undefined
+        ? ({ kind: "messages", endpoints: { [target.endpointId]: config } } as const)
+        : ({ kind: "users", users: { [target.userId ?? ""]: config } } as const);
     const recipients = await this.pipeline.send({ tenant, appId }, spec, audience, { mode: "preview" });
     if (target.endpointId !== undefined && recipients[0]?.state === "decided" && recipients[0].outcome.StatusCode === 404) {
       throw notFound(`Endpoint '${target.endpointId}' was not found in application '${appId}'`);
     }
-    if (target.userId !== undefined && recipients.length === 0) throw notFound(`No endpoints with user id '${target.userId}' in application '${appId}'`);
+    if (target.userId !== undefined && recipients.length === 0)
+      throw notFound(`No endpoints with user id '${target.userId}' in application '${appId}'`);
     return { ApplicationId: appId, Template: target.template, Endpoints: recipients.map(previewOf) };
   }
 
   /** A TemplateConfiguration naming `name` for every type that has a template of that name. */
   private async templatesNamed(tenant: Tenant, name: string, version: string | undefined): Promise<TemplateConfiguration> {
     const out: TemplateConfiguration = {};
-    for (const [member, type] of [["EmailTemplate", "EMAIL"], ["SMSTemplate", "SMS"], ["PushTemplate", "PUSH"]] as const) {
+    for (const [member, type] of [
+      ["EmailTemplate", "EMAIL"],
+      ["SMSTemplate", "SMS"],
+      ["PushTemplate", "PUSH"],
+    ] as const) {
       if (await this.templates.exists(tenant, type, name)) out[member] = { Name: name, ...(version !== undefined && { Version: version }) };
     }
     if (Object.keys(out).length === 0) throw notFound(`No EMAIL, SMS or PUSH template named '${name}' was found`);

@@ -55,14 +55,18 @@ export function withVariable(context: Record<string, unknown>, segments: string[
     const copy: Container = Array.isArray(node) ? [...node] : isContainer(node) ? { ...(node as Record<string, unknown>) } : {};
     const key = segments[depth];
     const child = (copy as Record<string, unknown>)[key];
-    (copy as Record<string, unknown>)[key] = depth === segments.length - 1 ? value : set(Object.hasOwn(copy, key) ? child : undefined, depth + 1);
+    (copy as Record<string, unknown>)[key] =
+      depth === segments.length - 1 ? value : set(Object.hasOwn(copy, key) ? child : undefined, depth + 1);
     return copy;
   };
   return set(context, 0) as Record<string, unknown>;
 }
 
 /** Applies substitution maps in order (later ones win); keys that are not valid paths are ignored. */
-export function applySubstitutions(context: Record<string, unknown>, maps: (Record<string, string[]> | undefined)[]): Record<string, unknown> {
+export function applySubstitutions(
+  context: Record<string, unknown>,
+  maps: (Record<string, string[]> | undefined)[],
+): Record<string, unknown> {
   let out = context;
   for (const map of maps) {
     if (!map) continue;

@@ -67,13 +67,25 @@ function validateAttributes(attributes: Record<string, string>): void {
 export function validateConfiguration(req: ConfigurationRequest): ConfigurationContent {
   const uri = req.RecommendationProviderUri!;
   const role = req.RecommendationProviderRoleArn!;
-  checkInput(uri.length <= 256 && CAMPAIGN_ARN.test(uri), "RecommendationProviderUri must be the ARN of an Amazon Personalize campaign (arn:aws:personalize:{region}:{account}:campaign/{name})");
-  checkInput(role.length <= 2048 && ROLE_ARN.test(role), "RecommendationProviderRoleArn must be the ARN of an IAM role (arn:aws:iam::{account}:role/{name})");
+  checkInput(
+    uri.length <= 256 && CAMPAIGN_ARN.test(uri),
+    "RecommendationProviderUri must be the ARN of an Amazon Personalize campaign (arn:aws:personalize:{region}:{account}:campaign/{name})",
+  );
+  checkInput(
+    role.length <= 2048 && ROLE_ARN.test(role),
+    "RecommendationProviderRoleArn must be the ARN of an IAM role (arn:aws:iam::{account}:role/{name})",
+  );
   if (req.Name !== undefined) {
-    checkInput(NAME.test(req.Name), "Name must start with a letter or number and contain up to 128 letters, numbers, spaces, underscores or hyphens");
+    checkInput(
+      NAME.test(req.Name),
+      "Name must start with a letter or number and contain up to 128 letters, numbers, spaces, underscores or hyphens",
+    );
   }
   if (req.Description !== undefined) {
-    checkInput(DESCRIPTION.test(req.Description), "Description can contain up to 128 letters, numbers, spaces, and the symbols _ ; ( ) , -");
+    checkInput(
+      DESCRIPTION.test(req.Description),
+      "Description can contain up to 128 letters, numbers, spaces, and the symbols _ ; ( ) , -",
+    );
   }
   const idType = req.RecommendationProviderIdType ?? DEFAULT_ID_TYPE;
   checkInput((ID_TYPES as readonly string[]).includes(idType), `RecommendationProviderIdType must be one of ${ID_TYPES.join(", ")}`);
@@ -81,7 +93,10 @@ export function validateConfiguration(req: ConfigurationRequest): ConfigurationC
   let perMessage = req.RecommendationsPerMessage;
   // Some generated SDKs (older Rust SDKs type it a plain i32) send 0 for "unset"; treat it as the default.
   if (perMessage === undefined || perMessage === 0) perMessage = DEFAULT_PER_MESSAGE;
-  checkInput(Number.isInteger(perMessage) && perMessage >= 1 && perMessage <= 5, "RecommendationsPerMessage must be an integer between 1 and 5");
+  checkInput(
+    Number.isInteger(perMessage) && perMessage >= 1 && perMessage <= 5,
+    "RecommendationsPerMessage must be an integer between 1 and 5",
+  );
 
   if (req.RecommendationsDisplayName !== undefined) {
     checkInput(
@@ -91,12 +106,18 @@ export function validateConfiguration(req: ConfigurationRequest): ConfigurationC
   }
   const transformer = req.RecommendationTransformerUri;
   if (transformer !== undefined) {
-    checkInput(transformer.length >= 1 && transformer.length <= 140 && LAMBDA.test(transformer), "RecommendationTransformerUri must be an AWS Lambda function name or ARN");
+    checkInput(
+      transformer.length >= 1 && transformer.length <= 140 && LAMBDA.test(transformer),
+      "RecommendationTransformerUri must be an AWS Lambda function name or ARN",
+    );
     checkInput(req.Attributes !== undefined, "Attributes is required when RecommendationTransformerUri is set");
     validateAttributes(req.Attributes!);
   } else {
     checkInput(req.Attributes === undefined, "Attributes can only be set when RecommendationTransformerUri is set");
-    checkInput(req.RecommendationsDisplayName !== undefined, "RecommendationsDisplayName is required when RecommendationTransformerUri is not set");
+    checkInput(
+      req.RecommendationsDisplayName !== undefined,
+      "RecommendationsDisplayName is required when RecommendationTransformerUri is not set",
+    );
   }
 
   return {

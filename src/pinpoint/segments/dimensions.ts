@@ -43,10 +43,14 @@ function instantOf(value: string, field: string): number {
 function checkAttribute(dim: AttributeDimension, field: string): void {
   oneOf(dim.AttributeType, ATTRIBUTE_TYPES, `${field}.AttributeType`);
   const values = dim.Values ?? [];
-  if (values.length > MAX_DIMENSION_VALUES) throw badRequest(`${field}.Values can hold at most ${MAX_DIMENSION_VALUES} values; it has ${values.length}`);
+  if (values.length > MAX_DIMENSION_VALUES)
+    throw badRequest(`${field}.Values can hold at most ${MAX_DIMENSION_VALUES} values; it has ${values.length}`);
   const type = dim.AttributeType ?? "INCLUSIVE";
   const want = (n: number) => {
-    if (values.length !== n) throw badRequest(`${field}.Values must hold exactly ${n} value${n > 1 ? "s" : ""} for AttributeType ${type}; it has ${values.length}`);
+    if (values.length !== n)
+      throw badRequest(
+        `${field}.Values must hold exactly ${n} value${n > 1 ? "s" : ""} for AttributeType ${type}; it has ${values.length}`,
+      );
   };
   if (type === "BEFORE" || type === "AFTER" || type === "ON") {
     want(1);
@@ -80,7 +84,10 @@ export function checkDimensions(d: SegmentDimensions, field: string): void {
   for (const [name, dim] of Object.entries(d.UserAttributes ?? {})) checkAttribute(dim, `${field}.UserAttributes.${name}`);
   checkMetrics(d.Metrics, field);
   const demo = d.Demographic ?? {};
-  if (demo.DeviceType) throw badRequest(`${field}.Demographic.DeviceType is not supported: pinrec endpoints carry no device type (use Platform, Make or Model)`);
+  if (demo.DeviceType)
+    throw badRequest(
+      `${field}.Demographic.DeviceType is not supported: pinrec endpoints carry no device type (use Platform, Make or Model)`,
+    );
   for (const name of DEMOGRAPHICS) checkSet(demo[name], `${field}.Demographic.${name}`);
   if (d.Location?.GPSPoint) throw badRequest(`${field}.Location.GPSPoint is not supported by pinrec; select on Location.Country`);
   checkSet(d.Location?.Country, `${field}.Location.Country`);

@@ -68,7 +68,8 @@ function setColumn(item: EndpointBatchItem, column: string, value: string): stri
     }
     case "User":
       if (rest === "UserId") (item.User ??= {}).UserId = value;
-      else if (rest.startsWith("UserAttributes.") && rest.length > "UserAttributes.".length) ((item.User ??= {}).UserAttributes ??= {})[rest.slice("UserAttributes.".length)] = [value];
+      else if (rest.startsWith("UserAttributes.") && rest.length > "UserAttributes.".length)
+        ((item.User ??= {}).UserAttributes ??= {})[rest.slice("UserAttributes.".length)] = [value];
       else return `unknown column '${column}'`;
       return undefined;
     default:
@@ -88,18 +89,22 @@ function checkJsonTypes(obj: Record<string, unknown>): string | undefined {
     } else if (key === "Attributes") {
       if (!isObject(v) || !Object.values(v).every(isStringList)) return "Attributes must map names to lists of strings";
     } else if (key === "Metrics") {
-      if (!isObject(v) || !Object.values(v).every((x) => typeof x === "number" && Number.isFinite(x))) return "Metrics must map names to numbers";
+      if (!isObject(v) || !Object.values(v).every((x) => typeof x === "number" && Number.isFinite(x)))
+        return "Metrics must map names to numbers";
     } else if (key === "Demographic") {
-      if (!isObject(v) || !Object.entries(v).every(([k, x]) => has(DEMOGRAPHIC, k) && typeof x === "string")) return `Demographic may hold only ${DEMOGRAPHIC.join(", ")}, as strings`;
+      if (!isObject(v) || !Object.entries(v).every(([k, x]) => has(DEMOGRAPHIC, k) && typeof x === "string"))
+        return `Demographic may hold only ${DEMOGRAPHIC.join(", ")}, as strings`;
     } else if (key === "Location") {
       if (!isObject(v)) return "Location must be an object";
       for (const [k, x] of Object.entries(v)) {
-        if (has(LOCATION_TEXT, k) ? typeof x !== "string" : has(LOCATION_NUMBER, k) ? typeof x !== "number" : true) return `Location.${k} is not a ${has(LOCATION_NUMBER, k) ? "number" : "known string member"}`;
+        if (has(LOCATION_TEXT, k) ? typeof x !== "string" : has(LOCATION_NUMBER, k) ? typeof x !== "number" : true)
+          return `Location.${k} is not a ${has(LOCATION_NUMBER, k) ? "number" : "known string member"}`;
       }
     } else if (key === "User") {
       if (!isObject(v)) return "User must be an object";
       for (const [k, x] of Object.entries(v)) {
-        if (k === "UserId" ? typeof x !== "string" : k === "UserAttributes" ? !isObject(x) || !Object.values(x).every(isStringList) : true) return `User.${k} is not valid`;
+        if (k === "UserId" ? typeof x !== "string" : k === "UserAttributes" ? !isObject(x) || !Object.values(x).every(isStringList) : true)
+          return `User.${k} is not valid`;
       }
     } else {
       return `unknown member '${key}'`;
@@ -119,7 +124,8 @@ function finish(item: EndpointBatchItem): EndpointBatchItem {
   }
   validateEndpointId(item.Id);
   // The address rules, when the row gives both halves (a row that only updates attributes has neither).
-  if (item.ChannelType !== undefined && item.Address !== undefined) validateMerged({ ChannelType: item.ChannelType, Address: item.Address });
+  if (item.ChannelType !== undefined && item.Address !== undefined)
+    validateMerged({ ChannelType: item.ChannelType, Address: item.Address });
   return item;
 }
 

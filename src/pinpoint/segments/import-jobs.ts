@@ -23,7 +23,8 @@ import type { S3ImportReader } from "./s3-import.js";
 
 const FORMATS = ["CSV", "JSON"];
 
-const SUPPORTED = "pinrec imports from file:// URLs naming a file or folder under the import directory (for example file:///data/imports/endpoints.csv) and, with --s3-endpoint, from s3://bucket/key URLs";
+const SUPPORTED =
+  "pinrec imports from file:// URLs naming a file or folder under the import directory (for example file:///data/imports/endpoints.csv) and, with --s3-endpoint, from s3://bucket/key URLs";
 
 /** Whether an S3Url names S3 (`s3://…`), read through --s3-endpoint. */
 export const isS3Url = (s3Url: string): boolean => s3Url.startsWith("s3://");
@@ -37,7 +38,8 @@ export function importPath(s3Url: string): string {
     throw badRequest(`S3Url '${s3Url}' is not a URL; ${SUPPORTED}`);
   }
   if (url.protocol !== "file:") throw badRequest(`S3Url '${s3Url}' is not supported: ${SUPPORTED}`);
-  if (url.host !== "" && url.host !== "localhost") throw badRequest(`S3Url '${s3Url}' names host '${url.host}'; a file:// URL must name a local path`);
+  if (url.host !== "" && url.host !== "localhost")
+    throw badRequest(`S3Url '${s3Url}' names host '${url.host}'; a file:// URL must name a local path`);
   return fileURLToPath(url);
 }
 
@@ -89,14 +91,19 @@ export class ImportJobService {
     }
     const root = await realpath(this.importDir).catch(() => undefined);
     const inside = root !== undefined && (real === root || (!relative(root, real).startsWith("..") && !isAbsolute(relative(root, real))));
-    if (!inside) throw badRequest(`S3Url '${s3Url}' is outside the import directory: pinrec imports only files under ${this.importDir} (set with --import-dir)`);
+    if (!inside)
+      throw badRequest(
+        `S3Url '${s3Url}' is outside the import directory: pinrec imports only files under ${this.importDir} (set with --import-dir)`,
+      );
     return real;
   }
 
   async create(tenant: Tenant, appId: string, req: ImportJobRequest): Promise<ImportJobResponse> {
     if (!FORMATS.includes(req.Format!)) throw badRequest(`Format must be one of ${FORMATS.join(", ")}; got '${req.Format}'`);
     if (req.SegmentId !== undefined) {
-      throw badRequest("SegmentId is not supported: pinrec imports into a new segment (DefineSegment with SegmentName); build on it with SegmentGroups to combine imports");
+      throw badRequest(
+        "SegmentId is not supported: pinrec imports into a new segment (DefineSegment with SegmentName); build on it with SegmentGroups to combine imports",
+      );
     }
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
     const path = await this.checkSource(tenant, req.S3Url!);
@@ -137,7 +144,10 @@ export class ImportJobService {
       );
     } finally {
       // Removed before the job is recorded as ended, so nothing of it is left once it reports so.
-      if (downloads !== undefined) await rm(downloads, { recursive: true, force: true }).catch((e: unknown) => this.log?.warn({ err: e, dir: downloads }, "could not remove an S3 import's downloads"));
+      if (downloads !== undefined)
+        await rm(downloads, { recursive: true, force: true }).catch((e: unknown) =>
+          this.log?.warn({ err: e, dir: downloads }, "could not remove an S3 import's downloads"),
+        );
     }
   }
 

@@ -50,7 +50,10 @@ export interface ImportResult {
 export async function importFiles(path: string): Promise<{ path: string; name: string }[]> {
   const info = await stat(path);
   if (!info.isDirectory()) return [{ path, name: basename(path) }];
-  const names = (await readdir(path, { withFileTypes: true })).filter((d) => d.isFile() && !d.name.startsWith(".")).map((d) => d.name).sort();
+  const names = (await readdir(path, { withFileTypes: true }))
+    .filter((d) => d.isFile() && !d.name.startsWith("."))
+    .map((d) => d.name)
+    .sort();
   return names.map((name) => ({ path: join(path, name), name }));
 }
 
@@ -123,11 +126,17 @@ export class SegmentImporter {
       }
     }
     if (total > 0) throw new ImportFileError(failures, total);
-    if (rows === 0) throw new ImportFileError([`${files.length === 0 ? "the folder holds no files" : "the file holds no endpoint definitions"}`], 1);
+    if (rows === 0)
+      throw new ImportFileError([`${files.length === 0 ? "the folder holds no files" : "the file holds no endpoint definitions"}`], 1);
     return rows;
   }
 
-  private segmentDoc(tenant: Tenant, appId: string, name: string, source: ImportSource): { doc: SegmentResponse; finish: (m: { size: number; channels: Record<string, number> }) => SegmentResponse } {
+  private segmentDoc(
+    tenant: Tenant,
+    appId: string,
+    name: string,
+    source: ImportSource,
+  ): { doc: SegmentResponse; finish: (m: { size: number; channels: Record<string, number> }) => SegmentResponse } {
     const id = newResourceId();
     const now = isoNow();
     const definition = (size: number, channels: Record<string, number>): SegmentImportResource => ({

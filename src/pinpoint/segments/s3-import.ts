@@ -57,10 +57,13 @@ function childName(prefix: string, key: string): string | undefined {
 function describe(err: unknown, s3Url: string, endpoint: string): string {
   const e = err as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
-  if (e.name === "NotFound" || e.name === "NoSuchKey" || (status === 404 && e.name !== "NoSuchBucket")) return `S3Url '${s3Url}': there is no object at that key on ${endpoint}`;
+  if (e.name === "NotFound" || e.name === "NoSuchKey" || (status === 404 && e.name !== "NoSuchBucket"))
+    return `S3Url '${s3Url}': there is no object at that key on ${endpoint}`;
   if (e.name === "NoSuchBucket") return `S3Url '${s3Url}': the bucket does not exist on ${endpoint}`;
-  if (e.name === "CredentialsProviderError") return `S3Url '${s3Url}': pinrec has no AWS credentials to read ${endpoint} with (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the server)`;
-  if (status === 403 || e.name === "AccessDenied" || e.name === "Forbidden") return `S3Url '${s3Url}': ${endpoint} refused pinrec's credentials (access denied)`;
+  if (e.name === "CredentialsProviderError")
+    return `S3Url '${s3Url}': pinrec has no AWS credentials to read ${endpoint} with (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the server)`;
+  if (status === 403 || e.name === "AccessDenied" || e.name === "Forbidden")
+    return `S3Url '${s3Url}': ${endpoint} refused pinrec's credentials (access denied)`;
   if (e.code !== undefined && /^E[A-Z]+$/.test(e.code)) return `S3Url '${s3Url}': could not reach the S3 endpoint ${endpoint} (${e.code})`;
   return `S3Url '${s3Url}': ${endpoint} answered ${e.name ?? "an error"}${status ? ` (HTTP ${status})` : ""}: ${e.message ?? ""}`.trim();
 }
@@ -119,7 +122,8 @@ export class S3ImportReader {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
-    if (found.length === 0) throw badRequest(`S3Url '${s3Url}': there are no objects directly under that prefix on ${this.options.endpoint}`);
+    if (found.length === 0)
+      throw badRequest(`S3Url '${s3Url}': there are no objects directly under that prefix on ${this.options.endpoint}`);
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 

@@ -12,7 +12,8 @@ import { EVERY_ENDPOINT, type Criteria } from "../../store/segment-query.js";
 import type { Page, Store, Tenant } from "../../store/types.js";
 import { checkDimensions, dimensionCriteria } from "./dimensions.js";
 
-export const segmentArn = (t: Tenant, appId: string, id: string) => `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${appId}/segments/${id}`;
+export const segmentArn = (t: Tenant, appId: string, id: string) =>
+  `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${appId}/segments/${id}`;
 
 const INCLUDE = ["ALL", "ANY", "NONE"] as const;
 /** How deep source segments may nest (a segment built on a segment built on …). */
@@ -84,7 +85,8 @@ export class SegmentService {
     const doc = await this.store.segments.get(tenant, appId, id, version);
     if (doc) return doc;
     await this.requireApp(tenant, appId);
-    if (version !== undefined && (await this.store.segments.get(tenant, appId, id))) throw notFound(`Version '${rawVersion}' of segment '${id}' was not found`);
+    if (version !== undefined && (await this.store.segments.get(tenant, appId, id)))
+      throw notFound(`Version '${rawVersion}' of segment '${id}' was not found`);
     throw notFound(`Segment '${id}' was not found in application '${appId}'`);
   }
 
@@ -109,11 +111,14 @@ export class SegmentService {
   }
 
   private async checkGroups(tenant: Tenant, appId: string, groups: SegmentGroupList, self: string | undefined): Promise<void> {
-    if (groups.Include !== undefined && !INCLUDE.includes(groups.Include)) throw badRequest(`SegmentGroups.Include must be one of ${INCLUDE.join(", ")}; got '${groups.Include}'`);
+    if (groups.Include !== undefined && !INCLUDE.includes(groups.Include))
+      throw badRequest(`SegmentGroups.Include must be one of ${INCLUDE.join(", ")}; got '${groups.Include}'`);
     for (const [g, group] of (groups.Groups ?? []).entries()) {
       const field = `SegmentGroups.Groups[${g}]`;
-      if (group.Type !== undefined && !INCLUDE.includes(group.Type)) throw badRequest(`${field}.Type must be one of ${INCLUDE.join(", ")}; got '${group.Type}'`);
-      if (group.SourceType !== undefined && !INCLUDE.includes(group.SourceType)) throw badRequest(`${field}.SourceType must be one of ${INCLUDE.join(", ")}; got '${group.SourceType}'`);
+      if (group.Type !== undefined && !INCLUDE.includes(group.Type))
+        throw badRequest(`${field}.Type must be one of ${INCLUDE.join(", ")}; got '${group.Type}'`);
+      if (group.SourceType !== undefined && !INCLUDE.includes(group.SourceType))
+        throw badRequest(`${field}.SourceType must be one of ${INCLUDE.join(", ")}; got '${group.SourceType}'`);
       (group.Dimensions ?? []).forEach((d, i) => checkDimensions(d, `${field}.Dimensions[${i}]`));
       const sources = group.SourceSegments ?? [];
       let imported = 0;
@@ -122,10 +127,12 @@ export class SegmentService {
         if (source.SegmentType === "IMPORT") imported++;
       }
       // "You can specify more than one dimensional segment or only one imported segment" (SegmentGroup.SourceSegments).
-      if (imported > 0 && sources.length > 1) throw badRequest(`${field}.SourceSegments can hold several dimensional segments or one imported segment, not both`);
+      if (imported > 0 && sources.length > 1)
+        throw badRequest(`${field}.SourceSegments can hold several dimensional segments or one imported segment, not both`);
     }
     const resolved = await this.resolveGroups(tenant, appId, groups, Date.now(), self === undefined ? [] : [self]);
-    if (valueCount(resolved) > MAX_CRITERIA_VALUES) throw badRequest(`SegmentGroups compares more than ${MAX_CRITERIA_VALUES} values once its source segments are included; simplify it`);
+    if (valueCount(resolved) > MAX_CRITERIA_VALUES)
+      throw badRequest(`SegmentGroups compares more than ${MAX_CRITERIA_VALUES} values once its source segments are included; simplify it`);
   }
 
   private async source(tenant: Tenant, appId: string, ref: SegmentReference, field: string): Promise<SegmentResponse> {
@@ -165,7 +172,9 @@ export class SegmentService {
   async update(tenant: Tenant, appId: string, id: string, req: WriteSegmentRequest): Promise<SegmentResponse> {
     const current = await this.get(tenant, appId, id);
     if (current.SegmentType === "IMPORT" && (req.Dimensions || req.SegmentGroups)) {
-      throw badRequest(`Segment '${id}' is an imported segment: its endpoints are fixed; build a dimensional segment on it (SegmentGroups.Groups[].SourceSegments) to filter them`);
+      throw badRequest(
+        `Segment '${id}' is an imported segment: its endpoints are fixed; build a dimensional segment on it (SegmentGroups.Groups[].SourceSegments) to filter them`,
+      );
     }
     await this.check(tenant, appId, req, id);
     // A new definition replaces the old one whole; without one, the old one carries over.
@@ -201,18 +210,23 @@ export class SegmentService {
   async criteria(tenant: Tenant, appId: string, id: string, version?: number, now = Date.now()): Promise<Criteria> {
     const criteria = await this.resolve(tenant, appId, { Id: id, Version: version }, now, []);
     if (valueCount(criteria) > MAX_CRITERIA_VALUES) {
-      throw badRequest(`Segment '${id}' compares more than ${MAX_CRITERIA_VALUES} values once its source segments are included; simplify it`);
+      throw badRequest(
+        `Segment '${id}' compares more than ${MAX_CRITERIA_VALUES} values once its source segments are included; simplify it`,
+      );
     }
     return criteria;
   }
 
   private async resolve(tenant: Tenant, appId: string, ref: SegmentReference, now: number, path: string[]): Promise<Criteria> {
     if (path.includes(ref.Id!)) throw badRequest(`Segment '${ref.Id}' is built on itself (${[...path, ref.Id].join(" → ")})`);
-    if (path.length >= MAX_SOURCE_DEPTH) throw badRequest(`Segments can be built on other segments at most ${MAX_SOURCE_DEPTH} levels deep`);
+    if (path.length >= MAX_SOURCE_DEPTH)
+      throw badRequest(`Segments can be built on other segments at most ${MAX_SOURCE_DEPTH} levels deep`);
     const doc = await this.store.segments.get(tenant, appId, ref.Id!, ref.Version);
     if (!doc) {
       if (path.length === 0) await this.get(tenant, appId, ref.Id!, ref.Version === undefined ? undefined : String(ref.Version));
-      throw notFound(`Source segment '${ref.Id}'${ref.Version === undefined ? "" : ` version ${ref.Version}`} of segment '${path[path.length - 1]}' no longer exists`);
+      throw notFound(
+        `Source segment '${ref.Id}'${ref.Version === undefined ? "" : ` version ${ref.Version}`} of segment '${path[path.length - 1]}' no longer exists`,
+      );
     }
     if (doc.SegmentType === "IMPORT") return { op: "member", segmentId: doc.Id! };
     if (doc.Dimensions) return dimensionCriteria(doc.Dimensions, now);
@@ -231,7 +245,14 @@ export class SegmentService {
         parts.push(combine(group.SourceType, resolved, "ANY"));
       }
       const dims = group.Dimensions ?? [];
-      if (dims.length > 0) parts.push(combine(group.Type, dims.map((d) => dimensionCriteria(d, now)), "ALL"));
+      if (dims.length > 0)
+        parts.push(
+          combine(
+            group.Type,
+            dims.map((d) => dimensionCriteria(d, now)),
+            "ALL",
+          ),
+        );
       of.push({ op: "all", of: parts });
     }
     return combine(groups.Include, of, "ALL");
@@ -242,7 +263,13 @@ export class SegmentService {
    * most `batchSize`, in endpoint-id order: only one batch is in memory at a time. The criteria
    * are resolved once, so a run sees one definition (and one recency cut-off) throughout.
    */
-  async *endpointsOf(tenant: Tenant, appId: string, segmentId: string, version?: number, batchSize = DEFAULT_BATCH): AsyncGenerator<EndpointResponse[]> {
+  async *endpointsOf(
+    tenant: Tenant,
+    appId: string,
+    segmentId: string,
+    version?: number,
+    batchSize = DEFAULT_BATCH,
+  ): AsyncGenerator<EndpointResponse[]> {
     const criteria = await this.criteria(tenant, appId, segmentId, version);
     let after: string | undefined;
     for (;;) {

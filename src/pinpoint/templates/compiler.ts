@@ -91,7 +91,9 @@ export class TemplateCompiler {
   compile(parts: TemplatePart[]): Promise<{ index: number; failure: HandlebarsFailure } | undefined> {
     if (parts.length === 0) return Promise.resolve(undefined);
     if (this.queue.length >= this.maxPending) {
-      return Promise.reject(new ApiError("TooManyRequestsException", 429, "Too many templates are being checked at once; retry the request"));
+      return Promise.reject(
+        new ApiError("TooManyRequestsException", 429, "Too many templates are being checked at once; retry the request"),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, parts, resolve, reject });
@@ -101,7 +103,8 @@ export class TemplateCompiler {
 
   /** Stops the worker; checks still waiting are refused. */
   async close(): Promise<void> {
-    for (const job of this.queue.splice(0)) job.reject(new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));
+    for (const job of this.queue.splice(0))
+      job.reject(new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));
     if (this.running) {
       clearTimeout(this.running.timer);
       this.running.job.reject(new ApiError("ServiceUnavailableException", 503, "The server is shutting down; retry the request"));

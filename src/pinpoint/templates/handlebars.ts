@@ -94,7 +94,8 @@ export function precompileTemplate(text: string): void {
 
 /** The parser's position after a parse error (Handlebars' lexer keeps it). */
 export function lastParsePosition(): { first_line: number; first_column: number } | undefined {
-  return (env().full as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer?.yylloc;
+  return (env().full as unknown as { Parser?: { lexer?: { yylloc?: { first_line: number; first_column: number } } } }).Parser?.lexer
+    ?.yylloc;
 }
 
 /** A bounded cache of compiled templates, keyed by the caller (template name, type, version and edit time). */

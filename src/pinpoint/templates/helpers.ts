@@ -23,7 +23,8 @@ function split(args: unknown[]): { values: unknown[]; options: HelperOptions } {
 
 /** Handlebars' options object, which is what a helper called without an argument receives in its place. */
 const isOptions = (v: unknown): boolean => typeof v === "object" && v !== null && "hash" in v && "name" in v;
-const str = (v: unknown): string => (v === undefined || v === null || isOptions(v) ? "" : Array.isArray(v) ? v.map(str).join(",") : String(v));
+const str = (v: unknown): string =>
+  v === undefined || v === null || isOptions(v) ? "" : Array.isArray(v) ? v.map(str).join(",") : String(v);
 /** Attribute values are lists; a one-element list compares and computes as its element. */
 const scalar = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
 const num = (v: unknown): number => {
@@ -85,11 +86,23 @@ function formatDate(date: Date, pattern: string, locale: string, timeZone: strin
   const parts = new Map<string, string>();
   const fmt = (opts: Intl.DateTimeFormatOptions) =>
     new Intl.DateTimeFormat(locale, { ...opts, ...(timeZone && { timeZone }), hourCycle: "h23" }).formatToParts(date);
-  for (const p of fmt({ year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", weekday: "long" })) parts.set(p.type, p.value);
+  for (const p of fmt({
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+    weekday: "long",
+  }))
+    parts.set(p.type, p.value);
   const monthLong = fmt({ month: "long" }).find((p) => p.type === "month")?.value ?? "";
   const monthShort = fmt({ month: "short" }).find((p) => p.type === "month")?.value ?? "";
   const weekdayShort = fmt({ weekday: "short" }).find((p) => p.type === "weekday")?.value ?? "";
-  const tzName = new Intl.DateTimeFormat("en-US", { timeZoneName: "short", ...(timeZone && { timeZone }) }).formatToParts(date).find((p) => p.type === "timeZoneName")?.value ?? "";
+  const tzName =
+    new Intl.DateTimeFormat("en-US", { timeZoneName: "short", ...(timeZone && { timeZone }) })
+      .formatToParts(date)
+      .find((p) => p.type === "timeZoneName")?.value ?? "";
   const n = (type: string) => Number(parts.get(type) ?? 0);
   const pad = (v: number, w: number) => String(v).padStart(w, "0");
   const hour = n("hour") % 24;
@@ -97,22 +110,38 @@ function formatDate(date: Date, pattern: string, locale: string, timeZone: strin
     if (quoted !== undefined) return quoted === "" ? "'" : quoted;
     const w = tok.length;
     switch (tok[0]) {
-      case "y": return w === 2 ? pad(n("year") % 100, 2) : pad(n("year"), w);
-      case "M": return w >= 4 ? monthLong : w === 3 ? monthShort : pad(n("month"), w);
-      case "d": return pad(n("day"), w);
-      case "E": return w >= 4 ? (parts.get("weekday") ?? "") : weekdayShort;
-      case "H": return pad(hour, w);
-      case "h": return pad(hour % 12 === 0 ? 12 : hour % 12, w);
-      case "m": return pad(n("minute"), w);
-      case "s": return pad(n("second"), w);
-      case "S": return pad(date.getUTCMilliseconds(), 3).slice(0, w);
-      case "a": return hour < 12 ? "AM" : "PM";
-      case "z": return tzName;
+      case "y":
+        return w === 2 ? pad(n("year") % 100, 2) : pad(n("year"), w);
+      case "M":
+        return w >= 4 ? monthLong : w === 3 ? monthShort : pad(n("month"), w);
+      case "d":
+        return pad(n("day"), w);
+      case "E":
+        return w >= 4 ? (parts.get("weekday") ?? "") : weekdayShort;
+      case "H":
+        return pad(hour, w);
+      case "h":
+        return pad(hour % 12 === 0 ? 12 : hour % 12, w);
+      case "m":
+        return pad(n("minute"), w);
+      case "s":
+        return pad(n("second"), w);
+      case "S":
+        return pad(date.getUTCMilliseconds(), 3).slice(0, w);
+      case "a":
+        return hour < 12 ? "AM" : "PM";
+      case "z":
+        return tzName;
       case "Z": {
-        const off = Math.round((Date.parse(new Date(date).toLocaleString("en-US", { timeZone: timeZone ?? "UTC" })) - Date.parse(date.toLocaleString("en-US", { timeZone: "UTC" }))) / 60000);
+        const off = Math.round(
+          (Date.parse(new Date(date).toLocaleString("en-US", { timeZone: timeZone ?? "UTC" })) -
+            Date.parse(date.toLocaleString("en-US", { timeZone: "UTC" }))) /
+            60000,
+        );
         return `${off < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(off) / 60), 2)}${pad(Math.abs(off) % 60, 2)}`;
       }
-      default: return tok;
+      default:
+        return tok;
     }
   });
 }
@@ -145,10 +174,30 @@ export const PINPOINT_HELPERS: Record<string, HelperDelegate> = {
   not: conditional((v) => !truthy(v[0])),
   eq: comparison((a, b) => str(a) === str(b)),
   neq: comparison((a, b) => str(a) !== str(b)),
-  gt: comparison(numericOrString((x, y) => x > y, (x, y) => x > y)),
-  gte: comparison(numericOrString((x, y) => x >= y, (x, y) => x >= y)),
-  lt: comparison(numericOrString((x, y) => x < y, (x, y) => x < y)),
-  lte: comparison(numericOrString((x, y) => x <= y, (x, y) => x <= y)),
+  gt: comparison(
+    numericOrString(
+      (x, y) => x > y,
+      (x, y) => x > y,
+    ),
+  ),
+  gte: comparison(
+    numericOrString(
+      (x, y) => x >= y,
+      (x, y) => x >= y,
+    ),
+  ),
+  lt: comparison(
+    numericOrString(
+      (x, y) => x < y,
+      (x, y) => x < y,
+    ),
+  ),
+  lte: comparison(
+    numericOrString(
+      (x, y) => x <= y,
+      (x, y) => x <= y,
+    ),
+  ),
 
   // String helpers.
   abbreviate: (s: unknown, width: unknown) => {
@@ -171,7 +220,9 @@ export const PINPOINT_HELPERS: Record<string, HelperDelegate> = {
   },
   cut: (s: unknown, ...rest: unknown[]) => {
     const { values } = split(rest);
-    return str(s).split(str(values[0] ?? " ")).join("");
+    return str(s)
+      .split(str(values[0] ?? " "))
+      .join("");
   },
   dateFormat: (d: unknown, ...rest: unknown[]) => {
     const { values } = split(rest);
@@ -210,7 +261,8 @@ export const PINPOINT_HELPERS: Record<string, HelperDelegate> = {
     if (Number.isNaN(value)) return str(n);
     const style = str(values[0] ?? "decimal") || "decimal";
     const locale = validLocale(values[1]);
-    if (/^\d+$/.test(style)) return new Intl.NumberFormat(locale, { minimumFractionDigits: Number(style), maximumFractionDigits: Number(style) }).format(value);
+    if (/^\d+$/.test(style))
+      return new Intl.NumberFormat(locale, { minimumFractionDigits: Number(style), maximumFractionDigits: Number(style) }).format(value);
     if (style === "integer") return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(value);
     if (style === "percent") return new Intl.NumberFormat(locale, { style: "percent" }).format(value);
     if (style === "currency") {
@@ -226,7 +278,11 @@ export const PINPOINT_HELPERS: Record<string, HelperDelegate> = {
   replace: (s: unknown, find: unknown, ...rest: unknown[]) => {
     const { values } = split(rest);
     const f = str(find);
-    return f === "" ? str(s) : str(s).split(f).join(str(values[0] ?? ""));
+    return f === ""
+      ? str(s)
+      : str(s)
+          .split(f)
+          .join(str(values[0] ?? ""));
   },
   slugify: (s: unknown) =>
     str(s)

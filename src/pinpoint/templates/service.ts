@@ -24,7 +24,8 @@ const CONTENT_MEMBERS: Record<ServedType, string[]> = {
   PUSH: ["Default", "APNS", "GCM", "ADM", "Baidu", "DefaultSubstitutions", "RecommenderId", "TemplateDescription"],
 };
 
-export const templateArn = (t: Tenant, name: string, type: string) => `arn:aws:mobiletargeting:${t.region}:${t.accountId}:templates/${name}/${type}`;
+export const templateArn = (t: Tenant, name: string, type: string) =>
+  `arn:aws:mobiletargeting:${t.region}:${t.accountId}:templates/${name}/${type}`;
 
 type Request = Record<string, unknown> & { tags?: Record<string, string> };
 
@@ -58,7 +59,9 @@ export class TemplateService {
         await this.recommenders.get(tenant, content.RecommenderId as string);
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) {
-          throw badRequest(`RecommenderId '${String(content.RecommenderId)}' does not name a recommender model configuration in this account and region`);
+          throw badRequest(
+            `RecommenderId '${String(content.RecommenderId)}' does not name a recommender model configuration in this account and region`,
+          );
         }
         throw err;
       }
@@ -103,7 +106,12 @@ export class TemplateService {
   }
 
   /** The stored version a read or a send uses: the active one unless `rawVersion` names another. */
-  async resolve(tenant: Tenant, type: ServedType, name: string, rawVersion?: string): Promise<{ head: TemplateHead; version: TemplateVersion }> {
+  async resolve(
+    tenant: Tenant,
+    type: ServedType,
+    name: string,
+    rawVersion?: string,
+  ): Promise<{ head: TemplateHead; version: TemplateVersion }> {
     const head = await this.head(tenant, name, type);
     const wanted = parseVersion(rawVersion, name) ?? head.activeVersion;
     const version = await this.store.templates.version(tenant, name, type, wanted);
@@ -111,7 +119,13 @@ export class TemplateService {
     return { head, version };
   }
 
-  async update(tenant: Tenant, type: ServedType, name: string, req: Request, opts: { createNewVersion?: boolean; version?: string }): Promise<void> {
+  async update(
+    tenant: Tenant,
+    type: ServedType,
+    name: string,
+    req: Request,
+    opts: { createNewVersion?: boolean; version?: string },
+  ): Promise<void> {
     if (opts.createNewVersion && opts.version !== undefined) {
       throw badRequest("Specify either create-new-version or version, not both");
     }
@@ -126,7 +140,8 @@ export class TemplateService {
     });
     if (outcome === "not-found") throw notFound(`Template ${name} of type ${type} was not found`);
     if (outcome === "version-not-found") throw notFound(`Version '${opts.version}' of template '${name}' was not found`);
-    if (outcome === "not-latest") throw badRequest(`Version '${opts.version}' is not the latest version of template '${name}'; only the latest version can be updated`);
+    if (outcome === "not-latest")
+      throw badRequest(`Version '${opts.version}' is not the latest version of template '${name}'; only the latest version can be updated`);
     if (outcome === "too-many-versions") throw badRequest(`Template '${name}' has reached the quota of ${MAX_VERSIONS} versions`);
   }
 
@@ -139,7 +154,10 @@ export class TemplateService {
     const outcome = await this.store.templates.deleteVersion(tenant, name, type, version, isoNow());
     if (outcome === "not-found") throw notFound(`Template ${name} of type ${type} was not found`);
     if (outcome === "version-not-found") throw notFound(`Version '${rawVersion}' of template '${name}' was not found`);
-    if (outcome === "active") throw badRequest(`Version '${rawVersion}' is the active version of template '${name}'; make another version active before deleting it`);
+    if (outcome === "active")
+      throw badRequest(
+        `Version '${rawVersion}' is the active version of template '${name}'; make another version active before deleting it`,
+      );
   }
 
   async activate(tenant: Tenant, rawType: string, name: string, rawVersion: string | undefined): Promise<void> {

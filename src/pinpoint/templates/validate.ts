@@ -56,7 +56,8 @@ export function describeHandlebarsFailure(part: string, text: string, failure: H
     column = failure.lexerColumn !== undefined ? failure.lexerColumn + 1 : undefined;
     detail = lines[lines.length - 1];
   }
-  if (/got 'EOF'$/.test(detail) && /OPEN_ENDBLOCK/.test(detail)) detail = "the template ends inside a block: a {{#…}} has no matching {{/…}}";
+  if (/got 'EOF'$/.test(detail) && /OPEN_ENDBLOCK/.test(detail))
+    detail = "the template ends inside a block: a {{#…}} has no matching {{/…}}";
   else if (/^Expecting /.test(detail)) detail = `unexpected ${/got '([^']+)'$/.exec(detail)?.[1] ?? "text"} (${detail})`;
   const source = text.split("\n")[line - 1] ?? "";
   const at = Math.max(0, (column ?? 1) - 1);
@@ -109,9 +110,14 @@ export function validateDefaultSubstitutions(value: string | undefined): void {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw badRequest("DefaultSubstitutions must be a string containing a JSON object, for example {\"User.UserAttributes.FirstName\":\"there\"}; it is not valid JSON");
+    throw badRequest(
+      'DefaultSubstitutions must be a string containing a JSON object, for example {"User.UserAttributes.FirstName":"there"}; it is not valid JSON',
+    );
   }
-  checkInput(typeof parsed === "object" && parsed !== null && !Array.isArray(parsed), "DefaultSubstitutions must be a string containing a JSON object");
+  checkInput(
+    typeof parsed === "object" && parsed !== null && !Array.isArray(parsed),
+    "DefaultSubstitutions must be a string containing a JSON object",
+  );
 }
 
 const length = (...parts: (string | undefined)[]) => parts.reduce((n, p) => n + (p?.length ?? 0), 0);
@@ -127,7 +133,10 @@ export async function validateContent(type: ServedType, content: Record<string, 
     const headers = (content.Headers as { Name?: string; Value?: string }[] | undefined) ?? [];
     checkInput(headers.length <= MAX_EMAIL_HEADERS, `An email template can have at most ${MAX_EMAIL_HEADERS} headers`);
     headers.forEach((h, i) => {
-      checkInput(h.Name !== undefined && h.Name.length > 0 && h.Name.length <= MAX_HEADER_NAME, `Headers[${i}].Name must be between 1 and ${MAX_HEADER_NAME} characters`);
+      checkInput(
+        h.Name !== undefined && h.Name.length > 0 && h.Name.length <= MAX_HEADER_NAME,
+        `Headers[${i}].Name must be between 1 and ${MAX_HEADER_NAME} characters`,
+      );
       checkInput((h.Value ?? "").length <= MAX_HEADER_VALUE, `Headers[${i}].Value must be at most ${MAX_HEADER_VALUE} characters`);
     });
     if (Subject !== undefined) parts.push({ field: "Subject", text: Subject });
@@ -136,7 +145,10 @@ export async function validateContent(type: ServedType, content: Record<string, 
     headers.forEach((h, i) => h.Value !== undefined && parts.push({ field: `Headers[${i}].Value`, text: h.Value }));
   } else if (type === "SMS") {
     const body = content.Body as string | undefined;
-    checkInput(length(body) <= MAX_SMS_CHARS, `An SMS template body can contain at most ${MAX_SMS_CHARS} characters; this one has ${length(body)}`);
+    checkInput(
+      length(body) <= MAX_SMS_CHARS,
+      `An SMS template body can contain at most ${MAX_SMS_CHARS} characters; this one has ${length(body)}`,
+    );
     if (body !== undefined) parts.push({ field: "Body", text: body });
   } else {
     for (const partName of PUSH_PARTS) {
@@ -146,7 +158,8 @@ export async function validateContent(type: ServedType, content: Record<string, 
       const strings = Object.entries(part).filter(([k, v]) => k !== "Action" && typeof v === "string") as [string, string][];
       const total = length(...strings.map(([, v]) => v));
       checkInput(total <= limit, `The ${partName} part of a push template can contain at most ${limit} characters; it has ${total}`);
-      if (part.Action !== undefined) checkInput(PUSH_ACTIONS.includes(part.Action as string), `${partName}.Action must be one of ${PUSH_ACTIONS.join(", ")}`);
+      if (part.Action !== undefined)
+        checkInput(PUSH_ACTIONS.includes(part.Action as string), `${partName}.Action must be one of ${PUSH_ACTIONS.join(", ")}`);
       for (const [field, value] of strings) parts.push({ field: `${partName}.${field}`, text: value });
     }
   }

@@ -6,7 +6,15 @@
 import { createRequire } from "node:module";
 import { isDeepStrictEqual } from "node:util";
 import type { StaticOperation } from "../model.js";
-import { OPERATION, REGENERATE_COMMAND, SERVICE_SDKS, refPositions, type SnapshotFile, type SnapshotService, type StoredRef } from "./format.js";
+import {
+  OPERATION,
+  REGENERATE_COMMAND,
+  SERVICE_SDKS,
+  refPositions,
+  type SnapshotFile,
+  type SnapshotService,
+  type StoredRef,
+} from "./format.js";
 
 type Schema = unknown[];
 

@@ -10,8 +10,16 @@ import { CampaignEventTrigger, eventRunKey } from "../../../src/pinpoint/campaig
 import type { Tenant } from "../../../src/store/types.js";
 
 const TENANT: Tenant = { accountId: "111122223333", region: "us-east-1" };
-const viewed: Event = { EventType: "product.viewed", Timestamp: "2024-05-01T10:00:00Z", Attributes: { category: "books", seenAt: "2024-05-01T09:59:00Z" }, Metrics: { price: 12.5 } };
-const filter = (f: Partial<CampaignEventFilter["Dimensions"]> & object, type: string = "ENDPOINT"): CampaignEventFilter => ({ FilterType: type as "ENDPOINT", Dimensions: f });
+const viewed: Event = {
+  EventType: "product.viewed",
+  Timestamp: "2024-05-01T10:00:00Z",
+  Attributes: { category: "books", seenAt: "2024-05-01T09:59:00Z" },
+  Metrics: { price: 12.5 },
+};
+const filter = (f: Partial<CampaignEventFilter["Dimensions"]> & object, type: string = "ENDPOINT"): CampaignEventFilter => ({
+  FilterType: type as "ENDPOINT",
+  Dimensions: f,
+});
 
 describe("eventFilterMatches", () => {
   it("matches EventType as a SetDimension, INCLUSIVE by default and EXCLUSIVE", () => {
@@ -22,21 +30,27 @@ describe("eventFilterMatches", () => {
   });
 
   it("matches Attributes with the segment attribute types", () => {
-    const attr = (AttributeType: string, Values: string[]) => filter({ Attributes: { category: { AttributeType: AttributeType as "INCLUSIVE", Values } } });
+    const attr = (AttributeType: string, Values: string[]) =>
+      filter({ Attributes: { category: { AttributeType: AttributeType as "INCLUSIVE", Values } } });
     expect(eventFilterMatches(attr("INCLUSIVE", ["books", "music"]), viewed)).toBe(true);
     expect(eventFilterMatches(attr("INCLUSIVE", ["music"]), viewed)).toBe(false);
     expect(eventFilterMatches(attr("EXCLUSIVE", ["music"]), viewed)).toBe(true);
     expect(eventFilterMatches(attr("EXCLUSIVE", ["books"]), viewed)).toBe(false);
     expect(eventFilterMatches(attr("CONTAINS", ["boo"]), viewed)).toBe(true);
-    expect(eventFilterMatches(filter({ Attributes: { seenAt: { AttributeType: "BEFORE", Values: ["2024-05-01T10:00:00Z"] } } }), viewed)).toBe(true);
-    expect(eventFilterMatches(filter({ Attributes: { seenAt: { AttributeType: "AFTER", Values: ["2024-05-01T10:00:00Z"] } } }), viewed)).toBe(false);
+    expect(
+      eventFilterMatches(filter({ Attributes: { seenAt: { AttributeType: "BEFORE", Values: ["2024-05-01T10:00:00Z"] } } }), viewed),
+    ).toBe(true);
+    expect(
+      eventFilterMatches(filter({ Attributes: { seenAt: { AttributeType: "AFTER", Values: ["2024-05-01T10:00:00Z"] } } }), viewed),
+    ).toBe(false);
     // An attribute the event does not carry: INCLUSIVE fails, EXCLUSIVE holds (as for segments).
     expect(eventFilterMatches(filter({ Attributes: { color: { Values: ["red"] } } }), viewed)).toBe(false);
     expect(eventFilterMatches(filter({ Attributes: { color: { AttributeType: "EXCLUSIVE", Values: ["red"] } } }), viewed)).toBe(true);
   });
 
   it("matches Metrics with every comparison operator", () => {
-    const metric = (op: string, Value: number) => eventFilterMatches(filter({ Metrics: { price: { ComparisonOperator: op, Value } } }), viewed);
+    const metric = (op: string, Value: number) =>
+      eventFilterMatches(filter({ Metrics: { price: { ComparisonOperator: op, Value } } }), viewed);
     expect([metric("GREATER_THAN", 12), metric("GREATER_THAN", 12.5)]).toEqual([true, false]);
     expect([metric("GREATER_THAN_OR_EQUAL", 12.5), metric("GREATER_THAN_OR_EQUAL", 13)]).toEqual([true, false]);
     expect([metric("LESS_THAN", 13), metric("LESS_THAN", 12.5)]).toEqual([true, false]);
@@ -46,9 +60,15 @@ describe("eventFilterMatches", () => {
   });
 
   it("requires every dimension to hold", () => {
-    const all = { EventType: { Values: ["product.viewed"] }, Attributes: { category: { Values: ["books"] } }, Metrics: { price: { ComparisonOperator: "LESS_THAN", Value: 20 } } };
+    const all = {
+      EventType: { Values: ["product.viewed"] },
+      Attributes: { category: { Values: ["books"] } },
+      Metrics: { price: { ComparisonOperator: "LESS_THAN", Value: 20 } },
+    };
     expect(eventFilterMatches(filter(all), viewed)).toBe(true);
-    expect(eventFilterMatches(filter({ ...all, Metrics: { price: { ComparisonOperator: "GREATER_THAN", Value: 20 } } }), viewed)).toBe(false);
+    expect(eventFilterMatches(filter({ ...all, Metrics: { price: { ComparisonOperator: "GREATER_THAN", Value: 20 } } }), viewed)).toBe(
+      false,
+    );
     expect(eventFilterMatches(filter({}), viewed)).toBe(true);
   });
 
@@ -76,7 +96,14 @@ class ListSource implements CampaignSource {
 class RecordingRunner implements CampaignRunner {
   runs: { campaignId: string; endpointIds: string[]; runKey: string; scheduledTime: string }[] = [];
   failFor = new Set<string>();
-  async runForEndpoints(_t: Tenant, _appId: string, campaign: CampaignResponse, endpointIds: string[], runKey: string, scheduledTime: string) {
+  async runForEndpoints(
+    _t: Tenant,
+    _appId: string,
+    campaign: CampaignResponse,
+    endpointIds: string[],
+    runKey: string,
+    scheduledTime: string,
+  ) {
     if (this.failFor.has(campaign.Id!)) throw new Error(`runner down for ${campaign.Id}`);
     if (this.runs.some((r) => r.runKey === runKey)) return;
     this.runs.push({ campaignId: campaign.Id!, endpointIds, runKey, scheduledTime });
@@ -84,8 +111,24 @@ class RecordingRunner implements CampaignRunner {
   async close() {}
 }
 
-const eventCampaign = (id: string, f: CampaignEventFilter, extra: Partial<CampaignResponse> = {}, schedule: Partial<CampaignResponse["Schedule"]> = {}): CampaignResponse =>
-  ({ Id: id, ApplicationId: "app", Arn: `arn:${id}`, CreationDate: "", LastModifiedDate: "", SegmentId: "s", SegmentVersion: 1, Version: 1, Schedule: { StartTime: "IMMEDIATE", Frequency: "EVENT", EventFilter: f, ...schedule }, ...extra }) as CampaignResponse;
+const eventCampaign = (
+  id: string,
+  f: CampaignEventFilter,
+  extra: Partial<CampaignResponse> = {},
+  schedule: Partial<CampaignResponse["Schedule"]> = {},
+): CampaignResponse =>
+  ({
+    Id: id,
+    ApplicationId: "app",
+    Arn: `arn:${id}`,
+    CreationDate: "",
+    LastModifiedDate: "",
+    SegmentId: "s",
+    SegmentVersion: 1,
+    Version: 1,
+    Schedule: { StartTime: "IMMEDIATE", Frequency: "EVENT", EventFilter: f, ...schedule },
+    ...extra,
+  }) as CampaignResponse;
 
 describe("CampaignEventTrigger", () => {
   const NOW = Date.parse("2024-05-01T10:00:05Z");
@@ -105,7 +148,12 @@ describe("CampaignEventTrigger", () => {
     await new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", events);
     const got = runner.runs.map((r) => `${r.campaignId}→${r.endpointIds.join(",")}`).sort();
     expect(got).toEqual(["both→e1", "both→e2", "carts→e2", "views→e1"]);
-    expect(runner.runs.find((r) => r.campaignId === "views")).toEqual({ campaignId: "views", endpointIds: ["e1"], runKey: eventRunKey("views", events[0]), scheduledTime: "2024-05-01T10:00:05.000Z" });
+    expect(runner.runs.find((r) => r.campaignId === "views")).toEqual({
+      campaignId: "views",
+      endpointIds: ["e1"],
+      runKey: eventRunKey("views", events[0]),
+      scheduledTime: "2024-05-01T10:00:05.000Z",
+    });
     expect(new Set(runner.runs.map((r) => r.runKey)).size).toBe(4);
   });
 
@@ -138,7 +186,9 @@ describe("CampaignEventTrigger", () => {
     const source = new ListSource([eventCampaign("broken", filter({})), eventCampaign("fine", filter({}))]);
     const runner = new RecordingRunner();
     runner.failFor.add("broken");
-    await expect(new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", [events[0]])).rejects.toThrow("runner down for broken");
+    await expect(new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", [events[0]])).rejects.toThrow(
+      "runner down for broken",
+    );
     expect(runner.runs.map((r) => r.campaignId)).toEqual(["fine"]);
     runner.failFor.add("fine");
     const both = await new CampaignEventTrigger(source, runner, () => NOW).onEvents(TENANT, "app", [events[1]]).catch((e: unknown) => e);

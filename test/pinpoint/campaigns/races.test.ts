@@ -66,13 +66,18 @@ async function expectConsistent(store: Store, name: string) {
 describe.each(STORE_KINDS)("concurrent campaign commands on %s", (kind) => {
   test("two concurrent `campaigns create --name X`: one deploys, the other is refused with exit code 1", async () => {
     const s = await setup(kind);
-    const create = () => runCli(["campaigns", "create", "--name", "shop", "--interactions", s.interactions, "--recipe", "ease", ...s.args], { timeoutMs: 60_000 });
+    const create = () =>
+      runCli(["campaigns", "create", "--name", "shop", "--interactions", s.interactions, "--recipe", "ease", ...s.args], {
+        timeoutMs: 60_000,
+      });
     const results = await Promise.all([create(), create()]);
     const won = results.filter((r) => r.code === 0);
     const lost = results.filter((r) => r.code !== 0);
     expect(won, results.map((r) => r.stderr).join("\n")).toHaveLength(1);
     expect(lost[0].code, lost[0].stderr).toBe(1);
-    expect(lost[0].stderr).toMatch(/^pinrec: campaign 'shop' (already exists in \d{12}\/us-east-1; use retrain|is being created by another process)/);
+    expect(lost[0].stderr).toMatch(
+      /^pinrec: campaign 'shop' (already exists in \d{12}\/us-east-1; use retrain|is being created by another process)/,
+    );
     expect(lost[0].stderr).not.toMatch(/\n\s+at /); // no stack trace
     const store = await s.open();
     const rec = await expectConsistent(store, "shop");
@@ -83,9 +88,13 @@ describe.each(STORE_KINDS)("concurrent campaign commands on %s", (kind) => {
 
   test("two concurrent retrains: one deploys version 2, the other is refused; record and model match", async () => {
     const s = await setup(kind);
-    const created = await runCli(["campaigns", "create", "--name", "shop", "--interactions", s.interactions, "--recipe", "ease", ...s.args], { timeoutMs: 60_000 });
+    const created = await runCli(
+      ["campaigns", "create", "--name", "shop", "--interactions", s.interactions, "--recipe", "ease", ...s.args],
+      { timeoutMs: 60_000 },
+    );
     expect(created.code, created.stderr).toBe(0);
-    const retrain = (seed: number) => runCli(["campaigns", "retrain", "--name", "shop", "--seed", String(seed), ...s.args], { timeoutMs: 60_000 });
+    const retrain = (seed: number) =>
+      runCli(["campaigns", "retrain", "--name", "shop", "--seed", String(seed), ...s.args], { timeoutMs: 60_000 });
     const results = await Promise.all([retrain(2), retrain(3)]);
     const won = results.filter((r) => r.code === 0);
     const lost = results.filter((r) => r.code !== 0);

@@ -8,7 +8,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
-import { CreateEmailTemplateCommand, CreateSegmentCommand, UpdateEmailChannelCommand, type CampaignResponse, type EndpointBatchItem, type PinpointClient } from "@aws-sdk/client-pinpoint";
+import {
+  CreateEmailTemplateCommand,
+  CreateSegmentCommand,
+  UpdateEmailChannelCommand,
+  type CampaignResponse,
+  type EndpointBatchItem,
+  type PinpointClient,
+} from "@aws-sdk/client-pinpoint";
 import type { RunningServer } from "../../../src/server/serve.js";
 import { createServices, type Services } from "../../../src/services.js";
 import { openStore } from "../../../src/store/open.js";
@@ -68,23 +75,48 @@ export async function world(kind: "sqlite" | "postgres"): Promise<World> {
   writeFunctions(functions.path);
   const server = await startTestServer(kind, { functionsDir: functions.path, campaignRuns: false });
   const storeOptions = { dataDir: server.dataDir, ...(server.schema && { database: PG_URL, schema: server.schema }) };
-  const db: SqlDb = server.schema ? new PostgresDb(PG_URL, { schema: server.schema, max: 2 }) : new SqliteDb(join(server.dataDir, "pinrec.db"));
+  const db: SqlDb = server.schema
+    ? new PostgresDb(PG_URL, { schema: server.schema, max: 2 })
+    : new SqliteDb(join(server.dataDir, "pinrec.db"));
   const client = pinpointClient(server);
   const engine = await trainCampaign(server.store, TENANT_A, "picks", server.dataDir);
   const appId = await createApp(client);
-  const recommenderId = await createRecommender(client, engine.arn, { RecommendationTransformerUri: "add-titles", Attributes: { "Recommendations.Title": "Title", "Recommendations.Envelope": "Envelope" } });
-  const failingRecommenderId = await createRecommender(client, engine.arn, { RecommendationTransformerUri: "always-fails", Attributes: { "Recommendations.Title": "Title" } });
+  const recommenderId = await createRecommender(client, engine.arn, {
+    RecommendationTransformerUri: "add-titles",
+    Attributes: { "Recommendations.Title": "Title", "Recommendations.Envelope": "Envelope" },
+  });
+  const failingRecommenderId = await createRecommender(client, engine.arn, {
+    RecommendationTransformerUri: "always-fails",
+    Attributes: { "Recommendations.Title": "Title" },
+  });
   await client.send(
     new CreateEmailTemplateCommand({
       TemplateName: "picks",
-      EmailTemplateRequest: { Subject: "For {{User.UserId}}", TextPart: "{{#each RecommendationItems}}{{this}};{{/each}}|{{Recommendations.Title.[0]}}|{{Recommendations.Envelope.[0]}}", RecommenderId: recommenderId },
+      EmailTemplateRequest: {
+        Subject: "For {{User.UserId}}",
+        TextPart: "{{#each RecommendationItems}}{{this}};{{/each}}|{{Recommendations.Title.[0]}}|{{Recommendations.Envelope.[0]}}",
+        RecommenderId: recommenderId,
+      },
     }),
   );
   await client.send(
-    new CreateEmailTemplateCommand({ TemplateName: "failing", EmailTemplateRequest: { Subject: "x", TextPart: "{{Recommendations.Title.[0]}}", RecommenderId: failingRecommenderId } }),
+    new CreateEmailTemplateCommand({
+      TemplateName: "failing",
+      EmailTemplateRequest: { Subject: "x", TextPart: "{{Recommendations.Title.[0]}}", RecommenderId: failingRecommenderId },
+    }),
   );
-  await client.send(new CreateEmailTemplateCommand({ TemplateName: "plain-b", EmailTemplateRequest: { Subject: "B", TextPart: "treatment B {{User.UserId}}" } }));
-  await client.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: true } }));
+  await client.send(
+    new CreateEmailTemplateCommand({
+      TemplateName: "plain-b",
+      EmailTemplateRequest: { Subject: "B", TextPart: "treatment B {{User.UserId}}" },
+    }),
+  );
+  await client.send(
+    new UpdateEmailChannelCommand({
+      ApplicationId: appId,
+      EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: true },
+    }),
+  );
   const openRunners = new Set<RunnerStack>();
   return {
     kind,
@@ -125,7 +157,10 @@ export async function addEndpoints(w: Pick<World, "client" | "appId">, n: number
 /** A dimensional segment: endpoints whose `plan` attribute is one of `plans`. */
 export async function createSegment(w: Pick<World, "client" | "appId">, plans: string[]): Promise<string> {
   const res = await w.client.send(
-    new CreateSegmentCommand({ ApplicationId: w.appId, WriteSegmentRequest: { Name: "gold", Dimensions: { Attributes: { plan: { AttributeType: "INCLUSIVE", Values: plans } } } } }),
+    new CreateSegmentCommand({
+      ApplicationId: w.appId,
+      WriteSegmentRequest: { Name: "gold", Dimensions: { Attributes: { plan: { AttributeType: "INCLUSIVE", Values: plans } } } },
+    }),
   );
   return res.SegmentResponse!.Id!;
 }
@@ -136,7 +171,12 @@ let campaignSeq = 0;
  * Writes a campaign (version 1) as the campaign API stores it, due at `nextRunAt`.
  * `overrides` replace members of a default IMMEDIATE campaign on the `picks` template.
  */
-export async function insertCampaign(w: Pick<World, "db" | "appId">, segmentId: string, nextRunAt: number | null, overrides: Partial<CampaignResponse> = {}): Promise<CampaignResponse> {
+export async function insertCampaign(
+  w: Pick<World, "db" | "appId">,
+  segmentId: string,
+  nextRunAt: number | null,
+  overrides: Partial<CampaignResponse> = {},
+): Promise<CampaignResponse> {
   const id = `c${Date.now().toString(36)}${(campaignSeq++).toString(36)}`;
   const now = new Date().toISOString();
   const doc: CampaignResponse = {
@@ -156,13 +196,31 @@ export async function insertCampaign(w: Pick<World, "db" | "appId">, segmentId: 
   };
   const json = JSON.stringify(doc);
   const t = TENANT_A;
-  await w.db.run("INSERT INTO message_campaigns (account_id, region, app_id, id, version, next_run_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)", [t.accountId, t.region, w.appId, id, 1, nextRunAt, json]);
-  await w.db.run("INSERT INTO message_campaign_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [t.accountId, t.region, w.appId, id, 1, json]);
+  await w.db.run("INSERT INTO message_campaigns (account_id, region, app_id, id, version, next_run_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+    t.accountId,
+    t.region,
+    w.appId,
+    id,
+    1,
+    nextRunAt,
+    json,
+  ]);
+  await w.db.run("INSERT INTO message_campaign_versions (account_id, region, app_id, id, version, doc) VALUES (?, ?, ?, ?, ?, ?)", [
+    t.accountId,
+    t.region,
+    w.appId,
+    id,
+    1,
+    json,
+  ]);
   return doc;
 }
 
 export async function nextRunAtOf(w: Pick<World, "db" | "appId">, campaignId: string): Promise<number | null> {
-  const row = await w.db.get<{ next_run_at: number | string | null }>("SELECT next_run_at FROM message_campaigns WHERE app_id = ? AND id = ?", [w.appId, campaignId]);
+  const row = await w.db.get<{ next_run_at: number | string | null }>(
+    "SELECT next_run_at FROM message_campaigns WHERE app_id = ? AND id = ?",
+    [w.appId, campaignId],
+  );
   return row?.next_run_at === null || row === undefined ? null : Number(row.next_run_at);
 }
 
@@ -173,7 +231,10 @@ export interface Activity {
 }
 
 export async function activitiesOf(w: Pick<World, "db" | "appId">, campaignId: string): Promise<Activity[]> {
-  const rows = await w.db.all<{ id: string; run_key: string; doc: string }>("SELECT id, run_key, doc FROM campaign_activities WHERE app_id = ? AND campaign_id = ? ORDER BY seq", [w.appId, campaignId]);
+  const rows = await w.db.all<{ id: string; run_key: string; doc: string }>(
+    "SELECT id, run_key, doc FROM campaign_activities WHERE app_id = ? AND campaign_id = ? ORDER BY seq",
+    [w.appId, campaignId],
+  );
   return rows.map((r) => ({ id: r.id, runKey: r.run_key, doc: JSON.parse(r.doc) }));
 }
 
@@ -182,14 +243,24 @@ export async function activitiesOf(w: Pick<World, "db" | "appId">, campaignId: s
  * it, not started; closed by `w.dispose()` unless closed before. `expectFailures`: a test that
  * makes batches fail on purpose, whose failures are not worth showing.
  */
-export async function runnerStack(w: World, opts: { now?: () => number; leaseMs?: number; pollMs?: number; expectFailures?: boolean } = {}): Promise<RunnerStack> {
+export async function runnerStack(
+  w: World,
+  opts: { now?: () => number; leaseMs?: number; pollMs?: number; expectFailures?: boolean } = {},
+): Promise<RunnerStack> {
   // SQLite: one process does everything, on one connection (two connections in one process would
   // block each other's event loop in SQLite's busy wait); PostgreSQL: a connection pool per runner, as per process.
   const shared = w.kind === "sqlite";
   const store = shared ? w.server.store : await openStore(w.storeOptions);
   // A failure the runner survives is still a failure in these tests: show it.
   const log = opts.expectFailures ? undefined : pino({ level: "error" }, process.stderr);
-  const services = createServices(store, w.dataDir, { log, functionsDir: w.functionsDir, campaignPollMs: 0, campaignRunClock: opts.now, campaignRunLeaseMs: opts.leaseMs, campaignRunPollMs: opts.pollMs });
+  const services = createServices(store, w.dataDir, {
+    log,
+    functionsDir: w.functionsDir,
+    campaignPollMs: 0,
+    campaignRunClock: opts.now,
+    campaignRunLeaseMs: opts.leaseMs,
+    campaignRunPollMs: opts.pollMs,
+  });
   const stack: RunnerStack = {
     services,
     store,
@@ -224,15 +295,24 @@ export async function until(pred: () => Promise<boolean> | boolean, what: string
 }
 
 /** Runs `schedule` and the batch workers of these runners until every activity of the campaign (at least `runs` of them) completes. */
-export async function runToEnd(w: Pick<World, "db" | "appId">, runners: { services: { runner: { tick(): Promise<void>; idle(): Promise<void> } } }[], campaignId: string, runs = 1): Promise<void> {
-  await until(async () => {
-    await Promise.all(
-      runners.map(async (r) => {
-        await r.services.runner.tick();
-        await r.services.runner.idle();
-      }),
-    );
-    const acts = await activitiesOf(w, campaignId);
-    return acts.length > 0 && acts.length >= runs && acts.every((a) => a.doc.State === "COMPLETED");
-  }, `campaign ${campaignId} to complete`, 60_000);
+export async function runToEnd(
+  w: Pick<World, "db" | "appId">,
+  runners: { services: { runner: { tick(): Promise<void>; idle(): Promise<void> } } }[],
+  campaignId: string,
+  runs = 1,
+): Promise<void> {
+  await until(
+    async () => {
+      await Promise.all(
+        runners.map(async (r) => {
+          await r.services.runner.tick();
+          await r.services.runner.idle();
+        }),
+      );
+      const acts = await activitiesOf(w, campaignId);
+      return acts.length > 0 && acts.length >= runs && acts.every((a) => a.doc.State === "COMPLETED");
+    },
+    `campaign ${campaignId} to complete`,
+    60_000,
+  );
 }

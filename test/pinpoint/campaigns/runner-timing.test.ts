@@ -10,7 +10,18 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CreateCampaignCommand, CreateEmailTemplateCommand, type EndpointBatchItem } from "@aws-sdk/client-pinpoint";
 import { STORE_KINDS } from "../../helpers.js";
 import { createRecommender, putEndpoints } from "../messaging/send-fixtures.js";
-import { activitiesOf, addEndpoints, createSegment, insertCampaign, nextRunAtOf, outbox, runToEnd, runnerStack, world, type World } from "./runner-fixtures.js";
+import {
+  activitiesOf,
+  addEndpoints,
+  createSegment,
+  insertCampaign,
+  nextRunAtOf,
+  outbox,
+  runToEnd,
+  runnerStack,
+  world,
+  type World,
+} from "./runner-fixtures.js";
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -88,13 +99,24 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
     clock = start;
     await settle(runner);
     const [first] = await activitiesOf(w, campaignId);
-    expect(first.doc).toMatchObject({ ScheduledStart: "2031-06-01T09:00:00.000Z", State: "RUNNING", TimezonesTotalCount: 4, TimezonesCompletedCount: 0, SuccessfulEndpointCount: 0 });
+    expect(first.doc).toMatchObject({
+      ScheduledStart: "2031-06-01T09:00:00.000Z",
+      State: "RUNNING",
+      TimezonesTotalCount: 4,
+      TimezonesCompletedCount: 0,
+      SuccessfulEndpointCount: 0,
+    });
     expect(await sentTo(runner.store, first.id)).toEqual([]);
     const held = await w.db.all<{ due_at: number | string }>(
       "SELECT b.due_at FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ? AND b.status = 'QUEUED' ORDER BY b.due_at",
       [campaignId],
     );
-    expect(held.map((h) => new Date(Number(h.due_at)).toISOString())).toEqual(["2031-06-01T00:00:00.000Z", "2031-06-01T07:00:00.000Z", "2031-06-01T09:00:00.000Z", "2031-06-01T13:00:00.000Z"]);
+    expect(held.map((h) => new Date(Number(h.due_at)).toISOString())).toEqual([
+      "2031-06-01T00:00:00.000Z",
+      "2031-06-01T07:00:00.000Z",
+      "2031-06-01T09:00:00.000Z",
+      "2031-06-01T13:00:00.000Z",
+    ]);
 
     // A restart: the held batches are in the database, not in the process that held them.
     await runner.close();
@@ -112,13 +134,25 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
       await settle(runner);
       expect(await sentTo(runner.store, first.id), time).toEqual(expected);
       const [a] = await activitiesOf(w, campaignId);
-      expect(a.doc, time).toMatchObject({ State: "RUNNING", TimezonesTotalCount: 4, TimezonesCompletedCount: completedZones, SuccessfulEndpointCount: expected.length });
+      expect(a.doc, time).toMatchObject({
+        State: "RUNNING",
+        TimezonesTotalCount: 4,
+        TimezonesCompletedCount: completedZones,
+        SuccessfulEndpointCount: expected.length,
+      });
     }
     clock = at("2031-06-01T13:00:00Z");
     await settle(runner);
     expect(await sentTo(runner.store, first.id)).toHaveLength(7);
     const [done] = await activitiesOf(w, campaignId);
-    expect(done.doc).toMatchObject({ State: "COMPLETED", Result: "SUCCESS", TotalEndpointCount: 7, SuccessfulEndpointCount: 7, TimezonesTotalCount: 4, TimezonesCompletedCount: 4 });
+    expect(done.doc).toMatchObject({
+      State: "COMPLETED",
+      Result: "SUCCESS",
+      TotalEndpointCount: 7,
+      SuccessfulEndpointCount: 7,
+      TimezonesTotalCount: 4,
+      TimezonesCompletedCount: 4,
+    });
     expect(JSON.parse(done.doc.ExecutionMetrics!.Timezones)).toEqual(["America/New_York", "Asia/Tokyo", "Europe/Berlin", "UTC"]);
     expect(done.doc.ExecutionMetrics!.PendingTimezones).toBeUndefined();
   }, 180_000);
@@ -136,7 +170,9 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
     expect(await sentTo(runner.store, a.id)).toHaveLength(250);
     expect(a.doc).toMatchObject({ State: "COMPLETED", Result: "FAIL", TotalEndpointCount: 250, SuccessfulEndpointCount: 250 });
     expect(a.doc.ExecutionMetrics!.StoppedByMaximumDuration).toBe("2");
-    expect(JSON.parse(a.doc.ExecutionMetrics!.FailureReasons)).toEqual({ "Limits.MaximumDuration (60 seconds) passed before this batch was sent": 2 });
+    expect(JSON.parse(a.doc.ExecutionMetrics!.FailureReasons)).toEqual({
+      "Limits.MaximumDuration (60 seconds) passed before this batch was sent": 2,
+    });
   }, 180_000);
 
   test("Limits.Daily: a second run the same day sends nothing to endpoints at their limit; a run a day later sends again", async () => {
@@ -145,7 +181,11 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
     const runner = await stack({ now: () => clock, leaseMs: 60_000 });
     const campaign = await insertCampaign(w, gold, start, {
       Limits: { Daily: 1 },
-      Schedule: { StartTime: new Date(start).toISOString(), EndTime: new Date(start + 2 * 3_600_000 + 1).toISOString(), Frequency: "HOURLY" },
+      Schedule: {
+        StartTime: new Date(start).toISOString(),
+        EndTime: new Date(start + 2 * 3_600_000 + 1).toISOString(),
+        Frequency: "HOURLY",
+      },
     });
     await runToEnd(w, [runner], campaign.Id!, 1);
     clock = start + 3_600_000;
@@ -173,8 +213,16 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
   return event.Endpoints;
 };`,
     );
-    const stalling = await createRecommender(w.client, w.campaignArn, { RecommendationTransformerUri: "stall", Attributes: { "Recommendations.Title": "Title" } });
-    await w.client.send(new CreateEmailTemplateCommand({ TemplateName: "stalling", EmailTemplateRequest: { Subject: "s", TextPart: "{{Recommendations.Title.[0]}}", RecommenderId: stalling } }));
+    const stalling = await createRecommender(w.client, w.campaignArn, {
+      RecommendationTransformerUri: "stall",
+      Attributes: { "Recommendations.Title": "Title" },
+    });
+    await w.client.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "stalling",
+        EmailTemplateRequest: { Subject: "s", TextPart: "{{Recommendations.Title.[0]}}", RecommenderId: stalling },
+      }),
+    );
     await putEndpoints(w.client, w.appId, endpointsIn("stall-", 5, "stall"));
     const segment = await createSegment(w, ["stall"]);
     const t0 = Date.now();
@@ -184,7 +232,10 @@ describe.each(STORE_KINDS)("campaign runner timing: %s", (kind) => {
     const campaign = await insertCampaign(w, segment, t0, { TemplateConfiguration: { EmailTemplate: { Name: "stalling" } } });
     await a.services.runner.tick();
     const batchOf = () =>
-      w.db.all<{ status: string; attempts: number | string }>("SELECT b.status, b.attempts FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ?", [campaign.Id]);
+      w.db.all<{ status: string; attempts: number | string }>(
+        "SELECT b.status, b.attempts FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ?",
+        [campaign.Id],
+      );
     expect((await batchOf()).map((x) => x.status)).toEqual(["RUNNING"]);
     await b.services.runner.tick();
     await Promise.all([a.services.runner.idle(), b.services.runner.idle()]);

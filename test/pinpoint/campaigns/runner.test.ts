@@ -9,7 +9,19 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { UpdateEmailChannelCommand } from "@aws-sdk/client-pinpoint";
 import { STORE_KINDS } from "../../helpers.js";
 import { putEndpoints, recommendationsOf, runtimeClient } from "../messaging/send-fixtures.js";
-import { IDENTITY, activitiesOf, addEndpoints, createSegment, insertCampaign, nextRunAtOf, outbox, runToEnd as runToEndOf, runnerStack, world, type World } from "./runner-fixtures.js";
+import {
+  IDENTITY,
+  activitiesOf,
+  addEndpoints,
+  createSegment,
+  insertCampaign,
+  nextRunAtOf,
+  outbox,
+  runToEnd as runToEndOf,
+  runnerStack,
+  world,
+  type World,
+} from "./runner-fixtures.js";
 
 describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
   let w: World;
@@ -41,7 +53,15 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
 
     const [activity] = await activitiesOf(w, campaign.Id!);
     const goldIds = endpointIds.filter((_, i) => i % 2 === 0);
-    expect(activity.doc).toMatchObject({ State: "COMPLETED", Result: "SUCCESS", TreatmentId: "0", TotalEndpointCount: goldIds.length, SuccessfulEndpointCount: goldIds.length, CampaignId: campaign.Id, ApplicationId: w.appId });
+    expect(activity.doc).toMatchObject({
+      State: "COMPLETED",
+      Result: "SUCCESS",
+      TreatmentId: "0",
+      TotalEndpointCount: goldIds.length,
+      SuccessfulEndpointCount: goldIds.length,
+      CampaignId: campaign.Id,
+      ApplicationId: w.appId,
+    });
     expect(Date.parse(activity.doc.End!)).toBeGreaterThanOrEqual(Date.parse(activity.doc.Start!));
 
     const rows = (await outbox(runner.store, w.appId)).filter((r) => r.message.requestId === activity.id);
@@ -49,7 +69,9 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     const runtime = runtimeClient(w.server);
     for (const r of rows.slice(0, 25)) {
       const items = await recommendationsOf(runtime, w.campaignArn, r.message.endpointId!, 3);
-      expect(r.message.email!.text).toBe(`${items.join(";")};|Title of ${items[0]}|${campaign.Id}/0/${activity.id}/${activity.doc.ScheduledStart}`);
+      expect(r.message.email!.text).toBe(
+        `${items.join(";")};|Title of ${items[0]}|${campaign.Id}/0/${activity.id}/${activity.doc.ScheduledStart}`,
+      );
       expect(r.message.email!.fromAddress).toBe("news@example.com");
       expect(r.idempotencyKey).toBe(`${activity.id}:${r.message.endpointId}`);
     }
@@ -59,7 +81,12 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     const a = await stack({ leaseMs: 60_000 });
     const b = await stack({ leaseMs: 60_000 });
     const campaigns = await Promise.all([0, 1, 2].map(() => insertCampaign(w, all, Date.now())));
-    const fired = await Promise.all([a.services.runner.schedule(), b.services.runner.schedule(), a.services.runner.schedule(), b.services.runner.schedule()]);
+    const fired = await Promise.all([
+      a.services.runner.schedule(),
+      b.services.runner.schedule(),
+      a.services.runner.schedule(),
+      b.services.runner.schedule(),
+    ]);
     expect(fired.reduce((x, y) => x + y, 0)).toBe(3);
     for (const c of campaigns) await runToEnd([a, b], c.Id!);
     const rows = await outbox(a.store, w.appId);
@@ -104,7 +131,11 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     const start = clock;
     const campaign = await insertCampaign(w, gold, start, {
       CreationDate: new Date(start).toISOString(),
-      Schedule: { StartTime: new Date(start).toISOString(), EndTime: new Date(start + 3 * 3_600_000 - 1).toISOString(), Frequency: "HOURLY" },
+      Schedule: {
+        StartTime: new Date(start).toISOString(),
+        EndTime: new Date(start + 3 * 3_600_000 - 1).toISOString(),
+        Frequency: "HOURLY",
+      },
     });
     await runToEnd([runner], campaign.Id!, 1);
     expect(await nextRunAtOf(w, campaign.Id!)).toBe(start + 3_600_000);
@@ -126,16 +157,33 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
 
   test("a disabled channel sends nothing and the activity says why", async () => {
     const runner = await stack({ leaseMs: 60_000 });
-    await w.client.send(new UpdateEmailChannelCommand({ ApplicationId: w.appId, EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: false } }));
+    await w.client.send(
+      new UpdateEmailChannelCommand({
+        ApplicationId: w.appId,
+        EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: false },
+      }),
+    );
     try {
       const campaign = await insertCampaign(w, gold, Date.now());
       await runToEnd([runner], campaign.Id!);
       const [a] = await activitiesOf(w, campaign.Id!);
-      expect(a.doc).toMatchObject({ State: "COMPLETED", Result: "FAIL", TotalEndpointCount: endpointIds.length / 2, SuccessfulEndpointCount: 0 });
-      expect(JSON.parse(a.doc.ExecutionMetrics!.FailureReasons)).toEqual({ [`The EMAIL channel of application '${w.appId}' is disabled`]: endpointIds.length / 2 });
+      expect(a.doc).toMatchObject({
+        State: "COMPLETED",
+        Result: "FAIL",
+        TotalEndpointCount: endpointIds.length / 2,
+        SuccessfulEndpointCount: 0,
+      });
+      expect(JSON.parse(a.doc.ExecutionMetrics!.FailureReasons)).toEqual({
+        [`The EMAIL channel of application '${w.appId}' is disabled`]: endpointIds.length / 2,
+      });
       expect((await outbox(runner.store, w.appId)).filter((r) => r.message.requestId === a.id)).toHaveLength(0);
     } finally {
-      await w.client.send(new UpdateEmailChannelCommand({ ApplicationId: w.appId, EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: true } }));
+      await w.client.send(
+        new UpdateEmailChannelCommand({
+          ApplicationId: w.appId,
+          EmailChannelRequest: { FromAddress: "news@example.com", Identity: IDENTITY, Enabled: true },
+        }),
+      );
     }
   }, 180_000);
 
@@ -144,7 +192,12 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     const campaign = await insertCampaign(w, gold, Date.now(), { TemplateConfiguration: { EmailTemplate: { Name: "failing" } } });
     await runToEnd([runner], campaign.Id!);
     const [a] = await activitiesOf(w, campaign.Id!);
-    expect(a.doc).toMatchObject({ State: "COMPLETED", Result: "FAIL", TotalEndpointCount: endpointIds.length / 2, SuccessfulEndpointCount: 0 });
+    expect(a.doc).toMatchObject({
+      State: "COMPLETED",
+      Result: "FAIL",
+      TotalEndpointCount: endpointIds.length / 2,
+      SuccessfulEndpointCount: 0,
+    });
     const reasons = JSON.parse(a.doc.ExecutionMetrics!.FailureReasons) as Record<string, number>;
     expect(Object.values(reasons).reduce((x, y) => x + y, 0)).toBe(endpointIds.length / 2);
     expect(Object.keys(reasons).join("\n")).toContain("transformer down");
@@ -158,7 +211,10 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     await runToEnd([a, b], campaign.Id!);
     const [act] = await activitiesOf(w, campaign.Id!);
     expect(act.doc.SuccessfulEndpointCount).toBe(endpointIds.length);
-    const times = (await outbox(a.store, w.appId)).filter((r) => r.message.requestId === act.id).map((r) => Date.parse(r.createdAt)).sort((x, y) => x - y);
+    const times = (await outbox(a.store, w.appId))
+      .filter((r) => r.message.requestId === act.id)
+      .map((r) => Date.parse(r.createdAt))
+      .sort((x, y) => x - y);
     // 600 messages granted 100 per one-second window span at least 4 windows' starts (600/100 - 2 s), whatever
     // the alignment; two runners each keeping 100/s on their own would finish in about 3 s (600/200).
     expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(3_900);
@@ -180,30 +236,68 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     expect(a.doc.ExecutionMetrics!.FailedBatchCount).toBe("1");
     expect(a.doc.ExecutionMetrics!.FailureReasons).toContain("failed 5 times");
     expect(a.doc.ExecutionMetrics!.FailureReasons).toContain("no-such-segment");
-    const [batch] = await w.db.all<{ attempts: number | string; status: string }>("SELECT b.attempts, b.status FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ?", [campaign.Id]);
+    const [batch] = await w.db.all<{ attempts: number | string; status: string }>(
+      "SELECT b.attempts, b.status FROM campaign_batches b JOIN campaign_runs r ON r.seq = b.run_seq WHERE r.campaign_id = ?",
+      [campaign.Id],
+    );
     expect(Number(batch.attempts)).toBe(5);
   }, 120_000);
 
   test("QuietTime: endpoints whose own clock is in the quiet time get nothing; endpoints without a time zone are sent", async () => {
     const runner = await stack({ leaseMs: 60_000 });
-    await putEndpoints(w.client, w.appId, [0, 1, 2].map((i) => ({ Id: `quiet-${i}`, ChannelType: "EMAIL", Address: `quiet${i}@example.com`, User: { UserId: `u${i}` }, Demographic: { Timezone: "UTC" }, Attributes: { plan: ["quiet"] } })));
-    await putEndpoints(w.client, w.appId, [{ Id: "loud-0", ChannelType: "EMAIL", Address: "loud0@example.com", User: { UserId: "u9" }, Attributes: { plan: ["quiet"] } }]);
+    await putEndpoints(
+      w.client,
+      w.appId,
+      [0, 1, 2].map((i) => ({
+        Id: `quiet-${i}`,
+        ChannelType: "EMAIL",
+        Address: `quiet${i}@example.com`,
+        User: { UserId: `u${i}` },
+        Demographic: { Timezone: "UTC" },
+        Attributes: { plan: ["quiet"] },
+      })),
+    );
+    await putEndpoints(w.client, w.appId, [
+      { Id: "loud-0", ChannelType: "EMAIL", Address: "loud0@example.com", User: { UserId: "u9" }, Attributes: { plan: ["quiet"] } },
+    ]);
     const segment = await createSegment(w, ["quiet"]);
     const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-    const campaign = await insertCampaign(w, segment, Date.now(), { Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE", QuietTime: { Start: hhmm(Date.now() - 3_600_000), End: hhmm(Date.now() + 3_600_000) } } });
+    const campaign = await insertCampaign(w, segment, Date.now(), {
+      Schedule: {
+        StartTime: "IMMEDIATE",
+        Frequency: "ONCE",
+        QuietTime: { Start: hhmm(Date.now() - 3_600_000), End: hhmm(Date.now() + 3_600_000) },
+      },
+    });
     await runToEnd([runner], campaign.Id!);
     const [a] = await activitiesOf(w, campaign.Id!);
     expect(a.doc).toMatchObject({ State: "COMPLETED", Result: "SUCCESS", TotalEndpointCount: 1, SuccessfulEndpointCount: 1 });
     expect(a.doc.ExecutionMetrics!.QuietTimeEndpointCount).toBe("3");
-    expect((await outbox(runner.store, w.appId)).filter((r) => r.message.requestId === a.id).map((r) => r.message.endpointId)).toEqual(["loud-0"]);
+    expect((await outbox(runner.store, w.appId)).filter((r) => r.message.requestId === a.id).map((r) => r.message.endpointId)).toEqual([
+      "loud-0",
+    ]);
   }, 120_000);
 
   test("runForEndpoints (an EVENT run) sends to just those endpoints, once per run key", async () => {
     const runner = await stack({ leaseMs: 60_000 });
     const campaign = await insertCampaign(w, all, null, { Schedule: { Frequency: "EVENT", StartTime: new Date().toISOString() } });
     const targets = endpointIds.slice(0, 3);
-    await runner.services.runner.runForEndpoints({ accountId: "111122223333", region: "us-east-1" }, w.appId, campaign, targets, "evt-1", new Date().toISOString());
-    await runner.services.runner.runForEndpoints({ accountId: "111122223333", region: "us-east-1" }, w.appId, campaign, targets, "evt-1", new Date().toISOString());
+    await runner.services.runner.runForEndpoints(
+      { accountId: "111122223333", region: "us-east-1" },
+      w.appId,
+      campaign,
+      targets,
+      "evt-1",
+      new Date().toISOString(),
+    );
+    await runner.services.runner.runForEndpoints(
+      { accountId: "111122223333", region: "us-east-1" },
+      w.appId,
+      campaign,
+      targets,
+      "evt-1",
+      new Date().toISOString(),
+    );
     await runToEnd([runner], campaign.Id!);
     const acts = await activitiesOf(w, campaign.Id!);
     expect(acts).toHaveLength(1);

@@ -1,12 +1,35 @@
 /** The schedule math: recurring runs, local-time delivery and quiet time, with real tz data (Intl). */
 import { describe, expect, it } from "vitest";
 import type { CampaignResponse, Schedule } from "@aws-sdk/client-pinpoint";
-import { firstRunAt, inQuietTime, isValidTimezone, localRunAt, localRunSpan, nextFiring, nextRunAt, runLeadMs, parseClock, parseUtcOffset, zoneOffsetMs } from "../../../src/pinpoint/campaigns/schedule.js";
+import {
+  firstRunAt,
+  inQuietTime,
+  isValidTimezone,
+  localRunAt,
+  localRunSpan,
+  nextFiring,
+  nextRunAt,
+  runLeadMs,
+  parseClock,
+  parseUtcOffset,
+  zoneOffsetMs,
+} from "../../../src/pinpoint/campaigns/schedule.js";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 const campaign = (schedule: Schedule, extra: Partial<CampaignResponse> = {}): CampaignResponse =>
-  ({ Id: "c", ApplicationId: "a", Arn: "arn", CreationDate: "2024-01-01T00:00:00.000Z", LastModifiedDate: "2024-01-01T00:00:00.000Z", SegmentId: "s", SegmentVersion: 1, Version: 1, Schedule: schedule, ...extra }) as CampaignResponse;
+  ({
+    Id: "c",
+    ApplicationId: "a",
+    Arn: "arn",
+    CreationDate: "2024-01-01T00:00:00.000Z",
+    LastModifiedDate: "2024-01-01T00:00:00.000Z",
+    SegmentId: "s",
+    SegmentVersion: 1,
+    Version: 1,
+    Schedule: schedule,
+    ...extra,
+  }) as CampaignResponse;
 
 /** Every run from the first up to `count`, as the scheduler would walk them. */
 function runs(c: CampaignResponse, count: number): string[] {
@@ -21,9 +44,21 @@ function runs(c: CampaignResponse, count: number): string[] {
 
 describe("nextRunAt", () => {
   it("steps HOURLY, DAILY and WEEKLY from StartTime", () => {
-    expect(runs(campaign({ StartTime: "2024-03-01T10:30:00Z", Frequency: "HOURLY" }), 3)).toEqual(["2024-03-01T10:30:00.000Z", "2024-03-01T11:30:00.000Z", "2024-03-01T12:30:00.000Z"]);
-    expect(runs(campaign({ StartTime: "2024-02-28T08:00:00Z", Frequency: "DAILY" }), 3)).toEqual(["2024-02-28T08:00:00.000Z", "2024-02-29T08:00:00.000Z", "2024-03-01T08:00:00.000Z"]);
-    expect(runs(campaign({ StartTime: "2024-03-01T08:00:00Z", Frequency: "WEEKLY" }), 3)).toEqual(["2024-03-01T08:00:00.000Z", "2024-03-08T08:00:00.000Z", "2024-03-15T08:00:00.000Z"]);
+    expect(runs(campaign({ StartTime: "2024-03-01T10:30:00Z", Frequency: "HOURLY" }), 3)).toEqual([
+      "2024-03-01T10:30:00.000Z",
+      "2024-03-01T11:30:00.000Z",
+      "2024-03-01T12:30:00.000Z",
+    ]);
+    expect(runs(campaign({ StartTime: "2024-02-28T08:00:00Z", Frequency: "DAILY" }), 3)).toEqual([
+      "2024-02-28T08:00:00.000Z",
+      "2024-02-29T08:00:00.000Z",
+      "2024-03-01T08:00:00.000Z",
+    ]);
+    expect(runs(campaign({ StartTime: "2024-03-01T08:00:00Z", Frequency: "WEEKLY" }), 3)).toEqual([
+      "2024-03-01T08:00:00.000Z",
+      "2024-03-08T08:00:00.000Z",
+      "2024-03-15T08:00:00.000Z",
+    ]);
   });
 
   it("is strictly after `after` and does not drift when a run starts late", () => {
@@ -45,7 +80,11 @@ describe("nextRunAt", () => {
       "2024-04-30T09:00:00.000Z",
       "2024-05-31T09:00:00.000Z",
     ]);
-    expect(runs(campaign({ StartTime: "2023-12-30T00:00:00Z", Frequency: "MONTHLY" }), 3)).toEqual(["2023-12-30T00:00:00.000Z", "2024-01-30T00:00:00.000Z", "2024-02-29T00:00:00.000Z"]);
+    expect(runs(campaign({ StartTime: "2023-12-30T00:00:00Z", Frequency: "MONTHLY" }), 3)).toEqual([
+      "2023-12-30T00:00:00.000Z",
+      "2024-01-30T00:00:00.000Z",
+      "2024-02-29T00:00:00.000Z",
+    ]);
     // Across a year, from any instant inside a month.
     const c = campaign({ StartTime: "2024-01-15T12:00:00Z", Frequency: "MONTHLY" });
     expect(iso(nextRunAt(c, at("2025-06-20T00:00:00Z")))).toBe("2025-07-15T12:00:00.000Z");
@@ -71,7 +110,9 @@ describe("nextRunAt", () => {
     expect(nextRunAt(daily, at("2024-03-03T08:00:00Z"))).toBeUndefined();
     expect(nextRunAt(campaign({ StartTime: "2024-03-01T08:00:00Z", Frequency: "ONCE" }), at("2024-03-01T08:00:00Z"))).toBeUndefined();
     expect(nextRunAt(campaign({ StartTime: "IMMEDIATE", Frequency: "EVENT" }), at("2024-03-01T08:00:00Z"))).toBeUndefined();
-    expect(nextRunAt(campaign({ StartTime: "2024-03-01T08:00:00Z", Frequency: "DAILY" }, { IsPaused: true }), at("2024-03-01T08:00:00Z"))).toBeUndefined();
+    expect(
+      nextRunAt(campaign({ StartTime: "2024-03-01T08:00:00Z", Frequency: "DAILY" }, { IsPaused: true }), at("2024-03-01T08:00:00Z")),
+    ).toBeUndefined();
   });
 
   it("counts an IMMEDIATE schedule from when the version was written", () => {
@@ -103,7 +144,8 @@ describe("time zones", () => {
 });
 
 describe("localRunAt", () => {
-  const local = (start: string, timezone?: string) => campaign({ StartTime: start, Frequency: "DAILY", IsLocalTime: true, ...(timezone && { Timezone: timezone }) });
+  const local = (start: string, timezone?: string) =>
+    campaign({ StartTime: start, Frequency: "DAILY", IsLocalTime: true, ...(timezone && { Timezone: timezone }) });
 
   it("sends at the run's wall-clock time in each endpoint's zone", () => {
     // 09:00 at UTC-05 (14:00Z): 09:00 in New York (EST), Berlin and Kolkata.
@@ -125,9 +167,13 @@ describe("localRunAt", () => {
 
   it("moves a skipped wall time past the gap and takes a repeated one's first occurrence", () => {
     // 02:30 on 2024-03-10 does not exist in New York (02:00 EST → 03:00 EDT): sent at 03:30 EDT.
-    expect(iso(localRunAt(local("2024-03-10T02:30:00Z", "UTC"), at("2024-03-10T02:30:00Z"), "America/New_York"))).toBe("2024-03-10T07:30:00.000Z");
+    expect(iso(localRunAt(local("2024-03-10T02:30:00Z", "UTC"), at("2024-03-10T02:30:00Z"), "America/New_York"))).toBe(
+      "2024-03-10T07:30:00.000Z",
+    );
     // 01:30 on 2024-11-03 happens twice (EDT, then EST): the first is 05:30Z.
-    expect(iso(localRunAt(local("2024-11-03T01:30:00Z", "UTC"), at("2024-11-03T01:30:00Z"), "America/New_York"))).toBe("2024-11-03T05:30:00.000Z");
+    expect(iso(localRunAt(local("2024-11-03T01:30:00Z", "UTC"), at("2024-11-03T01:30:00Z"), "America/New_York"))).toBe(
+      "2024-11-03T05:30:00.000Z",
+    );
   });
 
   it("uses the reference time for endpoints without a valid zone and for schedules that are not local", () => {
@@ -138,7 +184,9 @@ describe("localRunAt", () => {
   });
 
   it("takes the reference zone from StartTime's offset, else UTC, when Timezone is missing", () => {
-    expect(iso(localRunAt(local("2024-01-10T09:00:00+01:00"), at("2024-01-10T08:00:00Z"), "America/New_York"))).toBe("2024-01-10T14:00:00.000Z");
+    expect(iso(localRunAt(local("2024-01-10T09:00:00+01:00"), at("2024-01-10T08:00:00Z"), "America/New_York"))).toBe(
+      "2024-01-10T14:00:00.000Z",
+    );
     expect(iso(localRunAt(local("2024-01-10T09:00:00Z"), at("2024-01-10T09:00:00Z"), "Europe/Berlin"))).toBe("2024-01-10T08:00:00.000Z");
   });
 });

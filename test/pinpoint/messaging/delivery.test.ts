@@ -36,7 +36,13 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
     // Nothing a test left queued may reach the next test's servers.
     for (let i = 0; i < 100; i++) {
       const token = randomUUID();
-      const left = await store.outbox.claim({ token, channels: ["EMAIL", "SMS", "PUSH"], now: Date.now() + 1e9, leaseUntil: Date.now() + 2e9, limit: 1000 });
+      const left = await store.outbox.claim({
+        token,
+        channels: ["EMAIL", "SMS", "PUSH"],
+        now: Date.now() + 1e9,
+        leaseUntil: Date.now() + 2e9,
+        limit: 1000,
+      });
       if (left.length === 0) break;
       for (const m of left) await store.outbox.markFailed(m.messageId, token, "left over by a test");
     }
@@ -74,7 +80,14 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
     const batch = Array.from({ length: 30 }, (_, i) =>
       emailMessage({
         address: `user${i}@example.com`,
-        email: { fromAddress: "shop@example.com", replyTo: ["help@example.com"], subject: `Picks ${i}`, html: `<p>item-${i}</p>`, text: `item-${i}`, headers: [{ name: "X-Campaign", value: "spring" }] },
+        email: {
+          fromAddress: "shop@example.com",
+          replyTo: ["help@example.com"],
+          subject: `Picks ${i}`,
+          html: `<p>item-${i}</p>`,
+          text: `item-${i}`,
+          headers: [{ name: "X-Campaign", value: "spring" }],
+        },
       }),
     );
     const outcomes = await d.sender.accept(batch);
@@ -104,7 +117,12 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
     const raw = "From: a@example.com\r\nTo: b@example.com\r\nSubject: raw one\r\nMessage-ID: <raw-1@example.com>\r\n\r\nhello raw\r\n";
     const [o] = await d.sender.accept([emailMessage({ address: "b@example.com", email: { fromAddress: "a@example.com", raw } })]);
     await catcher.waitFor(() => catcher.mails.length === 1);
-    expect(catcher.mails[0]).toMatchObject({ messageId: "raw-1@example.com", from: "a@example.com", to: ["b@example.com"], user: "mailer@example.com" });
+    expect(catcher.mails[0]).toMatchObject({
+      messageId: "raw-1@example.com",
+      from: "a@example.com",
+      to: ["b@example.com"],
+      user: "mailer@example.com",
+    });
     expect(catcher.mails[0].raw.replace(/\r\n$/, "")).toBe(raw.replace(/\r\n$/, ""));
     await until(async () => (await status(o.messageId)).status === "SENT");
     await d.stop();
@@ -188,7 +206,11 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
     const d = delivery({ webhookUrl: hook.url, webhookSecret: secret, webhookTimeoutMs: 1_500 });
     const [sms, push, retried, slow, refused] = await d.sender.accept([
       smsMessage({ context: { k: "v" }, traceId: "trace-1" }),
-      { ...smsMessage({ channel: "PUSH", address: "device-token-1" }), sms: undefined, push: { title: "New picks", body: "item-1", action: "OPEN_APP", data: { item: "item-1" } } },
+      {
+        ...smsMessage({ channel: "PUSH", address: "device-token-1" }),
+        sms: undefined,
+        push: { title: "New picks", body: "item-1", action: "OPEN_APP", data: { item: "item-1" } },
+      },
       smsMessage({ address: "+15550500" }),
       smsMessage({ address: "+15550408" }),
       smsMessage({ address: "+15550400" }),
@@ -219,7 +241,11 @@ describe.each(STORE_KINDS)("delivery: %s", (kind) => {
       Attempt: 1,
       SMSMessage: { Body: "Your picks: item-1", MessageType: "TRANSACTIONAL", OriginationNumber: "+15550199" },
     });
-    expect(bodyOf(push.messageId)).toMatchObject({ ChannelType: "PUSH", Address: "device-token-1", PushMessage: { Title: "New picks", Body: "item-1", Action: "OPEN_APP", Data: { item: "item-1" } } });
+    expect(bodyOf(push.messageId)).toMatchObject({
+      ChannelType: "PUSH",
+      Address: "device-token-1",
+      PushMessage: { Title: "New picks", Body: "item-1", Action: "OPEN_APP", Data: { item: "item-1" } },
+    });
     expect(await status(retried.messageId)).toMatchObject({ status: "SENT", attempts: 2 });
     expect(await status(slow.messageId)).toMatchObject({ status: "SENT", attempts: 2 });
     const r = await status(refused.messageId);

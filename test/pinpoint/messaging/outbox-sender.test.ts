@@ -20,16 +20,17 @@ describe.each(STORE_KINDS)("outbox sender: %s", (kind) => {
   test("every message is stored before accept resolves, with Pinpoint's outcome, in order", async () => {
     let wakes = 0;
     const sender = new OutboxSender(store.outbox, ["EMAIL"], () => wakes++);
-    const batch = [
-      emailMessage(),
-      emailMessage({ address: "bob@example.com", context: { campaign: "spring" } }),
-      smsMessage(),
-    ];
+    const batch = [emailMessage(), emailMessage({ address: "bob@example.com", context: { campaign: "spring" } }), smsMessage()];
     const outcomes = await sender.accept(batch);
     expect(outcomes).toHaveLength(3);
     for (const o of outcomes) {
       expect(o.messageId).toMatch(MESSAGE_ID_PATTERN);
-      expect(o).toEqual({ messageId: o.messageId, deliveryStatus: "SUCCESSFUL", statusCode: 200, statusMessage: `MessageId: ${o.messageId}` });
+      expect(o).toEqual({
+        messageId: o.messageId,
+        deliveryStatus: "SUCCESSFUL",
+        statusCode: 200,
+        statusMessage: `MessageId: ${o.messageId}`,
+      });
     }
     expect(new Set(outcomes.map((o) => o.messageId)).size).toBe(3);
     expect(wakes).toBe(1);
@@ -59,7 +60,10 @@ describe.each(STORE_KINDS)("outbox sender: %s", (kind) => {
     const key = `activity-1:${randomUUID()}`;
     const [first] = await sender.accept([emailMessage({ idempotencyKey: key })]);
     const before = (await store.outbox.list(T, {}, 0, 10_000)).items.length;
-    const [again, other] = await sender.accept([emailMessage({ idempotencyKey: key, address: "changed@example.com" }), emailMessage({ idempotencyKey: `${key}:b` })]);
+    const [again, other] = await sender.accept([
+      emailMessage({ idempotencyKey: key, address: "changed@example.com" }),
+      emailMessage({ idempotencyKey: `${key}:b` }),
+    ]);
     expect(again).toEqual(first);
     expect(other.messageId).not.toBe(first.messageId);
     expect((await store.outbox.list(T, {}, 0, 10_000)).items.length).toBe(before + 1);

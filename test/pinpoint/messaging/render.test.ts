@@ -15,14 +15,26 @@ describe("rendering", () => {
   });
 
   test("prototype properties and methods are unreachable", () => {
-    for (const t of ["{{constructor}}", "{{constructor.name}}", "{{__proto__}}", "{{#with this}}{{constructor.constructor}}{{/with}}", "{{lookup this 'constructor'}}", "{{toString}}"]) {
+    for (const t of [
+      "{{constructor}}",
+      "{{constructor.name}}",
+      "{{__proto__}}",
+      "{{#with this}}{{constructor.constructor}}{{/with}}",
+      "{{lookup this 'constructor'}}",
+      "{{toString}}",
+    ]) {
       expect(text(t, { a: 1 }), t).toBe("");
     }
   });
 
   test("each stops at 15 items, as Pinpoint documents", () => {
     const items = Array.from({ length: 20 }, (_, i) => String(i));
-    expect(text("{{#each x}}{{@index}},{{/each}}", { x: items })).toBe(items.slice(0, 15).map((i) => `${i},`).join(""));
+    expect(text("{{#each x}}{{@index}},{{/each}}", { x: items })).toBe(
+      items
+        .slice(0, 15)
+        .map((i) => `${i},`)
+        .join(""),
+    );
   });
 
   test("missing variables render empty; lists render comma-joined", () => {
@@ -79,7 +91,11 @@ describe("Pinpoint's template helpers", () => {
     ["{{md5 'a'}}", {}, "0cc175b9c0f1b6a831c399e269772661"],
     ["{{urlEncode 'a b&c'}}", {}, "a%20b%26c"],
     ["{{dateFormat d 'yyyy-MM-dd HH:mm' 'en-US' 'UTC'}}", { d: "2024-03-01T10:20:00Z" }, "2024-03-01 10:20"],
-    ["{{dateFormat d 'EEEE d MMMM yyyy, h:mm a' 'en-US' 'America/New_York'}}", { d: "2024-03-01T10:20:00Z" }, "Friday 1 March 2024, 5:20 AM"],
+    [
+      "{{dateFormat d 'EEEE d MMMM yyyy, h:mm a' 'en-US' 'America/New_York'}}",
+      { d: "2024-03-01T10:20:00Z" },
+      "Friday 1 March 2024, 5:20 AM",
+    ],
     ["{{dateFormat d 'MMM dd' 'en-US' 'Asia/Tokyo'}}", { d: "2024-03-01T20:00:00Z" }, "Mar 02"],
   ])("%s", (template, ctx, expected) => {
     expect(text(template, ctx)).toBe(expected);
@@ -105,16 +121,23 @@ describe("message variables", () => {
 
   test("later Substitutions win; shared data is not mutated; prototype keys are ignored", () => {
     const endpoint = { User: { UserAttributes: { FirstName: ["Ana"] } } };
-    const ctx = applySubstitutions(endpoint, [{ "User.UserAttributes.FirstName": ["Message"], Name: ["m"] }, { "User.UserAttributes.FirstName": ["Recipient"], "__proto__.polluted": ["x"] }]);
+    const ctx = applySubstitutions(endpoint, [
+      { "User.UserAttributes.FirstName": ["Message"], Name: ["m"] },
+      { "User.UserAttributes.FirstName": ["Recipient"], "__proto__.polluted": ["x"] },
+    ]);
     expect(text("{{User.UserAttributes.FirstName}} {{Name}}", ctx)).toBe("Recipient m");
     expect(endpoint.User.UserAttributes.FirstName).toEqual(["Ana"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   test("DefaultSubstitutions fill only missing values, for both {{X}} and {{X.[0]}}", () => {
-    const defaults = parseDefaults(JSON.stringify({ "User.UserAttributes.FirstName": "there", "Attributes.City": "your city", Plain: "p" }));
+    const defaults = parseDefaults(
+      JSON.stringify({ "User.UserAttributes.FirstName": "there", "Attributes.City": "your city", Plain: "p" }),
+    );
     const filled = applyDefaults({ Attributes: { City: [] } }, defaults);
-    expect(text("{{User.UserAttributes.FirstName}}/{{User.UserAttributes.FirstName.[0]}}/{{Attributes.City.[0]}}/{{Plain}}", filled)).toBe("there/there/your city/p");
+    expect(text("{{User.UserAttributes.FirstName}}/{{User.UserAttributes.FirstName.[0]}}/{{Attributes.City.[0]}}/{{Plain}}", filled)).toBe(
+      "there/there/your city/p",
+    );
     const kept = applyDefaults({ User: { UserAttributes: { FirstName: ["Ana"] } } }, defaults);
     expect(text("{{User.UserAttributes.FirstName.[0]}}", kept)).toBe("Ana");
     expect(parseDefaults("not json")).toEqual([]);

@@ -2,7 +2,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
-import { CreateAppCommand, CreateRecommenderConfigurationCommand, UpdateEndpointsBatchCommand, type EndpointBatchItem, type PinpointClient } from "@aws-sdk/client-pinpoint";
+import {
+  CreateAppCommand,
+  CreateRecommenderConfigurationCommand,
+  UpdateEndpointsBatchCommand,
+  type EndpointBatchItem,
+  type PinpointClient,
+} from "@aws-sdk/client-pinpoint";
 import { synth } from "../../../src/engine/index.js";
 import { CampaignTrainer } from "../../../src/personalize/campaigns/training.js";
 import type { CampaignRecord } from "../../../src/store/personalize-campaigns.js";
@@ -18,10 +24,20 @@ export async function trainCampaign(store: Store, tenant: Tenant, name: string, 
 }
 
 export function runtimeClient(server: { url: string }, c: Credential = ACCOUNT_A): PersonalizeRuntimeClient {
-  return new PersonalizeRuntimeClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, maxAttempts: 1 });
+  return new PersonalizeRuntimeClient({
+    endpoint: server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey },
+    maxAttempts: 1,
+  });
 }
 
-export async function recommendationsOf(runtime: PersonalizeRuntimeClient, campaignArn: string, userId: string, numResults: number): Promise<string[]> {
+export async function recommendationsOf(
+  runtime: PersonalizeRuntimeClient,
+  campaignArn: string,
+  userId: string,
+  numResults: number,
+): Promise<string[]> {
   const r = await runtime.send(new GetRecommendationsCommand({ campaignArn, userId, numResults }));
   return r.itemList!.map((i) => i.itemId!);
 }
@@ -33,7 +49,13 @@ export async function createApp(client: PinpointClient, name = "shop"): Promise<
 export async function createRecommender(client: PinpointClient, campaignArn: string, extra: Record<string, unknown> = {}): Promise<string> {
   const res = await client.send(
     new CreateRecommenderConfigurationCommand({
-      CreateRecommenderConfiguration: { RecommendationProviderUri: campaignArn, RecommendationProviderRoleArn: ROLE, RecommendationsPerMessage: 3, ...(extra.RecommendationTransformerUri ? {} : { RecommendationsDisplayName: "Picks" }), ...extra },
+      CreateRecommenderConfiguration: {
+        RecommendationProviderUri: campaignArn,
+        RecommendationProviderRoleArn: ROLE,
+        RecommendationsPerMessage: 3,
+        ...(extra.RecommendationTransformerUri ? {} : { RecommendationsDisplayName: "Picks" }),
+        ...extra,
+      },
     }),
   );
   return res.RecommenderConfigurationResponse!.Id!;

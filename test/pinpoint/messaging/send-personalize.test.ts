@@ -71,7 +71,9 @@ function fakeSts() {
       const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
       calls.push(form);
       if (form.Action !== "AssumeRole") {
-        res.writeHead(400, { "content-type": "text/xml" }).end("<ErrorResponse><Error><Code>InvalidAction</Code><Message>no</Message></Error></ErrorResponse>");
+        res
+          .writeHead(400, { "content-type": "text/xml" })
+          .end("<ErrorResponse><Error><Code>InvalidAction</Code><Message>no</Message></Error></ErrorResponse>");
         return;
       }
       res.writeHead(200, { "content-type": "text/xml" }).end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -111,7 +113,12 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     const client: PinpointClient = pinpointClient(server);
     const appId = await createApp(client);
     const rec = await createRecommender(client, arn, { RecommendationProviderIdType: idType });
-    await client.send(new CreateEmailTemplateCommand({ TemplateName: "remote", EmailTemplateRequest: { Subject: "{{#each RecommendationItems}}{{this}} {{/each}}", RecommenderId: rec } }));
+    await client.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "remote",
+        EmailTemplateRequest: { Subject: "{{#each RecommendationItems}}{{this}} {{/each}}", RecommenderId: rec },
+      }),
+    );
     await putEndpoints(client, appId, [
       { Id: "e1", ChannelType: "EMAIL", Address: "a@example.com", User: { UserId: "u1" } },
       { Id: "e2", ChannelType: "EMAIL", Address: "b@example.com", User: { UserId: "u1" } },
@@ -148,11 +155,21 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     const { server, client, appId } = await sender({ endpoint: proxy.url, credentials: B_KEYS }, remoteArn);
     const before = proxy.seen.recommendations;
     const res = await client.send(
-      new SendUsersMessagesCommand({ ApplicationId: appId, SendUsersMessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Users: { u1: {}, u2: {} } } }),
+      new SendUsersMessagesCommand({
+        ApplicationId: appId,
+        SendUsersMessageRequest: {
+          MessageConfiguration: {},
+          TemplateConfiguration: { EmailTemplate: { Name: "remote" } },
+          Users: { u1: {}, u2: {} },
+        },
+      }),
     );
     expect(proxy.seen.recommendations - before).toBe(2);
     const runtime = runtimeClient(personalize, ACCOUNT_B);
-    for (const [user, eps] of [["u1", ["e1", "e2"]], ["u2", ["e3"]]] as const) {
+    for (const [user, eps] of [
+      ["u1", ["e1", "e2"]],
+      ["u2", ["e3"]],
+    ] as const) {
       const items = await recommendationsOf(runtime, remoteArn, user, 3);
       for (const ep of eps) {
         const r = res.SendUsersMessageResponse!.Result![user][ep];
@@ -164,7 +181,12 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
 
   test("with --assume-provider-role the configuration's role is assumed through STS, once, and its credentials are used", async () => {
     const { server, client, appId } = await sender(
-      { endpoint: proxy.url, assumeRole: true, stsEndpoint: stsUrl, credentials: { accessKeyId: "AKIABASECREDENTIALS0", secretAccessKey: "base-secret" } },
+      {
+        endpoint: proxy.url,
+        assumeRole: true,
+        stsEndpoint: stsUrl,
+        credentials: { accessKeyId: "AKIABASECREDENTIALS0", secretAccessKey: "base-secret" },
+      },
       remoteArn,
       "PINPOINT_ENDPOINT_ID",
     );
@@ -172,7 +194,14 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     proxy.seen.sessionTokens.clear();
     for (let i = 0; i < 2; i++) {
       const res = await client.send(
-        new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {}, e3: {} } } }),
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: {
+            MessageConfiguration: {},
+            TemplateConfiguration: { EmailTemplate: { Name: "remote" } },
+            Endpoints: { e1: {}, e3: {} },
+          },
+        }),
       );
       const r = res.MessageResponse!.EndpointResult!.e1;
       expect(r.DeliveryStatus).toBe("SUCCESSFUL");
@@ -192,7 +221,12 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     const res = await client.send(
       new SendMessagesCommand({
         ApplicationId: appId,
-        MessageRequest: { MessageConfiguration: { SMSMessage: { Body: "hi" } }, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {}, e3: {} }, Addresses: { "+15550001111": { ChannelType: "SMS" } } },
+        MessageRequest: {
+          MessageConfiguration: { SMSMessage: { Body: "hi" } },
+          TemplateConfiguration: { EmailTemplate: { Name: "remote" } },
+          Endpoints: { e1: {}, e3: {} },
+          Addresses: { "+15550001111": { ChannelType: "SMS" } },
+        },
       }),
     );
     for (const ep of ["e1", "e3"]) {
@@ -207,7 +241,10 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     const { client, appId } = await sender({ endpoint: hangingUrl, credentials: B_KEYS, timeoutMs: 500 }, remoteArn);
     const started = Date.now();
     const res = await client.send(
-      new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {} } } }),
+      new SendMessagesCommand({
+        ApplicationId: appId,
+        MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {} } },
+      }),
     );
     const r = res.MessageResponse!.EndpointResult!.e1;
     expect(r.DeliveryStatus).toBe("TEMPORARY_FAILURE");

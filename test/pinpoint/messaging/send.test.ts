@@ -22,7 +22,16 @@ import { promisify } from "node:util";
 import { BIN, cleanEnv, writeCredentials } from "../../server-process.js";
 import { expectPinpointError, rawRequest } from "../../signing.js";
 import { STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../../helpers.js";
-import { TENANT_A, createApp, createRecommender, putEndpoints, recommendationsOf, runtimeClient, trainCampaign, writeSendFunctions } from "./send-fixtures.js";
+import {
+  TENANT_A,
+  createApp,
+  createRecommender,
+  putEndpoints,
+  recommendationsOf,
+  runtimeClient,
+  trainCampaign,
+  writeSendFunctions,
+} from "./send-fixtures.js";
 
 describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) => {
   const dir = tempDir("pinrec-send-");
@@ -71,14 +80,23 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
         TemplateName: "titled",
         EmailTemplateRequest: {
           Subject: "{{Recommendations.Title.[0]}}",
-          TextPart: "{{RecommendationItems.[0]}}|{{Recommendations.Title.[0]}}|{{Recommendations.Ignored}}|{{#each Recommendations.Title}}{{this}},{{/each}}",
+          TextPart:
+            "{{RecommendationItems.[0]}}|{{Recommendations.Title.[0]}}|{{Recommendations.Ignored}}|{{#each Recommendations.Title}}{{this}},{{/each}}",
           RecommenderId: byUser,
         },
       }),
     );
-    await client.send(new CreateSmsTemplateCommand({ TemplateName: "plain", SMSTemplateRequest: { Body: "Hello {{Name}} <b>&</b> {{Attributes.Note}}" } }));
+    await client.send(
+      new CreateSmsTemplateCommand({ TemplateName: "plain", SMSTemplateRequest: { Body: "Hello {{Name}} <b>&</b> {{Attributes.Note}}" } }),
+    );
     const endpoints: EndpointBatchItem[] = [
-      { Id: "ep-1", ChannelType: "EMAIL", Address: "one@example.com", User: { UserId: "u1", UserAttributes: { FirstName: ["Ana"] } }, Attributes: { Note: ["<b>bold</b> & co"] } },
+      {
+        Id: "ep-1",
+        ChannelType: "EMAIL",
+        Address: "one@example.com",
+        User: { UserId: "u1", UserAttributes: { FirstName: ["Ana"] } },
+        Attributes: { Note: ["<b>bold</b> & co"] },
+      },
       { Id: "ep-2", ChannelType: "EMAIL", Address: "two@example.com", User: { UserId: "u2" } },
       { Id: "ep-3", ChannelType: "SMS", Address: "+15550000003", User: { UserId: "u1" }, Attributes: { Note: ["<i>x</i>"] } },
       { Id: "ep-optout", ChannelType: "EMAIL", Address: "out@example.com", OptOut: "ALL", User: { UserId: "u3" } },
@@ -98,12 +116,19 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     const res = await client.send(
       new SendMessagesCommand({
         ApplicationId: appId,
-        MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ep-1": {}, "ep-2": {} } },
+        MessageRequest: {
+          MessageConfiguration: {},
+          TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+          Endpoints: { "ep-1": {}, "ep-2": {} },
+        },
       }),
     );
     expect(res.MessageResponse!.ApplicationId).toBe(appId);
     expect(res.MessageResponse!.RequestId).toBe(res.$metadata.requestId);
-    for (const [id, name] of [["ep-1", "Ana"], ["ep-2", "there"]]) {
+    for (const [id, name] of [
+      ["ep-1", "Ana"],
+      ["ep-2", "there"],
+    ]) {
       const r = res.MessageResponse!.EndpointResult![id];
       expect(r).toMatchObject({ DeliveryStatus: "SUCCESSFUL", StatusCode: 200, StatusMessage: `MessageId: ${r.MessageId}` });
       const expected = await recommendationsOf(runtime, campaign.arn, id, 3);
@@ -112,7 +137,9 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       expect(msg.channel).toBe("EMAIL");
       expect(msg.endpointId).toBe(id);
       expect(msg.email!.subject).toBe(`Hi ${name}, ${expected[0]} first`);
-      expect(msg.email!.html).toBe(`<ul>${expected.map((i) => `<li>${i}</li>`).join("")}</ul><p>${id === "ep-1" ? "&lt;b&gt;bold&lt;/b&gt; &amp; co" : ""}</p>`);
+      expect(msg.email!.html).toBe(
+        `<ul>${expected.map((i) => `<li>${i}</li>`).join("")}</ul><p>${id === "ep-1" ? "&lt;b&gt;bold&lt;/b&gt; &amp; co" : ""}</p>`,
+      );
       expect(msg.email!.text).toBe(`${expected.map((i) => `${i};`).join("")} ${id === "ep-1" ? "<b>bold</b> & co" : ""}`);
     }
   });
@@ -121,14 +148,21 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     const res = await client.send(
       new SendUsersMessagesCommand({
         ApplicationId: appId,
-        SendUsersMessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "titled" } }, Users: { u1: {}, u2: {} } },
+        SendUsersMessageRequest: {
+          MessageConfiguration: {},
+          TemplateConfiguration: { EmailTemplate: { Name: "titled" } },
+          Users: { u1: {}, u2: {} },
+        },
       }),
     );
     const result = res.SendUsersMessageResponse!.Result!;
     expect(Object.keys(result).sort()).toEqual(["u1", "u2"]);
     // u1's SMS endpoint has no SMS content in this request: a per-recipient failure, not a 400.
     expect(result.u1["ep-3"]).toMatchObject({ DeliveryStatus: "PERMANENT_FAILURE", StatusCode: 400, Address: "+15550000003" });
-    for (const [user, ep] of [["u1", "ep-1"], ["u2", "ep-2"]]) {
+    for (const [user, ep] of [
+      ["u1", "ep-1"],
+      ["u2", "ep-2"],
+    ]) {
       const r = result[user][ep];
       expect(r.DeliveryStatus).toBe("SUCCESSFUL");
       const items = await recommendationsOf(runtime, campaign.arn, user, 3);
@@ -185,9 +219,15 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       new SendMessagesCommand({
         ApplicationId: appId,
         MessageRequest: {
-          MessageConfiguration: { SMSMessage: { Substitutions: { Name: ["Everyone"] }, MessageType: "TRANSACTIONAL" }, DefaultMessage: { Substitutions: { Name: ["Nobody"] } } },
+          MessageConfiguration: {
+            SMSMessage: { Substitutions: { Name: ["Everyone"] }, MessageType: "TRANSACTIONAL" },
+            DefaultMessage: { Substitutions: { Name: ["Nobody"] } },
+          },
           TemplateConfiguration: { SMSTemplate: { Name: "plain" } },
-          Addresses: { "+15551112222": { ChannelType: "SMS", Substitutions: { Name: ["Bo"] } }, "+15553334444": { ChannelType: "SMS", BodyOverride: "Override for {{Name}}" } },
+          Addresses: {
+            "+15551112222": { ChannelType: "SMS", Substitutions: { Name: ["Bo"] } },
+            "+15553334444": { ChannelType: "SMS", BodyOverride: "Override for {{Name}}" },
+          },
           Endpoints: { "ep-3": {} },
         },
       }),
@@ -206,13 +246,36 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } } }, "BadRequestException", /no recipients/],
       [{ TemplateConfiguration: { EmailTemplate: { Name: "nope" } }, Endpoints: { "ep-1": {} } }, "NotFoundException", /nope/],
-      [{ TemplateConfiguration: { EmailTemplate: { Name: "picks", Version: "9" } }, Endpoints: { "ep-1": {} } }, "NotFoundException", /Version '9'/],
-      [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Addresses: { "x@example.com": {} }, Endpoints: { "ep-1": {} } }, "BadRequestException", /ChannelType is required/],
-      [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Addresses: { "+15550001111": { ChannelType: "SMS" } } }, "BadRequestException", /no SMS content/],
-      [{ MessageConfiguration: { EmailMessage: { SimpleEmail: { Subject: { Data: "Hi {{#if x}}" } } } }, Endpoints: { "ep-1": {} } }, "BadRequestException", /SimpleEmail\.Subject\.Data is not a valid template/],
-      [{ TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ep-1": { BodyOverride: "{{/each}}" } } }, "BadRequestException", /Endpoints\.ep-1\.BodyOverride/],
       [
-        { TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`e${i}`, {}])) },
+        { TemplateConfiguration: { EmailTemplate: { Name: "picks", Version: "9" } }, Endpoints: { "ep-1": {} } },
+        "NotFoundException",
+        /Version '9'/,
+      ],
+      [
+        { TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Addresses: { "x@example.com": {} }, Endpoints: { "ep-1": {} } },
+        "BadRequestException",
+        /ChannelType is required/,
+      ],
+      [
+        { TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Addresses: { "+15550001111": { ChannelType: "SMS" } } },
+        "BadRequestException",
+        /no SMS content/,
+      ],
+      [
+        { MessageConfiguration: { EmailMessage: { SimpleEmail: { Subject: { Data: "Hi {{#if x}}" } } } }, Endpoints: { "ep-1": {} } },
+        "BadRequestException",
+        /SimpleEmail\.Subject\.Data is not a valid template/,
+      ],
+      [
+        { TemplateConfiguration: { EmailTemplate: { Name: "picks" } }, Endpoints: { "ep-1": { BodyOverride: "{{/each}}" } } },
+        "BadRequestException",
+        /Endpoints\.ep-1\.BodyOverride/,
+      ],
+      [
+        {
+          TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+          Endpoints: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`e${i}`, {}])),
+        },
         "BadRequestException",
         /at most 100/,
       ],
@@ -223,19 +286,54 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       expect(err.message).toMatch(message);
     }
     const users = await errorOf(() =>
-      client.send(new SendUsersMessagesCommand({ ApplicationId: appId, SendUsersMessageRequest: { MessageConfiguration: {}, Users: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`u${i}`, {}])) } })),
+      client.send(
+        new SendUsersMessagesCommand({
+          ApplicationId: appId,
+          SendUsersMessageRequest: {
+            MessageConfiguration: {},
+            Users: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`u${i}`, {}])),
+          },
+        }),
+      ),
     );
     expect(users.name).toBe("BadRequestException");
-    expect((await errorOf(() => client.send(new SendMessagesCommand({ ApplicationId: "0".repeat(32), MessageRequest: { MessageConfiguration: {}, Endpoints: { a: {} }, TemplateConfiguration: { EmailTemplate: { Name: "picks" } } } })))).name).toBe("NotFoundException");
+    expect(
+      (
+        await errorOf(() =>
+          client.send(
+            new SendMessagesCommand({
+              ApplicationId: "0".repeat(32),
+              MessageRequest: {
+                MessageConfiguration: {},
+                Endpoints: { a: {} },
+                TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+              },
+            }),
+          ),
+        )
+      ).name,
+    ).toBe("NotFoundException");
     expect(await outboxCount()).toBe(before);
   });
 
   test("a template whose recommender was deleted fails its recipients, naming it", async () => {
     const doomed = await createRecommender(client, campaign.arn);
-    await client.send(new CreateEmailTemplateCommand({ TemplateName: "orphan", EmailTemplateRequest: { Subject: "{{RecommendationItems.[0]}}", RecommenderId: doomed } }));
+    await client.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "orphan",
+        EmailTemplateRequest: { Subject: "{{RecommendationItems.[0]}}", RecommenderId: doomed },
+      }),
+    );
     await client.send(new DeleteRecommenderConfigurationCommand({ RecommenderId: doomed }));
     const res = await client.send(
-      new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "orphan" } }, Endpoints: { "ep-1": {} } } }),
+      new SendMessagesCommand({
+        ApplicationId: appId,
+        MessageRequest: {
+          MessageConfiguration: {},
+          TemplateConfiguration: { EmailTemplate: { Name: "orphan" } },
+          Endpoints: { "ep-1": {} },
+        },
+      }),
     );
     const r = res.MessageResponse!.EndpointResult!["ep-1"];
     expect(r.DeliveryStatus).toBe("PERMANENT_FAILURE");
@@ -244,23 +342,49 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
 
   test("a template version without a recommender renders from defaults; Version picks it", async () => {
     await client.send(
-      new UpdateEmailTemplateCommand({ TemplateName: "picks", CreateNewVersion: true, EmailTemplateRequest: { Subject: "v2 {{RecommendationItems.[0]}}", DefaultSubstitutions: JSON.stringify({ "RecommendationItems.[0]": "nothing" }) } }),
+      new UpdateEmailTemplateCommand({
+        TemplateName: "picks",
+        CreateNewVersion: true,
+        EmailTemplateRequest: {
+          Subject: "v2 {{RecommendationItems.[0]}}",
+          DefaultSubstitutions: JSON.stringify({ "RecommendationItems.[0]": "nothing" }),
+        },
+      }),
     );
     const res = await client.send(
-      new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "picks", Version: "2" } }, Endpoints: { "ep-2": {} } } }),
+      new SendMessagesCommand({
+        ApplicationId: appId,
+        MessageRequest: {
+          MessageConfiguration: {},
+          TemplateConfiguration: { EmailTemplate: { Name: "picks", Version: "2" } },
+          Endpoints: { "ep-2": {} },
+        },
+      }),
     );
     expect((await outboxed(res.MessageResponse!.EndpointResult!["ep-2"].MessageId!)).email!.subject).toBe("v2 nothing");
   });
 
   describe("transformer failures affect only their batch", () => {
     const template = async (name: string, fn: string) => {
-      const id = await createRecommender(client, campaign.arn, { RecommendationTransformerUri: fn, Attributes: { "Recommendations.Title": "Title" } });
-      await client.send(new CreateEmailTemplateCommand({ TemplateName: name, EmailTemplateRequest: { Subject: "{{Recommendations.Title.[0]}}", RecommenderId: id } }));
+      const id = await createRecommender(client, campaign.arn, {
+        RecommendationTransformerUri: fn,
+        Attributes: { "Recommendations.Title": "Title" },
+      });
+      await client.send(
+        new CreateEmailTemplateCommand({
+          TemplateName: name,
+          EmailTemplateRequest: { Subject: "{{Recommendations.Title.[0]}}", RecommenderId: id },
+        }),
+      );
     };
     const ids = [...Array.from({ length: 55 }, (_, i) => `t-${i}`), "bad-1", ...Array.from({ length: 4 }, (_, i) => `t-${55 + i}`)];
 
     beforeAll(async () => {
-      await putEndpoints(client, appId, ids.map((Id, i) => ({ Id, ChannelType: "EMAIL", Address: `batch${i}@example.com` })));
+      await putEndpoints(
+        client,
+        appId,
+        ids.map((Id, i) => ({ Id, ChannelType: "EMAIL", Address: `batch${i}@example.com` })),
+      );
     });
 
     test("batches of at most 50: the batch with a refused endpoint fails, the other is sent", async () => {
@@ -268,7 +392,11 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       const res = await client.send(
         new SendMessagesCommand({
           ApplicationId: appId,
-          MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "picky-t" } }, Endpoints: Object.fromEntries(ids.map((id) => [id, {}])) },
+          MessageRequest: {
+            MessageConfiguration: {},
+            TemplateConfiguration: { EmailTemplate: { Name: "picky-t" } },
+            Endpoints: Object.fromEntries(ids.map((id) => [id, {}])),
+          },
         }),
       );
       const r = res.MessageResponse!.EndpointResult!;
@@ -288,22 +416,40 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       ["huge", /6 MB|payload|too large|exceeds/i],
       ["hangs", /timed out|time/i],
       ["no-such-function", /not found|no function|does not exist|Cannot find/i],
-    ])("a transformer that %s fails its recipients with the cause, and the request still answers 200", async (fn, cause) => {
-      await template(`t-${fn}`, fn);
-      const res = await client.send(
-        new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: `t-${fn}` } }, Endpoints: { "t-1": {}, "t-2": {} } } }),
-      );
-      for (const id of ["t-1", "t-2"]) {
-        const r = res.MessageResponse!.EndpointResult![id];
-        expect(r.DeliveryStatus).toBe("PERMANENT_FAILURE");
-        expect(r.StatusMessage).toMatch(cause);
-      }
-    }, 90_000);
+    ])(
+      "a transformer that %s fails its recipients with the cause, and the request still answers 200",
+      async (fn, cause) => {
+        await template(`t-${fn}`, fn);
+        const res = await client.send(
+          new SendMessagesCommand({
+            ApplicationId: appId,
+            MessageRequest: {
+              MessageConfiguration: {},
+              TemplateConfiguration: { EmailTemplate: { Name: `t-${fn}` } },
+              Endpoints: { "t-1": {}, "t-2": {} },
+            },
+          }),
+        );
+        for (const id of ["t-1", "t-2"]) {
+          const r = res.MessageResponse!.EndpointResult![id];
+          expect(r.DeliveryStatus).toBe("PERMANENT_FAILURE");
+          expect(r.StatusMessage).toMatch(cause);
+        }
+      },
+      90_000,
+    );
 
     test("a wrapped {Endpoints: …} result is accepted", async () => {
       await template("t-wrapped", "wrapped");
       const res = await client.send(
-        new SendMessagesCommand({ ApplicationId: appId, MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "t-wrapped" } }, Endpoints: { "t-3": {} } } }),
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: {
+            MessageConfiguration: {},
+            TemplateConfiguration: { EmailTemplate: { Name: "t-wrapped" } },
+            Endpoints: { "t-3": {} },
+          },
+        }),
       );
       const items = await recommendationsOf(runtime, campaign.arn, "t-3", 3);
       expect((await outboxed(res.MessageResponse!.EndpointResult!["t-3"].MessageId!)).email!.subject).toBe(`W${items[0]}`);
@@ -312,7 +458,12 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
 
   describe("preview (POST /_pinrec/apps/{id}/messages/preview)", () => {
     const preview = (body: unknown, appOverride?: string) =>
-      rawRequest(server, { method: "POST", path: `/_pinrec/apps/${appOverride ?? appId}/messages/preview`, body: JSON.stringify(body), service: "mobiletargeting" });
+      rawRequest(server, {
+        method: "POST",
+        path: `/_pinrec/apps/${appOverride ?? appId}/messages/preview`,
+        body: JSON.stringify(body),
+        service: "mobiletargeting",
+      });
 
     test("renders for an endpoint with real recommendations and sends nothing", async () => {
       const before = await outboxCount();
@@ -320,7 +471,12 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       expect(res.status).toBe(200);
       const items = await recommendationsOf(runtime, campaign.arn, "ep-1", 3);
       expect(res.json.Endpoints).toHaveLength(1);
-      expect(res.json.Endpoints[0]).toMatchObject({ EndpointId: "ep-1", ChannelType: "EMAIL", TemplateVersion: "1", RecommendationItems: items });
+      expect(res.json.Endpoints[0]).toMatchObject({
+        EndpointId: "ep-1",
+        ChannelType: "EMAIL",
+        TemplateVersion: "1",
+        RecommendationItems: items,
+      });
       expect(res.json.Endpoints[0].Message.email.subject).toBe(`Hi Ana, ${items[0]} first`);
       expect(await outboxCount()).toBe(before);
     });
@@ -341,9 +497,18 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       expectPinpointError(await preview({ TemplateName: "picks" }), 400, "BadRequestException");
       expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1", UserId: "u1" }), 400, "BadRequestException");
       expectPinpointError(await preview([1]), 400, "BadRequestException");
-      expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1", Substitutions: { a: "b" } }), 400, "BadRequestException");
+      expectPinpointError(
+        await preview({ TemplateName: "picks", EndpointId: "ep-1", Substitutions: { a: "b" } }),
+        400,
+        "BadRequestException",
+      );
       expectPinpointError(await preview({ TemplateName: "picks", EndpointId: "ep-1" }, "0".repeat(32)), 404, "NotFoundException");
-      const unsigned = await rawRequest(server, { method: "POST", path: `/_pinrec/apps/${appId}/messages/preview`, body: "{}", credential: false });
+      const unsigned = await rawRequest(server, {
+        method: "POST",
+        path: `/_pinrec/apps/${appId}/messages/preview`,
+        body: "{}",
+        credential: false,
+      });
       expect(unsigned.status).toBe(403);
     });
   });
@@ -355,7 +520,25 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     const creds = writeCredentials(`${dir.path}/credentials.json`, server.credentials);
     const { stdout } = await run(
       process.execPath,
-      [BIN, "messages", "preview", "--data-dir", server.dataDir, "--credentials", creds, "--account", TENANT_A.accountId, "--app", appId, "--template", "titled", "--user", "u2", "--functions-dir", `${dir.path}/functions`],
+      [
+        BIN,
+        "messages",
+        "preview",
+        "--data-dir",
+        server.dataDir,
+        "--credentials",
+        creds,
+        "--account",
+        TENANT_A.accountId,
+        "--app",
+        appId,
+        "--template",
+        "titled",
+        "--user",
+        "u2",
+        "--functions-dir",
+        `${dir.path}/functions`,
+      ],
       { env: cleanEnv(), timeout: 60_000 },
     );
     const out = JSON.parse(stdout);
@@ -363,7 +546,27 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
     expect(out.Endpoints).toHaveLength(1);
     expect(out.Endpoints[0]).toMatchObject({ EndpointId: "ep-2", RecommendationItems: items });
     expect(out.Endpoints[0].Message.email.subject).toBe(`Title of ${items[0]}`);
-    const bad = await run(process.execPath, [BIN, "messages", "preview", "--data-dir", server.dataDir, "--credentials", creds, "--account", TENANT_A.accountId, "--app", appId, "--template", "nope", "--user", "u2"], { env: cleanEnv() }).catch((e) => e);
+    const bad = await run(
+      process.execPath,
+      [
+        BIN,
+        "messages",
+        "preview",
+        "--data-dir",
+        server.dataDir,
+        "--credentials",
+        creds,
+        "--account",
+        TENANT_A.accountId,
+        "--app",
+        appId,
+        "--template",
+        "nope",
+        "--user",
+        "u2",
+      ],
+      { env: cleanEnv() },
+    ).catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/NotFoundException: No EMAIL, SMS or PUSH template named 'nope'/);
   }, 90_000);

@@ -54,20 +54,35 @@ const runs = () => { appendFileSync(${JSON.stringify(counter)}, "x"); return rea
   applicationId: event.ApplicationId,
 });`,
   );
-  file("packaged/index.mjs", `export async function handler(event) { return { from: "packaged/index.mjs", n: Object.keys(event.Endpoints).length }; }`);
+  file(
+    "packaged/index.mjs",
+    `export async function handler(event) { return { from: "packaged/index.mjs", n: Object.keys(event.Endpoints).length }; }`,
+  );
   file("commonjs/index.js", `exports.handler = async () => ({ from: "commonjs/index.js" });`);
-  file("callback.mjs", `export const handler = (event, context, callback) => { setTimeout(() => callback(null, { style: "callback" }), 5); };`);
+  file(
+    "callback.mjs",
+    `export const handler = (event, context, callback) => { setTimeout(() => callback(null, { style: "callback" }), 5); };`,
+  );
   file("callback-error.mjs", `export const handler = (event, context, callback) => callback(new Error("callback said no"));`);
   file("succeed.mjs", `export const handler = (event, context, callback) => context.succeed({ style: "succeed" });`);
   file("sync.mjs", `export const handler = (event) => ({ style: "sync" });`);
-  file("chatty.mjs", `console.log("loading");\nexport const handler = async (event, context) => { console.log("endpoints: %d", Object.keys(event.Endpoints).length); console.error(new Error("careful")); console.warn({ a: 1 }); return {}; };`);
+  file(
+    "chatty.mjs",
+    `console.log("loading");\nexport const handler = async (event, context) => { console.log("endpoints: %d", Object.keys(event.Endpoints).length); console.error(new Error("careful")); console.warn({ a: 1 }); return {}; };`,
+  );
   file("warm.mjs", `let invocations = 0; export const handler = async () => ({ invocations: ++invocations });`);
   file("throws.mjs", `${count}\nexport const handler = async () => { runs(); throw new TypeError("no titles for you"); };`);
-  file("flaky.mjs", `${count}\nexport const handler = async () => { const n = runs(); if (n < 3) throw new Error("flaky run " + n); return { run: n }; };`);
+  file(
+    "flaky.mjs",
+    `${count}\nexport const handler = async () => { const n = runs(); if (n < 3) throw new Error("flaky run " + n); return { run: n }; };`,
+  );
   file("spin.mjs", `${count}\nexport const handler = async () => { runs(); for (;;) {} };`);
   file("init-spin.mjs", `for (;;) {}\nexport const handler = async () => ({});`);
   file("never.mjs", `export const handler = () => new Promise(() => {});`);
-  file("hog.mjs", `${count}\nexport const handler = async () => { runs(); const keep = []; for (;;) keep.push(new Array(100000).fill({ a: Math.random() })); };`);
+  file(
+    "hog.mjs",
+    `${count}\nexport const handler = async () => { runs(); const keep = []; for (;;) keep.push(new Array(100000).fill({ a: Math.random() })); };`,
+  );
   file("bigint.mjs", `${count}\nexport const handler = async () => { runs(); return { n: 1n }; };`);
   file("cyclic.mjs", `export const handler = async () => { const a = {}; a.self = a; return a; };`);
   file("string.mjs", `export const handler = async () => "endpoints";`);

@@ -46,9 +46,12 @@ function behave(name: string, event: TransformerEvent, res: ServerResponse): voi
       return reply(res, 200, JSON.stringify(event.Endpoints), { "x-amz-executed-version": "$LATEST" });
     }
     case "boom":
-      return reply(res, 200, JSON.stringify({ errorType: "TypeError", errorMessage: "no titles", trace: ["at handler"] }), { "x-amz-function-error": "Unhandled" });
+      return reply(res, 200, JSON.stringify({ errorType: "TypeError", errorMessage: "no titles", trace: ["at handler"] }), {
+        "x-amz-function-error": "Unhandled",
+      });
     case "boom-once":
-      if (n === 1) return reply(res, 200, JSON.stringify({ errorType: "Error", errorMessage: "cold start" }), { "x-amz-function-error": "Unhandled" });
+      if (n === 1)
+        return reply(res, 200, JSON.stringify({ errorType: "Error", errorMessage: "cold start" }), { "x-amz-function-error": "Unhandled" });
       return reply(res, 200, JSON.stringify({ ok: n }));
     case "slow":
       return void setTimeout(() => reply(res, 200, "{}"), 2_000).unref();
@@ -163,8 +166,12 @@ describe("Lambda backend", () => {
     const huge = await failure(invoker.invoke(TENANT, "huge", eventWith(1)));
     expect(huge.message).toMatch(/^Transformer 'huge' returned 73400\d{2} bytes, more than Lambda's 6 MB \(6291456 bytes\) payload limit$/);
     expect(calls.get("huge")).toBe(1);
-    expect((await failure(invoker.invoke(TENANT, "garbage", eventWith(1)))).message).toBe("Transformer 'garbage' returned a payload that is not JSON");
-    expect((await failure(invoker.invoke(TENANT, "array", eventWith(1)))).message).toBe("Transformer 'array' returned an array, not a JSON object of endpoints");
+    expect((await failure(invoker.invoke(TENANT, "garbage", eventWith(1)))).message).toBe(
+      "Transformer 'garbage' returned a payload that is not JSON",
+    );
+    expect((await failure(invoker.invoke(TENANT, "array", eventWith(1)))).message).toBe(
+      "Transformer 'array' returned an array, not a JSON object of endpoints",
+    );
     expect(calls.get("garbage")).toBe(1);
   });
 
@@ -178,7 +185,9 @@ describe("Lambda backend", () => {
   it("retries throttling and service errors, not an unknown function or a refusal", async () => {
     expect(await invoker.invoke(TENANT, "throttled", eventWith(1))).toEqual({ ok: 3 });
     const broken = await failure(invoker.invoke(TENANT, "broken", eventWith(1)));
-    expect(broken.message).toBe("Transformer 'broken' could not be invoked in AWS Lambda: ServiceException: Lambda is having a bad day (after 3 attempts)");
+    expect(broken.message).toBe(
+      "Transformer 'broken' could not be invoked in AWS Lambda: ServiceException: Lambda is having a bad day (after 3 attempts)",
+    );
     const missing = await failure(invoker.invoke(TENANT, "missing", eventWith(1)));
     expect(missing).toBeInstanceOf(FunctionNotFoundError);
     expect(missing.message).toBe(
@@ -244,7 +253,9 @@ describe("backend selection", () => {
     const local = new TransformerRouter({ backend: "local", functionsDir, lambdaEndpoint: endpoint, workers: 1 });
     const lambda = new TransformerRouter({ backend: "lambda", functionsDir, lambdaEndpoint: endpoint, lambdaCredentials: credentials });
     try {
-      expect((await failure(local.invoke(TENANT, "throttled", eventWith(1)))).message).toMatch(/^Transformer 'throttled' not found: no throttled\.mjs/);
+      expect((await failure(local.invoke(TENANT, "throttled", eventWith(1)))).message).toMatch(
+        /^Transformer 'throttled' not found: no throttled\.mjs/,
+      );
       expect(received).toHaveLength(0);
       const result = (await lambda.invoke(TENANT, "add-titles", eventWith(1))) as Record<string, unknown>;
       expect(result["ep-0"]).toHaveProperty("Recommendations");

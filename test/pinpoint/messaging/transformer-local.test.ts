@@ -128,14 +128,22 @@ describe("calling convention", () => {
 });
 
 describe("function names", () => {
-  it.each(["../outside", "/etc/passwd", "functions/../../outside", "a/b", "outside.mjs", "..", "", "x".repeat(65), "name with space", "arn:aws:lambda:us-east-1:1:function:x"])(
-    "refuses %j without touching the file system",
-    async (name) => {
-      const err = await failure(invoker.invoke(TENANT, name, eventWith(1)));
-      expect(err.message).toMatch(/is not a Lambda function name or ARN/);
-      expect(err.retryable).toBe(false);
-    },
-  );
+  it.each([
+    "../outside",
+    "/etc/passwd",
+    "functions/../../outside",
+    "a/b",
+    "outside.mjs",
+    "..",
+    "",
+    "x".repeat(65),
+    "name with space",
+    "arn:aws:lambda:us-east-1:1:function:x",
+  ])("refuses %j without touching the file system", async (name) => {
+    const err = await failure(invoker.invoke(TENANT, name, eventWith(1)));
+    expect(err.message).toMatch(/is not a Lambda function name or ARN/);
+    expect(err.retryable).toBe(false);
+  });
 
   it("says which files it looked for when the function does not exist", async () => {
     const err = await failure(invoker.invoke(TENANT, "no-such-function", eventWith(1)));
@@ -147,7 +155,9 @@ describe("function names", () => {
 
   it("refuses a module without a handler export, or one that does not load, without retrying", async () => {
     const missing = await failure(invoker.invoke(TENANT, "no-handler", eventWith(1)));
-    expect(missing.message).toBe(`Transformer 'no-handler' could not be loaded: Error: ${join(functionsDir, "no-handler.mjs")} does not export a function named handler`);
+    expect(missing.message).toBe(
+      `Transformer 'no-handler' could not be loaded: Error: ${join(functionsDir, "no-handler.mjs")} does not export a function named handler`,
+    );
     const broken = await failure(invoker.invoke(TENANT, "syntax-error", eventWith(1)));
     expect(broken.message).toMatch(/^Transformer 'syntax-error' could not be loaded: SyntaxError: /);
     expect(broken.message).not.toMatch(/attempts/);
@@ -233,7 +243,9 @@ describe("failures", () => {
     const patient = new LocalFunctionInvoker({ functionsDir, workers: 1 });
     try {
       const err = await failure(patient.invoke(TENANT, "huge", eventWith(1)));
-      expect(err.message).toMatch(/^Transformer 'huge' returned 73400\d{2} bytes, more than Lambda's 6 MB \(6291456 bytes\) payload limit$/);
+      expect(err.message).toMatch(
+        /^Transformer 'huge' returned 73400\d{2} bytes, more than Lambda's 6 MB \(6291456 bytes\) payload limit$/,
+      );
       expect(runs()).toBe(1);
     } finally {
       await patient.close();

@@ -4,7 +4,12 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalFunctionInvoker } from "../../../src/pinpoint/messaging/transformer/local.js";
-import { MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTE_VALUE_LENGTH, readTransformerResult, transformBatch } from "../../../src/pinpoint/messaging/transformer/result.js";
+import {
+  MAX_ATTRIBUTE_VALUES,
+  MAX_ATTRIBUTE_VALUE_LENGTH,
+  readTransformerResult,
+  transformBatch,
+} from "../../../src/pinpoint/messaging/transformer/result.js";
 import { tempDir } from "../../helpers.js";
 import { TENANT, eventWith, writeFunctions } from "./transformer-fixtures.js";
 
@@ -44,7 +49,11 @@ describe("readTransformerResult", () => {
   });
 
   it("writes numbers and booleans as text, skips null and unconfigured attributes", () => {
-    const out = readTransformerResult(eventWith(1), answered(1, () => ({ Title: [1.5, true, "x"], Genre: null, Other: "dropped" })), ATTRIBUTES);
+    const out = readTransformerResult(
+      eventWith(1),
+      answered(1, () => ({ Title: [1.5, true, "x"], Genre: null, Other: "dropped" })),
+      ATTRIBUTES,
+    );
     expect(out.get("ep-0")).toEqual({ Title: ["1.5", "true", "x"] });
   });
 
@@ -73,14 +82,23 @@ describe("readTransformerResult", () => {
   });
 
   it("refuses an overlong value", () => {
-    const out = readTransformerResult(eventWith(1), answered(1, () => ({ Title: "x".repeat(MAX_ATTRIBUTE_VALUE_LENGTH + 1) })), ATTRIBUTES);
-    expect(messageOf(out.get("ep-0"))).toBe(`The transformer returned a value of ${MAX_ATTRIBUTE_VALUE_LENGTH + 1} characters in Recommendations.Title; the limit is ${MAX_ATTRIBUTE_VALUE_LENGTH}`);
+    const out = readTransformerResult(
+      eventWith(1),
+      answered(1, () => ({ Title: "x".repeat(MAX_ATTRIBUTE_VALUE_LENGTH + 1) })),
+      ATTRIBUTES,
+    );
+    expect(messageOf(out.get("ep-0"))).toBe(
+      `The transformer returned a value of ${MAX_ATTRIBUTE_VALUE_LENGTH + 1} characters in Recommendations.Title; the limit is ${MAX_ATTRIBUTE_VALUE_LENGTH}`,
+    );
   });
 
   it("does not read inherited properties as endpoints or attributes", () => {
     const event = eventWith(1);
     event.Endpoints = { constructor: event.Endpoints["ep-0"], toString: event.Endpoints["ep-0"] };
-    const out = readTransformerResult(event, JSON.parse('{"toString": {"Recommendations": {"constructor": "x", "Title": "t"}}}'), { constructor: "C", Title: "T" });
+    const out = readTransformerResult(event, JSON.parse('{"toString": {"Recommendations": {"constructor": "x", "Title": "t"}}}'), {
+      constructor: "C",
+      Title: "T",
+    });
     expect(messageOf(out.get("constructor"))).toBe("The transformer's result does not include this endpoint");
     expect(out.get("toString")).toEqual({ constructor: ["x"], Title: ["t"] });
   });

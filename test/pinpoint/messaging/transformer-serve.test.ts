@@ -9,7 +9,10 @@ import { TENANT, eventWith } from "./transformer-fixtures.js";
 const dir = tempDir("pinrec-serve-functions-");
 const functionsDir = join(dir.path, "functions");
 mkdirSync(functionsDir);
-writeFileSync(join(functionsDir, "add-titles.mjs"), `export const handler = async (event) => ({ count: Object.keys(event.Endpoints).length });`);
+writeFileSync(
+  join(functionsDir, "add-titles.mjs"),
+  `export const handler = async (event) => ({ count: Object.keys(event.Endpoints).length });`,
+);
 afterAll(async () => {
   await killAll();
   dir.remove();
@@ -26,7 +29,9 @@ describe("serve", () => {
       await server.dispose();
       disposed = true;
       expect(server.transformers.local!.workerCount).toBe(0);
-      await expect(server.transformers.invoke(TENANT, "add-titles", eventWith(1))).rejects.toThrow("Transformer 'add-titles': the function pool is closed");
+      await expect(server.transformers.invoke(TENANT, "add-titles", eventWith(1))).rejects.toThrow(
+        "Transformer 'add-titles': the function pool is closed",
+      );
     } finally {
       if (!disposed) await server.dispose();
     }
@@ -42,7 +47,16 @@ describe("serve", () => {
   });
 
   it("takes the flags and PINREC_* variables, and says where transformers run", async () => {
-    const flags = await spawnServer(["--data-dir", join(dir.path, "a"), "--functions-dir", functionsDir, "--function-workers", "1", "--function-memory", "64"]);
+    const flags = await spawnServer([
+      "--data-dir",
+      join(dir.path, "a"),
+      "--functions-dir",
+      functionsDir,
+      "--function-workers",
+      "1",
+      "--function-memory",
+      "64",
+    ]);
     expect(flags.stdout()).toContain(`"transformers":"local functions from ${functionsDir}"`);
     expect((await flags.stop()).code).toBe(0);
     const env = await spawnServer(["--data-dir", join(dir.path, "b")], {

@@ -15,10 +15,21 @@ describe("endpoint facts backfill", () => {
     try {
       const old = new SqliteDb(join(dir.path, "pinrec.db"));
       old.migrate(migrations.filter((m) => m.version < 4));
-      await old.run("INSERT INTO apps (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [TENANT.accountId, TENANT.region, "app", JSON.stringify({ Id: "app", Name: "old" })]);
-      for (const [id, plan] of [["old-1", "pro"], ["old-2", "free"]]) {
+      await old.run("INSERT INTO apps (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [
+        TENANT.accountId,
+        TENANT.region,
+        "app",
+        JSON.stringify({ Id: "app", Name: "old" }),
+      ]);
+      for (const [id, plan] of [
+        ["old-1", "pro"],
+        ["old-2", "free"],
+      ]) {
         const doc = { Id: id, ApplicationId: "app", Attributes: { Plan: [plan] }, Metrics: {}, EffectiveDate: new Date().toISOString() };
-        await old.run("INSERT INTO endpoints (account_id, region, app_id, id_key, user_id, address, active, doc) VALUES (?, ?, ?, ?, NULL, NULL, 1, ?)", [TENANT.accountId, TENANT.region, "app", id, JSON.stringify(doc)]);
+        await old.run(
+          "INSERT INTO endpoints (account_id, region, app_id, id_key, user_id, address, active, doc) VALUES (?, ?, ?, ?, NULL, NULL, 1, ?)",
+          [TENANT.accountId, TENANT.region, "app", id, JSON.stringify(doc)],
+        );
       }
       await old.close();
 

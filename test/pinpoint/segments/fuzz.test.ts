@@ -17,28 +17,72 @@ beforeAll(async () => {
   server = await startTestServer("sqlite");
   appId = (await signedCall(server.port, ACCOUNT_A, "POST", "/v1/apps", { body: { Name: "fuzz" } })).json.Id;
   await signedCall(server.port, ACCOUNT_A, "POST", `/v1/apps/${appId}/endpoints`, {
-    body: { Item: [{ Id: "a", ChannelType: "EMAIL", Address: "a@example.com", Attributes: { A: ["x", "2024-01-01"] }, Metrics: { m: 1 } }, { Id: "b", Attributes: { A: ["y"] } }] },
+    body: {
+      Item: [
+        { Id: "a", ChannelType: "EMAIL", Address: "a@example.com", Attributes: { A: ["x", "2024-01-01"] }, Metrics: { m: 1 } },
+        { Id: "b", Attributes: { A: ["y"] } },
+      ],
+    },
   });
 });
 afterAll(async () => {
   await server?.dispose();
 });
 
-const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }));
+const junk = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }),
+);
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, junk);
 const attr = fc.record(
-  { AttributeType: maybe(fc.constantFrom("INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEFORE", "AFTER", "ON", "BETWEEN", "NOT_BETWEEN", "")), Values: maybe(fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("2024-01-01", "2024-01-01T00:00:00Z", "2024-13-40")), { maxLength: 3 })) },
+  {
+    AttributeType: maybe(fc.constantFrom("INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEFORE", "AFTER", "ON", "BETWEEN", "NOT_BETWEEN", "")),
+    Values: maybe(
+      fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("2024-01-01", "2024-01-01T00:00:00Z", "2024-13-40")), {
+        maxLength: 3,
+      }),
+    ),
+  },
   { requiredKeys: [] },
 );
-const set = fc.record({ DimensionType: maybe(fc.constantFrom("INCLUSIVE", "EXCLUSIVE")), Values: maybe(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 })) }, { requiredKeys: [] });
+const set = fc.record(
+  {
+    DimensionType: maybe(fc.constantFrom("INCLUSIVE", "EXCLUSIVE")),
+    Values: maybe(fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 })),
+  },
+  { requiredKeys: [] },
+);
 const dims = fc.record(
   {
     Attributes: maybe(fc.dictionary(fc.string({ maxLength: 4 }), maybe(attr), { maxKeys: 2 })),
     UserAttributes: maybe(fc.dictionary(fc.string({ maxLength: 4 }), maybe(attr), { maxKeys: 2 })),
-    Metrics: maybe(fc.dictionary(fc.string({ maxLength: 2 }), fc.record({ ComparisonOperator: maybe(fc.constantFrom("EQUAL", "GREATER_THAN")), Value: maybe(fc.double()) }, { requiredKeys: [] }), { maxKeys: 2 })),
+    Metrics: maybe(
+      fc.dictionary(
+        fc.string({ maxLength: 2 }),
+        fc.record({ ComparisonOperator: maybe(fc.constantFrom("EQUAL", "GREATER_THAN")), Value: maybe(fc.double()) }, { requiredKeys: [] }),
+        { maxKeys: 2 },
+      ),
+    ),
     Demographic: maybe(fc.record({ Platform: maybe(set), Channel: maybe(set), DeviceType: maybe(set) }, { requiredKeys: [] })),
     Location: maybe(fc.record({ Country: maybe(set), GPSPoint: junk }, { requiredKeys: [] })),
-    Behavior: maybe(fc.record({ Recency: maybe(fc.record({ Duration: maybe(fc.constantFrom("HR_24", "DAY_7")), RecencyType: maybe(fc.constantFrom("ACTIVE", "INACTIVE")) }, { requiredKeys: [] })) }, { requiredKeys: [] })),
+    Behavior: maybe(
+      fc.record(
+        {
+          Recency: maybe(
+            fc.record(
+              { Duration: maybe(fc.constantFrom("HR_24", "DAY_7")), RecencyType: maybe(fc.constantFrom("ACTIVE", "INACTIVE")) },
+              { requiredKeys: [] },
+            ),
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );
@@ -56,7 +100,28 @@ describe("segment request fuzzing", () => {
               fc.record(
                 {
                   Include: maybe(fc.constantFrom("ALL", "ANY", "NONE")),
-                  Groups: maybe(fc.array(fc.record({ Dimensions: maybe(fc.array(maybe(dims), { maxLength: 2 })), SourceSegments: maybe(fc.array(fc.record({ Id: maybe(fc.constantFrom("nope", "")), Version: maybe(fc.integer({ min: -1, max: 3 })) }, { requiredKeys: [] }), { maxLength: 2 })), Type: maybe(fc.constantFrom("ALL", "ANY")), SourceType: junk }, { requiredKeys: [] }), { maxLength: 2 })),
+                  Groups: maybe(
+                    fc.array(
+                      fc.record(
+                        {
+                          Dimensions: maybe(fc.array(maybe(dims), { maxLength: 2 })),
+                          SourceSegments: maybe(
+                            fc.array(
+                              fc.record(
+                                { Id: maybe(fc.constantFrom("nope", "")), Version: maybe(fc.integer({ min: -1, max: 3 })) },
+                                { requiredKeys: [] },
+                              ),
+                              { maxLength: 2 },
+                            ),
+                          ),
+                          Type: maybe(fc.constantFrom("ALL", "ANY")),
+                          SourceType: junk,
+                        },
+                        { requiredKeys: [] },
+                      ),
+                      { maxLength: 2 },
+                    ),
+                  ),
                 },
                 { requiredKeys: [] },
               ),

@@ -40,11 +40,18 @@ function setMatches(value: string | undefined, dim: SetDimension): boolean {
 
 export function matchesDimensions(e: EndpointResponse, d: SegmentDimensions, now: number): boolean {
   for (const [name, dim] of Object.entries(d.Attributes ?? {})) if (!attributeMatches(e.Attributes?.[name] ?? [], dim)) return false;
-  for (const [name, dim] of Object.entries(d.UserAttributes ?? {})) if (!attributeMatches(e.User?.UserAttributes?.[name] ?? [], dim)) return false;
+  for (const [name, dim] of Object.entries(d.UserAttributes ?? {}))
+    if (!attributeMatches(e.User?.UserAttributes?.[name] ?? [], dim)) return false;
   for (const [name, dim] of Object.entries(d.Metrics ?? {})) {
     const v = e.Metrics?.[name];
     if (v === undefined) return false;
-    const ok = { GREATER_THAN: v > dim.Value!, LESS_THAN: v < dim.Value!, GREATER_THAN_OR_EQUAL: v >= dim.Value!, LESS_THAN_OR_EQUAL: v <= dim.Value!, EQUAL: v === dim.Value! }[dim.ComparisonOperator!];
+    const ok = {
+      GREATER_THAN: v > dim.Value!,
+      LESS_THAN: v < dim.Value!,
+      GREATER_THAN_OR_EQUAL: v >= dim.Value!,
+      LESS_THAN_OR_EQUAL: v <= dim.Value!,
+      EQUAL: v === dim.Value!,
+    }[dim.ComparisonOperator!];
     if (!ok) return false;
   }
   const demo = d.Demographic ?? {};
@@ -78,8 +85,22 @@ export function inSegment(e: EndpointResponse, req: WriteSegmentRequest, sources
   if (!req.SegmentGroups) return true;
   const groups = (req.SegmentGroups.Groups ?? []).map((g) => {
     const parts: boolean[] = [];
-    if ((g.SourceSegments ?? []).length > 0) parts.push(combine(g.SourceType, g.SourceSegments!.map((s) => inSegment(e, sources.get(s.Id!)!, sources, now)), "ANY"));
-    if ((g.Dimensions ?? []).length > 0) parts.push(combine(g.Type, g.Dimensions!.map((d) => matchesDimensions(e, d, now)), "ALL"));
+    if ((g.SourceSegments ?? []).length > 0)
+      parts.push(
+        combine(
+          g.SourceType,
+          g.SourceSegments!.map((s) => inSegment(e, sources.get(s.Id!)!, sources, now)),
+          "ANY",
+        ),
+      );
+    if ((g.Dimensions ?? []).length > 0)
+      parts.push(
+        combine(
+          g.Type,
+          g.Dimensions!.map((d) => matchesDimensions(e, d, now)),
+          "ALL",
+        ),
+      );
     return parts.every(Boolean);
   });
   return combine(req.SegmentGroups.Include, groups, "ALL");

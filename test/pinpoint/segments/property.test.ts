@@ -85,39 +85,47 @@ describe.each(STORE_KINDS)("segment evaluation on %s", (kind) => {
     );
     expect(partial).toBeGreaterThan(20);
 
-    async function check(items: EndpointBatchItem[], [d0, d1]: SegmentDimensions[], groupSpec: GroupSpec[], groupInclude: "ALL" | "ANY" | "NONE" | undefined) {
-          const appId = (await apps.create(TENANT, { Name: "prop" })).Id!;
-          if (items.length > 0) await endpoints.updateBatch(TENANT, appId, items, "req");
-          const stored = await Promise.all(items.map((i) => endpoints.get(TENANT, appId, i.Id!)));
-          const defs = new Map<string, WriteSegmentRequest>();
-          const base: string[] = [];
-          for (const d of [d0, d1]) {
-            const req: WriteSegmentRequest = { Dimensions: d };
-            const s = await segments.create(TENANT, appId, req);
-            defs.set(s.Id!, req);
-            base.push(s.Id!);
-          }
-          const groupReq: WriteSegmentRequest = {
-            SegmentGroups: {
-              ...(groupInclude && { Include: groupInclude }),
-              Groups: groupSpec.map((g) => ({
-                SourceSegments: g.sources.map((i) => ({ Id: base[i] })),
-                ...(g.SourceType && { SourceType: g.SourceType }),
-                Dimensions: g.Dimensions,
-                ...(g.Type && { Type: g.Type }),
-              })),
-            },
-          };
-          const grouped = await segments.create(TENANT, appId, groupReq);
-          defs.set(grouped.Id!, groupReq);
-          const now = Date.now();
-          for (const [id, req] of defs) {
-            const expected = stored.filter((e) => inSegment(e, req, defs, now)).map((e) => e.Id!).sort();
-            expect(await idsOf(appId, id)).toEqual(expected);
-            expect(await segments.size(TENANT, appId, id)).toBe(expected.length);
-            if (expected.length > 0 && expected.length < stored.length) partial++;
-          }
-          await apps.delete(TENANT, appId);
+    async function check(
+      items: EndpointBatchItem[],
+      [d0, d1]: SegmentDimensions[],
+      groupSpec: GroupSpec[],
+      groupInclude: "ALL" | "ANY" | "NONE" | undefined,
+    ) {
+      const appId = (await apps.create(TENANT, { Name: "prop" })).Id!;
+      if (items.length > 0) await endpoints.updateBatch(TENANT, appId, items, "req");
+      const stored = await Promise.all(items.map((i) => endpoints.get(TENANT, appId, i.Id!)));
+      const defs = new Map<string, WriteSegmentRequest>();
+      const base: string[] = [];
+      for (const d of [d0, d1]) {
+        const req: WriteSegmentRequest = { Dimensions: d };
+        const s = await segments.create(TENANT, appId, req);
+        defs.set(s.Id!, req);
+        base.push(s.Id!);
+      }
+      const groupReq: WriteSegmentRequest = {
+        SegmentGroups: {
+          ...(groupInclude && { Include: groupInclude }),
+          Groups: groupSpec.map((g) => ({
+            SourceSegments: g.sources.map((i) => ({ Id: base[i] })),
+            ...(g.SourceType && { SourceType: g.SourceType }),
+            Dimensions: g.Dimensions,
+            ...(g.Type && { Type: g.Type }),
+          })),
+        },
+      };
+      const grouped = await segments.create(TENANT, appId, groupReq);
+      defs.set(grouped.Id!, groupReq);
+      const now = Date.now();
+      for (const [id, req] of defs) {
+        const expected = stored
+          .filter((e) => inSegment(e, req, defs, now))
+          .map((e) => e.Id!)
+          .sort();
+        expect(await idsOf(appId, id)).toEqual(expected);
+        expect(await segments.size(TENANT, appId, id)).toBe(expected.length);
+        if (expected.length > 0 && expected.length < stored.length) partial++;
+      }
+      await apps.delete(TENANT, appId);
     }
   }, 120_000);
 });

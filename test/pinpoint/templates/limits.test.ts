@@ -26,7 +26,7 @@ describe("checkTemplateCost", () => {
       "{{RecommendationItems.[0]}} {{Recommendations.Name.[0]}} - {{Recommendations.Category.[0]}}",
       "{{#with User}}{{#unless UserId}}anonymous{{^}}{{UserId}}{{/unless}}{{/with}}",
       "{{{Attributes.[Html Snippet].[0]}}} {{!-- a comment with }} inside --}} {{! short }} \\{{not a tag}}",
-      "{{#if (eq (lower User.UserAttributes.Plan.[0]) \"gold\")}}Gold{{/if}}",
+      '{{#if (eq (lower User.UserAttributes.Plan.[0]) "gold")}}Gold{{/if}}',
       "{{~#each Attributes.Interests~}} {{#each ../Attributes.Tags}}{{this}}{{/each}} {{~/each~}}",
     ].join("\n");
     expect(refusal(sample)).toBeUndefined();
@@ -45,7 +45,9 @@ describe("checkTemplateCost", () => {
       // Handlebars took 10 s (5,000 deep) and 28 s (7,000 deep) on these; the scan takes well under
       // a millisecond, with a wide margin here for a machine shared with other jobs.
       expect(performance.now() - started).toBeLessThan(1_000);
-      expect(mixed!.message).toBe(`TextPart is refused as a message template: its {{#each}} blocks nest more than ${TEMPLATE_LIMITS.maxEachDepth} deep`);
+      expect(mixed!.message).toBe(
+        `TextPart is refused as a message template: its {{#each}} blocks nest more than ${TEMPLATE_LIMITS.maxEachDepth} deep`,
+      );
     }
   });
 
@@ -57,7 +59,9 @@ describe("checkTemplateCost", () => {
     expect(refusal(`{{h ${nested("(h ", ")", L.maxDepth + 1, "1")}}}`)!.message).toMatch(/subexpressions\) nest more than 30 deep/);
     expect(refusal("{{a}}".repeat(L.maxTags + 1))!.message).toMatch(/more than 10000 \{\{…\}\} tags/);
     expect(refusal("{{#if a}}x{{/if}}".repeat(L.maxBlocks + 1))!.message).toMatch(/more than 2000 block sections/);
-    expect(refusal(`{{h ${"a ".repeat(L.maxTagChars)}}}`)!.message).toMatch(/the tag at character 0 is \d+ characters long; the limit is 2000/);
+    expect(refusal(`{{h ${"a ".repeat(L.maxTagChars)}}}`)!.message).toMatch(
+      /the tag at character 0 is \d+ characters long; the limit is 2000/,
+    );
     expect(refusal("x".repeat(L.maxChars + 1))!.message).toMatch(/it has 600001 characters; the limit is 600000/);
     expect(refusal("{{> header}}")!.message).toMatch(/partials/);
     expect(refusal("{{#> layout}}x{{/layout}}")!.message).toMatch(/partials/);
@@ -148,9 +152,13 @@ describe("checkHandlebars (on the calling thread, for short texts)", () => {
     const { checkHandlebars } = await import("../../../src/pinpoint/templates/validate.js");
     expect(() => checkHandlebars("TitleOverride", "Hi {{User.UserId}}")).not.toThrow();
     const started = performance.now();
-    expect(() => checkHandlebars("BodyOverride", nested("{{#if a}}", "{{/if}}", 5_000))).toThrow(/^BodyOverride is refused as a message template: its blocks nest more than 30 deep$/);
+    expect(() => checkHandlebars("BodyOverride", nested("{{#if a}}", "{{/if}}", 5_000))).toThrow(
+      /^BodyOverride is refused as a message template: its blocks nest more than 30 deep$/,
+    );
     expect(performance.now() - started).toBeLessThan(1_000); // Handlebars took 10 s on this before
 
-    expect(() => checkHandlebars("BodyOverride", "x\n{{#if a}}y{{/each}}")).toThrow(/^BodyOverride is not a valid template: syntax error at line 2, column \d+ near .*: if doesn't match each$/);
+    expect(() => checkHandlebars("BodyOverride", "x\n{{#if a}}y{{/each}}")).toThrow(
+      /^BodyOverride is not a valid template: syntax error at line 2, column \d+ near .*: if doesn't match each$/,
+    );
   });
 });

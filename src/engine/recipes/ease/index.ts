@@ -20,7 +20,8 @@ export const easeRecipe: RecipeDefinition<EaseParams> = {
   searchSpace: { lambda: { kind: "log", min: 20, max: 2000 } },
   // The inverse is n³/2 multiply-adds in SIMD on two threads (~0.85 s at 1,682 items, CPU-s of one
   // thread on the reference machine); the Gram matrix is Σ n_u² over users.
-  estimateSeconds: (shape) => EASE_INVERSE_SECONDS_PER_N3 * shape.items ** 3 + 1.3e-8 * (shape.interactions ** 2 / Math.max(1, shape.users)),
+  estimateSeconds: (shape) =>
+    EASE_INVERSE_SECONDS_PER_N3 * shape.items ** 3 + 1.3e-8 * (shape.interactions ** 2 / Math.max(1, shape.users)),
   // Scoring sums a row of B per item of the user's history: interactions × items.
   estimateScoringSeconds: (shape) => 3e-9 * shape.interactions * shape.items,
 };

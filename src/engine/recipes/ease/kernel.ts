@@ -72,7 +72,13 @@ export async function inverseSpd<T>(
       progress(i0 / 3);
       const i1 = Math.min(n, i0 + CHOL_PANEL);
       const mid = (i0 + i1) >> 1;
-      const rows = threads > 1 && i0 >= CHOL_PANEL * 4 ? [[i0, mid], [mid, i1]] : [[i0, i1]];
+      const rows =
+        threads > 1 && i0 >= CHOL_PANEL * 4
+          ? [
+              [i0, mid],
+              [mid, i1],
+            ]
+          : [[i0, i1]];
       await kernels.parallel(rows.map(([a, b]) => [["chol_panel", 0, s, a, b, dl, i0]]));
       const failed = kernels.run([["chol", 0, s, i0, i1, dl, i0, n + 1]]);
       if (failed) throw new Error(`matrix is not positive definite at pivot ${failed - 1}`);
@@ -80,7 +86,13 @@ export async function inverseSpd<T>(
     // Column c of L⁻¹ and row r of P both cost ~(n − c)²: the early ones are the dear ones.
     const mid = splitInTwo(n, (c) => (n - c) * (n - c));
     progress(n / 3);
-    const ranges = threads > 1 ? [[mid, n], [0, mid]] : [[0, n]];
+    const ranges =
+      threads > 1
+        ? [
+            [mid, n],
+            [0, mid],
+          ]
+        : [[0, n]];
     await kernels.parallel(ranges.map(([a, b]) => [["inv_l", 0, s, n, dl, a, b, CACHE_BLOCK]]));
     progress((2 * n) / 3);
     await kernels.parallel(ranges.map(([a, b]) => [["gram_inv", 0, s, n, pd, a, b, CACHE_BLOCK]]));

@@ -17,7 +17,10 @@ export interface EaseParams {
 export const DEFAULT_EASE: EaseParams = { lambda: 200, maxItems: 5000 };
 
 export class EaseTooLargeError extends Error {
-  constructor(readonly items: number, readonly maxItems: number) {
+  constructor(
+    readonly items: number,
+    readonly maxItems: number,
+  ) {
     super(
       `EASE needs a dense ${items}×${items} inverse (O(n³) time, ${((8 * items * items) / 2 ** 20).toFixed(0)} MiB) ` +
         `and is limited to ${maxItems} items; use recipe "ials" (or raise ease.maxItems if you accept the cost)`,
@@ -35,18 +38,23 @@ export class EaseTooLargeError extends Error {
 export async function trainEase(ds: Dataset, params: EaseParams, opts: InverseOptions = {}): Promise<Float32Array> {
   const n = ds.items.size;
   if (n > params.maxItems) throw new EaseTooLargeError(n, params.maxItems);
-  const B = await inverseSpd(n, (A, s) => addGram(ds, A, s, params.lambda, opts.onProgress), opts, (P, s, diag) => {
-    // P is symmetric: P[i][j] for i > j sits at [i·s + j]; B = I − P·diag(1/diag P).
-    const out = new Float32Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < i; j++) {
-        const v = P[i * s + j];
-        out[i * n + j] = -v / diag[j];
-        out[j * n + i] = -v / diag[i];
+  const B = await inverseSpd(
+    n,
+    (A, s) => addGram(ds, A, s, params.lambda, opts.onProgress),
+    opts,
+    (P, s, diag) => {
+      // P is symmetric: P[i][j] for i > j sits at [i·s + j]; B = I − P·diag(1/diag P).
+      const out = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < i; j++) {
+          const v = P[i * s + j];
+          out[i * n + j] = -v / diag[j];
+          out[j * n + i] = -v / diag[i];
+        }
       }
-    }
-    return out;
-  });
+      return out;
+    },
+  );
   return B ?? trainEaseJs(ds, params, opts.onProgress);
 }
 

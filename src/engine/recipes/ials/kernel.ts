@@ -48,7 +48,10 @@ export function ialsSolveRows(
     // r = b - A x
     for (let f = 0; f < k; f++) {
       const go = f * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let g = 0; g < k; g += 4) {
         s0 += aG[go + g] * x[g];
         s1 += aG[go + g + 1] * x[g + 1];
@@ -59,7 +62,10 @@ export function ialsSolveRows(
     }
     for (let e = a; e < b; e++) {
       const yo = indices[e] * k;
-      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      let d0 = 0,
+        d1 = 0,
+        d2 = 0,
+        d3 = 0;
       for (let f = 0; f < k; f += 4) {
         const y0 = (y[f] = Y[yo + f]);
         const y1 = (y[f + 1] = Y[yo + f + 1]);
@@ -88,7 +94,10 @@ export function ialsSolveRows(
         // ap = A p
         for (let f = 0; f < k; f++) {
           const go = f * k;
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          let s0 = 0,
+            s1 = 0,
+            s2 = 0,
+            s3 = 0;
           for (let g = 0; g < k; g += 4) {
             s0 += aG[go + g] * p[g];
             s1 += aG[go + g + 1] * p[g + 1];
@@ -99,7 +108,10 @@ export function ialsSolveRows(
         }
         for (let e = a; e < b; e++) {
           const yo = indices[e] * k;
-          let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+          let d0 = 0,
+            d1 = 0,
+            d2 = 0,
+            d3 = 0;
           for (let f = 0; f < k; f += 4) {
             const y0 = (y[f] = Y[yo + f]);
             const y1 = (y[f + 1] = Y[yo + f + 1]);

@@ -163,19 +163,43 @@ export async function trainIals(ds: Dataset, params: IalsParams, opts: IalsTrain
     if (kernels) {
       const b = balancedSplit(users ? uIndptr : iIndptr, users ? nU : nI, threads, k);
       await kernels.parallel(
-        b.slice(0, -1).map((s, j) => [
-          [
-            "ials_solve", s, b[j + 1],
-            users ? at.uIndptr : at.iIndptr, users ? at.uIndices : at.iIndices, users ? at.uConf : at.iConf,
-            users ? at.U : at.V, users ? at.V : at.U, at.G, k, users ? nI : nU, alpha0, lambda, cgSteps, at.scratch[j],
-          ],
-        ]),
+        b
+          .slice(0, -1)
+          .map((s, j) => [
+            [
+              "ials_solve",
+              s,
+              b[j + 1],
+              users ? at.uIndptr : at.iIndptr,
+              users ? at.uIndices : at.iIndices,
+              users ? at.uConf : at.iConf,
+              users ? at.U : at.V,
+              users ? at.V : at.U,
+              at.G,
+              k,
+              users ? nI : nU,
+              alpha0,
+              lambda,
+              cgSteps,
+              at.scratch[j],
+            ],
+          ]),
       );
     } else {
       ialsSolveRows(
-        0, users ? nU : nI,
-        users ? uIndptr : iIndptr, users ? uIndices : iIndices, users ? uConf : iConf,
-        users ? U : V, users ? V : U, G, k, users ? nI : nU, alpha0, lambda, cgSteps,
+        0,
+        users ? nU : nI,
+        users ? uIndptr : iIndptr,
+        users ? uIndices : iIndices,
+        users ? uConf : iConf,
+        users ? U : V,
+        users ? V : U,
+        G,
+        k,
+        users ? nI : nU,
+        alpha0,
+        lambda,
+        cgSteps,
       );
     }
   };

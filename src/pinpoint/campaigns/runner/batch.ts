@@ -75,7 +75,11 @@ export class BatchProcessor {
     }
     if (heldOut > 0) bump(tallies.get(activityOf(run, treatments[0].id))!.metrics, "HoldoutEndpointCount", heldOut);
     for (const [treatment, list] of groups) await this.send(run, treatment, list, tallies.get(activityOf(run, treatment.id))!);
-    const finished = await store.pinpointCampaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString(), { held, zones: zoneCounts, localTime: sendsAtLocalTime(run.campaign) });
+    const finished = await store.pinpointCampaignRuns.finish(batch, run, tallies, new Date(this.deps.now()).toISOString(), {
+      held,
+      zones: zoneCounts,
+      localTime: sendsAtLocalTime(run.campaign),
+    });
     return finished ? "done" : "lost";
   }
 
@@ -96,7 +100,8 @@ export class BatchProcessor {
       if (keys.length === 0) return [];
       const untils: string[] = [];
       for (let end = batchSize; end < keys.length + batchSize; end += batchSize) untils.push(keys[Math.min(end, keys.length) - 1]);
-      if (!(await store.pinpointCampaignRuns.fixRanges(batch, untils, keys.length === batchSize * LOOKAHEAD, this.deps.now()))) return "lost";
+      if (!(await store.pinpointCampaignRuns.fixRanges(batch, untils, keys.length === batchSize * LOOKAHEAD, this.deps.now())))
+        return "lost";
       this.deps.onQueued();
       until = untils[0];
     }
@@ -141,12 +146,24 @@ export class BatchProcessor {
     });
     if (sendable.length === 0) return;
     const email = await store.channels.get<EmailChannelResponse>(run.tenant, run.appId, "EMAIL");
-    const spec = { TemplateConfiguration: treatment.templateConfiguration, MessageConfiguration: directMessage(treatment.messageConfiguration, email?.FromAddress) };
-    const audience = { kind: "endpoints", endpoints: sendable, unpreparable: (cause: string) => `The campaign's message could not be prepared: ${cause}` } as const;
+    const spec = {
+      TemplateConfiguration: treatment.templateConfiguration,
+      MessageConfiguration: directMessage(treatment.messageConfiguration, email?.FromAddress),
+    };
+    const audience = {
+      kind: "endpoints",
+      endpoints: sendable,
+      unpreparable: (cause: string) => `The campaign's message could not be prepared: ${cause}`,
+    } as const;
     const recipients = await pipeline.send({ tenant: run.tenant, appId: run.appId }, spec, audience, {
       mode: "deliver",
       requestId: activityId,
-      envelope: { CampaignId: run.campaignId, TreatmentId: treatment.id, ActivityId: activityId, ScheduledTime: new Date(run.scheduledAt).toISOString() },
+      envelope: {
+        CampaignId: run.campaignId,
+        TreatmentId: treatment.id,
+        ActivityId: activityId,
+        ScheduledTime: new Date(run.scheduledAt).toISOString(),
+      },
       idempotencyKey: (r) => `${activityId}:${r.endpoint.Id}`,
       ...(run.campaign.Limits?.MessagesPerSecond && { pace: (wanted: number) => this.pace(run, wanted) }),
     });
@@ -158,17 +175,33 @@ export class BatchProcessor {
       } else bump(tally.reasons, r.outcome.StatusMessage ?? "not sent");
     }
     const limits = run.campaign.Limits;
-    if (limits?.Daily !== undefined || limits?.Total !== undefined) await store.pinpointCampaignRuns.recordEndpointSends(run.tenant, run.appId, run.campaignId, activityId, sent, now);
+    if (limits?.Daily !== undefined || limits?.Total !== undefined)
+      await store.pinpointCampaignRuns.recordEndpointSends(run.tenant, run.appId, run.campaignId, activityId, sent, now);
   }
 
   /** Limits.Daily and Limits.Total: endpoints this campaign already sent its limit to get nothing. */
-  private async withinLimits(run: CampaignRun, activityId: string, endpoints: EndpointResponse[], tally: ActivityTally, now: number): Promise<EndpointResponse[]> {
+  private async withinLimits(
+    run: CampaignRun,
+    activityId: string,
+    endpoints: EndpointResponse[],
+    tally: ActivityTally,
+    now: number,
+  ): Promise<EndpointResponse[]> {
     const limits = run.campaign.Limits;
     if (endpoints.length === 0 || (limits?.Daily === undefined && limits?.Total === undefined)) return endpoints;
-    const sends = await this.deps.store.pinpointCampaignRuns.endpointSends(run.tenant, run.appId, run.campaignId, activityId, endpoints.map((e) => e.Id!), now - DAY_MS);
+    const sends = await this.deps.store.pinpointCampaignRuns.endpointSends(
+      run.tenant,
+      run.appId,
+      run.campaignId,
+      activityId,
+      endpoints.map((e) => e.Id!),
+      now - DAY_MS,
+    );
     return endpoints.filter((e) => {
       const s = sends.get(e.Id!);
-      const over = s !== undefined && ((limits.Daily !== undefined && s.daily >= limits.Daily) || (limits.Total !== undefined && s.total >= limits.Total));
+      const over =
+        s !== undefined &&
+        ((limits.Daily !== undefined && s.daily >= limits.Daily) || (limits.Total !== undefined && s.total >= limits.Total));
       if (over) bump(tally.metrics, "LimitedEndpointCount");
       return !over;
     });
@@ -197,7 +230,11 @@ function activityOf(run: CampaignRun, treatmentId: string): string {
  * instant. Also the time zones of the batch's endpoints, as the activity counts them (an endpoint
  * without a valid time zone is in the schedule's reference zone).
  */
-function holdForLocalTime(run: CampaignRun, endpoints: EndpointResponse[], now: number): { endpoints: EndpointResponse[]; held: HeldBatch[]; zones: Set<string> } {
+function holdForLocalTime(
+  run: CampaignRun,
+  endpoints: EndpointResponse[],
+  now: number,
+): { endpoints: EndpointResponse[]; held: HeldBatch[]; zones: Set<string> } {
   const schedule: Partial<Schedule> = run.campaign.Schedule ?? {};
   const reference = schedule.Timezone ?? "UTC";
   const zones = new Set<string>();

@@ -135,12 +135,26 @@ export class CampaignRunnerService implements CampaignRunner {
     for (const due of await this.deps.store.pinpointCampaignRuns.due(this.now(), 20)) {
       // next_run_at is when the run starts, ahead of its scheduled instant for an IsLocalTime schedule.
       const { scheduledAt, nextFiresAt } = nextFiring(due.campaign, due.nextRunAt, this.now());
-      if (await this.deps.store.pinpointCampaignRuns.fire(due, nextFiresAt, this.newRun(due.tenant, due.appId, due.campaign, `scheduled:${new Date(scheduledAt).toISOString()}`, scheduledAt))) fired++;
+      if (
+        await this.deps.store.pinpointCampaignRuns.fire(
+          due,
+          nextFiresAt,
+          this.newRun(due.tenant, due.appId, due.campaign, `scheduled:${new Date(scheduledAt).toISOString()}`, scheduledAt),
+        )
+      )
+        fired++;
     }
     return fired;
   }
 
-  async runForEndpoints(tenant: Tenant, appId: string, campaign: CampaignResponse, endpointIds: string[], runKey: string, scheduledTime: string): Promise<void> {
+  async runForEndpoints(
+    tenant: Tenant,
+    appId: string,
+    campaign: CampaignResponse,
+    endpointIds: string[],
+    runKey: string,
+    scheduledTime: string,
+  ): Promise<void> {
     const scheduledAt = Date.parse(scheduledTime);
     const run = this.newRun(tenant, appId, campaign, `event:${runKey}`, Number.isNaN(scheduledAt) ? this.now() : scheduledAt);
     run.endpointBatches = chunks([...new Set(endpointIds)], this.batchSize);
@@ -198,9 +212,12 @@ export class CampaignRunnerService implements CampaignRunner {
 
   private async work(batch: ClaimedBatch): Promise<void> {
     const runs = this.deps.store.pinpointCampaignRuns;
-    const renew = setInterval(() => {
-      runs.renew(batch.token, this.now() + this.leaseMs).catch((err) => this.onError(err));
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        runs.renew(batch.token, this.now() + this.leaseMs).catch((err) => this.onError(err));
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     let run: CampaignRun | undefined;
     try {
       run = await runs.run(batch.runSeq);
@@ -225,7 +242,9 @@ export class CampaignRunnerService implements CampaignRunner {
     const runs = this.deps.store.pinpointCampaignRuns;
     if (run && batch.attempts >= MAX_BATCH_ATTEMPTS) {
       const reason = `A batch of this run failed ${batch.attempts} times: ${err instanceof Error ? err.message : String(err)}`;
-      const tallies = new Map(run.activities.map((a) => [a.activityId, { total: 0, successful: 0, metrics: { FailedBatchCount: 1 }, reasons: { [reason]: 1 } }]));
+      const tallies = new Map(
+        run.activities.map((a) => [a.activityId, { total: 0, successful: 0, metrics: { FailedBatchCount: 1 }, reasons: { [reason]: 1 } }]),
+      );
       await runs.finish(batch, run, tallies, new Date(this.now()).toISOString());
       return;
     }

@@ -28,7 +28,15 @@ export function treatmentsOf(campaign: CampaignResponse): Treatment[] {
     templateConfiguration: t.TemplateConfiguration,
   }));
   const rest = Math.max(0, 100 - additional.reduce((n, t) => n + t.sizePercent, 0));
-  return [{ id: DEFAULT_TREATMENT_ID, sizePercent: rest, messageConfiguration: campaign.MessageConfiguration, templateConfiguration: campaign.TemplateConfiguration }, ...additional];
+  return [
+    {
+      id: DEFAULT_TREATMENT_ID,
+      sizePercent: rest,
+      messageConfiguration: campaign.MessageConfiguration,
+      templateConfiguration: campaign.TemplateConfiguration,
+    },
+    ...additional,
+  ];
 }
 
 /** A uniform draw in [0, 100) for this campaign, endpoint and purpose. */
@@ -83,6 +91,10 @@ export function directMessage(config: MessageConfiguration | undefined, fromAddr
     };
   }
   const push = config?.DefaultMessage;
-  if (push) out.DefaultPushNotificationMessage = { ...(push.Title !== undefined && { Title: push.Title }), ...(push.Body !== undefined && { Body: push.Body }) };
+  if (push)
+    out.DefaultPushNotificationMessage = {
+      ...(push.Title !== undefined && { Title: push.Title }),
+      ...(push.Body !== undefined && { Body: push.Body }),
+    };
   return out;
 }

@@ -75,7 +75,13 @@ export abstract class ChannelContent {
   }
 
   /** Request text wins over the template's part; both are rendered the same way. */
-  protected pick(part: string, direct: string | undefined, templateText: unknown, context: unknown, escapeHtml = false): string | undefined {
+  protected pick(
+    part: string,
+    direct: string | undefined,
+    templateText: unknown,
+    context: unknown,
+    escapeHtml = false,
+  ): string | undefined {
     if (direct !== undefined) return this.render(part, direct, context, escapeHtml);
     return this.render(part, templateText as string | undefined, context, escapeHtml, true);
   }

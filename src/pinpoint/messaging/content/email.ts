@@ -13,7 +13,17 @@ export class EmailContent extends ChannelContent {
     const d = this.direct;
     const t = this.tpl;
     const se = d.EmailMessage?.SimpleEmail;
-    return Boolean(se?.Subject?.Data ?? se?.HtmlPart?.Data ?? se?.TextPart?.Data ?? d.EmailMessage?.RawEmail?.Data ?? d.EmailMessage?.Body ?? t.Subject ?? t.HtmlPart ?? t.TextPart ?? d.DefaultMessage?.Body);
+    return Boolean(
+      se?.Subject?.Data ??
+        se?.HtmlPart?.Data ??
+        se?.TextPart?.Data ??
+        d.EmailMessage?.RawEmail?.Data ??
+        d.EmailMessage?.Body ??
+        t.Subject ??
+        t.HtmlPart ??
+        t.TextPart ??
+        d.DefaultMessage?.Body,
+    );
   }
 
   renderFor(context: unknown, config: EndpointSendConfiguration): RenderedContent {
@@ -21,12 +31,16 @@ export class EmailContent extends ChannelContent {
     const t = this.tpl;
     const em = d.EmailMessage;
     const se = em?.SimpleEmail;
-    if (config.RawContent !== undefined) return { email: { fromAddress: em?.FromAddress, replyTo: em?.ReplyToAddresses, raw: config.RawContent } };
+    if (config.RawContent !== undefined)
+      return { email: { fromAddress: em?.FromAddress, replyTo: em?.ReplyToAddresses, raw: config.RawContent } };
     const raw = em?.RawEmail?.Data as unknown;
     if (typeof raw === "string" && raw !== "") {
       return { email: { fromAddress: em?.FromAddress, replyTo: em?.ReplyToAddresses, raw: Buffer.from(raw, "base64").toString("utf8") } };
     }
-    const subject = config.TitleOverride !== undefined ? this.render("TitleOverride", config.TitleOverride, context) : this.pick("Subject", se?.Subject?.Data, t.Subject, context);
+    const subject =
+      config.TitleOverride !== undefined
+        ? this.render("TitleOverride", config.TitleOverride, context)
+        : this.pick("Subject", se?.Subject?.Data, t.Subject, context);
     let html: string | undefined;
     let text: string | undefined;
     if (config.BodyOverride !== undefined) {
@@ -37,8 +51,11 @@ export class EmailContent extends ChannelContent {
       text = this.pick("TextPart", se?.TextPart?.Data, t.TextPart, context);
       if (html === undefined && text === undefined) text = this.render("Body", em?.Body ?? d.DefaultMessage?.Body, context);
     }
-    const headerSource = (se?.Headers ?? (t.Headers as MessageHeader[] | undefined)) ?? [];
-    const headers = headerSource.map((h, i) => ({ name: h.Name ?? "", value: this.pick(`Headers[${i}]`, se?.Headers ? h.Value : undefined, se?.Headers ? undefined : h.Value, context) ?? "" }));
+    const headerSource = se?.Headers ?? (t.Headers as MessageHeader[] | undefined) ?? [];
+    const headers = headerSource.map((h, i) => ({
+      name: h.Name ?? "",
+      value: this.pick(`Headers[${i}]`, se?.Headers ? h.Value : undefined, se?.Headers ? undefined : h.Value, context) ?? "",
+    }));
     return {
       email: {
         ...(em?.FromAddress !== undefined && { fromAddress: em.FromAddress }),

@@ -7,13 +7,25 @@ import { EmailContent } from "./email.js";
 import { PushContent } from "./push.js";
 import { SmsContent } from "./sms.js";
 
-const CHANNELS: Record<SendChannel, new (template: LoadedTemplate | undefined, direct: DirectMessageConfiguration, cache: CompiledTemplateCache) => ChannelContent> = {
+const CHANNELS: Record<
+  SendChannel,
+  new (
+    template: LoadedTemplate | undefined,
+    direct: DirectMessageConfiguration,
+    cache: CompiledTemplateCache,
+  ) => ChannelContent
+> = {
   EMAIL: EmailContent,
   SMS: SmsContent,
   PUSH: PushContent,
 };
 
-export function channelContent(channel: SendChannel, template: LoadedTemplate | undefined, direct: DirectMessageConfiguration, cache: CompiledTemplateCache): ChannelContent {
+export function channelContent(
+  channel: SendChannel,
+  template: LoadedTemplate | undefined,
+  direct: DirectMessageConfiguration,
+  cache: CompiledTemplateCache,
+): ChannelContent {
   return new CHANNELS[channel](template, direct, cache);
 }
 

@@ -18,7 +18,12 @@ const DIRECT_PUSH: Record<PushPlatform, "APNSMessage" | "GCMMessage" | "ADMMessa
 export class PushContent extends ChannelContent {
   readonly channel = "PUSH";
 
-  private sources(platform: PushPlatform | undefined): { direct?: DirectPushPart; fallback?: DirectPushPart; part?: PushPart; base?: PushPart } {
+  private sources(platform: PushPlatform | undefined): {
+    direct?: DirectPushPart;
+    fallback?: DirectPushPart;
+    part?: PushPart;
+    base?: PushPart;
+  } {
     const d = this.direct as Record<string, unknown>;
     return {
       direct: platform ? (d[DIRECT_PUSH[platform]] as DirectPushPart | undefined) : undefined,
@@ -35,7 +40,19 @@ export class PushContent extends ChannelContent {
 
   hasContent(platform?: PushPlatform): boolean {
     const s = this.sources(platform);
-    return Boolean(s.direct?.Body ?? s.direct?.Title ?? s.direct?.RawContent ?? s.fallback?.Body ?? s.fallback?.Title ?? s.part?.Body ?? s.part?.Title ?? s.part?.RawContent ?? s.base?.Body ?? s.base?.Title ?? this.direct.DefaultMessage?.Body);
+    return Boolean(
+      s.direct?.Body ??
+        s.direct?.Title ??
+        s.direct?.RawContent ??
+        s.fallback?.Body ??
+        s.fallback?.Title ??
+        s.part?.Body ??
+        s.part?.Title ??
+        s.part?.RawContent ??
+        s.base?.Body ??
+        s.base?.Title ??
+        this.direct.DefaultMessage?.Body,
+    );
   }
 
   renderFor(context: unknown, config: EndpointSendConfiguration, platform?: PushPlatform): RenderedContent {
@@ -45,16 +62,26 @@ export class PushContent extends ChannelContent {
     const templateField = (name: keyof PushPart): string | undefined => s.part?.[name] ?? s.base?.[name];
     const raw = config.RawContent ?? s.direct?.RawContent;
     if (raw !== undefined) return { push: { raw } };
-    const title = config.TitleOverride !== undefined ? this.render("TitleOverride", config.TitleOverride, context) : this.pick(`${platform}.Title`, field("Title"), templateField("Title"), context);
+    const title =
+      config.TitleOverride !== undefined
+        ? this.render("TitleOverride", config.TitleOverride, context)
+        : this.pick(`${platform}.Title`, field("Title"), templateField("Title"), context);
     const body =
       config.BodyOverride !== undefined
         ? this.render("BodyOverride", config.BodyOverride, context)
-        : (this.pick(`${platform}.Body`, field("Body"), templateField("Body"), context) ?? this.render("Body", d.DefaultMessage?.Body, context));
+        : (this.pick(`${platform}.Body`, field("Body"), templateField("Body"), context) ??
+          this.render("Body", d.DefaultMessage?.Body, context));
     const templateRaw = s.direct || s.fallback ? undefined : s.part?.RawContent;
-    if (templateRaw !== undefined && title === undefined && body === undefined) return { push: { raw: this.render(`${platform}.RawContent`, templateRaw, context, false, true) } };
+    if (templateRaw !== undefined && title === undefined && body === undefined)
+      return { push: { raw: this.render(`${platform}.RawContent`, templateRaw, context, false, true) } };
     const action = field("Action") ?? templateField("Action");
     const url = this.pick(`${platform}.Url`, field("Url"), templateField("Url"), context);
-    const imageUrl = this.pick(`${platform}.ImageUrl`, s.direct?.ImageUrl ?? s.direct?.MediaUrl, s.part?.ImageUrl ?? s.part?.MediaUrl ?? s.base?.ImageUrl, context);
+    const imageUrl = this.pick(
+      `${platform}.ImageUrl`,
+      s.direct?.ImageUrl ?? s.direct?.MediaUrl,
+      s.part?.ImageUrl ?? s.part?.MediaUrl ?? s.base?.ImageUrl,
+      context,
+    );
     const data = s.direct?.Data ?? s.fallback?.Data;
     return {
       push: {

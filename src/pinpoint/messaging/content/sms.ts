@@ -19,7 +19,9 @@ export class SmsContent extends ChannelContent {
     const sms = d.SMSMessage;
     const body =
       config.RawContent ??
-      (config.BodyOverride !== undefined ? this.render("BodyOverride", config.BodyOverride, context) : (this.pick("Body", sms?.Body, this.tpl.Body, context) ?? this.render("Body", d.DefaultMessage?.Body, context))) ??
+      (config.BodyOverride !== undefined
+        ? this.render("BodyOverride", config.BodyOverride, context)
+        : (this.pick("Body", sms?.Body, this.tpl.Body, context) ?? this.render("Body", d.DefaultMessage?.Body, context))) ??
       "";
     return {
       sms: {

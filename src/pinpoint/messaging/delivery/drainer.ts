@@ -124,7 +124,11 @@ export class OutboxDrainer {
       const bound = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), boundMs)));
       const finished = await Promise.race([Promise.allSettled([...this.inFlight]).then(() => true), bound]);
       clearTimeout(timer);
-      if (!finished) this.log.warn({ inFlight: this.inFlight.size }, "delivery: sends still running at shutdown; if the process ends first, they are retried after their lease");
+      if (!finished)
+        this.log.warn(
+          { inFlight: this.inFlight.size },
+          "delivery: sends still running at shutdown; if the process ends first, they are retried after their lease",
+        );
     }
     // Sends still running keep their lease renewed for as long as this process lives.
     if (this.inFlight.size === 0) clearInterval(this.renewTimer);
@@ -235,7 +239,11 @@ export class OutboxDrainer {
         try {
           const done = await this.outbox.markSent(batch, new Date(this.now()).toISOString());
           for (const s of batch) {
-            if (!done.has(s.messageId)) this.log.warn({ messageId: s.messageId }, "delivery: sent after the claim was lost (lease ran out); it may have been sent twice");
+            if (!done.has(s.messageId))
+              this.log.warn(
+                { messageId: s.messageId },
+                "delivery: sent after the claim was lost (lease ran out); it may have been sent twice",
+              );
             s.resolve();
           }
           break;

@@ -36,12 +36,17 @@ export class Delivery {
     const transports: ChannelTransport[] = [];
     if (options.smtpUrl) transports.push(new SmtpTransport(options.smtpUrl, { socketTimeoutMs: options.smtpTimeoutMs }));
     if (options.webhookUrl) {
-      if (!options.webhookSecret) throw new Error("--webhook-url needs a signing secret: pass --webhook-secret or set PINREC_WEBHOOK_SECRET");
+      if (!options.webhookSecret)
+        throw new Error("--webhook-url needs a signing secret: pass --webhook-secret or set PINREC_WEBHOOK_SECRET");
       transports.push(new WebhookTransport(options.webhookUrl, options.webhookSecret, options.webhookTimeoutMs));
     }
     this.drainer = new OutboxDrainer(outbox, transports, options);
     this.outbox = new OutboxReader(outbox);
-    this.sender = new OutboxSender(outbox, transports.flatMap((t) => t.channels), () => this.drainer.wake());
+    this.sender = new OutboxSender(
+      outbox,
+      transports.flatMap((t) => t.channels),
+      () => this.drainer.wake(),
+    );
   }
 
   start(): void {

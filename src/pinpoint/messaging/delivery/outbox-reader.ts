@@ -57,7 +57,15 @@ export interface OutboxMessageDetail extends OutboxMessageSummary {
     RawEmail?: string;
   };
   SMSMessage?: { Body: string; MessageType?: string; OriginationNumber?: string; SenderId?: string; Keyword?: string };
-  PushMessage?: { Title?: string; Body?: string; Action?: string; Url?: string; ImageUrl?: string; Data?: Record<string, string>; RawContent?: string };
+  PushMessage?: {
+    Title?: string;
+    Body?: string;
+    Action?: string;
+    Url?: string;
+    ImageUrl?: string;
+    Data?: Record<string, string>;
+    RawContent?: string;
+  };
 }
 
 type Stored = Omit<RenderedMessage, "tenant">;
@@ -99,10 +107,24 @@ function detail(r: OutboxRecord, m: Stored): OutboxMessageDetail {
       },
     }),
     ...(m.sms && {
-      SMSMessage: { Body: m.sms.body, MessageType: m.sms.messageType, OriginationNumber: m.sms.originationNumber, SenderId: m.sms.senderId, Keyword: m.sms.keyword },
+      SMSMessage: {
+        Body: m.sms.body,
+        MessageType: m.sms.messageType,
+        OriginationNumber: m.sms.originationNumber,
+        SenderId: m.sms.senderId,
+        Keyword: m.sms.keyword,
+      },
     }),
     ...(m.push && {
-      PushMessage: { Title: m.push.title, Body: m.push.body, Action: m.push.action, Url: m.push.url, ImageUrl: m.push.imageUrl, Data: m.push.data, RawContent: m.push.raw },
+      PushMessage: {
+        Title: m.push.title,
+        Body: m.push.body,
+        Action: m.push.action,
+        Url: m.push.url,
+        ImageUrl: m.push.imageUrl,
+        Data: m.push.data,
+        RawContent: m.push.raw,
+      },
     }),
   };
 }

@@ -75,7 +75,10 @@ export class SmtpTransport implements ChannelTransport {
           subject: email.subject ?? "",
           ...(email.html !== undefined && { html: email.html }),
           ...(email.text !== undefined && { text: email.text }),
-          headers: [...(email.headers ?? []).map((h) => ({ key: h.name, value: h.value })), { key: "X-Pinrec-Message-Id", value: m.messageId }],
+          headers: [
+            ...(email.headers ?? []).map((h) => ({ key: h.name, value: h.value })),
+            { key: "X-Pinrec-Message-Id", value: m.messageId },
+          ],
         };
     const mailer = await this.transporter();
     try {

@@ -53,11 +53,13 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
     const out = new Map<string, string[] | Error>();
     const region = regionOf(request.campaignArn);
     if (!region) {
-      for (const u of request.userIds) out.set(u, new Error(`RecommendationProviderUri '${request.campaignArn}' is not an ARN with a region`));
+      for (const u of request.userIds)
+        out.set(u, new Error(`RecommendationProviderUri '${request.campaignArn}' is not an ARN with a region`));
       return out;
     }
     if (this.opts.assumeRole && !request.roleArn) {
-      for (const u of request.userIds) out.set(u, new Error("--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn"));
+      for (const u of request.userIds)
+        out.set(u, new Error("--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn"));
       return out;
     }
     this.sdk ??= import("@aws-sdk/client-personalize-runtime");
@@ -69,10 +71,16 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
       while (next < request.userIds.length) {
         const userId = request.userIds[next++];
         try {
-          const res = await client.send(new sdk.GetRecommendationsCommand({ campaignArn: request.campaignArn, userId, numResults: request.count }), {
-            abortSignal: AbortSignal.timeout(timeoutMs),
-          });
-          out.set(userId, (res.itemList ?? []).slice(0, request.count).flatMap((i) => (i.itemId === undefined ? [] : [i.itemId])));
+          const res = await client.send(
+            new sdk.GetRecommendationsCommand({ campaignArn: request.campaignArn, userId, numResults: request.count }),
+            {
+              abortSignal: AbortSignal.timeout(timeoutMs),
+            },
+          );
+          out.set(
+            userId,
+            (res.itemList ?? []).slice(0, request.count).flatMap((i) => (i.itemId === undefined ? [] : [i.itemId])),
+          );
         } catch (err) {
           out.set(userId, new Error(`Amazon Personalize GetRecommendations failed for '${userId}': ${describe(err)}`));
         }
@@ -126,7 +134,12 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
           const res = await client.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pinrec-recommendations" }));
           const c = res.Credentials;
           if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole for ${roleArn} returned no credentials`);
-          current = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+          current = {
+            accessKeyId: c.AccessKeyId,
+            secretAccessKey: c.SecretAccessKey,
+            sessionToken: c.SessionToken,
+            expiration: c.Expiration,
+          };
           return current;
         } finally {
           pending = undefined;

@@ -50,7 +50,13 @@ export class RecommendationStage {
     return recipients.map((r) => (r.state === "pending" ? (next.get(r) ?? r) : r));
   }
 
-  private async group(tenant: Tenant, recommenderId: string, template: LoadedTemplate, list: Resolved[], next: Map<Resolved, Recommended | Decided>): Promise<void> {
+  private async group(
+    tenant: Tenant,
+    recommenderId: string,
+    template: LoadedTemplate,
+    list: Resolved[],
+    next: Map<Resolved, Recommended | Decided>,
+  ): Promise<void> {
     let config: RecommenderConfigurationResponse;
     try {
       config = await this.deps.recommenders.get(tenant, recommenderId);
@@ -66,9 +72,29 @@ export class RecommendationStage {
       const id = r.ref.kind === "address" ? undefined : byUserId ? r.endpoint.User?.UserId : r.endpoint.Id;
       if (id !== undefined) keyed.push([r, id]);
       else if (r.ref.kind === "address") {
-        next.set(r, decide(r, failure("PERMANENT_FAILURE", 400, `Raw address ${r.ref.address} has no endpoint id or user id for recommender '${recommenderId}' to key on; send to Endpoints or Users instead`)));
+        next.set(
+          r,
+          decide(
+            r,
+            failure(
+              "PERMANENT_FAILURE",
+              400,
+              `Raw address ${r.ref.address} has no endpoint id or user id for recommender '${recommenderId}' to key on; send to Endpoints or Users instead`,
+            ),
+          ),
+        );
       } else {
-        next.set(r, decide(r, failure("PERMANENT_FAILURE", 400, `Endpoint '${r.endpoint.Id}' has no User.UserId, which recommender '${recommenderId}' (RecommendationProviderIdType PINPOINT_USER_ID) needs`)));
+        next.set(
+          r,
+          decide(
+            r,
+            failure(
+              "PERMANENT_FAILURE",
+              400,
+              `Endpoint '${r.endpoint.Id}' has no User.UserId, which recommender '${recommenderId}' (RecommendationProviderIdType PINPOINT_USER_ID) needs`,
+            ),
+          ),
+        );
       }
     }
     if (keyed.length === 0) return;
@@ -94,7 +120,8 @@ export class RecommendationStage {
     for (const [r, id] of keyed) {
       const items = results.get(id);
       if (items instanceof Error) next.set(r, decide(r, failure("TEMPORARY_FAILURE", 503, items.message)));
-      else if (items === undefined) next.set(r, decide(r, failure("TEMPORARY_FAILURE", 503, `The recommendation provider returned nothing for '${id}'`)));
+      else if (items === undefined)
+        next.set(r, decide(r, failure("TEMPORARY_FAILURE", 503, `The recommendation provider returned nothing for '${id}'`)));
       else next.set(r, { ...r, recommender, recommendationItems: items });
     }
   }

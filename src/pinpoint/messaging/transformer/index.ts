@@ -46,7 +46,13 @@ export class TransformerRouter implements TransformerInvoker {
     this.backend = chooseBackend(options);
     const shared = { timeoutMs: options.timeoutMs, attempts: options.attempts };
     if (this.backend !== "lambda") {
-      this.local = new LocalFunctionInvoker({ ...shared, functionsDir: options.functionsDir, workers: options.workers, memoryMb: options.memoryMb, log: options.functionLog });
+      this.local = new LocalFunctionInvoker({
+        ...shared,
+        functionsDir: options.functionsDir,
+        workers: options.workers,
+        memoryMb: options.memoryMb,
+        log: options.functionLog,
+      });
     }
     if (this.backend !== "local") {
       this.lambda = new LambdaInvoker({ ...shared, endpoint: options.lambdaEndpoint, credentials: options.lambdaCredentials });

@@ -22,7 +22,12 @@ export interface LambdaInvokerOptions {
 }
 
 /** Client errors that another attempt can cure: throttling and request timeouts. */
-const RETRYABLE_CLIENT_ERRORS = new Set(["TooManyRequestsException", "EC2ThrottledException", "ResourceNotReadyException", "ResourceConflictException"]);
+const RETRYABLE_CLIENT_ERRORS = new Set([
+  "TooManyRequestsException",
+  "EC2ThrottledException",
+  "ResourceNotReadyException",
+  "ResourceConflictException",
+]);
 
 export class LambdaInvoker implements TransformerInvoker {
   readonly endpoint?: string;
@@ -122,7 +127,8 @@ function lambdaError(label: string, err: unknown, timedOut: boolean, timeoutMs: 
   }
   const message = `${e.name ?? "Error"}: ${e.message ?? String(err)}`;
   if (e.name === "ResourceNotFoundException") return new FunctionNotFoundError(`${label} not found in AWS Lambda: ${message}`);
-  if (e.name === "CredentialsProviderError") return new TransformerError(`${label}: no AWS credentials for Lambda: ${e.message}`, false, { cause: err });
+  if (e.name === "CredentialsProviderError")
+    return new TransformerError(`${label}: no AWS credentials for Lambda: ${e.message}`, false, { cause: err });
   const status = e.$metadata?.httpStatusCode;
   // No status: the request never got an answer (connection refused or reset, DNS): worth another try.
   const retryable = status === undefined || status >= 500 || status === 429 || RETRYABLE_CLIENT_ERRORS.has(e.name ?? "");

@@ -19,7 +19,10 @@ function describeSize(bytes: number): string {
 export function encodeEvent(label: string, event: TransformerEvent): string {
   const endpoints = Object.keys(event.Endpoints ?? {}).length;
   if (endpoints > MAX_ENDPOINTS_PER_INVOCATION) {
-    throw new TransformerError(`${label}: the event has ${endpoints} endpoints; Pinpoint sends at most ${MAX_ENDPOINTS_PER_INVOCATION} per invocation`, false);
+    throw new TransformerError(
+      `${label}: the event has ${endpoints} endpoints; Pinpoint sends at most ${MAX_ENDPOINTS_PER_INVOCATION} per invocation`,
+      false,
+    );
   }
   const body = JSON.stringify(event);
   const bytes = Buffer.byteLength(body);

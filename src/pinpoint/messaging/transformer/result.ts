@@ -48,17 +48,27 @@ function endpointMap(event: TransformerEvent, result: Json): Json {
 function attributeValues(name: string, value: unknown): string[] | Error {
   const list = Array.isArray(value) ? value : [value];
   if (list.length > MAX_ATTRIBUTE_VALUES) {
-    return new Error(`The transformer returned ${list.length} values for Recommendations.${name}; at most ${MAX_ATTRIBUTE_VALUES} are kept per attribute`);
+    return new Error(
+      `The transformer returned ${list.length} values for Recommendations.${name}; at most ${MAX_ATTRIBUTE_VALUES} are kept per attribute`,
+    );
   }
   const values: string[] = [];
   for (const item of list) {
     const text =
-      typeof item === "string" ? item : (typeof item === "number" && Number.isFinite(item)) || typeof item === "boolean" ? String(item) : undefined;
+      typeof item === "string"
+        ? item
+        : (typeof item === "number" && Number.isFinite(item)) || typeof item === "boolean"
+          ? String(item)
+          : undefined;
     if (text === undefined) {
-      return new Error(`The transformer returned ${describe(item)} in Recommendations.${name}; values must be strings or arrays of strings`);
+      return new Error(
+        `The transformer returned ${describe(item)} in Recommendations.${name}; values must be strings or arrays of strings`,
+      );
     }
     if (text.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
-      return new Error(`The transformer returned a value of ${text.length} characters in Recommendations.${name}; the limit is ${MAX_ATTRIBUTE_VALUE_LENGTH}`);
+      return new Error(
+        `The transformer returned a value of ${text.length} characters in Recommendations.${name}; the limit is ${MAX_ATTRIBUTE_VALUE_LENGTH}`,
+      );
     }
     values.push(text);
   }
@@ -75,7 +85,9 @@ function endpointAttributes(definition: unknown, names: string[]): CustomAttribu
   // those variables from the template's defaults.
   if (recommendations === undefined || recommendations === null) return attributes;
   if (!isObject(recommendations)) {
-    return new Error(`The transformer returned ${describe(recommendations)} as this endpoint's Recommendations instead of an object of attributes`);
+    return new Error(
+      `The transformer returned ${describe(recommendations)} as this endpoint's Recommendations instead of an object of attributes`,
+    );
   }
   for (const name of names) {
     const value = own(recommendations, name);
@@ -110,7 +122,10 @@ export function readTransformerResult(
   const map = endpointMap(event, result);
   const names = Object.keys(attributes).map(attributeName);
   for (const id of ids) {
-    out.set(id, Object.hasOwn(map, id) ? endpointAttributes(map[id], names) : new Error("The transformer's result does not include this endpoint"));
+    out.set(
+      id,
+      Object.hasOwn(map, id) ? endpointAttributes(map[id], names) : new Error("The transformer's result does not include this endpoint"),
+    );
   }
   return out;
 }

@@ -172,7 +172,12 @@ export class FunctionWorkerPool {
   private settle(slot: Slot, reply: WorkerReply): void {
     if ("log" in reply) {
       const context = slot.last?.id === reply.id ? slot.last.context : undefined;
-      this.log({ level: reply.log, message: reply.text, functionName: context?.functionName ?? "", awsRequestId: context?.awsRequestId ?? "" });
+      this.log({
+        level: reply.log,
+        message: reply.text,
+        functionName: context?.functionName ?? "",
+        awsRequestId: context?.awsRequestId ?? "",
+      });
       return;
     }
     const running = slot.running;
@@ -191,7 +196,9 @@ export class FunctionWorkerPool {
     } else if (reply.kind === "function") {
       running.job.reject(new TransformerError(`${label} failed: ${reply.errorType}: ${reply.errorMessage}`, true));
     } else if (reply.kind === "output") {
-      running.job.reject(new TransformerError(`${label} returned a value that cannot be serialised to JSON (${reply.errorMessage})`, false));
+      running.job.reject(
+        new TransformerError(`${label} returned a value that cannot be serialised to JSON (${reply.errorMessage})`, false),
+      );
     } else {
       running.job.reject(new TransformerError(`${label} could not be loaded: ${reply.errorType}: ${reply.errorMessage}`, false));
     }
