@@ -100,14 +100,12 @@ try {
     t = Date.now();
     const ids = users.map((_, i) => `ep-${i}`);
     for (let i = 0; i < ENDPOINTS; i += 100) {
-      const Item = users
-        .slice(i, i + 100)
-        .map((u, j) => ({
-          Id: ids[i + j],
-          ChannelType: /** @type {const} */ ("EMAIL"),
-          Address: `user${i + j}@example.com`,
-          User: { UserId: u },
-        }));
+      const Item = users.slice(i, i + 100).map((u, j) => ({
+        Id: ids[i + j],
+        ChannelType: /** @type {const} */ ("EMAIL"),
+        Address: `user${i + j}@example.com`,
+        User: { UserId: u },
+      }));
       await client.send(new UpdateEndpointsBatchCommand({ ApplicationId: appId, EndpointBatchRequest: { Item } }));
     }
     console.log(`${ENDPOINTS} endpoints written in ${((Date.now() - t) / 1000).toFixed(1)} s`);

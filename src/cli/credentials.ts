@@ -22,7 +22,7 @@ export function credentialsCommand(): Command {
     const accountId =
       target.account === undefined && new Set(all.map((k) => k.accountId)).size > 1 ? all[0].accountId : resolveTenant(target).accountId;
     const key = all.find((k) => k.accountId === accountId)!;
-    const quote = (v: string) => (/^[A-Za-z0-9._\/+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+    const quote = (v: string) => (/^[A-Za-z0-9._/+=-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
     process.stdout.write(
       [
         `export AWS_ACCESS_KEY_ID=${quote(key.accessKeyId)}`,

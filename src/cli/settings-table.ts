@@ -13,19 +13,19 @@ const code = (text: string) => `\`${text}\``;
 /** Markdown table cell text: `|` escaped, `<…>` shown as text rather than read as an HTML tag. */
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-function defaultOf(s: Setting<any>): string {
+function defaultOf(s: Setting<unknown>): string {
   if (s.default !== undefined) return code(String(s.default));
   return s.defaultHelp ? cell(s.defaultHelp) : "none";
 }
 
-function meaningOf(s: Setting<any>): string {
+function meaningOf(s: Setting<unknown>): string {
   const choices = s.choices ? ` (one of ${s.choices.map(code).join(", ")})` : "";
   const path = s.path ? "; relative to the config file when set there" : "";
   return cell(`${s.help}${choices}${path}`);
 }
 
 /** One row per setting, in SERVE_SETTINGS order, after the `--config` row that names the file itself. */
-export function settingsMarkdown(settings: readonly Setting<any>[] = SERVE_SETTINGS): string {
+export function settingsMarkdown(settings: readonly Setting<unknown>[] = SERVE_SETTINGS): string {
   const rows = [
     "| flag | environment variable | config key | default | meaning |",
     "| --- | --- | --- | --- | --- |",

@@ -74,7 +74,7 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
   for (let i = 0; i < nI; i++) rank[i] = i;
   rng.shuffle(rank);
   const pop = new Float64Array(nI);
-  for (let i = 0; i < nI; i++) pop[i] = 1 / Math.pow(rank[i] + 1, s);
+  for (let i = 0; i < nI; i++) pop[i] = 1 / (rank[i] + 1) ** s;
   const itemGenres: number[][] = [];
   const genreItems: number[][] = Array.from({ length: K }, () => []);
   for (let i = 0; i < nI; i++) {

@@ -52,6 +52,7 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
   }
 
   /** The text of the editor that a visible label names (CodeMirror's content is labelled by it). */
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), not the DOM property
   const editorText = (label: string) => page.getByRole("textbox", { name: label }).innerText();
 
   beforeAll(async () => {
@@ -237,6 +238,7 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
       expect.stringMatching(/^1\t.*\tActive/),
     ]);
     await page.getByRole("button", { name: "Make version 2 active" }).click();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), not the DOM property
     await poll(() => rows.nth(1).innerText()).toMatch(/Active, Open in editor/);
     expect((await client.send(new GetEmailTemplateCommand({ TemplateName: "picks" }))).EmailTemplateResponse).toMatchObject({
       Version: "2",
@@ -245,6 +247,7 @@ describe("the web console in Chromium", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Open version 1" }).click();
     await poll(() => page.getByLabel("Description", { exact: true }).inputValue()).toBe("");
     await page.getByRole("link", { name: "All Email templates" }).click();
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), not the DOM property
     await poll(() => page.getByRole("row").filter({ hasText: "picks" }).innerText()).toMatch(/^picks\t2\t/);
     await auditAccessibility(page, "templates list");
     watched.assertClean();

@@ -81,6 +81,7 @@ export function AttributeFinder({ target, recommender, custom, customFrom }: Pro
             <li key={a.variable}>
               <span class="attr-name">{a.displayName}</span>
               <code class="small">{a.variable}</code>
+              {/* biome-ignore lint/a11y/useSemanticElements: a group of buttons, which fieldset would give a legend it does not need */}
               <span class="attr-buttons" role="group" aria-label={`Insert ${a.displayName}`}>
                 {Array.from({ length: perMessage }, (_, i) => (
                   <button

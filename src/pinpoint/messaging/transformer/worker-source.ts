@@ -14,6 +14,7 @@
  * the worker reports `started`, so loading and running are each bounded by their own limit. `console`
  * output is posted to the pool, tagged with the invocation, instead of written to stdout.
  */
+// biome-ignore lint/complexity/noUselessStringRaw: the worker source is kept raw so backslashes in it never need escaping
 export const WORKER_SOURCE = String.raw`
 "use strict";
 const { parentPort } = require("node:worker_threads");
