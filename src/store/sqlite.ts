@@ -126,17 +126,19 @@ export class SqliteDb implements SqlDb {
     this.db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     );
-    const applied = new Set(
-      (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
-    );
+    const isApplied = this.db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
     for (const m of migrations) {
-      if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sqlite);
-        this.db
-          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-          .run(m.version, m.name, new Date().toISOString());
-      })();
+      // IMMEDIATE takes the write lock before reading, so two processes opening a new database at
+      // once apply each migration once: the second waits, then finds it applied.
+      this.db
+        .transaction(() => {
+          if (isApplied.get(m.version) !== undefined) return;
+          this.db.exec(m.sqlite);
+          this.db
+            .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+            .run(m.version, m.name, new Date().toISOString());
+        })
+        .immediate();
     }
   }
 
