@@ -92,6 +92,17 @@ export interface Dataset {
   stats: { rows: number; pairs: number; users: number; items: number; skippedEventType: number };
 }
 
+/** The size of a data set: what recipes plan by (cost estimates, which recipe "auto" picks). */
+export interface DataShape {
+  users: number;
+  items: number;
+  interactions: number;
+}
+
+export function dataShape(ds: Dataset): DataShape {
+  return { users: ds.users.size, items: ds.items.size, interactions: ds.indices.length };
+}
+
 export interface ImportOptions {
   /** Stop keeping details after this many bad rows (all are still counted). Default 100. */
   maxErrors?: number;

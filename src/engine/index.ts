@@ -25,7 +25,9 @@ export {
   transpose,
   IdMap,
   ImportError,
+  dataShape,
   type Dataset,
+  type DataShape,
   type ImportOptions,
   type ItemMetadata,
   type RowError,
@@ -54,16 +56,17 @@ export {
   type FoldInEvent,
   type FoldInResult,
 } from "./model.js";
-export {
-  train,
-  resolveRecipe,
-  itemPopularity,
-  DEFAULT_AUTO_EASE_MAX_ITEMS,
-  type TrainOptions,
-  type RecipeChoice,
-} from "./train.js";
+export { train, resolveRecipe, itemPopularity, type TrainOptions, type RecipeChoice } from "./train.js";
 export { DEFAULT_IALS, trainIals, ialsFoldIn, type IalsParams } from "./recipes/ials/index.js";
-export { DEFAULT_EASE, trainEase, invertSpd, inverseSpd, EaseTooLargeError, type EaseParams } from "./recipes/ease/index.js";
+export {
+  DEFAULT_EASE,
+  DEFAULT_AUTO_EASE_MAX_ITEMS,
+  trainEase,
+  invertSpd,
+  inverseSpd,
+  EaseTooLargeError,
+  type EaseParams,
+} from "./recipes/ease/index.js";
 export { saveModel, loadModel, serializeModel, deserializeModel, MODEL_FORMAT_VERSION } from "./serialize.js";
 export { ModelIntegrityError } from "./frame.js";
 export { synth, type SynthOptions, type SynthResult } from "./synth.js";
@@ -83,6 +86,7 @@ export {
   type TrainContext,
   type UserHistory,
   type SearchDimension,
+  type AutoRule,
 } from "./recipe.js";
 export { MatrixFactorizationModel, popularityRecipe, ialsRecipe, easeRecipe } from "./recipes/index.js";
 export {

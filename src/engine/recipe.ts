@@ -3,9 +3,9 @@
  * fit / recommend / similar_items / save / load): a `RecipeDefinition` trains and loads, a
  * `RecipeModel` scores. `Model` holds what every recipe shares (id maps, seen items, popularity
  * fallback, folded-in users, top-n selection) and asks its recipe model for numbers only, so
- * adding a recipe is one file that calls `registerRecipe`; `Model` does not change.
+ * adding a recipe is one definition passed to `registerRecipe`; `Model`, `train` and `tune` do not change.
  */
-import type { Dataset, ProgressCallback } from "./dataset.js";
+import type { DataShape, Dataset, ProgressCallback } from "./dataset.js";
 import type { ModelData, TypedArray } from "./model-data.js";
 import { topNItems, type TopK } from "./topk.js";
 
@@ -102,7 +102,24 @@ export interface TrainedRecipe {
 /** One hyper-parameter dimension for tuning. */
 export type SearchDimension = { kind: "choice"; values: number[] } | { kind: "log"; min: number; max: number; integer?: boolean };
 
-export interface RecipeDefinition<P extends object = Record<string, unknown>> {
+/**
+ * When `train`'s recipe "auto" picks a recipe: "auto" asks the recipes that have a rule, lowest
+ * `preference` first, and trains the first one that can train on the data set (`canTrain`) and whose
+ * rule `picks` it. Tuning an "auto" choice also compares the other recipes with a rule, something to
+ * tune and the ability to train on the data set.
+ */
+export interface AutoRule<P, O> {
+  /** The order "auto" asks the recipes in, lowest first. */
+  readonly preference: number;
+  /** Whether "auto" takes this recipe for data of this shape: `params` as `train` would merge them, `options` the caller's train options. */
+  picks(shape: DataShape, params: P, options: O): boolean;
+}
+
+/**
+ * One recipe. `P` is its hyper-parameters; `O` the train options of its own (the built-ins'
+ * `ials: {…}` or `ease: {…}` shorthands, EASE's `autoEaseMaxItems`), which `train` hands it whole.
+ */
+export interface RecipeDefinition<P extends object = Record<string, unknown>, O extends object = object> {
   readonly name: string;
   /** Default hyper-parameters: what an untuned run trains with. */
   readonly defaults: P;
@@ -110,20 +127,37 @@ export interface RecipeDefinition<P extends object = Record<string, unknown>> {
   train(ds: Dataset, params: P, ctx: TrainContext): Promise<TrainedRecipe>;
   /** Rebuild the trained half from a model's data (training output or a loaded file): deserialisation. */
   load(data: ModelData): RecipeModel;
+  /**
+   * The caller's hyper-parameters for this recipe given in a train option of its own (as `ials: {…}`),
+   * merged over the defaults and under `params[name]`.
+   */
+  shorthand?(options: O): Partial<P> | undefined;
+  /** Whether the recipe can train on data of this shape with these hyper-parameters (absent: always); its `train` refuses the rest. */
+  canTrain?(shape: DataShape, params: P): boolean;
+  /** When "auto" picks this recipe (absent: only when asked for by name). */
+  readonly auto?: AutoRule<P, O>;
   /** Hyper-parameters tuning may search (absent: nothing to tune). */
   readonly searchSpace?: Partial<Record<keyof P & string, SearchDimension>>;
   /** Rough training cost in seconds on the reference machine, so tuning can plan within its budget. */
-  estimateSeconds?(shape: { users: number; items: number; interactions: number }, params: P): number;
+  estimateSeconds?(shape: DataShape, params: P): number;
   /** Rough cost of scoring every user of a data set of this shape once (a tuning trial's validation). */
-  estimateScoringSeconds?(shape: { users: number; items: number; interactions: number }, params: P): number;
+  estimateScoringSeconds?(shape: DataShape, params: P): number;
 }
 
 const registry = new Map<string, RecipeDefinition<object>>();
 
 /** Make a recipe available to `train` and to model loading. Names are unique. */
-export function registerRecipe<P extends object>(def: RecipeDefinition<P>): void {
+export function registerRecipe<P extends object, O extends object = object>(def: RecipeDefinition<P, O>): void {
   if (registry.has(def.name) && registry.get(def.name) !== def) throw new Error(`recipe ${def.name} is already registered`);
   registry.set(def.name, def as unknown as RecipeDefinition<object>);
+}
+
+/** The registered recipes that "auto" may pick, in the order it asks them (see AutoRule). */
+export function autoRecipes(): (RecipeDefinition<object> & { auto: AutoRule<object, object> })[] {
+  const withRule = [...registry.values()].filter(
+    (def): def is RecipeDefinition<object> & { auto: AutoRule<object, object> } => def.auto !== undefined,
+  );
+  return withRule.sort((a, b) => a.auto.preference - b.auto.preference);
 }
 
 export function recipeDefinition(name: string): RecipeDefinition<object> {

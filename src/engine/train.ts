@@ -1,46 +1,40 @@
 /**
  * Training entry point: resolves the recipe once through the registry, runs it, and packages a Model.
+ * Nothing here knows a recipe by name: hyper-parameters, "auto" and its limits come from the
+ * recipe definitions (recipe.ts; the built-in ones in recipes/).
  */
 import { Model } from "./model.js";
 import type { ModelData, Recipe } from "./model-data.js";
-import { recipeDefinition } from "./recipe.js";
-import type { IalsParams } from "./recipes/ials/index.js";
-import { DEFAULT_EASE, type EaseParams } from "./recipes/ease/index.js";
-import type { Dataset, ProgressCallback } from "./dataset.js";
+import { autoRecipes, recipeDefinition, type RecipeDefinition } from "./recipe.js";
+import { dataShape, type Dataset, type ProgressCallback } from "./dataset.js";
+import type { BuiltInRecipeOptions } from "./recipes/index.js";
 
 export type RecipeChoice = Recipe | "auto";
 
-export interface TrainOptions {
-  /** Default "auto": EASE when the catalogue has ≤ autoEaseMaxItems items, else iALS. */
+/** Train options; the built-in recipes add options of their own (recipes/index.ts). */
+export interface TrainOptions extends BuiltInRecipeOptions {
+  /** Default "auto": the first recipe whose `auto` rule takes the data set (the built-in rules: recipes/index.ts). */
   recipe?: RecipeChoice;
   /** Seed for every random choice; same data + options + seed → identical model bytes. */
   seed?: number;
-  ials?: Partial<IalsParams>;
-  ease?: Partial<EaseParams>;
-  /** Hyper-parameters of any registered recipe, by recipe name (merged over `ials`/`ease`). */
+  /** Hyper-parameters of any registered recipe, by recipe name (merged over the recipe's own option). */
   params?: Record<string, Record<string, unknown>>;
-  /**
-   * "auto" uses EASE up to this many items. EASE needs no iterations and is robust to its one
-   * hyper-parameter; with the SIMD inverse it trains 3,000 items in ~3 s on the reference machine,
-   * but its model is a dense n×n float32 matrix (36 MB at 3,000 items, 100 MB at 5,000) held by
-   * every serving process, and its time grows as n³. Above this iALS, whose model grows as n·k.
-   * Default 3000.
-   */
-  autoEaseMaxItems?: number;
-  /** Worker threads for iALS (default: min(2, cores); small datasets run inline). */
+  /** Worker threads, for recipes that use them (default: min(2, cores); small datasets run inline). */
   threads?: number;
   onProgress?: ProgressCallback;
 }
-
-export const DEFAULT_AUTO_EASE_MAX_ITEMS = 3000;
 
 /** Which concrete recipe "auto" (or an explicit choice) resolves to for a dataset. */
 export function resolveRecipe(ds: Dataset, opts: TrainOptions = {}): Recipe {
   const r = opts.recipe ?? "auto";
   if (r !== "auto") return r;
-  if (ds.indices.length === 0) return "popularity";
-  const limit = Math.min(opts.autoEaseMaxItems ?? DEFAULT_AUTO_EASE_MAX_ITEMS, opts.ease?.maxItems ?? DEFAULT_EASE.maxItems);
-  return ds.items.size <= limit ? "ease" : "ials";
+  const shape = dataShape(ds);
+  const chosen = autoRecipes().find((def) => {
+    const params = recipeParams(def, opts);
+    return (def.canTrain?.(shape, params) ?? true) && def.auto.picks(shape, params, opts);
+  });
+  if (!chosen) throw new Error(`no registered recipe takes "auto" for ${shape.items} items and ${shape.interactions} interactions`);
+  return chosen.name;
 }
 
 /** Item popularity = number of distinct users who interacted with the item. */
@@ -56,7 +50,7 @@ export async function train(ds: Dataset, opts: TrainOptions = {}): Promise<Model
   const recipe = resolveRecipe(ds, opts);
   const seed = opts.seed ?? 42;
   const def = recipeDefinition(recipe);
-  const params = { ...def.defaults, ...recipeOverrides(recipe, opts) };
+  const params = recipeParams(def, opts);
   const trained = await def.train(ds, params, { seed, threads: opts.threads, onProgress: opts.onProgress });
   const data: ModelData = {
     recipe,
@@ -77,8 +71,7 @@ export async function train(ds: Dataset, opts: TrainOptions = {}): Promise<Model
   return model;
 }
 
-/** The caller's hyper-parameters for one recipe: the `ials`/`ease` shorthands, then `params[recipe]`. */
-function recipeOverrides(recipe: string, opts: TrainOptions): Record<string, unknown> {
-  const shorthand = recipe === "ials" ? opts.ials : recipe === "ease" ? opts.ease : undefined;
-  return { ...shorthand, ...opts.params?.[recipe] };
+/** A recipe's hyper-parameters for a run: its defaults, then its own train option (`shorthand`), then `params[recipe]`. */
+function recipeParams(def: RecipeDefinition<object>, opts: TrainOptions): object {
+  return { ...def.defaults, ...def.shorthand?.(opts), ...opts.params?.[def.name] };
 }

@@ -14,12 +14,11 @@
  * validation than the untuned default.
  */
 import { Rng } from "./prng.js";
-import type { Dataset, ProgressCallback } from "./dataset.js";
-import { recipeDefinition, type SearchDimension } from "./recipe.js";
+import { dataShape, type Dataset, type ProgressCallback } from "./dataset.js";
+import { autoRecipes, recipeDefinition, type SearchDimension } from "./recipe.js";
 import { heldOutUsers, splitDataset } from "./split.js";
 import { scoreModel } from "./metrics.js";
 import { resolveRecipe, train, type RecipeChoice } from "./train.js";
-import { DEFAULT_EASE } from "./recipes/ease/index.js";
 
 export interface TuneOptions {
   /** Recipes to search; the first one's defaults are the untuned baseline. */
@@ -64,15 +63,17 @@ export interface TuneResult {
 }
 
 /**
- * Recipes a search compares: the untuned choice first (its defaults are the baseline), and for
- * `auto` the other personalised recipe too, EASE only within its item limit.
+ * Recipes a search compares: the untuned choice first (its defaults are the baseline; none when it
+ * has nothing to tune), and for `auto` the other recipes "auto" may pick that have something to
+ * tune and can train on the data set with their defaults.
  */
 export function tuneCandidates(ds: Dataset, choice: RecipeChoice): string[] {
   const first = resolveRecipe(ds, { recipe: choice });
-  if (first === "popularity") return [];
+  if (!recipeDefinition(first).searchSpace) return [];
   if (choice !== "auto") return [first];
-  const other = first === "ease" ? "ials" : ds.items.size <= DEFAULT_EASE.maxItems ? "ease" : undefined;
-  return other ? [first, other] : [first];
+  const shape = dataShape(ds);
+  const others = autoRecipes().filter((def) => def.name !== first && def.searchSpace && (def.canTrain?.(shape, def.defaults) ?? true));
+  return [first, ...others.map((def) => def.name)];
 }
 
 export const DEFAULT_TUNE_BUDGET_SECONDS = 60;
@@ -80,22 +81,20 @@ const K = 10;
 /**
  * Plans count each estimate 1.3× over, for what no estimate covers (splitting, import, the
  * clock of a machine busier than the reference one). Trials count their validation scoring too:
- * with the SIMD training kernels, scoring an EASE trial costs about as much as training it.
+ * with the SIMD training kernels, scoring a trial can cost about as much as training it.
  */
 const PLAN_MARGIN = 1.3;
 
 /** Estimated training seconds of a recipe at the given data shape (0 when the recipe gives no estimate). */
 export function estimateTrainingSeconds(recipe: string, ds: Dataset, params?: Record<string, unknown>): number {
   const def = recipeDefinition(recipe);
-  const shape = { users: ds.users.size, items: ds.items.size, interactions: ds.indices.length };
-  return def.estimateSeconds?.(shape, { ...def.defaults, ...params }) ?? 0;
+  return def.estimateSeconds?.(dataShape(ds), { ...def.defaults, ...params }) ?? 0;
 }
 
 /** Estimated seconds of one tuning trial: training plus scoring every user once for validation. */
 function estimateTrialSeconds(recipe: string, ds: Dataset, params?: Record<string, unknown>): number {
   const def = recipeDefinition(recipe);
-  const shape = { users: ds.users.size, items: ds.items.size, interactions: ds.indices.length };
-  return estimateTrainingSeconds(recipe, ds, params) + (def.estimateScoringSeconds?.(shape, { ...def.defaults, ...params }) ?? 0);
+  return estimateTrainingSeconds(recipe, ds, params) + (def.estimateScoringSeconds?.(dataShape(ds), { ...def.defaults, ...params }) ?? 0);
 }
 
 /**

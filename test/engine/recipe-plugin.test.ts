@@ -5,11 +5,13 @@ import {
   Model,
   loadModel,
   registerRecipe,
+  resolveRecipe,
   saveModel,
   serializeModel,
   synth,
   importDataset,
   train,
+  tuneCandidates,
   type ModelData,
   type RecipeDefinition,
   type UserHistory,
@@ -98,6 +100,27 @@ describe("a recipe added outside the engine", () => {
     const trained = await train(await importDataset(r.interactionsPath), { recipe: "popularity" });
     // deserializeModel ends in this constructor, whatever framing the file has around the payload.
     expect(() => new Model({ ...trained.data, recipe: "vanished" })).toThrow(/unknown recipe "vanished"/);
+  });
+
+  it("a recipe with an auto rule is what auto picks where its rule holds, asked before the built-in ones", async () => {
+    const r = await synth({ users: 60, items: 30, interactions: 600, seed: 5, outDir: join(tmp.dir, "f"), minPerUser: 4 });
+    const ds = await importDataset(r.interactionsPath);
+    expect(resolveRecipe(ds)).toBe("ease");
+    let limit = ds.items.size;
+    registerRecipe({ ...cooccurrence, name: "test-auto", auto: { preference: 0, picks: (shape) => shape.items <= limit } });
+    registerRecipe({ ...cooccurrence, name: "test-auto-never", auto: { preference: -1, picks: () => true }, canTrain: () => false });
+    expect(resolveRecipe(ds)).toBe("test-auto");
+    const model = await train(ds, { seed: 1 });
+    expect(model.recipe).toBe("test-auto");
+    expect(model.data.params).toEqual({ damping: 1 });
+    // Nothing to tune: no tuning candidates.
+    expect(tuneCandidates(ds, "auto")).toEqual([]);
+    // Where its rule does not hold, "auto" goes on to the built-in ones, and tuning compares those.
+    limit = ds.items.size - 1;
+    expect(resolveRecipe(ds)).toBe("ease");
+    expect(tuneCandidates(ds, "auto")).toEqual(["ease", "ials"]);
+    expect(resolveRecipe(ds, { autoEaseMaxItems: limit })).toBe("ials");
+    expect(tuneCandidates(ds, "ease")).toEqual(["ease"]);
   });
 
   it("a second, different recipe under a taken name is refused", () => {

@@ -4,11 +4,18 @@
  */
 import type { RecipeDefinition } from "../recipe.js";
 import { popularityRecipe } from "./popularity/index.js";
-import { ialsRecipe } from "./ials/index.js";
-import { easeRecipe } from "./ease/index.js";
+import { ialsRecipe, type IalsOptions } from "./ials/index.js";
+import { easeRecipe, type EaseOptions } from "./ease/index.js";
 
 /** In registration order (the order `registeredRecipes` lists them in). */
 export const BUILT_IN_RECIPES: readonly RecipeDefinition<object>[] = [popularityRecipe, ialsRecipe, easeRecipe];
+
+/**
+ * The built-in recipes' own train options (TrainOptions extends it): `ials` and `ease` for their
+ * hyper-parameters, `autoEaseMaxItems`. Their `auto` rules: EASE up to autoEaseMaxItems items (and
+ * its maxItems), iALS above, popularity for a data set without interactions.
+ */
+export interface BuiltInRecipeOptions extends IalsOptions, EaseOptions {}
 
 export { popularityRecipe, ialsRecipe, easeRecipe };
 export { MatrixFactorizationModel } from "./matrix-factorization.js";

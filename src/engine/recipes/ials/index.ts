@@ -6,7 +6,13 @@ import { DEFAULT_IALS, trainIals, type IalsParams } from "./train.js";
 import { IalsModel } from "./model.js";
 import type { RecipeDefinition } from "../../recipe.js";
 
-export const ialsRecipe: RecipeDefinition<IalsParams> = {
+/** iALS's own train options. */
+export interface IalsOptions {
+  /** iALS hyper-parameters (`params.ials` goes over them). */
+  ials?: Partial<IalsParams>;
+}
+
+export const ialsRecipe: RecipeDefinition<IalsParams, IalsOptions> = {
   name: "ials",
   defaults: DEFAULT_IALS,
   async train(ds, params, ctx) {
@@ -18,6 +24,9 @@ export const ialsRecipe: RecipeDefinition<IalsParams> = {
     };
   },
   load: (data) => new IalsModel(data),
+  shorthand: (options) => options.ials,
+  // "auto"'s choice for any data set with interactions that EASE does not take: its model grows as n·k, not n².
+  auto: { preference: 2, picks: (shape) => shape.interactions > 0 },
   searchSpace: {
     factors: { kind: "choice", values: [32, 64, 128] },
     regularization: { kind: "log", min: 0.003, max: 0.1 },

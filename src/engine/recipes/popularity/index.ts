@@ -12,6 +12,8 @@ export const popularityRecipe: RecipeDefinition<Record<string, never>> = {
   // Popularity is shared by every model (the fallback), so there is nothing recipe-specific to store.
   train: async () => ({ params: {}, arrays: {} }),
   load: (data: ModelData) => new PopularityModel(data),
+  // "auto"'s last resort: a data set without interactions has nothing personal to learn.
+  auto: { preference: 3, picks: () => true },
   estimateSeconds: () => 0,
 };
 
