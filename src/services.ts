@@ -5,7 +5,7 @@
  * puts these services behind the AWS APIs.
  */
 import { join, resolve } from "node:path";
-import { CampaignRegistry } from "./personalize/campaigns/registry.js";
+import { CampaignRegistry, type CampaignRegistryOptions } from "./personalize/campaigns/registry.js";
 import { AppService, DEFAULT_APP_QUOTA } from "./pinpoint/apps/service.js";
 import { EndpointService } from "./pinpoint/endpoints/service.js";
 import { TemplateService } from "./pinpoint/templates/service.js";
@@ -16,61 +16,52 @@ import { ImportJobService } from "./pinpoint/segments/import-jobs.js";
 import { EventService } from "./pinpoint/events/service.js";
 import { S3ImportReader, type S3ImportOptions } from "./pinpoint/segments/s3-import.js";
 import type { EventCampaignTrigger } from "./pinpoint/campaigns/contracts.js";
-import { PinpointCampaignService } from "./pinpoint/campaigns/service.js";
+import { PinpointCampaignService, campaignSegmentUsage } from "./pinpoint/campaigns/service.js";
 import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./pinpoint/recommenders/service.js";
-import { TransformerRouter, type TransformerBackend } from "./pinpoint/messaging/transformer/index.js";
+import { TransformerRouter, type TransformerOptions } from "./pinpoint/messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./pinpoint/messaging/delivery/index.js";
-import { createMessaging, type Messaging, type MessagingOptions } from "./pinpoint/messaging/index.js";
+import { createMessaging, type Messaging } from "./pinpoint/messaging/index.js";
+import type { PersonalizeProviderOptions } from "./pinpoint/messaging/recommendations/personalize.js";
 import type { Logger } from "pino";
 import type { Store } from "./store/types.js";
-import { CampaignRunnerService } from "./pinpoint/campaigns/runner/index.js";
+import { CampaignRunnerService, type RunnerOptions } from "./pinpoint/campaigns/runner/index.js";
 import { CampaignEventTrigger } from "./pinpoint/campaigns/event-trigger.js";
 
-export interface ServiceOptions extends MessagingOptions {
+/**
+ * What each part of the domain is configured with, one group per part. The server's flat settings
+ * (`pinrec serve` flags, see src/server/service-settings.ts) are sorted into these groups once.
+ */
+export interface ServiceParts {
   /**
    * Where the services report what they do (model loads, failed deliveries, import jobs and
    * campaign runs, local functions' console output): the server's logger. None: they stay silent,
    * and local functions write to this process's stdout and stderr.
    */
   log?: Logger;
-  recommenderQuota?: number;
-  appQuota?: number;
-  importDir?: string;
-  /** The S3-compatible server CreateImportJob reads s3:// URLs from; none: s3:// URLs are refused. */
-  s3Endpoint?: string;
-  /** Credentials for --s3-endpoint; default: the standard AWS provider chain. */
-  s3Credentials?: S3ImportOptions["credentials"];
-  /** How often served campaigns look for new model versions; 0 never polls (models load on first use). */
-  campaignPollMs?: number;
-  maxFoldedUsers?: number;
-  functionsDir?: string;
-  lambdaEndpoint?: string;
-  personalizeEndpoint?: string;
-  assumeProviderRole?: boolean;
-  stsEndpoint?: string;
-  transformer?: TransformerBackend;
-  functionWorkers?: number;
-  functionMemoryMb?: number;
-  functionTimeoutMs?: number;
-  smtpUrl?: string;
-  webhookUrl?: string;
-  webhookSecret?: string;
-  deliveryLeaseMs?: number;
-  deliveryAttempts?: number;
-  delivery?: Omit<DeliveryOptions, "smtpUrl" | "webhookUrl" | "webhookSecret">;
-  deliveryShutdownMs?: number;
-  /** What PutEvents hands accepted events to (the EVENT campaign trigger); none: events fire nothing. */
-  eventTrigger?: EventCampaignTrigger;
-  /** Whether this process fires due campaign runs and sends their batches (default true). */
-  campaignRuns?: boolean;
-  campaignRunLeaseMs?: number;
-  campaignRunPollMs?: number;
-  /**
-   * The campaigns' clock (tests): the scheduler, the campaign API (schedule checks, first runs,
-   * the derived State) and the EVENT trigger's schedule window all read this one, so a fake clock
-   * moved on an hour moves every part together.
-   */
-  campaignRunClock?: () => number;
+  /** Per-account limits AWS documents as quotas (apps per account, recommender configurations). */
+  quotas?: { apps?: number; recommenders?: number };
+  /** The embedded engine's deployed models (Amazon Personalize campaigns this pinrec serves). */
+  models?: Omit<CampaignRegistryOptions, "log">;
+  /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
+  personalize?: PersonalizeProviderOptions;
+  /** Recommendation transformers; `functionsDir` defaults to `<dataDir>/functions`. */
+  transformer?: Omit<TransformerOptions, "functionsDir" | "functionLog"> & { functionsDir?: string };
+  /** Segment import jobs: the one directory file:// URLs may name (default `<dataDir>/imports`) and the S3-compatible server s3:// URLs are read from (none: refused). */
+  imports?: { dir?: string; s3?: S3ImportOptions };
+  /** The outbox's drainers and transports, and how long a stop waits for sends in flight. */
+  delivery?: Omit<DeliveryOptions, "log"> & { shutdownMs?: number };
+  campaigns?: {
+    /** Whether this process fires due campaign runs and sends their batches (default true). */
+    runs?: boolean;
+    /**
+     * The campaigns' clock (tests): the scheduler, the campaign API (schedule checks, first runs,
+     * the derived State) and the EVENT trigger's schedule window all read this one, so a fake clock
+     * moved on an hour moves every part together.
+     */
+    clock?: () => number;
+    /** What PutEvents hands accepted events to; default: the EVENT campaign trigger. */
+    eventTrigger?: EventCampaignTrigger;
+  } & Pick<RunnerOptions, "leaseMs" | "pollMs">;
 }
 
 export interface Services {
@@ -98,58 +89,39 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** `dataDir` is where the defaults of `functionsDir` and `importDir` live. */
-export function createServices(store: Store, dataDir: string, opts: ServiceOptions = {}): Services {
-  const { log } = opts;
+/** `dataDir` is where the defaults of the functions and imports directories live. */
+export function createServices(store: Store, dataDir: string, parts: ServiceParts = {}): Services {
+  const { log, campaigns: campaignParts = {}, delivery: { shutdownMs, ...deliveryOptions } = {} } = parts;
   const transformers = new TransformerRouter({
-    backend: opts.transformer,
-    functionsDir: opts.functionsDir ?? join(dataDir, "functions"),
-    lambdaEndpoint: opts.lambdaEndpoint,
-    workers: opts.functionWorkers,
-    memoryMb: opts.functionMemoryMb,
-    timeoutMs: opts.functionTimeoutMs,
+    ...parts.transformer,
+    functionsDir: parts.transformer?.functionsDir ?? join(dataDir, "functions"),
     functionLog: log && ((entry) => log[entry.level]({ function: entry.functionName, awsRequestId: entry.awsRequestId }, entry.message)),
   });
-  const campaigns = new CampaignRegistry(store, { pollMs: opts.campaignPollMs, maxFoldedUsers: opts.maxFoldedUsers, log });
-  const recommenders = new RecommenderService(store, opts.recommenderQuota ?? DEFAULT_RECOMMENDER_QUOTA);
+  const campaigns = new CampaignRegistry(store, { ...parts.models, log });
+  const recommenders = new RecommenderService(store, parts.quotas?.recommenders ?? DEFAULT_RECOMMENDER_QUOTA);
   const endpoints = new EndpointService(store);
-  const s3 = opts.s3Endpoint === undefined ? undefined : new S3ImportReader({ endpoint: opts.s3Endpoint, credentials: opts.s3Credentials });
+  const s3 = parts.imports?.s3 && new S3ImportReader(parts.imports.s3);
   const importJobs = new ImportJobService(store, new SegmentImporter(store, endpoints), {
-    importDir: resolve(opts.importDir ?? join(dataDir, "imports")),
+    importDir: resolve(parts.imports?.dir ?? join(dataDir, "imports")),
     s3,
     log,
   });
-  const delivery = new Delivery(store.outbox, {
-    leaseMs: opts.deliveryLeaseMs,
-    maxAttempts: opts.deliveryAttempts,
-    ...opts.delivery,
-    smtpUrl: opts.smtpUrl,
-    webhookUrl: opts.webhookUrl,
-    webhookSecret: opts.webhookSecret,
-    log,
-  });
+  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log });
   const templates = new TemplateService(store, recommenders);
-  // AWS refuses to delete a segment that a campaign uses; segments learn of campaigns only through
-  // this seam, bound here and first called by a DeleteSegment, when pinpointCampaigns exists.
-  const segments = new SegmentService(store, { usage: (tenant, appId, segmentId) => pinpointCampaigns.usage(tenant, appId, segmentId) });
-  const pinpointCampaigns: PinpointCampaignService = new PinpointCampaignService(store, segments, templates, opts.campaignRunClock);
+  // AWS refuses to delete a segment that a campaign uses.
+  const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
+  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
-    {
-      personalize: opts.personalize ?? {
-        endpoint: opts.personalizeEndpoint,
-        assumeRole: opts.assumeProviderRole === true,
-        stsEndpoint: opts.stsEndpoint,
-      },
-    },
+    { personalize: parts.personalize },
   );
   const channels = new ChannelService(store);
   const runner = new CampaignRunnerService(
     { store, segments, channels, pipeline: messaging.service.pipeline },
     {
-      leaseMs: opts.campaignRunLeaseMs,
-      pollMs: opts.campaignRunPollMs,
-      now: opts.campaignRunClock,
+      leaseMs: campaignParts.leaseMs,
+      pollMs: campaignParts.pollMs,
+      now: campaignParts.clock,
       onError: log && ((err) => log.error({ err }, "campaign run failed; its batch returns after its lease")),
     },
   );
@@ -157,7 +129,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     store,
     personalizeCampaigns: campaigns,
     recommenders,
-    apps: new AppService(store, opts.appQuota ?? DEFAULT_APP_QUOTA),
+    apps: new AppService(store, parts.quotas?.apps ?? DEFAULT_APP_QUOTA),
     endpoints,
     templates,
     segments,
@@ -166,7 +138,7 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     events: new EventService(
       store,
       endpoints,
-      opts.eventTrigger ?? new CampaignEventTrigger(pinpointCampaigns, runner, opts.campaignRunClock),
+      campaignParts.eventTrigger ?? new CampaignEventTrigger(pinpointCampaigns, runner, campaignParts.clock),
     ),
     pinpointCampaigns,
     transformers,
@@ -176,12 +148,12 @@ export function createServices(store: Store, dataDir: string, opts: ServiceOptio
     start() {
       campaigns.start();
       delivery.start();
-      if (opts.campaignRuns !== false) runner.start();
+      if (campaignParts.runs !== false) runner.start();
     },
     async close() {
       // Batches being sent finish first (their messages go to the outbox); the rest wait for the next process.
       await runner.close();
-      await delivery.stop(opts.deliveryShutdownMs);
+      await delivery.stop(shutdownMs);
       await messaging.close();
       await importJobs.idle();
       s3?.close();

@@ -38,11 +38,9 @@ export function messagesCommand(): Command {
       const dataDir = resolve(target.dataDir);
       await withTargetStore(target, { create: false }, async (store) => {
         const services = createServices(store, dataDir, {
-          campaignPollMs: 0,
-          functionsDir: o.functionsDir,
-          lambdaEndpoint: o.lambdaEndpoint,
-          personalizeEndpoint: o.personalizeEndpoint,
-          assumeProviderRole: o.assumeProviderRole === true,
+          models: { pollMs: 0 },
+          transformer: { functionsDir: o.functionsDir, lambdaEndpoint: o.lambdaEndpoint },
+          personalize: { endpoint: o.personalizeEndpoint, assumeRole: o.assumeProviderRole === true },
         });
         try {
           const result = await services.messaging.service.preview(tenant, o.app, {

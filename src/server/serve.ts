@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import type { CampaignRegistry } from "../personalize/campaigns/registry.js";
 import type { Delivery } from "../pinpoint/messaging/delivery/index.js";
 import type { TransformerRouter } from "../pinpoint/messaging/transformer/index.js";
-import { createServices, type ServiceOptions, type Services } from "../services.js";
+import { createServices, type Services } from "../services.js";
+import { serviceParts, type ServiceSettings } from "./service-settings.js";
 import { personalizeModules } from "../personalize/api/index.js";
 import { pinpointModule } from "../pinpoint/api/index.js";
 import { HealthMonitor } from "./health.js";
@@ -23,7 +24,7 @@ import { openStore } from "../store/open.js";
 import { storeQueryTimer } from "../observability/metrics.js";
 import type { Store } from "../store/types.js";
 
-export interface ServerOptions extends Omit<ServiceOptions, "log"> {
+export interface ServerOptions extends ServiceSettings {
   host?: string;
   port?: number;
   dataDir?: string;
@@ -68,24 +69,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   for (const notice of store.notices) log.warn({ dataDir }, notice);
   let services: Services | undefined;
   try {
-    services = createServices(store, dataDir, { ...opts, log });
-    const { personalizeCampaigns: campaigns, delivery, messaging, transformers, importJobs } = services;
+    services = createServices(store, dataDir, { ...serviceParts(opts), log });
+    const { personalizeCampaigns: campaigns, delivery, messaging, transformers } = services;
     const health = new HealthMonitor(store, campaigns);
-    const modules = [
-      pinpointModule({
-        recommenders: services.recommenders,
-        apps: services.apps,
-        endpoints: services.endpoints,
-        templates: services.templates,
-        messages: messaging.service,
-        segments: services.segments,
-        channels: services.channels,
-        importJobs,
-        events: services.events,
-        pinpointCampaigns: services.pinpointCampaigns,
-      }),
-      ...personalizeModules(store, campaigns),
-    ];
+    const modules = [pinpointModule({ ...services, messages: messaging.service }), ...personalizeModules(store, campaigns)];
     const app = buildApp({
       services: modules,
       extensions: [previewRoute(messaging.service), segmentSizeRoute(services.segments)],

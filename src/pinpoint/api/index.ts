@@ -23,31 +23,32 @@ import { eventHandlers } from "./events.js";
 import type { PinpointCampaignService } from "../campaigns/service.js";
 import { campaignHandlers } from "./campaigns.js";
 
+/** The Pinpoint domain services its API modules call (the composition root hands over all of them). */
 export interface PinpointDomain {
   recommenders: RecommenderService;
-  apps?: AppService;
-  endpoints?: EndpointService;
-  templates?: TemplateService;
-  messages?: MessageService;
-  segments?: SegmentService;
-  channels?: ChannelService;
-  importJobs?: ImportJobService;
-  events?: EventService;
-  pinpointCampaigns?: PinpointCampaignService;
+  apps: AppService;
+  endpoints: EndpointService;
+  templates: TemplateService;
+  messages: MessageService;
+  segments: SegmentService;
+  channels: ChannelService;
+  importJobs: ImportJobService;
+  events: EventService;
+  pinpointCampaigns: PinpointCampaignService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
   const handlers = {
     ...recommenderHandlers(domain.recommenders),
-    ...(domain.apps && appHandlers(domain.apps)),
-    ...(domain.endpoints && endpointHandlers(domain.endpoints)),
-    ...(domain.templates && templateHandlers(domain.templates)),
-    ...(domain.messages && messageHandlers(domain.messages)),
-    ...(domain.segments && segmentHandlers(domain.segments)),
-    ...(domain.channels && channelHandlers(domain.channels)),
-    ...(domain.importJobs && importJobHandlers(domain.importJobs)),
-    ...(domain.events && eventHandlers(domain.events)),
-    ...(domain.pinpointCampaigns && campaignHandlers(domain.pinpointCampaigns)),
+    ...appHandlers(domain.apps),
+    ...endpointHandlers(domain.endpoints),
+    ...templateHandlers(domain.templates),
+    ...messageHandlers(domain.messages),
+    ...segmentHandlers(domain.segments),
+    ...channelHandlers(domain.channels),
+    ...importJobHandlers(domain.importJobs),
+    ...eventHandlers(domain.events),
+    ...campaignHandlers(domain.pinpointCampaigns),
   };
   return {
     model: serviceModel(

@@ -61,6 +61,12 @@ async function naming<T>(field: string, lookup: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Who uses a segment, for SegmentService's `usage`: AWS refuses DeleteSegment while a campaign uses it. */
+export function campaignSegmentUsage(store: Store): SegmentUsage {
+  return async (tenant, appId, segmentId) =>
+    (await store.pinpointCampaigns.usingSegment(tenant, appId, segmentId)).map((c) => `campaign '${c.Name ?? c.Id}' (${c.Id})`);
+}
+
 export class PinpointCampaignService implements CampaignSource {
   constructor(
     private readonly store: Store,
@@ -69,10 +75,6 @@ export class PinpointCampaignService implements CampaignSource {
     /** The clock schedules are checked against and next runs computed from (a fake one in tests). */
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** Who uses a segment, for SegmentService.usage: DeleteSegment is refused while a campaign does. */
-  readonly usage: SegmentUsage = async (tenant, appId, segmentId) =>
-    (await this.store.pinpointCampaigns.usingSegment(tenant, appId, segmentId)).map((c) => `campaign '${c.Name ?? c.Id}' (${c.Id})`);
 
   private async requireApp(tenant: Tenant, appId: string): Promise<void> {
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);

@@ -255,11 +255,9 @@ export async function runnerStack(
   const log = opts.expectFailures ? undefined : pino({ level: "error" }, process.stderr);
   const services = createServices(store, w.dataDir, {
     log,
-    functionsDir: w.functionsDir,
-    campaignPollMs: 0,
-    campaignRunClock: opts.now,
-    campaignRunLeaseMs: opts.leaseMs,
-    campaignRunPollMs: opts.pollMs,
+    transformer: { functionsDir: w.functionsDir },
+    models: { pollMs: 0 },
+    campaigns: { clock: opts.now, leaseMs: opts.leaseMs, pollMs: opts.pollMs },
   });
   const stack: RunnerStack = {
     services,

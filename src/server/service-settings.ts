@@ -1,0 +1,87 @@
+/**
+ * The domain's settings as `pinrec serve` takes them: one flat field per setting row (src/cli/
+ * settings.ts), the same names in flags, environment variables and config files. `serviceParts`
+ * sorts them into the groups the composition root configures each part with.
+ */
+import type { ServiceParts } from "../services.js";
+import type { TransformerBackend } from "../pinpoint/messaging/transformer/index.js";
+import type { S3ImportOptions } from "../pinpoint/segments/s3-import.js";
+import type { PersonalizeProviderOptions } from "../pinpoint/messaging/recommendations/personalize.js";
+import type { EventCampaignTrigger } from "../pinpoint/campaigns/contracts.js";
+
+export interface ServiceSettings {
+  recommenderQuota?: number;
+  appQuota?: number;
+  importDir?: string;
+  /** The S3-compatible server CreateImportJob reads s3:// URLs from; none: s3:// URLs are refused. */
+  s3Endpoint?: string;
+  /** Credentials for --s3-endpoint; default: the standard AWS provider chain. */
+  s3Credentials?: S3ImportOptions["credentials"];
+  /** How often served campaigns look for new model versions; 0 never polls (models load on first use). */
+  campaignPollMs?: number;
+  maxFoldedUsers?: number;
+  functionsDir?: string;
+  lambdaEndpoint?: string;
+  personalizeEndpoint?: string;
+  assumeProviderRole?: boolean;
+  stsEndpoint?: string;
+  /** Everything about the remote Personalize provider at once (tests: credentials, timeouts); overrides the three above. */
+  personalize?: PersonalizeProviderOptions;
+  transformer?: TransformerBackend;
+  functionWorkers?: number;
+  functionMemoryMb?: number;
+  functionTimeoutMs?: number;
+  smtpUrl?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  deliveryLeaseMs?: number;
+  deliveryAttempts?: number;
+  deliveryShutdownMs?: number;
+  /** Whether this process fires due campaign runs and sends their batches (default true). */
+  campaignRuns?: boolean;
+  campaignRunLeaseMs?: number;
+  campaignRunPollMs?: number;
+  /** The campaigns' clock (tests); see ServiceParts.campaigns.clock. */
+  campaignRunClock?: () => number;
+  /** What PutEvents hands accepted events to (tests); default: the EVENT campaign trigger. */
+  eventTrigger?: EventCampaignTrigger;
+}
+
+export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
+  return {
+    quotas: { apps: s.appQuota, recommenders: s.recommenderQuota },
+    models: { pollMs: s.campaignPollMs, maxFoldedUsers: s.maxFoldedUsers },
+    personalize: s.personalize ?? {
+      endpoint: s.personalizeEndpoint,
+      assumeRole: s.assumeProviderRole === true,
+      stsEndpoint: s.stsEndpoint,
+    },
+    transformer: {
+      backend: s.transformer,
+      functionsDir: s.functionsDir,
+      lambdaEndpoint: s.lambdaEndpoint,
+      workers: s.functionWorkers,
+      memoryMb: s.functionMemoryMb,
+      timeoutMs: s.functionTimeoutMs,
+    },
+    imports: {
+      dir: s.importDir,
+      s3: s.s3Endpoint === undefined ? undefined : { endpoint: s.s3Endpoint, credentials: s.s3Credentials },
+    },
+    delivery: {
+      smtpUrl: s.smtpUrl,
+      webhookUrl: s.webhookUrl,
+      webhookSecret: s.webhookSecret,
+      leaseMs: s.deliveryLeaseMs,
+      maxAttempts: s.deliveryAttempts,
+      shutdownMs: s.deliveryShutdownMs,
+    },
+    campaigns: {
+      runs: s.campaignRuns,
+      leaseMs: s.campaignRunLeaseMs,
+      pollMs: s.campaignRunPollMs,
+      clock: s.campaignRunClock,
+      eventTrigger: s.eventTrigger,
+    },
+  };
+}
