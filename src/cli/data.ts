@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { DEFAULT_EASE, evaluate, formatEvalTable, importDataset, synth } from "../engine/index.js";
+import { dataShape, evaluate, formatEvalTable, importDataset, recipeDefinition, synth } from "../engine/index.js";
 import { RECIPES } from "../personalize/campaigns/training.js";
 import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
@@ -42,9 +42,16 @@ export function evaluateCommand(): Command {
       const progress = progressReporter();
       const ds = await importDataset(resolve(o.interactions), { onProgress: progress.onProgress });
       let recipes: string[] = o.recipe ?? ["popularity", "ials", "ease"];
-      if (!o.recipe && ds.items.size > DEFAULT_EASE.maxItems) {
-        recipes = recipes.filter((r) => r !== "ease");
-        process.stderr.write(`ease skipped: ${ds.items.size} items is over its limit of ${DEFAULT_EASE.maxItems}\n`);
+      if (!o.recipe) {
+        // The default comparison leaves out a recipe that cannot train on this data with its default
+        // hyper-parameters (EASE above its item limit), as "auto" would.
+        const shape = dataShape(ds);
+        const cannot = recipes.filter((r) => {
+          const def = recipeDefinition(r);
+          return def.canTrain !== undefined && !def.canTrain(shape, def.defaults);
+        });
+        for (const r of cannot) process.stderr.write(`${r} skipped: it cannot train on ${shape.items} items with its default parameters\n`);
+        recipes = recipes.filter((r) => !cannot.includes(r));
       }
       const rows = await evaluate(ds, {
         recipes,
