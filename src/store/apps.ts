@@ -1,7 +1,8 @@
 /** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
-import { JsonText } from "../shared/json-text.js";
+import type { JsonText } from "../shared/json-text.js";
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
-import { pageOfDocs, tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
+import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
+import { TenantDocTable } from "./tenant-docs.js";
 import type { Page, Tenant } from "./tenant.js";
 
 type Doc = ApplicationResponse;
@@ -30,44 +31,26 @@ export async function appExists(tx: SqlExecutor, t: Tenant, appId: string): Prom
 }
 
 export class SqlAppRepository implements AppRepository {
-  constructor(private readonly db: SqlDb) {}
+  private readonly docs: TenantDocTable<Doc>;
 
-  async insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
-    return this.db.transaction(tenantLockKey("apps", t), async (tx) => {
-      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM apps WHERE account_id = ? AND region = ?", [
-        t.accountId,
-        t.region,
-      ]);
-      if (Number(row?.n ?? 0) >= quota) return false;
-      await tx.run("INSERT INTO apps (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [
-        t.accountId,
-        t.region,
-        doc.Id,
-        JSON.stringify(doc),
-      ]);
-      return true;
-    });
+  constructor(private readonly db: SqlDb) {
+    this.docs = new TenantDocTable<Doc>(db, "apps");
   }
 
-  async get(t: Tenant, id: string): Promise<Doc | undefined> {
-    return (await this.getText(t, id))?.parse();
+  insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
+    return this.docs.insert(t, doc, quota);
   }
 
-  async getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
-    const row = await this.db.get<{ doc: string }>("SELECT doc FROM apps WHERE account_id = ? AND region = ? AND id = ?", [
-      t.accountId,
-      t.region,
-      id,
-    ]);
-    return row ? new JsonText<Doc>(row.doc) : undefined;
+  get(t: Tenant, id: string): Promise<Doc | undefined> {
+    return this.docs.get(t, id);
   }
 
-  async list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {
-    const rows = await this.db.all<{ seq: number | string; doc: string }>(
-      "SELECT seq, doc FROM apps WHERE account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
-      [t.accountId, t.region, after, limit + 1],
-    );
-    return pageOfDocs<Doc>(rows, limit);
+  getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
+    return this.docs.getText(t, id);
+  }
+
+  list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {
+    return this.docs.list(t, after, limit);
   }
 
   async delete(t: Tenant, id: string): Promise<Doc | undefined> {

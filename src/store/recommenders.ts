@@ -1,6 +1,7 @@
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
-import { JsonText } from "../shared/json-text.js";
-import { pageOfDocs, tenantLockKey, type SqlDb } from "./sql.js";
+import type { JsonText } from "../shared/json-text.js";
+import type { SqlDb } from "./sql.js";
+import { TenantDocTable } from "./tenant-docs.js";
 import type { Page, Tenant } from "./tenant.js";
 
 export interface RecommenderRepository {
@@ -18,44 +19,26 @@ export interface RecommenderRepository {
 type Doc = RecommenderConfigurationResponse;
 
 export class SqlRecommenderRepository implements RecommenderRepository {
-  constructor(private readonly db: SqlDb) {}
+  private readonly docs: TenantDocTable<Doc>;
 
-  async insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
-    return this.db.transaction(tenantLockKey("recommenders", t), async (tx) => {
-      const row = await tx.get<{ n: number | string }>("SELECT COUNT(*) AS n FROM recommenders WHERE account_id = ? AND region = ?", [
-        t.accountId,
-        t.region,
-      ]);
-      if (Number(row?.n ?? 0) >= quota) return false;
-      await tx.run("INSERT INTO recommenders (account_id, region, id, doc) VALUES (?, ?, ?, ?)", [
-        t.accountId,
-        t.region,
-        doc.Id,
-        JSON.stringify(doc),
-      ]);
-      return true;
-    });
+  constructor(private readonly db: SqlDb) {
+    this.docs = new TenantDocTable<Doc>(db, "recommenders");
   }
 
-  async get(t: Tenant, id: string): Promise<Doc | undefined> {
-    return (await this.getText(t, id))?.parse();
+  insert(t: Tenant, doc: Doc, quota: number): Promise<boolean> {
+    return this.docs.insert(t, doc, quota);
   }
 
-  async getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
-    const row = await this.db.get<{ doc: string }>("SELECT doc FROM recommenders WHERE account_id = ? AND region = ? AND id = ?", [
-      t.accountId,
-      t.region,
-      id,
-    ]);
-    return row ? new JsonText<Doc>(row.doc) : undefined;
+  get(t: Tenant, id: string): Promise<Doc | undefined> {
+    return this.docs.get(t, id);
   }
 
-  async list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {
-    const rows = await this.db.all<{ seq: number | string; doc: string }>(
-      "SELECT seq, doc FROM recommenders WHERE account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?",
-      [t.accountId, t.region, after, limit + 1],
-    );
-    return pageOfDocs<Doc>(rows, limit);
+  getText(t: Tenant, id: string): Promise<JsonText<Doc> | undefined> {
+    return this.docs.getText(t, id);
+  }
+
+  list(t: Tenant, after: number, limit: number): Promise<Page<Doc>> {
+    return this.docs.list(t, after, limit);
   }
 
   async replace(t: Tenant, doc: Doc): Promise<boolean> {
