@@ -76,51 +76,42 @@ export async function listTemplates(client: PinpointClient, type: TemplateType):
   return out;
 }
 
-export async function getTemplate(client: PinpointClient, type: TemplateType, name: string, version?: string): Promise<LoadedTemplate> {
-  const base = { TemplateName: name, Version: version };
-  if (type === "EMAIL") {
-    const t = (await client.send(new GetEmailTemplateCommand(base))).EmailTemplateResponse!;
-    return {
-      version: t.Version!,
-      lastModified: t.LastModifiedDate,
-      content: {
-        ...EMPTY_CONTENT,
-        description: t.TemplateDescription ?? "",
-        recommenderId: t.RecommenderId ?? "",
-        defaultSubstitutions: t.DefaultSubstitutions ?? "",
-        subject: t.Subject ?? "",
-        html: t.HtmlPart ?? "",
-        text: t.TextPart ?? "",
-      },
-    };
-  }
-  if (type === "SMS") {
-    const t = (await client.send(new GetSmsTemplateCommand(base))).SMSTemplateResponse!;
-    return {
-      version: t.Version!,
-      lastModified: t.LastModifiedDate,
-      content: {
-        ...EMPTY_CONTENT,
-        description: t.TemplateDescription ?? "",
-        recommenderId: t.RecommenderId ?? "",
-        defaultSubstitutions: t.DefaultSubstitutions ?? "",
-        smsBody: t.Body ?? "",
-      },
-    };
-  }
-  const t = (await client.send(new GetPushTemplateCommand(base))).PushNotificationTemplateResponse!;
+/** What every template type's response shares: the version, its date and the common parts. */
+interface StoredTemplate {
+  Version?: string;
+  LastModifiedDate?: string;
+  TemplateDescription?: string;
+  RecommenderId?: string;
+  DefaultSubstitutions?: string;
+}
+
+function loaded(t: StoredTemplate | undefined, parts: Partial<TemplateContent>): LoadedTemplate {
+  if (!t) throw new Error("the template response is empty");
   return {
-    version: t.Version!,
+    version: t.Version ?? "",
     lastModified: t.LastModifiedDate,
     content: {
       ...EMPTY_CONTENT,
       description: t.TemplateDescription ?? "",
       recommenderId: t.RecommenderId ?? "",
       defaultSubstitutions: t.DefaultSubstitutions ?? "",
-      pushTitle: t.Default?.Title ?? "",
-      pushBody: t.Default?.Body ?? "",
+      ...parts,
     },
   };
+}
+
+export async function getTemplate(client: PinpointClient, type: TemplateType, name: string, version?: string): Promise<LoadedTemplate> {
+  const base = { TemplateName: name, Version: version };
+  if (type === "EMAIL") {
+    const t = (await client.send(new GetEmailTemplateCommand(base))).EmailTemplateResponse;
+    return loaded(t, { subject: t?.Subject ?? "", html: t?.HtmlPart ?? "", text: t?.TextPart ?? "" });
+  }
+  if (type === "SMS") {
+    const t = (await client.send(new GetSmsTemplateCommand(base))).SMSTemplateResponse;
+    return loaded(t, { smsBody: t?.Body ?? "" });
+  }
+  const t = (await client.send(new GetPushTemplateCommand(base))).PushNotificationTemplateResponse;
+  return loaded(t, { pushTitle: t?.Default?.Title ?? "", pushBody: t?.Default?.Body ?? "" });
 }
 
 /** Creates the template, or saves the content as a new version of it (the active version stays until another is made active). */
