@@ -16,6 +16,7 @@ import {
   type Dataset,
   type Model,
   type Recipe,
+  Rng,
 } from "../../src/engine/index.js";
 import { tempDir } from "./helpers.js";
 
@@ -213,5 +214,65 @@ describe("foldIn quality", () => {
       .filter((id) => genreOf(id).includes(g)).length;
     expect(inGenre).toBeGreaterThanOrEqual(4);
     expect(inGenre).toBeGreaterThan(popInGenre + 2);
+  });
+});
+
+/**
+ * Similar items against an independently computed top-k on a small fixed data set: four clusters of
+ * eight items, each user drawing from one cluster only, the first cluster the most popular. Any
+ * sensible item-item similarity ranks an item's seven cluster mates first; the reference here is
+ * the cosine of the item columns of the training matrix, and for the popularity recipe, whose
+ * similarity is that cosine, its exact values. Kills the mutant that answers
+ * similarItems with the most popular items (they are all in the first cluster).
+ */
+describe("similar items match an independent top-k", () => {
+  const CLUSTERS = 4;
+  const PER_CLUSTER = 8;
+  const rng = new Rng(42);
+  const events: { userId: string; itemId: string }[] = [];
+  const usersPerCluster = [60, 40, 25, 15];
+  for (let c = 0; c < CLUSTERS; c++)
+    for (let u = 0; u < usersPerCluster[c]; u++) {
+      const picks = new Set<number>();
+      while (picks.size < 4) picks.add(Math.floor(rng.next() * PER_CLUSTER));
+      for (const p of picks) events.push({ userId: `c${c}u${u}`, itemId: `c${c}i${p}` });
+    }
+  const clustered = datasetFromEvents(events);
+
+  // Independent reference: sets of users per item straight from the events, not from the model.
+  const usersOf = new Map<string, Set<string>>();
+  for (const e of events) usersOf.set(e.itemId, (usersOf.get(e.itemId) ?? new Set()).add(e.userId));
+  const itemIds = [...usersOf.keys()];
+  const both = (a: string, b: string) => [...usersOf.get(a)!].filter((u) => usersOf.get(b)!.has(u)).length;
+  const cosine = (a: string, b: string) => both(a, b) / Math.sqrt(usersOf.get(a)!.size * usersOf.get(b)!.size);
+  const referenceTop = (item: string, n: number, sim: (a: string, b: string) => number) =>
+    itemIds
+      .filter((j) => j !== item)
+      .map((j) => ({ j, s: sim(item, j) }))
+      .sort((x, y) => y.s - x.s)
+      .slice(0, n);
+
+  it.each(["popularity", "ials", "ease"] as const)(
+    "%s: an item's most similar items are those the training matrix's cosine ranks first",
+    async (recipe) => {
+      const model = await train(clustered, { recipe, seed: 3 });
+      for (let c = 0; c < CLUSTERS; c++) {
+        const item = `c${c}i0`;
+        const got = model.similarItems(item, PER_CLUSTER - 1).map((r) => r.itemId);
+        const want = referenceTop(item, PER_CLUSTER - 1, cosine).map((r) => r.j);
+        // The reference itself is the cluster: nothing outside it shares a user.
+        expect(want.every((j) => j.startsWith(`c${c}i`))).toBe(true);
+        expect(new Set(got)).toEqual(new Set(want));
+      }
+    },
+  );
+
+  it("popularity: similarity scores are the cosines of co-occurrence, in their order", async () => {
+    const model = await train(clustered, { recipe: "popularity", seed: 3 });
+    for (const item of ["c0i3", "c2i5", "c3i1"]) {
+      const got = model.similarItems(item, 5).map((r) => r.score ?? Number.NaN);
+      const want = referenceTop(item, 5, cosine).map((r) => r.s);
+      for (let k = 0; k < want.length; k++) expect(got[k]).toBeCloseTo(want[k], 12);
+    }
   });
 });

@@ -122,8 +122,41 @@ describe.each(STORE_KINDS)("campaign runner: %s", (kind) => {
     expect(rows).toHaveLength(main.doc.TotalEndpointCount! + b.doc.TotalEndpointCount!);
     expect(new Set(rows.map((r) => r.message.endpointId)).size).toBe(rows.length);
     for (const r of rows.filter((x) => x.message.requestId === b.id)) expect(r.message.email!.text).toBe(`treatment B ${r.message.userId}`);
-    // The draw is per (campaign, endpoint): a second campaign run over the same endpoints puts each in the same place.
   }, 180_000);
+
+  test("the treatment draw is per (campaign, endpoint): a second run of a recurring campaign puts every endpoint in the same place", async () => {
+    // Kills the mutant draw() → Math.random(): the proportions above would still hold, the places would not.
+    let clock = Date.parse("2032-01-01T00:00:00.000Z");
+    const runner = await stack({ now: () => clock, leaseMs: 60_000 });
+    const start = clock;
+    const campaign = await insertCampaign(w, all, start, {
+      CreationDate: new Date(start).toISOString(),
+      HoldoutPercent: 20,
+      AdditionalTreatments: [{ Id: "1", SizePercent: 30, TemplateConfiguration: { EmailTemplate: { Name: "plain-b" } } }],
+      Schedule: {
+        StartTime: new Date(start).toISOString(),
+        EndTime: new Date(start + 2 * 3_600_000 - 1).toISOString(),
+        Frequency: "HOURLY",
+      },
+    });
+    await runToEnd([runner], campaign.Id!, 1);
+    clock = start + 3_600_000 + 5;
+    await runToEnd([runner], campaign.Id!, 2);
+    const acts = await activitiesOf(w, campaign.Id!);
+    const rows = await outbox(runner.store, w.appId);
+    const placesOf = (scheduledStart: string) => {
+      const places = new Map<string, string>(endpointIds.map((id) => [id, "holdout"]));
+      for (const a of acts.filter((x) => x.doc.ScheduledStart === scheduledStart))
+        for (const r of rows.filter((x) => x.message.requestId === a.id)) places.set(r.message.endpointId!, a.doc.TreatmentId!);
+      return places;
+    };
+    const first = placesOf(new Date(start).toISOString());
+    const second = placesOf(new Date(start + 3_600_000).toISOString());
+    const counts = (m: Map<string, string>) => [...m.values()].reduce((c, p) => c.set(p, (c.get(p) ?? 0) + 1), new Map<string, number>());
+    // Every place is used, so the comparison below is not between two runs that sent nothing.
+    expect([...counts(first).keys()].sort()).toEqual(["0", "1", "holdout"]);
+    expect(second).toEqual(first);
+  }, 240_000);
 
   test("a recurring schedule on a fake clock: one run per period until EndTime, none caught up twice", async () => {
     let clock = Date.parse("2031-01-01T00:00:00.000Z");
