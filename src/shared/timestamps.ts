@@ -1,3 +1,5 @@
+import { parseInstant } from "./instant.js";
+
 /**
  * The range of instants pinrec accepts from clients: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z,
  * the span ISO 8601 writes with a four-digit year. JavaScript dates reach further (±8.64e15 ms),
@@ -17,4 +19,15 @@ export function timestampMs(value: unknown): number | undefined {
   const ms = typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : NaN;
   if (!Number.isFinite(ms) || ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS) return undefined;
   return ms;
+}
+
+/**
+ * An ISO 8601 string date, as Pinpoint documents its dates ("The date and time, in ISO 8601 format",
+ * e.g. EndpointRequest.EffectiveDate), as milliseconds since the epoch; undefined when it is not
+ * one or is outside the accepted range. Read by the segments' instant reader, not Date.parse, which
+ * also takes "1" or "Jan 1 2000" and rolls 2024-02-30 over to March.
+ */
+export function iso8601Ms(value: unknown): number | undefined {
+  const ms = typeof value === "string" ? parseInstant(value) : undefined;
+  return ms !== undefined && ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS ? ms : undefined;
 }

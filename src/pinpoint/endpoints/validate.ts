@@ -4,7 +4,7 @@
  */
 import type { EndpointBatchItem, EndpointRequest, EndpointResponse } from "@aws-sdk/client-pinpoint";
 import { checkInput } from "../../shared/errors.js";
-import { TIMESTAMP_RANGE, timestampMs } from "../../shared/timestamps.js";
+import { TIMESTAMP_RANGE, iso8601Ms } from "../../shared/timestamps.js";
 
 export const CHANNEL_TYPES = [
   "PUSH",
@@ -102,7 +102,7 @@ export function validateEndpointRequest(req: EndpointRequest | EndpointBatchItem
   if (loc?.Longitude !== undefined)
     checkInput(loc.Longitude >= -180 && loc.Longitude <= 180, `${where}Location.Longitude must be between -180 and 180`);
   if (req.EffectiveDate !== undefined) {
-    checkInput(timestampMs(req.EffectiveDate) !== undefined, `${where}EffectiveDate must be an ISO 8601 date from ${TIMESTAMP_RANGE}`);
+    checkInput(iso8601Ms(req.EffectiveDate) !== undefined, `${where}EffectiveDate must be an ISO 8601 date from ${TIMESTAMP_RANGE}`);
   }
 }
 
