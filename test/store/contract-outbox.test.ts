@@ -69,7 +69,19 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
       attempts: 0,
       doc: batch[0].doc,
     });
-    expect(got!.idempotencyKey).toBeUndefined();
+    // Members the row has no value for are absent, not present as null or undefined.
+    expect(Object.keys(got!).sort()).toEqual([
+      "address",
+      "appId",
+      "attempts",
+      "channel",
+      "createdAt",
+      "doc",
+      "dueAt",
+      "messageId",
+      "status",
+      "tenant",
+    ]);
     expect(await store.outbox.get(T2, batch[0].messageId)).toBeUndefined();
 
     const ids = async (filter: Parameters<Store["outbox"]["list"]>[1], t = T1) => {
@@ -88,6 +100,11 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     expect(await ids({ address: "x@example.com" })).toEqual([batch[0].messageId]);
     expect(await ids({ appId: "appB" })).toEqual([batch[2].messageId]);
     expect(await ids({ channel: "SMS", status: "STORED" })).toEqual([batch[1].messageId]);
+    expect(await ids({ channel: "SMS" })).toEqual([batch[1].messageId]);
+    expect((await ids({ status: "STORED" })).filter((id) => mine.includes(id))).toEqual([batch[1].messageId]);
+    // A page that holds exactly the rest says there is no more.
+    const all = await store.outbox.list(T1, { appId: "appA" }, 0, 2);
+    expect([all.items.length, all.after]).toEqual([2, undefined]);
     expect(await ids({ address: "x@example.com" }, T2)).toEqual([batch[3].messageId]);
   });
 
@@ -136,6 +153,11 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     ];
     expect(claimed.map((m) => m.messageId).sort()).toEqual([due[0].messageId, due[1].messageId].sort());
     expect(claimed.every((m) => m.status === "SENDING" && m.attempts === 1 && m.dueAt === clock + 1_000)).toBe(true);
+    // No channel or no room: nothing is claimed.
+    expect(await store.outbox.claim({ token: randomUUID(), channels: [], now: clock, leaseUntil: clock + 1_000, limit: 10 })).toEqual([]);
+    expect(await store.outbox.claim({ token: randomUUID(), channels: ["SMS"], now: clock, leaseUntil: clock + 1_000, limit: 0 })).toEqual(
+      [],
+    );
     // Nothing else is due for EMAIL while the lease holds.
     expect(
       await store.outbox.claim({ token: randomUUID(), channels: ["EMAIL"], now: clock + 999, leaseUntil: clock + 5_000, limit: 10 }),
@@ -153,6 +175,8 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
     const reclaimed = await store.outbox.claim({ token: b, channels: ["EMAIL"], now: clock + 3_000, leaseUntil: clock + 4_000, limit: 10 });
     expect(reclaimed.map((m) => [m.messageId, m.attempts])).toEqual([[due[1].messageId, 2]]);
     expect(await sent(due[1].messageId, a, "x")).toEqual(new Set());
+    expect(await store.outbox.reschedule(due[1].messageId, a, clock + 8_000, "fenced")).toBe(false);
+    expect(await store.outbox.markFailed(due[1].messageId, a, "fenced")).toBe(false);
     expect(await store.outbox.reschedule(due[1].messageId, b, clock + 8_000, "421 try later")).toBe(true);
     expect(await store.outbox.get(T1, due[1].messageId)).toMatchObject({
       status: "QUEUED",
