@@ -57,6 +57,27 @@ export function bool(value: string | boolean): boolean {
   throw new InvalidArgumentError("must be true or false");
 }
 
+/** A comma-separated list of 12-digit AWS account ids. */
+function accountIds(value: string): string[] {
+  const ids = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const id of ids) if (!/^\d{12}$/.test(id)) throw new InvalidArgumentError(`'${id}' is not a 12-digit AWS account id`);
+  return ids;
+}
+
+/** A comma-separated list of S3 bucket names, or `*`. */
+function bucketNames(value: string): string[] {
+  const names = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (n !== "*" && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(n)) throw new InvalidArgumentError(`'${n}' is not an S3 bucket name`);
+  return names;
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Keeps each row's literal type, so the resolved settings are typed per key. */
@@ -310,6 +331,30 @@ export const SERVE_SETTINGS = [
     help: "users whose real-time events are folded into models in memory, per server process, until the next retrain (about 4 KB each)",
     parse: positiveInt,
     default: DEFAULT_MAX_FOLDED_USERS,
+  }),
+  setting({
+    key: "allowPersonalizeAccount",
+    flags: "--allow-personalize-account <ids>",
+    env: "PINREC_ALLOW_PERSONALIZE_ACCOUNT",
+    help: "AWS account ids (comma-separated) whose Personalize campaigns any tenant may name, called with the server's own credentials; a tenant's own account is always allowed",
+    parse: accountIds,
+    defaultHelp: "none",
+  }),
+  setting({
+    key: "allowLambdaAccount",
+    flags: "--allow-lambda-account <ids>",
+    env: "PINREC_ALLOW_LAMBDA_ACCOUNT",
+    help: "AWS account ids (comma-separated) whose Lambda functions any tenant may name as transformers; a tenant's own account is always allowed",
+    parse: accountIds,
+    defaultHelp: "none",
+  }),
+  setting({
+    key: "allowS3Bucket",
+    flags: "--allow-s3-bucket <names>",
+    env: "PINREC_ALLOW_S3_BUCKET",
+    help: "S3 buckets (comma-separated; * for any) that CreateImportJob may read with the server's credentials",
+    parse: bucketNames,
+    defaultHelp: "none",
   }),
 ] as const;
 

@@ -45,6 +45,12 @@ export interface ServiceSettings {
   campaignRunClock?: () => number;
   /** What PutEvents hands accepted events to (tests); default: the EVENT campaign trigger. */
   eventTrigger?: EventCampaignTrigger;
+  /** Accounts besides the caller's whose Personalize campaigns the server calls with its own credentials. */
+  allowPersonalizeAccount?: string[];
+  /** Accounts besides the caller's whose Lambda functions tenants may name as transformers. */
+  allowLambdaAccount?: string[];
+  /** S3 buckets import jobs may read (`*`: any); none by default. */
+  allowS3Bucket?: string[];
 }
 
 export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
@@ -55,6 +61,7 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       endpoint: s.personalizeEndpoint,
       assumeRole: s.assumeProviderRole === true,
       stsEndpoint: s.stsEndpoint,
+      allowedAccounts: s.allowPersonalizeAccount,
     },
     transformer: {
       backend: s.transformer,
@@ -63,10 +70,14 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       workers: s.functionWorkers,
       memoryMb: s.functionMemoryMb,
       timeoutMs: s.functionTimeoutMs,
+      allowedLambdaAccounts: s.allowLambdaAccount,
     },
     imports: {
       dir: s.importDir,
-      s3: s.s3Endpoint === undefined ? undefined : { endpoint: s.s3Endpoint, credentials: s.s3Credentials },
+      s3:
+        s.s3Endpoint === undefined
+          ? undefined
+          : { endpoint: s.s3Endpoint, credentials: s.s3Credentials, allowedBuckets: s.allowS3Bucket ?? [] },
     },
     delivery: {
       smtpUrl: s.smtpUrl,

@@ -140,7 +140,11 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
         ["bad/endpoints.csv", "ChannelType,Address,Id\nEMAIL,ok@example.com,ok\nEMAIL,not-an-address,nope\n"],
       ]),
     );
-    server = await startTestServer(kind, { s3Endpoint: s3.url, s3Credentials: S3_KEY });
+    server = await startTestServer(kind, {
+      s3Endpoint: s3.url,
+      s3Credentials: S3_KEY,
+      allowS3Bucket: ["newsletter-data", "no-such-bucket"],
+    });
     a = pinpointClient(server);
   });
   afterAll(async () => {
@@ -209,6 +213,10 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
     ["a bucket that does not exist", "s3://no-such-bucket/endpoints.csv", "the bucket does not exist"],
     ["a prefix with no objects", "s3://newsletter-data/empty/", "there are no objects directly under that prefix"],
     ["a malformed bucket name", "s3://B/endpoints.csv", "not a valid S3 bucket name"],
+    // The server's credentials may read more than any tenant should: only the operator's buckets.
+    ["a bucket the operator does not allow", "s3://someone-elses-data/endpoints.csv", "'someone-elses-data' is not one of them"],
+    ["a key with a '..' segment", "s3://newsletter-data/imports/../secrets/keys.csv", "'..' segment"],
+    ["a key with an empty segment", "s3://newsletter-data/imports//endpoints.csv", "an empty, '.' or '..' segment"],
   ])("CreateImportJob with %s is a BadRequestException that says so", async (_name, url, message) => {
     const appId = await newApp();
     const e = await errorOf(() => start(appId, { S3Url: url }));
@@ -220,7 +228,7 @@ describe.each(STORE_KINDS)("import jobs from S3 on %s", (kind) => {
     const closed = new FakeS3();
     await closed.start();
     await closed.stop();
-    const other = await startTestServer(kind, { s3Endpoint: closed.url, s3Credentials: S3_KEY });
+    const other = await startTestServer(kind, { s3Endpoint: closed.url, s3Credentials: S3_KEY, allowS3Bucket: ["*"] });
     try {
       const b = pinpointClient(other);
       const appId = (await b.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "s3-down" } }))).ApplicationResponse!.Id!;

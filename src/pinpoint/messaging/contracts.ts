@@ -29,10 +29,19 @@ export interface RecommendationRequest {
   count: number;
 }
 
+/**
+ * A request the provider refuses to make (for example, one that would use the server's AWS identity
+ * on another account's resources): the recipient fails permanently, and is never retried.
+ */
+export class RecommendationRefused extends Error {
+  override readonly name = "RecommendationRefused";
+}
+
 export interface RecommendationProvider {
   /**
    * Recommended item ids per user id. A user the provider could not serve maps to an `Error`
-   * whose message becomes that recipient's `StatusMessage`; a rejection fails every user of the call.
+   * whose message becomes that recipient's `StatusMessage` (a `RecommendationRefused` fails it
+   * permanently); a rejection fails every user of the call.
    */
   recommend(request: RecommendationRequest): Promise<Map<string, string[] | Error>>;
 }

@@ -8,7 +8,10 @@
  * Credentials: the server process's own, from the standard AWS provider chain (AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY, a profile, …). The import's `RoleArn` is required by the API and recorded
  * in the job and the segment's ImportDefinition, but pinrec does not assume it: the server's
- * credentials must be able to read the bucket.
+ * credentials must be able to read the bucket. Those credentials may reach more buckets than any
+ * tenant should, so only the buckets the operator lists (`--allow-s3-bucket`) are read, and keys
+ * are checked as written: no `.` or `..` segment, no empty segment, nothing a server could resolve
+ * to another object than the one the URL names.
  *
  * Objects are streamed to a temporary folder and imported from there, because an import reads its
  * files twice (once to check every row, once to write) and must not hold them in memory.
@@ -20,12 +23,15 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { ApiError, badRequest } from "../../shared/errors.js";
+import { bucketAllowed } from "../../shared/foreign-resources.js";
 
 export interface S3ImportOptions {
   /** The S3-compatible server's URL (http:// or https://). */
   endpoint: string;
   /** Default: the standard AWS credential provider chain. */
   credentials?: S3ClientConfig["credentials"];
+  /** The buckets import jobs may read (`*`: any); none when absent. */
+  allowedBuckets?: readonly string[];
 }
 
 export interface S3Location {
@@ -42,6 +48,11 @@ export function parseS3Url(s3Url: string): S3Location {
   if (!m) throw badRequest(`S3Url '${s3Url}' is not an s3:// URL such as s3://bucket/endpoints.csv or s3://bucket/folder/`);
   const [, bucket, key] = m;
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw badRequest(`S3Url '${s3Url}': '${bucket}' is not a valid S3 bucket name`);
+  // A folder's trailing slash leaves one empty last segment; any other empty, "." or ".." segment
+  // (or a backslash, which some servers read as a separator) is refused, not normalised away.
+  const segments = key === "" ? [] : (key.endsWith("/") ? key.slice(0, -1) : key).split("/");
+  if (segments.some((seg) => seg === "" || seg === "." || seg === ".." || seg.includes("\\")))
+    throw badRequest(`S3Url '${s3Url}': the key has an empty, '.' or '..' segment or a backslash; name the object as it is stored`);
   return { bucket, key };
 }
 
@@ -130,7 +141,7 @@ export class S3ImportReader {
   /** Checks that the S3Url names an object (or a folder with objects) pinrec can read; a BadRequestException says what is wrong. */
   async check(region: string, s3Url: string): Promise<void> {
     try {
-      await this.objects(region, parseS3Url(s3Url), s3Url);
+      await this.objects(region, this.location(s3Url), s3Url);
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw badRequest(describe(err, s3Url, this.options.endpoint));
@@ -143,7 +154,7 @@ export class S3ImportReader {
    */
   async download(region: string, s3Url: string, dir: string): Promise<string> {
     try {
-      const loc = parseS3Url(s3Url);
+      const loc = this.location(s3Url);
       const objects = await this.objects(region, loc, s3Url);
       const { client, sdk } = await this.client(region);
       const folder = join(dir, "objects");
@@ -157,6 +168,17 @@ export class S3ImportReader {
       if (err instanceof ApiError) throw new Error(err.message);
       throw new Error(describe(err, s3Url, this.options.endpoint));
     }
+  }
+
+  /** The URL's bucket and key, refused unless the operator allows the bucket. */
+  private location(s3Url: string): S3Location {
+    const loc = parseS3Url(s3Url);
+    if (!bucketAllowed(loc.bucket, this.options.allowedBuckets)) {
+      throw badRequest(
+        `S3Url '${s3Url}': pinrec reads only the S3 buckets its operator allows (--allow-s3-bucket), and '${loc.bucket}' is not one of them`,
+      );
+    }
+    return loc;
   }
 
   close(): void {

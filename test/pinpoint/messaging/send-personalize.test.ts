@@ -107,12 +107,17 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
   const senders: TestServer[] = [];
 
   /** A sending pinrec (account A) whose Personalize is `endpoint`, with an app, endpoints and a template naming `arn`. */
-  async function sender(personalizeOpts: Record<string, unknown>, arn: string, idType = "PINPOINT_USER_ID") {
+  async function sender(
+    personalizeOpts: Record<string, unknown>,
+    arn: string,
+    idType = "PINPOINT_USER_ID",
+    recommender: Record<string, unknown> = {},
+  ) {
     const server = await startTestServer("sqlite", { campaignPollMs: 0, personalize: personalizeOpts });
     senders.push(server);
     const client: PinpointClient = pinpointClient(server);
     const appId = await createApp(client);
-    const rec = await createRecommender(client, arn, { RecommendationProviderIdType: idType });
+    const rec = await createRecommender(client, arn, { RecommendationProviderIdType: idType, ...recommender });
     await client.send(
       new CreateEmailTemplateCommand({
         TemplateName: "remote",
@@ -152,7 +157,10 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
   });
 
   test("items come from the remote campaign, one lookup per distinct user id", async () => {
-    const { server, client, appId } = await sender({ endpoint: proxy.url, credentials: B_KEYS }, remoteArn);
+    const { server, client, appId } = await sender(
+      { endpoint: proxy.url, credentials: B_KEYS, allowedAccounts: [ACCOUNT_B.accountId] },
+      remoteArn,
+    );
     const before = proxy.seen.recommendations;
     const res = await client.send(
       new SendUsersMessagesCommand({
@@ -209,14 +217,53 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
       expect(await subjectOf(server, r.MessageId!)).toBe(items.map((i) => `${i} `).join(""));
     }
     expect(sts.calls).toHaveLength(1);
-    expect(sts.calls[0]).toMatchObject({ Action: "AssumeRole", RoleArn: ROLE });
+    // The caller's own role, assumed with the caller's ExternalId (its trust policy can require it).
+    expect(sts.calls[0]).toMatchObject({ Action: "AssumeRole", RoleArn: ROLE, ExternalId: `pinrec-${ROLE.split(":")[4]}` });
     expect([...proxy.seen.accessKeys]).toEqual([ACCOUNT_B.accessKeyId]);
     expect([...proxy.seen.sessionTokens]).toEqual(["session-token-from-fake-sts"]);
   });
 
+  test("another account's campaign is never called with the server's credentials unless the operator allows that account", async () => {
+    // Account A names account B's campaign; the server's own key (B_KEYS here) could read it.
+    const { client, appId } = await sender({ endpoint: proxy.url, credentials: B_KEYS }, remoteArn);
+    const before = proxy.seen.recommendations;
+    const res = await client.send(
+      new SendMessagesCommand({
+        ApplicationId: appId,
+        MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {} } },
+      }),
+    );
+    const r = res.MessageResponse!.EndpointResult!.e1;
+    expect([r.DeliveryStatus, r.StatusCode]).toEqual(["PERMANENT_FAILURE", 403]);
+    expect(r.StatusMessage).toMatch(/is not a campaign of the caller's account 111122223333.*--allow-personalize-account/);
+    expect(proxy.seen.recommendations).toBe(before);
+  });
+
+  test("a role of another account is never assumed", async () => {
+    const callsBefore = sts.calls.length;
+    const before = proxy.seen.recommendations;
+    const { client, appId } = await sender(
+      { endpoint: proxy.url, assumeRole: true, stsEndpoint: stsUrl, credentials: B_KEYS },
+      remoteArn,
+      "PINPOINT_ENDPOINT_ID",
+      { RecommendationProviderRoleArn: `arn:aws:iam::${ACCOUNT_B.accountId}:role/PinpointRoleforPersonalize` },
+    );
+    const res = await client.send(
+      new SendMessagesCommand({
+        ApplicationId: appId,
+        MessageRequest: { MessageConfiguration: {}, TemplateConfiguration: { EmailTemplate: { Name: "remote" } }, Endpoints: { e1: {} } },
+      }),
+    );
+    const r = res.MessageResponse!.EndpointResult!.e1;
+    expect([r.DeliveryStatus, r.StatusCode]).toEqual(["PERMANENT_FAILURE", 403]);
+    expect(r.StatusMessage).toMatch(/is not a role of the caller's account 111122223333/);
+    expect(sts.calls.length).toBe(callsBefore);
+    expect(proxy.seen.recommendations).toBe(before);
+  });
+
   test("a provider error fails only the recipients it concerns (TEMPORARY_FAILURE, cause in StatusMessage)", async () => {
     const missing = campaignArn(TENANT_B, "missing");
-    const { client, appId } = await sender({ endpoint: proxy.url, credentials: B_KEYS }, missing);
+    const { client, appId } = await sender({ endpoint: proxy.url, credentials: B_KEYS, allowedAccounts: [ACCOUNT_B.accountId] }, missing);
     await client.send(new CreateEmailTemplateCommand({ TemplateName: "static", EmailTemplateRequest: { Subject: "no recommender" } }));
     const res = await client.send(
       new SendMessagesCommand({
@@ -238,7 +285,10 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
   });
 
   test("a provider that does not answer times out into TEMPORARY_FAILURE", async () => {
-    const { client, appId } = await sender({ endpoint: hangingUrl, credentials: B_KEYS, timeoutMs: 500 }, remoteArn);
+    const { client, appId } = await sender(
+      { endpoint: hangingUrl, credentials: B_KEYS, timeoutMs: 500, allowedAccounts: [ACCOUNT_B.accountId] },
+      remoteArn,
+    );
     const started = Date.now();
     const res = await client.send(
       new SendMessagesCommand({

@@ -131,7 +131,13 @@ describe("Lambda backend", () => {
     expect(Object.keys(result)).toHaveLength(50);
     expect(result["ep-7"].Recommendations.Title).toEqual(["Title 7", "Title 8", "Title 9"]);
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ functionName: "add-titles", qualifier: null, invocationType: "RequestResponse", event });
+    // A bare name is the caller's function: invoked by its full ARN, never looked up in the server's own account.
+    expect(received[0]).toMatchObject({
+      functionName: `arn:aws:lambda:us-east-1:${TENANT.accountId}:function:add-titles`,
+      qualifier: null,
+      invocationType: "RequestResponse",
+      event,
+    });
     expect(received[0].authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLAMBDATEST\/\d{8}\/us-east-1\/lambda\/aws4_request, /);
   });
 
@@ -140,6 +146,23 @@ describe("Lambda backend", () => {
     await invoker.invoke(TENANT, `${arn}:prod`, eventWith(1));
     expect(received[0]).toMatchObject({ functionName: arn, qualifier: "prod" });
     expect(received[0].authorization).toMatch(/\/eu-west-1\/lambda\/aws4_request/);
+  });
+
+  it("never invokes another account's function unless the operator allows that account", async () => {
+    const foreign = "arn:aws:lambda:us-east-1:999988887777:function:add-titles";
+    const refused = await failure(invoker.invoke(TENANT, foreign, eventWith(1)));
+    expect(refused.message).toMatch(/is a function of account 999988887777, not of the caller's account .*--allow-lambda-account/);
+    expect(received).toHaveLength(0);
+    const partial = await failure(invoker.invoke(TENANT, "999988887777:function:add-titles", eventWith(1)));
+    expect(partial.message).toMatch(/is a function of account 999988887777/);
+    expect(received).toHaveLength(0);
+    const allowing = new LambdaInvoker({ endpoint, credentials, timeoutMs: 10_000, allowedAccounts: ["999988887777"] });
+    try {
+      await allowing.invoke(TENANT, foreign, eventWith(1));
+      expect(received.map((r) => r.functionName)).toEqual([foreign]);
+    } finally {
+      await allowing.close();
+    }
   });
 
   it("retries a function error, then reports it", async () => {
@@ -241,7 +264,9 @@ describe("backend selection", () => {
       expect(await router.invoke(TENANT, "add-titles", eventWith(1))).toEqual({ ran: "locally" });
       expect(received).toHaveLength(0);
       expect(await router.invoke(TENANT, "throttled", eventWith(1))).toEqual({ ok: 3 });
-      expect(received.map((r) => r.functionName)).toEqual(["throttled", "throttled", "throttled"]);
+      expect(received.map((r) => r.functionName)).toEqual(
+        Array.from({ length: 3 }, () => `arn:aws:lambda:us-east-1:${TENANT.accountId}:function:throttled`),
+      );
       const missing = await failure(router.invoke(TENANT, "missing", eventWith(1)));
       expect(missing.message).toMatch(/^Transformer 'missing' not found in AWS Lambda/);
     } finally {

@@ -4,11 +4,16 @@
  * id, `numResults` = `RecommendationsPerMessage`, in the campaign's region. Credentials come from
  * the standard AWS provider chain; with `assumeRole`, the configuration's
  * `RecommendationProviderRoleArn` is assumed through STS first, as Pinpoint does.
+ *
+ * The server's identity is not lent out: an assumed role must be in the caller's own account and
+ * is assumed with the caller's ExternalId; without a role, the campaign must be the caller's
+ * account's or one the operator allows (see shared/foreign-resources.ts).
  */
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
-import type { RecommendationProvider, RecommendationRequest } from "../contracts.js";
+import { accountAllowed, accountOfArn, externalIdOf } from "../../../shared/foreign-resources.js";
+import { RecommendationRefused, type RecommendationProvider, type RecommendationRequest } from "../contracts.js";
 
 export interface PersonalizeProviderOptions {
   /** Personalize runtime endpoint URL; AWS's regional endpoint when absent. */
@@ -23,6 +28,8 @@ export interface PersonalizeProviderOptions {
   timeoutMs?: number;
   /** Calls in flight per request. */
   concurrency?: number;
+  /** Accounts besides the caller's whose campaigns may be called with the server's own credentials (`--allow-personalize-account`). */
+  allowedAccounts?: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -57,14 +64,14 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
         out.set(u, new Error(`RecommendationProviderUri '${request.campaignArn}' is not an ARN with a region`));
       return out;
     }
-    if (this.opts.assumeRole && !request.roleArn) {
-      for (const u of request.userIds)
-        out.set(u, new Error("--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn"));
+    const refusal = this.refusal(request);
+    if (refusal) {
+      for (const u of request.userIds) out.set(u, new RecommendationRefused(refusal));
       return out;
     }
     this.sdk ??= import("@aws-sdk/client-personalize-runtime");
     const sdk = await this.sdk;
-    const client = this.client(sdk, region, this.opts.assumeRole ? request.roleArn : undefined);
+    const client = this.client(sdk, region, this.opts.assumeRole ? request.roleArn : undefined, request.tenant.accountId);
     const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let next = 0;
     const worker = async () => {
@@ -91,14 +98,32 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
     return out;
   }
 
-  private client(sdk: RuntimeSdk, region: string, roleArn: string | undefined): PersonalizeRuntimeClient {
+  /** Why this request may not use the server's identity; undefined when it may. */
+  private refusal(request: RecommendationRequest): string | undefined {
+    const { tenant, roleArn, campaignArn } = request;
+    if (this.opts.assumeRole) {
+      if (!roleArn) return "--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn";
+      const account = accountOfArn(roleArn);
+      if (!accountAllowed(tenant, account))
+        return `RecommendationProviderRoleArn '${roleArn}' is not a role of the caller's account ${tenant.accountId}: pinrec assumes only roles of the caller's own account`;
+      return undefined;
+    }
+    const account = accountOfArn(campaignArn);
+    if (!accountAllowed(tenant, account, this.opts.allowedAccounts))
+      return `RecommendationProviderUri '${campaignArn}' is not a campaign of the caller's account ${tenant.accountId}: pinrec calls Amazon Personalize with its own credentials only for the caller's account and the accounts its operator allows (--allow-personalize-account)`;
+    return undefined;
+  }
+
+  private client(sdk: RuntimeSdk, region: string, roleArn: string | undefined, accountId: string): PersonalizeRuntimeClient {
     const key = `${region}\u0000${roleArn ?? ""}`;
     let client = this.clients.get(key);
     if (!client) {
       client = new sdk.PersonalizeRuntimeClient({
         region,
         ...(this.opts.endpoint && { endpoint: this.opts.endpoint }),
-        ...((roleArn || this.opts.credentials) && { credentials: roleArn ? this.roleCredentials(region, roleArn) : this.opts.credentials }),
+        ...((roleArn || this.opts.credentials) && {
+          credentials: roleArn ? this.roleCredentials(region, roleArn, accountId) : this.opts.credentials,
+        }),
         maxAttempts: 2,
       });
       this.clients.set(key, client);
@@ -107,7 +132,7 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
   }
 
   /** Credentials of the assumed role, cached until shortly before they expire; one renewal at a time. */
-  private roleCredentials(region: string, roleArn: string): AwsCredentialIdentityProvider {
+  private roleCredentials(region: string, roleArn: string, accountId: string): AwsCredentialIdentityProvider {
     const key = `${region}\u0000${roleArn}`;
     let provider = this.roles.get(key);
     if (provider) return provider;
@@ -131,7 +156,13 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
       pending ??= (async () => {
         try {
           const { client, AssumeRoleCommand } = await stsClient();
-          const res = await client.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "pinrec-recommendations" }));
+          const res = await client.send(
+            new AssumeRoleCommand({
+              RoleArn: roleArn,
+              RoleSessionName: "pinrec-recommendations",
+              ExternalId: externalIdOf({ accountId }),
+            }),
+          );
           const c = res.Credentials;
           if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`STS AssumeRole for ${roleArn} returned no credentials`);
           current = {

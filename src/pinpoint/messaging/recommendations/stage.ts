@@ -3,7 +3,8 @@
  * configuration (`RecommenderId`), one call to the configuration's provider per configuration,
  * keyed by endpoint id or `User.UserId` (`RecommendationProviderIdType`), keeping
  * `RecommendationsPerMessage` item ids. Recipients it cannot serve are decided:
- * - `PERMANENT_FAILURE` (400): a template whose configuration no longer exists, or no id to key on.
+ * - `PERMANENT_FAILURE` (400): a template whose configuration no longer exists, or no id to key on;
+ *   (403) a request the provider refuses (another account's role or campaign).
  * - `TEMPORARY_FAILURE` (503): the provider failed or timed out for the recipient.
  */
 import type { RecommenderConfigurationResponse } from "@aws-sdk/client-pinpoint";
@@ -11,7 +12,7 @@ import { ApiError } from "../../../shared/errors.js";
 import type { Tenant } from "../../../store/types.js";
 import type { RecommenderService } from "../../recommenders/service.js";
 import type { LoadedTemplate } from "../content/index.js";
-import type { RecommendationProvider } from "../contracts.js";
+import { RecommendationRefused, type RecommendationProvider } from "../contracts.js";
 import { decide, describeError, failure, type Decided, type Recommended, type Resolved, type Stage } from "../recipient.js";
 
 /** How long a send waits for a recommendation provider before failing its recipients. */
@@ -119,7 +120,8 @@ export class RecommendationStage {
     const recommender = { id: recommenderId, config };
     for (const [r, id] of keyed) {
       const items = results.get(id);
-      if (items instanceof Error) next.set(r, decide(r, failure("TEMPORARY_FAILURE", 503, items.message)));
+      if (items instanceof RecommendationRefused) next.set(r, decide(r, failure("PERMANENT_FAILURE", 403, items.message)));
+      else if (items instanceof Error) next.set(r, decide(r, failure("TEMPORARY_FAILURE", 503, items.message)));
       else if (items === undefined)
         next.set(r, decide(r, failure("TEMPORARY_FAILURE", 503, `The recommendation provider returned nothing for '${id}'`)));
       else next.set(r, { ...r, recommender, recommendationItems: items });

@@ -29,6 +29,8 @@ export interface TransformerOptions {
   timeoutMs?: number;
   attempts?: number;
   lambdaCredentials?: LambdaInvokerOptions["credentials"];
+  /** Accounts besides the caller's whose Lambda functions tenants may name (`--allow-lambda-account`). */
+  allowedLambdaAccounts?: readonly string[];
   /** Where local functions' `console` output goes (Lambda functions log to CloudWatch); default: this process's stdout and stderr. */
   functionLog?: FunctionLogger;
 }
@@ -55,7 +57,12 @@ export class TransformerRouter implements TransformerInvoker {
       });
     }
     if (this.backend !== "local") {
-      this.lambda = new LambdaInvoker({ ...shared, endpoint: options.lambdaEndpoint, credentials: options.lambdaCredentials });
+      this.lambda = new LambdaInvoker({
+        ...shared,
+        endpoint: options.lambdaEndpoint,
+        credentials: options.lambdaCredentials,
+        allowedAccounts: options.allowedLambdaAccounts,
+      });
     }
   }
 

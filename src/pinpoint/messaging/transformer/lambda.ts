@@ -3,13 +3,16 @@
  * them: the function in the project's region unless its ARN names another, credentials from the
  * standard AWS provider chain, `--lambda-endpoint` for anything that speaks Lambda's API (LocalStack,
  * a proxy). The SDK's own retries are off; attempts follow the same rules as local functions.
+ * The server's identity is not lent out: a function is always invoked by its full ARN, whose
+ * account is the caller's (a bare name is the caller's function) or one the operator allows.
  * The SDK loads on the first invocation, so servers that never call Lambda start without it.
  */
 import type { InvokeCommandOutput, LambdaClient, LambdaClientConfig } from "@aws-sdk/client-lambda";
 import type { Tenant } from "../../../store/types.js";
 import type { TransformerEvent, TransformerInvoker } from "../contracts.js";
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS, FunctionNotFoundError, TransformerError, withAttempts } from "./errors.js";
-import { parseFunctionUri, type FunctionRef } from "./function-ref.js";
+import { functionArn, parseFunctionUri, type FunctionRef } from "./function-ref.js";
+import { accountAllowed } from "../../../shared/foreign-resources.js";
 import { decodeResult, encodeEvent } from "./payload.js";
 
 export interface LambdaInvokerOptions {
@@ -19,6 +22,8 @@ export interface LambdaInvokerOptions {
   attempts?: number;
   /** Default: the standard AWS credential provider chain. */
   credentials?: LambdaClientConfig["credentials"];
+  /** Accounts besides the caller's whose functions may be invoked (`--allow-lambda-account`). */
+  allowedAccounts?: readonly string[];
 }
 
 /** Client errors that another attempt can cure: throttling and request timeouts. */
@@ -45,6 +50,13 @@ export class LambdaInvoker implements TransformerInvoker {
   async invoke(tenant: Tenant, functionUri: string, event: TransformerEvent): Promise<unknown> {
     const ref = parseFunctionUri(functionUri);
     const label = `Transformer '${functionUri}'`;
+    const account = ref.accountId ?? tenant.accountId;
+    if (!accountAllowed(tenant, account, this.options.allowedAccounts)) {
+      throw new TransformerError(
+        `${label} is a function of account ${account}, not of the caller's account ${tenant.accountId}: pinrec invokes only the caller's functions and those of accounts its operator allows (--allow-lambda-account)`,
+        false,
+      );
+    }
     const payload = Buffer.from(encodeEvent(label, event));
     return withAttempts(this.attempts, async () => {
       const output = await this.send(label, ref, tenant, payload);
@@ -84,7 +96,8 @@ export class LambdaInvoker implements TransformerInvoker {
       const { client, sdk } = await this.client(ref.region ?? tenant.region);
       return await client.send(
         new sdk.InvokeCommand({
-          FunctionName: ref.qualifier !== undefined ? ref.uri.slice(0, -(ref.qualifier.length + 1)) : ref.uri,
+          // The full ARN: a bare name would otherwise be looked up in the server's own account.
+          FunctionName: functionArn(ref, ref.region ?? tenant.region, tenant.accountId),
           ...(ref.qualifier !== undefined && { Qualifier: ref.qualifier }),
           InvocationType: "RequestResponse",
           Payload: payload,
