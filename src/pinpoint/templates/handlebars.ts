@@ -38,11 +38,34 @@ function env(): Environments {
   for (const e of [full, lean]) {
     const builtInEach = e.helpers.each;
     e.registerHelper("each", function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
-      const capped = Array.isArray(context) && context.length > MAX_EACH_ITEMS ? context.slice(0, MAX_EACH_ITEMS) : context;
-      return builtInEach.call(this, capped, options);
+      return builtInEach.call(this, cappedForEach(context), options);
     });
   }
   return (environments = { full, lean });
+}
+
+/**
+ * What `each` iterates, cut to Pinpoint's 15 items whatever it is: a list, an object (its first 15
+ * keys; three nested `each` over a 200-key object rendered 8 million times), or another iterable.
+ */
+function cappedForEach(context: unknown): unknown {
+  if (Array.isArray(context)) return context.length > MAX_EACH_ITEMS ? context.slice(0, MAX_EACH_ITEMS) : context;
+  if (typeof context !== "object" || context === null) return context;
+  if (typeof (context as Iterable<unknown>)[Symbol.iterator] === "function") {
+    const out: unknown[] = [];
+    for (const item of context as Iterable<unknown>) {
+      if (out.length === MAX_EACH_ITEMS) break;
+      out.push(item);
+    }
+    return out;
+  }
+  const keys = Object.keys(context);
+  if (keys.length <= MAX_EACH_ITEMS) return context;
+  const out: Record<string, unknown> = {};
+  // defineProperty, not assignment: a "__proto__" key of parsed JSON stays a plain key.
+  for (const k of keys.slice(0, MAX_EACH_ITEMS))
+    Object.defineProperty(out, k, { value: (context as Record<string, unknown>)[k], enumerable: true, writable: true, configurable: true });
+  return out;
 }
 
 type Node = { type: string; [key: string]: unknown };

@@ -15,6 +15,26 @@ import type { HelperDelegate, HelperOptions } from "handlebars";
 /** Pinpoint: "The maximum list size is 15 items" for `each`. */
 export const MAX_EACH_ITEMS = 15;
 
+/**
+ * The most characters one helper call may produce. Helpers that can grow their input (`replace`,
+ * `join`) check the size before building the string: nested `(replace … "a" "aa")` doubles per
+ * level, and 28 levels asked V8 for a 2^28-character string, which aborts the process instead of
+ * throwing. A template part is at most 600,000 characters, so no real template comes near this.
+ */
+export const MAX_HELPER_OUTPUT_CHARS = 1_048_576;
+
+/** A helper asked to produce more than MAX_HELPER_OUTPUT_CHARS: the render fails for that recipient. */
+export class HelperOutputTooLarge extends Error {
+  override readonly name = "HelperOutputTooLarge";
+  constructor(helper: string, chars: number) {
+    super(`the ${helper} helper would produce ${chars} characters; the limit is ${MAX_HELPER_OUTPUT_CHARS}`);
+  }
+}
+
+function bounded(helper: string, chars: number): void {
+  if (chars > MAX_HELPER_OUTPUT_CHARS) throw new HelperOutputTooLarge(helper, chars);
+}
+
 /** Splits helper arguments from Handlebars' trailing options object. */
 function split(args: unknown[]): { values: unknown[]; options: HelperOptions } {
   const options = args[args.length - 1] as HelperOptions;
@@ -238,8 +258,10 @@ export const PINPOINT_HELPERS: Record<string, HelperDelegate> = {
   },
   join: (list: unknown, ...rest: unknown[]) => {
     const { values } = split(rest);
-    const items = Array.isArray(list) ? list : [list];
-    return items.map(str).join(values.length > 0 ? str(values[0]) : ", ");
+    const items = (Array.isArray(list) ? list : [list]).map(str);
+    const separator = values.length > 0 ? str(values[0]) : ", ";
+    bounded("join", items.reduce((n, item) => n + item.length, 0) + separator.length * Math.max(0, items.length - 1));
+    return items.join(separator);
   },
   ljust: (s: unknown, size: unknown, ...rest: unknown[]) => {
     const { values } = split(rest);
@@ -278,11 +300,12 @@ export const PINPOINT_HELPERS: Record<string, HelperDelegate> = {
   replace: (s: unknown, find: unknown, ...rest: unknown[]) => {
     const { values } = split(rest);
     const f = str(find);
-    return f === ""
-      ? str(s)
-      : str(s)
-          .split(f)
-          .join(str(values[0] ?? ""));
+    const text = str(s);
+    if (f === "") return text;
+    const parts = text.split(f);
+    const replacement = str(values[0] ?? "");
+    bounded("replace", text.length + (parts.length - 1) * (replacement.length - f.length));
+    return parts.join(replacement);
   },
   slugify: (s: unknown) =>
     str(s)

@@ -37,6 +37,46 @@ describe("rendering", () => {
     );
   });
 
+  test("each stops at 15 for objects and other iterables too: nested each over a 200-key object renders 15³ times, not 200³", () => {
+    const wide = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, i]));
+    expect(text("{{#each x}}{{@key}},{{/each}}", { x: wide })).toBe(Array.from({ length: 15 }, (_, i) => `k${i},`).join(""));
+    const started = performance.now();
+    const out = text("{{#each x}}{{#each @root.x}}{{#each @root.x}}.{{/each}}{{/each}}{{/each}}", { x: wide });
+    expect(out.length).toBe(15 ** 3);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // A "__proto__" key of parsed JSON stays a key.
+    const parsed = JSON.parse(`{${Array.from({ length: 20 }, (_, i) => `"${i === 0 ? "__proto__" : `k${i}`}": ${i}`).join(",")}}`);
+    expect(text("{{#each x}}{{@key}}={{this}};{{/each}}", { x: parsed })).toMatch(/^__proto__=0;k1=1;/);
+  });
+
+  test("a helper never builds a string past its bound: 28 nested replace fails the render with a clear error", () => {
+    let expr = '"a"';
+    for (let i = 0; i < 27; i++) expr = `(replace ${expr} "a" "aa")`;
+    const template = `{{replace ${expr} "a" "aa"}}`;
+    expect(() => text(template)).toThrow(/the replace helper would produce \d+ characters; the limit is 1048576/);
+    // Below the bound it renders: 2^19 characters.
+    let small = '"a"';
+    for (let i = 0; i < 18; i++) small = `(replace ${small} "a" "aa")`;
+    expect(text(`{{replace ${small} "a" "aa"}}`)).toHaveLength(2 ** 19);
+    expect(() =>
+      text('{{join x "-------------------------------------------------------------------------------"}}', {
+        x: Array.from({ length: 20_000 }, () => "y"),
+      }),
+    ).toThrow(/the join helper would produce/);
+  });
+
+  test("8,000 Substitutions apply in linear time (the copy-per-key version took seconds)", () => {
+    const subs = Object.fromEntries(Array.from({ length: 8_000 }, (_, i) => [`Attributes.k${i}`, [`v${i}`]]));
+    const context = { Attributes: { existing: ["x"] } };
+    const started = performance.now();
+    const out = applySubstitutions(context, [subs, { "Attributes.k7999": ["last"] }]) as { Attributes: Record<string, string[]> };
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(Object.keys(out.Attributes)).toHaveLength(8_001);
+    expect(out.Attributes.k0).toEqual(["v0"]);
+    expect(out.Attributes.k7999).toEqual(["last"]);
+    expect(context.Attributes).toEqual({ existing: ["x"] });
+  });
+
   test("missing variables render empty; lists render comma-joined", () => {
     expect(text("[{{User.UserAttributes.Missing}}][{{a}}]", { a: ["x", "y"] })).toBe("[][x,y]");
   });
