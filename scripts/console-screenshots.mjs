@@ -258,7 +258,7 @@ try {
   await shot("templates");
   await page.getByRole("link", { name: "picks", exact: true }).click();
   await heading("Email template: picks");
-  await page.getByText("Editing version 2").waitFor();
+  await page.getByText(/Editing version \d/).waitFor();
   await page.getByRole("textbox", { name: "HTML part" }).click();
   await page.keyboard.press("Control+End");
   await page.keyboard.type("\n<p>First pick: ");
@@ -267,7 +267,14 @@ try {
   await page.getByLabel("Endpoint ID", { exact: true }).fill("ana-email");
   await page.getByRole("button", { name: "Preview", exact: true }).click();
   await page.getByRole("article").waitFor();
-  await shot("template-editor", { fullPage: true });
+  // The sandboxed frame renders after the article appears; wait for its content.
+  await page.frameLocator("article iframe.message-frame").locator("li").first().waitFor();
+  // A full-page capture re-lays the page out and blanks a sandboxed srcdoc frame: grow the window instead.
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: viewport.width, height: 1950 });
+  await page.frameLocator("article iframe.message-frame").locator("li").first().waitFor();
+  await shot("template-editor");
+  await page.setViewportSize(viewport);
 
   await page.getByRole("link", { name: "Segments", exact: true }).click();
   await page.getByRole("row").filter({ hasText: "weekly" }).waitFor();
