@@ -10,6 +10,7 @@ export default defineConfig({
     include: [
       "test/pinpoint/campaigns/treatments.test.ts",
       "test/pinpoint/templates/limits.test.ts",
+      "test/pinpoint/templates/limits-property.test.ts",
       "test/api/templates.test.ts",
       "test/pinpoint/segments/property.test.ts",
       "test/pinpoint/segments/instant.test.ts",

@@ -105,9 +105,10 @@ export function checkTemplateCost(source: string, field: string): void {
       if (stack.pop()) eachDepth--;
     }
 
-    // Subexpressions: `{{helper (a (b (c …)))}}` recurses in the parser and compiler.
+    // Subexpressions: `{{helper (a (b (c …)))}}` recurses in the parser and compiler. A comment's
+    // parentheses are text.
     let depth = 0;
-    for (let k = i; k < close; k++) {
+    for (let k = sigil === 0x21 ? close : i; k < close; k++) {
       const c = source.charCodeAt(k);
       if (c === 0x28 /* ( */) {
         if (++depth > L.maxDepth) tooCostly(field, `its (subexpressions) nest more than ${L.maxDepth} deep`);
