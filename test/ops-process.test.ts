@@ -205,10 +205,26 @@ describe("configuration", { timeout: 60_000 }, () => {
     expect(bad.stderr).toMatch(/"port" must be a port number/);
   });
 
-  test("the database password is masked in --print-config", async () => {
-    const r = await runCli(["serve", "--print-config", "--database", "postgres://pinrec:s3cret@db.internal:5432/pinrec"]);
+  test("every secret is masked in --print-config: the database password, SMTP credentials, the webhook secret", async () => {
+    const r = await runCli([
+      "serve",
+      "--print-config",
+      "--database",
+      "postgres://pinrec:s3cret@db.internal:5432/pinrec",
+      "--smtp-url",
+      "smtp://mailer:smtp-s3cret@mail.internal:587",
+      "--webhook-url",
+      "https://hooks.internal/pinrec",
+      "--webhook-secret",
+      "whsec_c2VjcmV0LXNpZ25pbmcta2V5",
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).database).toBe("postgres://pinrec:***@db.internal:5432/pinrec");
+    const shown = JSON.parse(r.stdout);
+    expect(shown.database).toBe("postgres://pinrec:***@db.internal:5432/pinrec");
+    expect(shown.smtpUrl).toBe("smtp://mailer:***@mail.internal:587");
+    expect(shown.webhookSecret).toBe("***");
+    expect(shown.webhookUrl).toBe("https://hooks.internal/pinrec");
+    for (const secret of ["s3cret@", "smtp-s3cret", "c2VjcmV0LXNpZ25pbmcta2V5"]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 
   test("pinrec --version; serve --help shows each default once, with its environment variable", async () => {

@@ -38,6 +38,8 @@ export interface Setting<T = unknown> {
   path?: boolean;
   /** Also read by commands that open the server's data (`pinrec campaigns …`), so they find the same tenant. */
   shared?: boolean;
+  /** A secret: `--print-config` shows `***` in its place. */
+  secret?: boolean;
 }
 
 const text = (value: string) => value;
@@ -243,6 +245,7 @@ export const SERVE_SETTINGS = [
     env: "PINREC_WEBHOOK_SECRET",
     help: "the webhook's HMAC-SHA256 signing secret (whsec_<base64> or any string)",
     parse: text,
+    secret: true,
   }),
   setting({
     key: "deliveryLeaseMs",
@@ -455,10 +458,28 @@ function fromFile(s: Setting<any>, raw: unknown, configFile: string): unknown {
 }
 
 /** `--print-config`: the resolved settings as a config file on stdout (database password masked), sources on stderr. */
-export function printConfig(resolved: Resolved<Record<string, unknown>>): void {
+/** A URL's password (and a user name alone, which some services use as the key) shown as `***`. */
+export function maskUrlCredentials(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return value;
+  }
+  if (!url.password && !url.username) return value;
+  if (url.password) url.password = "***";
+  else url.username = "***";
+  return url.toString();
+}
+
+/** The resolved settings as JSON, with every secret masked: secret rows, and credentials in any URL (database, SMTP, …). */
+export function printConfig(resolved: Resolved<Record<string, unknown>>, settings: readonly Setting<any>[] = SERVE_SETTINGS): void {
+  const secret = new Set(settings.filter((s) => s.secret).map((s) => s.key));
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(resolved.values)) {
-    shown[key] = key === "database" && typeof value === "string" ? describeDatabase({ database: value, dataDir: "" }) : (value ?? null);
+    if (secret.has(key) && value !== undefined) shown[key] = "***";
+    else if (key === "database" && typeof value === "string") shown[key] = describeDatabase({ database: value, dataDir: "" });
+    else shown[key] = typeof value === "string" ? maskUrlCredentials(value) : (value ?? null);
   }
   process.stdout.write(JSON.stringify(shown, null, 2) + "\n");
   const width = Math.max(...Object.keys(resolved.sources).map((k) => k.length));

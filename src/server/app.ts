@@ -134,7 +134,9 @@ function errorSender(router: Router, moduleFor: Map<ServiceModel, ServiceModule>
     const style = styleFor(req);
     const code = codeFor(style, err);
     const requestId = String(req.id);
-    if (err.status >= 500) req.log.error({ code }, "request failed");
+    // A 501 is an operation pinrec does not serve, not a fault: a warning that names it.
+    if (err.status === 501) req.log.warn({ code, operation: req.operationName }, `not implemented: ${err.message}`);
+    else if (err.status >= 500) req.log.error({ code, operation: req.operationName }, "request failed");
     return reply
       .code(err.status)
       .headers({ ...err.headers, "x-amzn-ErrorType": code, "x-amzn-RequestId": requestId, "Access-Control-Allow-Origin": "*" })

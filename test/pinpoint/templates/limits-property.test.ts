@@ -107,8 +107,10 @@ const template = fc.record({
   partial: fc.constantFrom("", "", "", "", "{{> p}}", "{{#> layout}}x{{/layout}}", '{{#*inline "n"}}x{{/inline}}'),
 });
 
+type TemplateSpec = typeof template extends fc.Arbitrary<infer R> ? R : never;
+
 /** Builds the template: the blocks nested in order (the first `eachBias` of them made `each`), a subexpression chain at the centre, noise between. */
-function build(t: fc.RecordValue<typeof template extends fc.Arbitrary<infer R> ? R : never>): string {
+function build(t: TemplateSpec): string {
   const kinds: Kind[] = [...Array.from({ length: t.eachBias }, () => "each" as Kind), ...t.kinds];
   const pick = (i: number) => t.noise[i % t.noise.length];
   let centre = t.sub === 0 ? "{{h x}}" : `{{h ${"(h ".repeat(t.sub)}1${")".repeat(t.sub)}}}`;
