@@ -74,6 +74,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.setErrorHandler((err, req, reply) => sendError(req, reply, apiErrorOf(err, req)));
   refuseWhileClosing(app, sendError);
+  refuseDotSegments(app, sendError);
   summarizeRequests(app, router);
 
   registerPinrecRoutes(app, opts.pinrec ?? {}, auth);
@@ -171,6 +172,33 @@ function refuseWhileClosing(app: FastifyInstance, sendError: SendError): void {
   app.addHook("preClose", (done) => {
     closing = true;
     done();
+  });
+}
+
+/**
+ * `.` and `..` path segments, raw or percent-encoded, are refused before any route sees the path:
+ * SigV4 signs the path with them resolved, so `/_pinrec/apps/x/../y` would be a valid signature for
+ * another resource than the one routed. The AWS routes refuse them in the router with the same
+ * message; this covers pinrec's own routes (`/_pinrec/…`) too.
+ */
+function refuseDotSegments(app: FastifyInstance, sendError: SendError): void {
+  app.addHook("onRequest", (req, reply, done) => {
+    const url = req.raw.url ?? "/";
+    const path = url.split("?", 1)[0];
+    if (!path.includes(".")) return done();
+    const dot = path.split("/").some((seg) => {
+      let s = seg;
+      if (s.includes("%")) {
+        try {
+          s = decodeURIComponent(s);
+        } catch {
+          return false;
+        }
+      }
+      return s === "." || s === "..";
+    });
+    if (!dot) return done();
+    void sendError(req, reply, badRequest("The request path must not contain '.' or '..' segments"));
   });
 }
 

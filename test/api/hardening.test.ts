@@ -181,6 +181,12 @@ describe("request hardening", () => {
     }
     const mid = await rawRequest(server, { method: "GET", path: `/v1/apps/x/../${app}` });
     expectPinpointError(mid, 400, "BadRequestException");
+    // pinrec's own routes too, before routing (the outbox, a segment's size, the console's files).
+    for (const path of [`/_pinrec/outbox/x/..`, `/_pinrec/apps/x/%2e%2e/${app}/segments/s/size`, "/_pinrec/console/../health"]) {
+      const res = await rawRequest(server, { method: "GET", path });
+      expect(res.status, path).toBe(400);
+      expect(res.json.Message, path).toBe("The request path must not contain '.' or '..' segments");
+    }
     expect((await a.send(new GetAppCommand({ ApplicationId: app }))).ApplicationResponse!.Id).toBe(app);
     // Ids that merely contain dots are ordinary ids.
     for (const id of ["...", ".hidden", "a..b", "v1.2"]) {
