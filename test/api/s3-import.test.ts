@@ -252,9 +252,12 @@ describe("pinrec serve --s3-endpoint (a real process)", () => {
     const dir = tempDir("pinrec-s3-process-");
     cleanups.push(() => dir.remove());
     const creds = writeCredentials(join(dir.path, "credentials.json"), TEST_CREDENTIALS);
-    const server = await spawnServer(["--data-dir", join(dir.path, "data"), "--credentials", creds, "--s3-endpoint", s3.url], {
-      env: { AWS_ACCESS_KEY_ID: "AKIAFROMSERVERENV001", AWS_SECRET_ACCESS_KEY: "from-the-server-environment" },
-    });
+    const server = await spawnServer(
+      ["--data-dir", join(dir.path, "data"), "--credentials", creds, "--s3-endpoint", s3.url, "--allow-s3-bucket", "env-bucket"],
+      {
+        env: { AWS_ACCESS_KEY_ID: "AKIAFROMSERVERENV001", AWS_SECRET_ACCESS_KEY: "from-the-server-environment" },
+      },
+    );
     const a = pinpointClient(server);
     const appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "s3-env" } }))).ApplicationResponse!.Id!;
     let job = (
