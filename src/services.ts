@@ -26,6 +26,10 @@ import type { Logger } from "pino";
 import type { Store } from "./store/types.js";
 import { CampaignRunnerService, type RunnerOptions } from "./pinpoint/campaigns/runner/index.js";
 import { CampaignEventTrigger } from "./pinpoint/campaigns/event-trigger.js";
+import { EngagementService, type EngagementOptions } from "./pinpoint/engagement/service.js";
+import { ServedModelFeedback } from "./pinpoint/engagement/feedback.js";
+import { KpiService } from "./pinpoint/engagement/kpis.js";
+import { EventStreamService, type EventStreamOptions } from "./pinpoint/engagement/event-streams.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -62,6 +66,10 @@ export interface ServiceParts {
     /** What PutEvents hands accepted events to; default: the EVENT campaign trigger. */
     eventTrigger?: EventCampaignTrigger;
   } & Pick<RunnerOptions, "leaseMs" | "pollMs">;
+  /** Engagement events and email tracking (links, opens, unsubscribes), and their retention. */
+  engagement?: Omit<EngagementOptions, "log">;
+  /** Event stream delivery: Kinesis- and Firehose-compatible servers, polling. */
+  eventStreams?: Omit<EventStreamOptions, "log">;
 }
 
 export interface Services {
@@ -83,6 +91,12 @@ export interface Services {
   messaging: Messaging;
   /** Fires due Pinpoint campaign runs and sends their batches (started with the rest when enabled). */
   runner: CampaignRunnerService;
+  /** Engagement events, tracked links and opens, and clicks fed back to the served models. */
+  engagement: EngagementService;
+  /** KPIs over the engagement events (GetApplicationDateRangeKpi …). */
+  kpis: KpiService;
+  /** PutEventStream and the delivery of every app's events to its stream. */
+  eventStreams: EventStreamService;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -106,7 +120,9 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     s3,
     log,
   });
-  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log });
+  const eventStreams = new EventStreamService(store, { ...parts.eventStreams, log });
+  const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns), { ...parts.engagement, log });
+  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
@@ -145,8 +161,13 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     delivery,
     messaging,
     runner,
+    engagement,
+    kpis: new KpiService(store),
+    eventStreams,
     start() {
       campaigns.start();
+      engagement.start();
+      eventStreams.start();
       delivery.start();
       if (campaignParts.runs !== false) runner.start();
     },
@@ -154,6 +175,8 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
       // Batches being sent finish first (their messages go to the outbox); the rest wait for the next process.
       await runner.close();
       await delivery.stop(shutdownMs);
+      await engagement.close();
+      await eventStreams.close();
       await messaging.close();
       await importJobs.idle();
       s3?.close();

@@ -15,6 +15,7 @@ import { positiveInt, seed } from "./args.js";
 import { progressReporter } from "./progress.js";
 import { addTargetOptions, resolveTarget, resolveTenant, withTargetStore } from "./tenant.js";
 import { parseEventWeights, type EventWeights, type ProgressCallback } from "../engine/index.js";
+import { liftReport } from "../pinpoint/engagement/lift.js";
 
 function recipe(value: string) {
   if (!(RECIPES as string[]).includes(value)) throw new InvalidArgumentError(`choose one of ${RECIPES.join(", ")}`);
@@ -179,6 +180,27 @@ export function campaignsCommand(): Command {
       const tenant = resolveTenant(target);
       const rec = await withTargetStore(target, { create: false }, (store) => new CampaignTrainer(store).delete(tenant, o.name));
       print({ deleted: describe(rec) });
+    });
+
+  addTargetOptions(
+    cmd
+      .command("report")
+      .description(
+        "lift of a Pinpoint app's campaigns per treatment: sent, delivered, opened, clicks, clicks on recommended items, holdout endpoints",
+      ),
+  )
+    .requiredOption("--app-id <id>", "the Pinpoint application (project) id")
+    .option("--campaign-id <id>", "only this campaign")
+    .option("--days <n>", "the last N days of engagement events", positiveInt, 31)
+    .action(async (o, command: Command) => {
+      const target = resolveTarget(command);
+      const tenant = resolveTenant(target);
+      const to = Date.now() + 1;
+      const from = to - o.days * 86_400_000;
+      const campaigns = await withTargetStore(target, { create: false }, (store) =>
+        liftReport(store, tenant, o.appId, { from, to }, o.campaignId),
+      );
+      print({ applicationId: o.appId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), campaigns });
     });
 
   return cmd;

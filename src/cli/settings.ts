@@ -21,6 +21,7 @@ import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../pinpoint/messaging/de
 import { TRANSFORMER_BACKENDS } from "../pinpoint/messaging/transformer/backends.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../personalize/campaigns/defaults.js";
 import { DEFAULT_RUNNER_LEASE_MS } from "../pinpoint/campaigns/runner/defaults.js";
+import { DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_TRACKING_RATE_LIMIT } from "../pinpoint/engagement/defaults.js";
 
 export interface Setting<T = unknown> {
   /** Config-file key, and the flag in camelCase (`--data-dir` → `dataDir`). */
@@ -358,6 +359,54 @@ export const SERVE_SETTINGS = [
     help: "S3 buckets (comma-separated; * for any) that CreateImportJob may read with the server's credentials",
     parse: bucketNames,
     defaultHelp: "none",
+  }),
+  setting({
+    key: "tracking",
+    flags: "--tracking [bool]",
+    env: "PINREC_TRACKING",
+    help: "rewrite email links to tracking URLs and add an open pixel (off: links and opens are not tracked)",
+    parse: bool,
+    default: true,
+  }),
+  setting({
+    key: "trackingUrl",
+    flags: "--tracking-url <url>",
+    env: "PINREC_TRACKING_URL",
+    help: "public base URL of this server that recipients' mail clients reach, for tracked links, the open pixel and unsubscribe links",
+    parse: httpUrl,
+    defaultHelp: "the server's own address",
+  }),
+  setting({
+    key: "trackingRateLimit",
+    flags: "--tracking-rate-limit <n>",
+    env: "PINREC_TRACKING_RATE_LIMIT",
+    help: "tracking requests per second per source address (a burst of 4x is allowed); more get 429",
+    parse: positiveInt,
+    default: DEFAULT_TRACKING_RATE_LIMIT,
+  }),
+  setting({
+    key: "eventRetentionDays",
+    flags: "--event-retention-days <n>",
+    env: "PINREC_EVENT_RETENTION_DAYS",
+    help: "days engagement events (sends, deliveries, opens, clicks) are kept for KPIs before they are pruned",
+    parse: positiveInt,
+    default: DEFAULT_EVENT_RETENTION_DAYS,
+  }),
+  setting({
+    key: "kinesisEndpoint",
+    flags: "--kinesis-endpoint <url>",
+    env: "PINREC_KINESIS_ENDPOINT",
+    help: "Kinesis-compatible server event streams with a Kinesis data stream ARN are sent to (PutRecords), with the server's AWS credentials",
+    parse: httpUrl,
+    defaultHelp: "AWS's",
+  }),
+  setting({
+    key: "firehoseEndpoint",
+    flags: "--firehose-endpoint <url>",
+    env: "PINREC_FIREHOSE_ENDPOINT",
+    help: "Firehose-compatible server event streams with a Firehose delivery stream ARN are sent to (PutRecordBatch), with the server's AWS credentials",
+    parse: httpUrl,
+    defaultHelp: "AWS's",
   }),
 ] as const;
 

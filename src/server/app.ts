@@ -20,6 +20,7 @@ import { outboxRoutes } from "./outbox-routes.js";
 import { Authenticator } from "./authenticate.js";
 import { awsDispatcher } from "./dispatch.js";
 import { registerExtensionRoutes } from "./extension-routes.js";
+import { registerTrackingRoutes, type TrackingRouteOptions } from "./tracking-routes.js";
 import type { ExtensionRoute } from "../protocol/extension.js";
 import { RateLimiter } from "./rate-limit.js";
 import { LazyRequestLogger } from "./request-logger.js";
@@ -47,6 +48,8 @@ export interface AppOptions {
   allowAnyRegion?: boolean;
   /** Serves the web console at `/_pinrec/console/` when given. */
   console?: ConsoleOptions;
+  /** Serves the unauthenticated tracked-email routes under `/_pinrec/t/` when given. */
+  tracking?: TrackingRouteOptions;
 }
 
 declare module "fastify" {
@@ -79,6 +82,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   registerPinrecRoutes(app, opts.pinrec ?? {}, auth);
   if (opts.console) registerConsoleRoutes(app, opts.console);
+  if (opts.tracking) registerTrackingRoutes(app, opts.tracking);
   registerExtensionRoutes(app, [...(opts.extensions ?? []), ...(opts.outbox ? outboxRoutes(opts.outbox) : [])], auth);
   const dispatch = awsDispatcher(router, moduleFor, auth);
   app.route({ method: ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], url: "*", handler: dispatch });

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { CampaignRegistry } from "../personalize/campaigns/registry.js";
 import type { Delivery } from "../pinpoint/messaging/delivery/index.js";
 import type { TransformerRouter } from "../pinpoint/messaging/transformer/index.js";
+import type { EngagementService } from "../pinpoint/engagement/service.js";
 import { createServices, type Services } from "../services.js";
 import { serviceParts, type ServiceSettings } from "./service-settings.js";
 import { personalizeModules } from "../personalize/api/index.js";
@@ -51,6 +52,8 @@ export interface RunningServer {
   models: ServiceModel[];
   /** Runs recommendation transformers (local functions or AWS Lambda); closed with the server. */
   transformers: TransformerRouter;
+  /** Engagement events and email tracking (tests wait on `settled()` for tracked clicks and opens). */
+  engagement: EngagementService;
   url: string;
   port: number;
   credentials: Credential[];
@@ -83,6 +86,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       outbox: delivery.outbox,
       allowAnyRegion: opts.allowAnyRegion,
       console: opts.console === false ? undefined : {},
+      tracking: {
+        engagement: services.engagement,
+        ratePerSecond: opts.trackingRateLimit,
+        optOut: async (m) => {
+          if (m.endpointId !== undefined)
+            await services!.endpoints.update(m.tenant, m.appId, m.endpointId, { OptOut: "ALL" }, `unsubscribe:${m.messageId}`);
+        },
+      },
     });
     services.start();
     await app.listen({ host: opts.host ?? DEFAULT_HOST, port: opts.port ?? DEFAULT_PORT });
@@ -90,6 +101,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const port = typeof address === "object" && address ? address.port : (opts.port ?? DEFAULT_PORT);
     const host = opts.host ?? DEFAULT_HOST;
     const running = services;
+    running.engagement.setDefaultBaseUrl(`http://${host.includes(":") ? `[${host}]` : host}:${port}`);
     let closed: Promise<void> | undefined;
     return {
       app,
@@ -98,6 +110,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       health,
       models: modules.map((s) => s.model),
       transformers,
+      engagement: running.engagement,
       delivery: delivery,
       port,
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,

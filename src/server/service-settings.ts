@@ -8,6 +8,7 @@ import type { TransformerBackend } from "../pinpoint/messaging/transformer/index
 import type { S3ImportOptions } from "../pinpoint/segments/s3-import.js";
 import type { PersonalizeProviderOptions } from "../pinpoint/messaging/recommendations/personalize.js";
 import type { EventCampaignTrigger } from "../pinpoint/campaigns/contracts.js";
+import type { EventStreamOptions } from "../pinpoint/engagement/event-streams.js";
 
 export interface ServiceSettings {
   recommenderQuota?: number;
@@ -51,6 +52,15 @@ export interface ServiceSettings {
   allowLambdaAccount?: string[];
   /** S3 buckets import jobs may read (`*`: any); none by default. */
   allowS3Bucket?: string[];
+  /** Email link and open tracking (default true). */
+  tracking?: boolean;
+  trackingUrl?: string;
+  trackingRateLimit?: number;
+  eventRetentionDays?: number;
+  kinesisEndpoint?: string;
+  firehoseEndpoint?: string;
+  /** Everything about event stream delivery at once (tests: credentials, polling); overrides the two above. */
+  eventStreams?: EventStreamOptions;
 }
 
 export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
@@ -94,5 +104,12 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       clock: s.campaignRunClock,
       eventTrigger: s.eventTrigger,
     },
+    engagement: {
+      tracking: s.tracking,
+      trackingUrl: s.trackingUrl,
+      trackingRateLimit: s.trackingRateLimit,
+      retentionDays: s.eventRetentionDays,
+    },
+    eventStreams: s.eventStreams ?? { kinesisEndpoint: s.kinesisEndpoint, firehoseEndpoint: s.firehoseEndpoint },
   };
 }

@@ -340,4 +340,74 @@ export const migrations: Migration[] = [
         PRIMARY KEY (account_id, region, app_id, campaign_id, endpoint_id, activity_id)
       );`,
   ),
+  migration(
+    9,
+    "engagement: Pinpoint's engagement events, the messages they belong to, tracking keys, event streams",
+    `
+      -- One row per engagement event (Pinpoint's "Streaming app and campaign events" names:
+      -- _email.send, _email.delivered, _email.open, _email.click, …), timestamps in ms.
+      CREATE TABLE engagement_events (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        event_time BIGINT NOT NULL,
+        arrival_time BIGINT NOT NULL,
+        endpoint_id TEXT,
+        user_id TEXT,
+        message_id TEXT,
+        campaign_id TEXT,
+        treatment_id TEXT,
+        campaign_activity_id TEXT,
+        journey_id TEXT,
+        journey_activity_id TEXT,
+        attributes TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, event_id)
+      );
+      -- The KPI indexes cover every column their queries read, so a KPI is an index range scan.
+      CREATE INDEX engagement_events_by_app ON engagement_events
+        (account_id, region, app_id, event_type, event_time, campaign_id, journey_id, endpoint_id, message_id);
+      CREATE INDEX engagement_events_by_campaign ON engagement_events
+        (account_id, region, app_id, campaign_id, event_type, event_time, campaign_activity_id, endpoint_id, message_id);
+      CREATE INDEX engagement_events_by_journey ON engagement_events
+        (account_id, region, app_id, journey_id, event_type, event_time, journey_activity_id, endpoint_id, message_id);
+      CREATE INDEX engagement_events_by_endpoint ON engagement_events (account_id, region, app_id, endpoint_id, event_type, event_time);
+      CREATE INDEX engagement_events_by_time ON engagement_events (event_time);
+      -- Event streams read an app's events in insertion order after their position.
+      CREATE INDEX engagement_events_by_seq ON engagement_events (account_id, region, app_id, seq);
+      -- What a tracked click or open needs to know about its message: who it went to, from which
+      -- campaign or journey, and the recommended items it rendered (RecommendationItems).
+      CREATE TABLE engagement_messages (
+        message_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX engagement_messages_by_time ON engagement_messages (created_at);
+      -- The HMAC keys tracking links are signed with, shared by every node of the database.
+      CREATE TABLE tracking_keys (
+        id TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      -- PutEventStream: one stream per app; last_seq is the last event delivered to it, and a
+      -- deliverer holds the stream under a lease (claim_token, lease_until) while it sends.
+      CREATE TABLE event_streams (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        claim_token TEXT,
+        lease_until BIGINT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        PRIMARY KEY (account_id, region, app_id)
+      );`,
+  ),
 ];

@@ -15,6 +15,8 @@ import { SqlImportJobRepository } from "./import-jobs.js";
 import { SqlPinpointCampaignRepository } from "./pinpoint-campaigns.js";
 import { SqlPinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 import { backfillFacts } from "./endpoint-facts.js";
+import { SqlEngagementEventStore } from "./engagement-events.js";
+import { SqlEventStreamRepository } from "./event-streams.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
 import { isPostgres, sqlitePath, type StoreOptions } from "./location.js";
@@ -71,6 +73,8 @@ export async function openStore(opts: StoreOptions, observe: { queryTimers?: Que
       await db.get("SELECT 1");
     },
     outbox: new SqlOutboxRepository(db),
+    engagement: new SqlEngagementEventStore(db),
+    eventStreams: new SqlEventStreamRepository(db),
     close: () => db.close(),
   };
 }

@@ -14,6 +14,8 @@ import type { ImportJobRepository } from "./import-jobs.js";
 import type { RecommenderRepository } from "./recommenders.js";
 import type { PinpointCampaignRepository } from "./pinpoint-campaigns.js";
 import type { PinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
+import type { EngagementEventStore } from "./engagement-events.js";
+import type { EventStreamRepository } from "./event-streams.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -37,5 +39,9 @@ export interface Store {
   /** Resolves when the database answers a trivial query (health checks); rejects otherwise. */
   ping(): Promise<void>;
   readonly outbox: OutboxRepository;
+  /** Engagement events (`_email.open`, `_email.click`, …), the sent messages' context, the tracking key. */
+  readonly engagement: EngagementEventStore;
+  /** PutEventStream's streams and their durable delivery position. */
+  readonly eventStreams: EventStreamRepository;
   close(): Promise<void>;
 }

@@ -22,6 +22,10 @@ import type { EventService } from "../events/service.js";
 import { eventHandlers } from "./events.js";
 import type { PinpointCampaignService } from "../campaigns/service.js";
 import { campaignHandlers } from "./campaigns.js";
+import type { KpiService } from "../engagement/kpis.js";
+import { kpiHandlers } from "./kpis.js";
+import type { EventStreamService } from "../engagement/event-streams.js";
+import { eventStreamHandlers } from "./event-streams.js";
 
 /** The Pinpoint domain services its API modules call (the composition root hands over all of them). */
 export interface PinpointDomain {
@@ -35,6 +39,10 @@ export interface PinpointDomain {
   importJobs: ImportJobService;
   events: EventService;
   pinpointCampaigns: PinpointCampaignService;
+  /** GetApplicationDateRangeKpi, GetCampaignDateRangeKpi (GetJourneyDateRangeKpi goes with journeys). */
+  kpis: KpiService;
+  /** PutEventStream, GetEventStream, DeleteEventStream. */
+  eventStreams: EventStreamService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -49,6 +57,8 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...importJobHandlers(domain.importJobs),
     ...eventHandlers(domain.events),
     ...campaignHandlers(domain.pinpointCampaigns),
+    ...kpiHandlers(domain.kpis),
+    ...eventStreamHandlers(domain.eventStreams),
   };
   return {
     model: serviceModel(

@@ -11,6 +11,9 @@ import type { CompiledTemplateCache } from "../templates/handlebars.js";
 import type { TemplateService } from "../templates/service.js";
 import { checkHandlebars, type ServedType } from "../templates/validate.js";
 import { channelContent, type ChannelContent, type LoadedTemplate } from "./content/index.js";
+
+/** The template or campaign tag that turns email tracking off for its messages (value `off`). */
+export const TRACKING_TAG = "pinrec:tracking";
 import type { SendChannel } from "./contracts.js";
 import { parseDefaults } from "./variables.js";
 
@@ -88,6 +91,7 @@ export class ContentLoader {
           content,
           defaults: parseDefaults(content.DefaultSubstitutions as string | undefined),
           ...(typeof content.RecommenderId === "string" && { recommenderId: content.RecommenderId }),
+          ...(head.tags?.[TRACKING_TAG] === "off" && { tracking: false }),
         };
       }
       out[channel] = channelContent(channel, template, direct, this.cache);

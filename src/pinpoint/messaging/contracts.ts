@@ -118,6 +118,8 @@ export interface RenderedMessage {
     senderId?: string;
     keyword?: string;
   };
+  /** What the message's engagement events carry: its campaign or journey, and the items it recommended. */
+  engagement?: MessageEngagement;
   push?: {
     title?: string;
     body?: string;
@@ -128,6 +130,19 @@ export interface RenderedMessage {
     /** `RawContent`: the platform payload, sent as is. */
     raw?: string;
   };
+}
+
+export interface MessageEngagement {
+  campaignId?: string;
+  treatmentId?: string;
+  campaignActivityId?: string;
+  journeyId?: string;
+  journeyActivityId?: string;
+  /** The recommender configuration the message's `RecommendationItems` came from, and those items. */
+  recommenderId?: string;
+  recommendationItems?: string[];
+  /** False when the template or campaign opted out of link and open tracking. */
+  tracking?: boolean;
 }
 
 export interface DeliveryOutcome {

@@ -5,7 +5,7 @@
  */
 import type { Tenant } from "../../store/types.js";
 import type { MessageSpec } from "./contents.js";
-import type { MessageSender, RenderedMessage } from "./contracts.js";
+import type { MessageEngagement, MessageSender, RenderedMessage, TransformerEnvelope } from "./contracts.js";
 import { decide, type Decided, type Rendered, type Stage, type Target } from "./recipient.js";
 
 export interface OutboxOptions {
@@ -18,6 +18,24 @@ export interface OutboxOptions {
    * shared `MessagesPerSecond`; without it, all go at once.
    */
   pace?: (wanted: number) => Promise<number>;
+  /** The campaign-hook envelope of a campaign send: its ids go with the message's engagement events. */
+  envelope?: TransformerEnvelope;
+  /** A journey's ids, and `tracking: false` where the campaign or journey opted out of tracking. */
+  engagement?: Pick<MessageEngagement, "journeyId" | "journeyActivityId" | "tracking">;
+}
+
+/** The engagement context of one recipient's message; undefined when there is none to record. */
+function engagementOf(r: Rendered, options: OutboxOptions): MessageEngagement | undefined {
+  const e: MessageEngagement = {
+    ...(options.envelope?.CampaignId !== undefined && { campaignId: options.envelope.CampaignId }),
+    ...(options.envelope?.TreatmentId !== undefined && { treatmentId: options.envelope.TreatmentId }),
+    ...(options.envelope?.ActivityId !== undefined && { campaignActivityId: options.envelope.ActivityId }),
+    ...options.engagement,
+    ...(r.recommender && { recommenderId: r.recommender.id }),
+    ...(r.recommendationItems?.length && { recommendationItems: r.recommendationItems }),
+  };
+  if (r.content.template?.tracking === false) e.tracking = false;
+  return Object.keys(e).length > 0 ? e : undefined;
 }
 
 export class OutboxStage {
@@ -46,6 +64,7 @@ export class OutboxStage {
   ): Promise<void> {
     const messages: RenderedMessage[] = sending.map((r) => {
       const context = { ...spec.Context, ...r.config.Context };
+      const engagement = engagementOf(r, options);
       return {
         tenant,
         applicationId: appId,
@@ -58,6 +77,7 @@ export class OutboxStage {
         ...(Object.keys(context).length > 0 && { context }),
         ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey(r) }),
         ...r.rendered,
+        ...(engagement && { engagement }),
       };
     });
     if (!this.sender) throw new Error("this message pipeline has no sender: it can only preview");

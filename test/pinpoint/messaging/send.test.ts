@@ -137,8 +137,13 @@ describe.each(STORE_KINDS)("SendMessages and SendUsersMessages on %s", (kind) =>
       expect(msg.channel).toBe("EMAIL");
       expect(msg.endpointId).toBe(id);
       expect(msg.email!.subject).toBe(`Hi ${name}, ${expected[0]} first`);
-      expect(msg.email!.html).toBe(
+      // Tracking is on by default, so the open pixel follows the rendered body (its token is per message).
+      const [body, pixel] = msg.email!.html!.split(/(?=<img src=")/);
+      expect(body).toBe(
         `<ul>${expected.map((i) => `<li>${i}</li>`).join("")}</ul><p>${id === "ep-1" ? "&lt;b&gt;bold&lt;/b&gt; &amp; co" : ""}</p>`,
+      );
+      expect(pixel).toMatch(
+        /^<img src="http:\/\/127\.0\.0\.1:\d+\/_pinrec\/t\/o\/[^"]+\.gif" width="1" height="1" alt="" style="display:none">$/,
       );
       expect(msg.email!.text).toBe(`${expected.map((i) => `${i};`).join("")} ${id === "ep-1" ? "<b>bold</b> & co" : ""}`);
     }

@@ -8,6 +8,7 @@
 import type { EmailChannelResponse, EndpointResponse, Schedule } from "@aws-sdk/client-pinpoint";
 import type { ChannelService } from "../../channels/service.js";
 import type { MessagePipeline } from "../../messaging/pipeline.js";
+import { TRACKING_TAG } from "../../messaging/contents.js";
 import type { SegmentService } from "../../segments/service.js";
 import type { ActivityTally, CampaignRun, ClaimedBatch, HeldBatch, ZoneCounts } from "../../../store/pinpoint-campaign-runs.js";
 import { endpointKey } from "../../../store/endpoints.js";
@@ -165,6 +166,7 @@ export class BatchProcessor {
         ScheduledTime: new Date(run.scheduledAt).toISOString(),
       },
       idempotencyKey: (r) => `${activityId}:${r.endpoint.Id}`,
+      ...(run.campaign.tags?.[TRACKING_TAG] === "off" && { engagement: { tracking: false } }),
       ...(run.campaign.Limits?.MessagesPerSecond && { pace: (wanted: number) => this.pace(run, wanted) }),
     });
     const sent: string[] = [];

@@ -41,6 +41,8 @@ export interface LoadedTemplate {
   /** Parsed DefaultSubstitutions: variable path → default value. */
   defaults: [string[], unknown][];
   recommenderId?: string;
+  /** False when the template's `pinrec:tracking` tag is `off`: its email links and opens are not tracked. */
+  tracking?: boolean;
 }
 
 export type RenderedContent = Pick<RenderedMessage, "email" | "sms" | "push">;

@@ -14,6 +14,7 @@ import type { RenderedMessage } from "../contracts.js";
 import { deliveryDuration } from "../../../observability/metrics.js";
 import { DeliveryError, type ChannelTransport, type OutboxMessage } from "./transport.js";
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "./defaults.js";
+import type { DeliveryHooks, DeliveryReport } from "./hooks.js";
 
 export interface DrainerLog {
   info(obj: object, msg: string): void;
@@ -35,6 +36,8 @@ export interface DrainerOptions {
   retryMaxMs?: number;
   log?: DrainerLog;
   now?: () => number;
+  /** Told each attempt's answer (engagement events); its failures are logged, never the send's. */
+  hooks?: Pick<DeliveryHooks, "delivered">;
 }
 
 export { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "./defaults.js";
@@ -61,6 +64,7 @@ export class OutboxDrainer {
   /** Where delivery problems are reported. */
   private readonly log: DrainerLog;
   private readonly now: () => number;
+  private readonly hooks?: Pick<DeliveryHooks, "delivered">;
 
   private running = false;
   private loop?: Promise<void>;
@@ -88,6 +92,13 @@ export class OutboxDrainer {
     this.retryMaxMs = options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS;
     this.log = options.log ?? silent;
     this.now = options.now ?? Date.now;
+    this.hooks = options.hooks;
+  }
+
+  private report(rec: OutboxRecord, report: DeliveryReport): void {
+    this.hooks
+      ?.delivered(rec, report)
+      .catch((err: unknown) => this.log.error({ err, messageId: rec.messageId }, "delivery: could not record an engagement event"));
   }
 
   get channels(): string[] {
@@ -204,6 +215,12 @@ export class OutboxDrainer {
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), false);
       const reason = `${transport.name}: ${e.message}`;
+      this.report(rec, {
+        kind: "failed",
+        permanent: e.permanent,
+        final: e.permanent || rec.attempts >= this.maxAttempts,
+        reason: e.message,
+      });
       if (e.permanent) {
         await this.outbox.markFailed(rec.messageId, token, reason);
         this.log.warn({ messageId: rec.messageId, reason }, "delivery failed permanently");
@@ -217,6 +234,7 @@ export class OutboxDrainer {
       }
       return;
     }
+    this.report(rec, { kind: "delivered" });
     await this.recordSent(rec.messageId, token);
   }
 

@@ -11,6 +11,7 @@ import { OutboxSender } from "./outbox-sender.js";
 import { SmtpTransport } from "./smtp.js";
 import type { ChannelTransport } from "./transport.js";
 import { WebhookTransport } from "./webhook.js";
+import type { DeliveryHooks } from "./hooks.js";
 
 export interface DeliveryOptions extends DrainerOptions {
   /** `smtp://[user:pass@]host:port` or `smtps://…`: email goes out through this server. */
@@ -23,6 +24,8 @@ export interface DeliveryOptions extends DrainerOptions {
   webhookTimeoutMs?: number;
   /** How long a silent SMTP connection may stall a send before it counts as a transient failure (default 30 s). */
   smtpTimeoutMs?: number;
+  /** Told about every message stored and every attempt's answer (engagement events). */
+  hooks?: DeliveryHooks;
 }
 
 export class Delivery {
@@ -46,6 +49,8 @@ export class Delivery {
       outbox,
       transports.flatMap((t) => t.channels),
       () => this.drainer.wake(),
+      Date.now,
+      options.hooks,
     );
   }
 

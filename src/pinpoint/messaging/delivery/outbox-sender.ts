@@ -7,6 +7,7 @@
 import type { DeliveryOutcome, MessageSender, RenderedMessage, SendChannel } from "../contracts.js";
 import type { OutboxInsert, OutboxRepository } from "../../../store/outbox.js";
 import { newMessageId } from "./message-id.js";
+import type { DeliveryHooks } from "./hooks.js";
 
 /**
  * Pinpoint's answer for an accepted message (`EndpointMessageResult`): `SUCCESSFUL` means accepted
@@ -41,22 +42,28 @@ export class OutboxSender implements MessageSender {
     queuedChannels: Iterable<SendChannel> = [],
     private readonly onQueued: () => void = () => {},
     private readonly now: () => number = Date.now,
+    private readonly hooks?: DeliveryHooks,
   ) {
     this.queued = new Set(queuedChannels);
   }
 
   async accept(messages: RenderedMessage[]): Promise<DeliveryOutcome[]> {
     if (messages.length === 0) return [];
+    if (this.hooks) await this.hooks.ready();
     const now = this.now();
     const createdAt = new Date(now).toISOString();
     let anyQueued = false;
-    const rows = messages.map((m): OutboxInsert => {
+    const prepared: RenderedMessage[] = [];
+    const rows = messages.map((original): OutboxInsert => {
+      const messageId = newMessageId();
+      const m = this.hooks ? this.hooks.prepare(messageId, original) : original;
+      prepared.push(m);
       const { tenant, ...message } = m;
       const queued = this.queued.has(m.channel);
       anyQueued ||= queued;
       return {
         tenant,
-        messageId: newMessageId(),
+        messageId,
         idempotencyKey: m.idempotencyKey,
         appId: m.applicationId,
         channel: m.channel,
@@ -71,6 +78,10 @@ export class OutboxSender implements MessageSender {
       this.pending.push({ rows, resolve, reject });
       if (!this.writing) void this.flush();
     });
+    if (this.hooks) {
+      const sent = stored.flatMap((s, i) => (s.inserted ? [{ messageId: s.messageId, message: prepared[i] }] : []));
+      if (sent.length > 0) await this.hooks.accepted(sent);
+    }
     if (anyQueued && stored.some((s) => s.inserted)) this.onQueued();
     return stored.map((s) => acceptedOutcome(s.messageId));
   }
