@@ -11,6 +11,7 @@
  * beside them for the tracking routes, which know only a message id.
  */
 import { randomBytes } from "node:crypto";
+import { COUNTED_COLUMNS, DAY_MS, addToDailyCounts, countByDay, countedEvent } from "./engagement-daily-counts.js";
 import { chunks, marks, type SqlDb, type SqlExecutor } from "./sql.js";
 import type { Tenant } from "./tenant.js";
 
@@ -192,7 +193,8 @@ function fromRow(r: EventRow): StoredEngagementEvent {
   return e;
 }
 
-const DAY_MS = 86_400_000;
+/** How many old events one prune statement deletes (and subtracts from the daily counts) at a time. */
+const PRUNE_CHUNK = 10_000;
 
 export class SqlEngagementEventStore implements EngagementEventStore {
   private key: Promise<Buffer> | undefined;
@@ -205,7 +207,7 @@ export class SqlEngagementEventStore implements EngagementEventStore {
 
   async recordMany(events: TenantEngagementEvent[], messages: EngagementMessage[] = []): Promise<number> {
     if (events.length === 0 && messages.length === 0) return 0;
-    if (events.length <= 50 && messages.length === 0) return this.insertEvents(this.db, events);
+    // The events and their days' counts commit together.
     return this.db.transaction(null, async (tx) => {
       for (const part of chunks(messages, 50)) {
         await tx.run(
@@ -245,13 +247,16 @@ export class SqlEngagementEventStore implements EngagementEventStore {
           JSON.stringify(e.attributes ?? {}),
         );
       }
-      const r = await db.run(
+      // RETURNING gives only the rows really inserted, so a repeated event id is not counted twice.
+      const inserted = await db.all<Parameters<typeof countedEvent>[0]>(
         `INSERT INTO engagement_events (${EVENT_COLUMNS.slice("seq, ".length)})
          VALUES ${part.map(() => `(${marks(16)})`).join(", ")}
-         ON CONFLICT (account_id, region, app_id, event_id) DO NOTHING`,
+         ON CONFLICT (account_id, region, app_id, event_id) DO NOTHING
+         RETURNING ${COUNTED_COLUMNS}`,
         params,
       );
-      stored += r.changes;
+      await addToDailyCounts(db, inserted.map(countedEvent), 1);
+      stored += inserted.length;
     }
     return stored;
   }
@@ -280,8 +285,38 @@ export class SqlEngagementEventStore implements EngagementEventStore {
     return rows.map(fromRow);
   }
 
+  /**
+   * Plain counts read the whole UTC days of the range from the daily counts and only the partial
+   * days at its ends from the events; distinct counts read the events.
+   */
   async count(t: Tenant, appId: string, q: EventCountQuery): Promise<EventCount[]> {
     if (q.eventTypes.length === 0) return [];
+    const fromDay = Math.ceil(q.from / DAY_MS);
+    const toDay = Math.floor(q.to / DAY_MS);
+    if (q.distinct !== undefined || fromDay >= toDay) return this.countEvents(t, appId, q);
+    const parts = await Promise.all([
+      q.from < fromDay * DAY_MS ? this.countEvents(t, appId, { ...q, to: fromDay * DAY_MS }) : [],
+      countByDay(this.db, t, appId, { ...q, fromDay, toDay }).then((rows) =>
+        rows.map((r) => ({ group: this.groupOf(q, r.g), eventType: r.event_type, count: Number(r.n), distinct: 0 })),
+      ),
+      toDay * DAY_MS < q.to ? this.countEvents(t, appId, { ...q, from: toDay * DAY_MS }) : [],
+    ]);
+    const merged = new Map<string, EventCount>();
+    for (const c of parts.flat()) {
+      const id = `${c.group}\u0000${c.eventType}`;
+      const m = merged.get(id);
+      if (m) m.count += c.count;
+      else merged.set(id, { ...c });
+    }
+    return [...merged.values()];
+  }
+
+  private groupOf(q: EventCountQuery, g: string | number | null | undefined): string {
+    if (q.groupBy === "date") return new Date(Number(g) * DAY_MS).toISOString().slice(0, 10);
+    return g === null || g === undefined ? "" : String(g);
+  }
+
+  private async countEvents(t: Tenant, appId: string, q: EventCountQuery): Promise<EventCount[]> {
     const where = ["account_id = ?", "region = ?", "app_id = ?"];
     const params: unknown[] = [t.accountId, t.region, appId];
     if (q.campaignId !== undefined) {
@@ -314,12 +349,7 @@ export class SqlEngagementEventStore implements EngagementEventStore {
       params,
     );
     return rows.map((r) => ({
-      group:
-        q.groupBy === "date"
-          ? new Date(Number(r.g) * DAY_MS).toISOString().slice(0, 10)
-          : r.g === null || r.g === undefined
-            ? ""
-            : String(r.g),
+      group: this.groupOf(q, r.g),
       eventType: r.event_type,
       count: Number(r.n),
       distinct: Number(r.e),
@@ -340,9 +370,24 @@ export class SqlEngagementEventStore implements EngagementEventStore {
   }
 
   async prune(before: number): Promise<number> {
-    const r = await this.db.run("DELETE FROM engagement_events WHERE event_time < ?", [before]);
+    let deleted = 0;
+    for (;;) {
+      // In chunks, each with its days' counts in one transaction, so a first prune after a long
+      // pause neither holds one huge transaction nor leaves the counts out of step with the events.
+      const n = await this.db.transaction(null, async (tx) => {
+        const gone = await tx.all<Parameters<typeof countedEvent>[0]>(
+          `DELETE FROM engagement_events WHERE seq IN (SELECT seq FROM engagement_events WHERE event_time < ? LIMIT ${PRUNE_CHUNK})
+           RETURNING ${COUNTED_COLUMNS}`,
+          [before],
+        );
+        await addToDailyCounts(tx, gone.map(countedEvent), -1);
+        return gone.length;
+      });
+      deleted += n;
+      if (n < PRUNE_CHUNK) break;
+    }
     await this.db.run("DELETE FROM engagement_messages WHERE created_at < ?", [before]);
-    return r.changes;
+    return deleted;
   }
 
   trackingKey(): Promise<Buffer> {

@@ -410,4 +410,35 @@ export const migrations: Migration[] = [
         PRIMARY KEY (account_id, region, app_id)
       );`,
   ),
+  migration(
+    15,
+    "engagement: per-day event counts for the KPIs",
+    `
+      -- Events per UTC day (event_time / 86400000) and the columns KPIs filter and group by, absent ids
+      -- as ''; kept with the events in the same transaction. Filled from the events already stored.
+      CREATE TABLE engagement_daily_counts (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        event_day BIGINT NOT NULL,
+        event_type TEXT NOT NULL,
+        campaign_id TEXT NOT NULL,
+        treatment_id TEXT NOT NULL,
+        campaign_activity_id TEXT NOT NULL,
+        journey_id TEXT NOT NULL,
+        journey_activity_id TEXT NOT NULL,
+        recommended INTEGER NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, event_day, event_type, campaign_id, treatment_id,
+          campaign_activity_id, journey_id, journey_activity_id, recommended)
+      );
+      INSERT INTO engagement_daily_counts
+        SELECT account_id, region, app_id, event_time / 86400000, event_type, COALESCE(campaign_id, ''),
+          COALESCE(treatment_id, ''), COALESCE(campaign_activity_id, ''), COALESCE(journey_id, ''),
+          COALESCE(journey_activity_id, ''), CASE WHEN attributes LIKE '%"recommended_item":%' THEN 1 ELSE 0 END, COUNT(*)
+        FROM engagement_events
+        GROUP BY account_id, region, app_id, event_time / 86400000, event_type, COALESCE(campaign_id, ''),
+          COALESCE(treatment_id, ''), COALESCE(campaign_activity_id, ''), COALESCE(journey_id, ''),
+          COALESCE(journey_activity_id, ''), CASE WHEN attributes LIKE '%"recommended_item":%' THEN 1 ELSE 0 END;`,
+  ),
 ];

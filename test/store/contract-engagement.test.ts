@@ -105,6 +105,92 @@ describe.each(STORE_KINDS)("store contract (engagement events): %s", (kind) => {
     ]);
   });
 
+  test("counts over many days (whole days from the daily counts, partial days from the events) equal a count of the events, before and after a prune", async () => {
+    // Events over six days at scattered times, some repeated (stored once), across campaigns,
+    // treatments, activities, a journey and transactional mail, some clicks on recommended items.
+    // mulberry32: a small, well-mixed seeded generator (integer arithmetic with Math.imul).
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return Math.floor((((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * n);
+    };
+    const types = ["_email.delivered", "_email.open", "_email.click"];
+    const events: EngagementEvent[] = [];
+    for (let i = 0; i < 400; i++) {
+      const origin = rand(3);
+      events.push(
+        ev({
+          appId: "days",
+          eventType: types[rand(3)],
+          timestamp: T0 + rand(6 * DAY),
+          endpointId: `e${rand(20)}`,
+          ...(origin === 0 && { campaignId: `c${rand(2)}`, treatmentId: `${rand(2)}`, campaignActivityId: `a${rand(3)}` }),
+          ...(origin === 1 && { journeyId: "j1", journeyActivityId: `ja${rand(2)}` }),
+          ...(rand(4) === 0 && { attributes: { recommended_item: `i${rand(9)}` } }),
+        }),
+      );
+    }
+    expect(await store.engagement.record(T1, events)).toBe(400);
+    expect(await store.engagement.record(T1, events.slice(0, 50))).toBe(0);
+    const stored = [...events];
+    const expected = (q: Parameters<Store["engagement"]["count"]>[2]) => {
+      const out = new Map<string, number>();
+      for (const e of stored) {
+        if (e.timestamp < q.from || e.timestamp >= q.to || !q.eventTypes.includes(e.eventType)) continue;
+        if (q.campaignId !== undefined && e.campaignId !== q.campaignId) continue;
+        if (q.origin === "campaign" && !e.campaignId) continue;
+        if (q.origin === "journey" && !e.journeyId) continue;
+        if (q.origin === "transactional" && (e.campaignId || e.journeyId)) continue;
+        if (q.recommendedOnly && !e.attributes?.recommended_item) continue;
+        const group = {
+          none: "",
+          date: new Date(e.timestamp).toISOString().slice(0, 10),
+          campaign: e.campaignId ?? "",
+          campaign_activity: e.campaignActivityId ?? "",
+          journey_activity: e.journeyActivityId ?? "",
+          campaign_treatment: e.campaignId ? `${e.campaignId}/${e.treatmentId ?? ""}` : "",
+        }[q.groupBy ?? "none"];
+        const id = `${group} ${e.eventType}`;
+        out.set(id, (out.get(id) ?? 0) + 1);
+      }
+      return [...out].map(([id, n]) => `${id} ${n}`).sort();
+    };
+    const actual = async (q: Parameters<Store["engagement"]["count"]>[2]) =>
+      (await store.engagement.count(T1, "days", q)).map((c) => `${c.group} ${c.eventType} ${c.count}`).sort();
+    const groupings = [undefined, "date", "campaign", "campaign_activity", "journey_activity", "campaign_treatment"] as const;
+    const origins = [undefined, "campaign", "journey", "transactional"] as const;
+    let nonEmpty = 0;
+    for (let i = 0; i < 40; i++) {
+      const from = T0 - DAY + rand(4 * DAY);
+      const q = {
+        from,
+        to: from + rand(5 * DAY) + 1,
+        eventTypes: rand(2) ? types : ["_email.click"],
+        groupBy: groupings[rand(groupings.length)],
+        origin: origins[rand(origins.length)],
+        ...(rand(4) === 0 && { campaignId: "c1" }),
+        ...(rand(4) === 0 && { recommendedOnly: true }),
+      };
+      const want = expected(q);
+      nonEmpty += want.length > 0 ? 1 : 0;
+      expect(await actual(q), JSON.stringify(q)).toEqual(want);
+    }
+    expect(nonEmpty).toBeGreaterThan(30);
+    // A whole-range count, then again after pruning the first two and a half days.
+    const all = { from: T0, to: T0 + 6 * DAY, eventTypes: types, groupBy: "date" as const };
+    expect(await actual(all)).toEqual(expected(all));
+    const cut = T0 + 2.5 * DAY;
+    const before = stored.filter((e) => e.timestamp < cut).length;
+    expect(await store.engagement.prune(cut)).toBeGreaterThanOrEqual(before);
+    stored.splice(0, stored.length, ...stored.filter((e) => e.timestamp >= cut));
+    expect(await actual(all)).toEqual(expected(all));
+    expect(await actual({ ...all, groupBy: undefined, origin: "campaign" })).toEqual(
+      expected({ ...all, groupBy: undefined, origin: "campaign" }),
+    );
+  });
+
   test("message contexts are read by id alone; prune removes old events and contexts", async () => {
     const messageId = randomUUID();
     const m = { tenant: T2, appId: "msg", messageId, channel: "EMAIL", createdAt: T0, endpointId: "e9", recommendationItems: ["i1", "i2"] };
