@@ -21,7 +21,7 @@ import { DEFAULT_RECOMMENDER_QUOTA, RecommenderService } from "./pinpoint/recomm
 import { TransformerRouter, type TransformerOptions } from "./pinpoint/messaging/transformer/index.js";
 import { Delivery, type DeliveryOptions } from "./pinpoint/messaging/delivery/index.js";
 import { createMessaging, type Messaging } from "./pinpoint/messaging/index.js";
-import type { PersonalizeProviderOptions } from "./pinpoint/messaging/recommendations/personalize.js";
+import { PersonalizeRecommendationProvider, type PersonalizeProviderOptions } from "./pinpoint/messaging/recommendations/personalize.js";
 import type { Logger } from "pino";
 import type { Store } from "./store/types.js";
 import { CampaignRunnerService, type RunnerOptions } from "./pinpoint/campaigns/runner/index.js";
@@ -121,14 +121,16 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     log,
   });
   const eventStreams = new EventStreamService(store, { ...parts.eventStreams, log });
-  const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns), { ...parts.engagement, log });
+  // One Amazon Personalize client set for recommendations out and clicks back in.
+  const personalize = new PersonalizeRecommendationProvider(parts.personalize);
+  const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns, personalize), { ...parts.engagement, log });
   const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
   const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock);
   const messaging = createMessaging(
-    { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
+    { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender, personalize },
     { personalize: parts.personalize },
   );
   const channels = new ChannelService(store);

@@ -184,6 +184,7 @@ describe("configuration", { timeout: 60_000 }, () => {
       lambdaEndpoint: null,
       maxFoldedUsers: 100_000,
       personalizeEndpoint: null,
+      personalizeTrackingId: null,
       s3Endpoint: null,
       smtpUrl: null,
       stsEndpoint: null,

@@ -70,6 +70,27 @@ function accountIds(value: string): string[] {
   return ids;
 }
 
+/** Comma-separated `campaignArn=trackingId` pairs: the event tracker each campaign's clicks go to. */
+function trackingIds(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean)) {
+    const at = pair.lastIndexOf("=");
+    const arn = pair.slice(0, Math.max(at, 0));
+    const id = pair.slice(at + 1);
+    if (
+      at < 0 ||
+      !/^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:campaign\/[A-Za-z0-9][A-Za-z0-9_-]*$/.test(arn) ||
+      !/^[A-Za-z0-9-]{1,256}$/.test(id)
+    )
+      throw new InvalidArgumentError(`'${pair}' is not <Personalize campaign ARN>=<event tracker's tracking id>`);
+    out[arn] = id;
+  }
+  return out;
+}
+
 /** A comma-separated list of S3 bucket names, or `*`. */
 function bucketNames(value: string): string[] {
   const names = value
@@ -292,9 +313,17 @@ export const SERVE_SETTINGS = [
     key: "personalizeEndpoint",
     flags: "--personalize-endpoint <url>",
     env: "PINREC_PERSONALIZE_ENDPOINT",
-    help: "Amazon Personalize runtime endpoint for campaign ARNs this pinrec does not serve",
+    help: "Amazon Personalize endpoint (runtime, and events for --personalize-tracking-id) for campaign ARNs this pinrec does not serve",
     parse: httpUrl,
     defaultHelp: "AWS's",
+  }),
+  setting({
+    key: "personalizeTrackingId",
+    flags: "--personalize-tracking-id <pairs>",
+    env: "PINREC_PERSONALIZE_TRACKING_ID",
+    help: "campaignArn=trackingId pairs (comma-separated): clicks on recommended items of these Amazon Personalize campaigns are sent to the event tracker with PutEvents",
+    parse: trackingIds,
+    defaultHelp: "none",
   }),
   setting({
     key: "assumeProviderRole",

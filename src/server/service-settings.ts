@@ -48,6 +48,8 @@ export interface ServiceSettings {
   eventTrigger?: EventCampaignTrigger;
   /** Accounts besides the caller's whose Personalize campaigns the server calls with its own credentials. */
   allowPersonalizeAccount?: string[];
+  /** The event tracker of each Amazon Personalize campaign that clicks are sent to, by campaign ARN. */
+  personalizeTrackingId?: Record<string, string>;
   /** Accounts besides the caller's whose Lambda functions tenants may name as transformers. */
   allowLambdaAccount?: string[];
   /** S3 buckets import jobs may read (`*`: any); none by default. */
@@ -72,6 +74,7 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       assumeRole: s.assumeProviderRole === true,
       stsEndpoint: s.stsEndpoint,
       allowedAccounts: s.allowPersonalizeAccount,
+      trackingIds: s.personalizeTrackingId,
     },
     transformer: {
       backend: s.transformer,

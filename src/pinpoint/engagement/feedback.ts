@@ -5,13 +5,16 @@
  * served model at once, exactly as Amazon Personalize's PutEvents is; the next retrain includes it.
  * The recipient is the Personalize user id the recommendations were asked for: the endpoint id, or
  * `User.UserId` when the configuration's `RecommendationProviderIdType` is `PINPOINT_USER_ID`.
- * Campaigns this pinrec does not serve are left alone (opens are never interactions).
+ * A campaign this pinrec does not serve gets the click through Amazon Personalize's PutEvents when
+ * the operator names its event tracker (`--personalize-tracking-id`), and is left alone otherwise.
+ * Opens are never interactions.
  */
 import type { CampaignRegistry } from "../../personalize/campaigns/registry.js";
 import { parseCampaignArn } from "../../personalize/campaigns/arn.js";
 import { servedCampaign } from "../../personalize/campaigns/resolve.js";
 import type { EngagementMessage } from "../../store/engagement-events.js";
 import type { Store } from "../../store/types.js";
+import type { ClickEvent } from "../messaging/recommendations/personalize.js";
 
 export const CLICK_EVENT_TYPE = "click";
 
@@ -19,10 +22,16 @@ export interface RecommendationFeedback {
   clicked(message: EngagementMessage, itemId: string): Promise<void>;
 }
 
+/** Where clicks on items of campaigns pinrec does not serve go (Amazon Personalize's PutEvents). */
+export interface RemoteClickSink {
+  sendClick(click: ClickEvent): Promise<boolean>;
+}
+
 export class ServedModelFeedback implements RecommendationFeedback {
   constructor(
     private readonly store: Store,
     private readonly registry: CampaignRegistry,
+    private readonly remote?: RemoteClickSink,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -33,7 +42,18 @@ export class ServedModelFeedback implements RecommendationFeedback {
     if (!arn) return;
     const userId = config.RecommendationProviderIdType === "PINPOINT_USER_ID" ? m.userId : m.endpointId;
     if (userId === undefined) return;
-    if (!(await servedCampaign(this.registry, m.tenant, arn))) return;
+    if (!(await servedCampaign(this.registry, m.tenant, arn))) {
+      await this.remote?.sendClick({
+        tenant: m.tenant,
+        campaignArn: arn,
+        roleArn: config.RecommendationProviderRoleArn,
+        userId,
+        itemId,
+        eventType: CLICK_EVENT_TYPE,
+        sentAt: new Date(this.now()),
+      });
+      return;
+    }
     const name = parseCampaignArn(arn)!.name;
     await this.store.personalizeCampaigns.addEvents(m.tenant, name, [
       { userId, itemId, eventType: CLICK_EVENT_TYPE, eventValue: null, sentAt: new Date(this.now()).toISOString() },

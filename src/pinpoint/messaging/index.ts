@@ -31,10 +31,12 @@ export function createMessaging(
     templates: TemplateService;
     transformer: TransformerInvoker;
     sender?: MessageSender;
+    /** Shared with the feedback loop, which sends clicks back to Amazon Personalize; made from `opts` when absent. */
+    personalize?: PersonalizeRecommendationProvider;
   },
   opts: MessagingOptions = {},
 ): Messaging {
-  const personalize = new PersonalizeRecommendationProvider(opts.personalize);
+  const personalize = deps.personalize ?? new PersonalizeRecommendationProvider(opts.personalize);
   const pipeline = new MessagePipeline({
     apps: deps.store.apps,
     endpoints: deps.store.endpoints,

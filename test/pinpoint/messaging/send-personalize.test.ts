@@ -239,6 +239,51 @@ describe("recommendations from Amazon Personalize (a second pinrec)", () => {
     expect(proxy.seen.recommendations).toBe(before);
   });
 
+  test("a click on a recommended item goes back to the campaign's event tracker with PutEvents: the remote model folds it for that user only", async () => {
+    const trackingId = (await personalize.store.personalizeCampaigns.get(TENANT_B, "remote"))!.trackingId;
+    const { server, client, appId } = await sender(
+      { endpoint: personalize.url, credentials: B_KEYS, allowedAccounts: [ACCOUNT_B.accountId], trackingIds: { [remoteArn]: trackingId } },
+      remoteArn,
+    );
+    await client.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "remote-links",
+        EmailTemplateRequest: {
+          Subject: "picks",
+          HtmlPart: '{{#each RecommendationItems}}<a href="https://shop.example/items/{{this}}">{{this}}</a>{{/each}}',
+          RecommenderId: (await server.store.recommenders.list({ accountId: "111122223333", region: "us-east-1" }, 0, 10)).items[0].Id,
+        },
+      }),
+    );
+    const runtime = runtimeClient(personalize, ACCOUNT_B);
+    const before = { u1: await recommendationsOf(runtime, remoteArn, "u1", 3), u2: await recommendationsOf(runtime, remoteArn, "u2", 3) };
+    const res = await client.send(
+      new SendMessagesCommand({
+        ApplicationId: appId,
+        MessageRequest: {
+          MessageConfiguration: {},
+          TemplateConfiguration: { EmailTemplate: { Name: "remote-links" } },
+          Endpoints: { e1: {} },
+        },
+      }),
+    );
+    const messageId = res.MessageResponse!.EndpointResult!.e1.MessageId!;
+    const html = JSON.parse((await server.store.outbox.get({ accountId: "111122223333", region: "us-east-1" }, messageId))!.doc).email
+      .html as string;
+    const first = /href="([^"]+\/_pinrec\/t\/c\/[^"]+)"/.exec(html)![1];
+    const click = await fetch(first, { redirect: "manual" });
+    expect([click.status, click.headers.get("location")]).toEqual([302, `https://shop.example/items/${before.u1[0]}`]);
+    // The click reaches the remote tracker in the background; u1's list there loses the item, u2's does not change.
+    const deadline = Date.now() + 10_000;
+    let after = before.u1;
+    while (after.includes(before.u1[0]) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await recommendationsOf(runtime, remoteArn, "u1", 3);
+    }
+    expect(after).not.toContain(before.u1[0]);
+    expect(await recommendationsOf(runtime, remoteArn, "u2", 3)).toEqual(before.u2);
+  });
+
   test("a role of another account is never assumed", async () => {
     const callsBefore = sts.calls.length;
     const before = proxy.seen.recommendations;

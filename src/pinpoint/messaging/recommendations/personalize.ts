@@ -5,10 +5,15 @@
  * the standard AWS provider chain; with `assumeRole`, the configuration's
  * `RecommendationProviderRoleArn` is assumed through STS first, as Pinpoint does.
  *
+ * Clicks on recommended items go back the same way: PutEvents (`@aws-sdk/client-personalize-events`)
+ * to the event tracker the operator names for the campaign (`--personalize-tracking-id`), with the
+ * same credentials and the same refusals.
+ *
  * The server's identity is not lent out: an assumed role must be in the caller's own account and
  * is assumed with the caller's ExternalId; without a role, the campaign must be the caller's
  * account's or one the operator allows (see shared/foreign-resources.ts).
  */
+import type { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
@@ -30,6 +35,19 @@ export interface PersonalizeProviderOptions {
   concurrency?: number;
   /** Accounts besides the caller's whose campaigns may be called with the server's own credentials (`--allow-personalize-account`). */
   allowedAccounts?: readonly string[];
+  /** The event tracker (its tracking id) that clicks on each campaign's items are sent to, by campaign ARN. */
+  trackingIds?: Readonly<Record<string, string>>;
+}
+
+/** A click on a recommended item, for Amazon Personalize's PutEvents. */
+export interface ClickEvent {
+  tenant: RecommendationRequest["tenant"];
+  campaignArn: string;
+  roleArn?: string;
+  userId: string;
+  itemId: string;
+  eventType: string;
+  sentAt: Date;
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -47,12 +65,15 @@ const describe = (err: unknown): string => {
 };
 
 type RuntimeSdk = typeof import("@aws-sdk/client-personalize-runtime");
+type EventsSdk = typeof import("@aws-sdk/client-personalize-events");
 
 export class PersonalizeRecommendationProvider implements RecommendationProvider {
   private readonly clients = new Map<string, PersonalizeRuntimeClient>();
   /** Loaded on the first call, so servers whose recommenders never reach Amazon Personalize never load it (about 18 MB of RSS in a fresh process). */
   private sdk?: Promise<RuntimeSdk>;
   private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
+  private readonly eventClients = new Map<string, PersonalizeEventsClient>();
+  private eventsSdk?: Promise<EventsSdk>;
 
   constructor(private readonly opts: PersonalizeProviderOptions = {}) {}
 
@@ -98,8 +119,40 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
     return out;
   }
 
+  /**
+   * Sends a click to the campaign's event tracker; false when the operator names none for it. A
+   * request the server's identity may not serve throws RecommendationRefused, a failed call its error.
+   */
+  async sendClick(click: ClickEvent): Promise<boolean> {
+    const trackingId = this.opts.trackingIds?.[click.campaignArn];
+    const region = regionOf(click.campaignArn);
+    if (trackingId === undefined || !region) return false;
+    const refusal = this.refusal({ tenant: click.tenant, campaignArn: click.campaignArn, roleArn: click.roleArn });
+    if (refusal) throw new RecommendationRefused(refusal);
+    this.eventsSdk ??= import("@aws-sdk/client-personalize-events");
+    const sdk = await this.eventsSdk;
+    const roleArn = this.opts.assumeRole ? click.roleArn : undefined;
+    const key = `${region}\u0000${roleArn ?? ""}`;
+    let client = this.eventClients.get(key);
+    if (!client) {
+      client = new sdk.PersonalizeEventsClient({ region, ...this.clientOptions(region, roleArn, click.tenant.accountId) });
+      this.eventClients.set(key, client);
+    }
+    await client.send(
+      new sdk.PutEventsCommand({
+        trackingId,
+        userId: click.userId,
+        // Personalize groups a user's events by session; a click from an email is its own session.
+        sessionId: click.userId,
+        eventList: [{ eventType: click.eventType, itemId: click.itemId, sentAt: click.sentAt }],
+      }),
+      { abortSignal: AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) },
+    );
+    return true;
+  }
+
   /** Why this request may not use the server's identity; undefined when it may. */
-  private refusal(request: RecommendationRequest): string | undefined {
+  private refusal(request: Pick<RecommendationRequest, "tenant" | "roleArn" | "campaignArn">): string | undefined {
     const { tenant, roleArn, campaignArn } = request;
     if (this.opts.assumeRole) {
       if (!roleArn) return "--assume-provider-role is set but the recommender configuration has no RecommendationProviderRoleArn";
@@ -118,17 +171,21 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
     const key = `${region}\u0000${roleArn ?? ""}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new sdk.PersonalizeRuntimeClient({
-        region,
-        ...(this.opts.endpoint && { endpoint: this.opts.endpoint }),
-        ...((roleArn || this.opts.credentials) && {
-          credentials: roleArn ? this.roleCredentials(region, roleArn, accountId) : this.opts.credentials,
-        }),
-        maxAttempts: 2,
-      });
+      client = new sdk.PersonalizeRuntimeClient({ region, ...this.clientOptions(region, roleArn, accountId) });
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /** Endpoint, credentials and retries, the same for the runtime and the events client. */
+  private clientOptions(region: string, roleArn: string | undefined, accountId: string) {
+    return {
+      ...(this.opts.endpoint && { endpoint: this.opts.endpoint }),
+      ...((roleArn || this.opts.credentials) && {
+        credentials: roleArn ? this.roleCredentials(region, roleArn, accountId) : this.opts.credentials,
+      }),
+      maxAttempts: 2,
+    };
   }
 
   /** Credentials of the assumed role, cached until shortly before they expire; one renewal at a time. */
@@ -183,7 +240,8 @@ export class PersonalizeRecommendationProvider implements RecommendationProvider
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.destroy();
+    for (const c of [...this.clients.values(), ...this.eventClients.values()]) c.destroy();
     this.clients.clear();
+    this.eventClients.clear();
   }
 }
