@@ -48,7 +48,7 @@ export function CampaignKpis({
   activities: ActivityResponse[];
 }) {
   const [range, setRange] = useDayRange();
-  const data = useLoad(() => loadCampaignKpis(clients, appId, campaign.Id!, range), [clients, appId, campaign.Id, range.from, range.to]);
+  const data = useLoad(() => loadCampaignKpis(clients, appId, campaign.Id!, range), [clients, appId, campaign.Id, range]);
   const errors = splitRangeError(data.error);
   const d = errors.page || Object.keys(errors.fields).length ? undefined : data.data;
   const activityIds = d ? [...new Set(d.perActivity.flatMap((g) => [...g.keys()]))].sort() : [];

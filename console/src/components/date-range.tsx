@@ -39,7 +39,7 @@ export function DateRangePicker({ value, onChange, errors = {} }: { value: DayRa
       aria-label="Date range"
       onSubmit={(e) => {
         e.preventDefault();
-        onChange(draft);
+        onChange({ ...draft });
       }}
     >
       {input("from", "From")}

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { type DayRange, lastDays, rangeFieldOf } from "../kpi-api";
 import type { RangeErrors } from "./date-range";
 
+/** Every Apply is a new object, so the same days applied again reload (new events since). */
 export function useDayRange(): [DayRange, (r: DayRange) => void] {
   return useState<DayRange>(() => lastDays(7));
 }

@@ -56,10 +56,7 @@ async function campaignNames(clients: Clients, appId: string): Promise<Map<strin
 
 export function AnalyticsPage({ clients, projectId }: PageProps) {
   const [range, setRange] = useDayRange();
-  const data = useLoad(
-    async () => (projectId ? loadAnalytics(clients, projectId, range) : undefined),
-    [clients, projectId, range.from, range.to],
-  );
+  const data = useLoad(async () => (projectId ? loadAnalytics(clients, projectId, range) : undefined), [clients, projectId, range]);
   const errors = splitRangeError(data.error);
   const d = errors.page || Object.keys(errors.fields).length ? undefined : data.data;
   return (
