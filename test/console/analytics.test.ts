@@ -60,7 +60,7 @@ describe("analytics and event stream pages in Chromium", { timeout: 120_000 }, (
   }
   const appKpi = async (name: string) =>
     (await client.send(new GetApplicationDateRangeKpiCommand({ ApplicationId: appId, KpiName: name }))).ApplicationDateRangeKpiResponse!
-      .KpiResult!.Rows![0]?.Values![0].Value;
+      .KpiResult!.Rows![0]?.Values?.[0]?.Value;
 
   beforeAll(async () => {
     catcher = await startSmtpCatcher();
