@@ -32,7 +32,7 @@ async function loadCampaignKpis(clients: Clients, appId: string, campaignId: str
 
 export function treatmentName(c: CampaignResponse, treatmentId: string | undefined): string {
   if (!treatmentId || treatmentId === "0") return c.TreatmentName || "Default";
-  const t = (c.AdditionalTreatments ?? []).find((x) => x.Id === treatmentId);
+  const t = (c.AdditionalTreatments ?? []).find((x, i) => (x.Id ?? String(i + 1)) === treatmentId);
   return t?.TreatmentName || treatmentId;
 }
 
