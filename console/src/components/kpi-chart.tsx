@@ -8,6 +8,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { percent, type DailySeries } from "../kpi-api";
 
+const DAY_S = 86_400;
 const COLOURS = ["#0b5cad", "#1a7f37", "#bf8700", "#8250df", "#cf222e"];
 
 export function KpiChart({ title, data, empty }: { title: string; data: DailySeries; empty: string }) {
@@ -24,7 +25,16 @@ export function KpiChart({ title, data, empty }: { title: string; data: DailySer
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : "")) }],
+        // Ticks on whole days only, labelled MM-DD (the figures are per day).
+        axes: [
+          {
+            incrs: [DAY_S, 2 * DAY_S, 7 * DAY_S],
+            values: (_u, splits) => splits.map((v) => new Date(v * 1000).toISOString().slice(5, 10)),
+          },
+          { values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : "")) },
+        ],
+        // The legend names the lines; the figures themselves are in the table below.
+        legend: { live: false },
         series: [
           { label: "Day", value: (_u, v) => (v == null ? "" : new Date(v * 1000).toISOString().slice(0, 10)) },
           ...data.series.map((s, i) => ({
