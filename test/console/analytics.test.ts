@@ -21,7 +21,7 @@ import {
   UpdateEmailChannelCommand,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
-import { ACCOUNT_A, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
+import { ACCOUNT_A, STORE_KINDS, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
 import { createApp, putEndpoints } from "../pinpoint/messaging/send-fixtures.js";
 import { startSmtpCatcher, type CaughtMail, type SmtpCatcher } from "../smtp-catcher.js";
 import { get, hrefsOf, htmlOf, pixelOf } from "../tracked-mail.js";
@@ -31,7 +31,7 @@ const IDENTITY = "arn:aws:ses:us-east-1:111122223333:identity/example.com";
 const poll = <T>(fn: () => Promise<T> | T, opts: { timeout?: number } = {}) => expect.poll(fn, { timeout: 15_000, ...opts });
 const today = () => new Date().toISOString().slice(0, 10);
 
-describe("analytics and event stream pages in Chromium", { timeout: 120_000 }, () => {
+describe.each(STORE_KINDS)("analytics and event stream pages in Chromium on %s", { timeout: 120_000 }, (kind) => {
   let catcher: SmtpCatcher;
   let server: TestServer;
   let client: PinpointClient;
@@ -64,7 +64,7 @@ describe("analytics and event stream pages in Chromium", { timeout: 120_000 }, (
 
   beforeAll(async () => {
     catcher = await startSmtpCatcher();
-    server = await startTestServer("sqlite", { smtpUrl: catcher.url, campaignPollMs: 0, campaignRunPollMs: 100 });
+    server = await startTestServer(kind, { smtpUrl: catcher.url, campaignPollMs: 0, campaignRunPollMs: 100 });
     client = pinpointClient(server);
     appId = await createApp(client, "shop");
     await client.send(
