@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Screenshots of every console page for docs/console.md, taken the way the console's tests drive
 // it: a real `pinrec serve` (from this checkout, `npm run build` first) with a campaign trained by
-// the embedded engine on synthetic data, resources made with the AWS SDK, and Debian's Chromium
-// through playwright-core. Writes docs/console/*.png.
+// the embedded engine on synthetic data, resources made with the AWS SDK, email delivered to a real
+// SMTP server (smtp-server) on loopback whose tracked links and pixels this script then follows for
+// some recipients (so the analytics pages have figures), and Debian's Chromium through
+// playwright-core. Writes docs/console/*.png.
 //
 //   npm run build && node scripts/console-screenshots.mjs
 import { execFileSync, spawn } from "node:child_process";
@@ -11,7 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
+import { request } from "node:http";
 import { chromium } from "playwright-core";
+import { SMTPServer } from "smtp-server";
 import {
   CreateAppCommand,
   CreateCampaignCommand,
@@ -21,6 +25,7 @@ import {
   CreateSmsTemplateCommand,
   GetCampaignCommand,
   PinpointClient,
+  PutEventStreamCommand,
   SendMessagesCommand,
   UpdateEmailChannelCommand,
   UpdateEmailTemplateCommand,
@@ -70,7 +75,25 @@ pinrec(
 );
 const campaignArn = `arn:aws:personalize:us-east-1:${ACCOUNT}:campaign/movies`;
 
-const server = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", ...target], {
+// The mail server the messages are delivered to: each accepted message's raw MIME is kept.
+const mails = [];
+const smtp = new SMTPServer({
+  disabledCommands: ["STARTTLS", "AUTH"],
+  authOptional: true,
+  logger: false,
+  onData(stream, session, cb) {
+    let raw = "";
+    stream.on("data", (c) => (raw += c));
+    stream.on("end", () => {
+      mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+      cb();
+    });
+  },
+});
+await new Promise((r) => smtp.listen(0, "127.0.0.1", r));
+const smtpUrl = `smtp://127.0.0.1:${smtp.server.address().port}`;
+
+const server = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", "--smtp-url", smtpUrl, ...target], {
   env,
   stdio: ["ignore", "inherit", "pipe"],
 });
@@ -93,6 +116,7 @@ try {
     ["bo", "u2", "Bo", "weekly"],
     ["cy", "u3", "Cy", "never"],
     ["di", "u4", "Di", "weekly"],
+    ...Array.from({ length: 36 }, (_, i) => [`reader${i + 1}`, `u${i + 5}`, `Reader ${i + 1}`, "weekly"]),
   ];
   await client.send(
     new UpdateEndpointsBatchCommand({
@@ -124,7 +148,7 @@ try {
     )
   ).RecommenderConfigurationResponse.Id;
   const html =
-    '<h2 style="font-family:sans-serif">Hi {{User.UserAttributes.FirstName}},</h2>\n<p style="font-family:sans-serif">Tonight we picked for you:</p>\n<ol style="font-family:sans-serif">{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol>';
+    '<h2 style="font-family:sans-serif">Hi {{User.UserAttributes.FirstName}},</h2>\n<p style="font-family:sans-serif">Tonight we picked for you:</p>\n<ol style="font-family:sans-serif">{{#each RecommendationItems}}<li>{{this}}</li>{{/each}}</ol>\n<p><a href="https://shop.example/tonight">All of tonight\'s picks</a></p>';
   await client.send(
     new CreateEmailTemplateCommand({
       TemplateName: "picks",
@@ -150,6 +174,15 @@ try {
   );
   await client.send(
     new CreateEmailTemplateCommand({ TemplateName: "welcome", EmailTemplateRequest: { Subject: "Welcome", HtmlPart: "<p>Welcome!</p>" } }),
+  );
+  await client.send(
+    new CreateEmailTemplateCommand({
+      TemplateName: "welcome-back",
+      EmailTemplateRequest: {
+        Subject: "We missed you",
+        HtmlPart: '<p>Welcome back! <a href="https://shop.example/new">What is new</a></p>',
+      },
+    }),
   );
   await client.send(
     new CreateSmsTemplateCommand({
@@ -199,6 +232,10 @@ try {
           HoldoutPercent: 10,
           Schedule: { StartTime: "IMMEDIATE", Frequency: "ONCE" },
           TemplateConfiguration: { EmailTemplate: { Name: "picks" } },
+          TreatmentName: "control",
+          AdditionalTreatments: [
+            { SizePercent: 45, TreatmentName: "welcome-back", TemplateConfiguration: { EmailTemplate: { Name: "welcome-back" } } },
+          ],
         },
       }),
     )
@@ -209,6 +246,30 @@ try {
     if (state === "COMPLETED") break;
     await new Promise((r) => setTimeout(r, 250));
   }
+
+  // Recipients' mail clients: every accepted message's pixel loaded for 2 in 3, its first link
+  // followed for 1 in 3 (the same choice on every run).
+  // (after the deliveries settle: no new mail for a second, or ten seconds at most)
+  for (let i = 0, seen = -1, still = 0; i < 100 && still < 10; i++, still = mails.length === seen ? still + 1 : 0, seen = mails.length)
+    await new Promise((r) => setTimeout(r, 100));
+  for (const [i, mail] of mails.entries()) {
+    const html = htmlOf(mail.raw);
+    const pixel = /<img src="([^"]*)" width="1"/.exec(html)?.[1];
+    const link = [...html.matchAll(/href="([^"]*\/_pinrec\/t\/c\/[^"]*)"/g)][0]?.[1];
+    if (pixel && i % 3 !== 2) await get(pixel.replace(/&amp;/g, "&"));
+    if (link && i % 3 === 0) await get(link.replace(/&amp;/g, "&"));
+  }
+  await client.send(
+    new PutEventStreamCommand({
+      ApplicationId: appId,
+      WriteEventStream: {
+        DestinationStreamArn: `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/pinpoint-events`,
+        RoleArn: `arn:aws:iam::${ACCOUNT}:role/pinpoint-events`,
+      },
+    }),
+  );
+  // Clicks and opens are recorded within a group commit.
+  await new Promise((r) => setTimeout(r, 500));
 
   mkdirSync(OUT, { recursive: true });
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS, headless: true });
@@ -254,7 +315,7 @@ try {
   await shot("models", { fullPage: true });
 
   await page.getByRole("link", { name: "Message templates", exact: true }).click();
-  await page.getByRole("row").filter({ hasText: "welcome" }).waitFor();
+  await page.getByRole("row").filter({ hasText: "welcome" }).first().waitFor();
   await shot("templates");
   await page.getByRole("link", { name: "picks", exact: true }).click();
   await heading("Email template: picks");
@@ -282,7 +343,19 @@ try {
   await page.getByRole("link", { name: "Campaigns", exact: true }).click();
   await page.getByRole("link", { name: "weekly-picks" }).click();
   await page.getByRole("table", { name: "Activities (runs, per treatment)" }).getByRole("row").nth(1).waitFor();
-  await shot("campaign");
+  await page.locator(".kpi-chart .chart canvas").waitFor();
+  await shot("campaign", { fullPage: true });
+  await page.getByRole("link", { name: "Analytics", exact: true }).click();
+  await heading("Analytics");
+  await page.locator(".kpi-chart .chart canvas").first().waitFor();
+  await shot("analytics", { fullPage: true });
+  await page.getByRole("link", { name: "Event stream", exact: true }).click();
+  await heading("Event stream");
+  await page.locator(".facts").waitFor();
+  await page.getByLabel("Role ARN").fill("pinpoint-events");
+  await page.getByRole("button", { name: "Save event stream" }).click();
+  await page.locator(".field-error").waitFor();
+  await shot("event-stream");
   await page.getByRole("link", { name: "Outbox", exact: true }).click();
   await page
     .getByRole("link", { name: /^Open message/ })
@@ -299,5 +372,38 @@ try {
   await browser?.close();
   server.kill("SIGTERM");
   await new Promise((r) => server.once("exit", r));
+  await new Promise((r) => smtp.close(r));
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The decoded HTML part of a received message (quoted-printable, base64 or as it is). */
+function htmlOf(raw) {
+  const at = raw.search(/^Content-Type: text\/html/im);
+  if (at < 0) return "";
+  const part = raw.slice(at);
+  const end = part.search(/\r?\n\r?\n/);
+  const headers = raw.includes("\n--") ? part.slice(0, end) : raw.slice(0, raw.search(/\r?\n\r?\n/));
+  const body = part
+    .slice(end)
+    .replace(/^\r?\n\r?\n/, "")
+    .split(/\r?\n--/)[0];
+  if (/Content-Transfer-Encoding: base64/i.test(headers)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(headers))
+    return Buffer.from(
+      body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(Number.parseInt(h, 16))),
+      "latin1",
+    ).toString("utf8");
+  return body;
+}
+
+/** A GET as a mail client makes it, redirects not followed. */
+function get(url) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

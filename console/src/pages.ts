@@ -1,7 +1,7 @@
 /**
  * The console's pages, in navigation order. Each is one entry here and one module in pages/.
- * Pages for journeys and for KPI charts (campaign and journey analytics) join this list when the
- * server serves those APIs; until then there is no page for them rather than an empty one.
+ * Pages for journeys join this list when the server serves their APIs; until then there is no
+ * page for them rather than an empty one.
  */
 import type { FunctionComponent } from "preact";
 import type { Clients } from "./aws";
@@ -11,6 +11,8 @@ import { TemplatesPage } from "./pages/templates";
 import { SegmentsPage } from "./pages/segments";
 import { CampaignsPage } from "./pages/campaigns";
 import { OutboxPage } from "./pages/outbox";
+import { AnalyticsPage } from "./pages/analytics";
+import { EventStreamPage } from "./pages/event-stream";
 
 export interface PageProps {
   clients: Clients;
@@ -32,5 +34,7 @@ export const PAGES: PageEntry[] = [
   { path: "templates", title: "Message templates", component: TemplatesPage },
   { path: "segments", title: "Segments", component: SegmentsPage },
   { path: "campaigns", title: "Campaigns", component: CampaignsPage },
+  { path: "analytics", title: "Analytics", component: AnalyticsPage },
   { path: "outbox", title: "Outbox", component: OutboxPage },
+  { path: "event-stream", title: "Event stream", component: EventStreamPage },
 ];

@@ -1,7 +1,7 @@
 /**
  * Pinpoint campaigns of the chosen project: the list with their state, and a campaign's versions
  * and activities (each run per treatment: state, endpoint counts, and why endpoints were not sent
- * in ExecutionMetrics). KPI charts per campaign and treatment join this page with the analytics API.
+ * in ExecutionMetrics), and its analytics: KPI charts per campaign, treatment and activity.
  */
 import {
   GetCampaignActivitiesCommand,
@@ -15,6 +15,7 @@ import { href } from "../router";
 import { useLoad } from "../use-load";
 import { ErrorMessage, Loading, Page, Table, formatDate } from "../components/ui";
 import { NoProject } from "../components/no-project";
+import { CampaignKpis } from "../components/campaign-kpis";
 
 export function CampaignsPage(props: PageProps) {
   const [id] = props.route;
@@ -112,6 +113,7 @@ function CampaignDetail({ clients, projectId, id }: PageProps & { id: string }) 
             <dt>Holdout</dt>
             <dd>{c.HoldoutPercent ?? 0}%</dd>
           </dl>
+          <CampaignKpis clients={clients} appId={projectId!} campaign={c} activities={data.data.activities} />
           <Table
             caption="Activities (runs, per treatment)"
             head={["Activity", "Treatment", "State", "Result", "Scheduled", "Started", "Ended", "Endpoints", "Sent", "Not sent (reasons)"]}
