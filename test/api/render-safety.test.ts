@@ -1,12 +1,16 @@
 /**
- * What a template may make the server do besides rendering text: nothing. The `log` helper is
- * refused where a template is checked and renders nothing to the server's log where it is not.
+ * What a template or a request may make the server do besides rendering text for its recipients:
+ * nothing. The `log` helper is refused where a template is checked and renders nothing to the
+ * server's log where it is not; every address a request sends to or from is exactly one mailbox
+ * or number, so no key becomes a list of SMTP recipients and no CR/LF reaches the SMTP dialogue.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   CreateAppCommand,
   CreateEmailTemplateCommand,
   CreateSmsTemplateCommand,
+  GetEmailChannelCommand,
+  UpdateEmailChannelCommand,
   type PinpointClient,
   SendMessagesCommand,
   UpdateEmailTemplateCommand,
@@ -203,6 +207,143 @@ describe("render safety", () => {
       );
       expect(result.MessageResponse!.EndpointResult!.e1.DeliveryStatus).toBe("SUCCESSFUL");
       expect(written).not.toMatch(/Access has been denied|constructor|__defineGetter__|hasOwnProperty/);
+    });
+  });
+
+  describe("addresses and senders", () => {
+    const emailTo = (address: string) =>
+      a.send(
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: {
+            MessageConfiguration: {
+              EmailMessage: { FromAddress: "shop@example.com", SimpleEmail: { Subject: { Data: "hi" }, TextPart: { Data: "hello" } } },
+            },
+            Addresses: { [address]: { ChannelType: "EMAIL" } },
+          },
+        }),
+      );
+    const outboxCount = async () => (await server.store.outbox.list(TENANT, {}, 0, 1000)).items.length;
+
+    test.each([
+      ["a@example.com, b@example.com", /holds 2 addresses/],
+      ["a@example.com,b@example.com,c@example.com", /holds 3 addresses/],
+      ["a@example.com\r\nRCPT TO:<b@example.com>", /control character/],
+      ["a@example.com\n", /control character/],
+      ["Bob <b@example.com>", /without a display name/],
+      ["undisclosed: a@example.com, b@example.com;", /group/],
+      ["a@[127.0.0.1]", /address literal/],
+      ["a(comment)@example.com", /comment/],
+      [" a@example.com", /not exactly local@domain/],
+      ["not-an-address", /not an email address/],
+      [`${"x".repeat(250)}@example.com`, /the limit is 254/],
+    ])("an EMAIL Addresses key %j is a 400 naming it, and nothing is queued", async (address, reason) => {
+      const before = await outboxCount();
+      const err = await errorOf(() => emailTo(address));
+      expect(err.name).toBe("BadRequestException");
+      expect(err.message).toContain(`Addresses key ${JSON.stringify(address)} is not one EMAIL address`);
+      expect(err.message).toMatch(reason);
+      expect(await outboxCount()).toBe(before);
+    });
+
+    test("one plain mailbox, UTF-8 included, is sent", async () => {
+      for (const address of ["c@example.com", "first.last+tag@sub.example.co.uk", "üñí@exämple.com"]) {
+        const res = await emailTo(address);
+        expect(res.MessageResponse!.Result![address].DeliveryStatus, address).toBe("SUCCESSFUL");
+      }
+    });
+
+    test.each([
+      ["12065550100", /E\.164/],
+      ["+1 206 555 0100", /E\.164/],
+      ["+1206555010", /not a possible phone number/],
+      ["+12065550100,+12065550101", /E\.164/],
+      ["+12065550100\n", /control character/],
+    ])("an SMS Addresses key %j is a 400 naming it", async (address, reason) => {
+      const err = await errorOf(() =>
+        a.send(
+          new SendMessagesCommand({
+            ApplicationId: appId,
+            MessageRequest: { MessageConfiguration: { SMSMessage: { Body: "hi" } }, Addresses: { [address]: { ChannelType: "SMS" } } },
+          }),
+        ),
+      );
+      expect(err.name).toBe("BadRequestException");
+      expect(err.message).toContain(`Addresses key ${JSON.stringify(address)} is not one SMS address`);
+      expect(err.message).toMatch(reason);
+    });
+
+    test("an E.164 SMS address is sent", async () => {
+      const res = await a.send(
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: { MessageConfiguration: { SMSMessage: { Body: "hi" } }, Addresses: { "+12065550100": { ChannelType: "SMS" } } },
+        }),
+      );
+      expect(res.MessageResponse!.Result!["+12065550100"].DeliveryStatus).toBe("SUCCESSFUL");
+    });
+
+    test.each([
+      ["shop@example.com\r\nMAIL FROM:<ceo@bank.example>", "FromAddress", /control character/],
+      ["Shop <shop@example.com>\r\nBcc: x@example.com", "FromAddress", /control character/],
+      ["a@example.com, b@example.com", "FromAddress", /holds 2 addresses/],
+      ["nobody", "FromAddress", /not an email address/],
+      ["r@example.com\nBcc: x@example.com", "ReplyToAddresses[0]", /control character/],
+    ])("a direct sender %j is a 400 naming the member", async (value, member, reason) => {
+      const email = member === "FromAddress" ? { FromAddress: value } : { FromAddress: "shop@example.com", ReplyToAddresses: [value] };
+      const err = await errorOf(() =>
+        a.send(
+          new SendMessagesCommand({
+            ApplicationId: appId,
+            MessageRequest: {
+              MessageConfiguration: { EmailMessage: { ...email, SimpleEmail: { Subject: { Data: "hi" }, TextPart: { Data: "x" } } } },
+              Endpoints: { e1: {} },
+            },
+          }),
+        ),
+      );
+      expect(err.name).toBe("BadRequestException");
+      expect(err.message).toContain(`MessageConfiguration.EmailMessage.${member} ${JSON.stringify(value)} is not one email address`);
+      expect(err.message).toMatch(reason);
+    });
+
+    test("a sender with a display name is accepted", async () => {
+      const res = await a.send(
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: {
+            MessageConfiguration: {
+              EmailMessage: {
+                FromAddress: '"Shop, Inc." <shop@example.com>',
+                ReplyToAddresses: ["Help <help@example.com>"],
+                SimpleEmail: { Subject: { Data: "hi" }, TextPart: { Data: "x" } },
+              },
+            },
+            Endpoints: { e1: {} },
+          },
+        }),
+      );
+      expect(res.MessageResponse!.EndpointResult!.e1.DeliveryStatus).toBe("SUCCESSFUL");
+    });
+
+    test("the email channel's FromAddress is one mailbox too; CR/LF in its display name is a 400 and nothing changes", async () => {
+      const identity = "arn:aws:ses:us-east-1:111122223333:identity/example.com";
+      await a.send(
+        new UpdateEmailChannelCommand({
+          ApplicationId: appId,
+          EmailChannelRequest: { FromAddress: "News <news@example.com>", Identity: identity },
+        }),
+      );
+      for (const bad of ["News\r\nBcc: x@example.com <news@example.com>", "news@example.com, x@example.com", "News <news@example.com>\n"]) {
+        const err = await errorOf(() =>
+          a.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: bad, Identity: identity } })),
+        );
+        expect(err.name, bad).toBe("BadRequestException");
+        expect(err.message).toContain(`FromAddress '${bad}' is not one email address`);
+      }
+      expect((await a.send(new GetEmailChannelCommand({ ApplicationId: appId }))).EmailChannelResponse!.FromAddress).toBe(
+        "News <news@example.com>",
+      );
     });
   });
 });

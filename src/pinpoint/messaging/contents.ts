@@ -5,6 +5,7 @@
  * naming the member before anything is sent.
  */
 import type { DirectMessageConfiguration, Template, TemplateConfiguration } from "@aws-sdk/client-pinpoint";
+import { mailboxProblem } from "../../shared/addresses.js";
 import { badRequest } from "../../shared/errors.js";
 import type { Tenant } from "../../store/types.js";
 import type { CompiledTemplateCache } from "../templates/handlebars.js";
@@ -39,7 +40,27 @@ export function templateMemberOf(channel: SendChannel): keyof TemplateConfigurat
   return TEMPLATE_TYPES.find((t) => t[2] === channel)?.[0] ?? "EmailTemplate";
 }
 
+/** The sender and reply-to addresses a request names: each one mailbox (`Name <local@domain>` allowed), no CR/LF. */
+function checkDirectSenders(direct: DirectMessageConfiguration): void {
+  const em = direct.EmailMessage;
+  if (em?.FromAddress !== undefined) {
+    const problem = mailboxProblem(em.FromAddress, { displayName: true });
+    if (problem)
+      throw badRequest(
+        `MessageConfiguration.EmailMessage.FromAddress ${JSON.stringify(em.FromAddress)} is not one email address: ${problem}`,
+      );
+  }
+  (em?.ReplyToAddresses ?? []).forEach((a, i) => {
+    const problem = mailboxProblem(a, { displayName: true });
+    if (problem)
+      throw badRequest(
+        `MessageConfiguration.EmailMessage.ReplyToAddresses[${i}] ${JSON.stringify(a)} is not one email address: ${problem}`,
+      );
+  });
+}
+
 function checkDirectContent(direct: DirectMessageConfiguration): void {
+  checkDirectSenders(direct);
   const parts: [string, string | undefined][] = [
     ["MessageConfiguration.DefaultMessage.Body", direct.DefaultMessage?.Body],
     ["MessageConfiguration.EmailMessage.Body", direct.EmailMessage?.Body],
