@@ -303,7 +303,9 @@ describe("render safety", () => {
         ),
       );
       expect(err.name).toBe("BadRequestException");
-      expect(err.message).toContain(`MessageConfiguration.EmailMessage.${member} ${JSON.stringify(value)} is not one email address`);
+      expect(err.message).toContain(
+        `MessageConfiguration.EmailMessage.${member} ${JSON.stringify(value)} ${member === "FromAddress" ? "is refused" : "is not one email address"}`,
+      );
       expect(err.message).toMatch(reason);
     });
 
@@ -339,11 +341,89 @@ describe("render safety", () => {
           a.send(new UpdateEmailChannelCommand({ ApplicationId: appId, EmailChannelRequest: { FromAddress: bad, Identity: identity } })),
         );
         expect(err.name, bad).toBe("BadRequestException");
-        expect(err.message).toContain(`FromAddress '${bad}' is not one email address`);
+        expect(err.message).toContain(`FromAddress '${bad}' is refused`);
       }
       expect((await a.send(new GetEmailChannelCommand({ ApplicationId: appId }))).EmailChannelResponse!.FromAddress).toBe(
         "News <news@example.com>",
       );
+    });
+  });
+
+  describe("--allowed-senders", () => {
+    let strict: TestServer;
+    let c: PinpointClient;
+    let app: string;
+    const identity = "arn:aws:ses:us-east-1:111122223333:identity/example.com";
+    beforeAll(async () => {
+      strict = await startTestServer("sqlite", { campaignPollMs: 0, allowedSenders: ["example.com", "ceo@other.example"] });
+      c = pinpointClient(strict, ACCOUNT_A);
+      app = (await c.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "senders" } }))).ApplicationResponse!.Id!;
+    });
+    afterAll(async () => {
+      await strict?.dispose();
+    });
+    const sendFrom = (FromAddress: string) =>
+      c.send(
+        new SendMessagesCommand({
+          ApplicationId: app,
+          MessageRequest: {
+            MessageConfiguration: { EmailMessage: { FromAddress, SimpleEmail: { Subject: { Data: "hi" }, TextPart: { Data: "x" } } } },
+            Addresses: { "to@example.net": { ChannelType: "EMAIL" } },
+          },
+        }),
+      );
+
+    test.each(["shop@example.com", "Shop <SHOP@Example.COM>", "ceo@other.example", "CEO <ceo@OTHER.example>"])(
+      "a listed domain or address sends: %s",
+      async (from) => {
+        expect((await sendFrom(from)).MessageResponse!.Result!["to@example.net"].DeliveryStatus).toBe("SUCCESSFUL");
+      },
+    );
+
+    test.each(["ceo@bank.example", "shop@mail.example.com", "cfo@other.example", "shop@example.com.evil.example"])(
+      "any other sender is a 400 that does not list the allowed ones: %s",
+      async (from) => {
+        const err = await errorOf(() => sendFrom(from));
+        expect(err.name).toBe("BadRequestException");
+        expect(err.message).toContain(`MessageConfiguration.EmailMessage.FromAddress "${from}" is refused`);
+        expect(err.message).toMatch(/is not among the senders this server's operator allows \(--allowed-senders\)/);
+        expect(err.message).not.toContain("other.example,");
+        expect(err.message).not.toContain("ceo@other.example");
+      },
+    );
+
+    test("the email channel's FromAddress is held to the same list", async () => {
+      const err = await errorOf(() =>
+        c.send(
+          new UpdateEmailChannelCommand({
+            ApplicationId: app,
+            EmailChannelRequest: { FromAddress: "ceo@bank.example", Identity: identity },
+          }),
+        ),
+      );
+      expect(err.name).toBe("BadRequestException");
+      expect(err.message).toMatch(/^FromAddress 'ceo@bank.example' is refused: .*--allowed-senders/);
+      await c.send(
+        new UpdateEmailChannelCommand({
+          ApplicationId: app,
+          EmailChannelRequest: { FromAddress: "News <news@example.com>", Identity: identity },
+        }),
+      );
+    });
+
+    test("a server without the setting allows any sender", async () => {
+      const res = await a.send(
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: {
+            MessageConfiguration: {
+              EmailMessage: { FromAddress: "ceo@bank.example", SimpleEmail: { Subject: { Data: "hi" }, TextPart: { Data: "x" } } },
+            },
+            Endpoints: { e1: {} },
+          },
+        }),
+      );
+      expect(res.MessageResponse!.EndpointResult!.e1.DeliveryStatus).toBe("SUCCESSFUL");
     });
   });
 });

@@ -10,7 +10,7 @@ import type {
   SMSChannelRequest,
   SMSChannelResponse,
 } from "@aws-sdk/client-pinpoint";
-import { mailboxProblem } from "../../shared/addresses.js";
+import { senderProblem, type SenderPolicy } from "../../shared/senders.js";
 import { badRequest, notFound } from "../../shared/errors.js";
 import { isoNow } from "../../shared/ids.js";
 import type { Store, Tenant } from "../../store/types.js";
@@ -44,7 +44,10 @@ function base(tenant: Tenant, appId: string, type: ChannelType, current: Channel
 }
 
 export class ChannelService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly senders: SenderPolicy = {},
+  ) {}
 
   private async getOrThrow<T>(tenant: Tenant, appId: string, type: ChannelType): Promise<T> {
     const doc = await this.store.channels.get<T>(tenant, appId, type);
@@ -62,8 +65,8 @@ export class ChannelService {
   }
 
   async updateEmail(tenant: Tenant, appId: string, req: EmailChannelRequest): Promise<EmailChannelResponse> {
-    const problem = mailboxProblem(req.FromAddress ?? "", { displayName: true });
-    if (problem) throw badRequest(`FromAddress '${req.FromAddress ?? ""}' is not one email address: ${problem}`);
+    const problem = senderProblem(req.FromAddress ?? "", this.senders);
+    if (problem) throw badRequest(`FromAddress '${req.FromAddress ?? ""}' is refused: ${problem}`);
     checkArn(req.Identity, "Identity");
     checkArn(req.RoleArn, "RoleArn");
     checkArn(req.OrchestrationSendingRoleArn, "OrchestrationSendingRoleArn");
