@@ -426,4 +426,76 @@ describe("render safety", () => {
       expect(res.MessageResponse!.EndpointResult!.e1.DeliveryStatus).toBe("SUCCESSFUL");
     });
   });
+
+  describe("rendered message size", () => {
+    /** `levels` nested doublings of "a": 2^levels characters, within the helper bound up to 20. */
+    const doubled = (levels: number) => {
+      let expr = '"a"';
+      for (let i = 0; i < levels - 1; i++) expr = `(replace ${expr} "a" "aa")`;
+      return `{{replace ${expr} "a" "aa"}}`;
+    };
+    const send = (address: string, channel: string, message: Record<string, unknown>, Substitutions: Record<string, string[]>) =>
+      a.send(
+        new SendMessagesCommand({
+          ApplicationId: appId,
+          MessageRequest: { MessageConfiguration: message, Addresses: { [address]: { ChannelType: channel as "SMS", Substitutions } } },
+        }),
+      );
+    const queuedTo = async (address: string) => (await server.store.outbox.list(TENANT, { address }, 0, 100)).items.length;
+
+    test("an SMS body renders to at most 1,600 characters: one more fails that recipient with the reason, and nothing is queued", async () => {
+      const ok = await send(
+        "+12065550111",
+        "SMS",
+        { SMSMessage: { Body: "{{Attributes.text}}" } },
+        { "Attributes.text": ["é".repeat(1_600)] },
+      );
+      expect(ok.MessageResponse!.Result!["+12065550111"].DeliveryStatus).toBe("SUCCESSFUL");
+      const over = await send(
+        "+12065550112",
+        "SMS",
+        { SMSMessage: { Body: "x{{Attributes.text}}" } },
+        { "Attributes.text": ["é".repeat(1_600)] },
+      );
+      const r = over.MessageResponse!.Result!["+12065550112"];
+      expect(r).toMatchObject({ DeliveryStatus: "PERMANENT_FAILURE", StatusCode: 400 });
+      expect(r.StatusMessage).toBe("The message is too large to send: the rendered SMS body is 1601 characters; the limit is 1600");
+      expect(r.MessageId).toBeUndefined();
+      expect(await queuedTo("+12065550112")).toBe(0);
+    });
+
+    test("a push notification renders to at most 4 KB (6 KB for ADM)", async () => {
+      const body = { DefaultPushNotificationMessage: { Body: "{{Attributes.text}}" } };
+      const text = { "Attributes.text": ["b".repeat(5_000)] };
+      const gcm = (await send("gcm-token-1", "GCM", body, text)).MessageResponse!.Result!["gcm-token-1"];
+      expect(gcm).toMatchObject({ DeliveryStatus: "PERMANENT_FAILURE", StatusCode: 400 });
+      expect(gcm.StatusMessage).toMatch(/the rendered GCM notification is 50\d\d bytes; the limit is 4096 \(4 KB\)/);
+      const adm = (await send("adm-token-1", "ADM", body, text)).MessageResponse!.Result!["adm-token-1"];
+      expect(adm.DeliveryStatus).toBe("SUCCESSFUL");
+      const apns = (await send("apns-token-1", "APNS", body, { "Attributes.text": ["b".repeat(4_000)] })).MessageResponse!.Result![
+        "apns-token-1"
+      ];
+      expect(apns.DeliveryStatus).toBe("SUCCESSFUL");
+    });
+
+    test("an email renders to at most 10 MB: 15 MB from a 1 KB template fails that recipient; 9 MB is sent", async () => {
+      const TextPart = { Data: `{{#each Attributes.n}}${doubled(20)}{{/each}}` };
+      expect(TextPart.Data.length).toBeLessThan(1_024);
+      const email = (to: string, n: number) =>
+        send(
+          to,
+          "EMAIL",
+          { EmailMessage: { FromAddress: "shop@example.com", SimpleEmail: { Subject: { Data: "big" }, TextPart } } },
+          { "Attributes.n": Array.from({ length: n }, (_, i) => String(i)) },
+        );
+      const over = (await email("big@example.com", 15)).MessageResponse!.Result!["big@example.com"];
+      expect(over).toMatchObject({ DeliveryStatus: "PERMANENT_FAILURE", StatusCode: 400 });
+      expect(over.StatusMessage).toBe(
+        `The message is too large to send: the rendered email is ${15 * 2 ** 20 + 3} bytes; the limit is 10485760 (10 MB)`,
+      );
+      expect(await queuedTo("big@example.com")).toBe(0);
+      const under = (await email("nine@example.com", 9)).MessageResponse!.Result!["nine@example.com"];
+      expect(under.DeliveryStatus).toBe("SUCCESSFUL");
+    });
+  });
 });
