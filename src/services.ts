@@ -129,7 +129,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
-  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock);
+  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock, parts.senders);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: parts.personalize, senders: parts.senders },

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   CreateAppCommand,
+  CreateCampaignCommand,
   CreateEmailTemplateCommand,
   CreateSmsTemplateCommand,
   GetEmailChannelCommand,
@@ -408,6 +409,32 @@ describe("render safety", () => {
           ApplicationId: app,
           EmailChannelRequest: { FromAddress: "News <news@example.com>", Identity: identity },
         }),
+      );
+    });
+
+    test("a campaign's message names a sender: held to the same rules when it is saved", async () => {
+      const campaign = (FromAddress: string, client: PinpointClient, app: string, treatment = false) =>
+        client.send(
+          new CreateCampaignCommand({
+            ApplicationId: app,
+            WriteCampaignRequest: {
+              Name: "c",
+              SegmentId: "no-matter",
+              Schedule: { StartTime: "IMMEDIATE" },
+              ...(treatment
+                ? { AdditionalTreatments: [{ SizePercent: 10, MessageConfiguration: { EmailMessage: { FromAddress } } }] }
+                : { MessageConfiguration: { EmailMessage: { FromAddress } } }),
+            },
+          }),
+        );
+      const listed = await errorOf(() => campaign("ceo@bank.example", c, app));
+      expect(listed.message).toMatch(
+        /^MessageConfiguration\.EmailMessage\.FromAddress "ceo@bank\.example" is refused: .*--allowed-senders/,
+      );
+      const crlf = await errorOf(() => campaign("shop@example.com\r\nBcc: x@example.com", a, appId, true));
+      expect(crlf.name).toBe("BadRequestException");
+      expect(crlf.message).toMatch(
+        /^AdditionalTreatments\[0\]\.MessageConfiguration\.EmailMessage\.FromAddress .* is refused: it contains a control character/,
       );
     });
 
