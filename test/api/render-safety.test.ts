@@ -17,7 +17,7 @@ import {
   UpdateEmailTemplateCommand,
   UpdateEndpointCommand,
 } from "@aws-sdk/client-pinpoint";
-import { ACCOUNT_A, errorOf, pinpointClient, startTestServer, type TestServer } from "../helpers.js";
+import { ACCOUNT_A, errorOf, pinpointClient, STORE_KINDS, startTestServer, type TestServer } from "../helpers.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
 
@@ -47,13 +47,13 @@ async function output<T>(fn: () => Promise<T>): Promise<{ result: T; written: st
   }
 }
 
-describe("render safety", () => {
+describe.each(STORE_KINDS)("render safety on %s", (kind) => {
   let server: TestServer;
   let a: PinpointClient;
   let appId: string;
 
   beforeAll(async () => {
-    server = await startTestServer("sqlite", { campaignPollMs: 0 });
+    server = await startTestServer(kind, { campaignPollMs: 0 });
     a = pinpointClient(server, ACCOUNT_A);
     appId = (await a.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "render-safety" } }))).ApplicationResponse!.Id!;
     await a.send(
@@ -356,7 +356,7 @@ describe("render safety", () => {
     let app: string;
     const identity = "arn:aws:ses:us-east-1:111122223333:identity/example.com";
     beforeAll(async () => {
-      strict = await startTestServer("sqlite", { campaignPollMs: 0, allowedSenders: ["example.com", "ceo@other.example"] });
+      strict = await startTestServer(kind, { campaignPollMs: 0, allowedSenders: ["example.com", "ceo@other.example"] });
       c = pinpointClient(strict, ACCOUNT_A);
       app = (await c.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "senders" } }))).ApplicationResponse!.Id!;
     });
