@@ -24,6 +24,7 @@ import { createMessaging, type Messaging } from "./pinpoint/messaging/index.js";
 import { PersonalizeRecommendationProvider, type PersonalizeProviderOptions } from "./pinpoint/messaging/recommendations/personalize.js";
 import type { Logger } from "pino";
 import type { Store } from "./store/types.js";
+import type { SenderPolicy } from "./shared/senders.js";
 import { CampaignRunnerService, type RunnerOptions } from "./pinpoint/campaigns/runner/index.js";
 import { CampaignEventTrigger } from "./pinpoint/campaigns/event-trigger.js";
 import { EngagementService, type EngagementOptions } from "./pinpoint/engagement/service.js";
@@ -44,6 +45,8 @@ export interface ServiceParts {
   log?: Logger;
   /** Per-account limits AWS documents as quotas (apps per account, recommender configurations). */
   quotas?: { apps?: number; recommenders?: number };
+  /** Who tenants may send email as (`--allowed-senders`); default: any sender. */
+  senders?: SenderPolicy;
   /** The embedded engine's deployed models (Amazon Personalize campaigns this pinrec serves). */
   models?: Omit<CampaignRegistryOptions, "log">;
   /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
@@ -128,12 +131,12 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
-  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock);
+  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock, parts.senders);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender, personalize },
-    { personalize: parts.personalize },
+    { personalize: parts.personalize, senders: parts.senders },
   );
-  const channels = new ChannelService(store);
+  const channels = new ChannelService(store, parts.senders);
   const runner = new CampaignRunnerService(
     { store, segments, channels, pipeline: messaging.service.pipeline },
     {

@@ -21,6 +21,7 @@ import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../pinpoint/messaging/de
 import { TRANSFORMER_BACKENDS } from "../pinpoint/messaging/transformer/backends.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../personalize/campaigns/defaults.js";
 import { DEFAULT_RUNNER_LEASE_MS } from "../pinpoint/campaigns/runner/defaults.js";
+import { isSenderEntry } from "../shared/senders.js";
 import { DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_TRACKING_RATE_LIMIT } from "../pinpoint/engagement/defaults.js";
 
 export interface Setting<T = unknown> {
@@ -89,6 +90,17 @@ function trackingIds(value: string): Record<string, string> {
     out[arn] = id;
   }
   return out;
+}
+
+/** `--allowed-senders`: comma-separated domains (`example.com`) and addresses (`news@example.com`). */
+function senderEntries(value: string): string[] {
+  const entries = value
+    .split(",")
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+  if (entries.length === 0) throw new InvalidArgumentError("give at least one domain or address");
+  for (const e of entries) if (!isSenderEntry(e)) throw new InvalidArgumentError(`'${e}' is neither a domain name nor an email address`);
+  return entries;
 }
 
 /** A comma-separated list of S3 bucket names, or `*`. */
@@ -388,6 +400,14 @@ export const SERVE_SETTINGS = [
     help: "S3 buckets (comma-separated; * for any) that CreateImportJob may read with the server's credentials",
     parse: bucketNames,
     defaultHelp: "none",
+  }),
+  setting({
+    key: "allowedSenders",
+    flags: "--allowed-senders <list>",
+    env: "PINREC_ALLOWED_SENDERS",
+    help: "domains and addresses (comma-separated) tenants may send email from (FromAddress of sends, campaigns and the email channel); others get 400",
+    parse: senderEntries,
+    defaultHelp: "any",
   }),
   setting({
     key: "tracking",

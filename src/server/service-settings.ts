@@ -54,6 +54,8 @@ export interface ServiceSettings {
   allowLambdaAccount?: string[];
   /** S3 buckets import jobs may read (`*`: any); none by default. */
   allowS3Bucket?: string[];
+  /** Domains and addresses tenants may send email from; undefined: any. */
+  allowedSenders?: string[];
   /** Email link and open tracking (default true). */
   tracking?: boolean;
   trackingUrl?: string;
@@ -68,6 +70,7 @@ export interface ServiceSettings {
 export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
   return {
     quotas: { apps: s.appQuota, recommenders: s.recommenderQuota },
+    senders: { allowed: s.allowedSenders },
     models: { pollMs: s.campaignPollMs, maxFoldedUsers: s.maxFoldedUsers },
     personalize: s.personalize ?? {
       endpoint: s.personalizeEndpoint,

@@ -4,6 +4,7 @@
  * through `CampaignSource`. Stored documents carry no status; `State`, `DefaultState` and each
  * treatment's `State` are derived on every read (see status.ts).
  */
+import type { SenderPolicy } from "../../shared/senders.js";
 import type {
   ActivityResponse,
   CampaignResponse,
@@ -74,6 +75,8 @@ export class PinpointCampaignService implements CampaignSource {
     private readonly templates: TemplateService,
     /** The clock schedules are checked against and next runs computed from (a fake one in tests). */
     private readonly now: () => number = Date.now,
+    /** Who campaign messages may be sent as (`--allowed-senders`); default: any sender. */
+    private readonly senders: SenderPolicy = {},
   ) {}
 
   private async requireApp(tenant: Tenant, appId: string): Promise<void> {
@@ -135,7 +138,7 @@ export class PinpointCampaignService implements CampaignSource {
 
   async create(tenant: Tenant, appId: string, req: WriteCampaignRequest): Promise<CampaignResponse> {
     const now = this.now();
-    checkCampaign(req, now, { campaign: true, treatments: true });
+    checkCampaign(req, now, { campaign: true, treatments: true }, this.senders);
     const tags = validateTags(req.tags);
     await this.requireApp(tenant, appId);
     const segmentVersion = await this.checkReferences(tenant, appId, req);
@@ -175,7 +178,12 @@ export class PinpointCampaignService implements CampaignSource {
     // A new segment without a version means that segment's latest version, not the old number.
     if (given.SegmentId !== undefined && given.SegmentVersion === undefined && given.SegmentId !== current.SegmentId)
       delete merged.SegmentVersion;
-    checkCampaign(merged, now, { campaign: given.Schedule !== undefined, treatments: given.AdditionalTreatments !== undefined });
+    checkCampaign(
+      merged,
+      now,
+      { campaign: given.Schedule !== undefined, treatments: given.AdditionalTreatments !== undefined },
+      this.senders,
+    );
     const segmentVersion = await this.checkReferences(tenant, appId, merged);
     const doc = this.compose(merged, {
       ApplicationId: appId,

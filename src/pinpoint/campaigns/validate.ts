@@ -4,6 +4,7 @@
  * CampaignEventFilter). Every failure is a BadRequestException naming the field. Rules that need
  * stored resources (the app, the segment and its version, templates) are in service.ts.
  */
+import { senderProblem, type SenderPolicy } from "../../shared/senders.js";
 import type { CampaignEventFilter, CampaignLimits, Schedule, WriteCampaignRequest, WriteTreatmentResource } from "@aws-sdk/client-pinpoint";
 import { badRequest } from "../../shared/errors.js";
 import { parseInstant } from "../../shared/instant.js";
@@ -126,13 +127,32 @@ function checkTreatments(treatments: WriteTreatmentResource[], holdout: number, 
   }
 }
 
+/** A campaign message's sender: one mailbox, no CR/LF, and one the operator allows (as for a direct send). */
+function checkSender(from: string | undefined, field: string, senders: SenderPolicy): void {
+  if (from === undefined) return;
+  const problem = senderProblem(from, senders);
+  if (problem) throw badRequest(`${field} ${JSON.stringify(from)} is refused: ${problem}`);
+}
+
 /**
  * Every request-only rule of a campaign version: `req` is the whole version (on update, the
  * request merged over the latest version). `newSchedules` says whether the request itself gave the
  * schedules: only then are they checked (and held to "not in the past"), so an update that leaves
  * a running schedule alone is not refused because its start has passed.
  */
-export function checkCampaign(req: WriteCampaignRequest, now: number, newSchedules: { campaign: boolean; treatments: boolean }): void {
+export function checkCampaign(
+  req: WriteCampaignRequest,
+  now: number,
+  newSchedules: { campaign: boolean; treatments: boolean },
+  senders: SenderPolicy = {},
+): void {
+  checkSender(req.MessageConfiguration?.EmailMessage?.FromAddress, "MessageConfiguration.EmailMessage.FromAddress", senders);
+  for (const [i, t] of (req.AdditionalTreatments ?? []).entries())
+    checkSender(
+      t.MessageConfiguration?.EmailMessage?.FromAddress,
+      `AdditionalTreatments[${i}].MessageConfiguration.EmailMessage.FromAddress`,
+      senders,
+    );
   if (!req.SegmentId) throw badRequest("SegmentId is required");
   integerIn(req.SegmentVersion, "SegmentVersion", 1, undefined);
   if (!req.Schedule) throw badRequest("Schedule is required");

@@ -10,15 +10,13 @@ import type {
   SMSChannelRequest,
   SMSChannelResponse,
 } from "@aws-sdk/client-pinpoint";
-import { isEmailAddress } from "../endpoints/validate.js";
+import { senderProblem, type SenderPolicy } from "../../shared/senders.js";
 import { badRequest, notFound } from "../../shared/errors.js";
 import { isoNow } from "../../shared/ids.js";
 import type { Store, Tenant } from "../../store/types.js";
 
 export type ChannelType = "EMAIL" | "SMS";
 
-// `Display Name <address>` or a bare address.
-const FROM = /^(?:[^<>]*<([^<>]+)>|([^<>\s]+))$/;
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$/;
 // SenderId: up to 11 letters and digits, at least one letter (Amazon Pinpoint SMS sender ID rules).
 const SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/;
@@ -46,7 +44,10 @@ function base(tenant: Tenant, appId: string, type: ChannelType, current: Channel
 }
 
 export class ChannelService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly senders: SenderPolicy = {},
+  ) {}
 
   private async getOrThrow<T>(tenant: Tenant, appId: string, type: ChannelType): Promise<T> {
     const doc = await this.store.channels.get<T>(tenant, appId, type);
@@ -64,8 +65,8 @@ export class ChannelService {
   }
 
   async updateEmail(tenant: Tenant, appId: string, req: EmailChannelRequest): Promise<EmailChannelResponse> {
-    const m = FROM.exec(req.FromAddress!.trim());
-    if (!m || !isEmailAddress(m[1] ?? m[2])) throw badRequest(`FromAddress '${req.FromAddress}' is not an email address`);
+    const problem = senderProblem(req.FromAddress ?? "", this.senders);
+    if (problem) throw badRequest(`FromAddress '${req.FromAddress ?? ""}' is refused: ${problem}`);
     checkArn(req.Identity, "Identity");
     checkArn(req.RoleArn, "RoleArn");
     checkArn(req.OrchestrationSendingRoleArn, "OrchestrationSendingRoleArn");

@@ -5,6 +5,8 @@
  * naming the member before anything is sent.
  */
 import type { DirectMessageConfiguration, Template, TemplateConfiguration } from "@aws-sdk/client-pinpoint";
+import { mailboxProblem } from "../../shared/addresses.js";
+import { senderProblem, type SenderPolicy } from "../../shared/senders.js";
 import { badRequest } from "../../shared/errors.js";
 import type { Tenant } from "../../store/types.js";
 import type { CompiledTemplateCache } from "../templates/handlebars.js";
@@ -39,7 +41,29 @@ export function templateMemberOf(channel: SendChannel): keyof TemplateConfigurat
   return TEMPLATE_TYPES.find((t) => t[2] === channel)?.[0] ?? "EmailTemplate";
 }
 
-function checkDirectContent(direct: DirectMessageConfiguration): void {
+/**
+ * The sender and reply-to addresses a request names: each one mailbox (`Name <local@domain>`
+ * allowed), no CR/LF, and the sender one the operator allows. Campaigns send through here with
+ * their treatment's or email channel's FromAddress, so a sender allowed when it was saved but no
+ * longer is fails the run's recipients with this reason.
+ */
+function checkDirectSenders(direct: DirectMessageConfiguration, senders: SenderPolicy | undefined): void {
+  const em = direct.EmailMessage;
+  if (em?.FromAddress !== undefined) {
+    const problem = senderProblem(em.FromAddress, senders);
+    if (problem) throw badRequest(`MessageConfiguration.EmailMessage.FromAddress ${JSON.stringify(em.FromAddress)} is refused: ${problem}`);
+  }
+  (em?.ReplyToAddresses ?? []).forEach((a, i) => {
+    const problem = mailboxProblem(a, { displayName: true });
+    if (problem)
+      throw badRequest(
+        `MessageConfiguration.EmailMessage.ReplyToAddresses[${i}] ${JSON.stringify(a)} is not one email address: ${problem}`,
+      );
+  });
+}
+
+function checkDirectContent(direct: DirectMessageConfiguration, senders: SenderPolicy | undefined): void {
+  checkDirectSenders(direct, senders);
   const parts: [string, string | undefined][] = [
     ["MessageConfiguration.DefaultMessage.Body", direct.DefaultMessage?.Body],
     ["MessageConfiguration.EmailMessage.Body", direct.EmailMessage?.Body],
@@ -68,6 +92,7 @@ export class ContentLoader {
   constructor(
     private readonly templates: TemplateService,
     private readonly cache: CompiledTemplateCache,
+    private readonly senders?: SenderPolicy,
   ) {}
 
   async load(tenant: Tenant, spec: MessageSpec): Promise<MessageContents> {
@@ -75,7 +100,7 @@ export class ContentLoader {
     if (tc.VoiceTemplate) throw badRequest("TemplateConfiguration.VoiceTemplate is not supported: pinrec does not send voice messages");
     if (tc.InAppTemplate) throw badRequest("TemplateConfiguration.InAppTemplate is not supported by SendMessages or SendUsersMessages");
     const direct = spec.MessageConfiguration ?? {};
-    checkDirectContent(direct);
+    checkDirectContent(direct, this.senders);
     const out: Partial<Record<SendChannel, ChannelContent>> = {};
     for (const [member, type, channel] of TEMPLATE_TYPES) {
       const ref = tc[member] as Template | undefined;

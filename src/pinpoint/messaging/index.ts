@@ -6,6 +6,7 @@
 import type { CampaignRegistry } from "../../personalize/campaigns/registry.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import type { Store } from "../../store/types.js";
+import type { SenderPolicy } from "../../shared/senders.js";
 import type { TemplateService } from "../templates/service.js";
 import type { MessageSender, TransformerInvoker } from "./contracts.js";
 import { MessagePipeline } from "./pipeline.js";
@@ -16,6 +17,8 @@ import { MessageService } from "./send.js";
 export interface MessagingOptions {
   /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
   personalize?: PersonalizeProviderOptions;
+  /** Who tenants may send email as; default: any sender. */
+  senders?: SenderPolicy;
 }
 
 export interface Messaging {
@@ -45,6 +48,7 @@ export function createMessaging(
     provider: new CampaignRecommendationProvider(deps.personalizeCampaigns, personalize),
     transformer: deps.transformer,
     ...(deps.sender && { sender: deps.sender }),
+    ...(opts.senders && { senders: opts.senders }),
   });
   return {
     service: new MessageService(pipeline, deps.templates),

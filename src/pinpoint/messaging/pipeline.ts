@@ -11,6 +11,7 @@
  * skipped and each recipient comes back rendered or decided.
  */
 import type { Store, Tenant } from "../../store/types.js";
+import type { SenderPolicy } from "../../shared/senders.js";
 import type { RecommenderService } from "../recommenders/service.js";
 import { CompiledTemplateCache } from "../templates/handlebars.js";
 import type { TemplateService } from "../templates/service.js";
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   transformer?: TransformerInvoker;
   cache?: CompiledTemplateCache;
   recommendationTimeoutMs?: number;
+  /** Who tenants may send email as; default: any sender. */
+  senders?: SenderPolicy;
 }
 
 /** Where a send happens. */
@@ -63,7 +66,7 @@ export class MessagePipeline {
   private readonly outbox: OutboxStage;
 
   constructor(deps: PipelineDeps) {
-    this.contents = new ContentLoader(deps.templates, deps.cache ?? new CompiledTemplateCache());
+    this.contents = new ContentLoader(deps.templates, deps.cache ?? new CompiledTemplateCache(), deps.senders);
     this.recipients = new RecipientStage({ apps: deps.apps, endpoints: deps.endpoints });
     this.recommendations = new RecommendationStage({
       recommenders: deps.recommenders,

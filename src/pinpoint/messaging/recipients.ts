@@ -9,6 +9,7 @@
  *   not send (VOICE, CUSTOM, IN_APP) or that the message gives no content for.
  */
 import type { EndpointResponse, EndpointSendConfiguration } from "@aws-sdk/client-pinpoint";
+import { mailboxProblem, phoneNumberProblem } from "../../shared/addresses.js";
 import { badRequest, notFound } from "../../shared/errors.js";
 import { endpointKey } from "../../store/endpoints.js";
 import type { Store, Tenant } from "../../store/types.js";
@@ -40,6 +41,23 @@ export type Audience =
 export interface RecipientRepositories {
   apps: Store["apps"];
   endpoints: Store["endpoints"];
+}
+
+/**
+ * A raw address is exactly one recipient of its channel: one mailbox (`local@domain`, no list, no
+ * display name) for EMAIL, one E.164 number for SMS, a token without control characters for push.
+ */
+function checkRawAddress(address: string, channel: "EMAIL" | "SMS" | "PUSH"): void {
+  const problem =
+    channel === "EMAIL"
+      ? mailboxProblem(address, { displayName: false })
+      : channel === "SMS"
+        ? phoneNumberProblem(address)
+        : // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+          /[\u0000-\u001f\u007f]/.test(address) || address.trim() === ""
+          ? "it is empty or contains a control character"
+          : undefined;
+  if (problem) throw badRequest(`Addresses key ${JSON.stringify(address)} is not one ${channel} address: ${problem}`);
 }
 
 /** Per-recipient overrides are templates as well. */
@@ -95,6 +113,7 @@ export class RecipientStage {
       if (!ChannelType) throw badRequest(`Addresses.${address}.ChannelType is required for a raw address`);
       const sc = sendChannelOf(ChannelType);
       if (!sc) throw badRequest(`Addresses.${address}: pinrec does not send ${ChannelType} messages; use EMAIL, SMS or a push channel`);
+      checkRawAddress(address, sc.channel);
       const content = contents[sc.channel];
       if (!content.hasContent(sc.platform)) {
         throw badRequest(

@@ -2,9 +2,11 @@
  * The render stage: each recipient's message from its channel's content over its context, the
  * endpoint's definition plus `RecommendationItems` and `Recommendations`, then Substitutions
  * (message-level, then the recipient's), then the template's DefaultSubstitutions. A message that
- * fails to render fails its recipient alone with `PERMANENT_FAILURE` (500).
+ * fails to render fails its recipient alone with `PERMANENT_FAILURE` (500); one that renders past its
+ * channel's size limit (message-size.ts) with `PERMANENT_FAILURE` (400).
  */
 import { decide, describeError, failure, type Recommended, type Rendered, type Stage } from "./recipient.js";
+import { messageSizeProblem } from "./message-size.js";
 import { applyDefaults, applySubstitutions } from "./variables.js";
 
 function context(r: Recommended): Record<string, unknown> {
@@ -20,7 +22,10 @@ export function render(recipients: Stage<Recommended>): Stage<Rendered> {
   return recipients.map((r) => {
     if (r.state === "decided") return r;
     try {
-      return { ...r, rendered: r.content.renderFor(context(r), r.config, r.platform) };
+      const rendered = r.content.renderFor(context(r), r.config, r.platform);
+      const tooLarge = messageSizeProblem(r.content.channel, rendered, r.platform);
+      if (tooLarge) return decide(r, failure("PERMANENT_FAILURE", 400, `The message is too large to send: ${tooLarge}`));
+      return { ...r, rendered };
     } catch (err) {
       return decide(r, failure("PERMANENT_FAILURE", 500, `The message could not be rendered: ${describeError(err)}`));
     }

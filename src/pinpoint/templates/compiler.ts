@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { ApiError, badRequest } from "../../shared/errors.js";
+import { REFUSED_HELPERS } from "./handlebars.js";
 
 /** What Handlebars said about a part it could not parse or compile. */
 export interface HandlebarsFailure {
@@ -18,6 +19,8 @@ export interface HandlebarsFailure {
   /** Parser errors: where the lexer stopped (1-based line, 0-based column). */
   lexerLine?: number;
   lexerColumn?: number;
+  /** Set instead when the part parses but calls a helper message templates may not use (REFUSED_HELPERS). */
+  refusedHelper?: string;
 }
 
 export interface TemplatePart {
@@ -38,10 +41,33 @@ export const MAX_PENDING_COMPILES = 32;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Handlebars = require(workerData.handlebars);
+const refused = new Set(workerData.refusedHelpers);
+// The same walk as refusedHelperIn in handlebars.ts: a mustache, block or subexpression calling one.
+function refusedIn(node) {
+  if (Array.isArray(node)) {
+    for (const n of node) { const f = refusedIn(n); if (f) return f; }
+    return undefined;
+  }
+  if (typeof node !== "object" || node === null) return undefined;
+  if (node.type === "MustacheStatement" || node.type === "BlockStatement" || node.type === "SubExpression") {
+    const p = node.path;
+    if (p.type === "PathExpression" && !p.data && p.parts.length === 1 && refused.has(p.parts[0]) && p.original === p.parts[0]) return p.parts[0];
+  }
+  for (const key of ["body", "program", "inverse", "path", "params", "hash", "pairs", "value"]) {
+    if (key in node) { const f = refusedIn(node[key]); if (f) return f; }
+  }
+  return undefined;
+}
 parentPort.on("message", ({ id, parts }) => {
   for (let i = 0; i < parts.length; i++) {
     try {
-      Handlebars.precompile(Handlebars.parse(parts[i]));
+      const ast = Handlebars.parse(parts[i]);
+      const helper = refusedIn(ast);
+      if (helper) {
+        parentPort.postMessage({ id, index: i, failure: { message: "refused helper " + helper, refusedHelper: helper } });
+        return;
+      }
+      Handlebars.precompile(ast);
     } catch (err) {
       const lexer = Handlebars.Parser && Handlebars.Parser.lexer && Handlebars.Parser.lexer.yylloc;
       parentPort.postMessage({ id, index: i, failure: {
@@ -134,7 +160,7 @@ export class TemplateCompiler {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { handlebars: this.handlebarsPath },
+      workerData: { handlebars: this.handlebarsPath, refusedHelpers: [...REFUSED_HELPERS] },
       // A compile that runs away with memory ends this thread, not the server.
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });

@@ -32,10 +32,16 @@ let environments: Environments | undefined;
 function env(): Environments {
   if (environments) return environments;
   const Handlebars = createRequire(import.meta.url)("handlebars") as Environment;
+  // Handlebars' logger writes to the server's console: through the `log` helper (removed below)
+  // and when a template reaches for a prototype property ("Access has been denied to resolve the
+  // property …", naming what the template asked for). A template must never write to the
+  // server's log, so the shared logger is silenced; a refused property still renders as empty.
+  Handlebars.logger.log = () => undefined;
   const full = Handlebars.create();
   for (const [name, helper] of Object.entries(PINPOINT_HELPERS)) full.registerHelper(name, helper);
   const lean = Handlebars.create();
   for (const e of [full, lean]) {
+    for (const name of REFUSED_HELPERS) e.unregisterHelper(name);
     const builtInEach = e.helpers.each;
     e.registerHelper("each", function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
       return builtInEach.call(this, cappedForEach(context), options);
@@ -70,6 +76,59 @@ function cappedForEach(context: unknown): unknown {
 
 type Node = { type: string; [key: string]: unknown };
 
+/**
+ * Handlebars built-ins that message templates may not call. `log` writes its arguments to the
+ * server's log (Pinpoint documents no such helper: "Using message template helpers", Amazon
+ * Pinpoint User Guide): tenant text there can flood the log or forge lines. A template naming one
+ * is refused where it is checked (save, direct content) and fails its recipient if it is rendered.
+ */
+export const REFUSED_HELPERS = ["log"] as const;
+
+/** The refused helper a parsed template calls (as a mustache, block or subexpression), if any. */
+export function refusedHelperIn(node: unknown): string | undefined {
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const found = refusedHelperIn(n);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof node !== "object" || node === null) return undefined;
+  const n = node as Node;
+  if (n.type === "MustacheStatement" || n.type === "BlockStatement" || n.type === "SubExpression") {
+    const path = n.path as Node;
+    const parts = path.parts as string[] | undefined;
+    if (
+      path.type === "PathExpression" &&
+      !path.data &&
+      parts?.length === 1 &&
+      (REFUSED_HELPERS as readonly string[]).includes(parts[0]) &&
+      path.original === parts[0]
+    )
+      return parts[0];
+  }
+  for (const key of ["body", "program", "inverse", "path", "params", "hash", "pairs", "value"]) {
+    if (key in n) {
+      const found = refusedHelperIn(n[key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The message of the 400 (save, direct content) or the render failure for a refused helper. */
+export function refusedHelperMessage(helper: string): string {
+  return `the ${helper} helper is not supported in message templates: a template cannot write to the server's log`;
+}
+
+/** A template calls a refused helper: thrown by compiling, so it fails that recipient at send time. */
+export class RefusedHelper extends Error {
+  override readonly name = "RefusedHelper";
+  constructor(readonly helper: string) {
+    super(refusedHelperMessage(helper));
+  }
+}
+
 /** True when any one-segment name in the template is one of Pinpoint's helpers (it may be called as one). */
 function namesPinpointHelper(node: unknown): boolean {
   if (Array.isArray(node)) return node.some(namesPinpointHelper);
@@ -103,6 +162,8 @@ export function compileTemplate(text: string, opts: { escapeHtml: boolean }): Re
   checkTemplateCost(text, "template");
   const { full, lean } = env();
   const ast = full.parse(text);
+  const refused = refusedHelperIn(ast);
+  if (refused) throw new RefusedHelper(refused);
   const template = (namesPinpointHelper(ast) ? full : lean).compile(ast, { ...COMPILE_OPTIONS, noEscape: !opts.escapeHtml });
   // Handlebars compiles lazily on first call; force it now with an empty context.
   template({}, RUNTIME_OPTIONS);
@@ -112,7 +173,10 @@ export function compileTemplate(text: string, opts: { escapeHtml: boolean }): Re
 /** Parses and precompiles without rendering: the save-time check. Throws Handlebars' own errors. */
 export function precompileTemplate(text: string): void {
   const { full } = env();
-  full.precompile(full.parse(text), COMPILE_OPTIONS);
+  const ast = full.parse(text);
+  const refused = refusedHelperIn(ast);
+  if (refused) throw new RefusedHelper(refused);
+  full.precompile(ast, COMPILE_OPTIONS);
 }
 
 /** The parser's position after a parse error (Handlebars' lexer keeps it). */

@@ -5,7 +5,7 @@
  */
 import { badRequest, checkInput, type ApiError } from "../../shared/errors.js";
 import type { HandlebarsFailure, TemplateCompiler, TemplatePart } from "./compiler.js";
-import { lastParsePosition, precompileTemplate } from "./handlebars.js";
+import { lastParsePosition, precompileTemplate, RefusedHelper, refusedHelperMessage } from "./handlebars.js";
 import { checkTemplateCost } from "./limits.js";
 
 export const TEMPLATE_TYPES = ["EMAIL", "SMS", "VOICE", "PUSH", "INAPP"] as const;
@@ -76,7 +76,11 @@ export async function checkTemplateParts(parts: TemplatePart[], compiler: Templa
   const templated = parts.filter((p) => p.text.includes("{{"));
   for (const p of templated) checkTemplateCost(p.text, p.field);
   const refused = await compiler.compile(templated);
-  if (refused) throw describeHandlebarsFailure(templated[refused.index].field, templated[refused.index].text, refused.failure);
+  if (!refused) return;
+  const field = templated[refused.index].field;
+  if (refused.failure.refusedHelper)
+    throw badRequest(`${field} is refused as a message template: ${refusedHelperMessage(refused.failure.refusedHelper)}`);
+  throw describeHandlebarsFailure(field, templated[refused.index].text, refused.failure);
 }
 
 /**
@@ -90,6 +94,7 @@ export function checkHandlebars(part: string, text: string): void {
   try {
     precompileTemplate(text);
   } catch (err) {
+    if (err instanceof RefusedHelper) throw badRequest(`${part} is refused as a message template: ${err.message}`);
     const e = err as { message?: string; lineNumber?: number; column?: number };
     const lexer = lastParsePosition();
     throw describeHandlebarsFailure(part, text, {

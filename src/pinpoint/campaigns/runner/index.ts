@@ -222,6 +222,10 @@ export class CampaignRunnerService implements CampaignRunner {
     try {
       run = await runs.run(batch.runSeq);
       if (!run) return;
+      if (batch.attempts > MAX_BATCH_ATTEMPTS) {
+        await this.quarantine(batch, run);
+        return;
+      }
       if (batch.ordinal === 0) await runs.markRunning(run, new Date(this.now()).toISOString());
       await this.processor.process(run, batch);
     } catch (err) {
@@ -249,6 +253,20 @@ export class CampaignRunnerService implements CampaignRunner {
       return;
     }
     await runs.release(batch, this.now() + Math.min(this.leaseMs, 250 * 2 ** batch.attempts));
+  }
+
+  /**
+   * A batch claimed more than MAX_BATCH_ATTEMPTS times: a batch that throws is finished at its
+   * last attempt (retryOrGiveUp), so this one's claims ended with their process (killed, out of
+   * memory, crashed) before it finished. Running it again could take this process down too, and
+   * the next, for ever; it is finished unsent, as a failed batch with the reason, instead.
+   */
+  private async quarantine(batch: ClaimedBatch, run: CampaignRun): Promise<void> {
+    const reason = `A batch of this run was quarantined: it was claimed ${batch.attempts - 1} times and its process stopped before finishing it each time; it is not run again`;
+    const tallies = new Map(
+      run.activities.map((a) => [a.activityId, { total: 0, successful: 0, metrics: { FailedBatchCount: 1 }, reasons: { [reason]: 1 } }]),
+    );
+    await this.deps.store.pinpointCampaignRuns.finish(batch, run, tallies, new Date(this.now()).toISOString());
   }
 
   /** Resolves once no batch is being worked in this process (tests, shutdown). */
