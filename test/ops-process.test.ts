@@ -168,6 +168,7 @@ describe("configuration", { timeout: 60_000 }, () => {
       allowLambdaAccount: null,
       allowPersonalizeAccount: null,
       allowS3Bucket: null,
+      allowedSenders: null,
       assumeProviderRole: false,
       campaignRunLeaseMs: 30_000,
       campaignRuns: true,

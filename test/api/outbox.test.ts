@@ -110,7 +110,13 @@ describe.each(STORE_KINDS)("outbox over HTTP: %s", (kind) => {
       IdempotencyKey: "k1",
       TraceId: "t-1",
       Context: { c: "1" },
-      EmailMessage: { FromAddress: "shop@example.com", Subject: "Picked for you", HtmlPart: "<p>item-1</p>", TextPart: "item-1" },
+      EmailMessage: {
+        FromAddress: "shop@example.com",
+        Subject: "Picked for you",
+        // Tracking is on by default: the stored HTML carries the message's open pixel.
+        HtmlPart: expect.stringMatching(/^<p>item-1<\/p><img src="http:\/\/[^"]+\/_pinrec\/t\/o\/[^"]+\.gif"[^>]*>$/),
+        TextPart: "item-1",
+      },
     });
     const sms = await get(`/_pinrec/outbox/${mine[1].messageId}`);
     expect(sms.json.SMSMessage).toEqual({ Body: "Your picks: item-1", MessageType: "TRANSACTIONAL", OriginationNumber: "+15550199" });
