@@ -544,7 +544,7 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     ],
     ["Session 2^31", () => ({ Limits: { Session: 2 ** 31 } }), "BadRequestException", "Limits.Session must be an integer from 0 to 2147483647"],
     ["Priority 1e30", () => ({ Priority: 1e30 }), "BadRequestException", "Priority must be an integer from 0 to 2147483647; got 1e+30"],
-    ["an empty Schedule", () => ({ Schedule: {} }), "BadRequestException", "Missing required member 'Schedule.StartTime'"],
+    ["an empty Schedule", () => ({ Schedule: {} as never }), "BadRequestException", "Missing required member 'Schedule.StartTime'"],
     ["Session -1", () => ({ Limits: { Session: -1 } }), "BadRequestException", "Limits.Session"],
     ["Daily 1.5", () => ({ Limits: { Daily: 1.5 } }), "BadRequestException", "Limits.Daily"],
     ["HoldoutPercent 101", () => ({ HoldoutPercent: 101 }), "BadRequestException", "HoldoutPercent must be an integer from 0 to 100"],
