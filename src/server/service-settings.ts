@@ -38,6 +38,8 @@ export interface ServiceSettings {
   deliveryLeaseMs?: number;
   deliveryAttempts?: number;
   deliveryShutdownMs?: number;
+  /** Messages waiting for delivery per account and region; past it, sends answer 429. */
+  outboxQuota?: number;
   /** Whether this process fires due campaign runs and sends their batches (default true). */
   campaignRuns?: boolean;
   campaignRunLeaseMs?: number;
@@ -96,6 +98,7 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       leaseMs: s.deliveryLeaseMs,
       maxAttempts: s.deliveryAttempts,
       shutdownMs: s.deliveryShutdownMs,
+      outboxQuota: s.outboxQuota,
     },
     campaigns: {
       runs: s.campaignRuns,

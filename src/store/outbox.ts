@@ -84,6 +84,8 @@ export interface OutboxRepository {
   reschedule(messageId: string, token: string, dueAt: number, error: string): Promise<boolean>;
   markFailed(messageId: string, token: string, error: string): Promise<boolean>;
   get(tenant: Tenant, messageId: string): Promise<OutboxRecord | undefined>;
+  /** How many of a tenant's rows wait for delivery (queued or claimed), counting no further than `atMost`. */
+  countWaiting(tenant: Tenant, atMost: number): Promise<number>;
   /** Rows of a tenant in acceptance order, after position `after`. */
   list(tenant: Tenant, filter: OutboxFilter, after: number, limit: number): Promise<Page<OutboxRecord>>;
 }
@@ -333,6 +335,16 @@ export class SqlOutboxRepository implements OutboxRepository {
       t.region,
     ]);
     return row ? record(row) : undefined;
+  }
+
+  async countWaiting(t: Tenant, atMost: number): Promise<number> {
+    // The tenant's lanes are one range of the lane index ('0' sorts right after '/').
+    const prefix = `${t.accountId}/${t.region}/`;
+    const row = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox_messages WHERE lane >= ? AND lane < ? AND status IN ('QUEUED', 'SENDING') LIMIT ?) x`,
+      [prefix, `${prefix.slice(0, -1)}0`, atMost],
+    );
+    return Number(row?.n ?? 0);
   }
 
   async list(t: Tenant, filter: OutboxFilter, after: number, limit: number): Promise<Page<OutboxRecord>> {

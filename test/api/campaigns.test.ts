@@ -379,7 +379,12 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
     ["an unknown segment", () => ({ SegmentId: "nope" }), "NotFoundException", "SegmentId: Segment 'nope' was not found"],
     ["an unknown segment version", () => ({ SegmentVersion: 9 }), "NotFoundException", "SegmentVersion: Version '9' of segment"],
     ["SegmentVersion 0", () => ({ SegmentVersion: 0 }), "BadRequestException", "SegmentVersion must be an integer from 1 to 2147483647"],
-    ["SegmentVersion 1e100", () => ({ SegmentVersion: 1e100 }), "BadRequestException", "SegmentVersion must be an integer from 1 to 2147483647"],
+    [
+      "SegmentVersion 1e100",
+      () => ({ SegmentVersion: 1e100 }),
+      "BadRequestException",
+      "SegmentVersion must be an integer from 1 to 2147483647",
+    ],
     [
       "an unknown email template",
       () => ({ TemplateConfiguration: { EmailTemplate: { Name: "missing" } } }),
@@ -542,7 +547,12 @@ describe.each(STORE_KINDS)("campaigns on %s", (kind) => {
       "BadRequestException",
       "Limits.MaximumDuration must be an integer from 60 to 2147483647; got 1e+308",
     ],
-    ["Session 2^31", () => ({ Limits: { Session: 2 ** 31 } }), "BadRequestException", "Limits.Session must be an integer from 0 to 2147483647"],
+    [
+      "Session 2^31",
+      () => ({ Limits: { Session: 2 ** 31 } }),
+      "BadRequestException",
+      "Limits.Session must be an integer from 0 to 2147483647",
+    ],
     ["Priority 1e30", () => ({ Priority: 1e30 }), "BadRequestException", "Priority must be an integer from 0 to 2147483647; got 1e+30"],
     ["an empty Schedule", () => ({ Schedule: {} as never }), "BadRequestException", "Missing required member 'Schedule.StartTime'"],
     ["Session -1", () => ({ Limits: { Session: -1 } }), "BadRequestException", "Limits.Session"],
