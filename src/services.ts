@@ -43,7 +43,7 @@ export interface ServiceParts {
    */
   log?: Logger;
   /** Per-account limits AWS documents as quotas (apps per account, recommender configurations). */
-  quotas?: { apps?: number; recommenders?: number };
+  quotas?: { apps?: number; recommenders?: number; eventCampaigns?: number };
   /** The embedded engine's deployed models (Amazon Personalize campaigns this pinrec serves). */
   models?: Omit<CampaignRegistryOptions, "log">;
   /** Recommendations for campaign ARNs this pinrec does not serve: Amazon Personalize (or another pinrec). */
@@ -126,7 +126,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
-  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock);
+  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock, parts.quotas?.eventCampaigns);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
     { personalize: parts.personalize },

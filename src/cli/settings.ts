@@ -18,6 +18,7 @@ import { httpUrl, port, positiveInt, urlOption } from "./args.js";
 import { checkSmtpUrl } from "../pinpoint/messaging/delivery/smtp.js";
 import { checkWebhookUrl } from "../pinpoint/messaging/delivery/webhook.js";
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../pinpoint/messaging/delivery/defaults.js";
+import { DEFAULT_EVENT_CAMPAIGN_QUOTA } from "../pinpoint/campaigns/defaults.js";
 import { DEFAULT_OUTBOX_QUOTA } from "../pinpoint/messaging/delivery/outbox-quota.js";
 import { TRANSFORMER_BACKENDS } from "../pinpoint/messaging/transformer/backends.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../personalize/campaigns/defaults.js";
@@ -158,6 +159,14 @@ export const SERVE_SETTINGS = [
     help: "apps (projects) per account and region",
     parse: positiveInt,
     default: 100,
+  }),
+  setting({
+    key: "eventCampaignQuota",
+    flags: "--event-campaign-quota <n>",
+    env: "PINREC_EVENT_CAMPAIGN_QUOTA",
+    help: "active (unpaused) EVENT campaigns per app; past it, CreateCampaign and UpdateCampaign answer 400",
+    parse: positiveInt,
+    default: DEFAULT_EVENT_CAMPAIGN_QUOTA,
   }),
   setting({
     key: "workers",

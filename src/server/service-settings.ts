@@ -13,6 +13,7 @@ import type { EventStreamOptions } from "../pinpoint/engagement/event-streams.js
 export interface ServiceSettings {
   recommenderQuota?: number;
   appQuota?: number;
+  eventCampaignQuota?: number;
   importDir?: string;
   /** The S3-compatible server CreateImportJob reads s3:// URLs from; none: s3:// URLs are refused. */
   s3Endpoint?: string;
@@ -67,7 +68,7 @@ export interface ServiceSettings {
 
 export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
   return {
-    quotas: { apps: s.appQuota, recommenders: s.recommenderQuota },
+    quotas: { apps: s.appQuota, recommenders: s.recommenderQuota, eventCampaigns: s.eventCampaignQuota },
     models: { pollMs: s.campaignPollMs, maxFoldedUsers: s.maxFoldedUsers },
     personalize: s.personalize ?? {
       endpoint: s.personalizeEndpoint,
