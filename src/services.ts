@@ -44,7 +44,7 @@ export interface ServiceParts {
    */
   log?: Logger;
   /** Per-account limits AWS documents as quotas (apps per account, recommender configurations). */
-  quotas?: { apps?: number; recommenders?: number };
+  quotas?: { apps?: number; recommenders?: number; eventCampaigns?: number };
   /** Who tenants may send email as (`--allowed-senders`); default: any sender. */
   senders?: SenderPolicy;
   /** The embedded engine's deployed models (Amazon Personalize campaigns this pinrec serves). */
@@ -131,7 +131,14 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
-  const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock, parts.senders);
+  const pinpointCampaigns = new PinpointCampaignService(
+    store,
+    segments,
+    templates,
+    campaignParts.clock,
+    parts.senders,
+    parts.quotas?.eventCampaigns,
+  );
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender, personalize },
     { personalize: parts.personalize, senders: parts.senders },

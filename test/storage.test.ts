@@ -13,17 +13,27 @@ import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-perso
 import { CampaignTrainer } from "../src/personalize/campaigns/training.js";
 import { ModelIntegrityError, datasetFromEvents, deserializeModel, serializeModel, synth, train } from "../src/engine/index.js";
 import { startServer } from "../src/server/serve.js";
-import { ACCOUNT_A, PG_URL, STORE_KINDS, TEST_CREDENTIALS, errorOf, freshPgSchema, startTestServer, tempDir } from "./helpers.js";
+import {
+  ACCOUNT_A,
+  ACCOUNT_B,
+  PG_URL,
+  STORE_KINDS,
+  TEST_CREDENTIALS,
+  errorOf,
+  freshPgSchema,
+  startTestServer,
+  tempDir,
+} from "./helpers.js";
 import { processSuite } from "./server-process.js";
 
 const TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
 const cleanups = processSuite();
 
-function runtimeClient(url: string) {
+function runtimeClient(url: string, credential = ACCOUNT_A) {
   const config = {
     endpoint: url,
     region: "us-east-1",
-    credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
+    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey },
     maxAttempts: 1,
   };
   return { runtime: new PersonalizeRuntimeClient(config), events: new PersonalizeEventsClient(config) };
@@ -162,6 +172,42 @@ describe.each(STORE_KINDS)("campaign storage on %s", (kind) => {
     expect(await recommend("new-0")).toEqual(popular);
     // new-4 is still folded in: the clicked item is excluded as seen.
     expect(await recommend("new-4")).not.toContain(popular[0]);
+  }, 60_000);
+
+  test("the fold-in cap is shared fairly: one account's flood of new users never erases another account's events", async () => {
+    const data = tempDir("pinrec-csv-");
+    cleanups.push(() => data.remove());
+    const files = await synth({ users: 100, items: 50, interactions: 1500, seed: 6, outDir: data.path });
+    const server = await startTestServer(kind, { campaignPollMs: 0, maxFoldedUsers: 4 });
+    cleanups.push(() => server.dispose());
+    const trainer = new CampaignTrainer(server.store);
+    const TENANT_B = { accountId: ACCOUNT_B.accountId, region: "us-east-1" };
+    const recA = await trainer.create({ tenant: TENANT, name: "shop", interactionsFile: files.interactionsPath, recipe: "ials" });
+    const recB = await trainer.create({ tenant: TENANT_B, name: "shop", interactionsFile: files.interactionsPath, recipe: "ials" });
+    const a = runtimeClient(server.url, ACCOUNT_A);
+    const b = runtimeClient(server.url, ACCOUNT_B);
+    const recommend = async (c: typeof a, arn: string, userId: string) =>
+      (await c.runtime.send(new GetRecommendationsCommand({ campaignArn: arn, userId, numResults: 5 }))).itemList!.map((i) => i.itemId);
+    const popular = await recommend(b, recB.arn, "never-seen");
+    // Events are folded into loaded models: both campaigns answer once first.
+    const popularA = await recommend(a, recA.arn, "never-seen");
+    const click = (c: typeof a, trackingId: string, userId: string) =>
+      c.events.send(
+        new PutEventsCommand({
+          trackingId,
+          userId,
+          sessionId: userId,
+          eventList: [{ eventType: "click", itemId: popular[0], sentAt: new Date() }],
+        }),
+      );
+    // B's one real-time user first (the least recently active of all), then 60 of A's.
+    await click(b, recB.trackingId, "b-user");
+    for (let k = 0; k < 60; k++) await click(a, recA.trackingId, `a-${k}`);
+    expect(server.personalizeCampaigns.foldedUsers).toBe(4);
+    // B's user is still folded in (the clicked item is excluded as seen); A's oldest were forgotten.
+    expect(await recommend(b, recB.arn, "b-user")).not.toContain(popular[0]);
+    expect(await recommend(a, recA.arn, "a-0")).toEqual(popularA);
+    expect(await recommend(a, recA.arn, "a-59")).not.toContain(popular[0]);
   }, 60_000);
 
   test("a deleted campaign leaves no model directory or blob behind", async () => {

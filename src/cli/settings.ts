@@ -18,6 +18,8 @@ import { httpUrl, port, positiveInt, urlOption } from "./args.js";
 import { checkSmtpUrl } from "../pinpoint/messaging/delivery/smtp.js";
 import { checkWebhookUrl } from "../pinpoint/messaging/delivery/webhook.js";
 import { DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS } from "../pinpoint/messaging/delivery/defaults.js";
+import { DEFAULT_EVENT_CAMPAIGN_QUOTA } from "../pinpoint/campaigns/defaults.js";
+import { DEFAULT_OUTBOX_QUOTA } from "../pinpoint/messaging/delivery/outbox-quota.js";
 import { TRANSFORMER_BACKENDS } from "../pinpoint/messaging/transformer/backends.js";
 import { DEFAULT_MAX_FOLDED_USERS } from "../personalize/campaigns/defaults.js";
 import { DEFAULT_RUNNER_LEASE_MS } from "../pinpoint/campaigns/runner/defaults.js";
@@ -192,6 +194,14 @@ export const SERVE_SETTINGS = [
     default: 100,
   }),
   setting({
+    key: "eventCampaignQuota",
+    flags: "--event-campaign-quota <n>",
+    env: "PINREC_EVENT_CAMPAIGN_QUOTA",
+    help: "active (unpaused) EVENT campaigns per app; past it, CreateCampaign and UpdateCampaign answer 400",
+    parse: positiveInt,
+    default: DEFAULT_EVENT_CAMPAIGN_QUOTA,
+  }),
+  setting({
     key: "workers",
     flags: "--workers <n>",
     env: "PINREC_WORKERS",
@@ -296,6 +306,14 @@ export const SERVE_SETTINGS = [
     help: "attempts before a transiently failing message is recorded as failed",
     parse: positiveInt,
     default: DEFAULT_MAX_ATTEMPTS,
+  }),
+  setting({
+    key: "outboxQuota",
+    flags: "--outbox-quota <n>",
+    env: "PINREC_OUTBOX_QUOTA",
+    help: "messages waiting for delivery per account and region; past it, sends answer 429 TooManyRequestsException",
+    parse: positiveInt,
+    default: DEFAULT_OUTBOX_QUOTA,
   }),
   setting({
     key: "campaignRuns",

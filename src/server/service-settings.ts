@@ -13,6 +13,7 @@ import type { EventStreamOptions } from "../pinpoint/engagement/event-streams.js
 export interface ServiceSettings {
   recommenderQuota?: number;
   appQuota?: number;
+  eventCampaignQuota?: number;
   importDir?: string;
   /** The S3-compatible server CreateImportJob reads s3:// URLs from; none: s3:// URLs are refused. */
   s3Endpoint?: string;
@@ -38,6 +39,8 @@ export interface ServiceSettings {
   deliveryLeaseMs?: number;
   deliveryAttempts?: number;
   deliveryShutdownMs?: number;
+  /** Messages waiting for delivery per account and region; past it, sends answer 429. */
+  outboxQuota?: number;
   /** Whether this process fires due campaign runs and sends their batches (default true). */
   campaignRuns?: boolean;
   campaignRunLeaseMs?: number;
@@ -69,7 +72,7 @@ export interface ServiceSettings {
 
 export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
   return {
-    quotas: { apps: s.appQuota, recommenders: s.recommenderQuota },
+    quotas: { apps: s.appQuota, recommenders: s.recommenderQuota, eventCampaigns: s.eventCampaignQuota },
     senders: { allowed: s.allowedSenders },
     models: { pollMs: s.campaignPollMs, maxFoldedUsers: s.maxFoldedUsers },
     personalize: s.personalize ?? {
@@ -102,6 +105,7 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       leaseMs: s.deliveryLeaseMs,
       maxAttempts: s.deliveryAttempts,
       shutdownMs: s.deliveryShutdownMs,
+      outboxQuota: s.outboxQuota,
     },
     campaigns: {
       runs: s.campaignRuns,

@@ -1,4 +1,4 @@
-/** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints with it. */
+/** Apps (Pinpoint projects): one row per app; deleting an app deletes its endpoints and undelivered messages with it. */
 import type { JsonText } from "../shared/json-text.js";
 import type { ApplicationResponse } from "@aws-sdk/client-pinpoint";
 import { tenantLockKey, type SqlDb, type SqlExecutor } from "./sql.js";
@@ -14,7 +14,7 @@ export interface AppRepository {
   /** The stored document's JSON text, unparsed, for a reply that returns it unchanged. */
   getText(tenant: Tenant, id: string): Promise<JsonText<Doc> | undefined>;
   list(tenant: Tenant, after: number, limit: number): Promise<Page<Doc>>;
-  /** Deletes the app and every endpoint of it in one transaction; the deleted app, if it existed. */
+  /** Deletes the app, every endpoint of it and its messages not yet delivered, in one transaction; the deleted app, if it existed. */
   delete(tenant: Tenant, id: string): Promise<Doc | undefined>;
 }
 
@@ -62,6 +62,13 @@ export class SqlAppRepository implements AppRepository {
       ]);
       if (!row) return undefined;
       await tx.run("DELETE FROM endpoints WHERE account_id = ? AND region = ? AND app_id = ?", [t.accountId, t.region, id]);
+      // Nothing is delivered for a deleted app: its messages still waiting (queued, or claimed by a
+      // drainer whose send has not finished) go with it. Sent, failed and stored ones stay as records.
+      await tx.run("DELETE FROM outbox_messages WHERE account_id = ? AND region = ? AND app_id = ? AND status IN ('QUEUED', 'SENDING')", [
+        t.accountId,
+        t.region,
+        id,
+      ]);
       return JSON.parse(row.doc) as Doc;
     });
   }

@@ -411,6 +411,17 @@ export const migrations: Migration[] = [
       );`,
   ),
   migration(
+    13,
+    "outbox lanes: delivery claims take turns across tenants' apps",
+    `
+      -- One lane per (account, region, app). A claim takes a few rows from each lane in turn, so
+      -- one app's backlog never holds another's message behind it (the delivery fairness of
+      -- docs/security.md). Rows stored before this migration get their lane here.
+      ALTER TABLE outbox_messages ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+      UPDATE outbox_messages SET lane = account_id || '/' || region || '/' || app_id;
+      CREATE INDEX outbox_lane_due ON outbox_messages (lane, due_at) WHERE status IN ('QUEUED', 'SENDING');`,
+  ),
+  migration(
     15,
     "engagement: per-day event counts for the KPIs",
     `

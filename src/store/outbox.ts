@@ -67,7 +67,11 @@ export interface OutboxRepository {
    * earlier in this batch).
    */
   insert(rows: OutboxInsert[]): Promise<{ messageId: string; inserted: boolean }[]>;
-  /** Claims due rows (queued and due, or claimed under a lease that has run out), the longest due first; returned in no particular order. */
+  /**
+   * Claims due rows (queued and due, or claimed under a lease that has run out), taking turns
+   * across lanes (one per tenant's app) and the longest due first within a lane, so one app's
+   * backlog cannot hold another's messages; returned in no particular order.
+   */
   claim(request: ClaimRequest): Promise<OutboxRecord[]>;
   /** Extends the lease of the rows still claimed under `token`; how many were. */
   renew(token: string, leaseUntil: number): Promise<number>;
@@ -80,6 +84,8 @@ export interface OutboxRepository {
   reschedule(messageId: string, token: string, dueAt: number, error: string): Promise<boolean>;
   markFailed(messageId: string, token: string, error: string): Promise<boolean>;
   get(tenant: Tenant, messageId: string): Promise<OutboxRecord | undefined>;
+  /** How many of a tenant's rows wait for delivery (queued or claimed), counting no further than `atMost`. */
+  countWaiting(tenant: Tenant, atMost: number): Promise<number>;
   /** Rows of a tenant in acceptance order, after position `after`. */
   list(tenant: Tenant, filter: OutboxFilter, after: number, limit: number): Promise<Page<OutboxRecord>>;
 }
@@ -100,10 +106,14 @@ interface Row {
   created_at: string;
   sent_at: string | null;
   doc: string;
+  lane: string;
 }
 
 const COLUMNS =
   "seq, account_id, region, message_id, idempotency_key, app_id, channel, address, status, attempts, due_at, last_error, created_at, sent_at, doc";
+
+/** What a claim returns: the columns, with the lane it was taken from. */
+const RETURNED = [...COLUMNS.split(", "), "lane"];
 
 function record(r: Row): OutboxRecord {
   return {
@@ -125,7 +135,16 @@ function record(r: Row): OutboxRecord {
 
 const tenantKey = (t: Tenant, key: string) => `${t.accountId}\n${t.region}\n${key}`;
 
+/** Lanes a claim looks at beyond its room before it stops (the next claim goes on from there). */
+const LANE_PROBES = 64;
+
+/** The delivery lane a row queues in: its tenant's app. */
+const laneOf = (t: Tenant, appId: string) => `${t.accountId}/${t.region}/${appId}`;
+
 export class SqlOutboxRepository implements OutboxRepository {
+  /** The lane the last claim ended with; the next claim starts after it. */
+  private lastLane = "";
+
   constructor(private readonly db: SqlDb) {}
 
   async insert(rows: OutboxInsert[]): Promise<{ messageId: string; inserted: boolean }[]> {
@@ -150,6 +169,7 @@ export class SqlOutboxRepository implements OutboxRepository {
           params.push(
             r.tenant.accountId,
             r.tenant.region,
+            laneOf(r.tenant, r.appId),
             r.messageId,
             r.idempotencyKey ?? null,
             r.appId,
@@ -163,8 +183,8 @@ export class SqlOutboxRepository implements OutboxRepository {
           );
         }
         const returned = await tx.all<{ message_id: string }>(
-          `INSERT INTO outbox_messages (account_id, region, message_id, idempotency_key, app_id, channel, address, status, attempts, due_at, created_at, doc)
-           VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+          `INSERT INTO outbox_messages (account_id, region, lane, message_id, idempotency_key, app_id, channel, address, status, attempts, due_at, created_at, doc)
+           VALUES ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
            ON CONFLICT (account_id, region, idempotency_key) DO NOTHING RETURNING message_id`,
           params,
         );
@@ -190,31 +210,90 @@ export class SqlOutboxRepository implements OutboxRepository {
 
   async claim(c: ClaimRequest): Promise<OutboxRecord[]> {
     if (c.channels.length === 0 || c.limit < 1) return [];
-    const due = `SELECT seq FROM outbox_messages WHERE status IN ('QUEUED', 'SENDING') AND due_at <= ? AND channel IN (${marks(c.channels.length)})
-                 ORDER BY due_at LIMIT ?`;
+    let lanes = await this.lanesInTurn(c);
+    const claimed: OutboxRecord[] = [];
+    // An even share per lane: a lane with a million rows due gets as many as one with a single
+    // row. Room a short lane left goes to the lanes that filled their share, in a next pass.
+    for (let pass = 0; pass < 3 && lanes.length > 0 && claimed.length < c.limit; pass++) {
+      const share = Math.ceil((c.limit - claimed.length) / lanes.length);
+      const rows = await this.claimFromLanes(c, lanes, share);
+      const taken = new Map<string, number>();
+      for (const r of rows) {
+        if (claimed.length === c.limit) break;
+        claimed.push(record(r));
+        taken.set(r.lane, (taken.get(r.lane) ?? 0) + 1);
+      }
+      lanes = lanes.filter((l) => taken.get(l) === share);
+    }
+    return claimed;
+  }
+
+  /** Claims up to `share` due rows of each lane, in one statement. */
+  private async claimFromLanes(c: ClaimRequest, lanes: string[], share: number): Promise<Row[]> {
+    const dueIn = (lock: string) =>
+      `SELECT seq FROM outbox_messages WHERE lane = ? AND status IN ('QUEUED', 'SENDING') AND due_at <= ? AND channel IN (${marks(c.channels.length)})
+       ORDER BY due_at LIMIT ?${lock}`;
+    const laneParams = (lane: string) => [lane, c.now, ...c.channels, share];
     const set = "status = 'SENDING', claim_token = ?, attempts = attempts + 1, due_at = ?";
     if (this.db.dialect === "postgres") {
       // SKIP LOCKED: concurrent drainers each take rows nobody else is taking, without waiting;
       // the row lock also re-checks the condition on the latest version, so a row another
       // drainer just claimed (its due_at moved on) is not taken twice.
-      const rows = await this.db.all<Row>(
-        `WITH due AS (${due} FOR UPDATE SKIP LOCKED)
-         UPDATE outbox_messages SET ${set} FROM due WHERE outbox_messages.seq = due.seq RETURNING ${COLUMNS.split(", ")
-           .map((col) => `outbox_messages.${col}`)
-           .join(", ")}`,
-        [c.now, ...c.channels, c.limit, c.token, c.leaseUntil],
+      const ctes = lanes.map((_, i) => `l${i} AS (${dueIn(" FOR UPDATE SKIP LOCKED")})`).join(", ");
+      const picked = lanes.map((_, i) => `SELECT seq FROM l${i}`).join(" UNION ALL ");
+      return this.db.all<Row>(
+        `WITH ${ctes}
+         UPDATE outbox_messages SET ${set} FROM (${picked}) due WHERE outbox_messages.seq = due.seq RETURNING ${RETURNED.map(
+           (col) => `outbox_messages.${col}`,
+         ).join(", ")}`,
+        [...lanes.flatMap(laneParams), c.token, c.leaseUntil],
       );
-      return rows.map(record);
     }
     // SQLite: one statement is one write transaction, and writers are serialised, even across processes.
-    const rows = await this.db.all<Row>(`UPDATE outbox_messages SET ${set} WHERE seq IN (${due}) RETURNING ${COLUMNS}`, [
+    const picked = lanes.map(() => `SELECT seq FROM (${dueIn("")})`).join(" UNION ALL ");
+    return this.db.all<Row>(`UPDATE outbox_messages SET ${set} WHERE seq IN (${picked}) RETURNING ${RETURNED.join(", ")}`, [
       c.token,
       c.leaseUntil,
-      c.now,
-      ...c.channels,
-      c.limit,
+      ...lanes.flatMap(laneParams),
     ]);
-    return rows.map(record);
+  }
+
+  /**
+   * Up to `limit` lanes with rows due for the claim, starting after the lane this repository
+   * looked at last and wrapping around: with more lanes than a claim has room for, successive
+   * claims take turns. Each lane looked at is two index probes (a loose index scan: the next lane,
+   * and whether its earliest row is due), whatever the number of rows in it; a claim looks at no
+   * more than `LANE_PROBES` lanes (plus its room), and the next one goes on from there.
+   */
+  private async lanesInTurn(c: ClaimRequest): Promise<string[]> {
+    const found: string[] = [];
+    const start = this.lastLane;
+    let prev = start;
+    let wrapped = false;
+    for (let probes = 0; probes < LANE_PROBES + c.limit && found.length < c.limit; probes++) {
+      // MIN(due_at) of a lane is the first entry of its index range (EXISTS with a condition on
+      // due_at would let PostgreSQL plan a sequential scan for a lane it cannot see at plan time).
+      const next = await this.db.get<{ lane: string | null; first_due: number | string | null }>(
+        `SELECT x.lane, (SELECT MIN(due_at) FROM outbox_messages WHERE lane = x.lane AND status IN ('QUEUED', 'SENDING')) AS first_due
+         FROM (SELECT MIN(lane) AS lane FROM outbox_messages WHERE status IN ('QUEUED', 'SENDING') AND lane > ?) x`,
+        [prev],
+      );
+      const lane = next?.lane ?? null;
+      if (lane === null) {
+        if (wrapped || start === "") break;
+        wrapped = true;
+        prev = "";
+        continue;
+      }
+      // Past the lane this claim started after: every lane has been looked at.
+      if (wrapped && lane > start) break;
+      prev = lane;
+      // A lane whose first due row is of a channel this drainer has no transport for is tried and
+      // gives nothing (rare: rows of such channels are stored, not queued).
+      if (next!.first_due !== null && Number(next!.first_due) <= c.now) found.push(lane);
+    }
+    this.lastLane = prev;
+    return found;
   }
 
   async renew(token: string, leaseUntil: number): Promise<number> {
@@ -258,6 +337,16 @@ export class SqlOutboxRepository implements OutboxRepository {
       t.region,
     ]);
     return row ? record(row) : undefined;
+  }
+
+  async countWaiting(t: Tenant, atMost: number): Promise<number> {
+    // The tenant's lanes are one range of the lane index ('0' sorts right after '/').
+    const prefix = `${t.accountId}/${t.region}/`;
+    const row = await this.db.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox_messages WHERE lane >= ? AND lane < ? AND status IN ('QUEUED', 'SENDING') LIMIT ?) x`,
+      [prefix, `${prefix.slice(0, -1)}0`, atMost],
+    );
+    return Number(row?.n ?? 0);
   }
 
   async list(t: Tenant, filter: OutboxFilter, after: number, limit: number): Promise<Page<OutboxRecord>> {

@@ -237,4 +237,40 @@ describe.each(STORE_KINDS)("store contract (outbox): %s", (kind) => {
       await other.close();
     }
   });
+
+  test("claims take turns across tenants' apps: one backlog never holds another's message", async () => {
+    await drainAll();
+    clock += 10_000;
+    // Account 1's app queues thousands first; account 2 and another app of account 1 one each, later.
+    const backlog = Array.from({ length: 5_000 }, (_, i) => row(T1, { appId: "bulk", dueAt: clock - 10_000 + i }));
+    await store.outbox.insert(backlog);
+    const single = row(T2, { appId: "bulk", dueAt: clock });
+    const sibling = row(T1, { appId: "other", dueAt: clock });
+    await store.outbox.insert([single, sibling]);
+
+    const claim = (limit: number) =>
+      store.outbox.claim({ token: randomUUID(), channels: ["EMAIL"], now: clock, leaseUntil: clock + 60_000, limit });
+    const first = await claim(8);
+    // The first batch holds both single messages, and the backlog fills the rest of its room.
+    expect(first.map((m) => m.messageId)).toEqual(expect.arrayContaining([single.messageId, sibling.messageId]));
+    expect(first).toHaveLength(8);
+    expect(first.filter((m) => m.appId === "bulk" && m.tenant.accountId === T1.accountId)).toHaveLength(6);
+    // Within a lane, the longest due first.
+    const bulk = first.filter((m) => m.tenant.accountId === T1.accountId && m.appId === "bulk").map((m) => m.messageId);
+    expect(bulk.sort()).toEqual(
+      backlog
+        .slice(0, 6)
+        .map((m) => m.messageId)
+        .sort(),
+    );
+
+    // More lanes than a claim has room for: successive claims take turns, every lane served.
+    await drainAll();
+    clock += 10_000;
+    const lanes = ["a", "b", "c", "d", "e"];
+    await store.outbox.insert(lanes.flatMap((appId) => Array.from({ length: 20 }, () => row(T2, { appId, dueAt: clock }))));
+    const served = new Set<string>();
+    for (let i = 0; i < 3; i++) for (const m of await claim(2)) served.add(m.appId);
+    expect([...served].sort()).toEqual(lanes);
+  });
 });

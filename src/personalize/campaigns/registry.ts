@@ -6,7 +6,7 @@
  * Events recorded by PutEvents (on any server sharing the database) are folded into the loaded
  * model in sequence order, so a user's next recommendations reflect them at once. Fold-in memory is
  * bounded: at most `maxFoldedUsers` users across all campaigns carry folded-in events; past that the
- * least recently active one is forgotten (answered from the trained model, or popularity, until the
+ * least recently active one of the account holding the most is forgotten (answered from the trained model, or popularity, until the
  * next training includes their events).
  *
  * A model that fails to load (damaged, truncated) is reported once per version; the model already in
@@ -54,8 +54,9 @@ export class CampaignRegistry {
   private polling: Promise<void> | undefined;
   /** The version of each campaign whose model failed to load, and why: reported once, not retried. */
   private readonly failed = new Map<string, { version: number; error: CampaignUnavailableError }>();
-  /** Users with folded-in events, least recently active first, and the campaign they are folded into. */
-  private readonly folded = new Map<string, { campaign: LoadedCampaign; userId: string }>();
+  /** Per account and region: users with folded-in events, least recently active first, and the campaign they are folded into. */
+  private readonly folded = new Map<string, Map<string, { campaign: LoadedCampaign; userId: string }>>();
+  private foldedCount = 0;
   private foldCapReported = false;
   private firstPollDone = false;
 
@@ -201,15 +202,23 @@ export class CampaignRegistry {
 
   /**
    * Records that `userId` now has folded-in events in `c`, as the most recently active; past the cap,
-   * the least recently active user anywhere loses theirs (said once in the log).
+   * the least recently active user of the account holding the most loses theirs (said once in the log).
    */
   private noteFolded(c: LoadedCampaign, userId: string): void {
     const key = `${keyOf(c.tenant, c.record.name)}\u0000${userId}`;
-    this.folded.delete(key);
-    this.folded.set(key, { campaign: c, userId });
-    while (this.folded.size > this.maxFoldedUsers) {
-      const [oldestKey, oldest] = this.folded.entries().next().value!;
-      this.folded.delete(oldestKey);
+    const account = `${c.tenant.accountId}\u0000${c.tenant.region}`;
+    let mine = this.folded.get(account);
+    if (!mine) this.folded.set(account, (mine = new Map()));
+    if (!mine.delete(key)) this.foldedCount++;
+    mine.set(key, { campaign: c, userId });
+    while (this.foldedCount > this.maxFoldedUsers) {
+      // The cap is shared fairly: the account holding the most folded-in users gives up its least
+      // recently active one, so one account's flood of new users never erases another's events.
+      let largest = mine;
+      for (const users of this.folded.values()) if (users.size > largest.size) largest = users;
+      const [oldestKey, oldest] = largest.entries().next().value!;
+      largest.delete(oldestKey);
+      this.foldedCount--;
       oldest.campaign.model.forgetFoldedIn(oldest.userId);
       if (!this.foldCapReported) {
         this.foldCapReported = true;
@@ -223,12 +232,19 @@ export class CampaignRegistry {
 
   /** Drops the bookkeeping of a campaign object that was replaced or deleted. */
   private forgetFolded(c: LoadedCampaign): void {
-    for (const [key, entry] of this.folded) if (entry.campaign === c) this.folded.delete(key);
+    for (const [account, users] of this.folded) {
+      for (const [key, entry] of users)
+        if (entry.campaign === c) {
+          users.delete(key);
+          this.foldedCount--;
+        }
+      if (users.size === 0) this.folded.delete(account);
+    }
   }
 
   /** How many users currently carry folded-in events (across campaigns). */
   get foldedUsers(): number {
-    return this.folded.size;
+    return this.foldedCount;
   }
 
   /** Brings a loaded campaign up to date with recorded events. */

@@ -27,6 +27,7 @@ import type { CampaignSource } from "./contracts.js";
 import { firstRunAt } from "./schedule.js";
 import { campaignStatus, hasTreatments } from "./status.js";
 import { checkCampaign } from "./validate.js";
+import { DEFAULT_EVENT_CAMPAIGN_QUOTA } from "./defaults.js";
 
 export const campaignArn = (t: Tenant, appId: string, id: string) =>
   `arn:aws:mobiletargeting:${t.region}:${t.accountId}:apps/${appId}/campaigns/${id}`;
@@ -77,7 +78,22 @@ export class PinpointCampaignService implements CampaignSource {
     private readonly now: () => number = Date.now,
     /** Who campaign messages may be sent as (`--allowed-senders`); default: any sender. */
     private readonly senders: SenderPolicy = {},
+    /** Active (unpaused) EVENT campaigns one app may have: each PutEvents event is matched against every one. */
+    private readonly eventCampaignQuota = DEFAULT_EVENT_CAMPAIGN_QUOTA,
   ) {}
+
+  /**
+   * Every event PutEvents accepts is matched against each active EVENT campaign of its app and may
+   * start a run of each, so their number bounds what one PutEvents call can set off.
+   */
+  private async checkEventCampaignQuota(tenant: Tenant, appId: string, doc: CampaignResponse): Promise<void> {
+    if (doc.Schedule?.Frequency !== "EVENT" || doc.IsPaused === true) return;
+    const others = (await this.store.pinpointCampaigns.eventCampaigns(tenant, appId)).filter((c) => c.Id !== doc.Id);
+    if (others.length >= this.eventCampaignQuota)
+      throw badRequest(
+        `Application '${appId}' has reached its quota of ${this.eventCampaignQuota} active EVENT campaigns; pause or delete one first`,
+      );
+  }
 
   private async requireApp(tenant: Tenant, appId: string): Promise<void> {
     if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
@@ -154,6 +170,7 @@ export class PinpointCampaignService implements CampaignSource {
       tags,
       Version: 1,
     });
+    await this.checkEventCampaignQuota(tenant, appId, doc);
     const nextRunAt = firstRunAt(doc, now);
     if (!(await this.store.pinpointCampaigns.insert(tenant, doc, nextRunAt))) throw notFound(`Application '${appId}' was not found`);
     return this.present(doc, { doc, runs: { runs: 0, unfinished: 0 }, treatments: new Map(), nextRunAt, segmentExists: true });
@@ -195,6 +212,7 @@ export class PinpointCampaignService implements CampaignSource {
       tags: current.tags ?? {},
       Version: current.Version! + 1,
     });
+    await this.checkEventCampaignQuota(tenant, appId, doc);
     // The scheduler's next run changes only with the schedule or the pause: an update that edits,
     // say, the Description of a campaign that already ran IMMEDIATE must not start it again.
     const rescheduled = given.Schedule !== undefined || doc.IsPaused !== (current.IsPaused ?? false);

@@ -27,7 +27,14 @@ export const MAX_ADDITIONAL_TREATMENTS = 4;
 export const MAX_NAME_CHARS = 256;
 export const MAX_DESCRIPTION_CHARS = 1024;
 
-/** CampaignLimits members with their documented ranges (undefined: no documented maximum). */
+/**
+ * The largest value of a member the Pinpoint service model types as an integer (`__integer`, a
+ * 32-bit signed integer in AWS's model): the bound where no smaller maximum is documented, so a
+ * value such as 1e308 (a whole number to JavaScript) never reaches a deadline, a loop or a column.
+ */
+export const MAX_INTEGER = 2_147_483_647;
+
+/** CampaignLimits members with their documented ranges (undefined: no documented maximum, so MAX_INTEGER). */
 const LIMIT_RANGES: [keyof CampaignLimits, number, number | undefined][] = [
   ["Daily", 0, 100],
   ["Total", 0, 100],
@@ -36,10 +43,10 @@ const LIMIT_RANGES: [keyof CampaignLimits, number, number | undefined][] = [
   ["Session", 0, undefined],
 ];
 
-function integerIn(value: number | undefined, field: string, min: number, max: number | undefined): void {
+function integerIn(value: number | undefined, field: string, min: number, max = MAX_INTEGER): void {
   if (value === undefined) return;
-  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
-    throw badRequest(`${field} must be an integer ${max === undefined ? `of at least ${min}` : `from ${min} to ${max}`}; got ${value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badRequest(`${field} must be an integer from ${min} to ${max}; got ${value}`);
   }
 }
 
@@ -162,7 +169,7 @@ export function checkCampaign(
   text(req.TreatmentName, "TreatmentName", MAX_NAME_CHARS);
   text(req.TreatmentDescription, "TreatmentDescription", MAX_DESCRIPTION_CHARS);
   integerIn(req.HoldoutPercent, "HoldoutPercent", 0, 100);
-  // Only in-app messages use it, and no range is documented: any whole number from 0.
+  // Only in-app messages use it, and no range is documented: any whole number from 0 (to MAX_INTEGER).
   integerIn(req.Priority, "Priority", 0, undefined);
   if (req.Limits) checkLimits(req.Limits);
   checkTreatments(req.AdditionalTreatments ?? [], req.HoldoutPercent ?? 0, now, newSchedules.treatments);

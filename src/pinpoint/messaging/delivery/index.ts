@@ -12,6 +12,7 @@ import { SmtpTransport } from "./smtp.js";
 import type { ChannelTransport } from "./transport.js";
 import { WebhookTransport } from "./webhook.js";
 import type { DeliveryHooks } from "./hooks.js";
+import { DEFAULT_OUTBOX_QUOTA, OutboxQuota } from "./outbox-quota.js";
 
 export interface DeliveryOptions extends DrainerOptions {
   /** `smtp://[user:pass@]host:port` or `smtps://…`: email goes out through this server. */
@@ -26,6 +27,8 @@ export interface DeliveryOptions extends DrainerOptions {
   smtpTimeoutMs?: number;
   /** Told about every message stored and every attempt's answer (engagement events). */
   hooks?: DeliveryHooks;
+  /** Messages waiting for delivery one account and region may have (default DEFAULT_OUTBOX_QUOTA); past it, sends answer 429. */
+  outboxQuota?: number;
 }
 
 export class Delivery {
@@ -51,6 +54,7 @@ export class Delivery {
       () => this.drainer.wake(),
       Date.now,
       options.hooks,
+      new OutboxQuota(outbox, options.outboxQuota ?? DEFAULT_OUTBOX_QUOTA),
     );
   }
 

@@ -8,6 +8,7 @@ import type { DeliveryOutcome, MessageSender, RenderedMessage, SendChannel } fro
 import type { OutboxInsert, OutboxRepository } from "../../../store/outbox.js";
 import { newMessageId } from "./message-id.js";
 import type { DeliveryHooks } from "./hooks.js";
+import type { OutboxQuota } from "./outbox-quota.js";
 
 /**
  * Pinpoint's answer for an accepted message (`EndpointMessageResult`): `SUCCESSFUL` means accepted
@@ -43,6 +44,8 @@ export class OutboxSender implements MessageSender {
     private readonly onQueued: () => void = () => {},
     private readonly now: () => number = Date.now,
     private readonly hooks?: DeliveryHooks,
+    /** Messages an account may have waiting for delivery; none: no limit. */
+    private readonly quota?: OutboxQuota,
   ) {
     this.queued = new Set(queuedChannels);
   }
@@ -74,6 +77,17 @@ export class OutboxSender implements MessageSender {
         doc: JSON.stringify(message),
       };
     });
+    if (this.quota) {
+      const queuedOf = new Map<string, { tenant: RenderedMessage["tenant"]; n: number }>();
+      for (const r of rows) {
+        if (r.status !== "QUEUED") continue;
+        const k = `${r.tenant.accountId}/${r.tenant.region}`;
+        const q = queuedOf.get(k) ?? { tenant: r.tenant, n: 0 };
+        q.n++;
+        queuedOf.set(k, q);
+      }
+      for (const { tenant, n } of queuedOf.values()) await this.quota.admit(tenant, n);
+    }
     const stored = await new Promise<{ messageId: string; inserted: boolean }[]>((resolve, reject) => {
       this.pending.push({ rows, resolve, reject });
       if (!this.writing) void this.flush();
