@@ -30,6 +30,7 @@ import { EngagementService, type EngagementOptions } from "./pinpoint/engagement
 import { ServedModelFeedback } from "./pinpoint/engagement/feedback.js";
 import { KpiService } from "./pinpoint/engagement/kpis.js";
 import { EventStreamService, type EventStreamOptions } from "./pinpoint/engagement/event-streams.js";
+import { JourneyService, journeySegmentUsage } from "./pinpoint/journeys/service.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -97,6 +98,8 @@ export interface Services {
   kpis: KpiService;
   /** PutEventStream and the delivery of every app's events to its stream. */
   eventStreams: EventStreamService;
+  /** Pinpoint journey definitions (CreateJourney …). */
+  journeys: JourneyService;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -124,8 +127,12 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns), { ...parts.engagement, log });
   const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
   const templates = new TemplateService(store, recommenders);
-  // AWS refuses to delete a segment that a campaign uses.
-  const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
+  // AWS refuses to delete a segment that a campaign uses; pinrec refuses it for journeys too.
+  const campaignUsage = campaignSegmentUsage(store);
+  const journeyUsage = journeySegmentUsage(store);
+  const segments = new SegmentService(store, {
+    usage: async (...at) => [...(await campaignUsage(...at)), ...(await journeyUsage(...at))],
+  });
   const pinpointCampaigns = new PinpointCampaignService(store, segments, templates, campaignParts.clock);
   const messaging = createMessaging(
     { store, personalizeCampaigns: campaigns, recommenders, templates, transformer: transformers, sender: delivery.sender },
@@ -164,6 +171,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     engagement,
     kpis: new KpiService(store),
     eventStreams,
+    journeys: new JourneyService(store, segments, templates, campaignParts.clock),
     start() {
       campaigns.start();
       engagement.start();

@@ -26,6 +26,8 @@ import type { KpiService } from "../engagement/kpis.js";
 import { kpiHandlers } from "./kpis.js";
 import type { EventStreamService } from "../engagement/event-streams.js";
 import { eventStreamHandlers } from "./event-streams.js";
+import type { JourneyService } from "../journeys/service.js";
+import { journeyHandlers } from "./journeys.js";
 
 /** The Pinpoint domain services its API modules call (the composition root hands over all of them). */
 export interface PinpointDomain {
@@ -43,6 +45,8 @@ export interface PinpointDomain {
   kpis: KpiService;
   /** PutEventStream, GetEventStream, DeleteEventStream. */
   eventStreams: EventStreamService;
+  /** CreateJourney, GetJourney, ListJourneys, UpdateJourney, UpdateJourneyState, DeleteJourney. */
+  journeys: JourneyService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -59,6 +63,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...campaignHandlers(domain.pinpointCampaigns),
     ...kpiHandlers(domain.kpis),
     ...eventStreamHandlers(domain.eventStreams),
+    ...journeyHandlers(domain.journeys),
   };
   return {
     model: serviceModel(
