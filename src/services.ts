@@ -31,6 +31,7 @@ import { ServedModelFeedback } from "./pinpoint/engagement/feedback.js";
 import { KpiService } from "./pinpoint/engagement/kpis.js";
 import { EventStreamService, type EventStreamOptions } from "./pinpoint/engagement/event-streams.js";
 import { JourneyService, journeySegmentUsage } from "./pinpoint/journeys/service.js";
+import { JourneyExecutor } from "./pinpoint/journeys/executor/index.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -100,6 +101,8 @@ export interface Services {
   eventStreams: EventStreamService;
   /** Pinpoint journey definitions (CreateJourney …). */
   journeys: JourneyService;
+  /** Enters and advances journey participants (started with the campaign runner, on its clock and settings). */
+  journeyExecutor: JourneyExecutor;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -148,6 +151,15 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
       onError: log && ((err) => log.error({ err }, "campaign run failed; its batch returns after its lease")),
     },
   );
+  const journeyExecutor = new JourneyExecutor(
+    { store, segments, channels, pipeline: messaging.service.pipeline },
+    {
+      leaseMs: campaignParts.leaseMs,
+      pollMs: campaignParts.pollMs,
+      now: campaignParts.clock,
+      onError: log && ((err) => log.error({ err }, "journey step failed; its participants return after their lease")),
+    },
+  );
   return {
     store,
     personalizeCampaigns: campaigns,
@@ -172,16 +184,21 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     kpis: new KpiService(store),
     eventStreams,
     journeys: new JourneyService(store, segments, templates, campaignParts.clock),
+    journeyExecutor,
     start() {
       campaigns.start();
       engagement.start();
       eventStreams.start();
       delivery.start();
-      if (campaignParts.runs !== false) runner.start();
+      if (campaignParts.runs !== false) {
+        runner.start();
+        journeyExecutor.start();
+      }
     },
     async close() {
       // Batches being sent finish first (their messages go to the outbox); the rest wait for the next process.
       await runner.close();
+      await journeyExecutor.close();
       await delivery.stop(shutdownMs);
       await engagement.close();
       await eventStreams.close();

@@ -36,7 +36,7 @@ export const SETTABLE_STATES = ["ACTIVE", "PAUSED", "CANCELLED"] as const;
 
 /**
  * The state UpdateJourneyState moves a journey to, from the state a read reports: ACTIVE publishes
- * a DRAFT or resumes a PAUSED journey; PAUSED holds an ACTIVE one; CANCELLED stops a published one.
+ * a DRAFT or resumes a PAUSED journey; PAUSED holds an ACTIVE (or CLOSED) one; CANCELLED stops a published one.
  * Anything else is a 400 naming both states.
  */
 export function transition(from: State, to: string | undefined): StoredState {
@@ -45,7 +45,8 @@ export function transition(from: State, to: string | undefined): StoredState {
     throw badRequest(`JourneyStateRequest.State must be one of ${SETTABLE_STATES.join(", ")}; got '${to}'`);
   const allowed: Record<string, readonly string[]> = {
     ACTIVE: ["DRAFT", "PAUSED", "ACTIVE"],
-    PAUSED: ["ACTIVE", "PAUSED"],
+    // A CLOSED journey still has participants on their way: pausing holds them too.
+    PAUSED: ["ACTIVE", "CLOSED", "PAUSED"],
     CANCELLED: ["ACTIVE", "PAUSED", "CLOSED", "CANCELLED"],
   };
   if (!allowed[to].includes(from)) {
