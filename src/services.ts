@@ -32,6 +32,7 @@ import { KpiService } from "./pinpoint/engagement/kpis.js";
 import { EventStreamService, type EventStreamOptions } from "./pinpoint/engagement/event-streams.js";
 import { JourneyService, journeySegmentUsage } from "./pinpoint/journeys/service.js";
 import { JourneyExecutor } from "./pinpoint/journeys/executor/index.js";
+import { JourneyMetricsService } from "./pinpoint/journeys/metrics.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -101,6 +102,8 @@ export interface Services {
   eventStreams: EventStreamService;
   /** Pinpoint journey definitions (CreateJourney …). */
   journeys: JourneyService;
+  /** Journey execution metrics and GetJourneyDateRangeKpi. */
+  journeyMetrics: JourneyMetricsService;
   /** Enters and advances journey participants (started with the campaign runner, on its clock and settings). */
   journeyExecutor: JourneyExecutor;
   /** Starts the background work: model polling and the outbox drainers. */
@@ -151,6 +154,8 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
       onError: log && ((err) => log.error({ err }, "campaign run failed; its batch returns after its lease")),
     },
   );
+  const kpis = new KpiService(store);
+  const journeys = new JourneyService(store, segments, templates, campaignParts.clock);
   const journeyExecutor = new JourneyExecutor(
     { store, segments, channels, pipeline: messaging.service.pipeline },
     {
@@ -181,9 +186,10 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     messaging,
     runner,
     engagement,
-    kpis: new KpiService(store),
+    kpis,
     eventStreams,
-    journeys: new JourneyService(store, segments, templates, campaignParts.clock),
+    journeys,
+    journeyMetrics: new JourneyMetricsService(store, journeys, kpis, campaignParts.clock),
     journeyExecutor,
     start() {
       campaigns.start();

@@ -10,6 +10,9 @@ import {
   CreateJourneyCommand,
   CreateSegmentCommand,
   GetJourneyCommand,
+  GetJourneyDateRangeKpiCommand,
+  GetJourneyExecutionActivityMetricsCommand,
+  GetJourneyExecutionMetricsCommand,
   UpdateEmailChannelCommand,
   UpdateJourneyStateCommand,
   type EndpointBatchItem,
@@ -17,7 +20,7 @@ import {
   type WriteJourneyRequest,
 } from "@aws-sdk/client-pinpoint";
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
-import { STORE_KINDS, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
+import { STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { startSmtpCatcher, type SmtpCatcher } from "../smtp-catcher.js";
 import {
   TENANT_A,
@@ -29,6 +32,7 @@ import {
   trainCampaign,
 } from "../pinpoint/messaging/send-fixtures.js";
 import { IDENTITY } from "../pinpoint/campaigns/runner-fixtures.js";
+import { get, htmlOf, pixelOf } from "../tracked-mail.js";
 import { draw } from "../../src/pinpoint/journeys/executor/step.js";
 
 const HOUR = 3_600_000;
@@ -125,6 +129,58 @@ describe.each(STORE_KINDS)("journeys end to end on %s", (kind) => {
     dir.remove();
   });
 
+  // First: the open's event time is the real clock's, and this test needs the fake clock not yet ahead of it.
+  test("an EventCondition on the email's opens: who opened within the evaluation window gets the thank-you", {
+    timeout: 120_000,
+  }, async () => {
+    await client.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: "journey-html",
+        EmailTemplateRequest: { Subject: "Look", HtmlPart: '<html><body><p><a href="https://shop.example/">shop</a></p></body></html>' },
+      }),
+    );
+    await putEndpoints(client, appId, [endpoint("open-0", "u5", ["open"]), endpoint("open-1", "u6", ["open"])]);
+    const segment = await segmentOn("openers", ["open"]);
+    const journey = await createJourney({
+      Name: "thank openers",
+      State: "ACTIVE",
+      StartCondition: { SegmentStartCondition: { SegmentId: segment } },
+      StartActivity: "look",
+      Activities: {
+        look: { EMAIL: { TemplateName: "journey-html", NextActivity: "opened" } },
+        opened: {
+          ConditionalSplit: {
+            Condition: {
+              Operator: "ANY",
+              Conditions: [{ EventCondition: { MessageActivity: "look", Dimensions: { EventType: { Values: ["_email.open"] } } } }],
+            },
+            EvaluationWaitTime: { WaitFor: "PT1H" },
+            TrueActivity: "thanks",
+          },
+        },
+        thanks: { EMAIL: { TemplateName: "journey-plain" } },
+      },
+    });
+    await waitUntil(() => mailsTo("open-").length === 2, "the first emails");
+    const opened = mailsTo("open-0")[0];
+    expect((await get(pixelOf(htmlOf(opened.raw)))).status).toBe(200);
+    // Opens are answered at once and stored right after (group commit).
+    await waitUntil(
+      async () => (await server.store.engagement.list(TENANT_A, appId, { limit: 1000 })).some((e) => e.eventType === "_email.open"),
+      "the open stored",
+    );
+    // The split waits for its evaluation window before it looks.
+    await sleep(500);
+    expect(mailsTo("open-")).toHaveLength(2);
+    skew += HOUR + 1000;
+    await waitUntil(async () => (await stateOf(journey.Id!)) === "COMPLETED", "COMPLETED");
+    // The outbox delivers after the participant has moved on.
+    await waitUntil(() => mailsTo("open-0").length === 2, "the thank-you");
+    await sleep(300);
+    expect(mailsTo("open-0")[1].raw).toContain("Subject: Follow-up");
+    expect(mailsTo("open-1")).toHaveLength(1);
+  });
+
   test("a segment journey: split → email with each participant's own items → wait → split on a segment → email, each once", {
     timeout: 120_000,
   }, async () => {
@@ -176,6 +232,51 @@ describe.each(STORE_KINDS)("journeys end to end on %s", (kind) => {
     // Each message once.
     for (const n of catcher.counts().values()) expect(n).toBe(1);
     expect(mailsTo("seg-")).toHaveLength(first.length + second.length);
+
+    // Execution metrics: the journey's and each activity's, exact.
+    const execution = (await client.send(new GetJourneyExecutionMetricsCommand({ ApplicationId: appId, JourneyId: journey.Id })))
+      .JourneyExecutionMetricsResponse!;
+    expect(execution).toMatchObject({ ApplicationId: appId, JourneyId: journey.Id });
+    expect(execution.Metrics).toEqual({ ENDPOINT_ACTIVE: "0", ENDPOINT_ENTERED: "12", ENDPOINT_LEFT: "12" });
+    const activity = async (id: string) =>
+      (
+        await client.send(
+          new GetJourneyExecutionActivityMetricsCommand({ ApplicationId: appId, JourneyId: journey.Id, JourneyActivityId: id }),
+        )
+      ).JourneyExecutionActivityMetricsResponse!;
+    const n = (x: number) => String(x);
+    expect(await activity("split")).toMatchObject({
+      ActivityType: "RANDOM_SPLIT",
+      JourneyActivityId: "split",
+      Metrics: { Branch_0: n(first.length), Branch_1: n(members.length - first.length) },
+    });
+    expect((await activity("picks")).Metrics).toEqual({ SUCCESS: n(first.length), TOTAL: n(first.length) });
+    expect(await activity("pause")).toMatchObject({ ActivityType: "WAIT", Metrics: { SUCCESS: n(first.length), WAIT: n(first.length) } });
+    const split = await activity("check");
+    expect(split.ActivityType).toBe("CONDITIONAL_SPLIT");
+    expect(split.Metrics).toEqual({
+      ...(second.length > 0 && { True: n(second.length) }),
+      ...(first.length > second.length && { False: n(first.length - second.length) }),
+    });
+    const missing = await errorOf(() =>
+      client.send(
+        new GetJourneyExecutionActivityMetricsCommand({ ApplicationId: appId, JourneyId: journey.Id, JourneyActivityId: "nope" }),
+      ),
+    );
+    expect([missing.name, missing.message]).toEqual(["NotFoundException", `Activity 'nope' was not found in journey '${journey.Id}'`]);
+    // The journey's engagement KPI counts its sends.
+    const kpi = (
+      await client.send(
+        new GetJourneyDateRangeKpiCommand({
+          ApplicationId: appId,
+          JourneyId: journey.Id,
+          KpiName: "journey-emails-sent",
+          StartTime: new Date(Date.now() - 24 * HOUR),
+          EndTime: new Date(Date.now() + 24 * HOUR),
+        }),
+      )
+    ).JourneyDateRangeKpiResponse!;
+    expect(kpi.KpiResult!.Rows![0].Values![0].Value).toBe(`${first.length + second.length}.0`);
   });
 
   test("pause holds a wait (the pause does not count), resume continues it; cancel ends the journey", { timeout: 120_000 }, async () => {

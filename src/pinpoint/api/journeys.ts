@@ -5,6 +5,9 @@ import type {
   JourneyResponse,
   SimpleCondition,
   DeleteJourneyRequest,
+  GetJourneyDateRangeKpiRequest,
+  GetJourneyExecutionActivityMetricsRequest,
+  GetJourneyExecutionMetricsRequest,
   GetJourneyRequest,
   JourneysResponse,
   ListJourneysRequest,
@@ -13,6 +16,7 @@ import type {
 } from "@aws-sdk/client-pinpoint";
 import { handlersOf, type Handler } from "../../protocol/handler.js";
 import type { JourneyService } from "../journeys/service.js";
+import type { JourneyMetricsService } from "../journeys/metrics.js";
 import { decodeToken, pageBody, parsePageSize } from "../../shared/pagination.js";
 
 const LIST = "journeys";
@@ -44,7 +48,7 @@ export function wireJourney(j: JourneyResponse): JourneyResponse {
   return { ...j, Activities: Object.fromEntries(Object.entries(j.Activities).map(([id, a]) => [id, wireActivity(a)])) };
 }
 
-export function journeyHandlers(service: JourneyService): Record<string, Handler> {
+export function journeyHandlers(service: JourneyService, metrics: JourneyMetricsService): Record<string, Handler> {
   return handlersOf<{
     CreateJourney: CreateJourneyRequest;
     GetJourney: GetJourneyRequest;
@@ -52,6 +56,9 @@ export function journeyHandlers(service: JourneyService): Record<string, Handler
     UpdateJourney: UpdateJourneyRequest;
     UpdateJourneyState: UpdateJourneyStateRequest;
     DeleteJourney: DeleteJourneyRequest;
+    GetJourneyExecutionMetrics: GetJourneyExecutionMetricsRequest;
+    GetJourneyExecutionActivityMetrics: GetJourneyExecutionActivityMetricsRequest;
+    GetJourneyDateRangeKpi: GetJourneyDateRangeKpiRequest;
   }>({
     CreateJourney: async ({ tenant, input }) => ({
       body: wireJourney(await service.create(tenant, input.ApplicationId, input.WriteJourneyRequest)),
@@ -72,6 +79,15 @@ export function journeyHandlers(service: JourneyService): Record<string, Handler
     }),
     DeleteJourney: async ({ tenant, input }) => ({
       body: wireJourney(await service.delete(tenant, input.ApplicationId, input.JourneyId)),
+    }),
+    GetJourneyExecutionMetrics: async ({ tenant, input }) => ({
+      body: await metrics.execution(tenant, input.ApplicationId, input.JourneyId),
+    }),
+    GetJourneyExecutionActivityMetrics: async ({ tenant, input }) => ({
+      body: await metrics.activity(tenant, input.ApplicationId, input.JourneyId, input.JourneyActivityId),
+    }),
+    GetJourneyDateRangeKpi: async ({ tenant, input }) => ({
+      body: await metrics.kpi(tenant, input.ApplicationId, input.JourneyId, input),
     }),
   });
 }
