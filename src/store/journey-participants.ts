@@ -55,7 +55,7 @@ export interface OpenJourney {
 }
 
 export interface JourneyParticipantRepository {
-  /** ACTIVE journeys (any tenant) whose entry is still open. */
+  /** ACTIVE journeys (any tenant) whose entry is still open and that the executor enters (segment journeys, or ones to close). */
   openForEntry(limit: number): Promise<OpenJourney[]>;
   /**
    * Enters endpoints into a run at `activityId`, due `now`; endpoints already in that run are
@@ -102,6 +102,8 @@ interface ClaimRow {
 }
 
 const CLAIM_COLUMNS = "seq, account_id, region, app_id, journey_id, run_id, endpoint_id, activity_id, entered_at, attempts, context";
+/** Open journeys read per page when looking for those to enter. */
+const ENTRY_SCAN = 200;
 /** Rows per INSERT: 10 parameters each, well under both databases' limits. */
 const ENTER_ROWS = 500;
 
@@ -109,11 +111,25 @@ export class SqlJourneyParticipantRepository implements JourneyParticipantReposi
   constructor(private readonly db: SqlDb) {}
 
   async openForEntry(limit: number): Promise<OpenJourney[]> {
-    const rows = await this.db.all<{ account_id: string; region: string; app_id: string; doc: string }>(
-      "SELECT account_id, region, app_id, doc FROM journeys WHERE entry_closed = 0 AND state = 'ACTIVE' ORDER BY seq LIMIT ?",
-      [limit],
-    );
-    return rows.map((r) => ({ tenant: { accountId: r.account_id, region: r.region }, appId: r.app_id, doc: JSON.parse(r.doc) }));
+    // Journeys entered by events keep their entry open: reading past them keeps them from
+    // crowding out the segment journeys behind them.
+    const out: OpenJourney[] = [];
+    let after = 0;
+    while (out.length < limit) {
+      const rows = await this.db.all<{ seq: number | string; account_id: string; region: string; app_id: string; doc: string }>(
+        "SELECT seq, account_id, region, app_id, doc FROM journeys WHERE entry_closed = 0 AND state = 'ACTIVE' AND seq > ? ORDER BY seq LIMIT ?",
+        [after, ENTRY_SCAN],
+      );
+      for (const r of rows) {
+        const doc = JSON.parse(r.doc) as JourneyResponse;
+        const ended = doc.Schedule?.EndTime !== undefined;
+        if (doc.StartCondition?.SegmentStartCondition || ended || !doc.StartActivity)
+          out.push({ tenant: { accountId: r.account_id, region: r.region }, appId: r.app_id, doc });
+      }
+      if (rows.length < ENTRY_SCAN) break;
+      after = Number(rows[rows.length - 1].seq);
+    }
+    return out.slice(0, limit);
   }
 
   async enter(
