@@ -31,6 +31,9 @@ import { EngagementService, type EngagementOptions } from "./pinpoint/engagement
 import { ServedModelFeedback } from "./pinpoint/engagement/feedback.js";
 import { KpiService } from "./pinpoint/engagement/kpis.js";
 import { EventStreamService, type EventStreamOptions } from "./pinpoint/engagement/event-streams.js";
+import { JourneyService, journeySegmentUsage } from "./pinpoint/journeys/service.js";
+import { JourneyExecutor } from "./pinpoint/journeys/executor/index.js";
+import { JourneyMetricsService } from "./pinpoint/journeys/metrics.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -100,6 +103,12 @@ export interface Services {
   kpis: KpiService;
   /** PutEventStream and the delivery of every app's events to its stream. */
   eventStreams: EventStreamService;
+  /** Pinpoint journey definitions (CreateJourney …). */
+  journeys: JourneyService;
+  /** Journey execution metrics and GetJourneyDateRangeKpi. */
+  journeyMetrics: JourneyMetricsService;
+  /** Enters and advances journey participants (started with the campaign runner, on its clock and settings). */
+  journeyExecutor: JourneyExecutor;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -129,8 +138,12 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns, personalize), { ...parts.engagement, log });
   const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
   const templates = new TemplateService(store, recommenders);
-  // AWS refuses to delete a segment that a campaign uses.
-  const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
+  // AWS refuses to delete a segment that a campaign uses; pinrec refuses it for journeys too.
+  const campaignUsage = campaignSegmentUsage(store);
+  const journeyUsage = journeySegmentUsage(store);
+  const segments = new SegmentService(store, {
+    usage: async (...at) => [...(await campaignUsage(...at)), ...(await journeyUsage(...at))],
+  });
   const pinpointCampaigns = new PinpointCampaignService(
     store,
     segments,
@@ -151,6 +164,17 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
       pollMs: campaignParts.pollMs,
       now: campaignParts.clock,
       onError: log && ((err) => log.error({ err }, "campaign run failed; its batch returns after its lease")),
+    },
+  );
+  const kpis = new KpiService(store);
+  const journeys = new JourneyService(store, segments, templates, campaignParts.clock);
+  const journeyExecutor = new JourneyExecutor(
+    { store, segments, channels, pipeline: messaging.service.pipeline },
+    {
+      leaseMs: campaignParts.leaseMs,
+      pollMs: campaignParts.pollMs,
+      now: campaignParts.clock,
+      onError: log && ((err) => log.error({ err }, "journey step failed; its participants return after their lease")),
     },
   );
   return {
@@ -174,18 +198,25 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     messaging,
     runner,
     engagement,
-    kpis: new KpiService(store),
+    kpis,
     eventStreams,
+    journeys,
+    journeyMetrics: new JourneyMetricsService(store, journeys, kpis, campaignParts.clock),
+    journeyExecutor,
     start() {
       campaigns.start();
       engagement.start();
       eventStreams.start();
       delivery.start();
-      if (campaignParts.runs !== false) runner.start();
+      if (campaignParts.runs !== false) {
+        runner.start();
+        journeyExecutor.start();
+      }
     },
     async close() {
       // Batches being sent finish first (their messages go to the outbox); the rest wait for the next process.
       await runner.close();
+      await journeyExecutor.close();
       await delivery.stop(shutdownMs);
       await engagement.close();
       await eventStreams.close();

@@ -2,7 +2,7 @@
  * The "Done when" of running pinrec as people run LocalStack, tried the way a new user would, with
  * real `pinrec` processes (bin/pinrec.js → dist/, built by `npm test`'s pretest):
  * health 200 after start and 503 during a SIGTERM drain; `curl /metrics` counters moving;
- * PINREC_PORT choosing the port; `aws pinpoint create-journey` printing a 501 naming the operation;
+ * PINREC_PORT choosing the port; `aws pinpoint create-export-job` printing a 501 naming the operation;
  * `pinrec campaigns create --account 999999999999` failing clearly with exit code 1 — and the rest
  * of configuration (config file, precedence, --print-config, --version) and CLI tenant resolution.
  */
@@ -263,19 +263,28 @@ describe("configuration", { timeout: 60_000 }, () => {
 
 describe("the AWS CLI and an unimplemented operation", { timeout: 90_000 }, () => {
   // Fails, as test/aws-cli.test.ts does, when Debian's AWS CLI is missing: .ci/run installs it.
-  test("aws pinpoint create-journey prints a 501 naming the operation; aws personalize list-campaigns too", async () => {
+  test("aws pinpoint create-export-job prints a 501 naming the operation; aws personalize list-campaigns too", async () => {
     const { dir, creds } = workspace();
     const server = await spawnServer(["--data-dir", join(dir, "data"), "--credentials", creds]);
     const env = awsEnv(dir, ACCOUNT_A);
-    const journey = await run(
+    const exportJob = await run(
       AWS,
-      ["pinpoint", "create-journey", "--endpoint-url", server.url, "--application-id", "a".repeat(32), "--write-journey-request", "Name=j"],
+      [
+        "pinpoint",
+        "create-export-job",
+        "--endpoint-url",
+        server.url,
+        "--application-id",
+        "a".repeat(32),
+        "--export-job-request",
+        "RoleArn=arn:aws:iam::111122223333:role/export,S3UrlPrefix=s3://bucket/prefix",
+      ],
       env,
       dir,
     );
-    expect(journey.code).not.toBe(0);
-    expect(journey.stderr).toContain("An error occurred (NotImplementedException) when calling the CreateJourney operation");
-    expect(journey.stderr).toContain("pinrec does not implement CreateJourney of Amazon Pinpoint");
+    expect(exportJob.code).not.toBe(0);
+    expect(exportJob.stderr).toContain("An error occurred (NotImplementedException) when calling the CreateExportJob operation");
+    expect(exportJob.stderr).toContain("pinrec does not implement CreateExportJob of Amazon Pinpoint");
     // The Personalize control plane is a JSON-protocol API pinrec does not serve at all.
     const campaigns = await run(AWS, ["personalize", "list-campaigns", "--endpoint-url", server.url], env, dir);
     expect(campaigns.code).not.toBe(0);

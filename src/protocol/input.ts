@@ -23,7 +23,8 @@ export function conform(schema: NormalizedSchema, value: unknown, path: string):
     // Null prototypes throughout: a key such as `__proto__` must stay data, never vanish.
     const out: Record<string, unknown> = Object.create(null);
     for (const [member, memberSchema] of schema.structIterator()) {
-      const v = value[member];
+      // A member with a jsonName is spelled that way on the wire (SimpleCondition's `segmentDimensions`).
+      const v = value[(memberSchema.getMergedTraits().jsonName as string | undefined) ?? member];
       if (v === undefined || v === null) continue;
       out[member] = conform(memberSchema, v, path ? `${path}.${member}` : member);
     }

@@ -411,6 +411,64 @@ export const migrations: Migration[] = [
       );`,
   ),
   migration(
+    10,
+    "journeys: definitions and their participants",
+    `
+      -- One row per journey: its definition as stored (State DRAFT, ACTIVE, PAUSED or CANCELLED),
+      -- a revision for concurrent updates, and whether the executor has closed entry.
+      CREATE TABLE journeys (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        paused_at BIGINT,
+        entry_closed INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, id)
+      );
+      CREATE INDEX journeys_by_app ON journeys (account_id, region, app_id, seq);
+      CREATE INDEX journeys_open_for_entry ON journeys (state) WHERE entry_closed = 0;
+      -- One row per participant of one run of a journey: the activity it is at and when that
+      -- activity is due. A process claims due rows by setting claim_token and moving due_at to the
+      -- end of its lease, so the rows of a process that died are due again when the lease ends.
+      -- finished_at is set when the participant leaves the journey.
+      CREATE TABLE journey_participants (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        journey_id TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        activity_id TEXT,
+        due_at BIGINT NOT NULL,
+        entered_at BIGINT NOT NULL,
+        finished_at BIGINT,
+        claim_token TEXT,
+        attempts INTEGER NOT NULL,
+        context TEXT NOT NULL,
+        UNIQUE (account_id, region, app_id, journey_id, run_id, endpoint_id)
+      );
+      CREATE INDEX journey_participants_due ON journey_participants (due_at) WHERE finished_at IS NULL;
+      CREATE INDEX journey_participants_by_endpoint ON journey_participants (account_id, region, app_id, journey_id, endpoint_id);
+      -- Execution metrics: one counter per journey, activity ('' for the journey's own) and metric,
+      -- added to in the transaction that moves the participants it counts.
+      CREATE TABLE journey_metrics (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        app_id TEXT NOT NULL,
+        journey_id TEXT NOT NULL,
+        activity_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        value BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (account_id, region, app_id, journey_id, activity_id, metric)
+      );`,
+  ),
+  migration(
     13,
     "outbox lanes: delivery claims take turns across tenants' apps",
     `

@@ -16,6 +16,8 @@ import type { PinpointCampaignRepository } from "./pinpoint-campaigns.js";
 import type { PinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 import type { EngagementEventStore } from "./engagement-events.js";
 import type { EventStreamRepository } from "./event-streams.js";
+import type { JourneyRepository } from "./journeys.js";
+import type { JourneyParticipantRepository } from "./journey-participants.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -43,5 +45,9 @@ export interface Store {
   readonly engagement: EngagementEventStore;
   /** PutEventStream's streams and their durable delivery position. */
   readonly eventStreams: EventStreamRepository;
+  /** Pinpoint journeys (CreateJourney …) with their participants' progress. */
+  readonly journeys: JourneyRepository;
+  /** Journey participants as durable, leased work, and the journeys' execution metrics. */
+  readonly journeyParticipants: JourneyParticipantRepository;
   close(): Promise<void>;
 }

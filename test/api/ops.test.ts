@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { CreateJourneyCommand, GetRecommenderConfigurationsCommand, PinpointClient } from "@aws-sdk/client-pinpoint";
+import { CreateExportJobCommand, GetRecommenderConfigurationsCommand, PinpointClient } from "@aws-sdk/client-pinpoint";
 import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-personalize-events";
 import { GetActionRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { CampaignTrainer } from "../../src/personalize/campaigns/training.js";
@@ -300,8 +300,8 @@ describe("operations pinrec does not implement", () => {
     await server.dispose();
   });
 
-  test("Pinpoint CreateJourney: 501 NotImplementedException naming operation and service, not retried by the SDK", async () => {
-    const labels = { service: "pinpoint", operation: "CreateJourney", status: "501" };
+  test("Pinpoint CreateExportJob: 501 NotImplementedException naming operation and service, not retried by the SDK", async () => {
+    const labels = { service: "pinpoint", operation: "CreateExportJob", status: "501" };
     const before = sample(await metrics(server), "pinrec_requests_total", labels);
     // The SDK's default retry policy (3 attempts): a 501 must not be retried.
     const client = new PinpointClient({
@@ -310,11 +310,16 @@ describe("operations pinrec does not implement", () => {
       credentials: { accessKeyId: ACCOUNT_A.accessKeyId, secretAccessKey: ACCOUNT_A.secretAccessKey },
     });
     const err = await errorOf(() =>
-      client.send(new CreateJourneyCommand({ ApplicationId: "a".repeat(32), WriteJourneyRequest: { Name: "j" } })),
+      client.send(
+        new CreateExportJobCommand({
+          ApplicationId: "a".repeat(32),
+          ExportJobRequest: { RoleArn: "arn:aws:iam::111122223333:role/export", S3UrlPrefix: "s3://bucket/prefix" },
+        }),
+      ),
     );
     expect(err.name).toBe("NotImplementedException");
     expect(err.$metadata.httpStatusCode).toBe(501);
-    expect(err.message).toContain("CreateJourney");
+    expect(err.message).toContain("CreateExportJob");
     expect(err.message).toContain("Amazon Pinpoint");
     expect(sample(await metrics(server), "pinrec_requests_total", labels) - before).toBe(1);
   });
@@ -334,7 +339,7 @@ describe("operations pinrec does not implement", () => {
   test("the signature is still checked first; unknown paths stay 404", async () => {
     const unsigned = await rawRequest(server, {
       method: "POST",
-      path: `/v1/apps/${"a".repeat(32)}/journeys`,
+      path: `/v1/apps/${"a".repeat(32)}/jobs/export`,
       body: "{}",
       credential: false,
     });

@@ -26,6 +26,9 @@ import type { KpiService } from "../engagement/kpis.js";
 import { kpiHandlers } from "./kpis.js";
 import type { EventStreamService } from "../engagement/event-streams.js";
 import { eventStreamHandlers } from "./event-streams.js";
+import type { JourneyService } from "../journeys/service.js";
+import type { JourneyMetricsService } from "../journeys/metrics.js";
+import { journeyHandlers } from "./journeys.js";
 
 /** The Pinpoint domain services its API modules call (the composition root hands over all of them). */
 export interface PinpointDomain {
@@ -39,10 +42,14 @@ export interface PinpointDomain {
   importJobs: ImportJobService;
   events: EventService;
   pinpointCampaigns: PinpointCampaignService;
-  /** GetApplicationDateRangeKpi, GetCampaignDateRangeKpi (GetJourneyDateRangeKpi goes with journeys). */
+  /** GetApplicationDateRangeKpi, GetCampaignDateRangeKpi (GetJourneyDateRangeKpi is journeyMetrics'). */
   kpis: KpiService;
   /** PutEventStream, GetEventStream, DeleteEventStream. */
   eventStreams: EventStreamService;
+  /** CreateJourney, GetJourney, ListJourneys, UpdateJourney, UpdateJourneyState, DeleteJourney. */
+  journeys: JourneyService;
+  /** GetJourneyExecutionMetrics, GetJourneyExecutionActivityMetrics, GetJourneyDateRangeKpi. */
+  journeyMetrics: JourneyMetricsService;
 }
 
 export function pinpointModule(domain: PinpointDomain): ServiceModule {
@@ -59,6 +66,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...campaignHandlers(domain.pinpointCampaigns),
     ...kpiHandlers(domain.kpis),
     ...eventStreamHandlers(domain.eventStreams),
+    ...journeyHandlers(domain.journeys, domain.journeyMetrics),
   };
   return {
     model: serviceModel(
