@@ -122,7 +122,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   });
   const eventStreams = new EventStreamService(store, { ...parts.eventStreams, log });
   const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns), { ...parts.engagement, log });
-  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
+  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement, pushStores: store });
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses.
   const segments = new SegmentService(store, { usage: campaignSegmentUsage(store) });
