@@ -201,4 +201,42 @@ describe.each(STORE_KINDS)("push delivery on %s", (kind) => {
     expect(m.notification).toBeUndefined();
     expect(m.data).toEqual({ k: "v", "pinpoint.url": "https://shop.example/p" });
   });
+
+  test("a token of the wrong shape for APNs, a key-only GCM channel and a disabled channel each say why", { timeout: 60_000 }, async () => {
+    const app2 = await createApp(client, "push-2");
+    await client.send(new UpdateGcmChannelCommand({ ApplicationId: app2, GCMChannelRequest: { ApiKey: "legacy-key" } }));
+    await client.send(
+      new UpdateApnsSandboxChannelCommand({
+        ApplicationId: app2,
+        APNSSandboxChannelRequest: { TokenKey: tokenKey.pem, TokenKeyId: "KEY1234567", TeamId: "TEAM123456", BundleId: "com.example.app" },
+      }),
+    );
+    await putEndpoints(client, app2, [
+      { Id: "g1", ChannelType: "GCM", Address: "fcm-token-g1" },
+      { Id: "a1", ChannelType: "APNS_SANDBOX", Address: "not-hex-at-all" },
+    ]);
+    const sendTo = (ids: string[]) =>
+      client.send(
+        new SendMessagesCommand({
+          ApplicationId: app2,
+          MessageRequest: {
+            Endpoints: Object.fromEntries(ids.map((id) => [id, {}])),
+            MessageConfiguration: { DefaultPushNotificationMessage: { Title: "t", Body: "b" } },
+          },
+        }),
+      );
+    const r = (await sendTo(["g1", "a1"])).MessageResponse!.EndpointResult!;
+    const failed = async (id: string) => {
+      await until(async () => (await outboxOf(id))?.status === "FAILED");
+      return (await outboxOf(id))!;
+    };
+    const g = await failed(r.g1.MessageId!);
+    expect([g.attempts, g.lastError]).toEqual([1, expect.stringContaining("legacy ApiKey")]);
+    const a = await failed(r.a1.MessageId!);
+    expect([a.attempts, a.lastError]).toEqual([1, expect.stringContaining("'not-hex-at-all' is not an APNs device token")]);
+    expect(
+      await client.send(new GetEndpointCommand({ ApplicationId: app2, EndpointId: "a1" })).then((x) => x.EndpointResponse!.EndpointStatus),
+    ).toBe("INACTIVE");
+    expect(fcm.messages.some((m) => m.token === "fcm-token-g1")).toBe(false);
+  });
 });
