@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import { createSecureServer, constants, type IncomingHttpHeaders } from "node:http2";
-import { verify, type KeyObject } from "node:crypto";
+import { X509Certificate, verify, type KeyObject } from "node:crypto";
 import type { AddressInfo } from "node:net";
 
 function decodeJwt(jwt: string): { header: Record<string, unknown>; claims: Record<string, unknown>; input: string; sig: Buffer } {
@@ -101,6 +101,8 @@ export async function startFcmServer(sa: { publicKey: KeyObject; clientEmail: st
 
 export interface ApnsRequest {
   headers: IncomingHttpHeaders;
+  /** The TLS client certificate's fingerprint when the request used certificate auth. */
+  clientCert?: string;
   device: string;
   payload: Record<string, unknown>;
 }
@@ -116,9 +118,12 @@ export interface ApnsServer {
 export async function startApnsServer(
   tls: { cert: string; key: string },
   provider: { publicKey: KeyObject; keyId: string; teamId: string; topic: string },
+  /** PEM certificates accepted as TLS client identities (APNs certificate auth). */
+  clientCerts: string[] = [],
 ): Promise<ApnsServer> {
   const state: ApnsServer = { url: "", requests: [], refused: [], close: async () => {} };
-  const server = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: false });
+  const fingerprints = new Set(clientCerts.map((c) => new X509Certificate(c).fingerprint256));
+  const server = createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: false, requestCert: true, rejectUnauthorized: false });
   server.on("stream", (stream, headers) => {
     const chunks: Buffer[] = [];
     stream.on("data", (c: Buffer) => chunks.push(c));
@@ -131,7 +136,14 @@ export async function startApnsServer(
       const m = /^\/3\/device\/([0-9a-fA-F]+)$/.exec(path);
       if (headers[":method"] !== "POST" || !m) return answer(404, "BadPath");
       const auth = String(headers.authorization ?? "");
-      if (!auth.startsWith("bearer ")) return answer(403, "MissingProviderToken");
+      if (!auth.startsWith("bearer ")) {
+        const peer = (stream.session?.socket as import("node:tls").TLSSocket | undefined)?.getPeerCertificate();
+        const fp = peer?.fingerprint256;
+        if (!fp || !fingerprints.has(fp)) return answer(403, "MissingProviderToken");
+        if (m[1].startsWith("dead")) return answer(410, "Unregistered");
+        state.requests.push({ headers, clientCert: fp, device: m[1], payload: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+        return answer(200);
+      }
       const jwt = decodeJwt(auth.slice(7));
       const ageSec = Date.now() / 1000 - Number(jwt.claims.iat);
       if (

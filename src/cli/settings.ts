@@ -270,7 +270,7 @@ export const SERVE_SETTINGS = [
     env: "PINREC_FCM_TOKEN_ENDPOINT",
     help: "where FCM OAuth 2.0 access tokens are requested",
     parse: httpUrl,
-    defaultHelp: "the service account's token_uri",
+    defaultHelp: "https://oauth2.googleapis.com/token",
   }),
   setting({
     key: "apnsEndpoint",

@@ -6,12 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import {
   CreatePushTemplateCommand,
   GetEndpointCommand,
   SendMessagesCommand,
   UpdateApnsSandboxChannelCommand,
+  UpdateApnsVoipChannelCommand,
   UpdateGcmChannelCommand,
   type PinpointClient,
 } from "@aws-sdk/client-pinpoint";
@@ -47,6 +49,7 @@ describe.each(STORE_KINDS)("push delivery on %s", (kind) => {
   let sa: ReturnType<typeof serviceAccount>;
   let fcm: FcmServer;
   let apns: ApnsServer;
+  let clientCert: { cert: string; key: string };
   let server: TestServer;
   let client: PinpointClient;
   let runtime: PersonalizeRuntimeClient;
@@ -61,20 +64,19 @@ describe.each(STORE_KINDS)("push delivery on %s", (kind) => {
     const tls = await certificate("127.0.0.1");
     const caFile = join(dir.path, "ca.pem");
     writeFileSync(caFile, tls.cert);
-    // The token server's URL is only known once it listens: make the account, then point it there.
-    const probe = serviceAccount();
-    fcm = await startFcmServer({ publicKey: probe.publicKey, clientEmail: probe.json.client_email, projectId: probe.json.project_id });
-    sa = { ...probe, json: { ...probe.json, token_uri: `${fcm.url}/token` } };
-    sa.text = JSON.stringify(sa.json);
-    apns = await startApnsServer(tls, {
-      publicKey: tokenKey.publicKey,
-      keyId: "KEY1234567",
-      teamId: "TEAM123456",
-      topic: "com.example.app",
-    });
+    // The account names a token_uri of its own; the server must not follow it (only the operator's setting).
+    sa = serviceAccount("http://127.0.0.1:9/not-here");
+    fcm = await startFcmServer({ publicKey: sa.publicKey, clientEmail: sa.json.client_email, projectId: sa.json.project_id });
+    clientCert = await certificate("com.example.app");
+    apns = await startApnsServer(
+      tls,
+      { publicKey: tokenKey.publicKey, keyId: "KEY1234567", teamId: "TEAM123456", topic: "com.example.app" },
+      [clientCert.cert],
+    );
     server = await startTestServer(kind, {
       pushDelivery: true,
       fcmEndpoint: fcm.url,
+      fcmTokenEndpoint: `${fcm.url}/token`,
       apnsEndpoint: apns.url,
       apnsCaFile: caFile,
       deliveryAttempts: 3,
@@ -238,5 +240,36 @@ describe.each(STORE_KINDS)("push delivery on %s", (kind) => {
       await client.send(new GetEndpointCommand({ ApplicationId: app2, EndpointId: "a1" })).then((x) => x.EndpointResponse!.EndpointStatus),
     ).toBe("INACTIVE");
     expect(fcm.messages.some((m) => m.token === "fcm-token-g1")).toBe(false);
+  });
+
+  test("APNs certificate auth: the channel's certificate is the TLS client identity; VoIP goes to the .voip topic", {
+    timeout: 60_000,
+  }, async () => {
+    const app3 = await createApp(client, "push-3");
+    await client.send(
+      new UpdateApnsVoipChannelCommand({
+        ApplicationId: app3,
+        APNSVoipChannelRequest: { Certificate: clientCert.cert, PrivateKey: clientCert.key, BundleId: "com.example.app" },
+      }),
+    );
+    const device = "b2".repeat(32);
+    await putEndpoints(client, app3, [{ Id: "v1", ChannelType: "APNS_VOIP", Address: device }]);
+    const r = await client.send(
+      new SendMessagesCommand({
+        ApplicationId: app3,
+        MessageRequest: {
+          Endpoints: { v1: {} },
+          MessageConfiguration: { APNSMessage: { Body: "call", Data: { caller: "ana" } } },
+        },
+      }),
+    );
+    const id = r.MessageResponse!.EndpointResult!.v1.MessageId!;
+    await until(async () => (await outboxOf(id))?.status !== "QUEUED" && (await outboxOf(id))?.status !== "SENDING");
+    expect((await outboxOf(id))!.status).toBe("SENT");
+    const q = apns.requests.find((x) => x.device === device)!;
+    expect(q.clientCert).toBe(new X509Certificate(clientCert.cert).fingerprint256);
+    expect(q.headers.authorization).toBeUndefined();
+    expect(q.headers).toMatchObject({ "apns-topic": "com.example.app.voip", "apns-push-type": "voip" });
+    expect(q.payload).toEqual({ caller: "ana", aps: { alert: { body: "call" } } });
   });
 });

@@ -18,7 +18,7 @@ import { PushTransport, type PushStores } from "./push/transport.js";
 export interface PushDeliveryOptions {
   /** Another base for FCM's `/v1/projects/…/messages:send` (default https://fcm.googleapis.com). */
   fcmEndpoint?: string;
-  /** Where FCM access tokens come from, over each service account's `token_uri`. */
+  /** Where FCM access tokens come from (default https://oauth2.googleapis.com/token). */
   fcmTokenEndpoint?: string;
   /** Another base for APNs (default api.push.apple.com / api.sandbox.push.apple.com); `http://` = HTTP/2 without TLS. */
   apnsEndpoint?: string;

@@ -61,8 +61,8 @@ export function apnsPayload(m: OutboxMessage["message"]): string {
   if (p.action === "URL" && p.url) pinpoint.url = p.url;
   if (p.action === "DEEP_LINK" && p.url) pinpoint.deeplink = p.url;
   return JSON.stringify({
-    aps,
     ...p.data,
+    aps,
     ...(Object.keys(pinpoint).length > 0 && { data: { pinpoint } }),
     ...(p.imageUrl !== undefined && { "media-url": p.imageUrl }),
   });

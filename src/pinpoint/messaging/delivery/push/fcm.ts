@@ -2,8 +2,9 @@
  * Firebase Cloud Messaging HTTP v1 (`POST {base}/v1/projects/{project_id}/messages:send`, per
  * firebase.google.com/docs/reference/fcm/rest/v1/projects.messages/send), authenticated with the
  * GCM channel's service account: google-auth-library signs the OAuth 2.0 JWT-bearer grant and
- * caches the access token until shortly before it expires. The token request goes to the service
- * account's `token_uri` (or the configured override), so tests and private deployments can answer it.
+ * caches the access token until shortly before it expires. The token request goes to Google's
+ * token endpoint or the operator's `--fcm-token-endpoint`, never to the `token_uri` a tenant's
+ * service account names: that would let any account make the server POST to a URL of its choice.
  *
  * Answers, per the FCM `ErrorCode` reference: `UNREGISTERED` (404) means the token is gone — the
  * endpoint is made inactive and the message fails for good; `INVALID_ARGUMENT`, `SENDER_ID_MISMATCH`
@@ -23,7 +24,7 @@ const SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
 export interface FcmOptions {
   /** Where `/v1/projects/…` goes (default https://fcm.googleapis.com). */
   endpoint?: string;
-  /** Where access tokens come from, over the service account's `token_uri`. */
+  /** Where access tokens come from (default Google's; a service account's `token_uri` is not followed). */
   tokenEndpoint?: string;
   timeoutMs?: number;
 }
@@ -86,8 +87,8 @@ export class FcmSender {
     let c = this.clients.get(id);
     if (!c) {
       c = new JWT({ email: sa.client_email, key: sa.private_key, keyId: sa.private_key_id, scopes: [SCOPE] });
-      const tokenUrl = this.options.tokenEndpoint ?? sa.token_uri ?? GOOGLE_TOKEN_URL;
-      // google-auth-library posts the grant to Google's URL; send it where this account's tokens come from.
+      const tokenUrl = this.options.tokenEndpoint ?? GOOGLE_TOKEN_URL;
+      // google-auth-library posts the grant to Google's URL; the operator may point it elsewhere.
       c.transporter.interceptors.request.add({
         resolved: async (req) => {
           if (String(req.url) === GOOGLE_TOKEN_URL) req.url = new URL(tokenUrl);
