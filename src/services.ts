@@ -136,7 +136,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
   // One Amazon Personalize client set for recommendations out and clicks back in.
   const personalize = new PersonalizeRecommendationProvider(parts.personalize);
   const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns, personalize), { ...parts.engagement, log });
-  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
+  const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement, pushStores: store });
   const templates = new TemplateService(store, recommenders);
   // AWS refuses to delete a segment that a campaign uses; pinrec refuses it for journeys too.
   const campaignUsage = campaignSegmentUsage(store);

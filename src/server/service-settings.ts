@@ -3,6 +3,7 @@
  * settings.ts), the same names in flags, environment variables and config files. `serviceParts`
  * sorts them into the groups the composition root configures each part with.
  */
+import { readFileSync } from "node:fs";
 import type { ServiceParts } from "../services.js";
 import type { TransformerBackend } from "../pinpoint/messaging/transformer/index.js";
 import type { S3ImportOptions } from "../pinpoint/segments/s3-import.js";
@@ -36,6 +37,11 @@ export interface ServiceSettings {
   smtpUrl?: string;
   webhookUrl?: string;
   webhookSecret?: string;
+  pushDelivery?: boolean;
+  fcmEndpoint?: string;
+  fcmTokenEndpoint?: string;
+  apnsEndpoint?: string;
+  apnsCaFile?: string;
   deliveryLeaseMs?: number;
   deliveryAttempts?: number;
   deliveryShutdownMs?: number;
@@ -102,6 +108,14 @@ export function serviceParts(s: ServiceSettings): Omit<ServiceParts, "log"> {
       smtpUrl: s.smtpUrl,
       webhookUrl: s.webhookUrl,
       webhookSecret: s.webhookSecret,
+      ...(s.pushDelivery && {
+        push: {
+          fcmEndpoint: s.fcmEndpoint,
+          fcmTokenEndpoint: s.fcmTokenEndpoint,
+          apnsEndpoint: s.apnsEndpoint,
+          ...(s.apnsCaFile !== undefined && { apnsCa: readFileSync(s.apnsCaFile, "utf8") }),
+        },
+      }),
       leaseMs: s.deliveryLeaseMs,
       maxAttempts: s.deliveryAttempts,
       shutdownMs: s.deliveryShutdownMs,

@@ -469,6 +469,20 @@ export const migrations: Migration[] = [
       );`,
   ),
   migration(
+    11,
+    "push channel credentials, encrypted at rest",
+    `
+      -- A channel's credentials (FCM service account, APNs keys and certificates, …), AES-256-GCM
+      -- sealed; NULL for channels without any. Never part of the response document beside it.
+      ALTER TABLE channels ADD COLUMN secrets TEXT;
+      -- The key the credentials are sealed with, shared by every node of the database.
+      CREATE TABLE channel_secret_keys (
+        id TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );`,
+  ),
+  migration(
     13,
     "outbox lanes: delivery claims take turns across tenants' apps",
     `

@@ -16,6 +16,7 @@ import type { SegmentService } from "../segments/service.js";
 import { segmentHandlers } from "./segments.js";
 import type { ChannelService } from "../channels/service.js";
 import { channelHandlers } from "./channels.js";
+import { pushChannelHandlers } from "./push-channels.js";
 import type { ImportJobService } from "../segments/import-jobs.js";
 import { importJobHandlers } from "./import-jobs.js";
 import type { EventService } from "../events/service.js";
@@ -61,6 +62,7 @@ export function pinpointModule(domain: PinpointDomain): ServiceModule {
     ...messageHandlers(domain.messages),
     ...segmentHandlers(domain.segments),
     ...channelHandlers(domain.channels),
+    ...pushChannelHandlers(domain.channels.push),
     ...importJobHandlers(domain.importJobs),
     ...eventHandlers(domain.events),
     ...campaignHandlers(domain.pinpointCampaigns),

@@ -1,6 +1,6 @@
 /**
  * An app's email and SMS channels (Email Channel, SMS Channel and Channels resources of the Amazon
- * Pinpoint REST API): the settings a campaign sends with, and whether it may send at all. pinrec
+ * Pinpoint REST API; the push channels are in push.ts): the settings a campaign sends with, and whether it may send at all. pinrec
  * keeps them per app exactly as given; it does not verify SES identities or SMS registrations.
  */
 import type {
@@ -12,10 +12,11 @@ import type {
 } from "@aws-sdk/client-pinpoint";
 import { senderProblem, type SenderPolicy } from "../../shared/senders.js";
 import { badRequest, notFound } from "../../shared/errors.js";
-import { isoNow } from "../../shared/ids.js";
 import type { Store, Tenant } from "../../store/types.js";
+import { base, channelOrThrow, deleteChannel, type ChannelType } from "./base.js";
+import { PushChannelService } from "./push.js";
 
-export type ChannelType = "EMAIL" | "SMS";
+export type { ChannelType } from "./base.js";
 
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$/;
 // SenderId: up to 11 letters and digits, at least one letter (Amazon Pinpoint SMS sender ID rules).
@@ -26,34 +27,19 @@ function checkArn(value: string | undefined, field: string): void {
   if (value !== undefined && !ARN.test(value)) throw badRequest(`${field} '${value}' is not an ARN`);
 }
 
-/** Members every channel response carries, carried from the stored version into the next. */
-function base(tenant: Tenant, appId: string, type: ChannelType, current: ChannelResponse | undefined, enabled: boolean | undefined) {
-  const now = isoNow();
-  return {
-    ApplicationId: appId,
-    CreationDate: current?.CreationDate ?? now,
-    Enabled: enabled ?? current?.Enabled ?? true,
-    HasCredential: false,
-    Id: type.toLowerCase(),
-    IsArchived: false,
-    LastModifiedBy: tenant.accountId,
-    LastModifiedDate: now,
-    Platform: type,
-    Version: (current?.Version ?? 0) + 1,
-  };
-}
-
 export class ChannelService {
+  /** GCM, APNs (four kinds), Baidu and ADM: the channels with credentials. */
+  readonly push: PushChannelService;
+
   constructor(
     private readonly store: Store,
     private readonly senders: SenderPolicy = {},
-  ) {}
+  ) {
+    this.push = new PushChannelService(store);
+  }
 
-  private async getOrThrow<T>(tenant: Tenant, appId: string, type: ChannelType): Promise<T> {
-    const doc = await this.store.channels.get<T>(tenant, appId, type);
-    if (doc) return doc;
-    if (!(await this.store.apps.get(tenant, appId))) throw notFound(`Application '${appId}' was not found`);
-    throw notFound(`The ${type} channel of application '${appId}' is not configured`);
+  private getOrThrow<T>(tenant: Tenant, appId: string, type: ChannelType): Promise<T> {
+    return channelOrThrow<T>(this.store, tenant, appId, type);
   }
 
   getEmail(tenant: Tenant, appId: string): Promise<EmailChannelResponse> {
@@ -102,10 +88,8 @@ export class ChannelService {
     return doc;
   }
 
-  async delete<T>(tenant: Tenant, appId: string, type: ChannelType): Promise<T> {
-    const doc = await this.store.channels.delete<T>(tenant, appId, type);
-    if (doc) return doc;
-    return this.getOrThrow<T>(tenant, appId, type);
+  delete<T>(tenant: Tenant, appId: string, type: ChannelType): Promise<T> {
+    return deleteChannel<T>(this.store, tenant, appId, type);
   }
 
   /** GetChannels: the general settings of every configured channel, by channel type. */

@@ -129,7 +129,19 @@ export interface RenderedMessage {
     data?: Record<string, string>;
     /** `RawContent`: the platform payload, sent as is. */
     raw?: string;
+    /** `Sound`: the platform's sound name ("default"). */
+    sound?: string;
+    /** `SilentPush`: a data-only (background) notification. */
+    silent?: boolean;
+    /** `TimeToLive`, seconds the platform keeps trying to deliver. */
+    ttlSeconds?: number;
+    /** `Priority`: "high"/"normal" (FCM) or "10"/"5" (APNs), as given. */
+    priority?: string;
+    /** `CollapseKey` (GCM) / `CollapseId` (APNs). */
+    collapseId?: string;
   };
+  /** A push message's endpoint `ChannelType` (GCM, APNS, APNS_SANDBOX, …): which platform and host it goes to. */
+  channelType?: string;
 }
 
 export interface MessageEngagement {

@@ -77,6 +77,7 @@ export class OutboxStage {
         ...(Object.keys(context).length > 0 && { context }),
         ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey(r) }),
         ...r.rendered,
+        ...(r.content.channel === "PUSH" && r.endpoint.ChannelType !== undefined && { channelType: r.endpoint.ChannelType }),
         ...(engagement && { engagement }),
       };
     });

@@ -5,8 +5,25 @@
 import type { EndpointSendConfiguration } from "@aws-sdk/client-pinpoint";
 import { ChannelContent, type PushPlatform, type RenderedContent } from "./channel-content.js";
 
-type PushPart = { Action?: string; Body?: string; Title?: string; Url?: string; ImageUrl?: string; MediaUrl?: string; RawContent?: string };
-type DirectPushPart = PushPart & { Data?: Record<string, string>; Substitutions?: Record<string, string[]> };
+type PushPart = {
+  Action?: string;
+  Body?: string;
+  Title?: string;
+  Url?: string;
+  ImageUrl?: string;
+  MediaUrl?: string;
+  RawContent?: string;
+  Sound?: string;
+};
+type DirectPushPart = PushPart & {
+  Data?: Record<string, string>;
+  Substitutions?: Record<string, string[]>;
+  SilentPush?: boolean;
+  TimeToLive?: number;
+  Priority?: string;
+  CollapseKey?: string;
+  CollapseId?: string;
+};
 
 const DIRECT_PUSH: Record<PushPlatform, "APNSMessage" | "GCMMessage" | "ADMMessage" | "BaiduMessage"> = {
   APNS: "APNSMessage",
@@ -83,8 +100,18 @@ export class PushContent extends ChannelContent {
       context,
     );
     const data = s.direct?.Data ?? s.fallback?.Data;
+    const sound = field("Sound") ?? templateField("Sound");
+    const silent = s.direct?.SilentPush ?? s.fallback?.SilentPush;
+    const ttl = s.direct?.TimeToLive;
+    const priority = s.direct?.Priority;
+    const collapseId = s.direct?.CollapseKey ?? s.direct?.CollapseId;
     return {
       push: {
+        ...(sound !== undefined && { sound }),
+        ...(silent === true && { silent }),
+        ...(ttl !== undefined && { ttlSeconds: ttl }),
+        ...(priority !== undefined && { priority }),
+        ...(collapseId !== undefined && { collapseId }),
         ...(title !== undefined && { title }),
         ...(body !== undefined && { body }),
         ...(action !== undefined && { action }),

@@ -207,6 +207,7 @@ export class OutboxDrainer {
       createdAt: rec.createdAt,
       attempt: rec.attempts,
       message: JSON.parse(rec.doc) as Omit<RenderedMessage, "tenant">,
+      tenant: rec.tenant,
     };
     const started = performance.now();
     try {
@@ -228,7 +229,10 @@ export class OutboxDrainer {
         await this.outbox.markFailed(rec.messageId, token, `${reason} (gave up after ${rec.attempts} attempts)`);
         this.log.warn({ messageId: rec.messageId, reason, attempts: rec.attempts }, "delivery failed: out of attempts");
       } else {
-        const delay = retryDelayMs(rec.attempts, this.retryBaseMs, this.retryMaxMs);
+        const delay = Math.max(
+          retryDelayMs(rec.attempts, this.retryBaseMs, this.retryMaxMs),
+          Math.min(e.retryAfterMs ?? 0, this.retryMaxMs),
+        );
         await this.outbox.reschedule(rec.messageId, token, this.now() + delay, reason);
         this.log.info({ messageId: rec.messageId, reason, attempt: rec.attempts, retryInMs: delay }, "delivery attempt failed; retrying");
       }

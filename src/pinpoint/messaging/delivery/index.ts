@@ -13,6 +13,21 @@ import type { ChannelTransport } from "./transport.js";
 import { WebhookTransport } from "./webhook.js";
 import type { DeliveryHooks } from "./hooks.js";
 import { DEFAULT_OUTBOX_QUOTA, OutboxQuota } from "./outbox-quota.js";
+import { PushTransport, type PushStores } from "./push/transport.js";
+
+/** Built-in push delivery: FCM HTTP v1 and APNs with each app's channel credentials. */
+export interface PushDeliveryOptions {
+  /** Another base for FCM's `/v1/projects/…/messages:send` (default https://fcm.googleapis.com). */
+  fcmEndpoint?: string;
+  /** Where FCM access tokens come from (default https://oauth2.googleapis.com/token). */
+  fcmTokenEndpoint?: string;
+  /** Another base for APNs (default api.push.apple.com / api.sandbox.push.apple.com); `http://` = HTTP/2 without TLS. */
+  apnsEndpoint?: string;
+  /** PEM CA certificates to trust for the APNs endpoint. */
+  apnsCa?: string;
+  /** How long one platform request may take (default 30 s). */
+  timeoutMs?: number;
+}
 
 export interface DeliveryOptions extends DrainerOptions {
   /** `smtp://[user:pass@]host:port` or `smtps://…`: email goes out through this server. */
@@ -29,6 +44,10 @@ export interface DeliveryOptions extends DrainerOptions {
   hooks?: DeliveryHooks;
   /** Messages waiting for delivery one account and region may have (default DEFAULT_OUTBOX_QUOTA); past it, sends answer 429. */
   outboxQuota?: number;
+  /** Deliver push messages to FCM and APNs (BAIDU and ADM go to the webhook, if any). Needs `pushStores`. */
+  push?: PushDeliveryOptions;
+  /** Where the push transport reads channel credentials and marks endpoints inactive. */
+  pushStores?: PushStores;
 }
 
 export class Delivery {
@@ -46,11 +65,24 @@ export class Delivery {
         throw new Error("--webhook-url needs a signing secret: pass --webhook-secret or set PINREC_WEBHOOK_SECRET");
       transports.push(new WebhookTransport(options.webhookUrl, options.webhookSecret, options.webhookTimeoutMs));
     }
+    if (options.push && options.pushStores) {
+      const p = options.push;
+      // Registered last: it takes PUSH over the webhook, and hands it what it does not send itself.
+      transports.push(
+        new PushTransport(options.pushStores, {
+          fcm: { endpoint: p.fcmEndpoint, tokenEndpoint: p.fcmTokenEndpoint, timeoutMs: p.timeoutMs },
+          apns: { endpoint: p.apnsEndpoint, ca: p.apnsCa, timeoutMs: p.timeoutMs },
+          fallback: transports.find((t) => t.name === "webhook"),
+          onDeactivated: (_tenant, appId, endpointId, reason) =>
+            options.log?.info({ appId, endpointId, reason }, "push: the platform refused the token; endpoint made inactive"),
+        }),
+      );
+    }
     this.drainer = new OutboxDrainer(outbox, transports, options);
     this.outbox = new OutboxReader(outbox);
     this.sender = new OutboxSender(
       outbox,
-      transports.flatMap((t) => t.channels),
+      [...new Set(transports.flatMap((t) => t.channels))],
       () => this.drainer.wake(),
       Date.now,
       options.hooks,

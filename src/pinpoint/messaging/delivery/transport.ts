@@ -2,6 +2,7 @@
  * One delivery transport per channel family, behind one interface (as LocalStack's SNS publisher
  * has one publisher class per protocol): SMTP for email, a signed webhook for SMS and push.
  */
+import type { Tenant } from "../../../store/types.js";
 import type { RenderedMessage, SendChannel } from "../contracts.js";
 
 /** A message as the outbox holds it: what the pipeline rendered, plus the id it was accepted under. */
@@ -12,6 +13,8 @@ export interface OutboxMessage {
   /** Delivery attempts started so far, this one included. */
   attempt: number;
   message: Omit<RenderedMessage, "tenant">;
+  /** Whose message it is (push transports read the app's channel credentials with it). */
+  tenant?: Tenant;
 }
 
 export interface ChannelTransport {
@@ -29,6 +32,8 @@ export class DeliveryError extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
+    /** The receiver's `Retry-After`: the next attempt waits at least this long (ms). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = "DeliveryError";
