@@ -17,6 +17,7 @@ import { SqlPinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 import { backfillFacts } from "./endpoint-facts.js";
 import { SqlEngagementEventStore } from "./engagement-events.js";
 import { SqlEventStreamRepository } from "./event-streams.js";
+import { SqlPersonalizeResourceRepository } from "./personalize-resources.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
 import { isPostgres, sqlitePath, type StoreOptions } from "./location.js";
@@ -75,6 +76,7 @@ export async function openStore(opts: StoreOptions, observe: { queryTimers?: Que
     outbox: new SqlOutboxRepository(db),
     engagement: new SqlEngagementEventStore(db),
     eventStreams: new SqlEventStreamRepository(db),
+    personalizeResources: new SqlPersonalizeResourceRepository(db),
     close: () => db.close(),
   };
 }

@@ -16,6 +16,7 @@ import type { PinpointCampaignRepository } from "./pinpoint-campaigns.js";
 import type { PinpointCampaignRunRepository } from "./pinpoint-campaign-runs.js";
 import type { EngagementEventStore } from "./engagement-events.js";
 import type { EventStreamRepository } from "./event-streams.js";
+import type { PersonalizeResourceRepository } from "./personalize-resources.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -43,5 +44,7 @@ export interface Store {
   readonly engagement: EngagementEventStore;
   /** PutEventStream's streams and their durable delivery position. */
   readonly eventStreams: EventStreamRepository;
+  /** Amazon Personalize's control-plane resources (dataset groups … solution versions, filters). */
+  readonly personalizeResources: PersonalizeResourceRepository;
   close(): Promise<void>;
 }
