@@ -30,6 +30,9 @@ import { EngagementService, type EngagementOptions } from "./pinpoint/engagement
 import { ServedModelFeedback } from "./pinpoint/engagement/feedback.js";
 import { KpiService } from "./pinpoint/engagement/kpis.js";
 import { EventStreamService, type EventStreamOptions } from "./pinpoint/engagement/event-streams.js";
+import { DataSources } from "./personalize/control/data-source.js";
+import { PersonalizeJobRunner, type JobRunnerOptions } from "./personalize/control/jobs.js";
+import { PersonalizeControl } from "./personalize/control/service.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -70,6 +73,8 @@ export interface ServiceParts {
   engagement?: Omit<EngagementOptions, "log">;
   /** Event stream delivery: Kinesis- and Firehose-compatible servers, polling. */
   eventStreams?: Omit<EventStreamOptions, "log">;
+  /** The Personalize control plane's import and training jobs (poll interval, lease). */
+  personalizeJobs?: Omit<JobRunnerOptions, "onError">;
 }
 
 export interface Services {
@@ -97,6 +102,8 @@ export interface Services {
   kpis: KpiService;
   /** PutEventStream and the delivery of every app's events to its stream. */
   eventStreams: EventStreamService;
+  /** Amazon Personalize's control plane (dataset groups … campaigns) and its import and training jobs. */
+  personalizeControl: PersonalizeControl;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -121,6 +128,11 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     log,
   });
   const eventStreams = new EventStreamService(store, { ...parts.eventStreams, log });
+  const personalizeSources = new DataSources({ importDir: resolve(parts.imports?.dir ?? join(dataDir, "imports")), s3 });
+  const personalizeJobs = new PersonalizeJobRunner(store, personalizeSources, {
+    ...parts.personalizeJobs,
+    onError: log && ((err) => log.error({ err }, "personalize job failed; it is retried after its lease")),
+  });
   const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns), { ...parts.engagement, log });
   const delivery = new Delivery(store.outbox, { ...deliveryOptions, log, hooks: engagement });
   const templates = new TemplateService(store, recommenders);
@@ -164,8 +176,10 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     engagement,
     kpis: new KpiService(store),
     eventStreams,
+    personalizeControl: new PersonalizeControl(store, personalizeSources, personalizeJobs),
     start() {
       campaigns.start();
+      personalizeJobs.start();
       engagement.start();
       eventStreams.start();
       delivery.start();
@@ -179,6 +193,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
       await eventStreams.close();
       await messaging.close();
       await importJobs.idle();
+      await personalizeJobs.close();
       s3?.close();
       await campaigns.stop();
       await transformers.close();

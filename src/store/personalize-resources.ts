@@ -62,8 +62,16 @@ export interface PersonalizeResourceRepository {
   ): Promise<Page<PersonalizeResource<D>>>;
   /** Replaces status and document of an existing row (not one a worker holds: see finishJob). */
   update(t: Tenant, arn: string, status: string, doc: object): Promise<boolean>;
-  /** Deletes unless another row names it as parent or reference (then "in-use", with that row's ARN). */
-  delete(t: Tenant, arn: string): Promise<{ outcome: "deleted" | "missing" } | { outcome: "in-use"; by: string }>;
+  /**
+   * Deletes unless another row names it as parent or reference (then "in-use", with that row's
+   * ARN). Children of the `cascade` kinds are deleted with it (a dataset's import jobs, a
+   * solution's versions), unless one of them is pending or running, or another row uses it.
+   */
+  delete(
+    t: Tenant,
+    arn: string,
+    cascade?: PersonalizeKind[],
+  ): Promise<{ outcome: "deleted" | "missing" } | { outcome: "in-use"; by: string }>;
   /** Takes the oldest pending job of these kinds, or one whose lease ran out; marks it CREATE IN_PROGRESS. */
   claimJob(kinds: PersonalizeKind[], owner: string, now: number, leaseUntil: number): Promise<ClaimedJob | undefined>;
   renewJob(t: Tenant, arn: string, owner: string, leaseUntil: number): Promise<boolean>;
@@ -151,14 +159,27 @@ export class SqlPersonalizeResourceRepository implements PersonalizeResourceRepo
     return r.changes > 0;
   }
 
-  delete(t: Tenant, arn: string) {
+  delete(t: Tenant, arn: string, cascade: PersonalizeKind[] = []) {
     // Under the tenant's lock, as inserts are: no child can be created between the check and the delete.
     return this.db.transaction(tenantLockKey(TABLE, t), async (tx) => {
+      const kinds = cascade.length === 0 ? "''" : cascade.map(() => "?").join(", ");
+      const tenant = "account_id = ? AND region = ?";
       const user = await tx.get<{ arn: string }>(
-        `SELECT arn FROM ${TABLE} WHERE account_id = ? AND region = ? AND (parent_arn = ? OR ref_arn = ?) ORDER BY seq LIMIT 1`,
-        [t.accountId, t.region, arn, arn],
+        `SELECT arn FROM ${TABLE} WHERE ${tenant} AND (
+           (parent_arn = ? AND (kind NOT IN (${kinds}) OR status IN ('CREATE PENDING', 'CREATE IN_PROGRESS')))
+           OR ref_arn = ?
+           OR ref_arn IN (SELECT arn FROM ${TABLE} WHERE ${tenant} AND parent_arn = ? AND kind IN (${kinds})))
+         ORDER BY seq LIMIT 1`,
+        [t.accountId, t.region, arn, ...cascade, arn, t.accountId, t.region, arn, ...cascade],
       );
       if (user) return { outcome: "in-use" as const, by: user.arn };
+      if (cascade.length > 0)
+        await tx.run(`DELETE FROM ${TABLE} WHERE ${tenant} AND parent_arn = ? AND kind IN (${kinds})`, [
+          t.accountId,
+          t.region,
+          arn,
+          ...cascade,
+        ]);
       const r = await tx.run(`DELETE FROM ${TABLE} WHERE ${KEY}`, [t.accountId, t.region, arn]);
       return { outcome: r.changes > 0 ? ("deleted" as const) : ("missing" as const) };
     });

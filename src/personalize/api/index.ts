@@ -1,16 +1,28 @@
-/** Amazon Personalize's runtime and events APIs (signing name `personalize`), served by the embedded engine. */
+/** Amazon Personalize's runtime, events and control-plane APIs (signing name `personalize`), served by the embedded engine. */
 import type { CampaignRegistry } from "../campaigns/registry.js";
 import type { ServiceModule } from "../../protocol/handler.js";
 import { serviceModel } from "../../protocol/model.js";
 import { loadServiceModel } from "../../protocol/service-models/load.js";
 import type { Store } from "../../store/types.js";
+import type { PersonalizeControl } from "../control/service.js";
+import { controlHandlers } from "./control.js";
 import { eventHandlers } from "./events.js";
 import { runtimeHandlers } from "./runtime.js";
 
-export function personalizeModules(store: Store, registry: CampaignRegistry): ServiceModule[] {
+export function personalizeModules(store: Store, registry: CampaignRegistry, control?: PersonalizeControl): ServiceModule[] {
   const runtime = runtimeHandlers(registry);
   const events = eventHandlers(store, registry);
+  const controlPlane = control ? controlHandlers(control) : {};
   return [
+    {
+      model: serviceModel(
+        loadServiceModel("personalize"),
+        { name: "personalize", title: "Amazon Personalize", signingName: "personalize", jsonTarget: "AmazonPersonalize" },
+        Object.keys(controlPlane),
+      ),
+      errorStyle: "personalize",
+      handlers: controlPlane,
+    },
     {
       model: serviceModel(
         loadServiceModel("personalize-runtime"),
