@@ -16,15 +16,6 @@ export function personalizeModules(store: Store, registry: CampaignRegistry, con
   return [
     {
       model: serviceModel(
-        loadServiceModel("personalize"),
-        { name: "personalize", title: "Amazon Personalize", signingName: "personalize", jsonTarget: "AmazonPersonalize" },
-        Object.keys(controlPlane),
-      ),
-      errorStyle: "personalize",
-      handlers: controlPlane,
-    },
-    {
-      model: serviceModel(
         loadServiceModel("personalize-runtime"),
         { name: "personalize-runtime", title: "Amazon Personalize Runtime", signingName: "personalize" },
         Object.keys(runtime),
@@ -40,6 +31,15 @@ export function personalizeModules(store: Store, registry: CampaignRegistry, con
       ),
       errorStyle: "personalize",
       handlers: events,
+    },
+    {
+      model: serviceModel(
+        loadServiceModel("personalize"),
+        { name: "personalize", title: "Amazon Personalize", signingName: "personalize", jsonTarget: "AmazonPersonalize" },
+        Object.keys(controlPlane),
+      ),
+      errorStyle: "personalize",
+      handlers: controlPlane,
     },
   ];
 }
