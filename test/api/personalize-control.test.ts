@@ -41,6 +41,8 @@ import type { Credential } from "../../src/server/credentials.js";
 import { ACCOUNT_A, ACCOUNT_B, STORE_KINDS, errorOf, pinpointClient, startTestServer, tempDir, type TestServer } from "../helpers.js";
 import { CreateRecommenderConfigurationCommand } from "@aws-sdk/client-pinpoint";
 
+const ACCOUNT_TENANT = { accountId: ACCOUNT_A.accountId, region: "us-east-1" };
+
 const INTERACTIONS_SCHEMA = JSON.stringify({
   type: "record",
   name: "Interactions",
@@ -348,6 +350,37 @@ describe.each(STORE_KINDS)("Personalize control plane on %s", (kind) => {
     const row = await run("bad-row", "bad-row.csv");
     expect(row.statuses.at(-1)).toBe("CREATE FAILED");
     expect(row.failureReason).toMatch(/line 3/);
+  });
+
+  test("a solution version left CREATE IN_PROGRESS by a process that died is taken over and trained", async () => {
+    const solution = (
+      await control.send(
+        new CreateSolutionCommand({
+          name: "restarted",
+          datasetGroupArn: groupArn,
+          recipeArn: "arn:aws:personalize:::recipe/aws-popularity-count",
+        }),
+      )
+    ).solutionArn!;
+    const version = `${solution}/deadbeef`;
+    // What a crashed trainer leaves: the row in progress, its lease already run out.
+    const now = Date.now();
+    await server.store.personalizeResources.insert(ACCOUNT_TENANT, {
+      kind: "solution-version",
+      arn: version,
+      name: "deadbeef",
+      parentArn: solution,
+      status: "CREATE IN_PROGRESS",
+      doc: { solutionArn: solution, trainingMode: "FULL", creationDateTime: now, lastUpdatedDateTime: now },
+    });
+    const outcome = await settle(
+      async () => (await control.send(new DescribeSolutionVersionCommand({ solutionVersionArn: version }))).solutionVersion!,
+    );
+    expect(outcome.statuses.at(-1)).toBe("ACTIVE");
+    const campaign = (await control.send(new CreateCampaignCommand({ name: "popular", solutionVersionArn: version }))).campaignArn!;
+    const recs = await runtime.send(new GetRecommendationsCommand({ campaignArn: campaign, userId: "someone-new", numResults: 3 }));
+    expect(recs.itemList).toHaveLength(3);
+    await control.send(new DeleteCampaignCommand({ campaignArn: campaign }));
   });
 
   test("another account sees none of it", async () => {
