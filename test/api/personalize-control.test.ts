@@ -12,6 +12,10 @@ import {
   CreateDatasetCommand,
   CreateDatasetGroupCommand,
   CreateDatasetImportJobCommand,
+  CreateFilterCommand,
+  DeleteFilterCommand,
+  DescribeFilterCommand,
+  ListFiltersCommand,
   CreateSchemaCommand,
   CreateSolutionCommand,
   CreateSolutionVersionCommand,
@@ -56,6 +60,18 @@ const INTERACTIONS_SCHEMA = JSON.stringify({
   version: "1.0",
 });
 
+const ITEMS_SCHEMA = JSON.stringify({
+  type: "record",
+  name: "Items",
+  namespace: "com.amazonaws.personalize.schema",
+  fields: [
+    { name: "ITEM_ID", type: "string" },
+    { name: "TITLE", type: ["null", "string"] },
+    { name: "GENRES", type: ["null", "string"], categorical: true },
+  ],
+  version: "1.0",
+});
+
 function clients(server: { url: string }, c: Credential = ACCOUNT_A) {
   const config = {
     endpoint: server.url,
@@ -88,6 +104,7 @@ describe.each(STORE_KINDS)("Personalize control plane on %s", (kind) => {
   let other: PersonalizeClient;
   let seen: Map<string, Set<string>>;
   let importDir: string;
+  let genres: Map<string, string[]>;
 
   beforeAll(async () => {
     server = await startTestServer(kind);
@@ -97,6 +114,12 @@ describe.each(STORE_KINDS)("Personalize control plane on %s", (kind) => {
     mkdirSync(importDir, { recursive: true });
     const files = await synth({ users: 200, items: 80, interactions: 4000, seed: 3, outDir: data.path });
     writeFileSync(join(importDir, "interactions.csv"), readFileSync(files.interactionsPath));
+    writeFileSync(join(importDir, "items.csv"), readFileSync(files.itemsPath));
+    // Each item's genres, read from the items file by the last column (titles are quoted and may hold commas).
+    genres = new Map();
+    for (const line of readFileSync(files.itemsPath, "utf8").trim().split("\n").slice(1)) {
+      genres.set(line.slice(0, line.indexOf(",")), line.slice(line.lastIndexOf(",") + 1).split("|"));
+    }
     seen = new Map();
     for (const line of readFileSync(files.interactionsPath, "utf8").trim().split("\n").slice(1)) {
       const [u, i] = line.split(",");
@@ -151,6 +174,26 @@ describe.each(STORE_KINDS)("Personalize control plane on %s", (kind) => {
         (await control.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: job.datasetImportJobArn }))).datasetImportJob!,
     );
     expect(outcome).toEqual({ statuses: expect.arrayContaining(["ACTIVE"]), failureReason: undefined });
+
+    const itemsSchema = (await control.send(new CreateSchemaCommand({ name: "items", schema: ITEMS_SCHEMA }))).schemaArn!;
+    const itemsDataset = (
+      await control.send(
+        new CreateDatasetCommand({ name: "shop-items", datasetGroupArn: groupArn, schemaArn: itemsSchema, datasetType: "ITEMS" }),
+      )
+    ).datasetArn!;
+    const items = await control.send(
+      new CreateDatasetImportJobCommand({
+        jobName: "items-import",
+        datasetArn: itemsDataset,
+        dataSource: { dataLocation: `file://${join(importDir, "items.csv")}` },
+        roleArn: "arn:aws:iam::111122223333:role/personalize",
+      }),
+    );
+    const itemsOutcome = await settle(
+      async () =>
+        (await control.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: items.datasetImportJobArn }))).datasetImportJob!,
+    );
+    expect(itemsOutcome).toEqual({ statuses: expect.arrayContaining(["ACTIVE"]), failureReason: undefined });
   });
 
   test("solution → solution version (CREATE PENDING → … → ACTIVE) → campaign → GetRecommendations", async () => {
@@ -196,6 +239,61 @@ describe.each(STORE_KINDS)("Personalize control plane on %s", (kind) => {
     expect(ids).toHaveLength(10);
     expect(new Set(ids).size).toBe(10);
     for (const id of ids) expect(seen.get(user)!.has(id)).toBe(false);
+
+    // Filters: the items they keep out never come back, and numResults items still do.
+    const exclude = (
+      await control.send(
+        new CreateFilterCommand({
+          name: "no-genre",
+          datasetGroupArn: groupArn,
+          filterExpression: "EXCLUDE ItemID WHERE Items.GENRES IN ($G)",
+        }),
+      )
+    ).filterArn!;
+    const genre = genres.get(ids[0])![0];
+    const filtered = await runtime.send(
+      new GetRecommendationsCommand({ campaignArn, userId: user, numResults: 10, filterArn: exclude, filterValues: { G: `"${genre}"` } }),
+    );
+    const kept = filtered.itemList!.map((i) => i.itemId!);
+    expect(kept).toHaveLength(10);
+    for (const id of kept) expect(genres.get(id)).not.toContain(genre);
+    const include = (
+      await control.send(
+        new CreateFilterCommand({
+          name: "only-genre",
+          datasetGroupArn: groupArn,
+          filterExpression: `INCLUDE ItemID WHERE Items.GENRES = "${genre}"`,
+        }),
+      )
+    ).filterArn!;
+    const only = (
+      await runtime.send(new GetRecommendationsCommand({ campaignArn, userId: user, numResults: 5, filterArn: include }))
+    ).itemList!.map((i) => i.itemId!);
+    expect(only.length).toBeGreaterThan(0);
+    for (const id of only) expect(genres.get(id)).toContain(genre);
+    const related = (await runtime.send(new GetRecommendationsCommand({ campaignArn, itemId: ids[0], numResults: 5, filterArn: include })))
+      .itemList!;
+    for (const r of related) expect(genres.get(r.itemId!)).toContain(genre);
+    expect((await control.send(new ListFiltersCommand({ datasetGroupArn: groupArn }))).Filters!.map((f) => f.name)).toEqual([
+      "no-genre",
+      "only-genre",
+    ]);
+    expect((await control.send(new DescribeFilterCommand({ filterArn: include }))).filter).toMatchObject({
+      status: "ACTIVE",
+      filterExpression: `INCLUDE ItemID WHERE Items.GENRES = "${genre}"`,
+    });
+    const badExpression = await errorOf(() =>
+      control.send(
+        new CreateFilterCommand({ name: "bad", datasetGroupArn: groupArn, filterExpression: "EXCLUDE ItemID WHERE Items.GENRES IN (" }),
+      ),
+    );
+    expect(badExpression).toMatchObject({ name: "InvalidInputException", message: expect.stringContaining("position") });
+    const missingValue = await errorOf(() =>
+      runtime.send(new GetRecommendationsCommand({ campaignArn, userId: user, filterArn: exclude })),
+    );
+    expect(missingValue).toMatchObject({ name: "InvalidInputException", message: expect.stringContaining("G") });
+    await control.send(new DeleteFilterCommand({ filterArn: include }));
+    await control.send(new DeleteFilterCommand({ filterArn: exclude }));
 
     // A Pinpoint recommender configuration can name the campaign the control plane created.
     const pinpoint = pinpointClient(server);

@@ -6,7 +6,7 @@
 import type * as P from "@aws-sdk/client-personalize";
 import { handlersOf } from "../../protocol/handler.js";
 import type { PersonalizeResource } from "../../store/personalize-resources.js";
-import type { DatasetDoc, DatasetGroupDoc, ImportJobDoc, SchemaDoc, SolutionDoc, SolutionVersionDoc } from "../control/docs.js";
+import type { DatasetDoc, DatasetGroupDoc, FilterDoc, ImportJobDoc, SchemaDoc, SolutionDoc, SolutionVersionDoc } from "../control/docs.js";
 import { notFound } from "../control/errors.js";
 import { nextTokenOf, paging, wireTime } from "../control/names.js";
 import { RECIPES } from "../control/recipes.js";
@@ -65,6 +65,15 @@ const solutionVersionSummary = (r: PersonalizeResource<SolutionVersionDoc>) => (
   ...times(r.doc),
 });
 
+const filter = (r: PersonalizeResource<FilterDoc>, full: boolean) => ({
+  name: r.name,
+  filterArn: r.arn,
+  datasetGroupArn: r.doc.datasetGroupArn,
+  status: r.status,
+  ...(full && { filterExpression: r.doc.filterExpression }),
+  ...times(r.doc),
+});
+
 const campaign = (v: CampaignView, full: boolean) => {
   const c = v.control?.doc;
   const created = c ? wireTime(c.creationDateTime) : Date.parse(v.record.creationDateTime) / 1000;
@@ -111,6 +120,10 @@ export function controlHandlers(control: PersonalizeControl) {
     ListCampaigns: P.ListCampaignsRequest;
     UpdateCampaign: P.UpdateCampaignRequest;
     DeleteCampaign: P.DeleteCampaignRequest;
+    CreateFilter: P.CreateFilterRequest;
+    DescribeFilter: P.DescribeFilterRequest;
+    ListFilters: P.ListFiltersRequest;
+    DeleteFilter: P.DeleteFilterRequest;
   }>({
     async CreateDatasetGroup({ tenant, input }) {
       return { body: { datasetGroupArn: await control.createDatasetGroup(tenant, input) } };
@@ -320,6 +333,27 @@ export function controlHandlers(control: PersonalizeControl) {
     },
     async DeleteCampaign({ tenant, input }) {
       await control.deleteCampaign(tenant, input.campaignArn);
+      return { body: {} };
+    },
+
+    async CreateFilter({ tenant, input }) {
+      return { body: { filterArn: await control.createFilter(tenant, input) } };
+    },
+    async DescribeFilter({ tenant, input }) {
+      return { body: { filter: filter(await control.find(tenant, "filter", "filterArn", input.filterArn), true) } };
+    },
+    async ListFilters({ tenant, input }) {
+      const { after, limit } = paging(input);
+      const group =
+        input.datasetGroupArn === undefined
+          ? undefined
+          : (await control.find(tenant, "dataset-group", "datasetGroupArn", input.datasetGroupArn)).arn;
+      const page = await control.list<FilterDoc>(tenant, "filter", group, after, limit);
+      // ListFilters answers `Filters`, capitalised, as the API reference writes it.
+      return { body: { Filters: page.items.map((r) => filter(r, false)), nextToken: nextTokenOf(page) } };
+    },
+    async DeleteFilter({ tenant, input }) {
+      await control.remove(tenant, "filter", "filterArn", input.filterArn);
       return { body: {} };
     },
   });

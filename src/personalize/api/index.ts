@@ -10,7 +10,7 @@ import { eventHandlers } from "./events.js";
 import { runtimeHandlers } from "./runtime.js";
 
 export function personalizeModules(store: Store, registry: CampaignRegistry, control?: PersonalizeControl): ServiceModule[] {
-  const runtime = runtimeHandlers(registry);
+  const runtime = runtimeHandlers(registry, control && ((tenant, arn) => control.filterPlan(tenant, arn)));
   const events = eventHandlers(store, registry);
   const controlPlane = control ? controlHandlers(control) : {};
   return [

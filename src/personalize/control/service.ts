@@ -11,7 +11,17 @@ import type { PersonalizeKind, PersonalizeResource, ResourceLimit } from "../../
 import type { Page, Store, Tenant } from "../../store/types.js";
 import { campaignArn } from "../campaigns/arn.js";
 import type { DataSources } from "./data-source.js";
-import type { CampaignDoc, DatasetDoc, DatasetGroupDoc, ImportJobDoc, SchemaDoc, SolutionDoc, SolutionVersionDoc } from "./docs.js";
+import type {
+  CampaignDoc,
+  DatasetDoc,
+  DatasetGroupDoc,
+  FilterDoc,
+  ImportJobDoc,
+  SchemaDoc,
+  SolutionDoc,
+  SolutionVersionDoc,
+} from "./docs.js";
+import { type FilterPlan, parseFilter } from "./filters.js";
 import { alreadyExists, inUse, invalidInput, limitExceeded, notFound } from "./errors.js";
 import type { PersonalizeJobRunner } from "./jobs.js";
 import { arnTail, checkArn, checkName, resourceArn } from "./names.js";
@@ -231,6 +241,40 @@ export class PersonalizeControl {
     });
     this.jobs.kick();
     return arn;
+  }
+
+  async createFilter(t: Tenant, input: { name?: string; datasetGroupArn?: string; filterExpression?: string }): Promise<string> {
+    const name = checkName("name", input.name);
+    const group = await this.find(t, "dataset-group", "datasetGroupArn", input.datasetGroupArn);
+    parseFilter(input.filterExpression);
+    const now = Date.now();
+    const doc: FilterDoc = {
+      datasetGroupArn: group.arn,
+      filterExpression: input.filterExpression!,
+      creationDateTime: now,
+      lastUpdatedDateTime: now,
+    };
+    return this.insert(
+      t,
+      { kind: "filter", arn: resourceArn(t, `filter/${name}`), name, parentArn: group.arn, status: "ACTIVE", doc },
+      { max: LIMITS.filtersPerGroup, perParent: true },
+      "filters per dataset group",
+    );
+  }
+
+  private readonly plans = new Map<string, FilterPlan>();
+
+  /** The checked plan of the tenant's filter at `arn` (parsed once per expression), for GetRecommendations. */
+  async filterPlan(t: Tenant, arn: unknown): Promise<FilterPlan> {
+    const filter = await this.find<FilterDoc>(t, "filter", "filterArn", arn);
+    const key = `${filter.arn}\u0000${filter.doc.filterExpression}`;
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = parseFilter(filter.doc.filterExpression);
+      if (this.plans.size >= 1000) this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    return plan;
   }
 
   /** Deploys an ACTIVE solution version as a campaign of the engine's registry. */
