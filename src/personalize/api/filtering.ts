@@ -28,7 +28,8 @@ export function excludedItems(
   if (hit) return hit;
   const out = new Set<string>();
   for (const id of model.data.itemIds) if (!passes(plan, model.itemMetadata(id) ?? {}, params)) out.add(id);
-  if (perModel.size >= MAX_CACHED_PER_MODEL) perModel.delete(perModel.keys().next().value!);
+  const oldest = perModel.keys().next();
+  if (perModel.size >= MAX_CACHED_PER_MODEL && !oldest.done) perModel.delete(oldest.value);
   perModel.set(key, out);
   return out;
 }

@@ -94,7 +94,7 @@ class Parser {
   }
   private word(expected: string): void {
     const t = this.peek();
-    if (!t || t.kind !== "word" || t.text.toUpperCase() !== expected) this.fail(`expected ${expected}`);
+    if (t?.kind !== "word" || t.text.toUpperCase() !== expected) this.fail(`expected ${expected}`);
     this.i++;
   }
   private isWord(w: string): boolean {
@@ -151,7 +151,7 @@ class Parser {
       return inner;
     }
     const t = this.peek();
-    if (!t || t.kind !== "word") this.fail("expected a field such as Items.GENRE");
+    if (t?.kind !== "word") this.fail("expected a field such as Items.GENRE");
     const [dataset, field, extra] = t.text.split(".");
     if (dataset === "Interactions" || dataset === "CurrentItem")
       this.fail(`${dataset} conditions are not supported yet (only Items.FIELD conditions are)`, t);
