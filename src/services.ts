@@ -34,6 +34,9 @@ import { EventStreamService, type EventStreamOptions } from "./pinpoint/engageme
 import { JourneyService, journeySegmentUsage } from "./pinpoint/journeys/service.js";
 import { JourneyExecutor } from "./pinpoint/journeys/executor/index.js";
 import { JourneyMetricsService } from "./pinpoint/journeys/metrics.js";
+import { DataSources } from "./personalize/control/data-source.js";
+import { PersonalizeJobRunner, type JobRunnerOptions } from "./personalize/control/jobs.js";
+import { PersonalizeControl } from "./personalize/control/service.js";
 
 /**
  * What each part of the domain is configured with, one group per part. The server's flat settings
@@ -76,6 +79,8 @@ export interface ServiceParts {
   engagement?: Omit<EngagementOptions, "log">;
   /** Event stream delivery: Kinesis- and Firehose-compatible servers, polling. */
   eventStreams?: Omit<EventStreamOptions, "log">;
+  /** The Personalize control plane's import and training jobs (poll interval, lease). */
+  personalizeJobs?: Omit<JobRunnerOptions, "onError">;
 }
 
 export interface Services {
@@ -109,6 +114,8 @@ export interface Services {
   journeyMetrics: JourneyMetricsService;
   /** Enters and advances journey participants (started with the campaign runner, on its clock and settings). */
   journeyExecutor: JourneyExecutor;
+  /** Amazon Personalize's control plane (dataset groups … campaigns) and its import and training jobs. */
+  personalizeControl: PersonalizeControl;
   /** Starts the background work: model polling and the outbox drainers. */
   start(): void;
   /** Stops the background work and releases what the services hold; the store stays open. */
@@ -133,6 +140,11 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     log,
   });
   const eventStreams = new EventStreamService(store, { ...parts.eventStreams, log });
+  const personalizeSources = new DataSources({ importDir: resolve(parts.imports?.dir ?? join(dataDir, "imports")), s3 });
+  const personalizeJobs = new PersonalizeJobRunner(store, personalizeSources, {
+    ...parts.personalizeJobs,
+    onError: log && ((err) => log.error({ err }, "personalize job failed; it is retried after its lease")),
+  });
   // One Amazon Personalize client set for recommendations out and clicks back in.
   const personalize = new PersonalizeRecommendationProvider(parts.personalize);
   const engagement = new EngagementService(store, new ServedModelFeedback(store, campaigns, personalize), { ...parts.engagement, log });
@@ -203,8 +215,10 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
     journeys,
     journeyMetrics: new JourneyMetricsService(store, journeys, kpis, campaignParts.clock),
     journeyExecutor,
+    personalizeControl: new PersonalizeControl(store, personalizeSources, personalizeJobs),
     start() {
       campaigns.start();
+      personalizeJobs.start();
       engagement.start();
       eventStreams.start();
       delivery.start();
@@ -222,6 +236,7 @@ export function createServices(store: Store, dataDir: string, parts: ServicePart
       await eventStreams.close();
       await messaging.close();
       await importJobs.idle();
+      await personalizeJobs.close();
       s3?.close();
       await campaigns.stop();
       await transformers.close();

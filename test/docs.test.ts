@@ -18,9 +18,10 @@ test("docs/compatibility.md lists every operation of the served models as the se
   const doc = readFileSync(join(REPO, "docs", "compatibility.md"), "utf8");
   const table = coverageMarkdown(server.models);
   expect(doc, "stale table: run `npm run build && node scripts/compatibility-table.mjs`").toBe(withCoverage(doc, table));
-  // The three SDK models, whole: implemented operations and the rest.
-  expect(server.models.map((m) => m.name)).toEqual(["pinpoint", "personalize-runtime", "personalize-events"]);
+  // The four SDK models, whole: implemented operations and the rest.
+  expect(server.models.map((m) => m.name)).toEqual(["pinpoint", "personalize-runtime", "personalize-events", "personalize"]);
   expect(table).toContain("| `CreateExportJob` | `POST /v1/apps/{ApplicationId}/jobs/export` | not yet (501) |");
+  expect(table).toContain("| `CreateSolutionVersion` | `X-Amz-Target: AmazonPersonalize.CreateSolutionVersion` | implemented |");
   expect(table).toContain("| `CreateJourney` | `POST /v1/apps/{ApplicationId}/journeys` | implemented |");
   expect(table).toContain("| `GetRecommendations` | `POST /recommendations` | implemented |");
 });

@@ -263,7 +263,7 @@ describe("configuration", { timeout: 60_000 }, () => {
 
 describe("the AWS CLI and an unimplemented operation", { timeout: 90_000 }, () => {
   // Fails, as test/aws-cli.test.ts does, when Debian's AWS CLI is missing: .ci/run installs it.
-  test("aws pinpoint create-export-job prints a 501 naming the operation; aws personalize list-campaigns too", async () => {
+  test("aws pinpoint create-export-job prints a 501 naming the operation; aws personalize list-recommenders too", async () => {
     const { dir, creds } = workspace();
     const server = await spawnServer(["--data-dir", join(dir, "data"), "--credentials", creds]);
     const env = awsEnv(dir, ACCOUNT_A);
@@ -285,10 +285,10 @@ describe("the AWS CLI and an unimplemented operation", { timeout: 90_000 }, () =
     expect(exportJob.code).not.toBe(0);
     expect(exportJob.stderr).toContain("An error occurred (NotImplementedException) when calling the CreateExportJob operation");
     expect(exportJob.stderr).toContain("pinrec does not implement CreateExportJob of Amazon Pinpoint");
-    // The Personalize control plane is a JSON-protocol API pinrec does not serve at all.
-    const campaigns = await run(AWS, ["personalize", "list-campaigns", "--endpoint-url", server.url], env, dir);
-    expect(campaigns.code).not.toBe(0);
-    expect(campaigns.stderr).toContain("(NotImplementedException) when calling the ListCampaigns operation");
+    // The Personalize control plane (a JSON-protocol API) is served, but not its domain recommenders.
+    const recommenders = await run(AWS, ["personalize", "list-recommenders", "--endpoint-url", server.url], env, dir);
+    expect(recommenders.code).not.toBe(0);
+    expect(recommenders.stderr).toContain("(NotImplementedException) when calling the ListRecommenders operation");
     expect((await server.stop()).code).toBe(0);
   });
 });

@@ -15,7 +15,11 @@ export function coverageMarkdown(models: ServiceModel[]): string {
     const served = ops.filter((o) => o.implemented).length;
     out.push(`### ${m.title} (\`${m.name}\`): ${served} of ${ops.length} operations`, "");
     out.push("| operation | request | pinrec |", "| --- | --- | --- |");
-    for (const o of ops) out.push(`| \`${o.name}\` | \`${o.method} ${o.uri}\` | ${o.implemented ? "implemented" : "not yet (501)"} |`);
+    for (const o of ops) {
+      // A JSON-protocol operation is named by its X-Amz-Target header; every one is `POST /`.
+      const request = m.jsonTarget === undefined ? `${o.method} ${o.uri}` : `X-Amz-Target: ${m.jsonTarget}.${o.name}`;
+      out.push(`| \`${o.name}\` | \`${request}\` | ${o.implemented ? "implemented" : "not yet (501)"} |`);
+    }
     out.push("");
   }
   return out.join("\n").trimEnd();

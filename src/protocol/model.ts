@@ -48,6 +48,11 @@ export interface ServiceModel {
   title: string;
   /** SigV4 signing name that requests to this service must be scoped to. */
   signingName: string;
+  /**
+   * For a JSON-protocol (awsJson1_1) service, the `X-Amz-Target` prefix its operations are named
+   * with (`AmazonPersonalize.CreateSchema`); such a service is routed by that header, not by path.
+   */
+  jsonTarget?: string;
   operations: Map<string, OperationModel>;
 }
 
@@ -59,10 +64,11 @@ export function requiredMembers(struct: NormalizedSchema): string[] {
   return names.slice(0, count);
 }
 
-function operationModel(op: StaticOperation, implemented: boolean): OperationModel {
+function operationModel(op: StaticOperation, implemented: boolean, jsonTarget: boolean): OperationModel {
   const [, , name, traits, inputRef] = op;
-  if (!traits.http) throw new Error(`operation ${name} has no http binding`);
-  const [method, uri, successCode] = traits.http;
+  if (!traits.http && !jsonTarget) throw new Error(`operation ${name} has no http binding`);
+  // awsJson1_1 operations have no http trait: every request is `POST /`, every member in the body.
+  const [method, uri, successCode] = traits.http ?? ["POST", "/", 200];
   const input = NormalizedSchema.of(inputRef() as never);
   const labels: string[] = [];
   const queries: QueryBinding[] = [];
@@ -110,7 +116,7 @@ function operationModel(op: StaticOperation, implemented: boolean): OperationMod
  */
 export function serviceModel(
   operations: readonly StaticOperation[],
-  info: { name: string; title: string; signingName: string },
+  info: { name: string; title: string; signingName: string; jsonTarget?: string },
   implemented: readonly string[],
 ): ServiceModel {
   const known = new Set(operations.map((op) => op[2]));
@@ -120,6 +126,6 @@ export function serviceModel(
   const served = new Set(implemented);
   const models = new Map<string, OperationModel>();
   const byName = [...operations].sort((a, b) => a[2].localeCompare(b[2]));
-  for (const op of byName) models.set(op[2], operationModel(op, served.has(op[2])));
+  for (const op of byName) models.set(op[2], operationModel(op, served.has(op[2]), info.jsonTarget !== undefined));
   return { ...info, operations: models };
 }

@@ -51,6 +51,8 @@ export class Router {
 
   constructor(readonly services: ServiceModel[]) {
     for (const service of services) {
+      // JSON-protocol services are found by their X-Amz-Target header (dispatch.ts), not by path.
+      if (service.jsonTarget !== undefined) continue;
       for (const operation of service.operations.values()) {
         const n = operation.segments.length;
         const list = this.bySegmentCount.get(n) ?? [];

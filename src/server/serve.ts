@@ -75,7 +75,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     services = createServices(store, dataDir, { ...serviceParts(opts), log });
     const { personalizeCampaigns: campaigns, delivery, messaging, transformers } = services;
     const health = new HealthMonitor(store, campaigns);
-    const modules = [pinpointModule({ ...services, messages: messaging.service }), ...personalizeModules(store, campaigns)];
+    const modules = [
+      pinpointModule({ ...services, messages: messaging.service }),
+      ...personalizeModules(store, campaigns, services.personalizeControl),
+    ];
     const app = buildApp({
       services: modules,
       extensions: [previewRoute(messaging.service), segmentSizeRoute(services.segments)],

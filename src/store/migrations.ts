@@ -483,6 +483,34 @@ export const migrations: Migration[] = [
       );`,
   ),
   migration(
+    12,
+    "personalize control plane",
+    `
+      -- Amazon Personalize's control-plane resources, one row each. parent_arn is the resource that
+      -- contains the row, ref_arn the one it uses (deletes of either are refused while it exists);
+      -- import jobs and solution versions are claimed by a worker under a lease (lease_owner, lease_until).
+      CREATE TABLE personalize_resources (
+        seq {serial},
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        arn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        parent_arn TEXT,
+        ref_arn TEXT,
+        status TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_until BIGINT NOT NULL,
+        attempts INTEGER NOT NULL,
+        UNIQUE (account_id, region, arn)
+      );
+      CREATE INDEX personalize_resources_by_kind ON personalize_resources (account_id, region, kind, seq);
+      CREATE INDEX personalize_resources_by_parent ON personalize_resources (account_id, region, parent_arn);
+      CREATE INDEX personalize_resources_by_ref ON personalize_resources (account_id, region, ref_arn);
+      CREATE INDEX personalize_resources_jobs ON personalize_resources (status, lease_until);`,
+  ),
+  migration(
     13,
     "outbox lanes: delivery claims take turns across tenants' apps",
     `

@@ -19,6 +19,7 @@ import { SqlEngagementEventStore } from "./engagement-events.js";
 import { SqlEventStreamRepository } from "./event-streams.js";
 import { SqlJourneyRepository } from "./journeys.js";
 import { SqlJourneyParticipantRepository } from "./journey-participants.js";
+import { SqlPersonalizeResourceRepository } from "./personalize-resources.js";
 import type { Store } from "./types.js";
 import { securePrivateTree } from "./files.js";
 import { isPostgres, sqlitePath, type StoreOptions } from "./location.js";
@@ -79,6 +80,7 @@ export async function openStore(opts: StoreOptions, observe: { queryTimers?: Que
     eventStreams: new SqlEventStreamRepository(db),
     journeys: new SqlJourneyRepository(db),
     journeyParticipants: new SqlJourneyParticipantRepository(db),
+    personalizeResources: new SqlPersonalizeResourceRepository(db),
     close: () => db.close(),
   };
 }

@@ -18,6 +18,7 @@ import type { EngagementEventStore } from "./engagement-events.js";
 import type { EventStreamRepository } from "./event-streams.js";
 import type { JourneyRepository } from "./journeys.js";
 import type { JourneyParticipantRepository } from "./journey-participants.js";
+import type { PersonalizeResourceRepository } from "./personalize-resources.js";
 
 export type { Page, Tenant } from "./tenant.js";
 
@@ -49,5 +50,7 @@ export interface Store {
   readonly journeys: JourneyRepository;
   /** Journey participants as durable, leased work, and the journeys' execution metrics. */
   readonly journeyParticipants: JourneyParticipantRepository;
+  /** Amazon Personalize's control-plane resources (dataset groups … solution versions, filters). */
+  readonly personalizeResources: PersonalizeResourceRepository;
   close(): Promise<void>;
 }

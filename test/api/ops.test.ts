@@ -349,19 +349,32 @@ describe("operations pinrec does not implement", () => {
     expect(unknown.headers["x-amzn-errortype"]).toBe("NotFoundException");
   });
 
-  test("a JSON-protocol API (X-Amz-Target, e.g. the Personalize control plane) gets a 501 naming the target", async () => {
+  test("a JSON-protocol API (X-Amz-Target) pinrec does not serve, or an operation it does not implement, gets a 501 naming it", async () => {
     const r = await rawRequest(server, {
       method: "POST",
       path: "/",
       body: "{}",
       service: "personalize",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonPersonalize.ListCampaigns" },
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonForecast.ListDatasets" },
     });
     expect(r.status).toBe(501);
     expect(r.headers["x-amzn-errortype"]).toBe("NotImplementedException");
     expect(r.json).toEqual({
       __type: "NotImplementedException",
-      message: expect.stringContaining("ListCampaigns of the AmazonPersonalize API"),
+      message: expect.stringContaining("ListDatasets of the AmazonForecast API"),
+    });
+    // The Personalize control plane is served; its operations pinrec does not implement answer 501 too.
+    const recommender = await rawRequest(server, {
+      method: "POST",
+      path: "/",
+      body: "{}",
+      service: "personalize",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonPersonalize.CreateRecommender" },
+    });
+    expect(recommender.status).toBe(501);
+    expect(recommender.json).toEqual({
+      __type: "NotImplementedException",
+      message: expect.stringContaining("CreateRecommender of Amazon Personalize (personalize)"),
     });
     // The header alone does not change how a Pinpoint route answers.
     const pinpoint = await rawRequest(server, {

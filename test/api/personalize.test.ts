@@ -151,7 +151,8 @@ describe.each(STORE_KINDS)("Personalize runtime and events on %s", (kind) => {
               filterArn: "arn:aws:personalize:us-east-1:111122223333:filter/f",
             }),
           ),
-        "InvalidInputException",
+        // No such filter in this account.
+        "ResourceNotFoundException",
       ],
       [() => runtime.send(new GetRecommendationsCommand({ campaignArn: campaign.arn, itemId: "no-such-item" })), "InvalidInputException"],
       [

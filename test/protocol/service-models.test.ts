@@ -104,7 +104,9 @@ function operationOf(op: OperationModel, shapes: Map<string, unknown>) {
 /** The service model as the server builds it, with every operation implemented so every input is read. */
 function modelOf(operations: readonly StaticOperation[]) {
   const names = operations.map((op) => op[2]);
-  const model = serviceModel(operations, { name: "test", title: "Test", signingName: "test" }, names);
+  // A JSON-protocol service's operations carry no http trait (every one is `POST /`, routed by X-Amz-Target).
+  const jsonTarget = operations.every((op) => op[3].http === undefined) ? "Test" : undefined;
+  const model = serviceModel(operations, { name: "test", title: "Test", signingName: "test", jsonTarget }, names);
   const shapes = new Map<string, unknown>();
   const ops = [...model.operations.values()].map((op) => [op.name, operationOf(op, shapes)] as const);
   return { ops, shapes };

@@ -1,15 +1,18 @@
-/** Amazon Personalize's runtime and events APIs (signing name `personalize`), served by the embedded engine. */
+/** Amazon Personalize's runtime, events and control-plane APIs (signing name `personalize`), served by the embedded engine. */
 import type { CampaignRegistry } from "../campaigns/registry.js";
 import type { ServiceModule } from "../../protocol/handler.js";
 import { serviceModel } from "../../protocol/model.js";
 import { loadServiceModel } from "../../protocol/service-models/load.js";
 import type { Store } from "../../store/types.js";
+import type { PersonalizeControl } from "../control/service.js";
+import { controlHandlers } from "./control.js";
 import { eventHandlers } from "./events.js";
 import { runtimeHandlers } from "./runtime.js";
 
-export function personalizeModules(store: Store, registry: CampaignRegistry): ServiceModule[] {
-  const runtime = runtimeHandlers(registry);
+export function personalizeModules(store: Store, registry: CampaignRegistry, control?: PersonalizeControl): ServiceModule[] {
+  const runtime = runtimeHandlers(registry, control && ((tenant, arn) => control.filterPlan(tenant, arn)));
   const events = eventHandlers(store, registry);
+  const controlPlane = control ? controlHandlers(control) : {};
   return [
     {
       model: serviceModel(
@@ -28,6 +31,15 @@ export function personalizeModules(store: Store, registry: CampaignRegistry): Se
       ),
       errorStyle: "personalize",
       handlers: events,
+    },
+    {
+      model: serviceModel(
+        loadServiceModel("personalize"),
+        { name: "personalize", title: "Amazon Personalize", signingName: "personalize", jsonTarget: "AmazonPersonalize" },
+        Object.keys(controlPlane),
+      ),
+      errorStyle: "personalize",
+      handlers: controlPlane,
     },
   ];
 }

@@ -12,6 +12,7 @@ import type { Model, TopK } from "../../engine/index.js";
 import { handlersOf } from "../../protocol/handler.js";
 import { badRequest } from "../../shared/errors.js";
 import { campaignFor } from "./campaigns.js";
+import { excludedItems, type FilterResolver } from "./filtering.js";
 import { recommendationsText, wireScore } from "./recommendations-text.js";
 
 const DEFAULT_RESULTS = 25;
@@ -25,10 +26,11 @@ function checkId(name: string, value: unknown): string {
   return value;
 }
 
-function refuseUnsupported(input: GetRecommendationsRequest | GetPersonalizedRankingRequest): void {
-  if (input.filterArn !== undefined || input.filterValues !== undefined) {
-    throw badRequest("Filters are not supported by pinrec's engine yet: remove filterArn and filterValues");
+function refuseUnsupported(input: GetRecommendationsRequest | GetPersonalizedRankingRequest, filters: FilterResolver | undefined): void {
+  if (!filters && (input.filterArn !== undefined || input.filterValues !== undefined)) {
+    throw badRequest("Filters are not supported by this server: remove filterArn and filterValues");
   }
+  if (input.filterArn === undefined && input.filterValues !== undefined) throw badRequest("filterValues needs a filterArn");
   if ("recommenderArn" in input && input.recommenderArn !== undefined) {
     throw badRequest("Personalize domain recommenders are not supported (Pinpoint cannot use them either): pass a campaignArn");
   }
@@ -69,12 +71,24 @@ function predictedItems(model: Model, top: TopK, columns: string[]): PredictedIt
   return out;
 }
 
-export function runtimeHandlers(registry: CampaignRegistry) {
+export function runtimeHandlers(registry: CampaignRegistry, filters?: FilterResolver) {
+  /** The item ids the request's filter keeps out of `model`'s answers, if it names a filter. */
+  async function exclusions(
+    tenant: Parameters<FilterResolver>[0],
+    model: Model,
+    input: { filterArn?: string; filterValues?: Record<string, string> },
+  ): Promise<Set<string> | undefined> {
+    if (input.filterArn === undefined || !filters) return undefined;
+    const plan = await filters(tenant, input.filterArn);
+    return excludedItems(model, input.filterArn, plan, input.filterValues);
+  }
+
   return handlersOf<{ GetRecommendations: GetRecommendationsRequest; GetPersonalizedRanking: GetPersonalizedRankingRequest }>({
     async GetRecommendations({ tenant, input }) {
-      refuseUnsupported(input);
+      refuseUnsupported(input, filters);
       if (input.campaignArn === undefined) throw badRequest("campaignArn is required");
       const { model } = await campaignFor(registry, tenant, input.campaignArn);
+      const excluded = await exclusions(tenant, model, input);
       const columns = metadataColumns(input);
       const max = columns ? MAX_RESULTS_WITH_METADATA : MAX_RESULTS;
       let n = input.numResults ?? DEFAULT_RESULTS;
@@ -83,28 +97,37 @@ export function runtimeHandlers(registry: CampaignRegistry) {
       const recommendationId = `RID-${randomUUID()}`;
       let itemList: PredictedItem[];
       if (input.userId !== undefined) {
-        const top = model.recommendTop(checkId("userId", input.userId), n);
+        const top = model.recommendTop(checkId("userId", input.userId), n, excluded ? { exclude: [...excluded] } : {});
         // The common case, a user's list without metadata, is written as text from the top-k buffers.
         if (!columns) return { body: recommendationsText(model, top, recommendationId) };
         itemList = predictedItems(model, top, columns);
       } else if (input.itemId !== undefined) {
         const itemId = checkId("itemId", input.itemId);
         if (!model.hasItem(itemId)) throw badRequest(`itemId '${itemId}' is not in the campaign's catalog`);
-        itemList = model.similarItems(itemId, n).map((i) => predicted(model, i.itemId, i.score, columns));
+        // Related items have no exclusion in the kernel: every item is ranked, and the first n that pass are kept.
+        const similar = excluded
+          ? model
+              .similarItems(itemId, model.data.itemIds.length)
+              .filter((i) => !excluded.has(i.itemId))
+              .slice(0, n)
+          : model.similarItems(itemId, n);
+        itemList = similar.map((i) => predicted(model, i.itemId, i.score, columns));
       } else throw badRequest("Either userId or itemId is required");
       const body: GetRecommendationsResponse = { itemList, recommendationId };
       return { body };
     },
 
     async GetPersonalizedRanking({ tenant, input }) {
-      refuseUnsupported(input);
+      refuseUnsupported(input, filters);
       const { model } = await campaignFor(registry, tenant, input.campaignArn);
+      const excluded = await exclusions(tenant, model, input);
       const userId = checkId("userId", input.userId);
       const list = input.inputList;
       if (list.length === 0 || list.length > MAX_RESULTS) throw badRequest(`inputList must hold 1 to ${MAX_RESULTS} item ids`);
       for (const id of list) checkId("inputList item", id);
       const columns = metadataColumns(input);
-      const ranking = model.rank(userId, list);
+      // A filter drops the items it keeps out from the ranking, as Personalize does.
+      const ranking = model.rank(userId, excluded ? list.filter((id) => !excluded.has(id)) : list);
       const body: GetPersonalizedRankingResponse = {
         personalizedRanking: ranking.map((r) => predicted(model, r.itemId, r.score, columns)),
         recommendationId: `RID-${randomUUID()}`,

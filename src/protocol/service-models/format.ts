@@ -22,6 +22,7 @@ export const SERVICE_SDKS = {
   pinpoint: "@aws-sdk/client-pinpoint",
   "personalize-runtime": "@aws-sdk/client-personalize-runtime",
   "personalize-events": "@aws-sdk/client-personalize-events",
+  personalize: "@aws-sdk/client-personalize",
 } as const;
 
 export type SnapshotService = keyof typeof SERVICE_SDKS;
