@@ -54,7 +54,8 @@ fi
 # One copy per checkout, so two checkouts do not overwrite each other's.
 tree="$dir/trees/$(pwd | sha1sum | cut -c1-12)"
 mkdir -p "$tree"
-rsync -a --delete --exclude=/.git --exclude=/node_modules/better-sqlite3 --exclude=/node_modules/.vite ./ "$tree/"
+rsync -a --delete --exclude=/.git --exclude=/node_modules/better-sqlite3 --exclude=/node_modules/.vite \
+  --exclude=/.stryker-tmp --exclude=/reports --exclude=/coverage --exclude=/.bench --exclude=/.pinrec ./ "$tree/"
 rsync -a --delete "$addon/" "$tree/node_modules/better-sqlite3/"
 "$node" -e 'new (require(process.argv[1]))(":memory:").close()' "$tree/node_modules/better-sqlite3" ||
   { log "better-sqlite3 does not load on Node $version"; exit 1; }

@@ -110,7 +110,12 @@ describe.each(STORE_KINDS)("outbox over HTTP: %s", (kind) => {
       IdempotencyKey: "k1",
       TraceId: "t-1",
       Context: { c: "1" },
-      EmailMessage: { FromAddress: "shop@example.com", Subject: "Picked for you", HtmlPart: "<p>item-1</p>", TextPart: "item-1" },
+      EmailMessage: {
+        FromAddress: "shop@example.com",
+        Subject: "Picked for you",
+        HtmlPart: expect.stringMatching(/^<p>item-1<\/p><img src="[^"]+\/_pinrec\/t\/o\/[^"]+\.gif"/),
+        TextPart: "item-1",
+      },
     });
     const sms = await get(`/_pinrec/outbox/${mine[1].messageId}`);
     expect(sms.json.SMSMessage).toEqual({ Body: "Your picks: item-1", MessageType: "TRANSACTIONAL", OriginationNumber: "+15550199" });
