@@ -151,9 +151,11 @@ try {
           const req = await signedRequest(server.url, credential, { method: "POST", path: "/v1/recommenders", body });
           const res = await fetch(server.url + req.path, { method: req.method, headers: req.headers, body });
           if (res.status !== 201) throw new Error(`CreateRecommenderConfiguration: ${res.status} ${await res.text()}`);
-          recommenderId = (await res.json()).Id;
+          recommenderId = /** @type {{ Id: string }} */ (await res.json()).Id;
         }
-        const read = [await signedRequest(server.url, credential, { method: "GET", path: `/v1/recommenders/${recommenderId}` })];
+        const read = [
+          await signedRequest(server.url, credential, { method: "GET", path: `/v1/recommenders/${recommenderId}`, body: undefined }),
+        ];
         const recommend = await recommendationRequests(server.url, credential, created.campaignArn, USERS);
         await load(server.url, { requests: read, connections: 32, duration: 2, title: "warm-up" });
         await load(server.url, { requests: recommend, connections: 32, duration: 3, title: "warm-up" });
