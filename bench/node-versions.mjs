@@ -190,3 +190,11 @@ for (const scenario of ["node:http hello-world", "GetRecommenderConfiguration (s
     `| ${scenario} | ${Math.round(f(a, "rps"))} | ${Math.round(f(b, "rps"))} | ${(f(b, "rps") / f(a, "rps")).toFixed(2)}× | ${f(a, "p99")} | ${f(b, "p99")} | ${f(a, "cpuUs").toFixed(0)} | ${f(b, "cpuUs").toFixed(0)} | ${(f(b, "cpuUs") / f(a, "cpuUs")).toFixed(2)}× |`,
   );
 }
+// The spread: each round's ratios (the two releases measured back to back), so a reader can tell a
+// change from the machine's noise.
+for (const scenario of ["node:http hello-world", "GetRecommenderConfiguration (signed)", "GetRecommendations (25, signed)"]) {
+  const a = results.get(`${base.label}|${scenario}`);
+  const b = results.get(`${other.label}|${scenario}`);
+  const per = (k) => a.map((r, i) => `${(b[i][k] / r[k]).toFixed(2)}×`).join(" ");
+  console.log(`${scenario}: req/s ratio per round ${per("rps")}; CPU µs/req ratio per round ${per("cpuUs")}`);
+}
