@@ -1,18 +1,43 @@
 // Prints the plain closing line CI reads: "N passed, N failed[, N skipped]".
+//   node .ci/summary.mjs report.json
+//   node .ci/summary.mjs "Node 20.20.2=a.json" "Node 24.22.3=b.json"
+// With labelled reports (one per Node.js version), each gets its own labelled line and the closing
+// line is their total, so the last line stays the one summary CI reads.
 import { readFileSync } from "node:fs";
 
-const file = process.argv[2];
-let report;
-try {
-  report = JSON.parse(readFileSync(file, "utf8"));
-} catch (err) {
-  console.log(`0 passed, 1 failed`);
-  console.error(`no test report at ${file}: ${err.message}`);
-  process.exit(1);
+function count(file) {
+  try {
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    return {
+      passed: report.numPassedTests ?? 0,
+      // A file that fails to load has no failed tests of its own; count it so it cannot pass silently.
+      failed: (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0),
+      skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+    };
+  } catch (err) {
+    console.error(`no test report at ${file}: ${err.message}`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
 }
-const passed = report.numPassedTests ?? 0;
-// A file that fails to load has no failed tests of its own; count it so it cannot pass silently.
-const failed = (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0);
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+const line = (c) => `${c.passed} passed, ${c.failed} failed${c.skipped ? `, ${c.skipped} skipped` : ""}`;
+const bad = (c) => c.failed > 0 || c.passed === 0;
+
+const args = process.argv.slice(2);
+const runs = args.map((arg) => {
+  const at = arg.lastIndexOf("=");
+  return at > 0 ? { label: arg.slice(0, at), file: arg.slice(at + 1) } : { label: "", file: arg };
+});
+const counts = runs.map((run) => count(run.file));
+if (runs.length > 1 || runs[0]?.label) {
+  runs.forEach((run, i) => {
+    console.log(`${run.label}: ${line(counts[i])}`);
+  });
+}
+const total = counts.reduce((t, c) => ({ passed: t.passed + c.passed, failed: t.failed + c.failed, skipped: t.skipped + c.skipped }), {
+  passed: 0,
+  failed: runs.length === 0 ? 1 : 0,
+  skipped: 0,
+});
+console.log(line(total));
+process.exit(bad(total) || counts.some(bad) ? 1 : 0);
