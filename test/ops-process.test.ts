@@ -165,6 +165,13 @@ describe("configuration", { timeout: 60_000 }, () => {
       metrics: "signed",
       // Every other setting at its default (or unset, null).
       allowAnyRegion: false,
+      apnsCaFile: null,
+      apnsEndpoint: null,
+      eventCampaignQuota: 25,
+      fcmEndpoint: null,
+      fcmTokenEndpoint: null,
+      outboxQuota: 100_000,
+      pushDelivery: false,
       allowLambdaAccount: null,
       allowPersonalizeAccount: null,
       allowS3Bucket: null,
