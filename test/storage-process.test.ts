@@ -79,7 +79,9 @@ describe("a read-only file system", () => {
       // Only `create` brings a database into being (read-only commands never do), so one is made first.
       const create = `"${process.execPath}" "${BIN}" campaigns create --name small --recipe popularity --interactions "${files.interactionsPath}" --data-dir "${mnt}/data" ${w.tenant.join(" ")}`;
       const script = [
-        `mount -t tmpfs -o size=1m tmpfs "${mnt}" || exit 97`,
+        // Room for the database and its write-ahead log, so `create` ends with the log checkpointed
+        // and removed, as a cleanly closed database is before its file system turns read-only.
+        `mount -t tmpfs -o size=16m tmpfs "${mnt}" || exit 97`,
         `${create} >/dev/null 2>&1 || exit 98`,
         `mount -o remount,ro "${mnt}" || exit 99`,
         list,

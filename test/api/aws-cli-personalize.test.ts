@@ -107,7 +107,7 @@ describe("AWS CLI: recommendations from a campaign trained with the pinrec CLI",
     expect(after).not.toContain(before[1]);
   }, 60_000);
 
-  test("an unknown campaign is ResourceNotFoundException; a filter is InvalidInputException", async () => {
+  test("an unknown campaign or filter is ResourceNotFoundException, as Personalize answers", async () => {
     const missing = await aws(
       "personalize-runtime",
       "get-recommendations",
@@ -129,6 +129,6 @@ describe("AWS CLI: recommendations from a campaign trained with the pinrec CLI",
       `arn:aws:personalize:us-east-1:${ACCOUNT_A.accountId}:filter/f`,
     );
     expect(filtered.code).not.toBe(0);
-    expect(filtered.stderr).toMatch(/InvalidInputException/);
+    expect(filtered.stderr).toMatch(/ResourceNotFoundException.*Filter arn:aws:personalize:us-east-1:\d{12}:filter\/f does not exist/);
   }, 60_000);
 });
