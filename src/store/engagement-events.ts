@@ -334,9 +334,13 @@ export class SqlEngagementEventStore implements EngagementEventStore {
     params.push(q.from, q.to, ...q.eventTypes);
     if (q.recommendedOnly) where.push(`attributes LIKE '%"recommended_item":%'`);
     // A day is the integer division of the ms timestamp; the date string is made in JavaScript.
+    // Campaigns are grouped by an expression, not the bare column: grouping by `campaign_id` with
+    // two event types led SQLite to walk the by-campaign index over every event of the app (to
+    // skip a sort) instead of the time range of the by-app index: 151 ms against 1.6 ms for one
+    // day of 1,000,000 events.
     const group = {
       date: `(event_time / ${DAY_MS})`,
-      campaign: "campaign_id",
+      campaign: "COALESCE(campaign_id, NULL)",
       campaign_activity: "campaign_activity_id",
       journey_activity: "journey_activity_id",
       campaign_treatment: "(campaign_id || '/' || COALESCE(treatment_id, ''))",
