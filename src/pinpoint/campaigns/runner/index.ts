@@ -11,6 +11,7 @@
  * PostgreSQL only and keeps its own schema and connections). The outbox already claims this way,
  * so there is one pattern to read and test.
  */
+import { PollLoop } from "../../../shared/poll-loop.js";
 import { DEFAULT_RUNNER_LEASE_MS } from "./defaults.js";
 import { randomUUID } from "node:crypto";
 import type { ActivityResponse, CampaignResponse } from "@aws-sdk/client-pinpoint";
@@ -66,12 +67,9 @@ export class CampaignRunnerService implements CampaignRunner {
   private readonly batchSize: number;
   private readonly concurrency: number;
   private readonly processor: BatchProcessor;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly loop: PollLoop;
   private stopped = false;
   private readonly active = new Set<Promise<void>>();
-  private ticking: Promise<void> | undefined;
-  private again = false;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -90,33 +88,18 @@ export class CampaignRunnerService implements CampaignRunner {
       onQueued: () => this.wake(),
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(1, ms))),
     });
+    this.loop = new PollLoop(() => this.tick(), this.pollMs);
   }
 
   /** Starts polling: the scheduler and the batch workers. */
   start(): void {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    this.wake();
+    if (this.stopped) return;
+    this.loop.start();
   }
 
   /** Looks for due runs and batches now rather than at the next poll. */
   wake(): void {
-    if (!this.running) return;
-    if (this.ticking) {
-      // A pass is under way and may already have looked: make it look once more when it ends.
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.ticking = this.tick().finally(() => {
-      this.ticking = undefined;
-      if (!this.running) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else this.timer = setTimeout(() => this.wake(), this.pollMs);
-    });
+    this.loop.wake();
   }
 
   /** One pass: fire what is due, then fill the free worker slots with batches. */
@@ -204,7 +187,7 @@ export class CampaignRunnerService implements CampaignRunner {
       const work = this.work(batch).finally(() => {
         this.active.delete(work);
         // A finished batch may have queued the next range: look again at once.
-        if (this.running) this.wake();
+        if (this.loop.isRunning) this.wake();
       });
       this.active.add(work);
     }
@@ -271,7 +254,7 @@ export class CampaignRunnerService implements CampaignRunner {
 
   /** Resolves once no batch is being worked in this process (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.active.size > 0 || this.ticking) await Promise.all([...this.active, this.ticking]);
+    while (this.active.size > 0 || this.loop.current) await Promise.all([...this.active, this.loop.current]);
   }
 
   /**
@@ -281,8 +264,7 @@ export class CampaignRunnerService implements CampaignRunner {
    */
   async close(boundMs = DEFAULT_RUNNER_SHUTDOWN_MS): Promise<void> {
     this.stopped = true;
-    this.running = false;
-    clearTimeout(this.timer);
+    this.loop.stop();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.idle(), new Promise((r) => (timer = setTimeout(r, boundMs)))]);
     clearTimeout(timer);

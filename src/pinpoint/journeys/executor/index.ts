@@ -6,6 +6,7 @@
  * by one of them at a time. Waits are due times in the database; a PAUSED journey's participants
  * are not claimed, so they hold where they are.
  */
+import { PollLoop } from "../../../shared/poll-loop.js";
 import { randomUUID } from "node:crypto";
 import type { JourneyResponse } from "@aws-sdk/client-pinpoint";
 import type { ClaimedParticipant, OpenJourney } from "../../../store/journey-participants.js";
@@ -37,10 +38,7 @@ export class JourneyExecutor {
   private readonly batchSize: number;
   private readonly onError: (err: unknown) => void;
   private readonly step: JourneyStep;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private ticking: Promise<void> | undefined;
-  private again = false;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly deps: StepDeps,
@@ -52,30 +50,16 @@ export class JourneyExecutor {
     this.batchSize = opts.batchSize ?? DEFAULT_EXECUTOR_BATCH;
     this.onError = opts.onError ?? (() => {});
     this.step = new JourneyStep(deps);
+    this.loop = new PollLoop(() => this.tick(), this.pollMs);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.wake();
+    this.loop.start();
   }
 
   /** Looks for entries and due participants now rather than at the next poll. */
   wake(): void {
-    if (!this.running) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.ticking = this.tick().finally(() => {
-      this.ticking = undefined;
-      if (!this.running) return;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else this.timer = setTimeout(() => this.wake(), this.pollMs);
-    });
+    this.loop.wake();
   }
 
   /** One pass: enter what may enter, then advance due participants until none is due. */
@@ -118,7 +102,7 @@ export class JourneyExecutor {
       if (last) break;
       after = page.after;
     }
-    this.again = true;
+    this.loop.passAgain();
   }
 
   /** Claims one batch of due participants and advances each; how many were claimed. */
@@ -167,13 +151,12 @@ export class JourneyExecutor {
   }
 
   /** Resolves once no pass is under way (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.ticking) await this.ticking;
+  idle(): Promise<void> {
+    return this.loop.idle();
   }
 
   async close(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
+    this.loop.stop();
     await this.idle();
   }
 }
