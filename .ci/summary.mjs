@@ -8,11 +8,17 @@ import { readFileSync } from "node:fs";
 function count(file) {
   try {
     const report = JSON.parse(readFileSync(file, "utf8"));
+    // A file that fails to load has no failed tests of its own; count it so it cannot pass silently.
+    let failed = (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0);
+    // An error thrown outside any test (vitest's "Unhandled Errors") fails the run with every test
+    // passed; `success` is the only trace of it in the report, so it counts as one failure here.
+    const unhandled = failed === 0 && report.success === false;
+    if (unhandled) failed = 1;
     return {
       passed: report.numPassedTests ?? 0,
-      // A file that fails to load has no failed tests of its own; count it so it cannot pass silently.
-      failed: (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0),
+      failed,
       skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
+      unhandled,
     };
   } catch (err) {
     console.error(`no test report at ${file}: ${err.message}`);
@@ -31,7 +37,9 @@ const runs = args.map((arg) => {
 const counts = runs.map((run) => count(run.file));
 if (runs.length > 1 || runs[0]?.label) {
   runs.forEach((run, i) => {
-    console.log(`${run.label}: ${line(counts[i])}`);
+    console.log(
+      `${run.label}: ${line(counts[i])}${counts[i].unhandled ? " (errors outside the tests: vitest's Unhandled Errors above)" : ""}`,
+    );
   });
 }
 const total = counts.reduce((t, c) => ({ passed: t.passed + c.passed, failed: t.failed + c.failed, skipped: t.skipped + c.skipped }), {

@@ -51,8 +51,31 @@ export class PostgresDb implements SqlDb {
     return this.direct.run(sql, params);
   }
 
-  async transaction<T>(lockKey: string | null, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  /**
+   * A client out of the pool for a transaction or the migrations. `pg` emits a lost connection
+   * (a network partition, a restarted server) as an `error` event on the client; the pool listens
+   * only to idle clients, so without a listener here the event would be an uncaught exception that
+   * ends the process. The query in flight rejects with the same error, so the caller still sees it,
+   * and the broken client is destroyed on release instead of going back to the pool.
+   */
+  private async checkOut(): Promise<{ client: pg.PoolClient; release: () => void }> {
     const client = await this.pool.connect();
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+    };
+    client.on("error", onError);
+    return {
+      client,
+      release: () => {
+        client.off("error", onError);
+        client.release(lost);
+      },
+    };
+  }
+
+  async transaction<T>(lockKey: string | null, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const { client, release } = await this.checkOut();
     try {
       await client.query("BEGIN");
       if (lockKey !== null) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
@@ -63,12 +86,12 @@ export class PostgresDb implements SqlDb {
       await client.query("ROLLBACK").catch(() => {});
       throw err;
     } finally {
-      client.release();
+      release();
     }
   }
 
   async migrate(migrations: Migration[]): Promise<void> {
-    const client = await this.pool.connect();
+    const { client, release } = await this.checkOut();
     try {
       await client.query("SELECT pg_advisory_lock(hashtext('pinrec:migrations'))");
       try {
@@ -96,7 +119,7 @@ export class PostgresDb implements SqlDb {
         await client.query("SELECT pg_advisory_unlock(hashtext('pinrec:migrations'))");
       }
     } finally {
-      client.release();
+      release();
     }
   }
 

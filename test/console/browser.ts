@@ -43,6 +43,8 @@ export interface WatchedPage {
   requests: string[];
   /** Accepts console errors matching `pattern` (a refused sign-in logs its 403), until the next call. */
   expectConsoleError(pattern: RegExp): void;
+  /** The console errors accepted so far, so a test can wait for all it provoked before moving on. */
+  tolerated: string[];
   assertClean(): void;
   close(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export async function openWatchedPage(browser: Browser, origin: string, viewport
   const context = await browser.newContext({ viewport, baseURL: origin });
   const problems: string[] = [];
   const requests: string[] = [];
+  const tolerated: string[] = [];
   let allowed: RegExp | undefined;
   await context.route("**/*", (route) => {
     const url = route.request().url();
@@ -64,7 +67,7 @@ export async function openWatchedPage(browser: Browser, origin: string, viewport
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;
     const text = `${msg.text()} (${msg.location().url})`;
-    if (allowed?.test(text)) return;
+    if (allowed?.test(text)) return void tolerated.push(text);
     problems.push(`console error: ${text}`);
   });
   page.on("requestfailed", (req) => {
@@ -77,6 +80,7 @@ export async function openWatchedPage(browser: Browser, origin: string, viewport
     page,
     problems,
     requests,
+    tolerated,
     expectConsoleError(pattern) {
       allowed = pattern;
     },
